@@ -1,0 +1,1 @@
+"""The beat schedule, in one place, by dotted task name."""

@@ -1,0 +1,140 @@
+"""Customer search ("Pesquisar Cliente", manual step 3), fast at a million customers.
+
+Results come in code order: an index gives that order, so a common term ("silva") stops after
+one page instead of reading and sorting every match. Substring terms use the trigram indexes on
+PostgreSQL. Beyond ESTIMATE_ABOVE matches the total is the planner's estimate, flagged as such.
+"""
+
+import json
+import re
+
+from sqlalchemy import or_, text
+
+from models.customers import Customer
+from models.db import db
+from models.documents import fold
+from models.errors import Invalid
+
+FIELDS = ("any", "name", "code", "document", "email", "phone", "city")
+MIN_TERM = 3  # trigrams need three characters; shorter substrings would read every row
+MAX_RESULTS = 10_000  # deepest row a client may page to; refine the search beyond that
+ESTIMATE_ABOVE = 5_000
+_PUNCTUATION = re.compile(r"[\s.\-/()+]")
+
+
+def _like(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _compact(q: str) -> str:
+    """The term without the punctuation people type in documents and phone numbers."""
+    return _PUNCTUATION.sub("", q).upper()
+
+
+def _too_short(term: str) -> bool:
+    return len(term) < MIN_TERM
+
+
+def _name(q):
+    term = fold(q)
+    return None if _too_short(term) else Customer.search_name.like(_like(term), escape="\\")
+
+
+def _code(q):
+    digits = _compact(q)
+    return Customer.code == int(digits) if digits.isdigit() and len(digits) <= 9 else None
+
+
+def _document(q):
+    term = _compact(q)
+    if _too_short(term) or not term.isalnum():
+        return None
+    if len(term) in (11, 14):
+        return Customer.document == term
+    return Customer.document.like(f"{term}%")
+
+
+def _email(q):
+    term = q.strip().lower()
+    if _too_short(term) or " " in term:
+        return None
+    pattern = _like(term)
+    return Customer.search_contact.like(pattern, escape="\\") & Customer.email.like(
+        pattern, escape="\\"
+    )
+
+
+def _phone(q):
+    digits = _compact(q)
+    if len(digits) < 4 or not digits.isdigit():
+        return None
+    pattern = _like(digits)
+    phones = or_(Customer.phone.like(pattern), Customer.mobile.like(pattern))
+    return Customer.search_contact.like(pattern) & or_(phones, Customer.fax.like(pattern))
+
+
+def _city(q):
+    term = fold(q)
+    return None if _too_short(term) else Customer.search_city.like(f"{term}%")
+
+
+_CONDITIONS = {
+    "name": _name,
+    "code": _code,
+    "document": _document,
+    "email": _email,
+    "phone": _phone,
+    "city": _city,
+}
+
+
+def _condition(q: str, field: str):
+    if field == "any":
+        parts = [c for c in (build(q) for build in _CONDITIONS.values()) if c is not None]
+        condition = or_(*parts) if parts else None
+    else:
+        condition = _CONDITIONS[field](q)
+    if condition is None:
+        raise Invalid.field(
+            "q", f"Not a searchable {field} term (at least {MIN_TERM} characters; digits for code)."
+        )
+    return condition
+
+
+def _estimated_rows(query) -> int:
+    """The planner's row estimate for `query` (PostgreSQL only): costs a plan, not a scan."""
+    compiled = query.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True})
+    plan = db.session.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}")).scalar_one()
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def _total(query, offset: int, found: int, per_page: int) -> tuple[int, bool]:
+    """The number of matches, and whether it is exact."""
+    if found < per_page and (found or not offset):
+        return offset + found, True  # a short page is the last one
+    counted = query.with_only_columns(Customer.code)
+    if db.engine.dialect.name == "postgresql":
+        estimate = _estimated_rows(counted)
+        if estimate > ESTIMATE_ABOVE:
+            return max(estimate, offset + found), False
+    total = db.session.scalar(db.select(db.func.count()).select_from(counted.subquery()))
+    return total, True
+
+
+def search_customers(
+    q: str | None, field: str, active: bool | None, page: int, per_page: int
+) -> tuple[list[Customer], int, bool]:
+    """One page of matching customers in code order, the total, and whether it is exact."""
+    offset = (page - 1) * per_page
+    if offset + per_page > MAX_RESULTS:
+        raise Invalid.field("page", f"Only the first {MAX_RESULTS} results can be paged through.")
+    query = db.select(Customer)
+    if q is not None and q.strip():
+        query = query.where(_condition(q, field))
+    if active is not None:
+        query = query.where(Customer.active == active)
+    items = db.session.scalars(query.order_by(Customer.code).limit(per_page).offset(offset)).all()
+    total, exact = _total(query, offset, len(items), per_page)
+    return list(items), total, exact

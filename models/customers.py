@@ -1,0 +1,234 @@
+"""The customer record ("Cadastro do Cliente", manual [5]) and the operations on it."""
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, Index, Integer, String, Text, event
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.audit import Audited
+from models.db import UTCDateTime, db, utcnow
+from models.documents import fold
+from models.errors import Conflict, Invalid, NotFound
+
+PF, PJ = "PF", "PJ"
+PJ_ONLY_FIELDS = ("trade_name", "state_registration")
+ADDRESS_PARTS = ("street", "number", "complement", "district", "city", "state", "cep", "reference")
+REQUIRED_ADDRESS_PARTS = ("street", "number", "district", "city", "state", "cep")
+# The two embedded addresses, by API name and column prefix.
+ADDRESSES = {"address": "address_", "billing_address": "billing_"}
+
+
+class Customer(Audited, db.Model):
+    """A customer: a person (PF) or a company (PJ), addressed by its sequential `code`."""
+
+    __tablename__ = "customers"
+    __table_args__ = (
+        CheckConstraint("kind IN ('PF', 'PJ')", name="kind_known"),
+        # Trigram indexes serve substring search on PostgreSQL (see models/customer_search.py).
+        Index(
+            "ix_customers_search_name_trgm",
+            "search_name",
+            postgresql_using="gin",
+            postgresql_ops={"search_name": "gin_trgm_ops"},
+        ),
+        Index(
+            "ix_customers_search_contact_trgm",
+            "search_contact",
+            postgresql_using="gin",
+            postgresql_ops={"search_contact": "gin_trgm_ops"},
+        ),
+        Index(
+            "ix_customers_search_city_prefix",
+            "search_city",
+            postgresql_ops={"search_city": "varchar_pattern_ops"},
+        ),
+        Index(
+            "ix_customers_document_prefix",
+            "document",
+            postgresql_ops={"document": "varchar_pattern_ops"},
+        ),
+        {"sqlite_autoincrement": True},  # never reuse a code, even after a failed insert
+    )
+    __audit_ignore__ = frozenset(
+        {"created_at", "updated_at", "search_name", "search_contact", "search_city"}
+    )
+
+    code: Mapped[int] = mapped_column(Integer, primary_key=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    kind: Mapped[str] = mapped_column(String(2))
+    name: Mapped[str] = mapped_column(String(150))
+    trade_name: Mapped[str | None] = mapped_column(String(150))
+    # CPF (11 digits) or CNPJ (14 characters; alphanumeric since 2026), without punctuation.
+    document: Mapped[str] = mapped_column(String(14), unique=True)
+    state_registration: Mapped[str | None] = mapped_column(String(20))
+    # Main address (Endereço); CEP as 8 digits, state as a UF.
+    address_street: Mapped[str | None] = mapped_column(String(120))
+    address_number: Mapped[str | None] = mapped_column(String(20))
+    address_complement: Mapped[str | None] = mapped_column(String(120))
+    address_district: Mapped[str | None] = mapped_column(String(120))
+    address_city: Mapped[str | None] = mapped_column(String(120))
+    address_state: Mapped[str | None] = mapped_column(String(2))
+    address_cep: Mapped[str | None] = mapped_column(String(8))
+    address_reference: Mapped[str | None] = mapped_column(String(120))
+    condominium: Mapped[str | None] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(11))
+    fax: Mapped[str | None] = mapped_column(String(11))
+    mobile: Mapped[str | None] = mapped_column(String(11))
+    email: Mapped[str | None] = mapped_column(String(254))
+    # Billing address (Endereço Cobrança); all empty means: use the main address.
+    billing_street: Mapped[str | None] = mapped_column(String(120))
+    billing_number: Mapped[str | None] = mapped_column(String(20))
+    billing_complement: Mapped[str | None] = mapped_column(String(120))
+    billing_district: Mapped[str | None] = mapped_column(String(120))
+    billing_city: Mapped[str | None] = mapped_column(String(120))
+    billing_state: Mapped[str | None] = mapped_column(String(2))
+    billing_cep: Mapped[str | None] = mapped_column(String(8))
+    billing_reference: Mapped[str | None] = mapped_column(String(120))
+    notes: Mapped[str | None] = mapped_column(Text)
+    # Folded (lower case, no accents) copies that search reads; kept up to date on flush.
+    search_name: Mapped[str] = mapped_column(String(310), default="")
+    search_contact: Mapped[str] = mapped_column(String(300), default="")
+    search_city: Mapped[str] = mapped_column(String(120), default="")
+
+    def audit_customer_code(self) -> int:
+        return self.code
+
+    def audit_field_name(self, key: str) -> str:
+        if key == "document":
+            return "cpf" if self.kind == PF else "cnpj"
+        for api_name, prefix in ADDRESSES.items():
+            if key.startswith(prefix):
+                return f"{api_name}.{key.removeprefix(prefix)}"
+        return key
+
+    def get_address(self, api_name: str) -> dict | None:
+        """One embedded address as a dict, or None when it has no part filled in."""
+        prefix = ADDRESSES[api_name]
+        parts = {part: getattr(self, prefix + part) for part in ADDRESS_PARTS}
+        return parts if any(value is not None for value in parts.values()) else None
+
+    def set_address(self, api_name: str, parts: dict | None) -> None:
+        prefix = ADDRESSES[api_name]
+        for part in ADDRESS_PARTS:
+            setattr(self, prefix + part, (parts or {}).get(part))
+
+    @property
+    def address(self) -> dict | None:
+        return self.get_address("address")
+
+    @property
+    def billing_address(self) -> dict | None:
+        return self.get_address("billing_address")
+
+    @property
+    def cpf(self) -> str | None:
+        return self.document if self.kind == PF else None
+
+    @property
+    def cnpj(self) -> str | None:
+        return self.document if self.kind == PJ else None
+
+
+@event.listens_for(Customer, "before_insert")
+@event.listens_for(Customer, "before_update")
+def _refresh_search_columns(_mapper, _connection, customer: Customer) -> None:
+    customer.search_name = fold(f"{customer.name} {customer.trade_name or ''}")
+    contact = (customer.email, customer.phone, customer.mobile, customer.fax)
+    customer.search_contact = " ".join(value for value in contact if value)
+    customer.search_city = fold(customer.address_city or "")
+
+
+def get_customer(code: int) -> Customer:
+    customer = db.session.get(Customer, code)
+    if customer is None:
+        raise NotFound(f"Customer {code} not found.")
+    return customer
+
+
+def _check_rules(customer: Customer) -> None:
+    """Rules that span fields, checked on the record as it would be saved."""
+    errors: dict[str, list[str]] = {}
+    if customer.kind == PF:
+        for name in PJ_ONLY_FIELDS:
+            if getattr(customer, name) is not None:
+                errors[name] = ["Only for PJ (pessoa jurídica) customers."]
+    if customer.document is None:
+        needed = "cpf" if customer.kind == PF else "cnpj"
+        errors[needed] = [f"Required for {customer.kind} customers."]
+    elif len(customer.document) != (11 if customer.kind == PF else 14):
+        needed = "cpf" if customer.kind == PF else "cnpj"
+        errors[needed] = [f"Required for {customer.kind} customers (the record holds another)."]
+    address = customer.address or {}
+    missing = [part for part in REQUIRED_ADDRESS_PARTS if not address.get(part)]
+    if missing:
+        errors["address"] = [f"Missing: {', '.join(missing)}."]
+    if errors:
+        raise Invalid("The customer record is not valid.", errors)
+
+
+def _check_document_free(customer: Customer) -> None:
+    query = db.select(Customer.code).where(Customer.document == customer.document)
+    if customer.code is not None:
+        query = query.where(Customer.code != customer.code)
+    with db.session.no_autoflush:  # a pending new customer must not find itself
+        taken = db.session.scalar(query)
+    if taken is not None:
+        field = "cpf" if customer.kind == PF else "cnpj"
+        raise Conflict(
+            f"Another customer (code {taken}) has this {field.upper()}.",
+            {field: [f"Already registered for customer {taken}."]},
+        )
+
+
+def _apply_document(customer: Customer, data: dict) -> None:
+    """Take `cpf` or `cnpj` from the input, whichever fits the customer's kind."""
+    own, other = ("cpf", "cnpj") if customer.kind == PF else ("cnpj", "cpf")
+    if data.get(other) is not None:
+        raise Invalid.field(other, f"Only for {'PJ' if other == 'cnpj' else 'PF'} customers.")
+    data.pop(other, None)
+    if own in data:
+        customer.document = data.pop(own)
+
+
+def _apply(customer: Customer, data: dict) -> None:
+    """Copy validated API fields onto the entity; nested addresses are merged part by part."""
+    data = dict(data)
+    if "kind" in data:
+        customer.kind = data.pop("kind")
+    _apply_document(customer, data)
+    for api_name in ADDRESSES:
+        if api_name in data:
+            parts = data.pop(api_name)
+            current = customer.get_address(api_name) or {}
+            customer.set_address(api_name, None if parts is None else {**current, **parts})
+    for key, value in data.items():
+        setattr(customer, key, value)
+
+
+def _save(customer: Customer) -> Customer:
+    _check_rules(customer)
+    _check_document_free(customer)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Another request registered the same document between our check and our flush.
+        db.session.rollback()
+        raise Conflict("Another customer has this document.") from None
+    return customer
+
+
+def create_customer(data: dict) -> Customer:
+    """Register a customer from validated input (see schemas.customers.CustomerInput)."""
+    customer = Customer(active=True)
+    _apply(customer, data)
+    db.session.add(customer)
+    return _save(customer)
+
+
+def update_customer(customer: Customer, data: dict) -> Customer:
+    """Apply a partial update; the whole record must still follow the rules afterwards."""
+    _apply(customer, data)
+    return _save(customer)

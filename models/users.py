@@ -1,0 +1,121 @@
+"""Staff users, their roles and passwords (argon2id)."""
+
+import contextlib
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Boolean, CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.audit import Audited
+from models.db import UTCDateTime, db, utcnow
+from models.errors import Conflict, Invalid, NotFound
+
+ADMIN, ATTENDANT, FINANCE, TECHNICIAN = "admin", "attendant", "finance", "technician"
+ROLES = (ADMIN, ATTENDANT, FINANCE, TECHNICIAN)
+MIN_PASSWORD_LENGTH = 10
+
+_hasher = PasswordHasher()  # argon2id with the library's RFC 9106 low-memory profile
+# Verified against when the username is unknown, so a wrong username costs as long as a
+# wrong password and timing tells nothing.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+class User(Audited, db.Model):
+    """A staff member who logs in to the API."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role_known"),)
+    __audit_redact__ = frozenset({"password_hash"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(150), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def audit_field_name(self, key: str) -> str:
+        return "password" if key == "password_hash" else key
+
+    def set_password(self, password: str) -> None:
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise Invalid.field(
+                "password", f"Must be at least {MIN_PASSWORD_LENGTH} characters long."
+            )
+        self.password_hash = _hasher.hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """True when `password` matches; upgrades the hash when the parameters changed."""
+        try:
+            _hasher.verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+        if _hasher.check_needs_rehash(self.password_hash):
+            self.password_hash = _hasher.hash(password)
+        return True
+
+
+def burn_password_check(password: str) -> None:
+    """Spend the time of a real check, for unknown usernames."""
+    with contextlib.suppress(VerificationError):
+        _hasher.verify(_DUMMY_HASH, password)
+
+
+def normalize_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"User {user_id} not found.")
+    return user
+
+
+def find_user(username: str) -> User | None:
+    return db.session.scalar(db.select(User).where(User.username == normalize_username(username)))
+
+
+def create_user(
+    username: str, role: str, password: str, full_name: str = "", active: bool = True
+) -> User:
+    """Create a staff user; the username must be free."""
+    username = normalize_username(username)
+    if role not in ROLES:
+        raise Invalid.field("role", f"Must be one of: {', '.join(ROLES)}.")
+    if find_user(username) is not None:
+        raise Conflict(f"Username {username!r} is taken.", {"username": ["Already taken."]})
+    user = User(username=username, role=role, full_name=full_name, active=active)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def update_user(user: User, changes: dict, acting_user: User) -> User:
+    """Change role, name, active flag or password; an admin cannot lock themself out."""
+    if user.id == acting_user.id and (
+        changes.get("active") is False or changes.get("role", ADMIN) != ADMIN
+    ):
+        raise Invalid.field("active", "You cannot deactivate or demote your own account.")
+    if "role" in changes and changes["role"] not in ROLES:
+        raise Invalid.field("role", f"Must be one of: {', '.join(ROLES)}.")
+    if "password" in changes:
+        user.set_password(changes.pop("password"))
+    for key in ("full_name", "role", "active"):
+        if key in changes:
+            setattr(user, key, changes[key])
+    db.session.flush()
+    return user
+
+
+def list_users(page: int, per_page: int) -> tuple[list[User], int]:
+    total = db.session.scalar(db.select(db.func.count(User.id)))
+    users = db.session.scalars(
+        db.select(User).order_by(User.username).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return list(users), total

@@ -1,0 +1,1 @@
+"""The API contract: marshmallow input and output schemas, one module per domain."""

@@ -1,0 +1,39 @@
+"""Staff users (admin only)."""
+
+from marshmallow import Schema, fields, validate
+
+from models.users import MIN_PASSWORD_LENGTH, ROLES
+from schemas.common import InputSchema, Text
+
+
+class UserInput(InputSchema):
+    username = Text(
+        required=True,
+        validate=validate.Regexp(
+            r"^[A-Za-z0-9._-]{2,80}$", error="2-80 letters, digits, dots, dashes or underscores."
+        ),
+    )
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=MIN_PASSWORD_LENGTH, max=1024)
+    )
+    full_name = Text(load_default="", validate=validate.Length(max=150))
+    active = fields.Boolean(load_default=True)
+
+
+class UserUpdateInput(InputSchema):
+    role = fields.String(validate=validate.OneOf(ROLES))
+    password = fields.String(
+        load_only=True, validate=validate.Length(min=MIN_PASSWORD_LENGTH, max=1024)
+    )
+    full_name = Text(validate=validate.Length(max=150))
+    active = fields.Boolean()
+
+
+class UserOutput(Schema):
+    id = fields.Integer(required=True)
+    username = fields.String(required=True)
+    full_name = fields.String(required=True)
+    role = fields.String(required=True)
+    active = fields.Boolean(required=True)
+    created_at = fields.AwareDateTime(required=True)

@@ -1,0 +1,51 @@
+"""The Celery app: configured from the same settings as the web app, tasks run in its context.
+
+Follows Flask's own Celery example: `celery_init_app(app)` builds Celery with a task base class
+that runs every task inside `app.app_context()`. Tasks take ids and plain values, never ORM
+objects or personal data, and are sent only after the transaction that needs them commits.
+"""
+
+from pathlib import Path
+
+from celery import Celery, Task
+from flask import Flask
+
+from celerybeat.schedule import BEAT_SCHEDULE
+
+TASK_MODULES = ["tasks.maintenance"]
+
+
+def celery_init_app(app: Flask, settings) -> Celery:
+    """Create the Celery app bound to `app` and store it in app.extensions["celery"]."""
+
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():  # its teardown closes the task's database session
+                return self.run(*args, **kwargs)
+
+    celery = Celery(app.name, task_cls=FlaskTask)
+    celery.conf.update(
+        broker_url=settings.broker_url,
+        broker_transport_options=settings.broker_transport_options,
+        broker_connection_retry_on_startup=True,
+        result_backend=settings.result_backend,
+        task_ignore_result=True,
+        # A task is acknowledged once done, so a worker that dies mid-task hands it back.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        timezone=settings.timezone,
+        enable_utc=True,
+        beat_schedule=BEAT_SCHEDULE,
+        beat_schedule_filename=str(settings.var_dir / "celerybeat-schedule"),
+        include=TASK_MODULES,
+    )
+    if settings.broker_url.startswith("filesystem"):
+        for folder in ("data_folder_in", "processed_folder"):
+            Path(settings.broker_transport_options[folder]).mkdir(parents=True, exist_ok=True)
+    celery.set_default()
+    app.extensions["celery"] = celery
+    return celery

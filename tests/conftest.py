@@ -1,0 +1,169 @@
+"""Test harness: one app and database per session, real migrations, a clean database per test.
+
+The backend comes from the environment, as in production: DATABASE_URL and CELERY_BROKER_URL
+(scripts/test runs the suite once on PostgreSQL + Redis and once on the embedded default).
+"""
+
+import os
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from models.audit import Actor, set_actor
+from models.auth import issue_token
+from models.db import db
+from models.users import ROLES, User
+
+TEST_PASSWORD = "correct horse battery"
+
+
+def _recreate_postgres_database(url: str) -> None:
+    """Drop and create the test database, so every run starts from the migrations."""
+    import psycopg
+
+    target = make_url(url)
+    admin = target.set(drivername="postgresql", database="postgres").render_as_string(
+        hide_password=False
+    )
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{target.database}"')
+
+
+def _flush_redis(url: str) -> None:
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory):
+    from web.config import load_settings
+
+    env = dict(os.environ)
+    env["PROVEDOR_VAR_DIR"] = str(tmp_path_factory.mktemp("var"))
+    env.setdefault("PROVEDOR_ENV", "test")
+    result = load_settings(env)
+    if result.database_url.startswith("postgresql"):
+        _recreate_postgres_database(result.database_url)
+    if result.broker_url.startswith("redis"):
+        _flush_redis(result.broker_url)
+    return result
+
+
+@pytest.fixture(scope="session")
+def app(settings):
+    from flask_migrate import upgrade
+
+    from web import create_app
+
+    app = create_app(settings, TESTING=True)
+    with app.app_context():
+        upgrade()  # the real migrations, not create_all: they are what production runs
+    return app
+
+
+@pytest.fixture(scope="session")
+def backend(settings) -> str:
+    """'postgresql' or 'sqlite': the database this run uses."""
+    return make_url(settings.database_url).get_backend_name()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request):
+    """Empty every table after each test that touched the app (tests never share rows)."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                db.session.execute(text(f"DELETE FROM {table}"))  # noqa: S608 (our table names)
+            db.session.execute(text("DELETE FROM sqlite_sequence"))
+        db.session.commit()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    """One argon2 hash of TEST_PASSWORD, reused: hashing costs ~0.1 s on purpose."""
+    user = User()
+    user.set_password(TEST_PASSWORD)
+    return user.password_hash
+
+
+@pytest.fixture
+def make_user(app, password_hash):
+    """Create a staff user (password TEST_PASSWORD) straight in the database."""
+
+    def make(username: str, role: str = "admin", active: bool = True) -> User:
+        with app.app_context():
+            set_actor(db.session, Actor(username="test-setup", by_system=True))
+            user = User(username=username, role=role, active=active, password_hash=password_hash)
+            db.session.add(user)
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+            return user
+
+    return make
+
+
+@pytest.fixture
+def token_for(app):
+    """A bearer token for a user, issued as login would issue it."""
+
+    def issue(user: User, ttl: timedelta = timedelta(hours=1)) -> str:
+        with app.app_context():
+            plain, _ = issue_token(db.session.get(User, user.id), ttl)
+            db.session.commit()
+            return plain
+
+    return issue
+
+
+@pytest.fixture
+def headers_for(make_user, token_for):
+    """Authorization headers for a fresh user with `role` (one user per role per test)."""
+    made: dict[str, dict] = {}
+
+    def headers(role: str = "admin") -> dict:
+        assert role in ROLES
+        if role not in made:
+            user = make_user(f"{role}.user", role)
+            made[role] = {"Authorization": f"Bearer {token_for(user)}"}
+        return made[role]
+
+    return headers
+
+
+@pytest.fixture
+def admin(headers_for):
+    return headers_for("admin")
+
+
+@pytest.fixture(scope="session")
+def celery_worker(app):
+    """A real Celery worker (threads in this process) consuming the configured broker."""
+    from celery.contrib.testing.worker import start_worker
+
+    celery = app.extensions["celery"]
+    with start_worker(celery, pool="threads", concurrency=2, perform_ping_check=False):
+        yield celery
+
+
+def pytest_report_header(config):
+    url = os.environ.get("DATABASE_URL") or "sqlite (embedded default)"
+    broker = os.environ.get("CELERY_BROKER_URL") or "filesystem:// (embedded default)"
+    return [f"database: {make_url(url).render_as_string() if '://' in url else url}", f"broker: {broker}"]
+

@@ -1,0 +1,85 @@
+"""Customers: register, find, read, change ("Cadastro do Cliente"), and their history."""
+
+from flask_smorest import Blueprint
+
+from models.audit import history_for_customer
+from models.customer_search import search_customers
+from models.customers import create_customer, get_customer, update_customer
+from models.db import db
+from models.users import ADMIN, ATTENDANT, FINANCE, TECHNICIAN
+from schemas.common import PageQuery
+from schemas.customers import (
+    CustomerInput,
+    CustomerOutput,
+    CustomerPage,
+    CustomerPatch,
+    CustomerSearchQuery,
+)
+from schemas.history import HistoryPage
+from web.security import roles
+
+URL_PREFIX = "/customers"
+blp = Blueprint("customers", __name__, description="The customer record and its search")
+READERS = (ADMIN, ATTENDANT, FINANCE, TECHNICIAN)
+EDITORS = (ADMIN, ATTENDANT)
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(CustomerSearchQuery, location="query")
+@blp.response(200, CustomerPage)
+@roles(*READERS)
+def search(args):
+    """Search customers by name, code, CPF/CNPJ, e-mail, phone or city, in code order."""
+    items, total, exact = search_customers(
+        args.get("q"), args["field"], args.get("active"), args["page"], args["per_page"]
+    )
+    return {
+        "items": items,
+        "total": total,
+        "total_exact": exact,
+        "page": args["page"],
+        "per_page": args["per_page"],
+    }
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(CustomerInput)
+@blp.response(201, CustomerOutput)
+@blp.alt_response(409, description="Another customer has this CPF/CNPJ")
+@roles(*EDITORS)
+def create(data):
+    """Register a customer; the system assigns its code."""
+    customer = create_customer(data)
+    db.session.commit()
+    return customer
+
+
+@blp.route("/<int:code>", methods=["GET"])
+@blp.response(200, CustomerOutput)
+@roles(*READERS)
+def read(code):
+    """One customer's record."""
+    return get_customer(code)
+
+
+@blp.route("/<int:code>", methods=["PATCH"])
+@blp.arguments(CustomerPatch(partial=True))
+@blp.response(200, CustomerOutput)
+@blp.alt_response(409, description="Another customer has this CPF/CNPJ")
+@roles(*EDITORS)
+def update(data, code):
+    """Change some fields; deactivate with {"active": false} (customers are never deleted)."""
+    customer = update_customer(get_customer(code), data)
+    db.session.commit()
+    return customer
+
+
+@blp.route("/<int:code>/history", methods=["GET"])
+@blp.arguments(PageQuery, location="query")
+@blp.response(200, HistoryPage)
+@roles(*READERS)
+def history(paging, code):
+    """Every change to the customer's record, newest first: who, from which IP, what."""
+    get_customer(code)
+    items, total = history_for_customer(code, paging["page"], paging["per_page"])
+    return {"items": items, "total": total, **paging}

@@ -1,0 +1,55 @@
+"""Staff user administration (admins only)."""
+
+from flask_smorest import Blueprint
+
+from models import users
+from models.db import db
+from models.users import ADMIN
+from schemas.common import PageQuery, page_of
+from schemas.users import UserInput, UserOutput, UserUpdateInput
+from web.security import current_user, roles
+
+URL_PREFIX = "/users"
+blp = Blueprint("users", __name__, description="Staff users and their roles")
+UserPage = page_of(UserOutput, "UserPage")
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(PageQuery, location="query")
+@blp.response(200, UserPage)
+@roles(ADMIN)
+def list_users(paging):
+    """List staff users by username."""
+    items, total = users.list_users(paging["page"], paging["per_page"])
+    return {"items": items, "total": total, **paging}
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(UserInput)
+@blp.response(201, UserOutput)
+@blp.alt_response(409, description="Username taken")
+@roles(ADMIN)
+def create_user(data):
+    """Create a staff user."""
+    user = users.create_user(**data)
+    db.session.commit()
+    return user
+
+
+@blp.route("/<int:user_id>", methods=["GET"])
+@blp.response(200, UserOutput)
+@roles(ADMIN)
+def get_user(user_id):
+    """One staff user."""
+    return users.get_user(user_id)
+
+
+@blp.route("/<int:user_id>", methods=["PATCH"])
+@blp.arguments(UserUpdateInput)
+@blp.response(200, UserOutput)
+@roles(ADMIN)
+def update_user(changes, user_id):
+    """Change a user's role, name, password or active flag (deactivation ends their tokens)."""
+    user = users.update_user(users.get_user(user_id), changes, acting_user=current_user())
+    db.session.commit()
+    return user

@@ -1,0 +1,79 @@
+"""Command line: `flask --app web users create ...`, `flask --app web demo`."""
+
+import getpass
+import secrets
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from models.audit import Actor, set_actor
+from models.customers import Customer
+from models.db import db
+from models.demo_data import generate_customers
+from models.errors import DomainError
+from models.users import ADMIN, ROLES, User, create_user
+
+_ADDRESS_KEYS = ("street", "number", "complement", "district", "city", "state", "cep")
+_NOT_COLUMNS = {"code", *_ADDRESS_KEYS}
+
+users_cli = AppGroup("users", help="Manage staff users.")
+
+
+def _act_as_cli() -> None:
+    set_actor(db.session, Actor(username=f"cli:{getpass.getuser()}", by_system=True))
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--full-name", default="")
+def create_user_command(username, role, password, full_name):
+    """Create a staff user (prompts for the password when --password is left out)."""
+    _act_as_cli()
+    try:
+        user = create_user(username, role, password, full_name=full_name)
+    except DomainError as error:
+        raise click.ClickException(f"{error.message} {error.errors or ''}".strip()) from None
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.username!r} (id {user.id}).")
+
+
+@users_cli.command("ensure-admin")
+def ensure_admin_command():
+    """Create an `admin` user with a random password if there is no user yet; print it."""
+    if db.session.scalar(db.select(db.func.count(User.id))):
+        click.echo("Users exist; create more with: flask --app web users create NAME --role ROLE")
+        return
+    _act_as_cli()
+    password = secrets.token_urlsafe(12)
+    create_user("admin", ADMIN, password, full_name="Administrador")
+    db.session.commit()
+    click.echo(f"Created the first admin. Log in as admin / {password}  (change it soon).")
+
+
+@click.command("demo")
+@click.option("--count", default=300, show_default=True, help="How many customers to add.")
+@click.option("--seed", default=7, show_default=True)
+def demo_command(count, seed):
+    """Load realistic demo customers (the benchmark's generator at a small size)."""
+    _act_as_cli()
+    start = (db.session.scalar(db.select(db.func.max(Customer.code))) or 0) + 1
+    taken = set(db.session.scalars(db.select(Customer.document)))
+    added = 0
+    for row in generate_customers(count, seed=seed, start_code=start):
+        if row["document"] in taken:
+            continue
+        # The database assigns codes; the generator's own codes are for the benchmark's COPY.
+        customer = Customer(**{k: v for k, v in row.items() if k not in _NOT_COLUMNS})
+        customer.set_address("address", {k: row[k] for k in _ADDRESS_KEYS})
+        db.session.add(customer)
+        added += 1
+    db.session.commit()
+    click.echo(f"Added {added} demo customers (codes from {start}).")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_command)

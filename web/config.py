@@ -1,0 +1,127 @@
+"""Settings: read once from the environment, typed, with an embedded default that needs nothing."""
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the service refuses to start."""
+
+
+def _int(env, name, default, minimum=0):
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}")
+    return value
+
+
+def _list(env, name):
+    return [item.strip() for item in env.get(name, "").split(",") if item.strip()]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the web app and the workers need to know about their environment."""
+
+    env: str
+    secret_key: str
+    database_url: str
+    broker_url: str
+    result_backend: str
+    var_dir: Path
+    timezone: str
+    trusted_proxies: int
+    cors_origins: list[str]
+    token_ttl_hours: int
+    login_max_failures: int
+    login_lockout_minutes: int
+    log_level: str
+    broker_transport_options: dict = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    def flask_config(self) -> dict:
+        """The Flask config keys derived from these settings."""
+        engine_options = {"pool_pre_ping": True}
+        if self.database_url.startswith("sqlite"):
+            # Web, worker and beat share one file: wait for a lock instead of failing at once.
+            engine_options = {"connect_args": {"timeout": 30}}
+        return {
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+            "API_TITLE": "Provedor",
+            "API_VERSION": "v1",
+            "OPENAPI_VERSION": "3.0.3",
+            "OPENAPI_URL_PREFIX": "/api/v1",
+            "OPENAPI_JSON_PATH": "openapi.json",
+            "OPENAPI_SWAGGER_UI_PATH": "docs",
+            "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+            "PROVEDOR_SETTINGS": self,
+        }
+
+
+def load_settings(environ=None) -> Settings:
+    """Build Settings from environment variables (see docs/OPERATIONS.md for the list)."""
+    env = os.environ if environ is None else environ
+    mode = env.get("PROVEDOR_ENV", "development")
+    var_dir = Path(env.get("PROVEDOR_VAR_DIR", PROJECT_ROOT / "var")).resolve()
+
+    secret_key = env.get("SECRET_KEY", "")
+    if not secret_key:
+        if mode == "production":
+            raise ConfigError("SECRET_KEY must be set when PROVEDOR_ENV=production")
+        secret_key = secrets.token_hex(32)
+
+    timezone = env.get("PROVEDOR_TIMEZONE", "America/Sao_Paulo")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"PROVEDOR_TIMEZONE {timezone!r} is not a known time zone") from None
+
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'provedor.sqlite'}"
+    broker_url = env.get("CELERY_BROKER_URL") or "filesystem://"
+    default_backend = (
+        broker_url
+        if broker_url.startswith("redis")
+        else f"db+sqlite:///{var_dir / 'results.sqlite'}"
+    )
+    transport_options = {}
+    if broker_url.startswith("filesystem"):
+        queue_dir = str(var_dir / "broker")
+        transport_options = {
+            "data_folder_in": queue_dir,
+            "data_folder_out": queue_dir,
+            "processed_folder": str(var_dir / "broker-processed"),
+            "store_processed": False,
+        }
+
+    return Settings(
+        env=mode,
+        secret_key=secret_key,
+        database_url=database_url,
+        broker_url=broker_url,
+        result_backend=env.get("CELERY_RESULT_BACKEND") or default_backend,
+        var_dir=var_dir,
+        timezone=timezone,
+        trusted_proxies=_int(env, "TRUSTED_PROXIES", 0),
+        cors_origins=_list(env, "CORS_ORIGINS"),
+        token_ttl_hours=_int(env, "TOKEN_TTL_HOURS", 12, minimum=1),
+        login_max_failures=_int(env, "LOGIN_MAX_FAILURES", 5, minimum=1),
+        login_lockout_minutes=_int(env, "LOGIN_LOCKOUT_MINUTES", 15, minimum=1),
+        log_level=env.get("LOG_LEVEL", "INFO").upper(),
+        broker_transport_options=transport_options,
+    )

@@ -1,0 +1,72 @@
+"""One JSON error envelope for every failure: {status, code, message, errors}."""
+
+import logging
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from models.db import db
+from models.errors import DomainError, TooManyAttempts
+
+log = logging.getLogger(__name__)
+
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "too_many_requests",
+}
+
+
+def error_response(status: int, message: str, errors: dict | None = None, code: str | None = None):
+    body = {"status": status, "code": code or _CODES.get(status, "error"), "message": message}
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def _flatten(messages: dict) -> dict:
+    """webargs nests errors by location ({"json": {...}}); clients want field -> messages."""
+    flat = {}
+    for location, fields in messages.items():
+        if isinstance(fields, dict):
+            flat.update(fields)
+        else:
+            flat[location] = fields
+    return flat
+
+
+def handle_http_exception(error: HTTPException):
+    db.session.rollback()
+    if isinstance(error, InternalServerError):
+        original = getattr(error, "original_exception", None)
+        if original is not None:
+            log.exception("unhandled error", exc_info=original)
+        return error_response(500, "Internal error; it has been logged.", code="internal_error")
+    data = getattr(error, "data", None) or {}
+    errors = data.get("errors") or (_flatten(data["messages"]) if "messages" in data else None)
+    message = data.get("message") or error.description or error.name
+    if error.code == 422 and errors:
+        message = "The request has invalid fields."
+    return error_response(error.code, message, errors)
+
+
+def handle_domain_error(error: DomainError):
+    db.session.rollback()
+    response = error_response(error.status, error.message, error.errors, error.code)
+    if isinstance(error, TooManyAttempts):
+        response.headers["Retry-After"] = str(error.retry_after_seconds)
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(DomainError, handle_domain_error)

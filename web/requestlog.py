@@ -1,0 +1,39 @@
+"""One log line per request, and a request id the client sees in X-Request-ID."""
+
+import logging
+import re
+import time
+import uuid
+
+from flask import Flask, g, request
+
+log = logging.getLogger("provedor.request")
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def _start():
+    incoming = request.headers.get("X-Request-ID", "")
+    g.request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+    g.started = time.perf_counter()
+
+
+def _finish(response):
+    elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+    user = g.get("user")
+    log.info(
+        "%s %s %s user=%s %.1fms request_id=%s",
+        request.method,
+        request.path,
+        response.status_code,
+        user.username if user else "-",
+        elapsed_ms,
+        g.get("request_id", "-"),
+    )
+    response.headers["X-Request-ID"] = g.get("request_id", "")
+    return response
+
+
+def init_request_log(app: Flask) -> None:
+    # Registered before authentication so that even a 401 carries a request id.
+    app.before_request(_start)
+    app.after_request(_finish)

@@ -1,0 +1,75 @@
+"""Bearer-token authentication, role checks, and who-did-it for the change history.
+
+Every endpoint is closed by default: it must be marked `public` or declare its roles.
+"""
+
+from functools import wraps
+
+from flask import Flask, abort, current_app, g, request
+
+from models.audit import Actor, set_actor
+from models.auth import authenticate
+from models.db import db
+from models.errors import AuthenticationFailed
+from models.users import User
+
+_PUBLIC_ENDPOINTS = {"static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui"}
+
+
+def public(view):
+    """Open this endpoint to callers without a token."""
+    view.public = True
+    return view
+
+
+def roles(*allowed: str):
+    """Allow this endpoint to users with one of `allowed` roles."""
+
+    def decorate(view):
+        view.allowed_roles = frozenset(allowed)
+        view.__doc__ = f"{view.__doc__ or ''}\n\nRoles: {', '.join(allowed)}."
+
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if g.user.role not in view.allowed_roles:
+                abort(403, "Your role does not allow this.")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def current_user() -> User:
+    return g.user
+
+
+def _bearer_token() -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationFailed("Send 'Authorization: Bearer <token>'.")
+    return token.strip()
+
+
+def _authenticate_request():
+    view = current_app.view_functions.get(request.endpoint)
+    if view is None or request.endpoint in _PUBLIC_ENDPOINTS or getattr(view, "public", False):
+        return
+    if not hasattr(view, "allowed_roles"):
+        abort(403, "This endpoint declares no roles.")  # fail closed
+    token = authenticate(_bearer_token())
+    g.user, g.token = token.user, token
+    set_actor(
+        db.session,
+        Actor(
+            username=token.user.username,
+            user_id=token.user.id,
+            ip=request.remote_addr,
+            request_id=g.get("request_id"),
+        ),
+    )
+
+
+def init_security(app: Flask) -> None:
+    app.before_request(_authenticate_request)
