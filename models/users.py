@@ -8,7 +8,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Boolean, CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.audit import Audited
+from models.audit import Actor, Audited
 from models.db import UTCDateTime, db, utcnow
 from models.errors import Conflict, Invalid, NotFound
 
@@ -63,6 +63,12 @@ def burn_password_check(password: str) -> None:
     """Spend the time of a real check, for unknown usernames."""
     with contextlib.suppress(VerificationError):
         _hasher.verify(_DUMMY_HASH, password)
+
+
+def system_actor_for(user_id: int) -> Actor:
+    """The actor for work a task does on behalf of the user who asked for it."""
+    user = get_user(user_id)
+    return Actor(username=user.username, user_id=user.id, by_system=True)
 
 
 def normalize_username(username: str) -> str:

@@ -56,8 +56,12 @@ def ensure_admin_command():
 @click.command("demo")
 @click.option("--count", default=300, show_default=True, help="How many customers to add.")
 @click.option("--seed", default=7, show_default=True)
-def demo_command(count, seed):
+@click.option("--if-empty", is_flag=True, help="Do nothing when there are customers already.")
+def demo_command(count, seed, if_empty):
     """Load realistic demo customers (the benchmark's generator at a small size)."""
+    if if_empty and db.session.scalar(db.select(Customer.code).limit(1)) is not None:
+        click.echo("Customers exist; no demo data loaded.")
+        return
     _act_as_cli()
     start = (db.session.scalar(db.select(db.func.max(Customer.code))) or 0) + 1
     taken = set(db.session.scalars(db.select(Customer.document)))

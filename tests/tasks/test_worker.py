@@ -1,0 +1,79 @@
+"""Tasks run on a real Celery worker against committed data, and their changes are audited."""
+
+import time
+from datetime import timedelta
+
+from celery import shared_task
+
+from celerybeat.schedule import BEAT_SCHEDULE
+from models.audit import set_actor
+from models.customers import get_customer, update_customer
+from models.db import db
+from models.users import system_actor_for
+from tests.web.customer_payloads import pf_payload
+
+
+@shared_task(name="tests.rename_customer")
+def rename_customer(code: int, new_name: str, requested_by: int) -> None:
+    """A task shaped like the real ones: ids in, the requesting user recorded as actor."""
+    set_actor(db.session, system_actor_for(requested_by))
+    update_customer(get_customer(code), {"name": new_name})
+    db.session.commit()
+
+
+def wait_for(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_task_changes_are_recorded_as_system_for_the_requesting_user(
+    client, celery_worker, make_user, token_for
+):
+    attendant = make_user("carla", "attendant")
+    headers = {"Authorization": f"Bearer {token_for(attendant)}"}
+    code = client.post("/api/v1/customers", json=pf_payload(), headers=headers).json["code"]
+
+    rename_customer.delay(code, "Nome Trocado Pela Tarefa", attendant.id)
+
+    def renamed():
+        body = client.get(f"/api/v1/customers/{code}", headers=headers).json
+        return body["name"] == "Nome Trocado Pela Tarefa"
+
+    assert wait_for(renamed), "the worker did not apply the task"
+    newest = client.get(f"/api/v1/customers/{code}/history", headers=headers).json["items"][0]
+    assert newest["username"] == "carla"
+    assert newest["by_system"] is True
+    assert newest["ip"] is None
+    assert [c["field"] for c in newest["changes"]] == ["name"]
+
+
+def test_beat_purges_expired_and_revoked_tokens_on_the_worker(
+    app, client, celery_worker, make_user, token_for
+):
+    from tasks.maintenance import purge_expired_tokens
+
+    user = make_user("rui", "technician")
+    live = token_for(user)
+    expired = token_for(user, ttl=timedelta(seconds=-1))
+    revoked = token_for(user)
+    client.post("/api/v1/auth/logout", headers={"Authorization": f"Bearer {revoked}"})
+
+    def token_rows():
+        with app.app_context():
+            return db.session.scalar(db.text("SELECT count(*) FROM auth_tokens"))
+
+    assert token_rows() == 3
+    purge_expired_tokens.delay()
+    assert wait_for(lambda: token_rows() == 1), "expired and revoked tokens were not purged"
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {live}"}).status_code == 200
+
+
+def test_every_beat_entry_names_a_registered_task(app):
+    celery = app.extensions["celery"]
+    celery.loader.import_default_modules()
+    for name, entry in BEAT_SCHEDULE.items():
+        assert entry["task"] in celery.tasks, f"beat entry {name} names an unknown task"
