@@ -165,5 +165,5 @@ def celery_worker(app):
 def pytest_report_header(config):
     url = os.environ.get("DATABASE_URL") or "sqlite (embedded default)"
     broker = os.environ.get("CELERY_BROKER_URL") or "filesystem:// (embedded default)"
-    return [f"database: {make_url(url).render_as_string() if '://' in url else url}", f"broker: {broker}"]
-
+    shown = make_url(url).render_as_string() if "://" in url else url
+    return [f"database: {shown}", f"broker: {broker}"]

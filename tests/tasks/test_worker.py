@@ -70,6 +70,8 @@ def test_beat_purges_expired_and_revoked_tokens_on_the_worker(
     purge_expired_tokens.delay()
     assert wait_for(lambda: token_rows() == 1), "expired and revoked tokens were not purged"
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {live}"}).status_code == 200
+    gone = client.get("/api/v1/me", headers={"Authorization": f"Bearer {expired}"})
+    assert gone.status_code == 401
 
 
 def test_every_beat_entry_names_a_registered_task(app):
