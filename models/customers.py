@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited
-from models.db import UTCDateTime, db, utcnow
+from models.db import MAX_INT_ID, UTCDateTime, db, utcnow
 from models.documents import fold
 from models.errors import Conflict, Invalid, NotFound
 
@@ -142,7 +142,7 @@ def _refresh_search_columns(_mapper, _connection, customer: Customer) -> None:
 
 
 def get_customer(code: int) -> Customer:
-    customer = db.session.get(Customer, code)
+    customer = db.session.get(Customer, code) if 0 < code <= MAX_INT_ID else None
     if customer is None:
         raise NotFound(f"Customer {code} not found.")
     return customer

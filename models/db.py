@@ -25,6 +25,9 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 
+# Largest value of an INTEGER key; ids beyond it cannot exist (and would overflow the query).
+MAX_INT_ID = 2**31 - 1
+
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 

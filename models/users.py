@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Actor, Audited
-from models.db import UTCDateTime, db, utcnow
+from models.db import MAX_INT_ID, UTCDateTime, db, utcnow
 from models.errors import Conflict, Invalid, NotFound
 
 ADMIN, ATTENDANT, FINANCE, TECHNICIAN = "admin", "attendant", "finance", "technician"
@@ -76,7 +76,7 @@ def normalize_username(username: str) -> str:
 
 
 def get_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
+    user = db.session.get(User, user_id) if 0 < user_id <= MAX_INT_ID else None
     if user is None:
         raise NotFound(f"User {user_id} not found.")
     return user

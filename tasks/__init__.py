@@ -8,9 +8,11 @@ objects or personal data, and are sent only after the transaction that needs the
 from pathlib import Path
 
 from celery import Celery, Task
+from celery.signals import worker_process_init
 from flask import Flask
 
 from celerybeat.schedule import BEAT_SCHEDULE
+from models.db import db
 
 TASK_MODULES = ["tasks.maintenance"]
 
@@ -46,6 +48,12 @@ def celery_init_app(app: Flask, settings) -> Celery:
     if settings.broker_url.startswith("filesystem"):
         for folder in ("data_folder_in", "processed_folder"):
             Path(settings.broker_transport_options[folder]).mkdir(parents=True, exist_ok=True)
+    @worker_process_init.connect(weak=False)
+    def _fresh_connections(**_kwargs):
+        # A forked worker process must not reuse database connections opened by its parent.
+        with app.app_context():
+            db.engine.dispose(close=False)
+
     celery.set_default()
     app.extensions["celery"] = celery
     return celery

@@ -53,6 +53,8 @@ def _bearer_token() -> str:
 
 
 def _authenticate_request():
+    if request.method == "OPTIONS":
+        return  # CORS preflight carries no credentials by design
     view = current_app.view_functions.get(request.endpoint)
     if view is None or request.endpoint in _PUBLIC_ENDPOINTS or getattr(view, "public", False):
         return
