@@ -66,6 +66,10 @@ class Audited:
         """The name shown in history for a mapped attribute."""
         return key
 
+    def audit_value(self, key: str, value):
+        """The value shown in history for a mapped attribute (e.g. a CPF formatted)."""
+        return value
+
 
 class HistoryEntry(db.Model):
     """One change to one audited row: who, from where, when, and what (field by field)."""
@@ -115,6 +119,8 @@ def _changes(obj: Audited, creating: bool) -> list[dict]:
             continue
         if key in obj.__audit_redact__:
             old, new = (REDACTED if old is not None else None), REDACTED
+        else:
+            old, new = obj.audit_value(key, old), obj.audit_value(key, new)
         changes.append({"field": obj.audit_field_name(key), "old": _plain(old), "new": _plain(new)})
     return changes
 

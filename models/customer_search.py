@@ -20,11 +20,19 @@ MIN_TERM = 3  # trigrams need three characters; shorter substrings would read ev
 MAX_RESULTS = 10_000  # deepest row a client may page to; refine the search beyond that
 ESTIMATE_ABOVE = 5_000
 _PUNCTUATION = re.compile(r"[\s.\-/()+]")
+# ASCII classes on purpose: str.isdigit() accepts characters int() and our columns never hold.
+_CODE = re.compile(r"[0-9]{1,9}")
+_DOCUMENT = re.compile(r"[0-9A-Z]{3,14}")
+_PHONE = re.compile(r"[0-9]{4,13}")
+
+
+def _escape(term: str) -> str:
+    """The term with LIKE's wildcards made literal (used with ESCAPE '\\')."""
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _like(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return f"%{_escape(term)}%"
 
 
 def _compact(q: str) -> str:
@@ -43,12 +51,12 @@ def _name(q):
 
 def _code(q):
     digits = _compact(q)
-    return Customer.code == int(digits) if digits.isdigit() and len(digits) <= 9 else None
+    return Customer.code == int(digits) if _CODE.fullmatch(digits) else None
 
 
 def _document(q):
     term = _compact(q)
-    if _too_short(term) or not term.isalnum():
+    if not _DOCUMENT.fullmatch(term):
         return None
     if len(term) in (11, 14):
         return Customer.document == term
@@ -67,7 +75,7 @@ def _email(q):
 
 def _phone(q):
     digits = _compact(q)
-    if len(digits) < 4 or not digits.isdigit():
+    if not _PHONE.fullmatch(digits):
         return None
     pattern = _like(digits)
     phones = or_(Customer.phone.like(pattern), Customer.mobile.like(pattern))
@@ -76,7 +84,9 @@ def _phone(q):
 
 def _city(q):
     term = fold(q)
-    return None if _too_short(term) else Customer.search_city.like(f"{term}%")
+    if _too_short(term):
+        return None
+    return Customer.search_city.like(f"{_escape(term)}%", escape="\\")
 
 
 _CONDITIONS = {

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited
 from models.db import MAX_INT_ID, UTCDateTime, db, utcnow
-from models.documents import fold
+from models.documents import fold, format_cep, format_cnpj, format_cpf, format_phone
 from models.errors import Conflict, Invalid, NotFound
 
 PF, PJ = "PF", "PJ"
@@ -96,6 +96,18 @@ class Customer(Audited, db.Model):
     def audit_customer_code(self) -> int:
         return self.code
 
+    def audit_value(self, key: str, value):
+        """History shows identifiers formatted, as the API does."""
+        if value is None:
+            return None
+        if key == "document":
+            return format_cpf(value) if len(value) == 11 else format_cnpj(value)
+        if key.endswith("_cep"):
+            return format_cep(value)
+        if key in ("phone", "fax", "mobile"):
+            return format_phone(value)
+        return value
+
     def audit_field_name(self, key: str) -> str:
         if key == "document":
             return "cpf" if self.kind == PF else "cnpj"
@@ -161,10 +173,13 @@ def _check_rules(customer: Customer) -> None:
     elif len(customer.document) != (11 if customer.kind == PF else 14):
         needed = "cpf" if customer.kind == PF else "cnpj"
         errors[needed] = [f"Required for {customer.kind} customers (the record holds another)."]
-    address = customer.address or {}
-    missing = [part for part in REQUIRED_ADDRESS_PARTS if not address.get(part)]
-    if missing:
-        errors["address"] = [f"Missing: {', '.join(missing)}."]
+    for api_name in ADDRESSES:
+        address = customer.get_address(api_name)
+        if address is None and api_name == "billing_address":
+            continue  # no billing address: boletos go to the main one
+        missing = [part for part in REQUIRED_ADDRESS_PARTS if not (address or {}).get(part)]
+        if missing:
+            errors[api_name] = [f"Missing: {', '.join(missing)}."]
     if errors:
         raise Invalid("The customer record is not valid.", errors)
 

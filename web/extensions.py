@@ -5,8 +5,10 @@ import sqlite3
 from flask_cors import CORS
 from flask_migrate import Migrate
 from flask_smorest import Api as SmorestApi
+from flask_smorest import Blueprint as SmorestBlueprint
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from webargs.flaskparser import FlaskParser
 
 from models.db import db
 from schemas.common import ErrorSchema
@@ -24,6 +26,16 @@ class Api(SmorestApi):
         """Error handlers live in web/errors.py; nothing to register here."""
 
 
+class Blueprint(SmorestBlueprint):
+    """flask-smorest's Blueprint, letting each schema decide about unknown fields.
+
+    webargs drops unknown query parameters by default; our input schemas reject them
+    (`?sort=name` would otherwise be silently ignored).
+    """
+
+    ARGUMENTS_PARSER = FlaskParser(unknown=None)
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record):
     """Let web, worker and beat share one SQLite file: WAL readers never block the writer."""
@@ -35,4 +47,4 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.close()
 
 
-__all__ = ["Api", "cors", "db", "migrate"]
+__all__ = ["Api", "Blueprint", "cors", "db", "migrate"]

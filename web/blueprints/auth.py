@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 from flask import current_app, g
-from flask_smorest import Blueprint
 
 from models import auth
 from models.db import db
@@ -11,6 +10,7 @@ from models.errors import AuthenticationFailed
 from models.users import ROLES
 from schemas.auth import LoginInput, TokenOutput
 from schemas.users import UserOutput
+from web.extensions import Blueprint
 from web.security import public, roles
 
 URL_PREFIX = ""

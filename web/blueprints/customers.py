@@ -1,7 +1,5 @@
 """Customers: register, find, read, change ("Cadastro do Cliente"), and their history."""
 
-from flask_smorest import Blueprint
-
 from models.audit import history_for_customer
 from models.customer_search import search_customers
 from models.customers import create_customer, get_customer, update_customer
@@ -16,6 +14,7 @@ from schemas.customers import (
     CustomerSearchQuery,
 )
 from schemas.history import HistoryPage
+from web.extensions import Blueprint
 from web.security import roles
 
 URL_PREFIX = "/customers"

@@ -3,11 +3,11 @@
 import logging
 
 from flask import current_app
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import text
 
 from models.db import db
+from web.extensions import Blueprint
 from web.security import public
 
 log = logging.getLogger(__name__)

@@ -1,12 +1,11 @@
 """Staff user administration (admins only)."""
 
-from flask_smorest import Blueprint
-
 from models import users
 from models.db import db
 from models.users import ADMIN
 from schemas.common import PageQuery, page_of
 from schemas.users import UserInput, UserOutput, UserUpdateInput
+from web.extensions import Blueprint
 from web.security import current_user, roles
 
 URL_PREFIX = "/users"
