@@ -110,7 +110,7 @@ class Customer(Audited, db.Model):
 
     def audit_field_name(self, key: str) -> str:
         if key == "document":
-            return "cpf" if self.kind == PF else "cnpj"
+            return self.document_field
         for api_name, prefix in ADDRESSES.items():
             if key.startswith(prefix):
                 return f"{api_name}.{key.removeprefix(prefix)}"
@@ -134,6 +134,11 @@ class Customer(Audited, db.Model):
     @property
     def billing_address(self) -> dict | None:
         return self.get_address("billing_address")
+
+    @property
+    def document_field(self) -> str:
+        """The API name of this customer's document: cpf for PF, cnpj for PJ."""
+        return "cpf" if self.kind == PF else "cnpj"
 
     @property
     def cpf(self) -> str | None:
@@ -168,11 +173,11 @@ def _check_rules(customer: Customer) -> None:
             if getattr(customer, name) is not None:
                 errors[name] = ["Only for PJ (pessoa jurídica) customers."]
     if customer.document is None:
-        needed = "cpf" if customer.kind == PF else "cnpj"
-        errors[needed] = [f"Required for {customer.kind} customers."]
+        errors[customer.document_field] = [f"Required for {customer.kind} customers."]
     elif len(customer.document) != (11 if customer.kind == PF else 14):
-        needed = "cpf" if customer.kind == PF else "cnpj"
-        errors[needed] = [f"Required for {customer.kind} customers (the record holds another)."]
+        errors[customer.document_field] = [
+            f"Required for {customer.kind} customers (the record holds another)."
+        ]
     for api_name in ADDRESSES:
         address = customer.get_address(api_name)
         if address is None and api_name == "billing_address":
@@ -191,7 +196,7 @@ def _check_document_free(customer: Customer) -> None:
     with db.session.no_autoflush:  # a pending new customer must not find itself
         taken = db.session.scalar(query)
     if taken is not None:
-        field = "cpf" if customer.kind == PF else "cnpj"
+        field = customer.document_field
         raise Conflict(
             f"Another customer (code {taken}) has this {field.upper()}.",
             {field: [f"Already registered for customer {taken}."]},
@@ -200,9 +205,10 @@ def _check_document_free(customer: Customer) -> None:
 
 def _apply_document(customer: Customer, data: dict) -> None:
     """Take `cpf` or `cnpj` from the input, whichever fits the customer's kind."""
-    own, other = ("cpf", "cnpj") if customer.kind == PF else ("cnpj", "cpf")
+    own = customer.document_field
+    other, other_kind = ("cnpj", PJ) if own == "cpf" else ("cpf", PF)
     if data.get(other) is not None:
-        raise Invalid.field(other, f"Only for {'PJ' if other == 'cnpj' else 'PF'} customers.")
+        raise Invalid.field(other, f"Only for {other_kind} customers.")
     data.pop(other, None)
     if own in data:
         customer.document = data.pop(own)
