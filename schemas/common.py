@@ -1,10 +1,23 @@
 """Schemas shared by every domain: errors, paging, and Brazilian identifier fields."""
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from collections.abc import Mapping
+
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from models import documents
 
 MAX_PER_PAGE = 200
+
+
+def _storable(text: str) -> bool:
+    """PostgreSQL text holds no NUL, and a lone surrogate is not UTF-8."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class InputSchema(Schema):
@@ -12,6 +25,18 @@ class InputSchema(Schema):
 
     class Meta:
         unknown = RAISE
+
+    @pre_load
+    def _reject_unstorable_text(self, data, **_kwargs):
+        if isinstance(data, Mapping):
+            errors = {
+                key: ["Contains characters that cannot be stored (NUL or a lone surrogate)."]
+                for key, value in data.items()
+                if isinstance(value, str) and not _storable(value)
+            }
+            if errors:
+                raise ValidationError(errors)
+        return data
 
 
 class ErrorSchema(Schema):
@@ -54,6 +79,19 @@ class Text(fields.String):
         value = super()._deserialize(value, attr, data, **kwargs).strip()
         if not value and self.allow_none:
             return None
+        return value
+
+    def _validate(self, value):
+        if value is not None:  # a blank that became null has no length to check
+            super()._validate(value)
+
+
+class StrictBoolean(fields.Boolean):
+    """A JSON true or false; not 0, 1, "yes" or "off" (query strings keep fields.Boolean)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
         return value
 
 

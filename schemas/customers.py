@@ -3,7 +3,19 @@
 from marshmallow import Schema, fields, validate
 
 from models.customer_search import FIELDS
-from schemas.common import Cep, Cnpj, Cpf, Email, InputSchema, PageQuery, Phone, Text, Uf, page_of
+from schemas.common import (
+    Cep,
+    Cnpj,
+    Cpf,
+    Email,
+    InputSchema,
+    PageQuery,
+    Phone,
+    StrictBoolean,
+    Text,
+    Uf,
+    page_of,
+)
 
 _short = validate.Length(max=120)
 
@@ -36,7 +48,7 @@ class CustomerInput(InputSchema):
     """Create (POST) or, with partial=True, change (PATCH) a customer."""
 
     kind = fields.String(required=True, validate=validate.OneOf(("PF", "PJ")))
-    active = fields.Boolean()
+    active = StrictBoolean()
     name = Text(required=True, validate=validate.Length(min=2, max=150))
     trade_name = Text(allow_none=True, validate=validate.Length(max=150))
     cpf = Cpf(allow_none=True, metadata={"example": "529.982.247-25"})

@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from models.users import MIN_PASSWORD_LENGTH, ROLES
-from schemas.common import InputSchema, Text
+from schemas.common import InputSchema, StrictBoolean, Text
 
 
 class UserInput(InputSchema):
@@ -18,7 +18,7 @@ class UserInput(InputSchema):
         required=True, load_only=True, validate=validate.Length(min=MIN_PASSWORD_LENGTH, max=1024)
     )
     full_name = Text(load_default="", validate=validate.Length(max=150))
-    active = fields.Boolean(load_default=True)
+    active = StrictBoolean(load_default=True)
 
 
 class UserUpdateInput(InputSchema):
@@ -27,7 +27,7 @@ class UserUpdateInput(InputSchema):
         load_only=True, validate=validate.Length(min=MIN_PASSWORD_LENGTH, max=1024)
     )
     full_name = Text(validate=validate.Length(max=150))
-    active = fields.Boolean()
+    active = StrictBoolean()
 
 
 class UserOutput(Schema):

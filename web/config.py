@@ -99,10 +99,11 @@ def load_settings(environ=None) -> Settings:
         if broker_url.startswith("redis")
         else f"db+sqlite:///{var_dir / 'results.sqlite'}"
     )
-    transport_options = {}
+    # Redis hands an unacknowledged task (its worker died) to another worker after this long.
+    transport_options = {"visibility_timeout": _int(env, "CELERY_VISIBILITY_TIMEOUT", 3600, 1)}
     if broker_url.startswith("filesystem"):
         queue_dir = str(var_dir / "broker")
-        transport_options = {
+        transport_options = {  # this broker has no redelivery: a message read is gone
             "data_folder_in": queue_dir,
             "data_folder_out": queue_dir,
             "processed_folder": str(var_dir / "broker-processed"),

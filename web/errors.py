@@ -56,7 +56,11 @@ def handle_http_exception(error: HTTPException):
     message = data.get("message") or error.description or error.name
     if error.code == 422 and errors:
         message = "The request has invalid fields."
-    return error_response(error.code, message, errors)
+    response = error_response(error.code, message, errors)
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value  # e.g. Allow on a 405
+    return response
 
 
 def handle_domain_error(error: DomainError):
