@@ -46,7 +46,7 @@ def celery_init_app(app: Flask, settings) -> Celery:
         include=TASK_MODULES,
     )
     if settings.broker_url.startswith("filesystem"):
-        for folder in ("data_folder_in", "processed_folder"):
+        for folder in ("data_folder_in", "processed_folder", "control_folder"):
             Path(settings.broker_transport_options[folder]).mkdir(parents=True, exist_ok=True)
     @worker_process_init.connect(weak=False)
     def _fresh_connections(**_kwargs):

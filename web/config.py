@@ -107,6 +107,7 @@ def load_settings(environ=None) -> Settings:
             "data_folder_in": queue_dir,
             "data_folder_out": queue_dir,
             "processed_folder": str(var_dir / "broker-processed"),
+            "control_folder": str(var_dir / "broker-control"),
             "store_processed": False,
         }
 
