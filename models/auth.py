@@ -4,12 +4,20 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Integer, String, or_
+from sqlalchemy import ForeignKey, Integer, String, case, or_
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.db import UTCDateTime, db, utcnow
 from models.errors import AuthenticationFailed, TooManyAttempts
-from models.users import User, burn_password_check, find_user, normalize_username
+from models.users import (
+    USERNAME_MAX_LENGTH,
+    User,
+    burn_password_check,
+    find_user,
+    normalize_username,
+)
 
 BAD_CREDENTIALS = "Invalid username or password."
 
@@ -53,43 +61,70 @@ def issue_token(user: User, ttl: timedelta) -> tuple[str, AuthToken]:
     return plain, token
 
 
-def _register_failure(username: str, max_failures: int, lockout: timedelta) -> None:
+def _count_attempt(username: str, lockout: timedelta) -> tuple[int, datetime | None]:
+    """Count one login attempt atomically; returns attempts in the window and any lock.
+
+    One upsert, so parallel attempts can neither lose a count nor collide on the first row.
+    A window (and its count) starts over once it is older than the lockout and not locked.
+    """
     now = utcnow()
-    throttle = db.session.get(LoginThrottle, username, with_for_update=True)
-    if throttle is None:
-        throttle = LoginThrottle(username=username, failures=0, window_started_at=now)
-        db.session.add(throttle)
-    elif throttle.window_started_at < now - lockout:
-        throttle.failures, throttle.window_started_at, throttle.locked_until = 0, now, None
-    throttle.failures += 1
-    if throttle.failures >= max_failures:
-        throttle.locked_until = now + lockout
+    table = LoginThrottle.__table__
+    stale = (table.c.window_started_at < now - lockout) & (
+        table.c.locked_until.is_(None) | (table.c.locked_until <= now)
+    )
+    insert = sqlite_insert if db.engine.dialect.name == "sqlite" else postgresql_insert
+    statement = (
+        insert(table)
+        .values(username=username, failures=1, window_started_at=now, locked_until=None)
+        .on_conflict_do_update(
+            index_elements=[table.c.username],
+            set_={
+                "failures": case((stale, 1), else_=table.c.failures + 1),
+                "window_started_at": case((stale, now), else_=table.c.window_started_at),
+                "locked_until": case((stale, None), else_=table.c.locked_until),
+            },
+        )
+        .returning(table.c.failures, table.c.locked_until)
+    )
+    attempts, locked_until = db.session.execute(statement).one()
+    return attempts, UTCDateTime().process_result_value(locked_until, None)
+
+
+def _lock(username: str, until: datetime) -> None:
+    db.session.execute(
+        db.update(LoginThrottle)
+        .where(LoginThrottle.username == username)
+        .values(locked_until=until)
+    )
 
 
 def login(
     username: str, password: str, ttl: timedelta, max_failures: int, lockout: timedelta
 ) -> tuple[str, AuthToken]:
-    """Check credentials and issue a token; refuses while the username is locked out.
+    """Check credentials and issue a token; at most `max_failures` tries per lockout window.
 
-    Failures are flushed (the caller commits them even though it answers with an error).
+    The attempt is counted before the password is checked, so a burst of parallel guesses gets
+    no more tries than a sequence. The caller commits even when this raises: the count must stay.
     """
     username = normalize_username(username)
-    throttle = db.session.get(LoginThrottle, username)
+    if len(username) > USERNAME_MAX_LENGTH:  # cannot exist; don't store it either
+        burn_password_check(password)
+        raise AuthenticationFailed(BAD_CREDENTIALS)
+    attempts, locked_until = _count_attempt(username, lockout)
     now = utcnow()
-    if throttle and throttle.locked_until and throttle.locked_until > now:
-        wait = int((throttle.locked_until - now).total_seconds()) + 1
+    if locked_until is None and attempts > max_failures:
+        locked_until = now + lockout
+        _lock(username, locked_until)
+    if locked_until is not None and locked_until > now:
+        wait = int((locked_until - now).total_seconds()) + 1
         raise TooManyAttempts("Too many failed logins; try again later.", wait)
 
     user = find_user(username)
     if user is None:
         burn_password_check(password)
     if user is None or not user.check_password(password) or not user.active:
-        _register_failure(username, max_failures, lockout)
-        db.session.flush()
         raise AuthenticationFailed(BAD_CREDENTIALS)
-
-    if throttle is not None:
-        db.session.delete(throttle)
+    db.session.execute(db.delete(LoginThrottle).where(LoginThrottle.username == username))
     return issue_token(user, ttl)
 
 
@@ -110,6 +145,16 @@ def authenticate(plain_token: str) -> AuthToken:
 
 def revoke(token: AuthToken) -> None:
     token.revoked_at = utcnow()
+    db.session.flush()
+
+
+def change_password(user: User, password: str, keep: AuthToken | None = None) -> None:
+    """Set a new password and end every session of the user but `keep` (the caller's own)."""
+    user.set_password(password)
+    query = db.update(AuthToken).where(AuthToken.user_id == user.id, AuthToken.revoked_at.is_(None))
+    if keep is not None:
+        query = query.where(AuthToken.id != keep.id)
+    db.session.execute(query.values(revoked_at=utcnow()))
     db.session.flush()
 
 

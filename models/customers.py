@@ -158,8 +158,11 @@ def _refresh_search_columns(_mapper, _connection, customer: Customer) -> None:
     customer.search_city = fold(customer.address_city or "")
 
 
-def get_customer(code: int) -> Customer:
-    customer = db.session.get(Customer, code) if 0 < code <= MAX_INT_ID else None
+def get_customer(code: int, for_update: bool = False) -> Customer:
+    """The customer with `code`; `for_update` locks the row until commit (before a change)."""
+    if not 0 < code <= MAX_INT_ID:
+        raise NotFound(f"Customer {code} not found.")
+    customer = db.session.get(Customer, code, with_for_update=for_update or None)
     if customer is None:
         raise NotFound(f"Customer {code} not found.")
     return customer
@@ -234,10 +237,15 @@ def _save(customer: Customer) -> Customer:
     _check_document_free(customer)
     try:
         db.session.flush()
-    except IntegrityError:
-        # Another request registered the same document between our check and our flush.
-        db.session.rollback()
-        raise Conflict("Another customer has this document.") from None
+    except IntegrityError as error:
+        if "document" not in str(error.orig):
+            raise
+        # Registered by a parallel request between our check and our flush; the caller's
+        # error handling rolls the transaction back.
+        field = customer.document_field
+        raise Conflict(
+            f"Another customer has this {field.upper()}.", {field: ["Already registered."]}
+        ) from None
     return customer
 
 

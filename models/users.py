@@ -1,11 +1,13 @@
 """Staff users, their roles and passwords (argon2id)."""
 
 import contextlib
+import re
 from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Boolean, CheckConstraint, String
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Actor, Audited
@@ -15,6 +17,9 @@ from models.errors import Conflict, Invalid, NotFound
 ADMIN, ATTENDANT, FINANCE, TECHNICIAN = "admin", "attendant", "finance", "technician"
 ROLES = (ADMIN, ATTENDANT, FINANCE, TECHNICIAN)
 MIN_PASSWORD_LENGTH = 10
+USERNAME_MAX_LENGTH = 80
+# ASCII on purpose: lower() of some letters grows them ("İ" -> "i̇"), and logins are typed.
+USERNAME_PATTERN = r"^[a-z0-9._-]{2,80}$"
 
 _hasher = PasswordHasher()  # argon2id with the library's RFC 9106 low-memory profile
 # Verified against when the username is unknown, so a wrong username costs as long as a
@@ -30,7 +35,7 @@ class User(Audited, db.Model):
     __audit_redact__ = frozenset({"password_hash"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(80), unique=True)
+    username: Mapped[str] = mapped_column(String(USERNAME_MAX_LENGTH), unique=True)
     full_name: Mapped[str] = mapped_column(String(150), default="")
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -91,27 +96,35 @@ def create_user(
 ) -> User:
     """Create a staff user; the username must be free."""
     username = normalize_username(username)
+    if not re.fullmatch(USERNAME_PATTERN, username):
+        raise Invalid.field("username", "2-80 letters, digits, dots, dashes or underscores.")
     if role not in ROLES:
         raise Invalid.field("role", f"Must be one of: {', '.join(ROLES)}.")
+    taken = Conflict(f"Username {username!r} is taken.", {"username": ["Already taken."]})
     if find_user(username) is not None:
-        raise Conflict(f"Username {username!r} is taken.", {"username": ["Already taken."]})
+        raise taken
     user = User(username=username, role=role, full_name=full_name, active=active)
     user.set_password(password)
     db.session.add(user)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise taken from None  # created by a parallel request; the caller rolls back
     return user
 
 
 def update_user(user: User, changes: dict, acting_user: User) -> User:
-    """Change role, name, active flag or password; an admin cannot lock themself out."""
-    if user.id == acting_user.id and (
-        changes.get("active") is False or changes.get("role", ADMIN) != ADMIN
-    ):
-        raise Invalid.field("active", "You cannot deactivate or demote your own account.")
+    """Change role, name or active flag; an admin cannot lock themself out.
+
+    Passwords change through models.auth.change_password, which also ends the user's sessions.
+    """
+    if user.id == acting_user.id:
+        if changes.get("active") is False:
+            raise Invalid.field("active", "You cannot deactivate your own account.")
+        if changes.get("role", ADMIN) != ADMIN:
+            raise Invalid.field("role", "You cannot demote your own account.")
     if "role" in changes and changes["role"] not in ROLES:
         raise Invalid.field("role", f"Must be one of: {', '.join(ROLES)}.")
-    if "password" in changes:
-        user.set_password(changes.pop("password"))
     for key in ("full_name", "role", "active"):
         if key in changes:
             setattr(user, key, changes[key])

@@ -1,8 +1,10 @@
 """Staff users (admin only)."""
 
+import re
+
 from marshmallow import Schema, fields, validate
 
-from models.users import MIN_PASSWORD_LENGTH, ROLES
+from models.users import MIN_PASSWORD_LENGTH, ROLES, USERNAME_PATTERN
 from schemas.common import InputSchema, StrictBoolean, Text
 
 
@@ -10,7 +12,7 @@ class UserInput(InputSchema):
     username = Text(
         required=True,
         validate=validate.Regexp(
-            r"^[A-Za-z0-9._-]{2,80}$", error="2-80 letters, digits, dots, dashes or underscores."
+            USERNAME_PATTERN, flags=re.IGNORECASE, error="2-80 letters, digits, . _ or -."
         ),
     )
     role = fields.String(required=True, validate=validate.OneOf(ROLES))

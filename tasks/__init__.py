@@ -2,7 +2,9 @@
 
 Follows Flask's own Celery example: `celery_init_app(app)` builds Celery with a task base class
 that runs every task inside `app.app_context()`. Tasks take ids and plain values, never ORM
-objects or personal data, and are sent only after the transaction that needs them commits.
+objects or personal data, and are sent only after the transaction that needs them commits
+(`tasks.dispatch.send_after_commit`). A task that acts for a user takes `requested_by` (a user
+id): its changes are recorded in history as done by the system for that user.
 """
 
 from pathlib import Path
@@ -12,7 +14,9 @@ from celery.signals import worker_process_init
 from flask import Flask
 
 from celerybeat.schedule import BEAT_SCHEDULE
+from models.audit import SYSTEM, set_actor
 from models.db import db
+from models.users import system_actor_for
 
 TASK_MODULES = ["tasks.maintenance"]
 
@@ -23,6 +27,8 @@ def celery_init_app(app: Flask, settings) -> Celery:
     class FlaskTask(Task):
         def __call__(self, *args, **kwargs):
             with app.app_context():  # its teardown closes the task's database session
+                requested_by = kwargs.get("requested_by")
+                set_actor(db.session, system_actor_for(requested_by) if requested_by else SYSTEM)
                 return self.run(*args, **kwargs)
 
     celery = Celery(app.name, task_cls=FlaskTask)
@@ -48,7 +54,8 @@ def celery_init_app(app: Flask, settings) -> Celery:
     if settings.broker_url.startswith("filesystem"):
         for folder in ("data_folder_in", "processed_folder", "control_folder"):
             Path(settings.broker_transport_options[folder]).mkdir(parents=True, exist_ok=True)
-    @worker_process_init.connect(weak=False)
+
+    @worker_process_init.connect(weak=False, dispatch_uid="provedor-fresh-connections")
     def _fresh_connections(**_kwargs):
         # A forked worker process must not reuse database connections opened by its parent.
         with app.app_context():

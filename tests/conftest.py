@@ -1,7 +1,9 @@
 """Test harness: one app and database per session, real migrations, a clean database per test.
 
-The backend comes from the environment, as in production: DATABASE_URL and CELERY_BROKER_URL
-(scripts/test runs the suite once on PostgreSQL + Redis and once on the embedded default).
+The backend comes from TEST_DATABASE_URL and TEST_BROKER_URL (scripts/test runs the suite once
+on PostgreSQL + Redis and once, without them, on the embedded default). The service's own
+DATABASE_URL and CELERY_BROKER_URL are ignored on purpose: the suite drops and recreates its
+database and empties its Redis database, which must never be production's.
 """
 
 import os
@@ -24,6 +26,8 @@ def _recreate_postgres_database(url: str) -> None:
     import psycopg
 
     target = make_url(url)
+    if "test" not in (target.database or ""):
+        raise RuntimeError(f"refusing to recreate {target.database!r}: not a test database")
     admin = target.set(drivername="postgresql", database="postgres").render_as_string(
         hide_password=False
     )
@@ -42,7 +46,10 @@ def _flush_redis(url: str) -> None:
 def settings(tmp_path_factory):
     from web.config import load_settings
 
-    env = dict(os.environ)
+    service_keys = ("DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")
+    env = {k: v for k, v in os.environ.items() if k not in service_keys}
+    env["DATABASE_URL"] = os.environ.get("TEST_DATABASE_URL", "")
+    env["CELERY_BROKER_URL"] = os.environ.get("TEST_BROKER_URL", "")
     env["PROVEDOR_VAR_DIR"] = str(tmp_path_factory.mktemp("var"))
     env.setdefault("PROVEDOR_ENV", "test")
     result = load_settings(env)
@@ -163,7 +170,7 @@ def celery_worker(app):
 
 
 def pytest_report_header(config):
-    url = os.environ.get("DATABASE_URL") or "sqlite (embedded default)"
-    broker = os.environ.get("CELERY_BROKER_URL") or "filesystem:// (embedded default)"
+    url = os.environ.get("TEST_DATABASE_URL") or "sqlite (embedded default)"
+    broker = os.environ.get("TEST_BROKER_URL") or "filesystem:// (embedded default)"
     shown = make_url(url).render_as_string() if "://" in url else url
     return [f"database: {shown}", f"broker: {broker}"]

@@ -53,7 +53,8 @@ def _wait_until(predicate, timeout: float) -> bool:
 @pytest.fixture
 def service_env(settings, tmp_path):
     """Environment for a private instance: own var dir, own database, own broker queue."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "COV"))}
+    skip = ("PYTEST", "DATABASE_URL", "CELERY_", "TEST_")  # only what this test sets below
+    env = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
     env.update(PROVEDOR_VAR_DIR=str(tmp_path / "var"), PATH=f"{BIN}:{env['PATH']}")
     env["PORT"] = str(_free_port())
     if settings.database_url.startswith("postgresql"):

@@ -6,17 +6,15 @@ from datetime import timedelta
 from celery import shared_task
 
 from celerybeat.schedule import BEAT_SCHEDULE
-from models.audit import set_actor
 from models.customers import get_customer, update_customer
 from models.db import db
-from models.users import system_actor_for
+from tasks.dispatch import send_after_commit
 from tests.web.customer_payloads import pf_payload
 
 
 @shared_task(name="tests.rename_customer")
 def rename_customer(code: int, new_name: str, requested_by: int) -> None:
-    """A task shaped like the real ones: ids in, the requesting user recorded as actor."""
-    set_actor(db.session, system_actor_for(requested_by))
+    """A task shaped like the real ones: ids in, acting for the user in `requested_by`."""
     update_customer(get_customer(code), {"name": new_name})
     db.session.commit()
 
@@ -31,13 +29,17 @@ def wait_for(predicate, timeout=30.0):
 
 
 def test_task_changes_are_recorded_as_system_for_the_requesting_user(
-    client, celery_worker, make_user, token_for
+    app, client, celery_worker, make_user, token_for
 ):
     attendant = make_user("carla", "attendant")
     headers = {"Authorization": f"Bearer {token_for(attendant)}"}
     code = client.post("/api/v1/customers", json=pf_payload(), headers=headers).json["code"]
 
-    rename_customer.delay(code, "Nome Trocado Pela Tarefa", attendant.id)
+    with app.app_context():
+        send_after_commit(
+            rename_customer, code, "Nome Trocado Pela Tarefa", requested_by=attendant.id
+        )
+        db.session.commit()
 
     def renamed():
         body = client.get(f"/api/v1/customers/{code}", headers=headers).json
@@ -51,9 +53,17 @@ def test_task_changes_are_recorded_as_system_for_the_requesting_user(
     assert [c["field"] for c in newest["changes"]] == ["name"]
 
 
-def test_beat_purges_expired_and_revoked_tokens_on_the_worker(
-    app, client, celery_worker, make_user, token_for
-):
+def test_a_rolled_back_transaction_sends_no_task(app, client, celery_worker, admin):
+    code = client.post("/api/v1/customers", json=pf_payload(), headers=admin).json["code"]
+    with app.app_context():
+        send_after_commit(rename_customer, code, "Nunca", requested_by=1)
+        db.session.rollback()
+        db.session.commit()  # a later commit must not send what the rollback dropped
+    time.sleep(2)  # the worker would have picked it up by now
+    assert client.get(f"/api/v1/customers/{code}", headers=admin).json["name"] != "Nunca"
+
+
+def test_the_token_purge_task_runs_on_the_worker(app, client, celery_worker, make_user, token_for):
     from tasks.maintenance import purge_expired_tokens
 
     user = make_user("rui", "technician")

@@ -48,7 +48,7 @@ def _wait_for(predicate, timeout: float) -> bool:
 
 
 @pytest.mark.skipif(
-    not os.environ.get("CELERY_BROKER_URL", "").startswith("redis"),
+    not os.environ.get("TEST_BROKER_URL", "").startswith("redis"),
     reason="redelivery is a property of the Redis broker; the filesystem broker has none",
 )
 def test_task_of_a_killed_worker_runs_once_on_another_worker(settings, tmp_path):

@@ -6,7 +6,7 @@ from flask import current_app, g
 
 from models import auth
 from models.db import db
-from models.errors import AuthenticationFailed
+from models.errors import AuthenticationFailed, TooManyAttempts
 from models.users import ROLES
 from schemas.auth import LoginInput, TokenOutput
 from schemas.users import UserOutput
@@ -35,8 +35,8 @@ def login(credentials):
             max_failures=settings.login_max_failures,
             lockout=timedelta(minutes=settings.login_lockout_minutes),
         )
-    except AuthenticationFailed:
-        db.session.commit()  # keep the failure count, which the lockout relies on
+    except (AuthenticationFailed, TooManyAttempts):
+        db.session.commit()  # keep the attempt count, which the lockout relies on
         raise
     db.session.commit()
     return {"access_token": plain, "expires_at": token.expires_at}

@@ -68,7 +68,8 @@ def read(code):
 @roles(*EDITORS)
 def update(data, code):
     """Change some fields; deactivate with {"active": false} (customers are never deleted)."""
-    customer = update_customer(get_customer(code), data)
+    # Locked, so a parallel PATCH cannot slip between our rule checks and our write.
+    customer = update_customer(get_customer(code, for_update=True), data)
     db.session.commit()
     return customer
 

@@ -1,6 +1,8 @@
 """Staff user administration (admins only)."""
 
-from models import users
+from flask import g
+
+from models import auth, users
 from models.db import db
 from models.users import ADMIN
 from schemas.common import PageQuery, page_of
@@ -48,7 +50,13 @@ def get_user(user_id):
 @blp.response(200, UserOutput)
 @roles(ADMIN)
 def update_user(changes, user_id):
-    """Change a user's role, name, password or active flag (deactivation ends their tokens)."""
+    """Change a user's role, name, password or active flag.
+
+    Deactivation ends the user's sessions at once; a new password ends all but the caller's.
+    """
+    password = changes.pop("password", None)
     user = users.update_user(users.get_user(user_id), changes, acting_user=current_user())
+    if password is not None:
+        auth.change_password(user, password, keep=g.token)
     db.session.commit()
     return user
