@@ -8,7 +8,7 @@ PostgreSQL. Beyond ESTIMATE_ABOVE matches the total is the planner's estimate, f
 import json
 import re
 
-from sqlalchemy import or_, text
+from sqlalchemy import or_
 
 from models.customers import Customer
 from models.db import db
@@ -114,8 +114,12 @@ def _condition(q: str, field: str):
 
 def _estimated_rows(query) -> int:
     """The planner's row estimate for `query` (PostgreSQL only): costs a plan, not a scan."""
-    compiled = query.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True})
-    plan = db.session.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}")).scalar_one()
+    compiled = query.compile(dialect=db.engine.dialect)
+    plan = (
+        db.session.connection()
+        .exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params)
+        .scalar_one()
+    )
     plan = json.loads(plan) if isinstance(plan, str) else plan
     return int(plan[0]["Plan"]["Plan Rows"])
 

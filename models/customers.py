@@ -41,7 +41,7 @@ class Customer(Audited, db.Model):
         Index(
             "ix_customers_search_city_prefix",
             "search_city",
-            postgresql_ops={"search_city": "varchar_pattern_ops"},
+            postgresql_ops={"search_city": "text_pattern_ops"},
         ),
         Index(
             "ix_customers_document_prefix",
@@ -89,9 +89,10 @@ class Customer(Audited, db.Model):
     billing_reference: Mapped[str | None] = mapped_column(String(120))
     notes: Mapped[str | None] = mapped_column(Text)
     # Folded (lower case, no accents) copies that search reads; kept up to date on flush.
-    search_name: Mapped[str] = mapped_column(String(310), default="")
-    search_contact: Mapped[str] = mapped_column(String(300), default="")
-    search_city: Mapped[str] = mapped_column(String(120), default="")
+    # Text, not VARCHAR(n): folding can lengthen a string (NFKD turns one character into many).
+    search_name: Mapped[str] = mapped_column(Text, default="")
+    search_contact: Mapped[str] = mapped_column(Text, default="")
+    search_city: Mapped[str] = mapped_column(Text, default="")
 
     def audit_customer_code(self) -> int:
         return self.code

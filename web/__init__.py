@@ -31,15 +31,18 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
 
     app = Flask(__name__)
     app.config.update(settings.flask_config(), API_SPEC_OPTIONS=API_SPEC_OPTIONS, **overrides)
-    if settings.trusted_proxies:
-        n = settings.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    if settings.trusted_proxies:  # believe X-Forwarded-For from that many hops, nothing else
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=0, x_host=0)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     api = Api(app)  # one per app: the OpenAPI document belongs to it
     if settings.cors_origins:
-        cors.init_app(app, resources={r"/api/*": {"origins": settings.cors_origins}})
+        cors.init_app(
+            app,
+            resources={r"/api/*": {"origins": settings.cors_origins}},
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
     init_request_log(app)
     init_security(app)
     register_error_handlers(app)

@@ -8,14 +8,11 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from models.audit import Actor, set_actor
-from models.customers import Customer
+from models.customers import ADDRESS_PARTS, PF, Customer, create_customer
 from models.db import db
 from models.demo_data import generate_customers
-from models.errors import DomainError
+from models.errors import Conflict, DomainError
 from models.users import ADMIN, ROLES, User, create_user
-
-_ADDRESS_KEYS = ("street", "number", "complement", "district", "city", "state", "cep")
-_NOT_COLUMNS = {"code", *_ADDRESS_KEYS}
 
 users_cli = AppGroup("users", help="Manage staff users.")
 
@@ -63,19 +60,29 @@ def demo_command(count, seed, if_empty):
         click.echo("Customers exist; no demo data loaded.")
         return
     _act_as_cli()
+    # Documents derive from the generator's codes: start past ours so they are new ones.
     start = (db.session.scalar(db.select(db.func.max(Customer.code))) or 0) + 1
-    taken = set(db.session.scalars(db.select(Customer.document)))
     added = 0
     for row in generate_customers(count, seed=seed, start_code=start):
-        if row["document"] in taken:
+        try:
+            create_customer(_as_input(row))  # the same rules and history as the API
+        except Conflict:
             continue
-        # The database assigns codes; the generator's own codes are for the benchmark's COPY.
-        customer = Customer(**{k: v for k, v in row.items() if k not in _NOT_COLUMNS})
-        customer.set_address("address", {k: row[k] for k in _ADDRESS_KEYS})
-        db.session.add(customer)
         added += 1
     db.session.commit()
-    click.echo(f"Added {added} demo customers (codes from {start}).")
+    click.echo(f"Added {added} demo customers.")
+
+
+def _as_input(row: dict) -> dict:
+    """A generated row in the shape the API's CustomerInput produces."""
+    fields = ("kind", "name", "trade_name", "state_registration", "active")
+    contact = ("email", "phone", "mobile", "fax")
+    document = "cpf" if row["kind"] == PF else "cnpj"
+    return {
+        **{key: row[key] for key in fields + contact},
+        document: row["document"],
+        "address": {part: row.get(part) for part in ADDRESS_PARTS},
+    }
 
 
 def register(app: Flask) -> None:

@@ -61,6 +61,7 @@ class Settings:
             engine_options = {"connect_args": {"timeout": 30}}
         return {
             "SECRET_KEY": self.secret_key,
+            "MAX_CONTENT_LENGTH": 1024 * 1024,  # JSON bodies are small; uploads get their own limit
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
             "API_TITLE": "Provedor",

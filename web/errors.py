@@ -6,7 +6,7 @@ from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from models.db import db
-from models.errors import DomainError, TooManyAttempts
+from models.errors import AuthenticationFailed, DomainError, TooManyAttempts
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,8 @@ def handle_domain_error(error: DomainError):
     response = error_response(error.status, error.message, error.errors, error.code)
     if isinstance(error, TooManyAttempts):
         response.headers["Retry-After"] = str(error.retry_after_seconds)
+    if isinstance(error, AuthenticationFailed):
+        response.headers["WWW-Authenticate"] = "Bearer"
     return response
 
 

@@ -54,9 +54,9 @@ def upgrade():
     sa.Column('billing_cep', sa.String(length=8), nullable=True),
     sa.Column('billing_reference', sa.String(length=120), nullable=True),
     sa.Column('notes', sa.Text(), nullable=True),
-    sa.Column('search_name', sa.String(length=310), nullable=False),
-    sa.Column('search_contact', sa.String(length=300), nullable=False),
-    sa.Column('search_city', sa.String(length=120), nullable=False),
+    sa.Column('search_name', sa.Text(), nullable=False),
+    sa.Column('search_contact', sa.Text(), nullable=False),
+    sa.Column('search_city', sa.Text(), nullable=False),
     sa.CheckConstraint("kind IN ('PF', 'PJ')", name=op.f('ck_customers_kind_known')),
     sa.PrimaryKeyConstraint('code', name=op.f('pk_customers')),
     sa.UniqueConstraint('document', name=op.f('uq_customers_document')),
@@ -65,7 +65,7 @@ def upgrade():
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_customers_active'), ['active'], unique=False)
         batch_op.create_index('ix_customers_document_prefix', ['document'], unique=False, postgresql_ops={'document': 'varchar_pattern_ops'})
-        batch_op.create_index('ix_customers_search_city_prefix', ['search_city'], unique=False, postgresql_ops={'search_city': 'varchar_pattern_ops'})
+        batch_op.create_index('ix_customers_search_city_prefix', ['search_city'], unique=False, postgresql_ops={'search_city': 'text_pattern_ops'})
         batch_op.create_index('ix_customers_search_contact_trgm', ['search_contact'], unique=False, postgresql_using='gin', postgresql_ops={'search_contact': 'gin_trgm_ops'})
         batch_op.create_index('ix_customers_search_name_trgm', ['search_name'], unique=False, postgresql_using='gin', postgresql_ops={'search_name': 'gin_trgm_ops'})
 
@@ -140,7 +140,7 @@ def downgrade():
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.drop_index('ix_customers_search_name_trgm', postgresql_using='gin', postgresql_ops={'search_name': 'gin_trgm_ops'})
         batch_op.drop_index('ix_customers_search_contact_trgm', postgresql_using='gin', postgresql_ops={'search_contact': 'gin_trgm_ops'})
-        batch_op.drop_index('ix_customers_search_city_prefix', postgresql_ops={'search_city': 'varchar_pattern_ops'})
+        batch_op.drop_index('ix_customers_search_city_prefix', postgresql_ops={'search_city': 'text_pattern_ops'})
         batch_op.drop_index('ix_customers_document_prefix', postgresql_ops={'document': 'varchar_pattern_ops'})
         batch_op.drop_index(batch_op.f('ix_customers_active'))
 

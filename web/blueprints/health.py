@@ -3,22 +3,16 @@
 import logging
 
 from flask import current_app
-from marshmallow import Schema, fields
 from sqlalchemy import text
 
 from models.db import db
+from schemas.health import HealthOutput
 from web.extensions import Blueprint
 from web.security import public
 
 log = logging.getLogger(__name__)
 URL_PREFIX = ""
 blp = Blueprint("health", __name__, description="Service health")
-
-
-class HealthOutput(Schema):
-    status = fields.String(required=True, metadata={"description": "ok or degraded"})
-    database = fields.String(required=True)
-    broker = fields.String(required=True)
 
 
 def _database_ok() -> bool:
