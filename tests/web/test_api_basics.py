@@ -278,6 +278,43 @@ def test_health_reports_database_and_broker_without_a_token(client):
     assert response.get_json() == {"status": "ok", "database": "ok", "broker": "ok"}
 
 
+def test_health_is_503_when_the_broker_is_unreachable(build_app):
+    # Nothing listens on port 1: the broker check must fail fast and say so.
+    down = build_app(broker_url="redis://127.0.0.1:1/0", broker_transport_options={})
+    response = down.test_client().get(f"{API}/health")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "degraded", "database": "ok", "broker": "unreachable"}
+
+
+def test_health_is_503_when_the_database_is_unreachable(build_app, tmp_path):
+    missing = tmp_path / "no-such-dir" / "provedor.sqlite"  # SQLite cannot create it
+    down = build_app(database_url=f"sqlite:///{missing}")
+    response = down.test_client().get(f"{API}/health")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "unreachable"
+
+
+def test_oversized_body_is_413_and_changes_nothing(client, admin):
+    body = {"kind": "PF", "name": "x" * (1024 * 1024 + 1)}
+    response = client.post(f"{API}/customers", json=body, headers=admin)
+    assert_envelope(response, 413, "payload_too_large")
+    assert client.get(f"{API}/customers", headers=admin).get_json()["total"] == 0
+
+
+def test_unauthorized_answers_name_the_bearer_scheme(client):
+    response = client.get(f"{API}/me")
+    assert_envelope(response, 401, "unauthorized")
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_migrations_match_the_models(app):
+    # A model changed without a migration would break the next deploy's `flask db upgrade`;
+    # alembic's check exits 1 when autogenerate finds a difference (a column added to a
+    # model without a migration makes this fail).
+    result = app.test_cli_runner().invoke(args=["db", "check"])
+    assert result.exit_code == 0, result.output
+
+
 # --- CORS ----------------------------------------------------------------------------------------
 
 ORIGIN = "https://painel.example.com"
