@@ -9,7 +9,6 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from models.db import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = '860e915517d9'
@@ -25,8 +24,8 @@ def upgrade():
     op.create_table('customers',
     sa.Column('code', sa.Integer(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', UTCDateTime(), nullable=False),
-    sa.Column('updated_at', UTCDateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('kind', sa.String(length=2), nullable=False),
     sa.Column('name', sa.String(length=150), nullable=False),
     sa.Column('trade_name', sa.String(length=150), nullable=True),
@@ -72,8 +71,8 @@ def upgrade():
     op.create_table('login_throttle',
     sa.Column('username', sa.String(length=80), nullable=False),
     sa.Column('failures', sa.Integer(), nullable=False),
-    sa.Column('window_started_at', UTCDateTime(), nullable=False),
-    sa.Column('locked_until', UTCDateTime(), nullable=True),
+    sa.Column('window_started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('username', name=op.f('pk_login_throttle'))
     )
     op.create_table('users',
@@ -83,8 +82,8 @@ def upgrade():
     sa.Column('role', sa.String(length=20), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=False),
-    sa.Column('created_at', UTCDateTime(), nullable=False),
-    sa.Column('updated_at', UTCDateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("role IN ('admin', 'attendant', 'finance', 'technician')", name=op.f('ck_users_role_known')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
@@ -93,9 +92,9 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', UTCDateTime(), nullable=False),
-    sa.Column('expires_at', UTCDateTime(), nullable=False),
-    sa.Column('revoked_at', UTCDateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_auth_tokens_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_auth_tokens')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_auth_tokens_token_hash'))
@@ -106,7 +105,7 @@ def upgrade():
 
     op.create_table('history',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('at', UTCDateTime(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('username', sa.String(length=80), nullable=False),
     sa.Column('ip', sa.String(length=45), nullable=True),
