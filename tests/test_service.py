@@ -10,13 +10,14 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
+
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -39,15 +40,6 @@ def _request(method, url, body=None, token=None):
             return response.status, json.loads(response.read() or b"null")
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"null")
-
-
-def _wait_until(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.5)
-    return False
 
 
 @pytest.fixture
@@ -91,7 +83,7 @@ def test_procfile_runs_web_worker_and_beat(service_env, tmp_path):
         )
     base = f"http://127.0.0.1:{env['PORT']}/api/v1"
     try:
-        up = _wait_until(lambda: _health(base) == 200, timeout=60)
+        up = wait_until(lambda: _health(base) == 200, timeout=60)
         assert up, log_path.read_text()[-3000:]
 
         status, body = _request(
@@ -116,7 +108,7 @@ def test_procfile_runs_web_worker_and_beat(service_env, tmp_path):
             capture_output=True,
         )
         done = "Task tasks.maintenance.purge_expired_tokens["
-        worker_ran = _wait_until(lambda: done in log_path.read_text(), timeout=60)
+        worker_ran = wait_until(lambda: done in log_path.read_text(), timeout=60)
         assert worker_ran, log_path.read_text()[-3000:]
         assert "beat: Starting..." in log_path.read_text()
     finally:

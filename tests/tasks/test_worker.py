@@ -9,6 +9,7 @@ from celerybeat.schedule import BEAT_SCHEDULE
 from models.customers import get_customer, update_customer
 from models.db import db
 from tasks.dispatch import send_after_commit
+from tests.waiting import wait_until
 from tests.web.customer_payloads import pf_payload
 
 
@@ -17,15 +18,6 @@ def rename_customer(code: int, new_name: str, requested_by: int) -> None:
     """A task shaped like the real ones: ids in, acting for the user in `requested_by`."""
     update_customer(get_customer(code), {"name": new_name})
     db.session.commit()
-
-
-def wait_for(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_task_changes_are_recorded_as_system_for_the_requesting_user(
@@ -45,7 +37,7 @@ def test_task_changes_are_recorded_as_system_for_the_requesting_user(
         body = client.get(f"/api/v1/customers/{code}", headers=headers).json
         return body["name"] == "Nome Trocado Pela Tarefa"
 
-    assert wait_for(renamed), "the worker did not apply the task"
+    assert wait_until(renamed), "the worker did not apply the task"
     newest = client.get(f"/api/v1/customers/{code}/history", headers=headers).json["items"][0]
     assert newest["username"] == "carla"
     assert newest["by_system"] is True
@@ -78,7 +70,7 @@ def test_the_token_purge_task_runs_on_the_worker(app, client, celery_worker, mak
 
     assert token_rows() == 3
     purge_expired_tokens.delay()
-    assert wait_for(lambda: token_rows() == 1), "expired and revoked tokens were not purged"
+    assert wait_until(lambda: token_rows() == 1), "expired and revoked tokens were not purged"
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {live}"}).status_code == 200
     gone = client.get("/api/v1/me", headers={"Authorization": f"Bearer {expired}"})
     assert gone.status_code == 401

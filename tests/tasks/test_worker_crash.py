@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.waiting import wait_until
+
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = Path(sys.executable).parent / "celery"
 
@@ -36,15 +38,6 @@ def _start_worker(env: dict, name: str, log: Path) -> subprocess.Popen:
         return subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
-
-
-def _wait_for(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 @pytest.mark.skipif(
@@ -71,7 +64,7 @@ def test_task_of_a_killed_worker_runs_once_on_another_worker(settings, tmp_path)
         sender = Celery()  # CELERY_BROKER_URL in our own environment would win over broker=
         with sender.connection_for_write(env["CELERY_BROKER_URL"]) as connection:
             sender.send_task("tests.crash.slow_append", args=[str(trace)], connection=connection)
-        started = _wait_for(lambda: trace.exists(), timeout=60)
+        started = wait_until(lambda: trace.exists(), timeout=60)
         assert started, log.read_text()[-3000:]
     finally:
         os.killpg(first.pid, signal.SIGKILL)  # no warm shutdown: the task is mid-flight
@@ -83,7 +76,7 @@ def test_task_of_a_killed_worker_runs_once_on_another_worker(settings, tmp_path)
 
     second = _start_worker(env, "second@%h", log)
     try:
-        finished = _wait_for(lambda: trace.read_text().endswith("done\n"), timeout=60)
+        finished = wait_until(lambda: trace.read_text().endswith("done\n"), timeout=60)
         assert finished, log.read_text()[-3000:]
         time.sleep(5)  # past another visibility timeout: it must not run a third time
         assert trace.read_text() == "start\nstart\ndone\n"
