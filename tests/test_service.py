@@ -1,11 +1,11 @@
-"""The service as deployed: the Procfile's web, worker and beat, started by honcho.
-
-This is what the README's run command starts; the test drives it over real HTTP and checks that
-the worker consumes tasks from the broker and that beat is up.
+"""The service as a new user starts it: the README's `scripts/run`, which runs the Procfile's
+web (gunicorn), worker and beat through honcho. Driven over real HTTP; the worker must consume
+a task from the broker and beat must be up.
 """
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -63,18 +63,13 @@ def service_env(settings, tmp_path):
     return env
 
 
-def _flask(env, *args):
-    subprocess.run([BIN / "flask", "--app", "web", *args], cwd=ROOT, env=env, check=True)
-
-
-def test_procfile_runs_web_worker_and_beat(service_env, tmp_path):
+def test_the_readme_run_command_serves_api_worker_and_beat(service_env, tmp_path):
+    """`scripts/run` on an empty database: migrate, first admin, demo data, then the Procfile."""
     env = service_env
-    _flask(env, "db", "upgrade")
-    _flask(env, "users", "create", "chefe", "--role", "admin", "--password", "senha-bem-longa")
-    log_path = tmp_path / "honcho.log"
+    log_path = tmp_path / "run.log"
     with open(log_path, "w") as log:
-        honcho = subprocess.Popen(
-            [BIN / "honcho", "start", "-f", "Procfile", "-p", env["PORT"]],
+        service = subprocess.Popen(
+            [ROOT / "scripts" / "run"],
             cwd=ROOT,
             env=env,
             stdout=log,
@@ -83,16 +78,20 @@ def test_procfile_runs_web_worker_and_beat(service_env, tmp_path):
         )
     base = f"http://127.0.0.1:{env['PORT']}/api/v1"
     try:
-        up = wait_until(lambda: _health(base) == 200, timeout=60)
-        assert up, log_path.read_text()[-3000:]
+        up = wait_until(lambda: _health(base) == 200, timeout=180, interval=0.5)
+        output = log_path.read_text()
+        assert up, output[-3000:]
+        assert f"http://127.0.0.1:{env['PORT']}/api/v1/docs" in output
+        password = re.search(r"Log in as admin / (\S+)", output).group(1)
 
         status, body = _request(
-            "POST", f"{base}/auth/login", {"username": "chefe", "password": "senha-bem-longa"}
+            "POST", f"{base}/auth/login", {"username": "admin", "password": password}
         )
         assert status == 200
         token = body["access_token"]
-        status, _ = _request("GET", f"{base}/customers?q=silva", token=token)
+        status, found = _request("GET", f"{base}/customers?q=silva&field=name", token=token)
         assert status == 200
+        assert found["total"] > 0  # the demo customers were loaded
 
         subprocess.run(
             [
@@ -108,12 +107,12 @@ def test_procfile_runs_web_worker_and_beat(service_env, tmp_path):
             capture_output=True,
         )
         done = "Task tasks.maintenance.purge_expired_tokens["
-        worker_ran = wait_until(lambda: done in log_path.read_text(), timeout=60)
+        worker_ran = wait_until(lambda: done in log_path.read_text(), timeout=60, interval=0.5)
         assert worker_ran, log_path.read_text()[-3000:]
         assert "beat: Starting..." in log_path.read_text()
     finally:
-        os.killpg(honcho.pid, signal.SIGTERM)
-        honcho.wait(timeout=30)
+        os.killpg(service.pid, signal.SIGTERM)
+        service.wait(timeout=30)
 
 
 def _health(base: str) -> int | None:
