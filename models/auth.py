@@ -148,13 +148,18 @@ def revoke(token: AuthToken) -> None:
     db.session.flush()
 
 
-def change_password(user: User, password: str, keep: AuthToken | None = None) -> None:
-    """Set a new password and end every session of the user but `keep` (the caller's own)."""
-    user.set_password(password)
+def revoke_all(user: User, keep: AuthToken | None = None) -> None:
+    """End every session of `user` but `keep` (the caller's own, when it is theirs)."""
     query = db.update(AuthToken).where(AuthToken.user_id == user.id, AuthToken.revoked_at.is_(None))
     if keep is not None:
         query = query.where(AuthToken.id != keep.id)
     db.session.execute(query.values(revoked_at=utcnow()))
+
+
+def change_password(user: User, password: str, keep: AuthToken | None = None) -> None:
+    """Set a new password and end every other session of the user."""
+    user.set_password(password)
+    revoke_all(user, keep=keep)
     db.session.flush()
 
 

@@ -163,6 +163,12 @@ def get_customer(code: int, for_update: bool = False) -> Customer:
     """The customer with `code`; `for_update` locks the row until commit (before a change)."""
     if not 0 < code <= MAX_INT_ID:
         raise NotFound(f"Customer {code} not found.")
+    if for_update and db.engine.dialect.name == "sqlite":
+        # SQLite has no row locks and ignores FOR UPDATE: a no-op write takes the database's
+        # write lock now, so a parallel change waits for our commit before it reads.
+        db.session.execute(
+            db.update(Customer).where(Customer.code == code).values(code=Customer.code)
+        )
     customer = db.session.get(Customer, code, with_for_update=for_update or None)
     if customer is None:
         raise NotFound(f"Customer {code} not found.")
@@ -233,16 +239,29 @@ def _apply(customer: Customer, data: dict) -> None:
         setattr(customer, key, value)
 
 
+def _is_document_conflict(error: IntegrityError) -> bool:
+    """Whether the unique document constraint (not another one) refused the row."""
+    diag = getattr(error.orig, "diag", None)  # psycopg names the constraint
+    if diag is not None:
+        return diag.constraint_name == "uq_customers_document"
+    return "customers.document" in str(error.orig)  # SQLite names the column
+
+
 def _save(customer: Customer) -> Customer:
+    """Check the rules, then add and flush; a customer that breaks them never reaches the session.
+
+    When this raises after changing a customer already in the session, the caller rolls back
+    (the web error handler does; a task or command must too).
+    """
     _check_rules(customer)
     _check_document_free(customer)
+    db.session.add(customer)
     try:
         db.session.flush()
     except IntegrityError as error:
-        if "document" not in str(error.orig):
+        if not _is_document_conflict(error):
             raise
-        # Registered by a parallel request between our check and our flush; the caller's
-        # error handling rolls the transaction back.
+        # Registered by a parallel request between our check and our flush.
         field = customer.document_field
         raise Conflict(
             f"Another customer has this {field.upper()}.", {field: ["Already registered."]}
@@ -254,7 +273,6 @@ def create_customer(data: dict) -> Customer:
     """Register a customer from validated input (see schemas.customers.CustomerInput)."""
     customer = Customer(active=True)
     _apply(customer, data)
-    db.session.add(customer)
     return _save(customer)
 
 

@@ -48,6 +48,7 @@ def service_env(settings, tmp_path):
     skip = ("PYTEST", "DATABASE_URL", "CELERY_", "TEST_")  # only what this test sets below
     env = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
     env.update(PROVEDOR_VAR_DIR=str(tmp_path / "var"), PATH=f"{BIN}:{env['PATH']}")
+    env["PROVEDOR_ENV_FILE"] = "/dev/null"  # a checkout's .env may point at production
     env["PORT"] = str(_free_port())
     if settings.database_url.startswith("postgresql"):
         from tests.conftest import _recreate_postgres_database

@@ -30,6 +30,15 @@ def _list(env, name):
     return [item.strip() for item in env.get(name, "").split(",") if item.strip()]
 
 
+def _log_level(env) -> str:
+    level = env.get("LOG_LEVEL", "INFO").upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ConfigError(
+            f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {level!r}"
+        )
+    return level
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the web app and the workers need to know about their environment."""
@@ -55,10 +64,11 @@ class Settings:
 
     def flask_config(self) -> dict:
         """The Flask config keys derived from these settings."""
-        engine_options = {"pool_pre_ping": True}
+        # hide_parameters: a database error must not copy CPFs, e-mails or phones into the logs.
+        engine_options = {"pool_pre_ping": True, "hide_parameters": True}
         if self.database_url.startswith("sqlite"):
             # Web, worker and beat share one file: wait for a lock instead of failing at once.
-            engine_options = {"connect_args": {"timeout": 30}}
+            engine_options = {"connect_args": {"timeout": 30}, "hide_parameters": True}
         return {
             "SECRET_KEY": self.secret_key,
             "MAX_CONTENT_LENGTH": 1024 * 1024,  # JSON bodies are small; uploads get their own limit
@@ -125,6 +135,6 @@ def load_settings(environ=None) -> Settings:
         token_ttl_hours=_int(env, "TOKEN_TTL_HOURS", 12, minimum=1),
         login_max_failures=_int(env, "LOGIN_MAX_FAILURES", 5, minimum=1),
         login_lockout_minutes=_int(env, "LOGIN_LOCKOUT_MINUTES", 15, minimum=1),
-        log_level=env.get("LOG_LEVEL", "INFO").upper(),
+        log_level=_log_level(env),
         broker_transport_options=transport_options,
     )

@@ -3,7 +3,7 @@
 Every endpoint is closed by default: it must be marked `public` or declare its roles.
 """
 
-from functools import wraps
+import ipaddress
 
 from flask import Flask, abort, current_app, g, request
 
@@ -23,19 +23,12 @@ def public(view):
 
 
 def roles(*allowed: str):
-    """Allow this endpoint to users with one of `allowed` roles."""
+    """Allow this endpoint to users with one of `allowed` roles (checked before any input)."""
 
     def decorate(view):
         view.allowed_roles = frozenset(allowed)
         view.__doc__ = f"{view.__doc__ or ''}\n\nRoles: {', '.join(allowed)}."
-
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            if g.user.role not in view.allowed_roles:
-                abort(403, "Your role does not allow this.")
-            return view(*args, **kwargs)
-
-        return wrapper
+        return view
 
     return decorate
 
@@ -62,15 +55,29 @@ def _authenticate_request():
         abort(403, "This endpoint declares no roles.")  # fail closed
     token = authenticate(_bearer_token())
     g.user, g.token = token.user, token
+    if token.user.role not in view.allowed_roles:
+        abort(403, "Your role does not allow this.")  # before the body is even validated
     set_actor(
         db.session,
         Actor(
             username=token.user.username,
             user_id=token.user.id,
-            ip=request.remote_addr,
+            ip=_client_ip(),
             request_id=g.get("request_id"),
         ),
     )
+
+
+def _client_ip() -> str | None:
+    """The client's address; a forwarded one only when it is a real IP address.
+
+    ProxyFix has already taken X-Forwarded-For from the trusted hops; a garbled value there
+    falls back to the address of the proxy that connected to us.
+    """
+    try:
+        return str(ipaddress.ip_address(request.remote_addr or ""))
+    except ValueError:
+        return request.environ.get("werkzeug.proxy_fix.orig", {}).get("REMOTE_ADDR")
 
 
 def init_security(app: Flask) -> None:

@@ -45,14 +45,36 @@ def test_task_changes_are_recorded_as_system_for_the_requesting_user(
     assert [c["field"] for c in newest["changes"]] == ["name"]
 
 
-def test_a_rolled_back_transaction_sends_no_task(app, client, celery_worker, admin):
+def _name_of(client, headers, code):
+    return client.get(f"/api/v1/customers/{code}", headers=headers).json["name"]
+
+
+def test_a_transaction_that_ends_without_commit_sends_no_task(
+    app, client, celery_worker, admin, make_user
+):
+    user = make_user("dora", "attendant")
     code = client.post("/api/v1/customers", json=pf_payload(), headers=admin).json["code"]
     with app.app_context():
-        send_after_commit(rename_customer, code, "Nunca", requested_by=1)
+        send_after_commit(rename_customer, code, "Desfeito", requested_by=user.id)
         db.session.rollback()
-        db.session.commit()  # a later commit must not send what the rollback dropped
-    time.sleep(2)  # the worker would have picked it up by now
-    assert client.get(f"/api/v1/customers/{code}", headers=admin).json["name"] != "Nunca"
+        send_after_commit(rename_customer, code, "Fechado", requested_by=user.id)
+        db.session.close()
+        db.session.commit()  # a later commit must not send what the rollback or close dropped
+    time.sleep(2)  # the worker would have picked either up by now
+    assert _name_of(client, admin, code) not in ("Desfeito", "Fechado")
+
+
+def test_a_savepoint_rollback_keeps_the_task_of_the_outer_transaction(
+    app, client, celery_worker, admin, make_user
+):
+    user = make_user("ivo", "attendant")
+    code = client.post("/api/v1/customers", json=pf_payload(), headers=admin).json["code"]
+    with app.app_context():
+        send_after_commit(rename_customer, code, "Mantido", requested_by=user.id)
+        savepoint = db.session.begin_nested()
+        savepoint.rollback()
+        db.session.commit()
+    assert wait_until(lambda: _name_of(client, admin, code) == "Mantido")
 
 
 def test_the_token_purge_task_runs_on_the_worker(app, client, celery_worker, make_user, token_for):

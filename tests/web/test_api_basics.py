@@ -421,6 +421,8 @@ def test_other_timezone_is_accepted(tmp_path):
         ("TOKEN_TTL_HOURS", "twelve"),
         ("LOGIN_MAX_FAILURES", "0"),
         ("LOGIN_LOCKOUT_MINUTES", "soon"),
+        ("LOG_LEVEL", "CHATTY"),
+        ("CELERY_VISIBILITY_TIMEOUT", "0"),
     ],
 )
 def test_bad_numbers_are_refused(tmp_path, name, value):

@@ -283,3 +283,11 @@ def test_forwarded_for_is_recorded_through_one_trusted_proxy(client, admin, prox
     items = history(client, admin, customer["code"])["items"]
     assert [entry["ip"] for entry in items] == ["203.0.113.9", "203.0.113.9"]
     assert [entry["action"] for entry in items] == ["update", "create"]
+
+
+def test_a_forwarded_value_that_is_no_address_records_the_proxy(client, admin, proxied_app):
+    # A garbled header must neither break the write (the column holds an IP) nor be recorded.
+    garbled = {**admin, "X-Forwarded-For": "x" * 100}
+    customer = create(proxied_app.test_client(), garbled, pf_payload())
+    entry = history(client, admin, customer["code"])["items"][0]
+    assert entry["ip"] == "127.0.0.1"

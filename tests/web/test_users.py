@@ -355,8 +355,9 @@ def test_changed_password_works_and_old_one_does_not(client, admin, make_user):
     assert_error(login(client, "bruna", TEST_PASSWORD), 401, "unauthorized")
 
 
-def test_deactivate_and_reactivate(client, admin, make_user):
+def test_deactivate_and_reactivate(client, admin, make_user, token_for):
     user = make_user("bruna", "finance")
+    old_token = {"Authorization": f"Bearer {token_for(user)}"}
     off = client.patch(f"{USERS}/{user.id}", json={"active": False}, headers=admin)
     assert off.status_code == 200
     assert off.get_json()["active"] is False
@@ -365,6 +366,14 @@ def test_deactivate_and_reactivate(client, admin, make_user):
     on = client.patch(f"{USERS}/{user.id}", json={"active": True}, headers=admin)
     assert on.get_json()["active"] is True
     assert login(client, "bruna", TEST_PASSWORD).status_code == 200
+    # A token from before the deactivation (a lost laptop) does not come back to life.
+    assert client.get("/api/v1/me", headers=old_token).status_code == 401
+
+
+def test_other_roles_get_403_before_their_input_is_even_read(client, headers_for):
+    # A technician learns nothing of the admin routes' rules from validation errors.
+    response = client.patch(f"{USERS}/1", json={"role": "nope"}, headers=headers_for("technician"))
+    assert_error(response, 403, "forbidden")
 
 
 @pytest.mark.parametrize(

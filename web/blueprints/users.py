@@ -52,10 +52,13 @@ def get_user(user_id):
 def update_user(changes, user_id):
     """Change a user's role, name, password or active flag.
 
-    Deactivation ends the user's sessions at once; a new password ends all but the caller's.
+    Deactivation ends the user's sessions for good (reactivating does not revive them); a new
+    password ends all but the caller's.
     """
     password = changes.pop("password", None)
     user = users.update_user(users.get_user(user_id), changes, acting_user=current_user())
+    if changes.get("active") is False:
+        auth.revoke_all(user)
     if password is not None:
         auth.change_password(user, password, keep=g.token)
     db.session.commit()
