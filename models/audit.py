@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.db import JSONType, UTCDateTime, db, utcnow
+from models.db import JSONType, UTCDateTime, db, paginate, utcnow
 
 REDACTED = "***"
 
@@ -129,7 +129,7 @@ def _entry(obj: Audited, action: str, changes: list[dict], actor: Actor) -> dict
     mapper = inspect(obj).mapper
     entity_id = ",".join(str(part) for part in mapper.primary_key_from_instance(obj))
     return {
-        **{k: v for k, v in asdict(actor).items()},
+        **asdict(actor),
         "at": utcnow(),
         "entity": mapper.local_table.name,
         "entity_id": entity_id,
@@ -159,11 +159,9 @@ def _record_history(session: Session, _flush_context) -> None:
 
 def history_for_customer(code: int, page: int, per_page: int) -> tuple[list[HistoryEntry], int]:
     """A customer's history, newest first, one page of it and the total."""
-    query = db.select(HistoryEntry).where(HistoryEntry.customer_code == code)
-    total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
-    items = db.session.scalars(
-        query.order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return list(items), total
+    query = (
+        db.select(HistoryEntry)
+        .where(HistoryEntry.customer_code == code)
+        .order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc())
+    )
+    return paginate(query, page, per_page)

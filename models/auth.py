@@ -86,8 +86,8 @@ def _count_attempt(username: str, lockout: timedelta) -> tuple[int, datetime | N
         )
         .returning(table.c.failures, table.c.locked_until)
     )
-    attempts, locked_until = db.session.execute(statement).one()
-    return attempts, UTCDateTime().process_result_value(locked_until, None)
+    attempts, locked_until = db.session.execute(statement).one()  # typed: aware datetimes
+    return attempts, locked_until
 
 
 def _lock(username: str, until: datetime) -> None:

@@ -77,9 +77,11 @@ def _phone(q):
     digits = _compact(q)
     if not _PHONE.fullmatch(digits):
         return None
-    pattern = _like(digits)
-    phones = or_(Customer.phone.like(pattern), Customer.mobile.like(pattern))
-    return Customer.search_contact.like(pattern) & or_(phones, Customer.fax.like(pattern))
+    pattern = _like(digits)  # digits only: nothing to escape
+    numbers = or_(
+        *(column.like(pattern) for column in (Customer.phone, Customer.mobile, Customer.fax))
+    )
+    return Customer.search_contact.like(pattern) & numbers
 
 
 def _city(q):

@@ -53,3 +53,12 @@ class UTCDateTime(TypeDecorator):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value
+
+
+def paginate(query, page: int, per_page: int) -> tuple[list, int]:
+    """One page of an ordered select, and the number of rows the whole select has."""
+    total = db.session.scalar(
+        db.select(db.func.count()).select_from(query.order_by(None).subquery())
+    )
+    items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return list(items), total

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Actor, Audited
-from models.db import MAX_INT_ID, UTCDateTime, db, utcnow
+from models.db import MAX_INT_ID, UTCDateTime, db, paginate, utcnow
 from models.errors import Conflict, Invalid, NotFound
 
 ADMIN, ATTENDANT, FINANCE, TECHNICIAN = "admin", "attendant", "finance", "technician"
@@ -133,8 +133,4 @@ def update_user(user: User, changes: dict, acting_user: User) -> User:
 
 
 def list_users(page: int, per_page: int) -> tuple[list[User], int]:
-    total = db.session.scalar(db.select(db.func.count(User.id)))
-    users = db.session.scalars(
-        db.select(User).order_by(User.username).limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    return list(users), total
+    return paginate(db.select(User).order_by(User.username), page, per_page)

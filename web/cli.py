@@ -51,7 +51,13 @@ def ensure_admin_command():
 
 
 @click.command("demo")
-@click.option("--count", default=300, show_default=True, help="How many customers to add.")
+@click.option(
+    "--count",
+    default=300,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="How many customers to add (the benchmark loads more with COPY).",
+)
 @click.option("--seed", default=7, show_default=True)
 @click.option("--if-empty", is_flag=True, help="Do nothing when there are customers already.")
 def demo_command(count, seed, if_empty):

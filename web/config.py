@@ -65,10 +65,12 @@ class Settings:
     def flask_config(self) -> dict:
         """The Flask config keys derived from these settings."""
         # hide_parameters: a database error must not copy CPFs, e-mails or phones into the logs.
-        engine_options = {"pool_pre_ping": True, "hide_parameters": True}
+        engine_options = {"hide_parameters": True}
         if self.database_url.startswith("sqlite"):
             # Web, worker and beat share one file: wait for a lock instead of failing at once.
-            engine_options = {"connect_args": {"timeout": 30}, "hide_parameters": True}
+            engine_options["connect_args"] = {"timeout": 30}
+        else:
+            engine_options["pool_pre_ping"] = True  # survive a database restart
         return {
             "SECRET_KEY": self.secret_key,
             "MAX_CONTENT_LENGTH": 1024 * 1024,  # JSON bodies are small; uploads get their own limit

@@ -11,7 +11,6 @@ from models.audit import Actor, set_actor
 from models.auth import authenticate
 from models.db import db
 from models.errors import AuthenticationFailed
-from models.users import User
 
 _PUBLIC_ENDPOINTS = {"static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui"}
 
@@ -31,10 +30,6 @@ def roles(*allowed: str):
         return view
 
     return decorate
-
-
-def current_user() -> User:
-    return g.user
 
 
 def _bearer_token() -> str:

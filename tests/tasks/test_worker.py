@@ -3,6 +3,7 @@
 import time
 from datetime import timedelta
 
+import pytest
 from celery import shared_task
 
 from celerybeat.schedule import BEAT_SCHEDULE
@@ -49,15 +50,22 @@ def _name_of(client, headers, code):
     return client.get(f"/api/v1/customers/{code}", headers=headers).json["name"]
 
 
-def test_a_transaction_that_ends_without_commit_sends_no_task(
-    app, client, celery_worker, admin, make_user
-):
+@pytest.fixture
+def requester_and_code(client, admin, make_user) -> tuple[int, int]:
+    """An attendant who asks for a task, and the code of a customer it would rename."""
     user = make_user("dora", "attendant")
     code = client.post("/api/v1/customers", json=pf_payload(), headers=admin).json["code"]
+    return user.id, code
+
+
+def test_a_transaction_that_ends_without_commit_sends_no_task(
+    app, client, celery_worker, admin, requester_and_code
+):
+    user_id, code = requester_and_code
     with app.app_context():
-        send_after_commit(rename_customer, code, "Desfeito", requested_by=user.id)
+        send_after_commit(rename_customer, code, "Desfeito", requested_by=user_id)
         db.session.rollback()
-        send_after_commit(rename_customer, code, "Fechado", requested_by=user.id)
+        send_after_commit(rename_customer, code, "Fechado", requested_by=user_id)
         db.session.close()
         db.session.commit()  # a later commit must not send what the rollback or close dropped
     time.sleep(2)  # the worker would have picked either up by now
@@ -65,12 +73,11 @@ def test_a_transaction_that_ends_without_commit_sends_no_task(
 
 
 def test_a_savepoint_rollback_keeps_the_task_of_the_outer_transaction(
-    app, client, celery_worker, admin, make_user
+    app, client, celery_worker, admin, requester_and_code
 ):
-    user = make_user("ivo", "attendant")
-    code = client.post("/api/v1/customers", json=pf_payload(), headers=admin).json["code"]
+    user_id, code = requester_and_code
     with app.app_context():
-        send_after_commit(rename_customer, code, "Mantido", requested_by=user.id)
+        send_after_commit(rename_customer, code, "Mantido", requested_by=user_id)
         savepoint = db.session.begin_nested()
         savepoint.rollback()
         db.session.commit()

@@ -8,7 +8,7 @@ from models.users import ADMIN
 from schemas.common import PageQuery, page_of
 from schemas.users import UserInput, UserOutput, UserUpdateInput
 from web.extensions import Blueprint
-from web.security import current_user, roles
+from web.security import roles
 
 URL_PREFIX = "/users"
 blp = Blueprint("users", __name__, description="Staff users and their roles")
@@ -56,7 +56,7 @@ def update_user(changes, user_id):
     password ends all but the caller's.
     """
     password = changes.pop("password", None)
-    user = users.update_user(users.get_user(user_id), changes, acting_user=current_user())
+    user = users.update_user(users.get_user(user_id), changes, acting_user=g.user)
     if changes.get("active") is False:
         auth.revoke_all(user)
     if password is not None:
