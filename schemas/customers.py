@@ -2,19 +2,16 @@
 
 from marshmallow import Schema, fields, validate
 
-from models.customer_search import FIELDS
 from schemas.common import (
     Cep,
     Cnpj,
     Cpf,
     Email,
     InputSchema,
-    PageQuery,
     Phone,
     StrictBoolean,
     Text,
     Uf,
-    page_of,
 )
 
 _short = validate.Length(max=120)
@@ -89,19 +86,3 @@ class CustomerOutput(Schema):
     mobile = Phone(allow_none=True)
     email = fields.String(allow_none=True)
     notes = fields.String(allow_none=True)
-
-
-class CustomerSearchQuery(PageQuery):
-    q = fields.String(validate=validate.Length(max=200))
-    field = fields.String(load_default="any", validate=validate.OneOf(FIELDS))
-    active = fields.Boolean()
-
-
-CustomerPage = page_of(
-    CustomerOutput,
-    "CustomerPage",
-    total_exact=fields.Boolean(
-        required=True,
-        metadata={"description": "False when total is the database's estimate (very common terms)"},
-    ),
-)

@@ -6,13 +6,8 @@ from models.customers import create_customer, get_customer, update_customer
 from models.db import db
 from models.users import ADMIN, ATTENDANT, FINANCE, TECHNICIAN
 from schemas.common import PageQuery
-from schemas.customers import (
-    CustomerInput,
-    CustomerOutput,
-    CustomerPage,
-    CustomerPatch,
-    CustomerSearchQuery,
-)
+from schemas.customer_search import CustomerPage, CustomerSearchQuery
+from schemas.customers import CustomerInput, CustomerOutput, CustomerPatch
 from schemas.history import HistoryPage
 from web.extensions import Blueprint
 from web.security import roles
