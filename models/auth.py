@@ -1,68 +1,67 @@
-"""Login, bearer tokens and the lockout after repeated failed logins."""
+"""Login, and the lockouts after repeated failed logins.
 
-import hashlib
-import secrets
+Failures are counted per (username, client IP) and per client IP, never per username alone:
+an attacker elsewhere cannot lock a user out, and one address cannot spray many usernames.
+
+A login runs in two transactions with the password check between them, so no database
+connection is held while argon2 works (tens of milliseconds, more under a storm):
+`start_login` counts the attempt and checks the locks (the caller commits), `verify_password`
+checks the password without the database, and `finish_login` issues the token or records the
+failure (the caller commits either way).
+"""
+
+import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Integer, String, case, or_
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Integer, String, case, or_
+from sqlalchemy.orm import Mapped, mapped_column
 
-from models.db import UTCDateTime, db, utcnow
+from models.db import UTCDateTime, db, dialect_insert, utcnow
 from models.errors import AuthenticationFailed, TooManyAttempts
-from models.users import (
-    USERNAME_MAX_LENGTH,
-    User,
-    burn_password_check,
-    find_user,
-    normalize_username,
-)
+from models.tokens import AuthToken, issue_token, purge_expired_tokens
+from models.users import DUMMY_HASH, USERNAME_PATTERN, find_user, normalize_username
 
 BAD_CREDENTIALS = "Invalid username or password."
+LOCKED = "Too many failed logins; try again later."
+ANY_USERNAME = ""  # the username of an IP's own row: no real username is empty
+UNKNOWN_IP = "unknown"
 
 
-class AuthToken(db.Model):
-    """A bearer token; only its SHA-256 is stored, so a database leak leaks no session."""
+@dataclass(frozen=True)
+class LoginPolicy:
+    """How many failures lock, and for how long (from the settings)."""
 
-    __tablename__ = "auth_tokens"
+    max_failures: int  # per (username, IP)
+    max_failures_per_ip: int  # per IP, across usernames
+    lockout: timedelta
+    token_ttl: timedelta
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    user: Mapped[User] = relationship(lazy="joined")
+@dataclass(frozen=True)
+class LoginAttempt:
+    """What `start_login` learned: whom to check, against which hash."""
+
+    username: str
+    ip: str
+    user_id: int | None
+    password_hash: str  # the user's, or a dummy one, so an unknown user costs the same
 
 
 class LoginThrottle(db.Model):
-    """Failed logins per username within a window, and the lock they may have caused."""
+    """Failed logins of one (IP, username), or of one IP (username ''), and any lock."""
 
     __tablename__ = "login_throttle"
 
+    ip: Mapped[str] = mapped_column(String(45), primary_key=True)
     username: Mapped[str] = mapped_column(String(80), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def issue_token(user: User, ttl: timedelta) -> tuple[str, AuthToken]:
-    """A new bearer token for `user`; the plain token is returned once and never stored."""
-    plain = secrets.token_urlsafe(32)
-    token = AuthToken(token_hash=_digest(plain), user=user, expires_at=utcnow() + ttl)
-    db.session.add(token)
-    db.session.flush()
-    return plain, token
-
-
-def _count_attempt(username: str, lockout: timedelta) -> tuple[int, datetime | None]:
-    """Count one login attempt atomically; returns attempts in the window and any lock.
+def _count(ip: str, username: str, lockout: timedelta) -> tuple[int, datetime | None]:
+    """Add one to a counter atomically; returns the count in its window and any lock.
 
     One upsert, so parallel attempts can neither lose a count nor collide on the first row.
     A window (and its count) starts over once it is older than the lockout and not locked.
@@ -72,12 +71,11 @@ def _count_attempt(username: str, lockout: timedelta) -> tuple[int, datetime | N
     stale = (table.c.window_started_at < now - lockout) & (
         table.c.locked_until.is_(None) | (table.c.locked_until <= now)
     )
-    insert = sqlite_insert if db.engine.dialect.name == "sqlite" else postgresql_insert
     statement = (
-        insert(table)
-        .values(username=username, failures=1, window_started_at=now, locked_until=None)
+        dialect_insert(table)
+        .values(ip=ip, username=username, failures=1, window_started_at=now, locked_until=None)
         .on_conflict_do_update(
-            index_elements=[table.c.username],
+            index_elements=[table.c.ip, table.c.username],
             set_={
                 "failures": case((stale, 1), else_=table.c.failures + 1),
                 "window_started_at": case((stale, now), else_=table.c.window_started_at),
@@ -86,95 +84,87 @@ def _count_attempt(username: str, lockout: timedelta) -> tuple[int, datetime | N
         )
         .returning(table.c.failures, table.c.locked_until)
     )
-    attempts, locked_until = db.session.execute(statement).one()  # typed: aware datetimes
-    return attempts, locked_until
+    failures, locked_until = db.session.execute(statement).one()
+    return failures, locked_until
 
 
-def _lock(username: str, until: datetime) -> None:
-    db.session.execute(
-        db.update(LoginThrottle)
-        .where(LoginThrottle.username == username)
-        .values(locked_until=until)
-    )
+def _count_and_lock(ip: str, username: str, limit: int, lockout: timedelta) -> datetime | None:
+    """Count one failure (or attempt); lock once the count passes `limit`. Returns any lock."""
+    count, locked_until = _count(ip, username, lockout)
+    if locked_until is None and count > limit:
+        locked_until = utcnow() + lockout
+        db.session.execute(
+            db.update(LoginThrottle)
+            .where(LoginThrottle.ip == ip, LoginThrottle.username == username)
+            .values(locked_until=locked_until)
+        )
+    return locked_until
 
 
-def login(
-    username: str, password: str, ttl: timedelta, max_failures: int, lockout: timedelta
-) -> tuple[str, AuthToken]:
-    """Check credentials and issue a token; at most `max_failures` tries per lockout window.
-
-    The attempt is counted before the password is checked, so a burst of parallel guesses gets
-    no more tries than a sequence. The caller commits even when this raises: the count must stay.
-    """
-    username = normalize_username(username)
-    if len(username) > USERNAME_MAX_LENGTH:  # cannot exist; don't store it either
-        burn_password_check(password)
-        raise AuthenticationFailed(BAD_CREDENTIALS)
-    attempts, locked_until = _count_attempt(username, lockout)
+def _raise_if_locked(locked_until: datetime | None) -> None:
     now = utcnow()
-    if locked_until is None and attempts > max_failures:
-        locked_until = now + lockout
-        _lock(username, locked_until)
     if locked_until is not None and locked_until > now:
-        wait = int((locked_until - now).total_seconds()) + 1
-        raise TooManyAttempts("Too many failed logins; try again later.", wait)
-
-    user = find_user(username)
-    if user is None:
-        burn_password_check(password)
-    if user is None or not user.check_password(password) or not user.active:
-        raise AuthenticationFailed(BAD_CREDENTIALS)
-    db.session.execute(db.delete(LoginThrottle).where(LoginThrottle.username == username))
-    return issue_token(user, ttl)
+        raise TooManyAttempts(LOCKED, int((locked_until - now).total_seconds()) + 1)
 
 
-def authenticate(plain_token: str) -> AuthToken:
-    """The live token for a bearer string: not expired, not revoked, its user active."""
-    token = db.session.scalar(
-        db.select(AuthToken).where(AuthToken.token_hash == _digest(plain_token))
+def _lock_of(ip: str, username: str) -> datetime | None:
+    return db.session.scalar(
+        db.select(LoginThrottle.locked_until).where(
+            LoginThrottle.ip == ip, LoginThrottle.username == username
+        )
     )
-    if (
-        token is None
-        or token.revoked_at is not None
-        or token.expires_at <= utcnow()
-        or not token.user.active
-    ):
-        raise AuthenticationFailed("Missing, expired or revoked token.")
-    return token
 
 
-def revoke(token: AuthToken) -> None:
-    token.revoked_at = utcnow()
-    db.session.flush()
+def start_login(username: str, ip: str | None, policy: LoginPolicy) -> LoginAttempt:
+    """Check the locks and count this attempt against its (username, IP).
+
+    The attempt is counted before the password is checked, so a burst of parallel guesses at
+    one user gets no more checks than a sequence. The caller commits, even when this raises.
+    """
+    ip = ip or UNKNOWN_IP
+    username = normalize_username(username)
+    _raise_if_locked(_lock_of(ip, ANY_USERNAME))
+    if not re.fullmatch(USERNAME_PATTERN, username):  # cannot exist: check, but store nothing
+        return LoginAttempt(username, ip, None, DUMMY_HASH)
+    _raise_if_locked(_count_and_lock(ip, username, policy.max_failures, policy.lockout))
+    user = find_user(username)
+    if user is None or not user.active:
+        return LoginAttempt(username, ip, None, DUMMY_HASH)
+    return LoginAttempt(username, ip, user.id, user.password_hash)
 
 
-def revoke_all(user: User, keep: AuthToken | None = None) -> None:
-    """End every session of `user` but `keep` (the caller's own, when it is theirs)."""
-    query = db.update(AuthToken).where(AuthToken.user_id == user.id, AuthToken.revoked_at.is_(None))
-    if keep is not None:
-        query = query.where(AuthToken.id != keep.id)
-    db.session.execute(query.values(revoked_at=utcnow()))
+def finish_login(
+    attempt: LoginAttempt, matched: bool, new_hash: str | None, policy: LoginPolicy
+) -> tuple[str, AuthToken]:
+    """Issue a token after a matching password, or count the failure for the IP and raise.
 
-
-def change_password(user: User, password: str, keep: AuthToken | None = None) -> None:
-    """Set a new password and end every other session of the user."""
-    user.set_password(password)
-    revoke_all(user, keep=keep)
-    db.session.flush()
+    `new_hash` (from verify_password) upgrades a hash made with older parameters.
+    The caller commits either way: a failure's count must stay.
+    """
+    user = find_user(attempt.username) if attempt.user_id is not None else None
+    if not matched or user is None or not user.active:
+        # Counted after the failure: the IP's next attempt is refused once it has failed
+        # max_failures_per_ip times (per user, the attempt itself is counted, so `>` fits).
+        _count_and_lock(attempt.ip, ANY_USERNAME, policy.max_failures_per_ip - 1, policy.lockout)
+        raise AuthenticationFailed(BAD_CREDENTIALS)
+    db.session.execute(
+        db.delete(LoginThrottle).where(
+            LoginThrottle.ip == attempt.ip, LoginThrottle.username == attempt.username
+        )
+    )
+    if new_hash is not None and user.password_hash == attempt.password_hash:
+        user.password_hash = new_hash
+    return issue_token(user, policy.token_ttl)
 
 
 def purge_expired(now: datetime | None = None) -> int:
     """Delete expired or revoked tokens and stale throttle rows; returns tokens deleted."""
     now = now or utcnow()
-    result = db.session.execute(
-        db.delete(AuthToken).where(
-            or_(AuthToken.expires_at <= now, AuthToken.revoked_at.is_not(None))
-        )
-    )
+    deleted = purge_expired_tokens(now)
     db.session.execute(
         db.delete(LoginThrottle).where(
             LoginThrottle.window_started_at < now - timedelta(days=1),
             or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < now),
         )
     )
-    return result.rowcount
+    return deleted

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited
-from models.db import MAX_INT_ID, UTCDateTime, db, utcnow
+from models.db import MAX_INT_ID, UTCDateTime, db, get_for_update, is_unique_violation, utcnow
 from models.documents import fold, format_cep, format_cnpj, format_cpf, format_phone
 from models.errors import Conflict, Invalid, NotFound
 
@@ -161,15 +161,9 @@ def _refresh_search_columns(_mapper, _connection, customer: Customer) -> None:
 
 def get_customer(code: int, for_update: bool = False) -> Customer:
     """The customer with `code`; `for_update` locks the row until commit (before a change)."""
-    if not 0 < code <= MAX_INT_ID:
-        raise NotFound(f"Customer {code} not found.")
-    if for_update and db.engine.dialect.name == "sqlite":
-        # SQLite has no row locks and ignores FOR UPDATE: a no-op write takes the database's
-        # write lock now, so a parallel change waits for our commit before it reads.
-        db.session.execute(
-            db.update(Customer).where(Customer.code == code).values(code=Customer.code)
-        )
-    customer = db.session.get(Customer, code, with_for_update=for_update or None)
+    customer = None
+    if 0 < code <= MAX_INT_ID:
+        customer = get_for_update(Customer, code) if for_update else db.session.get(Customer, code)
     if customer is None:
         raise NotFound(f"Customer {code} not found.")
     return customer
@@ -239,14 +233,6 @@ def _apply(customer: Customer, data: dict) -> None:
         setattr(customer, key, value)
 
 
-def _is_document_conflict(error: IntegrityError) -> bool:
-    """Whether the unique document constraint (not another one) refused the row."""
-    diag = getattr(error.orig, "diag", None)  # psycopg names the constraint
-    if diag is not None:
-        return diag.constraint_name == "uq_customers_document"
-    return "customers.document" in str(error.orig)  # SQLite names the column
-
-
 def _save(customer: Customer) -> Customer:
     """Check the rules, then add and flush; a customer that breaks them never reaches the session.
 
@@ -259,7 +245,7 @@ def _save(customer: Customer) -> Customer:
     try:
         db.session.flush()
     except IntegrityError as error:
-        if not _is_document_conflict(error):
+        if not is_unique_violation(error, "uq_customers_document"):
             raise
         # Registered by a parallel request between our check and our flush.
         field = customer.document_field
@@ -276,7 +262,12 @@ def create_customer(data: dict) -> Customer:
     return _save(customer)
 
 
-def update_customer(customer: Customer, data: dict) -> Customer:
-    """Apply a partial update; the whole record must still follow the rules afterwards."""
+def update_customer(code: int, data: dict) -> Customer:
+    """Apply a partial update; the whole record must still follow the rules afterwards.
+
+    The row is locked first, so a parallel change cannot slip between our rule checks and
+    our write.
+    """
+    customer = get_customer(code, for_update=True)
     _apply(customer, data)
     return _save(customer)

@@ -1,11 +1,15 @@
-"""The SQLAlchemy handle and column types shared by every model."""
+"""The SQLAlchemy handle, column types shared by every model, and what differs per database."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
+from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Session
 
 # Stable constraint names, so Alembic migrations can drop and alter them on every backend.
 NAMING_CONVENTION = {
@@ -55,6 +59,34 @@ class UTCDateTime(TypeDecorator):
         return value
 
 
+_UNSAVED = "unsaved_writes"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, _context) -> None:
+    session.info[_UNSAVED] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_write(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_UNSAVED] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_writes(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction committed or rolled back
+        session.info.pop(_UNSAVED, None)
+
+
+def has_unsaved_writes(session: Session) -> bool:
+    """Whether the session wrote in a transaction that has neither committed nor rolled back.
+
+    A request or task that ends like this loses its writes silently; the app checks it.
+    """
+    return session.info.get(_UNSAVED, False)
+
+
 def paginate(query, page: int, per_page: int) -> tuple[list, int]:
     """One page of an ordered select, and the number of rows the whole select has."""
     total = db.session.scalar(
@@ -62,3 +94,91 @@ def paginate(query, page: int, per_page: int) -> tuple[list, int]:
     )
     items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
     return list(items), total
+
+
+# What differs per database, in one place: operations call these, never the dialects.
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def dialect_insert(table):
+    """The database's own INSERT, which knows ON CONFLICT (PostgreSQL and SQLite alike)."""
+    if _dialect() == "postgresql":
+        return postgresql_insert(table)
+    return sqlite_insert(table)
+
+
+def insert_or_ignore(table, rows: dict | list[dict], unique_on: Sequence[str]) -> int:
+    """Insert rows whose key `unique_on` is new; rows whose key exists are skipped silently.
+
+    For effects that must happen once (DESIGN.md, rule 5): a retried task inserts nothing.
+    Returns how many rows were inserted.
+    """
+    rows = [rows] if isinstance(rows, dict) else rows
+    if not rows:
+        return 0
+    key = [table.c[name] for name in unique_on]
+    statement = dialect_insert(table).values(rows).on_conflict_do_nothing(index_elements=key)
+    return db.session.execute(statement).rowcount
+
+
+def is_unique_violation(error: IntegrityError, constraint_name: str) -> bool:
+    """Whether the unique constraint (or unique index) `constraint_name` refused the row.
+
+    PostgreSQL names the constraint. SQLite names only the columns ("UNIQUE constraint
+    failed: t.a, t.b"), so they are compared with the named constraint's own columns.
+    """
+    diag = getattr(error.orig, "diag", None)
+    if diag is not None:
+        return diag.constraint_name == constraint_name
+    if getattr(error.orig, "sqlite_errorname", "") not in (
+        "SQLITE_CONSTRAINT_UNIQUE",
+        "SQLITE_CONSTRAINT_PRIMARYKEY",
+    ):
+        return False
+    columns = _unique_columns(constraint_name)
+    failed = str(error.orig).partition("constraint failed: ")[2]
+    return columns is not None and [c.strip() for c in failed.split(",")] == columns
+
+
+def _unique_columns(constraint_name: str) -> list[str] | None:
+    """`table.column` names of a unique constraint or index declared in the models."""
+    for table in db.metadata.tables.values():
+        candidates = [*table.constraints, *table.indexes]
+        for item in candidates:
+            if item.name == constraint_name and getattr(item, "unique", True):
+                return [f"{table.name}.{column.name}" for column in item.columns]
+    return None
+
+
+def get_for_update(model, key):
+    """The row of `model` with primary key `key`, locked until the transaction ends (or None).
+
+    SQLite has no row locks and ignores FOR UPDATE: a no-op write takes the database's write
+    lock now, so a parallel change waits for our commit before it reads.
+    """
+    if _dialect() == "sqlite":
+        (pk,) = model.__table__.primary_key.columns
+        db.session.execute(db.update(model).where(pk == key).values({pk.name: pk}))
+    return db.session.get(model, key, with_for_update=True, populate_existing=True)
+
+
+def claim_due(table, due, claimed: dict, limit: int, order_by=None) -> list:
+    """Mark up to `limit` rows matching `due` with `claimed` values; return their keys.
+
+    Only one claimer can win a row: PostgreSQL skips rows another transaction has locked
+    (FOR UPDATE SKIP LOCKED), so parallel sweeps share the work; elsewhere the UPDATE re-checks
+    `due`, and SQLite runs one writer at a time. `claimed` must make `due` false (e.g. a new
+    status), or the next sweep claims the same rows again.
+    """
+    (pk,) = table.primary_key.columns
+    candidates = db.select(pk).where(due).order_by(order_by if order_by is not None else pk)
+    candidates = candidates.limit(limit)
+    if _dialect() == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    statement = (
+        db.update(table).where(pk.in_(candidates.scalar_subquery()), due).values(claimed)
+    ).returning(pk)
+    return list(db.session.scalars(statement))

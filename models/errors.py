@@ -20,6 +20,13 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class Forbidden(DomainError):
+    """The caller may not do this, whatever the input (e.g. an admin demoting themself)."""
+
+    status = 403
+    code = "forbidden"
+
+
 class Conflict(DomainError):
     """The change would break a uniqueness rule (e.g. a CPF another customer has)."""
 
@@ -46,7 +53,7 @@ class AuthenticationFailed(DomainError):
 
 
 class TooManyAttempts(DomainError):
-    """Login for this username is locked for a while after repeated failures."""
+    """Logins are locked for a while after repeated failures (per username and IP, or per IP)."""
 
     status = 429
     code = "too_many_requests"

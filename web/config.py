@@ -54,6 +54,7 @@ class Settings:
     cors_origins: list[str]
     token_ttl_hours: int
     login_max_failures: int
+    login_max_failures_per_ip: int
     login_lockout_minutes: int
     log_level: str
     broker_transport_options: dict = field(default_factory=dict)
@@ -136,6 +137,7 @@ def load_settings(environ=None) -> Settings:
         cors_origins=_list(env, "CORS_ORIGINS"),
         token_ttl_hours=_int(env, "TOKEN_TTL_HOURS", 12, minimum=1),
         login_max_failures=_int(env, "LOGIN_MAX_FAILURES", 5, minimum=1),
+        login_max_failures_per_ip=_int(env, "LOGIN_MAX_FAILURES_PER_IP", 25, minimum=1),
         login_lockout_minutes=_int(env, "LOGIN_LOCKOUT_MINUTES", 15, minimum=1),
         log_level=_log_level(env),
         broker_transport_options=transport_options,

@@ -8,9 +8,10 @@ import ipaddress
 from flask import Flask, abort, current_app, g, request
 
 from models.audit import Actor, set_actor
-from models.auth import authenticate
 from models.db import db
 from models.errors import AuthenticationFailed
+from models.tokens import authenticate
+from web.permissions import roles_for
 
 _PUBLIC_ENDPOINTS = {"static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui"}
 
@@ -21,8 +22,12 @@ def public(view):
     return view
 
 
-def roles(*allowed: str):
-    """Allow this endpoint to users with one of `allowed` roles (checked before any input)."""
+def requires(area: str, action: str):
+    """Allow this endpoint to the roles the role table gives `action` in `area`.
+
+    Checked before any input is read.
+    """
+    allowed = roles_for(area, action)
 
     def decorate(view):
         view.allowed_roles = frozenset(allowed)
@@ -57,13 +62,13 @@ def _authenticate_request():
         Actor(
             username=token.user.username,
             user_id=token.user.id,
-            ip=_client_ip(),
+            ip=client_ip(),
             request_id=g.get("request_id"),
         ),
     )
 
 
-def _client_ip() -> str | None:
+def client_ip() -> str | None:
     """The client's address; a forwarded one only when it is a real IP address.
 
     ProxyFix has already taken X-Forwarded-For from the trusted hops; a garbled value there

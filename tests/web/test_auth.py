@@ -16,8 +16,12 @@ ME = "/api/v1/me"
 USERS = "/api/v1/users"
 
 
-def login(client, username, password=TEST_PASSWORD):
-    return client.post(LOGIN, json={"username": username, "password": password})
+def login(client, username, password=TEST_PASSWORD, ip="127.0.0.1"):
+    return client.post(
+        LOGIN,
+        json={"username": username, "password": password},
+        environ_base={"REMOTE_ADDR": ip},
+    )
 
 
 def bearer(token: str) -> dict:
@@ -298,9 +302,9 @@ def test_malformed_logins_do_not_count_towards_the_lockout(client, make_user, se
 # --- lockout ---------------------------------------------------------------------------------
 
 
-def _fail(client, username, times):
+def _fail(client, username, times, ip="127.0.0.1"):
     for _ in range(times):
-        assert_unauthorized(login(client, username, "wrong password"))
+        assert_unauthorized(login(client, username, "wrong password", ip=ip))
 
 
 def test_lockout_after_max_failures_even_with_the_right_password(client, make_user, settings):
@@ -363,11 +367,81 @@ def test_lock_expires_after_the_lockout_period(app, client, make_user, settings)
     # Let the lockout period pass: move the lock's clock back instead of sleeping for minutes.
     past = datetime.now(UTC) - timedelta(minutes=settings.login_lockout_minutes, seconds=1)
     with app.app_context():
-        throttle = db.session.get(LoginThrottle, "maria.souza")
+        throttle = db.session.get(LoginThrottle, ("127.0.0.1", "maria.souza"))
         throttle.locked_until = throttle.window_started_at = past
         db.session.commit()
 
     assert login(client, "maria.souza").status_code == 200
+
+
+def test_a_lock_holds_only_for_the_address_that_caused_it(client, make_user, settings):
+    """Someone guessing from elsewhere cannot shut the real user out."""
+    make_user("maria.souza", "attendant")
+    _fail(client, "maria.souza", settings.login_max_failures, ip="198.51.100.9")
+    assert login(client, "maria.souza", ip="198.51.100.9").status_code == 429
+
+    assert login(client, "maria.souza", ip="203.0.113.20").status_code == 200
+
+
+def test_one_address_cannot_spray_many_usernames(client, make_user, settings):
+    make_user("maria.souza", "attendant")
+    sprayer, office = "198.51.100.66", "203.0.113.20"
+    for index in range(settings.login_max_failures_per_ip):
+        assert_unauthorized(login(client, f"guess{index}", "Senha123!", ip=sprayer))
+
+    blocked = login(client, "maria.souza", ip=sprayer)  # even the right password
+    assert blocked.status_code == 429
+    assert int(blocked.headers["Retry-After"]) > 0
+    assert login(client, "maria.souza", ip=office).status_code == 200
+
+
+def test_failures_below_the_address_limit_do_not_block_it(client, make_user, settings):
+    make_user("maria.souza", "attendant")
+    for index in range(settings.login_max_failures_per_ip - 1):
+        assert_unauthorized(login(client, f"guess{index}", "Senha123!", ip="198.51.100.66"))
+    assert login(client, "maria.souza", ip="198.51.100.66").status_code == 200
+
+
+def test_passwords_are_hashed_with_argon2id_at_owasp_parameters(app, client, admin):
+    created = client.post(
+        USERS,
+        json={"username": "nova.pessoa", "role": "finance", "password": "uma senha longa"},
+        headers=admin,
+    )
+    assert created.status_code == 201
+    with app.app_context():
+        stored = db.session.scalar(
+            text("SELECT password_hash FROM users WHERE username = 'nova.pessoa'")
+        )
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def test_an_older_hash_is_upgraded_at_login(app, client, make_user):
+    """Hashes made with the library's previous profile (64 MiB, 3 passes, 4 lanes)."""
+    from argon2 import PasswordHasher
+
+    make_user("maria.souza", "attendant")
+    old_hash = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4).hash(TEST_PASSWORD)
+    with app.app_context():
+        db.session.execute(
+            text("UPDATE users SET password_hash = :hash WHERE username = 'maria.souza'"),
+            {"hash": old_hash},
+        )
+        db.session.commit()
+
+    assert login(client, "maria.souza").status_code == 200
+
+    with app.app_context():
+        stored = db.session.scalar(
+            text("SELECT password_hash FROM users WHERE username = 'maria.souza'")
+        )
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert login(client, "maria.souza").status_code == 200  # the upgraded hash works
+
+
+def test_an_oversized_token_is_a_plain_401(client):
+    response = client.get(ME, headers=bearer("x" * 10_000))
+    assert_unauthorized(response)
 
 
 # --- CLI ---------------------------------------------------------------------------------------

@@ -414,7 +414,7 @@ def test_bad_patch_with_a_good_field_changes_nothing(client, admin, make_user):
 def test_admin_cannot_deactivate_or_demote_themself(client, admin, changes):
     me = client.get(ME, headers=admin).get_json()
     response = client.patch(f"{USERS}/{me['id']}", json=changes, headers=admin)
-    assert_error(response, 422, "validation_error")
+    assert_error(response, 403, "forbidden")
     after = client.get(ME, headers=admin)
     assert after.status_code == 200
     assert after.get_json() == me

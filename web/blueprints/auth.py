@@ -4,14 +4,14 @@ from datetime import timedelta
 
 from flask import current_app, g
 
-from models import auth
+from models import auth, tokens
 from models.db import db
-from models.errors import AuthenticationFailed, TooManyAttempts
-from models.users import ROLES
+from models.users import verify_password
 from schemas.auth import LoginInput, TokenOutput
 from schemas.users import UserOutput
 from web.extensions import Blueprint
-from web.security import public, roles
+from web.permissions import READ, WRITE
+from web.security import client_ip, public, requires
 
 URL_PREFIX = ""
 blp = Blueprint("auth", __name__, description="Staff login (bearer tokens)")
@@ -27,33 +27,37 @@ blp = Blueprint("auth", __name__, description="Staff login (bearer tokens)")
 def login(credentials):
     """Exchange a username and password for a bearer token."""
     settings = current_app.config["PROVEDOR_SETTINGS"]
+    policy = auth.LoginPolicy(
+        max_failures=settings.login_max_failures,
+        max_failures_per_ip=settings.login_max_failures_per_ip,
+        lockout=timedelta(minutes=settings.login_lockout_minutes),
+        token_ttl=timedelta(hours=settings.token_ttl_hours),
+    )
     try:
-        plain, token = auth.login(
-            credentials["username"],
-            credentials["password"],
-            ttl=timedelta(hours=settings.token_ttl_hours),
-            max_failures=settings.login_max_failures,
-            lockout=timedelta(minutes=settings.login_lockout_minutes),
-        )
-    except (AuthenticationFailed, TooManyAttempts):
-        db.session.commit()  # keep the attempt count, which the lockout relies on
-        raise
-    db.session.commit()
+        attempt = auth.start_login(credentials["username"], client_ip(), policy)
+    finally:
+        db.session.commit()  # keep the attempt's count (the lockout relies on it), even on 429
+    # No transaction is open while the password is hashed: a login storm holds no connections.
+    matched, new_hash = verify_password(attempt.password_hash, credentials["password"])
+    try:
+        plain, token = auth.finish_login(attempt, matched, new_hash, policy)
+    finally:
+        db.session.commit()  # a failure's count must stay too
     return {"access_token": plain, "expires_at": token.expires_at}
 
 
 @blp.route("/auth/logout", methods=["POST"])
 @blp.response(204)
-@roles(*ROLES)
+@requires("session", WRITE)
 def logout():
     """Revoke the token this request carries."""
-    auth.revoke(g.token)
+    tokens.revoke(g.token)
     db.session.commit()
 
 
 @blp.route("/me", methods=["GET"])
 @blp.response(200, UserOutput)
-@roles(*ROLES)
+@requires("session", READ)
 def me():
     """The logged-in user."""
     return g.user

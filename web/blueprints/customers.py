@@ -4,24 +4,22 @@ from models.audit import history_for_customer
 from models.customer_search import search_customers
 from models.customers import create_customer, get_customer, update_customer
 from models.db import db
-from models.users import ADMIN, ATTENDANT, FINANCE, TECHNICIAN
 from schemas.common import PageQuery
 from schemas.customer_search import CustomerPage, CustomerSearchQuery
 from schemas.customers import CustomerInput, CustomerOutput, CustomerPatch
 from schemas.history import HistoryPage
 from web.extensions import Blueprint
-from web.security import roles
+from web.permissions import READ, WRITE
+from web.security import requires
 
 URL_PREFIX = "/customers"
 blp = Blueprint("customers", __name__, description="The customer record and its search")
-READERS = (ADMIN, ATTENDANT, FINANCE, TECHNICIAN)
-EDITORS = (ADMIN, ATTENDANT)
 
 
 @blp.route("", methods=["GET"])
 @blp.arguments(CustomerSearchQuery, location="query")
 @blp.response(200, CustomerPage)
-@roles(*READERS)
+@requires("customers", READ)
 def search(args):
     """Search customers by name, code, CPF/CNPJ, e-mail, phone or city, in code order."""
     items, total, exact = search_customers(
@@ -40,7 +38,7 @@ def search(args):
 @blp.arguments(CustomerInput)
 @blp.response(201, CustomerOutput)
 @blp.alt_response(409, description="Another customer has this CPF/CNPJ")
-@roles(*EDITORS)
+@requires("customers", WRITE)
 def create(data):
     """Register a customer; the system assigns its code."""
     customer = create_customer(data)
@@ -50,7 +48,7 @@ def create(data):
 
 @blp.route("/<int:code>", methods=["GET"])
 @blp.response(200, CustomerOutput)
-@roles(*READERS)
+@requires("customers", READ)
 def read(code):
     """One customer's record."""
     return get_customer(code)
@@ -60,11 +58,10 @@ def read(code):
 @blp.arguments(CustomerPatch(partial=True))
 @blp.response(200, CustomerOutput)
 @blp.alt_response(409, description="Another customer has this CPF/CNPJ")
-@roles(*EDITORS)
+@requires("customers", WRITE)
 def update(data, code):
     """Change some fields; deactivate with {"active": false} (customers are never deleted)."""
-    # Locked, so a parallel PATCH cannot slip between our rule checks and our write.
-    customer = update_customer(get_customer(code, for_update=True), data)
+    customer = update_customer(code, data)
     db.session.commit()
     return customer
 
@@ -72,7 +69,7 @@ def update(data, code):
 @blp.route("/<int:code>/history", methods=["GET"])
 @blp.arguments(PageQuery, location="query")
 @blp.response(200, HistoryPage)
-@roles(*READERS)
+@requires("customers", READ)
 def history(paging, code):
     """Every change to the customer's record, newest first: who, from which IP, what."""
     get_customer(code)

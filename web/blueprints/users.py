@@ -2,13 +2,13 @@
 
 from flask import g
 
-from models import auth, users
+from models import users
 from models.db import db
-from models.users import ADMIN
 from schemas.common import PageQuery, page_of
 from schemas.users import UserInput, UserOutput, UserUpdateInput
 from web.extensions import Blueprint
-from web.security import roles
+from web.permissions import READ, WRITE
+from web.security import requires
 
 URL_PREFIX = "/users"
 blp = Blueprint("users", __name__, description="Staff users and their roles")
@@ -18,7 +18,7 @@ UserPage = page_of(UserOutput, "UserPage")
 @blp.route("", methods=["GET"])
 @blp.arguments(PageQuery, location="query")
 @blp.response(200, UserPage)
-@roles(ADMIN)
+@requires("users", READ)
 def list_users(paging):
     """List staff users by username."""
     items, total = users.list_users(paging["page"], paging["per_page"])
@@ -29,7 +29,7 @@ def list_users(paging):
 @blp.arguments(UserInput)
 @blp.response(201, UserOutput)
 @blp.alt_response(409, description="Username taken")
-@roles(ADMIN)
+@requires("users", WRITE)
 def create_user(data):
     """Create a staff user."""
     user = users.create_user(**data)
@@ -39,7 +39,7 @@ def create_user(data):
 
 @blp.route("/<int:user_id>", methods=["GET"])
 @blp.response(200, UserOutput)
-@roles(ADMIN)
+@requires("users", READ)
 def get_user(user_id):
     """One staff user."""
     return users.get_user(user_id)
@@ -48,18 +48,13 @@ def get_user(user_id):
 @blp.route("/<int:user_id>", methods=["PATCH"])
 @blp.arguments(UserUpdateInput)
 @blp.response(200, UserOutput)
-@roles(ADMIN)
+@requires("users", WRITE)
 def update_user(changes, user_id):
     """Change a user's role, name, password or active flag.
 
     Deactivation ends the user's sessions for good (reactivating does not revive them); a new
     password ends all but the caller's.
     """
-    password = changes.pop("password", None)
-    user = users.update_user(users.get_user(user_id), changes, acting_user=g.user)
-    if changes.get("active") is False:
-        auth.revoke_all(user)
-    if password is not None:
-        auth.change_password(user, password, keep=g.token)
+    user = users.update_user(user_id, changes, acting_user=g.user, acting_token=g.token)
     db.session.commit()
     return user

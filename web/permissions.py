@@ -1,0 +1,21 @@
+"""Who may do what: the role table in one place (docs/DESIGN.md, "Roles").
+
+Routes name an area and an action (`@requires("customers", WRITE)`); this table says which
+roles that allows. New areas (plans, payment data, equipment, extracts) add a row here.
+"""
+
+from models.users import ADMIN, ATTENDANT, FINANCE, ROLES, TECHNICIAN
+
+READ, WRITE = "read", "write"
+
+ROLE_TABLE: dict[str, dict[str, tuple[str, ...]]] = {
+    # Every logged-in user manages their own session (logout, "who am I").
+    "session": {READ: ROLES, WRITE: ROLES},
+    "users": {READ: (ADMIN,), WRITE: (ADMIN,)},
+    "customers": {READ: (ADMIN, ATTENDANT, FINANCE, TECHNICIAN), WRITE: (ADMIN, ATTENDANT)},
+}
+
+
+def roles_for(area: str, action: str) -> tuple[str, ...]:
+    """The roles allowed to do `action` in `area`; an unknown pair is a programming error."""
+    return ROLE_TABLE[area][action]
