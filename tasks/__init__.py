@@ -4,7 +4,8 @@ Follows Flask's own Celery example: `celery_init_app(app)` builds Celery with a 
 that runs every task inside `app.app_context()`. Tasks take ids and plain values, never ORM
 objects or personal data, and are sent only after the transaction that needs them commits
 (`tasks.dispatch.send_after_commit`). A task that acts for a user takes `requested_by` (a user
-id): its changes are recorded in history as done by the system for that user.
+id): its changes are recorded in history as done by the system for that user. A task is one
+transaction: the base class commits when it returns and rolls back when it raises.
 """
 
 from pathlib import Path
@@ -25,11 +26,24 @@ def celery_init_app(app: Flask, settings) -> Celery:
     """Create the Celery app bound to `app` and store it in app.extensions["celery"]."""
 
     class FlaskTask(Task):
+        """Runs inside the app context, as one transaction: commit on return, roll back on raise.
+
+        Like a web request (and Warehouse's `request.tm`), a task body only flushes; what it
+        changed is kept exactly when it finishes without an error.
+        """
+
         def __call__(self, *args, **kwargs):
             with app.app_context():  # its teardown closes the task's database session
                 requested_by = kwargs.get("requested_by")
-                set_actor(db.session, system_actor_for(requested_by) if requested_by else SYSTEM)
-                return self.run(*args, **kwargs)
+                try:
+                    actor = system_actor_for(requested_by) if requested_by else SYSTEM
+                    set_actor(db.session, actor)
+                    result = self.run(*args, **kwargs)
+                except BaseException:
+                    db.session.rollback()
+                    raise
+                db.session.commit()
+                return result
 
     celery = Celery(app.name, task_cls=FlaskTask)
     celery.conf.update(

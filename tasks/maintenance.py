@@ -5,7 +5,6 @@ import logging
 from celery import shared_task
 
 from models import auth
-from models.db import db
 
 log = logging.getLogger(__name__)
 
@@ -14,6 +13,5 @@ log = logging.getLogger(__name__)
 def purge_expired_tokens() -> int:
     """Delete expired and revoked login tokens and stale login-failure counters."""
     deleted = auth.purge_expired()
-    db.session.commit()
     log.info("purged %d expired or revoked tokens", deleted)
     return deleted

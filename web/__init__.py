@@ -2,14 +2,17 @@
 
 import logging
 
-from flask import Flask
+from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from models.db import has_unsaved_writes
 from web.config import PROJECT_ROOT, Settings, load_settings
 from web.errors import register_error_handlers
 from web.extensions import Api, cors, db, migrate
 from web.requestlog import init_request_log
 from web.security import init_security
+
+log = logging.getLogger(__name__)
 
 API_SPEC_OPTIONS = {
     "info": {"description": "Provedor: the customer module of an ISP's back office."},
@@ -18,6 +21,18 @@ API_SPEC_OPTIONS = {
         "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
     },
 }
+
+
+def _refuse_lost_writes(_error=None) -> None:
+    """A request that wrote but neither committed nor rolled back is a bug: its writes vanish.
+
+    Logged in production; an error under tests, so such a route cannot pass its tests.
+    """
+    if has_unsaved_writes(db.session):
+        log.error("request wrote but never committed; its writes are rolled back")
+        db.session.rollback()
+        if current_app.testing:
+            raise RuntimeError("request wrote to the database but never committed")
 
 
 def create_app(settings: Settings | None = None, **overrides) -> Flask:
@@ -44,6 +59,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
             expose_headers=["X-Request-ID", "Retry-After"],
         )
     init_request_log(app)
+    app.teardown_request(_refuse_lost_writes)
     init_security(app)
     register_error_handlers(app)
     blueprints.register(api)

@@ -7,7 +7,7 @@ import pytest
 from celery import shared_task
 
 from celerybeat.schedule import BEAT_SCHEDULE
-from models.customers import get_customer, update_customer
+from models.customers import update_customer
 from models.db import db
 from tasks.dispatch import send_after_commit
 from tests.waiting import wait_until
@@ -17,8 +17,7 @@ from tests.web.customer_payloads import pf_payload
 @shared_task(name="tests.rename_customer")
 def rename_customer(code: int, new_name: str, requested_by: int) -> None:
     """A task shaped like the real ones: ids in, acting for the user in `requested_by`."""
-    update_customer(get_customer(code), {"name": new_name})
-    db.session.commit()
+    update_customer(code, {"name": new_name})  # the task base class commits
 
 
 def test_task_changes_are_recorded_as_system_for_the_requesting_user(
