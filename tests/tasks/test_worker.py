@@ -2,6 +2,7 @@
 
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from celery import shared_task
@@ -109,3 +110,28 @@ def test_every_beat_entry_names_a_registered_task(app):
     celery.loader.import_default_modules()
     for name, entry in BEAT_SCHEDULE.items():
         assert entry["task"] in celery.tasks, f"beat entry {name} names an unknown task"
+
+
+@shared_task(name="tests.rename_then_fail")
+def rename_then_fail(code: int, new_name: str, marker: str) -> None:
+    """Changes a customer, then fails: the task base class must roll the change back."""
+    update_customer(code, {"name": new_name})
+    db.session.flush()
+    Path(marker).write_text("ran")
+    raise RuntimeError("the task fails after its change")
+
+
+def test_a_task_that_raises_leaves_nothing_behind(
+    app, client, celery_worker, admin, requester_and_code, tmp_path
+):
+    _, code = requester_and_code
+    before = client.get(f"/api/v1/customers/{code}/history", headers=admin).json["total"]
+    marker = tmp_path / "ran"
+
+    rename_then_fail.delay(code, "Nunca Gravado", str(marker))
+
+    assert wait_until(marker.exists), "the worker did not run the task"
+    time.sleep(1)  # past the task's end, where the base class rolls back
+    assert _name_of(client, admin, code) != "Nunca Gravado"
+    after = client.get(f"/api/v1/customers/{code}/history", headers=admin).json["total"]
+    assert after == before  # no history for a change that did not happen

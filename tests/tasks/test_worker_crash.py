@@ -40,6 +40,7 @@ def _start_worker(env: dict, name: str, log: Path) -> subprocess.Popen:
         )
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not os.environ.get("TEST_BROKER_URL", "").startswith("redis"),
     reason="redelivery is a property of the Redis broker; the filesystem broker has none",
