@@ -120,8 +120,10 @@ def insert_or_ignore(table, rows: dict | list[dict], unique_on: Sequence[str]) -
     if not rows:
         return 0
     key = [table.c[name] for name in unique_on]
-    statement = dialect_insert(table).values(rows).on_conflict_do_nothing(index_elements=key)
-    return db.session.execute(statement).rowcount
+    statement = (
+        dialect_insert(table).values(rows).on_conflict_do_nothing(index_elements=key)
+    ).returning(*key)  # the drivers' rowcount is not reliable for multi-row inserts
+    return len(db.session.execute(statement).all())
 
 
 def is_unique_violation(error: IntegrityError, constraint_name: str) -> bool:
