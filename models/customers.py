@@ -169,13 +169,24 @@ def get_customer(code: int, for_update: bool = False) -> Customer:
     return customer
 
 
+def _broken_rule(customer: Customer, errors: dict) -> Invalid | Conflict:
+    """Invalid input (422) for a new customer; a conflict with the record (409) for a stored one.
+
+    The API's schema refuses a body that breaks the rules by itself, so a change to a stored
+    customer that still breaks them does so only together with what is stored.
+    """
+    if customer.code is None:
+        return Invalid("The customer record is not valid.", errors)
+    return Conflict("The change does not fit the customer as stored.", errors)
+
+
 def _check_rules(customer: Customer) -> None:
     """Rules that span fields, checked on the record as it would be saved."""
     errors: dict[str, list[str]] = {}
     if customer.kind == PF:
         for name in PJ_ONLY_FIELDS:
             if getattr(customer, name) is not None:
-                errors[name] = ["Only for PJ (pessoa jurídica) customers."]
+                errors[name] = ["Only for PJ (pessoa jurídica) customers; this one is PF."]
     if customer.document is None:
         errors[customer.document_field] = [f"Required for {customer.kind} customers."]
     elif len(customer.document) != (11 if customer.kind == PF else 14):
@@ -190,7 +201,7 @@ def _check_rules(customer: Customer) -> None:
         if missing:
             errors[api_name] = [f"Missing: {', '.join(missing)}."]
     if errors:
-        raise Invalid("The customer record is not valid.", errors)
+        raise _broken_rule(customer, errors)
 
 
 def _check_document_free(customer: Customer) -> None:
@@ -212,7 +223,7 @@ def _apply_document(customer: Customer, data: dict) -> None:
     own = customer.document_field
     other, other_kind = ("cnpj", PJ) if own == "cpf" else ("cpf", PF)
     if data.get(other) is not None:
-        raise Invalid.field(other, f"Only for {other_kind} customers.")
+        raise _broken_rule(customer, {other: [f"Only for {other_kind} customers."]})
     data.pop(other, None)
     if own in data:
         customer.document = data.pop(own)

@@ -1,15 +1,13 @@
 """Login and the current user."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
-from schemas.common import InputSchema
+from schemas.common import InputSchema, Password, Text
 
 
 class LoginInput(InputSchema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=80))
-    password = fields.String(
-        required=True, load_only=True, validate=validate.Length(min=1, max=1024)
-    )
+    username = Text(required=True, min_length=1, max_length=80)
+    password = Password(required=True, min_length=1)
 
 
 class TokenOutput(Schema):

@@ -1,8 +1,16 @@
-"""Schemas shared by every domain: errors, paging, and Brazilian identifier fields."""
+"""Schemas shared by every domain: errors, paging, text, and Brazilian identifier fields.
 
+Every input field documents exactly what it accepts (a pattern, a format, an enum, lengths)
+and accepts exactly that: a request the OpenAPI document calls valid is never refused for its
+shape, and one it calls invalid is never taken. Patterns are written for both ECMA-262 (the
+dialect JSON Schema names) and Python's `re`, which checks them here with `fullmatch`.
+"""
+
+import re
+import unicodedata
 from collections.abc import Mapping
 
-from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from models import documents
 
@@ -39,6 +47,27 @@ class InputSchema(Schema):
         return data
 
 
+class PatchInput(InputSchema):
+    """Base of PATCH bodies: every field optional, at least one of them given.
+
+    An empty change is refused rather than answered with a 200 that did nothing.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("partial", True)
+        super().__init__(*args, **kwargs)
+
+    @validates_schema
+    def _not_empty(self, data, **_kwargs):
+        if not data:
+            raise ValidationError("Send at least one field to change.")
+
+    @classmethod
+    def openapi_schema(cls, generated: dict, register) -> dict:
+        """The generated JSON Schema, saying that `{}` changes nothing and is refused."""
+        return {**generated, "minProperties": 1}
+
+
 class ErrorSchema(Schema):
     """The one error envelope every route answers with."""
 
@@ -47,7 +76,11 @@ class ErrorSchema(Schema):
     message = fields.String(required=True)
     errors = fields.Dict(
         keys=fields.String(),
-        metadata={"description": "Field name -> list of messages (validation errors only)"},
+        required=True,
+        metadata={
+            "description": "Field name -> list of messages (a nested object: part -> messages); "
+            "{} when no field is to blame"
+        },
     )
 
 
@@ -72,18 +105,151 @@ def page_of(item_schema: type[Schema], name: str, **extra: fields.Field) -> type
     )
 
 
+# --- character classes ---------------------------------------------------------------------------
+
+
+def _class_body(categories: set[str], extra: str = "") -> str:
+    """The BMP characters of these Unicode categories (plus `extra`), as a character-class body.
+
+    BMP only: ECMA-262 without the `u` flag cannot name a character beyond it in a class.
+    """
+    members = (chr(c) for c in range(0x10000) if unicodedata.category(chr(c)) in categories)
+    chars = sorted({*extra, *members})
+    runs: list[list[str]] = []
+    for char in chars:
+        if runs and ord(char) == ord(runs[-1][-1]) + 1:
+            runs[-1].append(char)
+        else:
+            runs.append([char])
+    return "".join(
+        _class_char(run[0]) if len(run) == 1 else f"{_class_char(run[0])}-{_class_char(run[-1])}"
+        for run in runs
+    )
+
+
+def _class_char(char: str) -> str:
+    return char if char.isascii() and (char.isalnum() or char in " ./") else f"\\u{ord(char):04x}"
+
+
+# Control characters (Unicode category Cc: C0, DEL, C1); text fields refuse them.
+_CONTROL = r"\x00-\x1f\x7f-\x9f"
+_LINE_SEPARATORS = r"\u2028\u2029"
+# The blanks str.strip() trims that are not control characters: Unicode spaces (Zs).
+_SPACES = _class_body({"Zs"})
+# What people type or paste between the groups of a document, CEP or phone: the separators
+# models.documents reads as "-" or " " (Unicode dashes Pd and the minus sign, spaces Zs).
+_SEPARATORS = _class_body({"Zs", "Pd"}, extra="\u2212")
+
+
 class Text(fields.String):
-    """A string trimmed of surrounding blanks; blank optional text becomes null."""
+    """Printable text, trimmed of surrounding blanks; blank optional text becomes null.
+
+    Control characters are refused; a `multiline` field (notes) accepts tabs and line breaks.
+    The raw value must fit `max_length` and the documented pattern, which also says how many
+    characters must remain after trimming (`min_length`) or the form they must have (`shape`,
+    a regular expression for the trimmed value).
+    """
+
+    def __init__(
+        self,
+        *,
+        max_length: int | None = None,
+        min_length: int = 0,
+        multiline: bool = False,
+        shape: str | None = None,
+        shape_error: str = "Not in the expected form.",
+        **kwargs,
+    ):
+        self.max_length = max_length
+        self.min_length = min_length
+        self.shape = shape
+        self.shape_error = shape_error
+        allowed, blank, refused = _text_classes(multiline)
+        self.pattern = _text_pattern(allowed, blank, min_length, shape)
+        self._compiled = re.compile(self.pattern)
+        self._refused = re.compile(refused)
+        kwargs["metadata"] = {**_text_metadata(self, multiline), **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        value = super()._deserialize(value, attr, data, **kwargs).strip()
+        value = super()._deserialize(value, attr, data, **kwargs)
+        self._check_raw(value)
+        value = value.strip()
         if not value and self.allow_none:
             return None
         return value
 
-    def _validate(self, value):
-        if value is not None:  # a blank that became null has no length to check
-            super()._validate(value)
+    def _check_raw(self, value: str) -> None:
+        if self.max_length is not None and len(value) > self.max_length:
+            raise ValidationError(f"Longer than {self.max_length} characters.")
+        if self._refused.search(value):
+            raise ValidationError("Contains control characters or line breaks, not allowed here.")
+        if not self._compiled.fullmatch(value):
+            raise ValidationError(self.shape_error if self.shape else self._too_short())
+
+    def _too_short(self) -> str:
+        if self.min_length == 1:
+            return "Cannot be blank."
+        return f"Needs at least {self.min_length} characters besides surrounding blanks."
+
+
+def _text_classes(multiline: bool) -> tuple[str, str, str]:
+    """(an allowed character, a blank str.strip() trims, a refused character) as classes."""
+    if multiline:
+        refused = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # all of Cc but tab, LF and CR
+        blank = f"\\t\\n\\r{_LINE_SEPARATORS}{_SPACES}"
+    else:
+        refused = f"{_CONTROL}{_LINE_SEPARATORS}"
+        blank = _SPACES
+    return f"[^{refused}]", f"[{blank}]", f"[{refused}]"
+
+
+def _text_pattern(allowed: str, blank: str, min_length: int, shape: str | None) -> str:
+    """The pattern a raw value must match: trimmed, it has `shape` or `min_length` characters."""
+    if shape is not None:
+        return f"^{blank}*(?:{shape}){blank}*$"
+    visible = f"[^{_CONTROL}{_LINE_SEPARATORS}{_SPACES}]"  # neither blank nor control
+    if min_length == 0:
+        return f"^{allowed}*$"
+    if min_length == 1:
+        return f"^{allowed}*{visible}{allowed}*$"
+    # Trimmed length >= n: two visible characters at least n - 1 apart.
+    between = "*" if min_length == 2 else f"{{{min_length - 2},}}"
+    return f"^{allowed}*{visible}{allowed}{between}{visible}{allowed}*$"
+
+
+def _text_metadata(field: Text, multiline: bool) -> dict:
+    what = "tabs and line breaks allowed" if multiline else "one line"
+    metadata = {
+        "pattern": field.pattern,
+        "description": f"Text without control characters ({what}); surrounding blanks are trimmed.",
+    }
+    if field.max_length is not None:
+        metadata["maxLength"] = field.max_length
+    if field.min_length:
+        metadata["minLength"] = field.min_length
+    return metadata
+
+
+class Password(fields.String):
+    """A password: printable text of `min_length` to 1024 characters, kept exactly as typed."""
+
+    PATTERN = f"^[^{_CONTROL}]*$"
+
+    def __init__(self, *, min_length: int, **kwargs):
+        metadata = {"pattern": self.PATTERN, **kwargs.pop("metadata", {})}
+        super().__init__(
+            load_only=True,
+            validate=validate.Length(min=min_length, max=1024),
+            metadata=metadata,
+            **kwargs,
+        )
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if not re.fullmatch(self.PATTERN, value):
+            raise ValidationError("Contains control characters, not allowed in a password.")
+        return value
 
 
 class StrictBoolean(fields.Boolean):
@@ -96,18 +262,27 @@ class StrictBoolean(fields.Boolean):
 
 
 class Email(fields.Email):
-    """An e-mail address, stored in lower case so search and uniqueness ignore case."""
+    """An e-mail address as the document's `format: email` says, stored in lower case.
+
+    Not trimmed: " maria@example.com" is not an e-mail address, and the document says so.
+    """
 
     def _deserialize(self, value, attr, data, **kwargs):
-        return (
-            super()
-            ._deserialize(value.strip() if isinstance(value, str) else value, attr, data, **kwargs)
-            .lower()
-        )
+        return super()._deserialize(value, attr, data, **kwargs).lower()
 
 
 class _Identifier(fields.String):
-    """A Brazilian identifier: validated and stored bare, shown formatted."""
+    """A Brazilian identifier: documented by a `format` and a pattern; stored bare, shown formatted.
+
+    The pattern says how it may be written (groups and separators); the format adds what no
+    pattern can (check digits, known area codes), and tests generate valid values from it.
+    """
+
+    FORMAT: str
+    PATTERN: str
+    SPELLING: str
+    # A valid value: the docs show it, and fuzzers that draw from the pattern alone use it.
+    EXAMPLE: str
 
     @staticmethod
     def normalize(value: str) -> str:
@@ -117,8 +292,19 @@ class _Identifier(fields.String):
     def format(value: str) -> str:
         raise NotImplementedError
 
+    def __init__(self, **kwargs):
+        metadata = {
+            "format": self.FORMAT,
+            "pattern": self.PATTERN,
+            "example": self.EXAMPLE,
+            **kwargs.pop("metadata", {}),
+        }
+        super().__init__(metadata=metadata, **kwargs)
+
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
+        if not re.fullmatch(self.PATTERN, value):
+            raise ValidationError(self.SPELLING)
         try:
             return self.normalize(value)
         except ValueError as error:
@@ -128,26 +314,73 @@ class _Identifier(fields.String):
         return None if value is None else self.format(value)
 
 
+_SEP = f"[./{_SEPARATORS}]?"  # one separator between groups, or none
+
+
 class Cpf(_Identifier):
+    FORMAT = "cpf"
+    PATTERN = f"^[0-9]{{3}}{_SEP}[0-9]{{3}}{_SEP}[0-9]{{3}}{_SEP}[0-9]{{2}}$"
+    SPELLING = "Write the CPF as 123.456.789-09 or 12345678909."
+    EXAMPLE = "529.982.247-25"
     normalize = staticmethod(documents.normalize_cpf)
     format = staticmethod(documents.format_cpf)
 
 
 class Cnpj(_Identifier):
+    FORMAT = "cnpj"
+    PATTERN = (
+        f"^[0-9A-Za-z]{{2}}{_SEP}[0-9A-Za-z]{{3}}{_SEP}[0-9A-Za-z]{{3}}{_SEP}"
+        f"[0-9A-Za-z]{{4}}{_SEP}[0-9]{{2}}$"
+    )
+    SPELLING = "Write the CNPJ as 12.345.678/0001-95 or 12.ABC.345/01DE-35, or without punctuation."
+    EXAMPLE = "11.222.333/0001-81"
     normalize = staticmethod(documents.normalize_cnpj)
     format = staticmethod(documents.format_cnpj)
 
 
 class Cep(_Identifier):
+    FORMAT = "cep"
+    # CEPs start at 01000-000.
+    PATTERN = f"^(?:0[1-9]|[1-9][0-9])[.]?[0-9]{{3}}{_SEP}[0-9]{{3}}$"
+    SPELLING = "Write the CEP as 01310-100, 01.310-100 or 01310100."
+    EXAMPLE = "01310-100"
     normalize = staticmethod(documents.normalize_cep)
     format = staticmethod(documents.format_cep)
 
 
+_PHONE_SEP = f"[.{_SEPARATORS}]?"
+
+
+def _area_codes() -> str:
+    """The known area codes (DDD) as a regex alternation: 1[1-9]|2[12478]|..."""
+    units: dict[str, str] = {}
+    for ddd in sorted(documents.DDDS):
+        units[ddd[0]] = units.get(ddd[0], "") + ddd[1]
+    return "|".join(f"{tens}[{digits}]" for tens, digits in units.items())
+
+
+_DDD = f"(?:{_area_codes()})"
+
+
 class Phone(_Identifier):
+    """A landline (2-5 after the area code, 8 digits) or a mobile (9, then 8 digits)."""
+
+    FORMAT = "phone-br"
+    PATTERN = (
+        f"^(?:\\+?55{_PHONE_SEP})?(?:\\({_DDD}\\)|{_DDD}){_PHONE_SEP}"
+        f"(?:[2-5][0-9]{{3}}|9[0-9]{{4}}){_PHONE_SEP}[0-9]{{4}}$"
+    )
+    SPELLING = "Write the phone with its area code: (11) 98765-4321, 1133334444, +55 11 3333-4444."
+    EXAMPLE = "(11) 3333-4444"
     normalize = staticmethod(documents.normalize_phone)
     format = staticmethod(documents.format_phone)
 
 
-class Uf(_Identifier):
-    normalize = staticmethod(documents.normalize_uf)
-    format = staticmethod(str)
+class Uf(fields.String):
+    """A Brazilian state code (UF), in upper case as the document's enum lists them."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            validate=validate.OneOf(sorted(documents.UFS), error="Not a state code (UF): {input}."),
+            **kwargs,
+        )

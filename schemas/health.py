@@ -1,9 +1,9 @@
 """Service health."""
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 
 class HealthOutput(Schema):
-    status = fields.String(required=True, metadata={"description": "ok or degraded"})
-    database = fields.String(required=True, metadata={"description": "ok or unreachable"})
-    broker = fields.String(required=True, metadata={"description": "ok or unreachable"})
+    status = fields.String(required=True, validate=validate.OneOf(("ok", "degraded")))
+    database = fields.String(required=True, validate=validate.OneOf(("ok", "unreachable")))
+    broker = fields.String(required=True, validate=validate.OneOf(("ok", "unreachable")))

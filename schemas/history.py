@@ -1,6 +1,6 @@
 """Change history entries ("Histórico", manual [5.7])."""
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from schemas.common import page_of
 
@@ -21,7 +21,7 @@ class HistoryEntryOutput(Schema):
     )
     entity = fields.String(required=True)
     entity_id = fields.String(required=True)
-    action = fields.String(required=True)
+    action = fields.String(required=True, validate=validate.OneOf(("create", "update", "delete")))
     changes = fields.List(fields.Nested(ChangeOutput), required=True)
 
 

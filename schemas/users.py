@@ -1,34 +1,31 @@
 """Staff users (admin only)."""
 
-import re
-
 from marshmallow import Schema, fields, validate
 
-from models.users import MIN_PASSWORD_LENGTH, ROLES, USERNAME_PATTERN
-from schemas.common import InputSchema, StrictBoolean, Text
+from models.users import MIN_PASSWORD_LENGTH, ROLES
+from schemas.common import InputSchema, Password, PatchInput, StrictBoolean, Text
+
+# models.users.USERNAME_PATTERN, in either case: usernames are stored in lower case.
+_USERNAME = "[A-Za-z0-9._-]{2,80}"
 
 
 class UserInput(InputSchema):
     username = Text(
         required=True,
-        validate=validate.Regexp(
-            USERNAME_PATTERN, flags=re.IGNORECASE, error="2-80 letters, digits, . _ or -."
-        ),
+        shape=_USERNAME,
+        shape_error="2-80 letters, digits, . _ or -.",
+        metadata={"description": "2-80 letters, digits, . _ or -; stored in lower case."},
     )
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    password = fields.String(
-        required=True, load_only=True, validate=validate.Length(min=MIN_PASSWORD_LENGTH, max=1024)
-    )
-    full_name = Text(load_default="", validate=validate.Length(max=150))
+    password = Password(required=True, min_length=MIN_PASSWORD_LENGTH)
+    full_name = Text(load_default="", max_length=150)
     active = StrictBoolean(load_default=True)
 
 
-class UserUpdateInput(InputSchema):
+class UserUpdateInput(PatchInput):
     role = fields.String(validate=validate.OneOf(ROLES))
-    password = fields.String(
-        load_only=True, validate=validate.Length(min=MIN_PASSWORD_LENGTH, max=1024)
-    )
-    full_name = Text(validate=validate.Length(max=150))
+    password = Password(min_length=MIN_PASSWORD_LENGTH)
+    full_name = Text(max_length=150)
     active = StrictBoolean()
 
 
@@ -36,6 +33,6 @@ class UserOutput(Schema):
     id = fields.Integer(required=True)
     username = fields.String(required=True)
     full_name = fields.String(required=True)
-    role = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
     active = fields.Boolean(required=True)
     created_at = fields.AwareDateTime(required=True)

@@ -83,7 +83,7 @@ class Settings:
             "OPENAPI_URL_PREFIX": "/api/v1",
             "OPENAPI_JSON_PATH": "openapi.json",
             "OPENAPI_SWAGGER_UI_PATH": "docs",
-            "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+            "OPENAPI_SWAGGER_UI_URL": "/api/v1/docs/ui/",  # served from swagger-ui-bundle
             "PROVEDOR_SETTINGS": self,
         }
 

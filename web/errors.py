@@ -25,9 +25,13 @@ _CODES = {
 
 
 def error_response(status: int, message: str, errors: dict | None = None, code: str | None = None):
-    body = {"status": status, "code": code or _CODES.get(status, "error"), "message": message}
-    if errors:
-        body["errors"] = errors
+    """The envelope, always whole: `errors` is {} when no field is to blame."""
+    body = {
+        "status": status,
+        "code": code or _CODES.get(status, "error"),
+        "message": message,
+        "errors": errors or {},
+    }
     response = jsonify(body)
     response.status_code = status
     return response

@@ -1,6 +1,8 @@
 """Extension objects, created unbound and initialised by the app factory."""
 
+import json
 import sqlite3
+from http import HTTPStatus
 
 from flask_cors import CORS
 from flask_migrate import Migrate
@@ -9,31 +11,132 @@ from flask_smorest import Blueprint as SmorestBlueprint
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from models.db import db
 from schemas.common import ErrorSchema
+from web.openapi import ContractPlugin, error_statuses, swagger_ui_asset
 
 migrate = Migrate()
 cors = CORS()
 
 
 class Api(SmorestApi):
-    """flask-smorest's Api with our error envelope documented on every route."""
+    """flask-smorest's Api, documenting exactly what the server does.
+
+    Each route lists the errors it answers (see Blueprint) instead of a catch-all `default`,
+    so a status the document does not name is a contract failure, and Swagger UI's files are
+    served by this app when OPENAPI_SWAGGER_UI_URL is a path under OPENAPI_URL_PREFIX.
+    """
 
     ERROR_SCHEMA = ErrorSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def __init__(self, app=None, *, spec_kwargs=None, **kwargs):
+        spec_kwargs = {"marshmallow_plugin": ContractPlugin(), **(spec_kwargs or {})}
+        super().__init__(app, spec_kwargs=spec_kwargs, **kwargs)
 
     def _register_error_handlers(self):
         """Error handlers live in web/errors.py; nothing to register here."""
 
+    def _register_swagger_ui_rule(self, blueprint):
+        super()._register_swagger_ui_rule(blueprint)
+        prefix = "/" + self.config["OPENAPI_URL_PREFIX"].strip("/")
+        assets = self.config.get("OPENAPI_SWAGGER_UI_URL") or ""
+        if assets.startswith(prefix + "/"):  # ours to serve, not a CDN's
+            blueprint.add_url_rule(
+                f"{assets.removeprefix(prefix)}<path:filename>",
+                endpoint="swagger_ui_asset",
+                view_func=swagger_ui_asset,
+            )
 
-class Blueprint(SmorestBlueprint):
-    """flask-smorest's Blueprint, letting each schema decide about unknown fields.
 
-    webargs drops unknown query parameters by default; our input schemas reject them
-    (`?sort=name` would otherwise be silently ignored).
+class JsonBodyParser(FlaskParser):
+    """webargs' Flask parser, strict about request bodies.
+
+    A route that reads a JSON body gets JSON or an error: a body of another media type (or
+    none) is a 415 and a body that is not JSON a 400 saying so, where webargs would read either
+    as an empty object. JSON is RFC 8259's: UTF-8, no NaN or Infinity, no repeated names.
     """
 
-    ARGUMENTS_PARSER = FlaskParser(unknown=None)
+    def load_json(self, req, schema):
+        if not _declares_json(req):
+            raise UnsupportedMediaType(
+                "Send the body as JSON (UTF-8), with Content-Type: application/json."
+            )
+        return _parse_json(req.get_data(cache=True))
+
+
+def _declares_json(req) -> bool:
+    """application/json or application/*+json, in UTF-8 (the only charset JSON has)."""
+    mimetype = req.mimetype
+    is_json = mimetype == "application/json" or (
+        mimetype.startswith("application/") and mimetype.endswith("+json")
+    )
+    return is_json and req.mimetype_params.get("charset", "utf-8").lower() in ("utf-8", "utf8")
+
+
+def _parse_json(raw: bytes):
+    if not raw.strip():
+        raise BadRequest("The body is empty; send a JSON object.")
+    try:
+        return json.loads(
+            raw.decode("utf-8"), parse_constant=_not_json, object_pairs_hook=_unique_names
+        )
+    except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise BadRequest(f"The body is not valid JSON: {error}") from None
+
+
+def _not_json(constant: str):
+    raise ValueError(f"{constant} is not a JSON value")
+
+
+def _unique_names(pairs: list) -> dict:
+    names = [name for name, _ in pairs]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(f"an object repeats the name {repeated[0]!r}")
+    return dict(pairs)
+
+
+class Blueprint(SmorestBlueprint):
+    """flask-smorest's Blueprint: strict body parsing, and every error a route answers documented.
+
+    webargs drops unknown query parameters by default; our input schemas reject them
+    (`?sort=name` would otherwise be silently ignored), hence `unknown=None`.
+    """
+
+    ARGUMENTS_PARSER = JsonBodyParser(unknown=None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._prepare_doc_cbks.append(self._prepare_errors_doc)
+
+    def add_url_rule(self, rule, endpoint=None, view_func=None, *args, **kwargs):
+        """Register the route, noting the errors it can answer for its documentation."""
+        super().add_url_rule(rule, endpoint, view_func, *args, **kwargs)
+        statuses = error_statuses(view_func, rule, getattr(view_func, "_apidoc", {}))
+        for method, doc in self._docs[self._endpoints[-1]].items():
+            if method != "parameters":
+                doc["error_statuses"] = statuses
+                doc["public"] = getattr(view_func, "public", False)
+
+    @staticmethod
+    def _prepare_errors_doc(doc, doc_info, *, api, **_kwargs):
+        """Every error response with the error envelope; public routes need no token."""
+        responses = doc.setdefault("responses", {})
+        for status in doc_info["error_statuses"]:
+            if status not in responses and str(status) not in responses:
+                responses[status] = HTTPStatus(status).name  # flask-smorest's lazy components
+        for status, response in responses.items():
+            if int(status) >= 400 and isinstance(response, dict) and "content" not in response:
+                response["content"] = {
+                    api.DEFAULT_RESPONSE_CONTENT_TYPE: {"schema": api.ERROR_SCHEMA}
+                }
+        doc["responses"] = dict(sorted(responses.items(), key=lambda item: str(item[0])))
+        if doc_info["public"]:
+            doc["security"] = []
+        return doc
 
 
 @event.listens_for(Engine, "connect")

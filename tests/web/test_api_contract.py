@@ -1,9 +1,12 @@
 """The API against its own OpenAPI document: schemathesis generates requests for every route.
 
-Runs in-process through WSGI, authenticated as a fresh admin per generated case (a case may
-deactivate or demote users, or log its own token out, so no token is reused). Every response
-must be free of server errors and match what the document says: a documented status code, a
-body that conforms to its schema, the right content type, and a 4xx for schema-violating input.
+Runs in-process through WSGI, authenticated as a fresh admin per generated request (a request
+may deactivate or demote users, or log its own token out, so no token is reused). Every check
+runs, positive_data_acceptance included: schema-valid input must be accepted (or meet a
+documented 401/403/404/409/429), schema-invalid input refused, every status, header, media
+type and body must be the documented ones. Valid CPFs, CNPJs, CEPs and phones come from
+tests/web/contract_formats.py; per-operation settings from schemathesis.toml (read by both
+this test and scripts/contract, the same run against a live gunicorn).
 """
 
 import itertools
@@ -11,42 +14,77 @@ import itertools
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis import checks
+from hypothesis.stateful import run_state_machine_as_test
+from sqlalchemy import text
+
+import tests.web.contract_formats  # noqa: F401 (registers the format strategies)
+from models.db import db
 
 _serial = itertools.count(1)
-
-# Schema-valid input may still break a business rule the document cannot express (a CNPJ on a
-# PF customer, a CPF with wrong check digits, an admin demoting themself), and the spec answers
-# those with a documented 422; so "valid per schema => 2xx" is not a promise this API makes.
-EXCLUDED_CHECKS = [checks.positive_data_acceptance]
+_SETTINGS = {
+    "deadline": None,
+    "database": None,
+    "suppress_health_check": [
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+}
 
 
 @pytest.fixture
-def api_schema(app, request):
+def api_schema(app, request, make_user, token_for):
     if not hasattr(request.node, "_nodeid"):
         # schemathesis 4.32's from_fixture reads this private attribute, gone in pytest 9.2.
         request.node._nodeid = request.node.nodeid
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    api = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+
+    @api.auth(refresh_interval=None)
+    class FreshAdmin:
+        """A new admin's token for every request; left out where schemathesis tests auth."""
+
+        def get(self, case, context):
+            # "+" is outside the API's username alphabet, so no generated user can take this name.
+            return token_for(make_user(f"contract+admin{next(_serial)}", "admin"))
+
+        def set(self, case, token, context):
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}
+
+    return api
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(
-    max_examples=30,
-    deadline=None,
-    database=None,
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-    ],
-)
-def test_every_route_honours_its_contract(case, make_user, token_for):
-    headers = None
-    # Cases that test a missing or broken Authorization header must go out without ours.
-    if not case.operation.schema.is_security_param_negated(case):
-        # "+" is outside the API's username alphabet, so no generated user can take this name.
-        admin = make_user(f"contract+admin{next(_serial)}", "admin")
-        headers = {"Authorization": f"Bearer {token_for(admin)}"}
-    case.call_and_validate(headers=headers, excluded_checks=EXCLUDED_CHECKS)
+@settings(max_examples=25, **_SETTINGS)
+def test_every_route_honours_its_contract(case):
+    case.call_and_validate()
+
+
+def _empty_database(app) -> None:
+    """Every table emptied and every sequence restarted, as tests/conftest.py does after a test."""
+    with app.app_context():
+        tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                db.session.execute(text(f"DELETE FROM {table}"))  # noqa: S608 (our table names)
+            db.session.execute(text("DELETE FROM sqlite_sequence"))
+        db.session.commit()
+
+
+@pytest.mark.slow
+def test_workflows_through_the_links_honour_the_contract(app, api_schema):
+    """Stateful: create customers and users, then read, change and list what was created."""
+
+    class Workflow(api_schema.as_state_machine()):
+        def setup(self):
+            # Each workflow starts from an empty database: hypothesis replays a workflow and
+            # expects the same answers (a 201 must not turn into a 409 for an earlier run's CPF).
+            _empty_database(app)
+
+    run_state_machine_as_test(
+        Workflow, settings=settings(max_examples=40, stateful_step_count=8, **_SETTINGS)
+    )

@@ -35,6 +35,7 @@ def test_create_pf_assigns_code_and_returns_the_record(client, admin):
     assert response.status_code == 201
     body = response.get_json()
     assert isinstance(body["code"], int) and body["code"] > 0
+    assert response.headers["Location"] == f"{URL}/{body['code']}"
     assert body["active"] is True
     assert body["kind"] == "PF"
     assert body["name"] == "Maria Aparecida Souza"
@@ -85,13 +86,13 @@ def test_pj_cnpj_numeric_or_alphanumeric_is_shown_formatted(client, admin, given
     assert _get(client, admin, body["code"])["cnpj"] == shown
 
 
-def test_cep_phones_email_and_uf_are_normalised(client, admin):
+def test_cep_phones_and_email_are_normalised(client, admin):
     payload = pf_payload(
-        address=address(cep="01310100", state="sp"),
+        address=address(cep="01310100"),
         phone="1133334444",
         mobile="+55 11 98765-4321",
         fax="(21)2222-3333",
-        email="  Maria.Souza@Example.COM ",
+        email="Maria.Souza@Example.COM",
     )
     body = create(client, admin, payload)
 
@@ -110,6 +111,20 @@ def test_address_is_returned_whole_and_billing_address_null_when_absent(client, 
     assert body["billing_address"] is None
 
 
+def test_the_other_kinds_fields_may_be_sent_as_null(client, admin):
+    pf = create(client, admin, pf_payload(cnpj=None, trade_name=None, state_registration=None))
+    assert pf["cnpj"] is None and pf["trade_name"] is None
+    pj = create(client, admin, pj_payload(cpf=None))
+    assert pj["cpf"] is None
+
+
+def test_notes_keep_tabs_and_line_breaks(client, admin):
+    notes = "Portão azul.\n\tInterfone 12.\r\nCuidado com o cão."
+    body = create(client, admin, pf_payload(notes=f"  {notes}\n"))
+    assert body["notes"] == notes
+    assert _get(client, admin, body["code"])["notes"] == notes
+
+
 def test_billing_address_given_on_create(client, admin):
     billing = address(street="Rua da Cobrança", number="7", city="Campinas", cep="13010-000")
     body = create(client, admin, pf_payload(billing_address=billing))
@@ -120,7 +135,7 @@ def test_billing_address_given_on_create(client, admin):
 def test_get_unknown_customer_is_404_envelope(client, admin):
     body = assert_error(client.get(f"{URL}/999999", headers=admin), 404)
     assert body["code"] == "not_found"
-    assert "errors" not in body
+    assert body["errors"] == {}
 
 
 def test_there_is_no_delete(client, admin):
@@ -160,6 +175,9 @@ INVALID_CREATES = {
     "cep letters": (lambda: pf_payload(address=address(cep="01310-1AB")), "address.cep"),
     "cep as a number": (lambda: pf_payload(address=address(cep=1310100)), "address.cep"),
     "unknown uf": (lambda: pf_payload(address=address(state="XX")), "address.state"),
+    "lower-case uf": (lambda: pf_payload(address=address(state="sp")), "address.state"),
+    "cep after a blank": (lambda: pf_payload(address=address(cep=" 01310-100")), "address.cep"),
+    "cpf with doubled punctuation": (lambda: pf_payload(cpf="529..982.247-25"), "cpf"),
     "billing unknown uf": (
         lambda: pf_payload(billing_address=address(state="ZZ")),
         "billing_address.state",
@@ -170,6 +188,7 @@ INVALID_CREATES = {
     ),
     "bad email": (lambda: pf_payload(email="maria.example.com"), "email"),
     "bad email domain": (lambda: pf_payload(email="maria@"), "email"),
+    "email with blanks around": (lambda: pf_payload(email=" maria@example.com "), "email"),
     "bad phone": (lambda: pf_payload(phone="1234"), "phone"),
     "unknown field": (lambda: pf_payload(nickname="Mari"), "nickname"),
     "unknown address part": (
@@ -186,6 +205,14 @@ INVALID_CREATES = {
     ),
     "name too short": (lambda: pf_payload(name="A"), "name"),
     "name blank": (lambda: pf_payload(name="   "), "name"),
+    "name one letter among blanks": (lambda: pf_payload(name=" M "), "name"),
+    "control characters in a name": (lambda: pf_payload(name="Ful\u0007ano\u001b[31m"), "name"),
+    "line break in a name": (lambda: pf_payload(name="Maria\nSouza"), "name"),
+    "DEL in a street": (lambda: pf_payload(address=address(street="Rua\x7f")), "address.street"),
+    "C1 control in a city": (lambda: pf_payload(address=address(city="S\x85o")), "address.city"),
+    "tab in a trade name": (lambda: pj_payload(trade_name="Pão\tQuente"), "trade_name"),
+    "escape in notes": (lambda: pf_payload(notes="ok\u001b[2J"), "notes"),
+    "line separator in a name": (lambda: pf_payload(name="Maria\u2028Souza"), "name"),
 }
 
 
@@ -298,12 +325,16 @@ def test_billing_address_set_merged_and_cleared_by_patch(client, admin):
     assert _get(client, admin, customer["code"])["address"] == address()
 
 
-def test_partial_billing_address_on_a_customer_without_one_is_422(client, admin):
-    """A PATCH may merge into an existing billing address, but cannot create half of one."""
+def test_partial_billing_address_on_a_customer_without_one_is_409(client, admin):
+    """A PATCH may merge into an existing billing address, but cannot create half of one.
+
+    The body is valid by itself (it completes an existing billing address): the stored record
+    is what it conflicts with.
+    """
     customer = create(client, admin, pf_payload())
     url = f"{URL}/{customer['code']}"
     response = client.patch(url, json={"billing_address": {"city": "Campinas"}}, headers=admin)
-    assert_error(response, 422)
+    assert assert_error(response, 409)["code"] == "conflict"
     assert response.get_json()["errors"].keys() == {"billing_address"}
     assert _get(client, admin, customer["code"])["billing_address"] is None
 
@@ -339,7 +370,7 @@ def test_change_kind_pj_to_pf_needs_pj_only_fields_cleared(client, admin):
     url = f"{URL}/{customer['code']}"
     cpf = new_cpf()
     response = client.patch(url, json={"kind": "PF", "cpf": cpf}, headers=admin)
-    assert_error(response, 422, "trade_name")
+    assert_error(response, 409, "trade_name")  # the stored trade name is PJ-only
     assert _get(client, admin, customer["code"]) == customer
 
     change = {"kind": "PF", "cpf": cpf, "trade_name": None, "state_registration": None}
@@ -351,10 +382,10 @@ def test_change_kind_pj_to_pf_needs_pj_only_fields_cleared(client, admin):
 
 INVALID_PATCHES = {
     "cpf check digits": ({"cpf": "529.982.247-26"}, "cpf"),
-    "cnpj on a PF": ({"cnpj": "11.222.333/0001-81"}, "cnpj"),
     "clearing the cpf": ({"cpf": None}, "cpf"),
-    "trade_name on a PF": ({"trade_name": "Loja"}, "trade_name"),
-    "state_registration on a PF": ({"state_registration": "ISENTO"}, "state_registration"),
+    "kind without its document": ({"kind": "PF"}, "cpf"),
+    "kind with the other kind's document": ({"kind": "PF", "cnpj": "11.222.333/0001-81"}, "cnpj"),
+    "control characters in notes": ({"notes": "a\u0007"}, "notes"),
     "cep": ({"address": {"cep": "123"}}, "address.cep"),
     "uf": ({"address": {"state": "SS"}}, "address.state"),
     "blank street": ({"address": {"street": ""}}, "address.street"),
@@ -375,6 +406,32 @@ def test_invalid_patch_is_422_naming_the_field_and_changes_nothing(client, admin
     response = client.patch(f"{URL}/{customer['code']}", json=change, headers=admin)
     assert_error(response, 422, field)
     assert _get(client, admin, customer["code"]) == customer
+
+
+# Valid bodies by themselves (each would fit a PJ) that do not fit the stored PF.
+CONFLICTING_PATCHES = {
+    "cnpj on a PF": ({"cnpj": "11.222.333/0001-81"}, "cnpj"),
+    "trade_name on a PF": ({"trade_name": "Loja"}, "trade_name"),
+    "state_registration on a PF": ({"state_registration": "ISENTO"}, "state_registration"),
+}
+
+
+@pytest.mark.parametrize("case", CONFLICTING_PATCHES, ids=list(CONFLICTING_PATCHES))
+def test_patch_that_does_not_fit_the_stored_kind_is_409(client, admin, case):
+    change, field = CONFLICTING_PATCHES[case]
+    customer = create(client, admin, pf_payload())
+    response = client.patch(f"{URL}/{customer['code']}", json=change, headers=admin)
+    assert assert_error(response, 409, field)["code"] == "conflict"
+    assert _get(client, admin, customer["code"]) == customer
+
+
+def test_pj_only_fields_change_on_a_pj(client, admin):
+    customer = create(client, admin, pj_payload())
+    url = f"{URL}/{customer['code']}"
+    change = {"trade_name": "Pão Quentinho", "state_registration": "isento"}
+    response = client.patch(url, json=change, headers=admin)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json() == {**customer, **change}
 
 
 def test_patch_unknown_customer_is_404(client, admin):

@@ -144,7 +144,6 @@ def test_kind_change_is_recorded(client, admin, customer):
 
 
 NO_OP_PATCHES = {
-    "empty body": {},
     "same name": {"name": "João da Silva"},
     "same name with blanks": {"name": "  João da Silva  "},
     "same email in capitals": {"email": "MARIA.SOUZA@EXAMPLE.COM"},
@@ -171,7 +170,7 @@ def test_rejected_requests_add_no_entry_and_change_nothing(client, admin, header
     rejected = [
         (admin, {"address": {"cep": "123"}}, 422),
         (admin, {"name": "Nome Novo", "kind": "PJ"}, 422),  # valid name, invalid record
-        (admin, {"name": "Nome Novo", "trade_name": "Loja"}, 422),
+        (admin, {"name": "Nome Novo", "trade_name": "Loja"}, 409),
         (admin, {"name": "Nome Novo", "unknown": 1}, 422),
         (admin, {"name": "Nome Novo", "cpf": other["cpf"]}, 409),
         (headers_for("finance"), {"name": "Nome Novo"}, 403),

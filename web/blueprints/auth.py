@@ -21,8 +21,17 @@ blp = Blueprint("auth", __name__, description="Staff login (bearer tokens)")
 @blp.arguments(LoginInput)
 @blp.response(200, TokenOutput)
 @blp.alt_response(401, description="Wrong username or password")
-@blp.alt_response(429, description="Too many failed logins for this username; see Retry-After")
-@blp.doc(security=[])
+@blp.alt_response(
+    429,
+    description="Too many failed logins for this username or address",
+    headers={
+        "Retry-After": {
+            "description": "Seconds until the next try",
+            "required": True,
+            "schema": {"type": "integer"},
+        }
+    },
+)
 @public
 def login(credentials):
     """Exchange a username and password for a bearer token."""

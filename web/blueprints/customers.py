@@ -1,5 +1,7 @@
 """Customers: register, find, read, change ("Cadastro do Cliente"), and their history."""
 
+from flask import url_for
+
 from models.audit import history_for_customer
 from models.customer_search import search_customers
 from models.customers import create_customer, get_customer, update_customer
@@ -36,14 +38,24 @@ def search(args):
 
 @blp.route("", methods=["POST"])
 @blp.arguments(CustomerInput)
-@blp.response(201, CustomerOutput)
+@blp.response(
+    201,
+    CustomerOutput,
+    headers={
+        "Location": {
+            "description": "The new customer",
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    },
+)
 @blp.alt_response(409, description="Another customer has this CPF/CNPJ")
 @requires("customers", WRITE)
 def create(data):
     """Register a customer; the system assigns its code."""
     customer = create_customer(data)
     db.session.commit()
-    return customer
+    return customer, 201, {"Location": url_for(".read", code=customer.code)}
 
 
 @blp.route("/<int:code>", methods=["GET"])
@@ -55,9 +67,13 @@ def read(code):
 
 
 @blp.route("/<int:code>", methods=["PATCH"])
-@blp.arguments(CustomerPatch(partial=True))
+@blp.arguments(CustomerPatch)
 @blp.response(200, CustomerOutput)
-@blp.alt_response(409, description="Another customer has this CPF/CNPJ")
+@blp.alt_response(
+    409,
+    description="Another customer has this CPF/CNPJ, or the change does not fit the customer "
+    "as stored (a CPF or PJ-only field for a PJ/PF, half a billing address where there is none)",
+)
 @requires("customers", WRITE)
 def update(data, code):
     """Change some fields; deactivate with {"active": false} (customers are never deleted)."""

@@ -39,7 +39,6 @@ def _broker_ok() -> bool:
 @blp.route("/health", methods=["GET"])
 @blp.response(200, HealthOutput)
 @blp.alt_response(503, schema=HealthOutput, description="Database or broker unreachable")
-@blp.doc(security=[])
 @public
 def health():
     """Report whether the database and the Celery broker answer."""

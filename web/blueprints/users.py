@@ -1,6 +1,6 @@
 """Staff user administration (admins only)."""
 
-from flask import g
+from flask import g, url_for
 
 from models import users
 from models.db import db
@@ -27,14 +27,20 @@ def list_users(paging):
 
 @blp.route("", methods=["POST"])
 @blp.arguments(UserInput)
-@blp.response(201, UserOutput)
+@blp.response(
+    201,
+    UserOutput,
+    headers={
+        "Location": {"description": "The new user", "required": True, "schema": {"type": "string"}}
+    },
+)
 @blp.alt_response(409, description="Username taken")
 @requires("users", WRITE)
 def create_user(data):
     """Create a staff user."""
     user = users.create_user(**data)
     db.session.commit()
-    return user
+    return user, 201, {"Location": url_for(".get_user", user_id=user.id)}
 
 
 @blp.route("/<int:user_id>", methods=["GET"])
@@ -48,6 +54,7 @@ def get_user(user_id):
 @blp.route("/<int:user_id>", methods=["PATCH"])
 @blp.arguments(UserUpdateInput)
 @blp.response(200, UserOutput)
+@blp.alt_response(403, description="Not an admin, or an admin demoting or deactivating themself")
 @requires("users", WRITE)
 def update_user(changes, user_id):
     """Change a user's role, name, password or active flag.
