@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from models.users import MIN_PASSWORD_LENGTH, ROLES
-from schemas.common import InputSchema, Password, PatchInput, StrictBoolean, Text
+from schemas.common import InputSchema, Password, PatchInput, StrictBoolean, Text, page_of
 
 # models.users.USERNAME_PATTERN, in either case: usernames are stored in lower case.
 _USERNAME = "[A-Za-z0-9._-]{2,80}"
@@ -22,7 +22,7 @@ class UserInput(InputSchema):
     active = StrictBoolean(load_default=True)
 
 
-class UserUpdateInput(PatchInput):
+class UserPatch(PatchInput):
     role = fields.String(validate=validate.OneOf(ROLES))
     password = Password(min_length=MIN_PASSWORD_LENGTH)
     full_name = Text(max_length=150)
@@ -36,3 +36,6 @@ class UserOutput(Schema):
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     active = fields.Boolean(required=True)
     created_at = fields.AwareDateTime(required=True)
+
+
+UserPage = page_of(UserOutput, "UserPage")

@@ -82,7 +82,7 @@ def test_openapi_never_exposes_a_password_in_output(openapi):
     for name in ("UserOutput", "TokenOutput"):
         assert "password" not in schemas[name]["properties"]
         assert "password_hash" not in schemas[name]["properties"]
-    for name in ("UserInput", "UserUpdateInput", "LoginInput"):
+    for name in ("UserInput", "UserPatch", "LoginInput"):
         assert schemas[name]["properties"]["password"]["writeOnly"] is True
 
 
@@ -171,7 +171,7 @@ def test_a_patch_changes_the_kind_only_with_its_document(openapi):
     assert set(to_pj["required"]) == {"kind", "cnpj"}
     assert "kind" not in same_kind["properties"]
     assert same_kind["minProperties"] == 1
-    assert schemas["UserUpdateInput"]["minProperties"] == 1
+    assert schemas["UserPatch"]["minProperties"] == 1
     assert schemas["AddressPatch"]["minProperties"] == 1
     assert "required" not in schemas["AddressPatch"]
 

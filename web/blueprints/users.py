@@ -4,15 +4,14 @@ from flask import g, url_for
 
 from models import users
 from models.db import db
-from schemas.common import PageQuery, page_of
-from schemas.users import UserInput, UserOutput, UserUpdateInput
+from schemas.common import PageQuery
+from schemas.users import UserInput, UserOutput, UserPage, UserPatch
 from web.extensions import Blueprint
 from web.permissions import READ, WRITE
 from web.security import requires
 
 URL_PREFIX = "/users"
 blp = Blueprint("users", __name__, description="Staff users and their roles")
-UserPage = page_of(UserOutput, "UserPage")
 
 
 @blp.route("", methods=["GET"])
@@ -52,7 +51,7 @@ def get_user(user_id):
 
 
 @blp.route("/<int:user_id>", methods=["PATCH"])
-@blp.arguments(UserUpdateInput)
+@blp.arguments(UserPatch)
 @blp.response(200, UserOutput)
 @blp.alt_response(403, description="Not an admin, or an admin demoting or deactivating themself")
 @requires("users", WRITE)
