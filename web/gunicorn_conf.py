@@ -1,0 +1,38 @@
+"""gunicorn settings for the web process: `gunicorn -c web/gunicorn_conf.py` (the Procfile).
+
+Why these values: docs/OPERATIONS.md, "Web server".
+"""
+
+import os
+
+
+def _whole_number(name: str, default: int) -> int:
+    raw = os.environ.get(name) or str(default)
+    if not raw.isdigit() or int(raw) < 1:
+        raise SystemExit(f"{name} must be a whole number of at least 1, got {raw!r}")
+    return int(raw)
+
+
+bind = f"{os.environ.get('BIND_ADDRESS') or '127.0.0.1'}:{_whole_number('PORT', 5000)}"
+
+# Threads, not one request per process: a login spends ~30 ms hashing with the GIL released,
+# and the other requests must not wait behind it. gthread hands accepted connections to its
+# threads first come, first served, so workers x threads should cover the clients expected at
+# once (a login storm included): then every request gets a thread as soon as it arrives.
+worker_class = "web.server.JsonErrorWorker"  # gthread, answering its own errors in JSON
+workers = _whole_number("WEB_CONCURRENCY", 2)
+threads = _whole_number("WEB_THREADS", 128)
+
+# Long enough for the app's own validation to answer (a 5,000-character query string gets
+# the app's 422; an oversized bearer token its 401), still bounded: 8190 is gunicorn's
+# maximum request line, and 50 headers of at most 16 KiB cap a request's head at ~800 KiB.
+limit_request_line = 8190
+limit_request_field_size = 16 * 1024
+limit_request_fields = 50
+
+# API requests take milliseconds: a stopping worker finishes them well within 10 s.
+graceful_timeout = 10
+
+# No control socket: nothing here uses gunicornc, and its default path (~/.gunicorn) would be
+# shared by every gunicorn this user runs on the machine.
+control_socket_disable = True
