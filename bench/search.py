@@ -7,12 +7,14 @@
    models.demo_data with COPY, filling every column the ORM fills (derived search columns
    included); the search indexes are dropped for the load and rebuilt from their own
    definitions afterwards. --reuse keeps a database that already holds N customers.
-2. Times name substring search, exact CPF and exact code through the API (Flask test client,
-   in-process, real bearer token) and the same statements through psycopg 3, in the order and
-   with the decisions of models/customer_search.py (page, planner estimate, count), each
-   sample interleaved API / raw.
+2. Times name search (one word, several words in any order; in code order and in name order),
+   address search, exact CPF and exact code through the API (Flask test client, in-process,
+   real bearer token) and the same statements through psycopg 3, in the order and with the
+   decisions of models/customer_search.py (planner estimate, then one pass or an index walk),
+   each sample interleaved API / raw.
 3. Prints Markdown tables for docs/BENCHMARKS.md, the goals met or not, and the machine.
-   --json keeps the figures; --combine prints the medians of several such runs.
+   --json keeps the figures; --combine prints the medians of several such runs; --explain
+   prints EXPLAIN ANALYZE of every search's statements instead of timing them.
 """
 
 import argparse
@@ -27,6 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -45,15 +48,51 @@ SEED = 42
 # Name terms: very common surnames, common first names (joao must find "João"), rarer
 # two-word terms, and a partial word.
 NAME_TERMS = ("silva", "santos", "maria", "joao", "paulo rocha", "ana conceicao", "gonçal")
+# Words in any order: a surname before the first name, rare and common.
+ANY_ORDER_TERMS = ("araujo joao", "rocha paulo", "silva maria")
+# Alphabetical lists: common terms walk the name index, rare ones come from the trigram index.
+NAME_ORDER_TERMS = (*NAME_TERMS, "araujo joao")
+# The issue's address terms (a condominium, a district and a CEP the demo data does not have),
+# a street, a common district and a very common one.
+ADDRESS_TERMS = ("ipe amarelo", "barra funda", "01153-001", "rua tiradentes", "jardim america")
+ADDRESS_TERMS += ("centro",)
 GOAL_NAME_P95_MS = 50.0
 GOAL_EXACT_P95_MS = 5.0
 GOAL_RATIO = 2.0
+
+
+@dataclass(frozen=True)
+class Search:
+    """One timed search: its group in the report, and the API's query parameters."""
+
+    group: str  # "name" (code order), "name order", "address"
+    field: str
+    term: str
+    sort: str = "code"
+
+    @property
+    def label(self) -> str:
+        """How the report names it: field, term, and the order when it is not code."""
+        return f"{self.field} `{self.term}`" + (", sort=name" if self.sort == "name" else "")
+
+    @property
+    def query(self) -> dict:
+        """The query string the API gets."""
+        return {"field": self.field, "q": self.term, "sort": self.sort}
+
+
+SEARCHES = (
+    *(Search("name", "name", term) for term in (*NAME_TERMS, *ANY_ORDER_TERMS)),
+    *(Search("name order", "name", term, "name") for term in NAME_ORDER_TERMS),
+    *(Search("address", "address", term) for term in ADDRESS_TERMS),
+)
+GROUPS = ("name", "name order", "address", "exact")
 
 COLUMNS = (
     "code", "active", "created_at", "updated_at", "kind", "name", "trade_name", "document",
     "state_registration", "address_street", "address_number", "address_complement",
     "address_district", "address_city", "address_state", "address_cep", "phone", "fax",
-    "mobile", "email", "search_name", "search_contact", "search_city",
+    "mobile", "email", "search_name", "search_contact", "search_city", "search_address",
 )  # fmt: skip
 # Every column of the table, in the order the ORM selects them (Customer.__table__).
 SELECT_COLUMNS = (
@@ -62,7 +101,7 @@ SELECT_COLUMNS = (
     "address_district, address_city, address_state, address_cep, address_reference, "
     "condominium, phone, fax, mobile, email, billing_street, billing_number, "
     "billing_complement, billing_district, billing_city, billing_state, billing_cep, "
-    "billing_reference, notes, search_name, search_contact, search_city"
+    "billing_reference, notes, search_name, search_contact, search_city, search_address"
 )
 
 
@@ -136,6 +175,8 @@ def _row(customer: dict, now: datetime) -> tuple:
     name, trade_name = customer["name"], customer["trade_name"]
     contact = (customer["email"], customer["phone"], customer["mobile"], customer["fax"])
     city = customer["city"]
+    # The demo data has no condominium.
+    address = (customer["street"], customer["number"], customer["district"], customer["cep"])
     # Same derivations as models.customers._refresh_search_columns.
     return (
         customer["code"], customer["active"], now, now, customer["kind"], name, trade_name,
@@ -144,6 +185,7 @@ def _row(customer: dict, now: datetime) -> tuple:
         customer["state"], customer["cep"], customer["phone"], customer["fax"],
         customer["mobile"], customer["email"], fold(f"{name} {trade_name or ''}"),
         " ".join(value for value in contact if value), fold(city or ""),
+        fold(" ".join(part for part in address if part)),
     )  # fmt: skip
 
 
@@ -226,74 +268,156 @@ def check_rows_match_orm(app, codes: list[int]) -> None:
     from models.customers import Customer, _refresh_search_columns
     from models.db import db
 
+    def search_columns(customer) -> tuple:
+        return tuple(getattr(customer, name) for name in COLUMNS if name.startswith("search_"))
+
     with app.app_context():
         for code in codes:
             customer = db.session.get(Customer, code)
-            stored = (customer.search_name, customer.search_contact, customer.search_city)
+            stored = search_columns(customer)
             _refresh_search_columns(None, None, customer)
-            derived = (customer.search_name, customer.search_contact, customer.search_city)
+            derived = search_columns(customer)
             if stored != derived:
                 raise SystemExit(f"customer {code}: loaded {stored!r}, ORM derives {derived!r}")
         db.session.rollback()
 
 
 # --- Raw SQL: the statements models/customer_search.py runs ---------------------------------
-PAGE_SQL = (
-    f"SELECT {SELECT_COLUMNS} FROM customers WHERE {{where}} ORDER BY code LIMIT %s OFFSET %s"
+ORDER_BY = {"code": ("code",), "name": ("search_name", "code")}
+ALL_COLUMNS = ", ".join(f"customers.{column}" for column in SELECT_COLUMNS.split(", "))
+# A code or a whole CPF: at most one row.
+LOOKUP_SQL = f"SELECT {SELECT_COLUMNS} FROM customers WHERE {{where}} ORDER BY code LIMIT %s"
+# Many matches: walk an index in the page's order for the page's codes, reading at most %s
+# entries (the name index alone for a name search), then read those rows.
+WALK_SQL = (
+    f"SELECT {ALL_COLUMNS} FROM customers JOIN (SELECT walked.code FROM (SELECT {{keys}}, "
+    "{where} AS hit FROM customers ORDER BY {keys} LIMIT %s) AS walked WHERE walked.hit "
+    "ORDER BY {walked_keys} LIMIT %s OFFSET 0) AS on_page ON customers.code = on_page.code "
+    "ORDER BY {outer_keys}"
 )
-COUNT_SQL = "SELECT count(*) FROM (SELECT code FROM customers WHERE {where}) AS anon_1"
-NAME_WHERE = "search_name LIKE %s ESCAPE '\\'"
-
-
-# models/customer_search.py as committed counts in a second query; the one-pass variant
-# proposed in docs/BENCHMARKS.md adds _page_and_count. The mirror follows whichever is there.
-ONE_PASS = hasattr(customer_search, "_page_and_count")
+# The same walk when its budget covers the whole name index: one filtered index-only scan.
+NAME_INDEX_SQL = (
+    f"SELECT {ALL_COLUMNS} FROM customers JOIN (SELECT code FROM customers WHERE {{where}} "
+    "ORDER BY search_name, code LIMIT %s OFFSET 0) AS on_page ON customers.code = on_page.code "
+    "ORDER BY customers.search_name, customers.code"
+)
+CUSTOMERS_IN_STATISTICS_SQL = (
+    "SELECT reltuples::bigint FROM pg_class WHERE oid = 'customers'::regclass"
+)
+# Few matches (or a walk that gave up): the page and the count from one pass over the matches.
 ONE_PASS_SQL = (
-    "WITH matches AS MATERIALIZED (SELECT code FROM customers WHERE {where}) "
-    f"SELECT {', '.join('customers.' + c for c in SELECT_COLUMNS.split(', '))}, "
+    "WITH matches AS MATERIALIZED (SELECT {keys} FROM customers WHERE {where}) "
+    f"SELECT {ALL_COLUMNS}, "
     "(SELECT count(*) FROM matches) AS total FROM customers JOIN (SELECT code FROM matches "
-    "ORDER BY code LIMIT %s OFFSET %s) AS on_page ON customers.code = on_page.code "
-    "ORDER BY customers.code"
+    "ORDER BY {matches_keys} LIMIT %s OFFSET 0) AS on_page ON customers.code = on_page.code "
+    "ORDER BY {outer_keys}"
 )
 
 
-def _estimate(cur, where: str, value) -> int:
+def where_of(field: str, term: str, phrase: bool = False) -> tuple[str, list]:
+    """The WHERE clause and its parameters that the API builds for a name or address term."""
+    words = customer_search._words(term)
+    if field == "address":
+        words = [customer_search._address_word(word) for word in words]
+    if phrase:
+        words = [" ".join(words)]
+    column = {"name": "search_name", "address": "search_address"}[field]
+    clause = " AND ".join(f"{column} LIKE %s ESCAPE '\\'" for _ in words)
+    return clause, [like(word) for word in words]
+
+
+def _planner_rows(cur, where: str, params: list) -> int:
     plan = cur.execute(
-        f"EXPLAIN (FORMAT JSON) SELECT code FROM customers WHERE {where}", (value,)
+        f"EXPLAIN (FORMAT JSON) SELECT code FROM customers WHERE {where}", params
     ).fetchone()[0]
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def raw_search(
-    conn: psycopg.Connection, where: str, value, unique: bool = False, per_page: int = 50
-) -> tuple:
-    """The statements search_customers runs, in its order, with its decisions."""
-    cur = conn.cursor()
-    if ONE_PASS and not unique:
-        estimate = _estimate(cur, where, value)
-        if estimate <= customer_search.ESTIMATE_ABOVE:
-            rows = cur.execute(ONE_PASS_SQL.format(where=where), (value, per_page, 0)).fetchall()
-            result = (rows, rows[-1][-1] if rows else 0, True)
-        else:
-            rows = cur.execute(PAGE_SQL.format(where=where), (value, per_page, 0)).fetchall()
-            full = len(rows) == per_page
-            result = (rows, max(estimate, len(rows)) if full else len(rows), not full)
+def estimate_of(cur, field: str, term: str) -> int:
+    """The estimate search_customers takes: all words, or the phrase when that is larger."""
+    estimate = _planner_rows(cur, *where_of(field, term))
+    if len(customer_search._words(term)) > 1:
+        estimate = max(estimate, _planner_rows(cur, *where_of(field, term, phrase=True)))
+    return estimate
+
+
+def _keys(sort: str, table: str) -> str:
+    return ", ".join(f"{table}.{key}" for key in ORDER_BY[sort])
+
+
+def walk_statement(cur, where, params, sort, field, estimate, per_page=50) -> tuple[str, list]:
+    """The walk for many matches, with the API's budget: (statement, parameters)."""
+    if sort == "name" and field == "name":
+        budget = estimate * customer_search.WALK_INDEX_ENTRIES_PER_MATCH
+        if budget >= cur.execute(CUSTOMERS_IN_STATISTICS_SQL).fetchone()[0]:
+            return NAME_INDEX_SQL.format(where=where), [*params, per_page]
     else:
-        # Page, then (full page) the planner's estimate and (under the threshold) a count.
-        rows = cur.execute(PAGE_SQL.format(where=where), (value, per_page, 0)).fetchall()
-        result = (rows, len(rows), True)
-        if len(rows) == per_page and ONE_PASS:
-            total = cur.execute(COUNT_SQL.format(where=where), (value,)).fetchone()[0]
-            result = (rows, total, True)
-        elif len(rows) == per_page:
-            estimate = _estimate(cur, where, value)
-            if estimate > customer_search.ESTIMATE_ABOVE:
-                result = (rows, max(estimate, len(rows)), False)
-            else:
-                total = cur.execute(COUNT_SQL.format(where=where), (value,)).fetchone()[0]
-                result = (rows, total, True)
+        budget = estimate * customer_search.WALK_ROWS_PER_MATCH
+    statement = WALK_SQL.format(
+        keys=", ".join(ORDER_BY[sort]),
+        where=where,
+        walked_keys=_keys(sort, "walked"),
+        outer_keys=_keys(sort, "customers"),
+    )
+    return statement, [*params, budget, per_page]
+
+
+def one_pass_statement(where, params, sort, per_page=50) -> tuple[str, list]:
+    """The one pass over every match: (statement, parameters)."""
+    statement = ONE_PASS_SQL.format(
+        keys=", ".join(ORDER_BY[sort]),
+        where=where,
+        matches_keys=_keys(sort, "matches"),
+        outer_keys=_keys(sort, "customers"),
+    )
+    return statement, [*params, per_page]
+
+
+def raw_search(conn: psycopg.Connection, search: Search, per_page: int = 50) -> tuple:
+    """The statements search_customers runs for `search`, in its order, with its decisions."""
+    cur = conn.cursor()
+    where, params = where_of(search.field, search.term)
+    estimate = estimate_of(cur, search.field, search.term)
+    rows = None
+    if estimate > customer_search.ESTIMATE_ABOVE:
+        statement = walk_statement(
+            cur, where, params, search.sort, search.field, estimate, per_page
+        )
+        rows = cur.execute(*statement).fetchall()
+        rows = rows if len(rows) == per_page else None  # else the walk gave up
+    if rows is None:
+        rows = cur.execute(*one_pass_statement(where, params, search.sort, per_page)).fetchall()
+        result = (rows, rows[-1][-1] if rows else 0, True)
+    else:
+        result = (rows, max(estimate, len(rows)), False)
     conn.rollback()  # the API's session ends its transaction the same way
     return result
+
+
+def raw_lookup(conn: psycopg.Connection, where: str, value) -> tuple:
+    """A code or a whole CPF: one query, no estimate."""
+    rows = conn.execute(LOOKUP_SQL.format(where=where), (value, 50)).fetchall()
+    conn.rollback()
+    return rows
+
+
+def explain(conn: psycopg.Connection, search: Search) -> None:
+    """EXPLAIN ANALYZE of the statements the API could send for `search` (both strategies)."""
+    where, params = where_of(search.field, search.term)
+    cur = conn.cursor()
+    estimate = estimate_of(cur, search.field, search.term)
+    walks = estimate > customer_search.ESTIMATE_ABOVE
+    strategy = "walks an index first" if walks else "reads every match once"
+    print(f"\n### {search.label}: estimate {estimate:,} rows, the API {strategy}")
+    statements = {
+        "walk": walk_statement(cur, where, params, search.sort, search.field, estimate),
+        "one pass": one_pass_statement(where, params, search.sort),
+    }
+    for strategy, (statement, values) in statements.items():
+        plan = cur.execute(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", values).fetchall()
+        print(f"-- {strategy}")
+        print("\n".join(f"   {line}" for (line,) in plan))
+    conn.rollback()
 
 
 def raw_get(conn: psycopg.Connection, code: int) -> tuple:
@@ -372,7 +496,8 @@ def api_caller(client, headers: dict, path: str, query: dict | None = None):
 def show_sql(app, client, headers: dict, cpf: str) -> None:
     for query in (
         {"field": "name", "q": "silva"},
-        {"field": "name", "q": "paulo rocha"},
+        {"field": "name", "q": "paulo rocha", "sort": "name"},
+        {"field": "address", "q": "01153-001"},
         {"field": "document", "q": cpf},
     ):
         print(f"\nGET /api/v1/customers {query}:")
@@ -382,81 +507,95 @@ def show_sql(app, client, headers: dict, cpf: str) -> None:
     print()
 
 
+def check_totals(conn, client, headers: dict) -> dict:
+    """Matches per search, counted once, against the total the API and the raw mirror report."""
+    terms: dict = {}
+    counted: dict = {}
+    for search in SEARCHES:
+        where, params = where_of(search.field, search.term)
+        key = (search.field, search.term)
+        if key not in counted:
+            sql = f"SELECT count(*) FROM customers WHERE {where}"
+            counted[key] = conn.execute(sql, params).fetchone()[0]
+            conn.rollback()
+        data = api_caller(client, headers, "/api/v1/customers", search.query)().get_json()
+        _, raw_total, raw_exact = raw_search(conn, search)
+        if (raw_total, raw_exact) != (data["total"], data["total_exact"]):
+            raise SystemExit(
+                f"{search.label}: raw {raw_total} vs API {data['total']}: not mirrored"
+            )
+        terms[search.label] = {
+            "matches": counted[key],
+            "total": data["total"],
+            "total_exact": data["total_exact"],
+            "items": len(data["items"]),
+        }
+    return terms
+
+
+def exact_cases(conn, client, headers: dict, n: int, samples: int, rng) -> dict[str, list]:
+    """Exact lookups, a different random customer for every sample: (api, raw) pairs."""
+    codes = rng.sample(range(1, n + 1), min(n, samples * 4))
+    people = conn.execute(
+        "SELECT document FROM customers WHERE kind = 'PF' AND code = ANY(%s)", (codes,)
+    ).fetchall()
+    cpfs = [format_cpf(document) for (document,) in people][:samples]
+    conn.rollback()
+    path = "/api/v1/customers"
+    return {
+        "CPF (field=document)": [
+            (
+                api_caller(client, headers, path, {"field": "document", "q": cpf}),
+                lambda cpf=cpf: raw_lookup(
+                    conn, "document = %s", cpf.replace(".", "").replace("-", "")
+                ),
+            )
+            for cpf in cpfs
+        ],
+        "code (field=code)": [
+            (
+                api_caller(client, headers, path, {"field": "code", "q": str(c)}),
+                lambda c=c: raw_lookup(conn, "code = %s", c),
+            )
+            for c in codes[:samples]
+        ],
+        "GET /customers/{code}": [
+            (api_caller(client, headers, f"{path}/{c}"), lambda c=c: raw_get(conn, c))
+            for c in codes[samples : 2 * samples] or codes[:samples]
+        ],
+    }
+
+
 def run_benchmark(
     app, token: str, url: str, n: int, samples: int, seed: int, sql_shown: bool = False
 ) -> dict:
+    """Check the totals, then time every search and the exact lookups, API against raw SQL."""
     rng = random.Random(seed + 1)
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
     warmup = max(10, samples // 10)
-    results: dict = {"name": {}, "exact": {}, "terms": {}}
+    results: dict = {group: {} for group in GROUPS}
 
     with psycopg.connect(conninfo_of(url)) as conn:
-        # Matches per term, counted once, to set against the total the API reports.
-        for term in NAME_TERMS:
-            folded = fold(term)
-            actual = conn.execute(
-                f"SELECT count(*) FROM customers WHERE {NAME_WHERE}", (like(folded),)
-            ).fetchone()[0]
-            body = api_caller(client, headers, "/api/v1/customers", {"field": "name", "q": term})()
-            data = body.get_json()
-            _, raw_total, raw_exact = raw_search(conn, NAME_WHERE, like(folded))
-            if (raw_total, raw_exact) != (data["total"], data["total_exact"]):
-                raise SystemExit(f"{term}: raw {raw_total} vs API {data['total']}: not mirrored")
-            results["terms"][term] = {
-                "matches": actual,
-                "total": data["total"],
-                "total_exact": data["total_exact"],
-                "items": len(data["items"]),
-            }
-
-        # Name search, term by term.
-        for term in NAME_TERMS:
-            value = like(fold(term))
+        results["terms"] = check_totals(conn, client, headers)
+        for search in SEARCHES:
             case = (
-                api_caller(client, headers, "/api/v1/customers", {"field": "name", "q": term}),
-                lambda value=value: raw_search(conn, NAME_WHERE, value),
+                api_caller(client, headers, "/api/v1/customers", search.query),
+                lambda search=search: raw_search(conn, search),
             )
-            results["name"][term] = measure([case], samples, warmup)
-            print(f"  name {term!r}: {_brief(results['name'][term])}", flush=True)
+            figures = measure([case], samples, warmup)
+            results[search.group][search.label] = figures
+            print(f"  {search.label}: {_brief(figures)}", flush=True)
 
-        # Exact lookups: a different random customer each sample.
-        codes = rng.sample(range(1, n + 1), min(n, samples * 4))
-        people = conn.execute(
-            "SELECT document FROM customers WHERE kind = 'PF' AND code = ANY(%s)", (codes,)
-        ).fetchall()
-        cpfs = [format_cpf(document) for (document,) in people][:samples]
-        conn.rollback()
+        exact = exact_cases(conn, client, headers, n, samples, rng)
         if sql_shown:
-            show_sql(app, client, headers, cpfs[0])
-        cases = [
-            (
-                api_caller(client, headers, "/api/v1/customers", {"field": "document", "q": cpf}),
-                lambda cpf=cpf: raw_search(
-                    conn, "document = %s", cpf.replace(".", "").replace("-", ""), unique=True
-                ),
-            )
-            for cpf in cpfs
-        ]
-        results["exact"]["CPF (field=document)"] = measure(cases, samples, warmup)
-        cases = [
-            (
-                api_caller(client, headers, "/api/v1/customers", {"field": "code", "q": str(c)}),
-                lambda c=c: raw_search(conn, "code = %s", c, unique=True),
-            )
-            for c in codes[:samples]
-        ]
-        results["exact"]["code (field=code)"] = measure(cases, samples, warmup)
-        cases = [
-            (
-                api_caller(client, headers, f"/api/v1/customers/{c}"),
-                lambda c=c: raw_get(conn, c),
-            )
-            for c in codes[samples : 2 * samples] or codes[:samples]
-        ]
-        results["exact"]["GET /customers/{code}"] = measure(cases, samples, warmup)
-        for label, figures in results["exact"].items():
-            print(f"  {label}: {_brief(figures)}", flush=True)
+            sql = "SELECT document FROM customers WHERE kind = 'PF' LIMIT 1"
+            cpf = format_cpf(conn.execute(sql).fetchone()[0])
+            conn.rollback()
+            show_sql(app, client, headers, cpf)
+        for label, cases in exact.items():
+            results["exact"][label] = measure(cases, samples, warmup)
+            print(f"  {label}: {_brief(results['exact'][label])}", flush=True)
 
     return results
 
@@ -477,7 +616,9 @@ def markdown(results: dict, facts: dict, load: dict | None, args) -> str:
         f"PostgreSQL {facts['postgresql']} (shared_buffers {facts['pg_settings']['shared_buffers']}"
         f", work_mem {facts['pg_settings']['work_mem']}, jit {facts['pg_settings']['jit']}); "
         f"Python {facts['python']}, SQLAlchemy {facts['sqlalchemy']}, psycopg {facts['psycopg']}"
-        f", Flask {facts['flask']}. Code: {facts['git']}. Date: {facts['date']}."
+        f", Flask {facts['flask']}. Code: {facts['git']}. Date: {facts['date']}. "
+        f"1-minute load average as measuring ended (this benchmark adds about 1): "
+        f"{facts.get('load', 'unknown')}."
     )
     out.append("")
     runs = getattr(args, "runs", 1)
@@ -491,8 +632,7 @@ def markdown(results: dict, facts: dict, load: dict | None, args) -> str:
         "| query | API p50 | API p95 | API mean | raw p50 | raw p95 | raw mean | API/raw p50 |"
     )
     out.append("|---|---:|---:|---:|---:|---:|---:|---:|")
-    rows = [(f"name `{term}`", figures) for term, figures in results["name"].items()]
-    rows += list(results["exact"].items())
+    rows = [item for group in GROUPS for item in results[group].items()]
     for label, figures in rows:
         api, raw = figures["api"], figures["raw"]
         out.append(
@@ -501,14 +641,14 @@ def markdown(results: dict, facts: dict, load: dict | None, args) -> str:
             f"{api['p50'] / raw['p50']:.1f}x |"
         )
     out.append("")
-    out.append("| name term | matches | `total` returned | `total_exact` |")
+    out.append("| search | matches | `total` returned | `total_exact` |")
     out.append("|---|---:|---:|---|")
-    for term, info in results["terms"].items():
+    for label, info in results["terms"].items():
         # Combined runs list each run's answer: the estimate moves with every ANALYZE.
         totals = info.get("totals", [info["total"]])
         exacts = [str(exact).lower() for exact in info.get("exacts", [info["total_exact"]])]
         out.append(
-            f"| `{term}` | {info['matches']:,} | {' / '.join(f'{t:,}' for t in totals)} | "
+            f"| {label} | {info['matches']:,} | {' / '.join(f'{t:,}' for t in totals)} | "
             f"{' / '.join(exacts)} |"
         )
     out.append("")
@@ -522,24 +662,36 @@ def markdown(results: dict, facts: dict, load: dict | None, args) -> str:
 
 def worst(results: dict) -> dict[str, float]:
     """The worst figure of each goal: the slowest query's p95, the largest API/raw ratio."""
-    ratio = {
-        group: max(f["api"]["p50"] / f["raw"]["p50"] for f in results[group].values())
-        for group in ("name", "exact")
-    }
+
+    def slowest(*groups: str) -> float:
+        return max(f["api"]["p95"] for group in groups for f in results[group].values())
+
+    def ratio(*groups: str) -> float:
+        return max(
+            f["api"]["p50"] / f["raw"]["p50"] for group in groups for f in results[group].values()
+        )
+
     return {
-        "name_p95": max(f["api"]["p95"] for f in results["name"].values()),
-        "exact_p95": max(f["api"]["p95"] for f in results["exact"].values()),
-        "name_ratio": ratio["name"],
-        "exact_ratio": ratio["exact"],
+        "name_p95": slowest("name"),
+        "name_order_p95": slowest("name order"),
+        "address_p95": slowest("address"),
+        "exact_p95": slowest("exact"),
+        "search_ratio": ratio("name", "name order", "address"),
+        "exact_ratio": ratio("exact"),
     }
 
 
 GOALS = (
-    ("name_p95", f"name search p95 <= {GOAL_NAME_P95_MS:g} ms (API)", GOAL_NAME_P95_MS, " ms"),
+    ("name_p95", f"name search p95 <= {GOAL_NAME_P95_MS:g} ms (API), code order", GOAL_NAME_P95_MS,
+     " ms"),
+    ("name_order_p95", f"name search p95 <= {GOAL_NAME_P95_MS:g} ms (API), name order",
+     GOAL_NAME_P95_MS, " ms"),
+    ("address_p95", f"address search p95 <= {GOAL_NAME_P95_MS:g} ms (API; the name goal)",
+     GOAL_NAME_P95_MS, " ms"),
     ("exact_p95", f"exact lookups p95 <= {GOAL_EXACT_P95_MS:g} ms (API)", GOAL_EXACT_P95_MS, " ms"),
-    ("name_ratio", f"API <= {GOAL_RATIO:g}x raw SQL (p50), name search", GOAL_RATIO, "x"),
+    ("search_ratio", f"API <= {GOAL_RATIO:g}x raw SQL (p50), searches", GOAL_RATIO, "x"),
     ("exact_ratio", f"API <= {GOAL_RATIO:g}x raw SQL (p50), exact lookups", GOAL_RATIO, "x"),
-)
+)  # fmt: skip
 
 
 def goals(results: dict) -> list[str]:
@@ -568,8 +720,8 @@ def combine(paths: list[str]) -> tuple[dict, dict, dict | None, argparse.Namespa
     runs = [json.loads(Path(path).read_text()) for path in paths]
     first = runs[0]["results"]
     measured = [run["results"] for run in runs]
-    results: dict = {"name": {}, "exact": {}, "terms": {}, "runs": measured}
-    for group in ("name", "exact"):
+    results: dict = {**{group: {} for group in GROUPS}, "terms": {}, "runs": measured}
+    for group in GROUPS:
         for label, figures in first[group].items():
             results[group][label] = {
                 side: {
@@ -594,6 +746,7 @@ def combine(paths: list[str]) -> tuple[dict, dict, dict | None, argparse.Namespa
     facts.setdefault("git", "unknown")
     dates = sorted(run["facts"]["date"] for run in runs)
     facts["date"] = f"{dates[0]} to {dates[-1]}" if len(dates) > 1 else dates[0]
+    facts["load"] = " / ".join(str(run["facts"].get("load", "?")) for run in runs)
     meta = runs[0].get("args", {})
     args = argparse.Namespace(
         command=meta.get("command", "bench/search.py"),
@@ -614,6 +767,9 @@ def main(argv=None) -> int:
     parser.add_argument("--json", help="also write the raw figures to this file")
     parser.add_argument("--show-sql", action="store_true", help="print the API's statements")
     parser.add_argument(
+        "--explain", action="store_true", help="print EXPLAIN ANALYZE of each search, no timing"
+    )
+    parser.add_argument(
         "--combine", nargs="+", metavar="JSON", help="only print the medians of earlier --json runs"
     )
     args = parser.parse_args(argv)
@@ -622,6 +778,9 @@ def main(argv=None) -> int:
         return 0
     args.command = "bench/search.py " + " ".join(argv if argv is not None else sys.argv[1:])
     url = args.database_url
+    if "bench" not in (make_url(url).database or ""):
+        # The database is dropped and recreated: never the test suite's or production's.
+        raise SystemExit(f"refusing {make_url(url).database!r}: the name must contain 'bench'")
 
     var_dir = tempfile.mkdtemp(prefix="provedor-bench-")
     # One log line per request is part of the API's work; it goes to a file, not the terminal.
@@ -645,13 +804,17 @@ def main(argv=None) -> int:
         print("Load: " + ", ".join(f"{k} {v:.1f} s" for k, v in load.items()), flush=True)
     rng = random.Random(args.seed)
     check_rows_match_orm(app, rng.sample(range(1, args.customers + 1), min(20, args.customers)))
+    if args.explain:
+        with psycopg.connect(conninfo_of(url)) as conn:
+            for search in SEARCHES:
+                explain(conn, search)
+        return 0
     token = bench_token(app)
     facts = machine_facts(conninfo_of(url))
 
     print(f"Measuring ({args.samples} samples per query)...", flush=True)
-    strategy = "one pass (page with count)" if ONE_PASS else "page, estimate, then count"
-    print(f"models/customer_search.py strategy mirrored in raw SQL: {strategy}.")
     results = run_benchmark(app, token, url, args.customers, args.samples, args.seed, args.show_sql)
+    facts["load"] = round(os.getloadavg()[0], 2)  # other jobs share the machine
     report = markdown(results, facts, load, args)
     print()
     print(report)
@@ -663,7 +826,6 @@ def main(argv=None) -> int:
                         "command": args.command,
                         "customers": args.customers,
                         "samples": args.samples,
-                        "strategy": strategy,
                     },
                     "facts": facts,
                     "load": load,

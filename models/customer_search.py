@@ -1,28 +1,59 @@
 """Customer search ("Pesquisar Cliente", manual step 3), fast at a million customers.
 
-Results come in code order: an index gives that order, so a common term ("silva") stops after
-one page instead of reading and sorting every match. Substring terms use the trigram indexes on
-PostgreSQL. Beyond ESTIMATE_ABOVE matches the total is the planner's estimate, flagged as such.
+Results come in code order or in name order, and an index gives either order, so a common term
+("silva") stops after one page instead of reading and sorting every match. Substring terms use
+the trigram indexes on PostgreSQL. Beyond ESTIMATE_ABOVE matches the total is the planner's
+estimate, flagged as such. Terms are split into words that must all appear, in any order.
+
+Every field states what a usable term is (RULES); a term no field can use is refused with that
+rule rather than answered with nothing (or with every customer).
 """
 
 import json
 import re
 
-from sqlalchemy import or_
+from sqlalchemy import and_, or_, text, true
 
 from models.customers import Customer
 from models.db import db
-from models.documents import fold
+from models.documents import fold, normalize_separators
 from models.errors import Invalid
 
-FIELDS = ("any", "name", "code", "document", "email", "phone", "city")
-MIN_TERM = 3  # trigrams need three characters; shorter substrings would read every row
+FIELDS = ("any", "name", "code", "document", "email", "phone", "city", "address")
+SORTS = ("code", "name")
+_WORDS_RULE = "a word of at least 3 letters or digits; every word typed must appear, in any order"
+RULES = {
+    "name": f"{_WORDS_RULE} (name or trade name)",
+    "code": "1 to 9 digits",
+    "document": "3 to 14 letters or digits of a CPF or CNPJ, at least one of them a digit",
+    "email": "at least 3 letters or digits in a row, and no spaces",
+    "phone": "4 to 13 digits",
+    "city": "at least 3 letters or digits (the start of the city's name)",
+    "address": f"{_WORDS_RULE} (street, number, district, condominium, CEP)",
+}
 MAX_RESULTS = 10_000  # deepest row a client may page to; refine the search beyond that
 ESTIMATE_ABOVE = 5_000
+# A walk in an index's order stops after one page when the matches are spread along that order,
+# but a term's matches may cluster: in name order a first name ("maria" starts 11 % of the names,
+# none before "m") comes only after most of the index. So a walk gives up once it has done the
+# work of reading every match through the trigram index instead, which then gives the page (and
+# an exact total). Reading a match that way costs about as much as a walk reading one row, and
+# about twenty times as much as checking one entry of the name index (measured at a million
+# customers, docs/BENCHMARKS.md).
+WALK_ROWS_PER_MATCH = 1
+WALK_INDEX_ENTRIES_PER_MATCH = 20
+
 _PUNCTUATION = re.compile(r"[\s.\-/()+]")
+_WORD_BREAK = re.compile(r"[\s,;]+")
+# Three letters or digits in a row make a trigram, the least the trigram indexes can look up;
+# a term without one would read every row.
+_TRIGRAM = re.compile(r"[^\W_]{3}")
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
+# A CEP as people type it (01153-001, 01.153-001): stored as its 8 digits.
+_CEP_LIKE = re.compile(r"[0-9][0-9.\-]*[0-9]")
 # ASCII classes on purpose: str.isdigit() accepts characters int() and our columns never hold.
 _CODE = re.compile(r"[0-9]{1,9}")
-_DOCUMENT = re.compile(r"[0-9A-Z]{3,14}")
+_DOCUMENT = re.compile(r"(?=[A-Z]*[0-9])[0-9A-Z]{3,14}")
 _PHONE = re.compile(r"[0-9]{4,13}")
 
 
@@ -37,24 +68,41 @@ def _like(term: str) -> str:
 
 def _compact(q: str) -> str:
     """The term without the punctuation people type in documents and phone numbers."""
-    return _PUNCTUATION.sub("", q).upper()
+    return _PUNCTUATION.sub("", normalize_separators(q)).upper()
 
 
-def _too_short(term: str) -> bool:
-    return len(term) < MIN_TERM
+def _words(q: str) -> list[str]:
+    """The folded words of the term, each once, in the order typed."""
+    return list(dict.fromkeys(word for word in _WORD_BREAK.split(fold(q)) if word))
 
 
-def _name(q):
-    term = fold(q)
-    return None if _too_short(term) else Customer.search_name.like(_like(term), escape="\\")
+def _all_words(column, words: list[str]):
+    """Every word somewhere in `column`, in any order; None unless a word has a trigram."""
+    if not any(_TRIGRAM.search(word) for word in words):
+        return None
+    return and_(*(column.like(_like(word), escape="\\") for word in words))
 
 
-def _code(q):
-    digits = _compact(q)
+def _name(q, phrase=False):
+    words = _words(q)
+    return _all_words(Customer.search_name, [" ".join(words)] if phrase and words else words)
+
+
+def _address_word(word: str) -> str:
+    return re.sub(r"[.\-]", "", word) if _CEP_LIKE.fullmatch(word) else word
+
+
+def _address(q, phrase=False):
+    words = [_address_word(word) for word in _words(q)]
+    return _all_words(Customer.search_address, [" ".join(words)] if phrase and words else words)
+
+
+def _code(q, _phrase=False):
+    digits = q.strip()
     return Customer.code == int(digits) if _CODE.fullmatch(digits) else None
 
 
-def _document(q):
+def _document(q, _phrase=False):
     term = _compact(q)
     if not _DOCUMENT.fullmatch(term):
         return None
@@ -63,9 +111,9 @@ def _document(q):
     return Customer.document.like(f"{term}%")
 
 
-def _email(q):
-    term = q.strip().lower()
-    if _too_short(term) or " " in term:
+def _email(q, _phrase=False):
+    term = normalize_separators(q).strip().lower()
+    if not _TRIGRAM.search(term) or re.search(r"\s", term):
         return None
     pattern = _like(term)
     return Customer.search_contact.like(pattern, escape="\\") & Customer.email.like(
@@ -73,10 +121,12 @@ def _email(q):
     )
 
 
-def _phone(q):
+def _phone(q, _phrase=False):
     digits = _compact(q)
     if not _PHONE.fullmatch(digits):
         return None
+    if len(digits) in (12, 13) and digits.startswith("55"):
+        digits = digits[2:]  # +55 and a whole national number, stored without the 55
     pattern = _like(digits)  # digits only: nothing to escape
     numbers = or_(
         *(column.like(pattern) for column in (Customer.phone, Customer.mobile, Customer.fax))
@@ -84,9 +134,9 @@ def _phone(q):
     return Customer.search_contact.like(pattern) & numbers
 
 
-def _city(q):
+def _city(q, _phrase=False):
     term = fold(q)
-    if _too_short(term):
+    if len(_LETTER_OR_DIGIT.findall(term)) < 3:
         return None
     return Customer.search_city.like(f"{_escape(term)}%", escape="\\")
 
@@ -98,20 +148,33 @@ _CONDITIONS = {
     "email": _email,
     "phone": _phone,
     "city": _city,
+    "address": _address,
 }
 
 
-def _condition(q: str, field: str):
+def unusable_term_message(field: str) -> str:
+    """What the 422 for a term `field` cannot search says: that field's rule (or every one)."""
+    if field != "any":
+        return f"A search by {field} needs {RULES[field]}."
+    rules = "; ".join(f"{name}: {rule}" for name, rule in RULES.items())
+    return f"No field can search this term. Each field needs: {rules}."
+
+
+def _condition(q: str, field: str, phrase: bool = False):
+    """The term's condition; `phrase` asks the words to stand together, as typed."""
     if field == "any":
-        parts = [c for c in (build(q) for build in _CONDITIONS.values()) if c is not None]
+        parts = [c for c in (build(q, phrase) for build in _CONDITIONS.values()) if c is not None]
         condition = or_(*parts) if parts else None
     else:
-        condition = _CONDITIONS[field](q)
+        condition = _CONDITIONS[field](q, phrase)
     if condition is None:
-        raise Invalid.field(
-            "q", f"Not a searchable {field} term (at least {MIN_TERM} characters; digits for code)."
-        )
+        raise Invalid.field("q", unusable_term_message(field))
     return condition
+
+
+def _order(sort: str) -> tuple:
+    """The sort key; code breaks ties between equal names, so paging never skips a row."""
+    return (Customer.search_name, Customer.code) if sort == "name" else (Customer.code,)
 
 
 def _estimated_rows(query) -> int:
@@ -126,8 +189,8 @@ def _estimated_rows(query) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def _page(query, offset: int, per_page: int) -> list[Customer]:
-    ordered = query.order_by(Customer.code).limit(per_page).offset(offset)
+def _page(query, order: tuple, offset: int, per_page: int) -> list[Customer]:
+    ordered = query.order_by(*order).limit(per_page).offset(offset)
     return list(db.session.scalars(ordered).all())
 
 
@@ -141,30 +204,76 @@ def _count(query) -> int:
     return db.session.scalar(db.select(db.func.count()).select_from(counted))
 
 
-def _page_and_count(query, offset: int, per_page: int) -> tuple[list[Customer], int]:
+def _customers_on(on_page, order: tuple) -> list[Customer]:
+    """The customers whose codes the subquery `on_page` picked, in `order`."""
+    joined = db.select(Customer).join(on_page, Customer.code == on_page.c.code).order_by(*order)
+    return list(db.session.scalars(joined).all())
+
+
+def _page_and_count(query, order: tuple, offset: int, per_page: int) -> tuple[list[Customer], int]:
     """The page and the number of matches from one scan, for terms that match few rows.
 
-    The matching codes are read once (through the trigram index, materialised), then sorted
-    for the page and counted. A window count over the ordered query would instead let the
-    planner walk the whole primary key to avoid the sort (measured: 700 ms at 1M customers).
+    The matching rows' sort keys are read once (through the trigram index, materialised), then
+    sorted for the page and counted. A window count over the ordered query would instead let
+    the planner walk a whole ordered index to avoid the sort (measured: 700 ms at 1M customers).
     """
-    matches = query.with_only_columns(Customer.code).cte("matches").prefix_with("MATERIALIZED")
+    matches = query.with_only_columns(*order).cte("matches").prefix_with("MATERIALIZED")
+    keys = [matches.c[column.key] for column in order]
     on_page = (
-        db.select(matches.c.code)
-        .order_by(matches.c.code)
-        .limit(per_page)
-        .offset(offset)
-        .subquery("on_page")
+        db.select(matches.c.code).order_by(*keys).limit(per_page).offset(offset).subquery("on_page")
     )
     total = db.select(db.func.count()).select_from(matches).scalar_subquery()
     rows = db.session.execute(
         db.select(Customer, total.label("total"))
         .join(on_page, Customer.code == on_page.c.code)
-        .order_by(Customer.code)
+        .order_by(*order)
     ).all()
     if rows:
         return [row[0] for row in rows], rows[0].total
     return [], _count(query) if offset else 0
+
+
+def _walk(query, order: tuple, budget: int | None, offset: int, per_page: int):
+    """The page from walking an index in `order`, reading at most `budget` entries or rows.
+
+    None when the page is not within them (a short last page too: one pass then counts it).
+    The walk picks codes only, so a name search reads the name index alone (index-only scan),
+    and the page's rows come afterwards. Without a budget the walk is one filtered index scan,
+    about 10 % faster than counting the entries read.
+    """
+    if budget is None:
+        codes = query.with_only_columns(Customer.code).order_by(*order)
+        on_page = codes.limit(per_page).offset(offset).subquery("on_page")
+    else:
+        hit = query.whereclause if query.whereclause is not None else true()
+        walked = (
+            db.select(*order, hit.label("hit")).order_by(*order).limit(budget).subquery("walked")
+        )
+        keys = [walked.c[column.key] for column in order]
+        on_page = (
+            db.select(walked.c.code)
+            .where(walked.c.hit)
+            .order_by(*keys)
+            .limit(per_page)
+            .offset(offset)
+            .subquery("on_page")
+        )
+    items = _customers_on(on_page, order)
+    return items if len(items) == per_page else None
+
+
+def _customers_in_statistics() -> int:
+    """The planner's count of customers (pg_class.reltuples): a catalogue read, not a scan."""
+    sql = text("SELECT reltuples::bigint FROM pg_class WHERE oid = 'customers'::regclass")
+    return db.session.scalar(sql)
+
+
+def _walk_budget(estimate: int, sort: str, covered: bool) -> int | None:
+    """How far a walk may go: as far as reading every match once would cost (None: all of it)."""
+    if sort == "name" and covered:
+        budget = estimate * WALK_INDEX_ENTRIES_PER_MATCH
+        return None if budget >= _customers_in_statistics() else budget
+    return estimate * WALK_ROWS_PER_MATCH
 
 
 def _at_most_one(q: str | None, field: str) -> bool:
@@ -174,34 +283,64 @@ def _at_most_one(q: str | None, field: str) -> bool:
     )
 
 
-def _search_postgresql(query, offset: int, per_page: int) -> tuple[list[Customer], int, bool]:
-    """The planner's estimate (a plan, not a scan) picks the strategy."""
+def _query(q: str | None, field: str, active: bool | None, phrase: bool = False):
+    """The customers matching the term (None: everyone) and the active filter."""
+    query = db.select(Customer)
+    if q is not None:
+        query = query.where(_condition(q, field, phrase))
+    if active is not None:
+        query = query.where(Customer.active == active)
+    return query
+
+
+def _estimate(query, q: str | None, field: str, active: bool | None) -> int:
+    """The planner's estimate of the matches (a plan, not a scan).
+
+    The planner takes the words of a term as independent, which undercounts words that go
+    together ("jardim america" matched 30,050 customers, estimated 6,064); the words typed
+    together as one phrase match fewer rows than all of them apart, so the larger estimate wins.
+    """
     estimate = _estimated_rows(query.with_only_columns(Customer.code))
-    if estimate <= ESTIMATE_ABOVE:
-        items, total = _page_and_count(query, offset, per_page)
-        return items, total, True
-    # Many matches: the primary key's order stops after one page; the total is the estimate.
-    items = _page(query, offset, per_page)
-    total = _total_from_page(offset, len(items), per_page)
-    if total is not None:
+    if q is not None and field in ("any", "name", "address") and len(_words(q)) > 1:
+        phrase = _query(q, field, active, phrase=True).with_only_columns(Customer.code)
+        estimate = max(estimate, _estimated_rows(phrase))
+    return estimate
+
+
+def _search_postgresql(
+    query, q: str | None, field: str, active: bool | None, sort: str, offset: int, per_page: int
+) -> tuple[list[Customer], int, bool]:
+    """The planner's estimate picks the strategy: a walk for many matches, else one pass."""
+    estimate = _estimate(query, q, field, active)
+    order = _order(sort)
+    items = None
+    if estimate > ESTIMATE_ABOVE:
+        # The name index holds every column a name term and the active filter read.
+        covered = field == "name" or q is None
+        budget = _walk_budget(estimate, sort, covered)
+        items = _walk(query, order, budget, offset, per_page)
+    if items is None:
+        items, total = _page_and_count(query, order, offset, per_page)
         return items, total, True
     return items, max(estimate, offset + len(items)), False
 
 
 def search_customers(
-    q: str | None, field: str, active: bool | None, page: int, per_page: int
+    q: str | None,
+    field: str,
+    active: bool | None,
+    page: int,
+    per_page: int,
+    sort: str = "code",
 ) -> tuple[list[Customer], int, bool]:
-    """One page of matching customers in code order, the total, and whether it is exact."""
+    """One page of matching customers in `sort` order, the total, and whether it is exact."""
     offset = (page - 1) * per_page
     if offset + per_page > MAX_RESULTS:
         raise Invalid.field("page", f"Only the first {MAX_RESULTS} results can be paged through.")
-    query = db.select(Customer)
-    if q is not None and q.strip():
-        query = query.where(_condition(q, field))
-    if active is not None:
-        query = query.where(Customer.active == active)
+    q = q if q is not None and q.strip() else None
+    query = _query(q, field, active)
     if db.engine.dialect.name == "postgresql" and not _at_most_one(q, field):
-        return _search_postgresql(query, offset, per_page)
-    items = _page(query, offset, per_page)
+        return _search_postgresql(query, q, field, active, sort, offset, per_page)
+    items = _page(query, _order(sort), offset, per_page)
     total = _total_from_page(offset, len(items), per_page)
     return items, _count(query) if total is None else total, True

@@ -39,6 +39,20 @@ class Customer(Audited, db.Model):
             postgresql_ops={"search_contact": "gin_trgm_ops"},
         ),
         Index(
+            "ix_customers_search_address_trgm",
+            "search_address",
+            postgresql_using="gin",
+            postgresql_ops={"search_address": "gin_trgm_ops"},
+        ),
+        # Alphabetical lists (sort=name) walk this index the way code order walks the key;
+        # with `active` it answers a name search without reading the rows (index-only).
+        Index(
+            "ix_customers_search_name_code",
+            "search_name",
+            "code",
+            postgresql_include=["active"],
+        ),
+        Index(
             "ix_customers_search_city_prefix",
             "search_city",
             postgresql_ops={"search_city": "text_pattern_ops"},
@@ -51,7 +65,14 @@ class Customer(Audited, db.Model):
         {"sqlite_autoincrement": True},  # never reuse a code, even after a failed insert
     )
     __audit_ignore__ = frozenset(
-        {"created_at", "updated_at", "search_name", "search_contact", "search_city"}
+        {
+            "created_at",
+            "updated_at",
+            "search_name",
+            "search_contact",
+            "search_city",
+            "search_address",
+        }
     )
 
     code: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -93,6 +114,9 @@ class Customer(Audited, db.Model):
     search_name: Mapped[str] = mapped_column(Text, default="")
     search_contact: Mapped[str] = mapped_column(Text, default="")
     search_city: Mapped[str] = mapped_column(Text, default="")
+    # Main address: street, number, district, condominium, CEP (8 digits). The server default
+    # lets the migration add the column to a filled table; the ORM always sets the value.
+    search_address: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     def audit_customer_code(self) -> int:
         return self.code
@@ -157,6 +181,15 @@ def _refresh_search_columns(_mapper, _connection, customer: Customer) -> None:
     contact = (customer.email, customer.phone, customer.mobile, customer.fax)
     customer.search_contact = " ".join(value for value in contact if value)
     customer.search_city = fold(customer.address_city or "")
+    # The migration 6b2f1d4c8e53 and bench/search.py derive it the same way: change them too.
+    address = (
+        customer.address_street,
+        customer.address_number,
+        customer.address_district,
+        customer.condominium,
+        customer.address_cep,
+    )
+    customer.search_address = fold(" ".join(part for part in address if part))
 
 
 def get_customer(code: int, for_update: bool = False) -> Customer:

@@ -25,6 +25,7 @@ __all__ = [
     "normalize_cnpj",
     "normalize_cpf",
     "normalize_phone",
+    "normalize_separators",
     "normalize_uf",
 ]
 
@@ -57,12 +58,35 @@ _CEP_RE = re.compile(r"[0-9]{8}")
 _PHONE_RE = re.compile(r"[0-9]{10,13}")
 
 
+_MINUS_SIGN = "\u2212"
+
+
+def _ascii_separator(char: str) -> str:
+    if char == _MINUS_SIGN:
+        return "-"
+    category = unicodedata.category(char)
+    if category == "Pd":
+        return "-"
+    return " " if category == "Zs" else char
+
+
+def normalize_separators(text: str) -> str:
+    """Unicode dashes (category Pd, and the minus sign) as "-", Unicode spaces (Zs) as " ".
+
+    Phones, word processors and PDFs turn the hyphen of 12.ABC.345/01DE-35 into an en dash
+    and spaces into no-break spaces; people paste them and expect the ASCII meaning.
+    """
+    if text.isascii():
+        return text
+    return "".join(_ascii_separator(char) for char in text)
+
+
 def _clean(value: object, table: dict[int, None], what: str) -> str:
     """Return ``value`` stripped of separators, or raise if it is not a string."""
     if not isinstance(value, str):
         # Numbers lose leading zeros (CEP 01310-100), so only text is accepted.
         raise ValueError(f"{what} must be a string")
-    return value.strip().translate(table)
+    return normalize_separators(value).strip().translate(table)
 
 
 def normalize_cpf(value: str) -> str:
@@ -152,7 +176,12 @@ def normalize_uf(value: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Lowercase, strip accents and collapse whitespace, for accent-insensitive search."""
+    """Lowercase, strip accents, ASCII dashes and collapse whitespace, for search.
+
+    migrations/versions/6b2f1d4c8e53_search_address_and_name_order.py holds a copy (migrations
+    never import the app): change both, and refresh the stored search columns in a migration.
+    """
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(bare.lower().split())
+    # After NFKD, which turns some compatibility characters into dashes (U+2011 -> U+2010).
+    return " ".join(normalize_separators(bare).lower().split())

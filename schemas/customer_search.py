@@ -2,14 +2,28 @@
 
 from marshmallow import fields, validate
 
-from models.customer_search import FIELDS
+from models.customer_search import FIELDS, RULES, SORTS
 from schemas.common import PageQuery, page_of
 from schemas.customers import CustomerOutput
 
+_RULES_TEXT = "; ".join(f"{field}: {rule}" for field, rule in RULES.items())
+
 
 class CustomerSearchQuery(PageQuery):
-    q = fields.String(validate=validate.Length(max=200))
+    q = fields.String(
+        validate=validate.Length(max=200),
+        metadata={
+            "description": "The term; empty lists everyone. A term the field cannot use is a "
+            f"422 that says the field's rule. {_RULES_TEXT}. `any` searches every field that "
+            "can use the term."
+        },
+    )
     field = fields.String(load_default="any", validate=validate.OneOf(FIELDS))
+    sort = fields.String(
+        load_default="code",
+        validate=validate.OneOf(SORTS),
+        metadata={"description": "code (the default) or name (alphabetical, then code)"},
+    )
     active = fields.Boolean()
 
 

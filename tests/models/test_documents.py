@@ -2,6 +2,8 @@
 
 import random
 import string
+import sys
+import unicodedata
 
 import pytest
 
@@ -17,6 +19,7 @@ from models.documents import (
     normalize_cnpj,
     normalize_cpf,
     normalize_phone,
+    normalize_separators,
     normalize_uf,
 )
 
@@ -264,3 +267,68 @@ def test_fold(text, expected):
 def test_fold_is_idempotent():
     once = fold("Antônia  Conceição dos SANTOS")
     assert fold(once) == once
+
+
+# --- Unicode dashes and spaces ---------------------------------------------------------------
+EN_DASH, MINUS_SIGN, NBSP, NARROW_NBSP = "\u2013", "\u2212", "\u00a0", "\u202f"
+DASHES = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Pd"]
+SPACES = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Zs"]
+
+
+def test_every_unicode_dash_and_space_becomes_ascii():
+    assert len(DASHES) >= 20 and len(SPACES) >= 15  # the categories, not a hand-picked few
+    assert normalize_separators("".join(DASHES) + MINUS_SIGN) == "-" * (len(DASHES) + 1)
+    assert normalize_separators("".join(SPACES)) == " " * len(SPACES)
+    assert normalize_separators("São Paulo, 12_A/B.") == "São Paulo, 12_A/B."
+    assert normalize_separators("\u2010\u00ad\u2024") == "-\u00ad\u2024"  # only Pd and Zs
+
+
+@pytest.mark.parametrize("dash", [*DASHES, MINUS_SIGN])
+def test_cnpj_with_any_unicode_dash_is_normalised(dash):
+    assert normalize_cnpj(f"12.ABC.345/01DE{dash}35") == "12ABC34501DE35"
+
+
+@pytest.mark.parametrize(
+    ("normalize", "raw", "expected"),
+    [
+        (normalize_cnpj, f"12.ABC.345/01DE{EN_DASH}35", "12ABC34501DE35"),
+        (normalize_cnpj, f"11.222.333/0001{MINUS_SIGN}81", "11222333000181"),
+        (normalize_cnpj, f"12{NBSP}ABC{NBSP}345{NARROW_NBSP}01DE{EN_DASH}35", "12ABC34501DE35"),
+        (normalize_cpf, f"529.982.247{EN_DASH}25", "52998224725"),
+        (normalize_cpf, f"{NBSP}529{NBSP}982{NBSP}247{MINUS_SIGN}25{NARROW_NBSP}", "52998224725"),
+        (normalize_cep, f"01153{EN_DASH}001", "01153001"),
+        (normalize_cep, f"01153{MINUS_SIGN}001{NBSP}", "01153001"),
+        (normalize_cep, "01153\u2011001", "01153001"),  # non-breaking hyphen
+        (normalize_phone, f"(11){NBSP}98765{EN_DASH}4321", "11987654321"),
+        (normalize_phone, f"+55{NARROW_NBSP}11{NBSP}3333\u20124444", "1133334444"),
+        (normalize_uf, f"{NBSP}sp{NBSP}", "SP"),
+    ],
+)
+def test_identifiers_read_unicode_dashes_and_spaces_as_ascii(normalize, raw, expected):
+    assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("normalize", "raw"),
+    [
+        (normalize_cpf, "529.982.247\u00b725"),  # a middle dot is not a dash (Po)
+        (normalize_cep, "01153\u00ad001"),  # a soft hyphen is a format character (Cf)
+        (normalize_phone, "(11) 98765_4321"),
+    ],
+)
+def test_other_punctuation_is_still_refused(normalize, raw):
+    with pytest.raises(ValueError):
+        normalize(raw)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"Anne{EN_DASH}Marie{NBSP}D\u2019Ávila", "anne-marie d\u2019avila"),
+        (f"Rua{NARROW_NBSP}Sete{NBSP}de\u3000Setembro", "rua sete de setembro"),
+        ("Embu\u2011Guaçu", "embu-guacu"),  # NFKD makes U+2011 a U+2010 dash, still "-"
+        (f"01153{MINUS_SIGN}001", "01153-001"),
+    ],
+)
+def test_fold_reads_unicode_dashes_and_spaces_as_ascii(text, expected):
+    assert fold(text) == expected

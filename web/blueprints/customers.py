@@ -23,9 +23,14 @@ blp = Blueprint("customers", __name__, description="The customer record and its 
 @blp.response(200, CustomerPage)
 @requires("customers", READ)
 def search(args):
-    """Search customers by name, code, CPF/CNPJ, e-mail, phone or city, in code order."""
+    """Search customers by name, code, CPF/CNPJ, e-mail, phone, city or address."""
     items, total, exact = search_customers(
-        args.get("q"), args["field"], args.get("active"), args["page"], args["per_page"]
+        args.get("q"),
+        args["field"],
+        args.get("active"),
+        args["page"],
+        args["per_page"],
+        sort=args["sort"],
     )
     return {
         "items": items,
