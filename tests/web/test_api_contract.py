@@ -56,6 +56,7 @@ def api_schema(app, request, make_user, token_for):
 schema = schemathesis.pytest.from_fixture("api_schema")
 
 
+@pytest.mark.slow  # a fuzzer: thousands of requests
 @schema.parametrize()
 @settings(max_examples=25, **_SETTINGS)
 def test_every_route_honours_its_contract(case):
