@@ -78,13 +78,8 @@ def backend(settings) -> str:
     return make_url(settings.database_url).get_backend_name()
 
 
-@pytest.fixture(autouse=True)
-def _clean_database(request):
-    """Empty every table after each test that touched the app (tests never share rows)."""
-    yield
-    if "app" not in request.fixturenames:
-        return
-    app = request.getfixturevalue("app")
+def empty_database(app) -> None:
+    """Empty every table and restart every sequence (codes and ids start at 1 again)."""
     with app.app_context():
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         if db.engine.dialect.name == "postgresql":
@@ -94,6 +89,14 @@ def _clean_database(request):
                 db.session.execute(text(f"DELETE FROM {table}"))  # noqa: S608 (our table names)
             db.session.execute(text("DELETE FROM sqlite_sequence"))
         db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request):
+    """Empty every table after each test that touched the app (tests never share rows)."""
+    yield
+    if "app" in request.fixturenames:
+        empty_database(request.getfixturevalue("app"))
 
 
 @pytest.fixture

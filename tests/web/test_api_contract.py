@@ -15,10 +15,9 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
-from sqlalchemy import text
 
 import tests.web.contract_formats  # noqa: F401 (registers the format strategies)
-from models.db import db
+from tests.conftest import empty_database
 
 _serial = itertools.count(1)
 _SETTINGS = {
@@ -63,19 +62,6 @@ def test_every_route_honours_its_contract(case):
     case.call_and_validate()
 
 
-def _empty_database(app) -> None:
-    """Every table emptied and every sequence restarted, as tests/conftest.py does after a test."""
-    with app.app_context():
-        tables = [table.name for table in reversed(db.metadata.sorted_tables)]
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                db.session.execute(text(f"DELETE FROM {table}"))  # noqa: S608 (our table names)
-            db.session.execute(text("DELETE FROM sqlite_sequence"))
-        db.session.commit()
-
-
 @pytest.mark.slow
 def test_workflows_through_the_links_honour_the_contract(app, api_schema):
     """Stateful: create customers and users, then read, change and list what was created."""
@@ -84,7 +70,7 @@ def test_workflows_through_the_links_honour_the_contract(app, api_schema):
         def setup(self):
             # Each workflow starts from an empty database: hypothesis replays a workflow and
             # expects the same answers (a 201 must not turn into a 409 for an earlier run's CPF).
-            _empty_database(app)
+            empty_database(app)
 
     run_state_machine_as_test(
         Workflow, settings=settings(max_examples=40, stateful_step_count=8, **_SETTINGS)
