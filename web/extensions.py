@@ -85,6 +85,8 @@ def _parse_json(raw: bytes):
         )
     except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise BadRequest(f"The body is not valid JSON: {error}") from None
+    except RecursionError:
+        raise BadRequest("The body nests arrays or objects too deeply.") from None
 
 
 def _not_json(constant: str):
@@ -92,11 +94,13 @@ def _not_json(constant: str):
 
 
 def _unique_names(pairs: list) -> dict:
-    names = [name for name, _ in pairs]
-    repeated = sorted({name for name in names if names.count(name) > 1})
-    if repeated:
-        raise ValueError(f"an object repeats the name {repeated[0]!r}")
-    return dict(pairs)
+    """The object, unless a name repeats (one pass: a body may hold tens of thousands)."""
+    seen = {}
+    for name, value in pairs:
+        if name in seen:
+            raise ValueError(f"an object repeats the name {name!r}")
+        seen[name] = value
+    return seen
 
 
 class Blueprint(SmorestBlueprint):
