@@ -17,13 +17,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import Integer, String, case, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.db import UTCDateTime, db, dialect_insert, utcnow
+from models.db import UTCDateTime, db, dialect_insert, get_for_update, utcnow
 from models.errors import AuthenticationFailed, TooManyAttempts
 from models.tokens import AuthToken, issue_token, purge_expired_tokens
-from models.users import DUMMY_HASH, USERNAME_PATTERN, find_user, normalize_username
+from models.users import DUMMY_HASH, USERNAME_PATTERN, User, find_user, normalize_username
 
 BAD_CREDENTIALS = "Invalid username or password."
 LOCKED = "Too many failed logins; try again later."
+BUSY = "Too many logins from your address at once; try again in a moment."
 ANY_USERNAME = ""  # the username of an IP's own row: no real username is empty
 UNKNOWN_IP = "unknown"
 
@@ -56,49 +57,92 @@ class LoginThrottle(db.Model):
     ip: Mapped[str] = mapped_column(String(45), primary_key=True)
     username: Mapped[str] = mapped_column(String(80), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
+    # Per IP only: logins started and not yet finished, so a parallel burst cannot get more
+    # password checks than the IP has failures left.
+    in_flight: Mapped[int] = mapped_column(Integer, default=0)
     window_started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-def _count(ip: str, username: str, lockout: timedelta) -> tuple[int, datetime | None]:
-    """Add one to a counter atomically; returns the count in its window and any lock.
+def _count(
+    ip: str, username: str, lockout: timedelta, column: str
+) -> tuple[int, int, datetime | None]:
+    """Add one to a counter (`failures` or `in_flight`) atomically; returns both and any lock.
 
     One upsert, so parallel attempts can neither lose a count nor collide on the first row.
-    A window (and its count) starts over once it is older than the lockout and not locked.
+    A window (and its counts) starts over once it is older than the lockout and not locked.
     """
     now = utcnow()
     table = LoginThrottle.__table__
     stale = (table.c.window_started_at < now - lockout) & (
         table.c.locked_until.is_(None) | (table.c.locked_until <= now)
     )
+    counts = {
+        name: case((stale, int(name == column)), else_=table.c[name] + int(name == column))
+        for name in ("failures", "in_flight")
+    }
     statement = (
         dialect_insert(table)
-        .values(ip=ip, username=username, failures=1, window_started_at=now, locked_until=None)
+        .values(
+            ip=ip,
+            username=username,
+            failures=int(column == "failures"),
+            in_flight=int(column == "in_flight"),
+            window_started_at=now,
+            locked_until=None,
+        )
         .on_conflict_do_update(
             index_elements=[table.c.ip, table.c.username],
             set_={
-                "failures": case((stale, 1), else_=table.c.failures + 1),
+                **counts,
                 "window_started_at": case((stale, now), else_=table.c.window_started_at),
                 "locked_until": case((stale, None), else_=table.c.locked_until),
             },
         )
-        .returning(table.c.failures, table.c.locked_until)
+        .returning(table.c.failures, table.c.in_flight, table.c.locked_until)
     )
-    failures, locked_until = db.session.execute(statement).one()
-    return failures, locked_until
+    failures, in_flight, locked_until = db.session.execute(statement).one()
+    return failures, in_flight, locked_until
 
 
-def _count_and_lock(ip: str, username: str, limit: int, lockout: timedelta) -> datetime | None:
-    """Count one failure (or attempt); lock once the count passes `limit`. Returns any lock."""
-    count, locked_until = _count(ip, username, lockout)
-    if locked_until is None and count > limit:
-        locked_until = utcnow() + lockout
-        db.session.execute(
-            db.update(LoginThrottle)
-            .where(LoginThrottle.ip == ip, LoginThrottle.username == username)
-            .values(locked_until=locked_until)
-        )
+def _lock(ip: str, username: str, lockout: timedelta) -> datetime:
+    locked_until = utcnow() + lockout
+    db.session.execute(
+        db.update(LoginThrottle)
+        .where(LoginThrottle.ip == ip, LoginThrottle.username == username)
+        .values(locked_until=locked_until)
+    )
     return locked_until
+
+
+def _leave(ip: str) -> None:
+    """This login from `ip` is no longer in flight."""
+    db.session.execute(
+        db.update(LoginThrottle)
+        .where(
+            LoginThrottle.ip == ip,
+            LoginThrottle.username == ANY_USERNAME,
+            LoginThrottle.in_flight > 0,
+        )
+        .values(in_flight=LoginThrottle.in_flight - 1)
+    )
+
+
+def _count_attempt(ip: str, username: str, policy: LoginPolicy) -> None:
+    """Count an attempt at one user from one IP before its check; lock past the limit."""
+    attempts, _, locked_until = _count(ip, username, policy.lockout, "failures")
+    if locked_until is None and attempts > policy.max_failures:
+        locked_until = _lock(ip, username, policy.lockout)
+    _raise_if_locked(locked_until)
+
+
+def _enter(ip: str, policy: LoginPolicy) -> None:
+    """Let a login from `ip` in while its failures and the logins in flight stay in budget."""
+    failures, in_flight, locked_until = _count(ip, ANY_USERNAME, policy.lockout, "in_flight")
+    _raise_if_locked(locked_until)
+    if failures + in_flight > policy.max_failures_per_ip:
+        _leave(ip)
+        raise TooManyAttempts(BUSY, 1)
 
 
 def _raise_if_locked(locked_until: datetime | None) -> None:
@@ -107,26 +151,23 @@ def _raise_if_locked(locked_until: datetime | None) -> None:
         raise TooManyAttempts(LOCKED, int((locked_until - now).total_seconds()) + 1)
 
 
-def _lock_of(ip: str, username: str) -> datetime | None:
-    return db.session.scalar(
-        db.select(LoginThrottle.locked_until).where(
-            LoginThrottle.ip == ip, LoginThrottle.username == username
-        )
-    )
-
-
 def start_login(username: str, ip: str | None, policy: LoginPolicy) -> LoginAttempt:
-    """Check the locks and count this attempt against its (username, IP).
+    """Check the locks and count this attempt, before the password is checked.
 
-    The attempt is counted before the password is checked, so a burst of parallel guesses at
-    one user gets no more checks than a sequence. The caller commits, even when this raises.
+    Counted first, so a burst of parallel guesses gets no more checks than a sequence: per
+    (username, IP) every attempt counts; per IP the attempt is in flight until finish_login.
+    The caller commits, even when this raises.
     """
     ip = ip or UNKNOWN_IP
     username = normalize_username(username)
-    _raise_if_locked(_lock_of(ip, ANY_USERNAME))
+    _enter(ip, policy)
     if not re.fullmatch(USERNAME_PATTERN, username):  # cannot exist: check, but store nothing
         return LoginAttempt(username, ip, None, DUMMY_HASH)
-    _raise_if_locked(_count_and_lock(ip, username, policy.max_failures, policy.lockout))
+    try:
+        _count_attempt(ip, username, policy)
+    except TooManyAttempts:
+        _leave(ip)
+        raise
     user = find_user(username)
     if user is None or not user.active:
         return LoginAttempt(username, ip, None, DUMMY_HASH)
@@ -138,21 +179,23 @@ def finish_login(
 ) -> tuple[str, AuthToken]:
     """Issue a token after a matching password, or count the failure for the IP and raise.
 
-    `new_hash` (from verify_password) upgrades a hash made with older parameters.
-    The caller commits either way: a failure's count must stay.
+    The user's row is locked and must still hold the hash that was checked: a password
+    changed or an account deactivated meanwhile wins. `new_hash` (from verify_password)
+    upgrades a hash made with older parameters. The caller commits either way.
     """
-    user = find_user(attempt.username) if attempt.user_id is not None else None
-    if not matched or user is None or not user.active:
-        # Counted after the failure: the IP's next attempt is refused once it has failed
-        # max_failures_per_ip times (per user, the attempt itself is counted, so `>` fits).
-        _count_and_lock(attempt.ip, ANY_USERNAME, policy.max_failures_per_ip - 1, policy.lockout)
+    _leave(attempt.ip)
+    user = get_for_update(User, attempt.user_id) if attempt.user_id is not None else None
+    if not (matched and user and user.active and user.password_hash == attempt.password_hash):
+        failures, _, locked_until = _count(attempt.ip, ANY_USERNAME, policy.lockout, "failures")
+        if locked_until is None and failures >= policy.max_failures_per_ip:
+            _lock(attempt.ip, ANY_USERNAME, policy.lockout)
         raise AuthenticationFailed(BAD_CREDENTIALS)
     db.session.execute(
         db.delete(LoginThrottle).where(
             LoginThrottle.ip == attempt.ip, LoginThrottle.username == attempt.username
         )
     )
-    if new_hash is not None and user.password_hash == attempt.password_hash:
+    if new_hash is not None:
         user.password_hash = new_hash
     return issue_token(user, policy.token_ttl)
 

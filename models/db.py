@@ -162,8 +162,11 @@ def get_for_update(model, key):
     lock now, so a parallel change waits for our commit before it reads.
     """
     if _dialect() == "sqlite":
-        (pk,) = model.__table__.primary_key.columns
-        db.session.execute(db.update(model).where(pk == key).values({pk.name: pk}))
+        table = model.__table__
+        (pk,) = table.primary_key.columns
+        # Columns with an onupdate default (updated_at) are set to themselves, or it would fire.
+        unchanged = {c.name: c for c in table.columns if c.primary_key or c.onupdate is not None}
+        db.session.execute(db.update(table).where(pk == key).values(unchanged))
     return db.session.get(model, key, with_for_update=True, populate_existing=True)
 
 

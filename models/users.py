@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Actor, Audited
-from models.db import MAX_INT_ID, UTCDateTime, db, paginate, utcnow
+from models.db import MAX_INT_ID, UTCDateTime, db, get_for_update, paginate, utcnow
 from models.errors import Conflict, Forbidden, Invalid, NotFound
 from models.tokens import AuthToken, revoke_all
 
@@ -129,7 +129,10 @@ def update_user(
     Deactivation ends the user's sessions for good (reactivating does not revive them); a new
     password ends all but `acting_token`, the caller's own.
     """
-    user = get_user(user_id)
+    get_user(user_id)  # 404 for an unknown id
+    # Locked: a login finishing meanwhile sees the new hash or active flag, or its token is
+    # in place before revoke_all below runs.
+    user = get_for_update(User, user_id)
     if user.id == acting_user.id:
         if changes.get("active") is False:
             raise Forbidden("You cannot deactivate your own account.")

@@ -8,6 +8,7 @@ Why each setting: docs/OPERATIONS.md, "Processes".
 
 import os
 import pwd
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -86,8 +87,18 @@ def render(procfile: Path, var_dir: Path) -> str:
     return config
 
 
+def _refuse_comment_marks(*values) -> None:
+    """supervisord reads " ;" and " #" as the start of a comment and would cut the value."""
+    for value in values:
+        if re.search(r"\s[;#]", str(value)):
+            raise SystemExit(f"cannot supervise with {value!r}: ' ;' or ' #' in it")
+
+
 def main() -> None:
     procfile, var_dir = Path(sys.argv[1]).resolve(), Path(sys.argv[2]).resolve()
+    _refuse_comment_marks(
+        procfile.parent, var_dir, *parse_procfile(procfile.read_text()).processes.values()
+    )
     var_dir.mkdir(parents=True, exist_ok=True)
     (var_dir / "supervisord.conf").write_text(render(procfile, var_dir))
 

@@ -18,11 +18,12 @@ branch_labels = None
 depends_on = None
 
 
-def _create(*key_columns):
+def _create(*key_columns, extra=()):
     op.create_table(
         "login_throttle",
         *key_columns,
         sa.Column("failures", sa.Integer(), nullable=False),
+        *extra,
         sa.Column("window_started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint(
@@ -37,6 +38,8 @@ def upgrade():
     _create(
         sa.Column("ip", sa.String(length=45), nullable=False),
         sa.Column("username", sa.String(length=80), nullable=False),
+        # an IP's logins started and not yet finished (its row only)
+        extra=[sa.Column("in_flight", sa.Integer(), nullable=False)],
     )
 
 

@@ -115,6 +115,16 @@ def test_a_duplicate_document_is_told_apart_from_other_violations(app):
         assert not is_unique_violation(raised.value, "no_such_constraint")
 
 
+def test_locking_a_row_changes_nothing_in_it(app):
+    code = build_customer(app)
+    with app.app_context():
+        before = db.session.get(Customer, code).updated_at
+        get_for_update(Customer, code)
+        db.session.commit()
+        db.session.expire_all()
+        assert db.session.get(Customer, code).updated_at == before
+
+
 def test_get_for_update_makes_a_parallel_writer_wait_for_the_commit(app):
     code = build_customer(app)
     locked, release, order = threading.Event(), threading.Event(), []

@@ -42,6 +42,23 @@ def test_parallel_wrong_passwords_get_no_more_tries_than_sequential_ones(app, cl
     assert right.status_code == 429
 
 
+def test_a_parallel_burst_from_one_address_gets_no_more_checks_than_its_budget(app, client):
+    """Guesses at many usernames at once from one IP: the per-IP limit holds, not the threads."""
+    budget = app.config["PROVEDOR_SETTINGS"].login_max_failures_per_ip
+    address = {"REMOTE_ADDR": "198.51.100.77"}
+
+    def guess(c, index):
+        body = {"username": f"alvo{index}", "password": "Senha123!"}
+        return c.post(f"{API}/auth/login", json=body, environ_base=address)
+
+    responses = _in_parallel(app, budget + 15, guess)
+
+    statuses = [r.status_code for r in responses]
+    assert set(statuses) <= {401, 429}, statuses
+    assert statuses.count(401) <= budget  # each 401 was a password check
+    assert 429 in statuses
+
+
 def test_parallel_registrations_of_one_cpf_make_one_customer(app, client, admin):
     payload = pf_payload()
 
