@@ -9,6 +9,7 @@ dialect JSON Schema names) and Python's `re`, which checks them here with `fullm
 import re
 import unicodedata
 from collections.abc import Mapping
+from decimal import Decimal
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
@@ -384,3 +385,31 @@ class Uf(fields.String):
             validate=validate.OneOf(sorted(documents.UFS), error="Not a state code (UF): {input}."),
             **kwargs,
         )
+
+
+class Money(fields.Field):
+    """An amount in reais, sent and received as a string ("129.90"): never a float."""
+
+    PATTERN = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"
+
+    def __init__(self, **kwargs):
+        metadata = {"type": "string", "pattern": self.PATTERN, "example": "129.90"}
+        kwargs["metadata"] = {**metadata, **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not re.fullmatch(self.PATTERN, value):
+            raise ValidationError('An amount as a string, up to 2 decimals: "129.90".')
+        return Decimal(value)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else f"{value:.2f}"
+
+
+class WholeNumber(fields.Integer):
+    """A JSON integer: not a string of digits, a boolean or a float."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.make_error("invalid", input=value)
+        return super()._deserialize(value, attr, data, **kwargs)

@@ -13,6 +13,7 @@ ROLE_TABLE: dict[str, dict[str, tuple[str, ...]]] = {
     "session": {READ: ROLES, WRITE: ROLES},
     "users": {READ: (ADMIN,), WRITE: (ADMIN,)},
     "customers": {READ: (ADMIN, ATTENDANT, FINANCE, TECHNICIAN), WRITE: (ADMIN, ATTENDANT)},
+    "plans": {READ: ROLES, WRITE: (ADMIN,)},  # the catalog; subscriptions will add their row
 }
 
 

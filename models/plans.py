@@ -1,0 +1,106 @@
+"""The plan catalog ("Planos", manual [6]): what an ISP sells, and the RADIUS group behind it."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Boolean, CheckConstraint, Integer, Numeric, String
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.audit import Audited
+from models.db import (
+    MAX_INT_ID,
+    UTCDateTime,
+    db,
+    get_for_update,
+    is_unique_violation,
+    paginate,
+    utcnow,
+)
+from models.errors import Conflict, NotFound
+
+KINDS = ("internet", "email", "hosting", "voip")
+# FreeRADIUS's rlm_sql schema keeps group names in VARCHAR(64).
+RADIUS_GROUP_MAX_LENGTH = 64
+
+
+class Plan(Audited, db.Model):
+    """A plan customers subscribe to; internet plans carry their speeds to RADIUS by group."""
+
+    __tablename__ = "plans"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {KINDS!r}", name="kind_known"),
+        CheckConstraint("price >= 0", name="price_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    download_kbps: Mapped[int | None] = mapped_column(Integer)
+    upload_kbps: Mapped[int | None] = mapped_column(Integer)
+    price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    radius_group: Mapped[str | None] = mapped_column(String(RADIUS_GROUP_MAX_LENGTH))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+def get_plan(plan_id: int, for_update: bool = False) -> Plan:
+    """The plan with `plan_id`, or NotFound."""
+    plan = None
+    if 0 < plan_id <= MAX_INT_ID:
+        plan = get_for_update(Plan, plan_id) if for_update else db.session.get(Plan, plan_id)
+    if plan is None:
+        raise NotFound(f"Plan {plan_id} not found.")
+    return plan
+
+
+def _save(plan: Plan) -> Plan:
+    """Add and flush; a name another plan has is a conflict (also under a race)."""
+    taken = Conflict(f"Another plan is named {plan.name!r}.", {"name": ["Already taken."]})
+    with db.session.no_autoflush:
+        query = db.select(Plan.id).where(Plan.name == plan.name)
+        if plan.id is not None:
+            query = query.where(Plan.id != plan.id)
+        if db.session.scalar(query) is not None:
+            raise taken
+    db.session.add(plan)
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        if is_unique_violation(error, "uq_plans_name"):
+            raise taken from None
+        raise
+    return plan
+
+
+def create_plan(data: dict) -> Plan:
+    """Add a plan to the catalog from validated input (schemas.plans.PlanInput).
+
+    An internet plan without a RADIUS group gets its own, `plano-<id>`.
+    """
+    plan = _save(Plan(**{"active": True, **data}))
+    if plan.kind == "internet" and plan.radius_group is None:
+        plan.radius_group = f"plano-{plan.id}"
+        db.session.flush()
+    return plan
+
+
+def update_plan(plan_id: int, changes: dict) -> Plan:
+    """Change some of a plan's fields (subscriptions keep the price they were sold at)."""
+    plan = get_plan(plan_id, for_update=True)
+    for key, value in changes.items():
+        setattr(plan, key, value)
+    return _save(plan)
+
+
+def list_plans(
+    kind: str | None, active: bool | None, page: int, per_page: int
+) -> tuple[list[Plan], int]:
+    """Plans by name, optionally of one kind or activity."""
+    query = db.select(Plan).order_by(Plan.name, Plan.id)
+    if kind is not None:
+        query = query.where(Plan.kind == kind)
+    if active is not None:
+        query = query.where(Plan.active == active)
+    return paginate(query, page, per_page)
