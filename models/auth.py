@@ -65,36 +65,27 @@ class LoginThrottle(db.Model):
 
 
 def _count(
-    ip: str, username: str, lockout: timedelta, column: str
+    ip: str, username: str, column: str, lockout: timedelta, lock_above: int | None = None
 ) -> tuple[int, int, datetime | None]:
-    """Add one to a counter (`failures` or `in_flight`) atomically; returns both and any lock.
+    """Add one to `failures` or `in_flight` atomically; returns both counts and any lock.
 
     One upsert, so parallel attempts can neither lose a count nor collide on the first row.
     A window (and its counts) starts over once it is older than the lockout and not locked.
+    The row is locked once `failures` passes `lock_above`.
     """
     now = utcnow()
     table = LoginThrottle.__table__
     stale = (table.c.window_started_at < now - lockout) & (
         table.c.locked_until.is_(None) | (table.c.locked_until <= now)
     )
-    counts = {
-        name: case((stale, int(name == column)), else_=table.c[name] + int(name == column))
-        for name in ("failures", "in_flight")
-    }
+    added = {"failures": 0, "in_flight": 0, column: 1}
     statement = (
         dialect_insert(table)
-        .values(
-            ip=ip,
-            username=username,
-            failures=int(column == "failures"),
-            in_flight=int(column == "in_flight"),
-            window_started_at=now,
-            locked_until=None,
-        )
+        .values(ip=ip, username=username, window_started_at=now, locked_until=None, **added)
         .on_conflict_do_update(
             index_elements=[table.c.ip, table.c.username],
             set_={
-                **counts,
+                **{name: case((stale, n), else_=table.c[name] + n) for name, n in added.items()},
                 "window_started_at": case((stale, now), else_=table.c.window_started_at),
                 "locked_until": case((stale, None), else_=table.c.locked_until),
             },
@@ -102,6 +93,8 @@ def _count(
         .returning(table.c.failures, table.c.in_flight, table.c.locked_until)
     )
     failures, in_flight, locked_until = db.session.execute(statement).one()
+    if locked_until is None and lock_above is not None and failures > lock_above:
+        locked_until = _lock(ip, username, lockout)
     return failures, in_flight, locked_until
 
 
@@ -130,15 +123,13 @@ def _leave(ip: str) -> None:
 
 def _count_attempt(ip: str, username: str, policy: LoginPolicy) -> None:
     """Count an attempt at one user from one IP before its check; lock past the limit."""
-    attempts, _, locked_until = _count(ip, username, policy.lockout, "failures")
-    if locked_until is None and attempts > policy.max_failures:
-        locked_until = _lock(ip, username, policy.lockout)
-    _raise_if_locked(locked_until)
+    limit = policy.max_failures
+    _raise_if_locked(_count(ip, username, "failures", policy.lockout, limit)[2])
 
 
 def _enter(ip: str, policy: LoginPolicy) -> None:
     """Let a login from `ip` in while its failures and the logins in flight stay in budget."""
-    failures, in_flight, locked_until = _count(ip, ANY_USERNAME, policy.lockout, "in_flight")
+    failures, in_flight, locked_until = _count(ip, ANY_USERNAME, "in_flight", policy.lockout)
     _raise_if_locked(locked_until)
     if failures + in_flight > policy.max_failures_per_ip:
         _leave(ip)
@@ -186,9 +177,10 @@ def finish_login(
     _leave(attempt.ip)
     user = get_for_update(User, attempt.user_id) if attempt.user_id is not None else None
     if not (matched and user and user.active and user.password_hash == attempt.password_hash):
-        failures, _, locked_until = _count(attempt.ip, ANY_USERNAME, policy.lockout, "failures")
-        if locked_until is None and failures >= policy.max_failures_per_ip:
-            _lock(attempt.ip, ANY_USERNAME, policy.lockout)
+        # Counted after the failure: the IP's next attempt is refused once it has failed
+        # max_failures_per_ip times (per user the attempt itself is counted, hence the - 1).
+        limit = policy.max_failures_per_ip - 1
+        _count(attempt.ip, ANY_USERNAME, "failures", policy.lockout, limit)
         raise AuthenticationFailed(BAD_CREDENTIALS)
     db.session.execute(
         db.delete(LoginThrottle).where(

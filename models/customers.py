@@ -3,13 +3,12 @@
 from datetime import datetime
 
 from sqlalchemy import Boolean, CheckConstraint, Index, Integer, String, Text, event
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited
-from models.db import MAX_INT_ID, UTCDateTime, db, get_for_update, is_unique_violation, utcnow
+from models.db import UTCDateTime, db, flush_or_conflict, get_row, utcnow
 from models.documents import fold, format_cep, format_cnpj, format_cpf, format_phone
-from models.errors import Conflict, Invalid, NotFound
+from models.errors import Conflict, Invalid
 
 PF, PJ = "PF", "PJ"
 PJ_ONLY_FIELDS = ("trade_name", "state_registration")
@@ -194,12 +193,7 @@ def _refresh_search_columns(_mapper, _connection, customer: Customer) -> None:
 
 def get_customer(code: int, for_update: bool = False) -> Customer:
     """The customer with `code`; `for_update` locks the row until commit (before a change)."""
-    customer = None
-    if 0 < code <= MAX_INT_ID:
-        customer = get_for_update(Customer, code) if for_update else db.session.get(Customer, code)
-    if customer is None:
-        raise NotFound(f"Customer {code} not found.")
-    return customer
+    return get_row(Customer, code, "Customer", for_update)
 
 
 def _broken_rule(customer: Customer, errors: dict) -> Invalid | Conflict:
@@ -286,16 +280,11 @@ def _save(customer: Customer) -> Customer:
     _check_rules(customer)
     _check_document_free(customer)
     db.session.add(customer)
-    try:
-        db.session.flush()
-    except IntegrityError as error:
-        if not is_unique_violation(error, "uq_customers_document"):
-            raise
-        # Registered by a parallel request between our check and our flush.
-        field = customer.document_field
-        raise Conflict(
-            f"Another customer has this {field.upper()}.", {field: ["Already registered."]}
-        ) from None
+    field = customer.document_field
+    taken = Conflict(
+        f"Another customer has this {field.upper()}.", {field: ["Already registered."]}
+    )
+    flush_or_conflict("uq_customers_document", taken)
     return customer
 
 

@@ -11,6 +11,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session
 
+from models.errors import NotFound
+
 # Stable constraint names, so Alembic migrations can drop and alter them on every backend.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -168,6 +170,33 @@ def get_for_update(model, key):
         unchanged = {c.name: c for c in table.columns if c.primary_key or c.onupdate is not None}
         db.session.execute(db.update(table).where(pk == key).values(unchanged))
     return db.session.get(model, key, with_for_update=True, populate_existing=True)
+
+
+def get_row(model, key: int, what: str, for_update: bool = False):
+    """The row of `model` whose integer key is `key` (locked when `for_update`), or NotFound.
+
+    A key beyond INTEGER cannot exist, and would overflow the query: it is simply not found.
+    """
+    row = None
+    if 0 < key <= MAX_INT_ID:
+        row = get_for_update(model, key) if for_update else db.session.get(model, key)
+    if row is None:
+        raise NotFound(f"{what} {key} not found.")
+    return row
+
+
+def flush_or_conflict(constraint_name: str, conflict: Exception) -> None:
+    """Flush; a violation of the unique `constraint_name` raises `conflict` instead.
+
+    Callers check first for a helpful message; this catches the parallel writer that got in
+    between. The caller rolls back (the web error handler does).
+    """
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        if is_unique_violation(error, constraint_name):
+            raise conflict from None
+        raise
 
 
 def claim_due(table, due, claimed: dict, limit: int, order_by=None) -> list:

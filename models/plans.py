@@ -4,20 +4,11 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import Boolean, CheckConstraint, Integer, Numeric, String
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited
-from models.db import (
-    MAX_INT_ID,
-    UTCDateTime,
-    db,
-    get_for_update,
-    is_unique_violation,
-    paginate,
-    utcnow,
-)
-from models.errors import Conflict, NotFound
+from models.db import UTCDateTime, db, flush_or_conflict, get_row, paginate, utcnow
+from models.errors import Conflict
 
 KINDS = ("internet", "email", "hosting", "voip")
 # FreeRADIUS's rlm_sql schema keeps group names in VARCHAR(64).
@@ -47,30 +38,14 @@ class Plan(Audited, db.Model):
 
 def get_plan(plan_id: int, for_update: bool = False) -> Plan:
     """The plan with `plan_id`, or NotFound."""
-    plan = None
-    if 0 < plan_id <= MAX_INT_ID:
-        plan = get_for_update(Plan, plan_id) if for_update else db.session.get(Plan, plan_id)
-    if plan is None:
-        raise NotFound(f"Plan {plan_id} not found.")
-    return plan
+    return get_row(Plan, plan_id, "Plan", for_update)
 
 
 def _save(plan: Plan) -> Plan:
-    """Add and flush; a name another plan has is a conflict (also under a race)."""
-    taken = Conflict(f"Another plan is named {plan.name!r}.", {"name": ["Already taken."]})
-    with db.session.no_autoflush:
-        query = db.select(Plan.id).where(Plan.name == plan.name)
-        if plan.id is not None:
-            query = query.where(Plan.id != plan.id)
-        if db.session.scalar(query) is not None:
-            raise taken
+    """Add and flush; a name another plan has is a conflict."""
     db.session.add(plan)
-    try:
-        db.session.flush()
-    except IntegrityError as error:
-        if is_unique_violation(error, "uq_plans_name"):
-            raise taken from None
-        raise
+    taken = Conflict(f"Another plan is named {plan.name!r}.", {"name": ["Already taken."]})
+    flush_or_conflict("uq_plans_name", taken)
     return plan
 
 

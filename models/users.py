@@ -8,12 +8,11 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Boolean, CheckConstraint, String
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Actor, Audited
-from models.db import MAX_INT_ID, UTCDateTime, db, get_for_update, paginate, utcnow
-from models.errors import Conflict, Forbidden, Invalid, NotFound
+from models.db import UTCDateTime, db, flush_or_conflict, get_row, paginate, utcnow
+from models.errors import Conflict, Forbidden, Invalid
 from models.tokens import AuthToken, revoke_all
 
 ADMIN, ATTENDANT, FINANCE, TECHNICIAN = "admin", "attendant", "finance", "technician"
@@ -88,11 +87,9 @@ def normalize_username(username: str) -> str:
     return username.strip().lower()
 
 
-def get_user(user_id: int) -> User:
-    user = db.session.get(User, user_id) if 0 < user_id <= MAX_INT_ID else None
-    if user is None:
-        raise NotFound(f"User {user_id} not found.")
-    return user
+def get_user(user_id: int, for_update: bool = False) -> User:
+    """The user with `user_id`; `for_update` locks the row until commit."""
+    return get_row(User, user_id, "User", for_update)
 
 
 def find_user(username: str) -> User | None:
@@ -114,10 +111,7 @@ def create_user(
     user = User(username=username, role=role, full_name=full_name, active=active)
     user.set_password(password)
     db.session.add(user)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        raise taken from None  # created by a parallel request; the caller rolls back
+    flush_or_conflict("uq_users_username", taken)
     return user
 
 
@@ -129,10 +123,9 @@ def update_user(
     Deactivation ends the user's sessions for good (reactivating does not revive them); a new
     password ends all but `acting_token`, the caller's own.
     """
-    get_user(user_id)  # 404 for an unknown id
     # Locked: a login finishing meanwhile sees the new hash or active flag, or its token is
     # in place before revoke_all below runs.
-    user = get_for_update(User, user_id)
+    user = get_user(user_id, for_update=True)
     if user.id == acting_user.id:
         if changes.get("active") is False:
             raise Forbidden("You cannot deactivate your own account.")

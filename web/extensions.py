@@ -116,6 +116,12 @@ class Blueprint(SmorestBlueprint):
         super().__init__(*args, **kwargs)
         self._prepare_doc_cbks.append(self._prepare_errors_doc)
 
+    def created(self, schema, what: str):
+        """Document a 201 answered with `schema` and the new resource's URL in `Location`."""
+        location = {"description": f"The new {what}", "required": True}
+        location["schema"] = {"type": "string"}
+        return self.response(201, schema, headers={"Location": location})
+
     def add_url_rule(self, rule, endpoint=None, view_func=None, *args, **kwargs):
         """Register the route, noting the errors it can answer for its documentation."""
         super().add_url_rule(rule, endpoint, view_func, *args, **kwargs)

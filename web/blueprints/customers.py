@@ -43,17 +43,7 @@ def search(args):
 
 @blp.route("", methods=["POST"])
 @blp.arguments(CustomerInput)
-@blp.response(
-    201,
-    CustomerOutput,
-    headers={
-        "Location": {
-            "description": "The new customer",
-            "required": True,
-            "schema": {"type": "string"},
-        }
-    },
-)
+@blp.created(CustomerOutput, "customer")
 @blp.alt_response(409, description="Another customer has this CPF/CNPJ")
 @requires("customers", WRITE)
 def create(data):

@@ -27,13 +27,7 @@ def list_plans(args):
 
 @blp.route("", methods=["POST"])
 @blp.arguments(PlanInput)
-@blp.response(
-    201,
-    PlanOutput,
-    headers={
-        "Location": {"description": "The new plan", "required": True, "schema": {"type": "string"}}
-    },
-)
+@blp.created(PlanOutput, "plan")
 @blp.alt_response(409, description="Another plan has this name")
 @requires("plans", WRITE)
 def create_plan(data):

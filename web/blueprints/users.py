@@ -26,13 +26,7 @@ def list_users(paging):
 
 @blp.route("", methods=["POST"])
 @blp.arguments(UserInput)
-@blp.response(
-    201,
-    UserOutput,
-    headers={
-        "Location": {"description": "The new user", "required": True, "schema": {"type": "string"}}
-    },
-)
+@blp.created(UserOutput, "user")
 @blp.alt_response(409, description="Username taken")
 @requires("users", WRITE)
 def create_user(data):
