@@ -6,9 +6,29 @@ runs short sweeps that claim due rows, so a lost message or a second beat never 
 
 from celery.schedules import crontab
 
+
+def beat_schedule(sweep_seconds: int) -> dict:
+    """The schedule; the scheduled-task sweep runs every `sweep_seconds` (a setting)."""
+    return {
+        **BEAT_SCHEDULE,
+        "sweep-scheduled-tasks": {
+            "task": "tasks.plans.sweep_scheduled_tasks",
+            "schedule": float(sweep_seconds),
+        },
+    }
+
+
 BEAT_SCHEDULE = {
     "purge-expired-tokens": {
         "task": "tasks.maintenance.purge_expired_tokens",
         "schedule": crontab(minute=17),  # hourly
+    },
+    "retry-radius-disconnects": {
+        "task": "tasks.radius.retry_disconnects",
+        "schedule": 15.0,
+    },
+    "close-ghost-sessions": {
+        "task": "tasks.radius.close_ghost_sessions",
+        "schedule": crontab(minute="*/5"),
     },
 }

@@ -6,7 +6,7 @@ new value. Routes and tasks never write history by hand.
 """
 
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -93,7 +93,7 @@ class HistoryEntry(db.Model):
 
 def _plain(value):
     """A JSON-friendly copy of a column value."""
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)

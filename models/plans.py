@@ -6,6 +6,7 @@ from decimal import Decimal
 from sqlalchemy import Boolean, CheckConstraint, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from models import radius
 from models.audit import Audited
 from models.db import UTCDateTime, db, flush_or_conflict, get_row, paginate, utcnow
 from models.errors import Conflict
@@ -58,15 +59,28 @@ def create_plan(data: dict) -> Plan:
     if plan.kind == "internet" and plan.radius_group is None:
         plan.radius_group = f"plano-{plan.id}"
         db.session.flush()
+    _write_group(plan, previous_group=None)
     return plan
+
+
+def _write_group(plan: Plan, previous_group: str | None) -> None:
+    """Keep the plan's RADIUS group (its rate limit) and its logins' membership up to date."""
+    if plan.radius_group is None:
+        return
+    radius.write_plan_group(plan.radius_group, plan.upload_kbps, plan.download_kbps)
+    if previous_group not in (None, plan.radius_group):
+        radius.rename_group(previous_group, plan.radius_group)
 
 
 def update_plan(plan_id: int, changes: dict) -> Plan:
     """Change some of a plan's fields (subscriptions keep the price they were sold at)."""
     plan = get_plan(plan_id, for_update=True)
+    previous_group = plan.radius_group
     for key, value in changes.items():
         setattr(plan, key, value)
-    return _save(plan)
+    _save(plan)
+    _write_group(plan, previous_group)
+    return plan
 
 
 def list_plans(

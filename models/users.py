@@ -57,8 +57,13 @@ class User(Audited, db.Model):
             raise Invalid.field(
                 "password", f"Must be at least {MIN_PASSWORD_LENGTH} characters long."
             )
-        with _hashing_slots:
-            self.password_hash = _hasher.hash(password)
+        self.password_hash = hash_password(password)
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of `password` (also for mailboxes: Dovecot reads {ARGON2ID} hashes)."""
+    with _hashing_slots:
+        return _hasher.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> tuple[bool, str | None]:

@@ -5,6 +5,9 @@ them: a customer now; its subscriptions, receivables and equipment as those doma
 each builder making the parent it needs when the test does not pass one.
 """
 
+import uuid
+from decimal import Decimal
+
 from flask import Flask
 
 from models.audit import Actor, set_actor
@@ -24,3 +27,53 @@ def build_customer(app: Flask, kind: str = "PF", **fields) -> int:
         customer = create_customer(CustomerInput().load(payload))  # the API's own parsing
         db.session.commit()
         return customer.code
+
+
+def build_plan(app: Flask, kind: str = "internet", **fields) -> int:
+    """A plan on sale (internet, 100/50 Mbit/s, R$ 99.90 by default); returns its id."""
+    from models.plans import create_plan
+
+    data = {
+        "name": fields.pop("name", f"Plano {kind} {uuid.uuid4().hex[:8]}"),
+        "kind": kind,
+        "price": Decimal(fields.pop("price", "99.90")),
+        **({"download_kbps": 100_000, "upload_kbps": 50_000} if kind == "internet" else {}),
+        **fields,
+    }
+    with app.app_context():
+        set_actor(db.session, BUILDER)
+        plan = create_plan(data)
+        db.session.commit()
+        return plan.id
+
+
+def build_subscription(
+    app: Flask, customer_code: int | None = None, plan_id: int | None = None, **fields
+) -> int:
+    """An active subscription (making the customer and an internet plan when not given)."""
+    from models.subscriptions import create_subscription
+
+    customer_code = customer_code or build_customer(app)
+    plan_id = plan_id or build_plan(app)
+    with app.app_context():
+        set_actor(db.session, BUILDER)
+        subscription = create_subscription(
+            customer_code, {"plan_id": plan_id, "due_day": 10, **fields}
+        )
+        db.session.commit()
+        return subscription.id
+
+
+def build_login(
+    app: Flask, subscription_id: int, username: str, password: str = "s3nha-pppoe"
+) -> int:
+    """A RADIUS login on the subscription (its rows written to radcheck and radusergroup)."""
+    from models.items import add_item
+
+    with app.app_context():
+        set_actor(db.session, BUILDER)
+        item = add_item(
+            subscription_id, {"kind": "radius_login", "username": username, "password": password}
+        )
+        db.session.commit()
+        return item.id

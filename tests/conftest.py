@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 
 from models.audit import Actor, set_actor
 from models.auth import issue_token
+from models.cancel_reasons import seed_reasons
 from models.db import db
 from models.users import ROLES, User
 
@@ -88,6 +89,7 @@ def empty_database(app) -> None:
             for table in tables:
                 db.session.execute(text(f"DELETE FROM {table}"))  # noqa: S608 (our table names)
             db.session.execute(text("DELETE FROM sqlite_sequence"))
+        seed_reasons()  # reference data the migration seeds, as a new database has it
         db.session.commit()
 
 

@@ -1,6 +1,7 @@
 """The Flask application factory: `create_app()` wires everything; nothing runs at import."""
 
 import logging
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -49,6 +50,8 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     if settings.trusted_proxies:  # believe X-Forwarded-For from that many hops, nothing else
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=0, x_host=0)
 
+    app.extensions["timezone"] = ZoneInfo(settings.timezone)
+    app.extensions["radius_policy"] = settings.radius_policy()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     api = Api(app)  # one per app: the OpenAPI document belongs to it

@@ -1,10 +1,14 @@
 """Settings: read once from the environment, typed, with an embedded default that needs nothing."""
 
+import ipaddress
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from models.radius import RadiusPolicy
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,6 +32,25 @@ def _int(env, name, default, minimum=0):
 
 def _list(env, name):
     return [item.strip() for item in env.get(name, "").split(",") if item.strip()]
+
+
+def _ip_pools(env) -> tuple[str, ...]:
+    pools = _list(env, "IP_POOLS") or ["100.64.0.0/10", "2001:db8::/32"]
+    for pool in pools:
+        try:
+            ipaddress.ip_network(pool)
+        except ValueError:
+            raise ConfigError(
+                f"IP_POOLS: {pool!r} is not a network such as 100.64.0.0/10"
+            ) from None
+    return tuple(pools)
+
+
+def _radius_group(env, name, default) -> str | None:
+    value = env.get(name, default)
+    if value and not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", value):
+        raise ConfigError(f"{name} must be 1-64 letters, digits, . _ or -")
+    return value or None
 
 
 def _log_level(env) -> str:
@@ -57,7 +80,24 @@ class Settings:
     login_max_failures_per_ip: int
     login_lockout_minutes: int
     log_level: str
+    radius_suspended_group: str = "suspenso"
+    radius_blocked_pool: str | None = None
+    ip_pools: tuple[str, ...] = ("100.64.0.0/10", "2001:db8::/32")
+    radius_disconnect_attempts: int = 5
+    radius_ghost_session_minutes: int = 30
+    scheduled_tasks_sweep_seconds: int = 60
+    scheduled_tasks_lease_seconds: int = 300
     broker_transport_options: dict = field(default_factory=dict)
+
+    def radius_policy(self) -> RadiusPolicy:
+        """What models/radius.py needs of these settings."""
+        return RadiusPolicy(
+            suspended_group=self.radius_suspended_group,
+            blocked_pool=self.radius_blocked_pool,
+            ip_pools=self.ip_pools,
+            disconnect_attempts=self.radius_disconnect_attempts,
+            ghost_session_minutes=self.radius_ghost_session_minutes,
+        )
 
     @property
     def is_production(self) -> bool:
@@ -140,5 +180,12 @@ def load_settings(environ=None) -> Settings:
         login_max_failures_per_ip=_int(env, "LOGIN_MAX_FAILURES_PER_IP", 25, minimum=1),
         login_lockout_minutes=_int(env, "LOGIN_LOCKOUT_MINUTES", 15, minimum=1),
         log_level=_log_level(env),
+        radius_suspended_group=_radius_group(env, "RADIUS_SUSPENDED_GROUP", "suspenso"),
+        radius_blocked_pool=_radius_group(env, "RADIUS_BLOCKED_POOL", ""),
+        ip_pools=_ip_pools(env),
+        radius_disconnect_attempts=_int(env, "RADIUS_DISCONNECT_ATTEMPTS", 5, minimum=1),
+        radius_ghost_session_minutes=_int(env, "RADIUS_GHOST_SESSION_MINUTES", 30, minimum=1),
+        scheduled_tasks_sweep_seconds=_int(env, "SCHEDULED_TASKS_SWEEP_SECONDS", 60, minimum=1),
+        scheduled_tasks_lease_seconds=_int(env, "SCHEDULED_TASKS_LEASE_SECONDS", 300, minimum=1),
         broker_transport_options=transport_options,
     )

@@ -13,7 +13,12 @@ ROLE_TABLE: dict[str, dict[str, tuple[str, ...]]] = {
     "session": {READ: ROLES, WRITE: ROLES},
     "users": {READ: (ADMIN,), WRITE: (ADMIN,)},
     "customers": {READ: (ADMIN, ATTENDANT, FINANCE, TECHNICIAN), WRITE: (ADMIN, ATTENDANT)},
-    "plans": {READ: ROLES, WRITE: (ADMIN,)},  # the catalog; subscriptions will add their row
+    "plans": {READ: ROLES, WRITE: (ADMIN,)},  # the catalog
+    # Subscriptions, their items and installations, scheduled tasks, suspend/enable/cancel.
+    "subscriptions": {READ: ROLES, WRITE: (ADMIN, ATTENDANT)},
+    "cancel_reasons": {READ: ROLES, WRITE: (ADMIN,)},
+    # NASes (their secrets are write-only) and the Disconnect-Requests sent to them.
+    "radius": {READ: (ADMIN, ATTENDANT, TECHNICIAN), WRITE: (ADMIN,)},
 }
 
 

@@ -1,10 +1,31 @@
 """One blueprint per domain, all under /api/v1."""
 
-from web.blueprints import auth, customers, health, plans, users
+from web.blueprints import (
+    auth,
+    customers,
+    health,
+    items,
+    plans,
+    radius,
+    scheduled_tasks,
+    subscriptions,
+    users,
+)
 
 PREFIX = "/api/v1"
 
 
 def register(api) -> None:
-    for module in (auth, health, users, customers, plans):
+    modules = (
+        auth,
+        health,
+        users,
+        customers,
+        plans,
+        subscriptions,
+        items,
+        scheduled_tasks,
+        radius,
+    )
+    for module in modules:
         api.register_blueprint(module.blp, url_prefix=PREFIX + module.URL_PREFIX)

@@ -1,0 +1,94 @@
+"""Installation scheduling [6.1.4]: when and by whom a subscription gets installed."""
+
+from datetime import date, datetime, time
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, Time
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.audit import Audited
+from models.clock import local_today
+from models.db import UTCDateTime, db, paginate, utcnow
+from models.errors import Conflict, Invalid
+from models.subscriptions import CANCELLED, Subscription, get_subscription
+from models.users import TECHNICIAN, User
+
+PERIODS = ("morning", "afternoon", "evening", "window")
+
+
+class Installation(Audited, db.Model):
+    """The visit that installs a subscription: one per subscription, rescheduled in place."""
+
+    __tablename__ = "installations"
+    __table_args__ = (
+        CheckConstraint(f"period IN {PERIODS!r}", name="period_known"),
+        CheckConstraint(
+            "(period = 'window') = (starts_at IS NOT NULL AND ends_at IS NOT NULL)",
+            name="window_has_times",
+        ),
+        Index("ix_installations_date_technician", "date", "technician_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"), unique=True)
+    date: Mapped[date] = mapped_column(Date)
+    period: Mapped[str] = mapped_column(String(10))
+    starts_at: Mapped[time | None] = mapped_column(Time)
+    ends_at: Mapped[time | None] = mapped_column(Time)
+    technician_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    subscription: Mapped[Subscription] = relationship(lazy="joined", innerjoin=True)
+    technician: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+    def audit_customer_code(self) -> int:
+        return self.subscription.customer_code
+
+
+def _technician(user_id: int) -> User:
+    user = db.session.get(User, user_id) if 0 < user_id < 2**31 else None
+    if user is None or user.role != TECHNICIAN or not user.active:
+        raise Invalid.field("technician_id", "Not an active user with the technician role.")
+    return user
+
+
+def installation_of(subscription_id: int) -> Installation | None:
+    return db.session.scalar(
+        db.select(Installation).where(Installation.subscription_id == subscription_id)
+    )
+
+
+def schedule_installation(subscription_id: int, data: dict) -> tuple[Installation, bool]:
+    """Schedule (or reschedule) the installation; return it and whether it is new."""
+    subscription = get_subscription(subscription_id, for_update=True)
+    if subscription.status == CANCELLED:
+        raise Conflict(f"Subscription {subscription_id} is cancelled; nothing to install.")
+    if data["date"] < local_today():
+        raise Invalid.field("date", "Cannot be in the past.")
+    technician = _technician(data["technician_id"])
+    installation = installation_of(subscription_id)
+    created = installation is None
+    if created:
+        installation = Installation(subscription=subscription)
+        db.session.add(installation)
+    installation.date, installation.period = data["date"], data["period"]
+    installation.starts_at, installation.ends_at = data.get("starts_at"), data.get("ends_at")
+    installation.technician, installation.notes = technician, data.get("notes")
+    installation.technician_id = technician.id
+    db.session.flush()
+    return installation, created
+
+
+def agenda(
+    day: date | None, technician_id: int | None, page: int, per_page: int
+) -> tuple[list[Installation], int]:
+    """The technicians' agenda: installations by date and period, optionally of one day or one."""
+    query = db.select(Installation).order_by(
+        Installation.date, Installation.starts_at, Installation.period, Installation.id
+    )
+    if day is not None:
+        query = query.where(Installation.date == day)
+    if technician_id is not None:
+        query = query.where(Installation.technician_id == technician_id)
+    return paginate(query, page, per_page)

@@ -1,0 +1,308 @@
+"""FreeRADIUS's rlm_sql tables, and what Provedor writes into them for each login.
+
+The tables follow Debian's `mods-config/sql/main/postgresql/schema.sql` (FreeRADIUS 3.2), column
+for column, so a stock FreeRADIUS with rlm_sql on this database enforces what Provedor decides.
+Provedor adds unique indexes on (user or group, attribute) so rewriting a login is idempotent;
+FreeRADIUS only reads these tables and does not mind them. FreeRADIUS writes `radacct` and
+`radpostauth` itself.
+
+A login's rows follow its subscription: active -> the plan's group; suspended -> the suspended
+group (reject, or a blocked pool); cancelled or the login deleted -> no rows at all.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import BigInteger, Index, Integer, String, Text, or_, text
+from sqlalchemy.dialects.postgresql import INET
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.db import UTCDateTime, db, flush_or_conflict, insert_or_ignore, utcnow
+from models.errors import Conflict
+
+# Big keys on PostgreSQL (as FreeRADIUS's bigserial); SQLite's autoincrement needs INTEGER.
+BigKey = BigInteger().with_variant(Integer, "sqlite")
+Inet = Text().with_variant(INET(), "postgresql")
+
+PASSWORD_ATTRIBUTE = "Cleartext-Password"  # noqa: S105 (an attribute name)
+RATE_LIMIT_ATTRIBUTE = "Mikrotik-Rate-Limit"
+
+
+@dataclass(frozen=True)
+class RadiusPolicy:
+    """How suspended logins are treated and where IPs come from (settings, see web/config.py)."""
+
+    suspended_group: str = "suspenso"
+    # None: a suspended login is rejected. A pool name: it is accepted into that pool (which
+    # the NAS redirects to a payment page) instead.
+    blocked_pool: str | None = None
+    ip_pools: tuple[str, ...] = ("100.64.0.0/10", "2001:db8::/32")
+    disconnect_attempts: int = 5
+    disconnect_timeout_s: float = 2.0
+    ghost_session_minutes: int = 30
+
+
+def policy() -> RadiusPolicy:
+    """The running app's RADIUS policy."""
+    return current_app.extensions["radius_policy"]
+
+
+class _AttributeRow:
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attribute: Mapped[str] = mapped_column(Text, default="")
+    op: Mapped[str] = mapped_column(String(2))
+    value: Mapped[str] = mapped_column(Text, default="")
+
+
+class RadCheck(_AttributeRow, db.Model):
+    """Per-user check attributes (the password)."""
+
+    __tablename__ = "radcheck"
+    __table_args__ = (
+        Index("uq_radcheck_username_attribute", "username", "attribute", unique=True),
+    )
+    username: Mapped[str] = mapped_column(Text, default="")
+
+
+class RadReply(_AttributeRow, db.Model):
+    """Per-user reply attributes (the fixed IP)."""
+
+    __tablename__ = "radreply"
+    __table_args__ = (
+        Index("uq_radreply_username_attribute", "username", "attribute", unique=True),
+    )
+    username: Mapped[str] = mapped_column(Text, default="")
+
+
+class RadGroupCheck(_AttributeRow, db.Model):
+    """Per-group check attributes (Auth-Type := Reject for the suspended group)."""
+
+    __tablename__ = "radgroupcheck"
+    __table_args__ = (
+        Index("uq_radgroupcheck_groupname_attribute", "groupname", "attribute", unique=True),
+    )
+    groupname: Mapped[str] = mapped_column(Text, default="")
+
+
+class RadGroupReply(_AttributeRow, db.Model):
+    """Per-group reply attributes (a plan's rate limit, the blocked pool)."""
+
+    __tablename__ = "radgroupreply"
+    __table_args__ = (
+        Index("uq_radgroupreply_groupname_attribute", "groupname", "attribute", unique=True),
+    )
+    groupname: Mapped[str] = mapped_column(Text, default="")
+
+
+class RadUserGroup(db.Model):
+    """Which group a login belongs to; Provedor keeps one per login."""
+
+    __tablename__ = "radusergroup"
+    __table_args__ = (Index("uq_radusergroup_username", "username", unique=True),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(Text, default="")
+    groupname: Mapped[str] = mapped_column(Text, default="")
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+
+
+_OPEN = {
+    "postgresql_where": text("acctstoptime IS NULL"),
+    "sqlite_where": text("acctstoptime IS NULL"),
+}
+
+
+class RadAcct(db.Model):
+    """Accounting sessions, as FreeRADIUS writes them (open while `acctstoptime` is null)."""
+
+    __tablename__ = "radacct"
+    __table_args__ = (
+        Index("radacct_active_session_idx", "acctuniqueid", **_OPEN),
+        Index("radacct_bulk_close", "nasipaddress", "acctstarttime"),
+        Index("radacct_start_user_idx", "acctstarttime", "username"),
+        # Provedor's: a login's open sessions (to disconnect it) and stale ones (ghosts).
+        Index("ix_radacct_open_username", "username", **_OPEN),
+        Index("ix_radacct_open_updated", "acctupdatetime", **_OPEN),
+    )
+
+    radacctid: Mapped[int] = mapped_column(BigKey, primary_key=True)
+    acctsessionid: Mapped[str] = mapped_column(Text)
+    acctuniqueid: Mapped[str] = mapped_column(Text, unique=True)
+    username: Mapped[str | None] = mapped_column(Text)
+    realm: Mapped[str | None] = mapped_column(Text)
+    nasipaddress: Mapped[str] = mapped_column(Inet)
+    nasportid: Mapped[str | None] = mapped_column(Text)
+    nasporttype: Mapped[str | None] = mapped_column(Text)
+    acctstarttime: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acctupdatetime: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acctstoptime: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acctinterval: Mapped[int | None] = mapped_column(BigInteger)
+    acctsessiontime: Mapped[int | None] = mapped_column(BigInteger)
+    acctauthentic: Mapped[str | None] = mapped_column(Text)
+    connectinfo_start: Mapped[str | None] = mapped_column(Text)
+    connectinfo_stop: Mapped[str | None] = mapped_column(Text)
+    acctinputoctets: Mapped[int | None] = mapped_column(BigInteger)
+    acctoutputoctets: Mapped[int | None] = mapped_column(BigInteger)
+    calledstationid: Mapped[str | None] = mapped_column(Text)
+    callingstationid: Mapped[str | None] = mapped_column(Text)
+    acctterminatecause: Mapped[str | None] = mapped_column(Text)
+    servicetype: Mapped[str | None] = mapped_column(Text)
+    framedprotocol: Mapped[str | None] = mapped_column(Text)
+    framedipaddress: Mapped[str | None] = mapped_column(Inet)
+    framedipv6address: Mapped[str | None] = mapped_column(Inet)
+    framedipv6prefix: Mapped[str | None] = mapped_column(Inet)
+    framedinterfaceid: Mapped[str | None] = mapped_column(Text)
+    delegatedipv6prefix: Mapped[str | None] = mapped_column(Inet)
+    class_: Mapped[str | None] = mapped_column("class", Text)
+
+
+class RadPostAuth(db.Model):
+    """Authentication log, as FreeRADIUS writes it."""
+
+    __tablename__ = "radpostauth"
+    id: Mapped[int] = mapped_column(BigKey, primary_key=True)
+    username: Mapped[str] = mapped_column(Text, index=True)
+    pass_: Mapped[str | None] = mapped_column("pass", Text)
+    reply: Mapped[str | None] = mapped_column(Text)
+    calledstationid: Mapped[str | None] = mapped_column(Text)
+    callingstationid: Mapped[str | None] = mapped_column(Text)
+    authdate: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    class_: Mapped[str | None] = mapped_column("class", Text)
+
+
+class Nas(db.Model):
+    """A NAS (concentrator) FreeRADIUS answers, with the secret Disconnect-Requests are signed with.
+
+    `coa_port` is Provedor's: where the NAS listens for RFC 5176 requests (3799 by default).
+    FreeRADIUS reads only the columns it knows.
+    """
+
+    __tablename__ = "nas"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nasname: Mapped[str] = mapped_column(Text, unique=True)
+    shortname: Mapped[str] = mapped_column(Text)
+    type: Mapped[str] = mapped_column(Text, default="other")
+    ports: Mapped[int | None] = mapped_column(Integer)
+    secret: Mapped[str] = mapped_column(Text)
+    server: Mapped[str | None] = mapped_column(Text)
+    community: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    coa_port: Mapped[int] = mapped_column(Integer, default=3799, server_default="3799")
+
+
+def _replace(model, key_column: str, key: str, rows: list[dict]) -> None:
+    """Make `rows` (attribute, op, value) the only rows of `model` for `key`."""
+    column = getattr(model, key_column)
+    db.session.execute(db.delete(model).where(column == key))
+    if rows:
+        db.session.execute(db.insert(model), [{key_column: key, **row} for row in rows])
+
+
+def rate_limit(upload_kbps: int | None, download_kbps: int | None) -> str | None:
+    """MikroTik's "rx/tx" rate limit as the NAS sees it: the customer's upload, then download."""
+    if upload_kbps is None and download_kbps is None:
+        return None
+    return f"{upload_kbps or 0}k/{download_kbps or 0}k"
+
+
+def write_plan_group(group: str, upload_kbps: int | None, download_kbps: int | None) -> None:
+    """The rate limit a plan's group replies with (none when the plan has no speeds)."""
+    limit = rate_limit(upload_kbps, download_kbps)
+    rows = (
+        [] if limit is None else [{"attribute": RATE_LIMIT_ATTRIBUTE, "op": ":=", "value": limit}]
+    )
+    _replace(RadGroupReply, "groupname", group, rows)
+
+
+def rename_group(old: str, new: str) -> None:
+    """Move the logins of group `old` to `new` (a plan's group was renamed) and drop `old`."""
+    db.session.execute(
+        db.update(RadUserGroup).where(RadUserGroup.groupname == old).values(groupname=new)
+    )
+    _replace(RadGroupReply, "groupname", old, [])
+
+
+def ensure_suspended_group() -> str:
+    """Write the suspended group's rows, if missing, and return its name.
+
+    Insert-or-ignore on the unique (group, attribute) indexes, so parallel suspensions agree.
+    """
+    rules = policy()
+    group = rules.suspended_group
+    if rules.blocked_pool is None:
+        check = {"groupname": group, "attribute": "Auth-Type", "op": ":=", "value": "Reject"}
+        insert_or_ignore(RadGroupCheck.__table__, check, ("groupname", "attribute"))
+    else:
+        reply = {
+            "groupname": group,
+            "attribute": "Framed-Pool",
+            "op": ":=",
+            "value": rules.blocked_pool,
+        }
+        insert_or_ignore(RadGroupReply.__table__, reply, ("groupname", "attribute"))
+    return group
+
+
+def write_login(username: str, password: str, group: str, ips: list[str]) -> None:
+    """Make RADIUS authenticate `username` with `password` into `group`, with fixed `ips`."""
+    _replace(
+        RadCheck,
+        "username",
+        username,
+        [{"attribute": PASSWORD_ATTRIBUTE, "op": ":=", "value": password}],
+    )
+    replies = []
+    for ip in ips:
+        attribute = "Framed-IPv6-Address" if ":" in ip else "Framed-IP-Address"
+        replies.append({"attribute": attribute, "op": ":=", "value": ip})
+    _replace(RadReply, "username", username, replies)
+    _replace(RadUserGroup, "username", username, [{"groupname": group, "priority": 1}])
+
+
+def remove_login(username: str) -> None:
+    """Remove every row that lets `username` authenticate."""
+    for model in (RadCheck, RadReply, RadUserGroup):
+        db.session.execute(db.delete(model).where(model.username == username))
+
+
+def open_sessions(usernames: list[str]) -> list[RadAcct]:
+    """The sessions of these logins that have not stopped."""
+    if not usernames:
+        return []
+    query = db.select(RadAcct).where(
+        RadAcct.username.in_(usernames), RadAcct.acctstoptime.is_(None)
+    )
+    return list(db.session.scalars(query))
+
+
+def close_ghost_sessions(now: datetime | None = None) -> int:
+    """Stop sessions the NAS has not updated for the policy's time: the NAS lost them.
+
+    They stop at their last update (or start), with FreeRADIUS's own cause for it.
+    """
+    now = now or utcnow()
+    cutoff = now - timedelta(minutes=policy().ghost_session_minutes)
+    last_seen = db.func.coalesce(RadAcct.acctupdatetime, RadAcct.acctstarttime)
+    stale = or_(
+        RadAcct.acctupdatetime < cutoff,
+        RadAcct.acctupdatetime.is_(None) & (RadAcct.acctstarttime < cutoff),
+    )
+    statement = (
+        db.update(RadAcct)
+        .where(RadAcct.acctstoptime.is_(None), stale)
+        .values(acctstoptime=last_seen, acctterminatecause="Stale-Session")
+    )
+    return db.session.execute(statement).rowcount
+
+
+def add_nas(data: dict) -> Nas:
+    """Register a NAS: FreeRADIUS answers it, Provedor sends it Disconnect-Requests."""
+    nas = Nas(**{**data, "nasname": str(data["nasname"])})
+    db.session.add(nas)
+    taken = Conflict(f"NAS {nas.nasname} is already registered.", {"nasname": ["Already taken."]})
+    flush_or_conflict("uq_nas_nasname", taken)
+    return nas
+
+
+def list_nas() -> list[Nas]:
+    return list(db.session.scalars(db.select(Nas).order_by(Nas.shortname, Nas.id)))

@@ -1,0 +1,118 @@
+"""Disconnect-Requests (RFC 5176) owed to NASes after a suspension or a cancellation.
+
+Each open session of a login that lost access gets one row, in the transaction that changed the
+subscription. A worker sends it after commit; a NAS that does not answer is retried with backoff
+and, after the last attempt, the row is `failed` and listed for staff. Sending never blocks or
+rolls back the status change: the row is the promise, the sweep keeps it.
+"""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.db import UTCDateTime, claim_due, db, dialect_insert, paginate, utcnow
+from models.radius import RadAcct
+
+PENDING, SENDING, ACKED, NAKED, FAILED = "pending", "sending", "acked", "naked", "failed"
+STATUSES = (PENDING, SENDING, ACKED, NAKED, FAILED)
+# A sender that vanished mid-send gives the row back after this long.
+SEND_LEASE = timedelta(seconds=60)
+
+
+class Disconnect(db.Model):
+    """One Disconnect-Request owed for one accounting session."""
+
+    __tablename__ = "radius_disconnects"
+    __table_args__ = (Index("ix_radius_disconnects_status_next", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # One request per session and cause: a retried suspension adds nothing.
+    radacct_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    cause: Mapped[str] = mapped_column(String(20))
+    subscription_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="SET NULL"), index=True
+    )
+    username: Mapped[str] = mapped_column(Text)
+    acct_session_id: Mapped[str] = mapped_column(Text)
+    nas_ip: Mapped[str] = mapped_column(String(45))
+    framed_ip: Mapped[str | None] = mapped_column(String(45))
+    status: Mapped[str] = mapped_column(String(10), default=PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+Index("uq_radius_disconnects_session_cause", Disconnect.radacct_id, Disconnect.cause, unique=True)
+
+
+def owe_disconnects(sessions: list[RadAcct], subscription_id: int, cause: str) -> list[int]:
+    """Record one Disconnect-Request per open session and cause; return the new rows' ids.
+
+    A session already owed one for this cause (a retried operation) gets no second row.
+    """
+    if not sessions:
+        return []
+    now = utcnow()
+    rows = [
+        {
+            "radacct_id": session.radacctid,
+            "cause": cause,
+            "subscription_id": subscription_id,
+            "username": session.username or "",
+            "acct_session_id": session.acctsessionid,
+            "nas_ip": str(session.nasipaddress),
+            "framed_ip": None if session.framedipaddress is None else str(session.framedipaddress),
+            "status": PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for session in sessions
+    ]
+    table = Disconnect.__table__
+    statement = (
+        dialect_insert(table)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=[table.c.radacct_id, table.c.cause])
+        .returning(table.c.id)
+    )
+    return list(db.session.scalars(statement))
+
+
+def claim_for_sending(disconnect_id: int | None = None, limit: int = 100) -> list[int]:
+    """Take rows due for an attempt (one row, or any due ones) so no other sender takes them."""
+    now = utcnow()
+    table = Disconnect.__table__
+    # A `sending` row whose time is up was taken by a sender that vanished.
+    due = table.c.status.in_((PENDING, SENDING)) & (table.c.next_attempt_at <= now)
+    if disconnect_id is not None:
+        due = due & (table.c.id == disconnect_id)
+    claimed = {"status": SENDING, "next_attempt_at": now + SEND_LEASE}
+    return claim_due(table, due, claimed, limit, order_by=table.c.next_attempt_at)
+
+
+def record_outcome(
+    disconnect_id: int, answered: str | None, error: str | None, attempts: int
+) -> None:
+    """Store how an attempt went: ACK or NAK from the NAS, or no answer (retry or give up)."""
+    row = db.session.get(Disconnect, disconnect_id)
+    row.attempts += 1
+    now = utcnow()
+    if answered in (ACKED, NAKED):
+        row.status, row.finished_at, row.last_error = answered, now, error
+    elif row.attempts >= attempts:
+        row.status, row.finished_at, row.last_error = FAILED, now, error
+    else:
+        row.status, row.last_error = PENDING, error
+        row.next_attempt_at = now + timedelta(seconds=15 * 2 ** (row.attempts - 1))
+
+
+def list_disconnects(status: str | None, page: int, per_page: int) -> tuple[list, int]:
+    """Disconnect-Requests, newest first, optionally in one status."""
+    query = db.select(Disconnect).order_by(Disconnect.id.desc())
+    if status is not None:
+        query = query.where(Disconnect.status == status)
+    return paginate(query, page, per_page)

@@ -1,0 +1,198 @@
+"""Scheduled tasks ("Tarefas Programadas", manual [6.4]): suspend, enable or cancel on a date.
+
+The row is the schedule (DESIGN.md, rule 4). Beat's sweep claims due rows (`claim_due_tasks`),
+moving them to `running` with a lease, and hands their ids to workers; `apply_task` locks the row,
+re-checks it, changes the subscription through the same operation staff use, and marks it `done`,
+all in the caller's one transaction. A task whose worker vanished is claimed again once its lease
+ends; a task already `done` is never applied twice, whoever asks.
+"""
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.audit import Actor, Audited, current_actor, set_actor
+from models.cancel_reasons import usable_reason
+from models.clock import local_today
+from models.db import UTCDateTime, claim_due, db, get_for_update, get_row, paginate, utcnow
+from models.errors import Conflict, DomainError, Invalid, NotFound
+from models.subscription_changes import (
+    ACTIONS,
+    CANCEL,
+    LEADS_TO,
+    NEEDS,
+    change_status,
+)
+from models.subscriptions import Subscription
+
+PENDING, RUNNING, DONE, FAILED, WITHDRAWN = "pending", "running", "done", "failed", "cancelled"
+STATUSES = (PENDING, RUNNING, DONE, FAILED, WITHDRAWN)
+# A task claimed this many times without finishing is given up (it kills its workers).
+MAX_CLAIMS = 5
+
+
+class ScheduledTask(Audited, db.Model):
+    """A suspension, re-enabling or cancellation to apply on `run_on` (a date in the ISP's zone)."""
+
+    __tablename__ = "scheduled_tasks"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {ACTIONS!r}", name="kind_known"),
+        CheckConstraint(f"status IN {STATUSES!r}", name="status_known"),
+        CheckConstraint(
+            "(kind = 'cancel') = (cancel_reason IS NOT NULL)", name="reason_iff_cancel"
+        ),
+        Index("ix_scheduled_tasks_status_run_on", "status", "run_on"),
+        Index("ix_scheduled_tasks_customer_code", "customer_code", "id"),
+    )
+    # Claiming is bookkeeping, not a change anyone made.
+    __audit_ignore__ = frozenset({"created_at", "claimed_at", "lease_until", "claims"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_code: Mapped[int] = mapped_column(Integer)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    run_on: Mapped[date] = mapped_column(Date)
+    cancel_reason: Mapped[str | None] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(10), default=PENDING)
+    scheduled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    scheduled_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claims: Mapped[int] = mapped_column(Integer, default=0)
+    executed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+
+    def audit_customer_code(self) -> int:
+        return self.customer_code
+
+
+def _status_on(subscription: Subscription, run_on: date) -> str:
+    """The subscription's status on `run_on`, once the pending tasks due by then have run."""
+    status = subscription.status
+    earlier = db.select(ScheduledTask).where(
+        ScheduledTask.subscription_id == subscription.id,
+        ScheduledTask.status.in_((PENDING, RUNNING)),
+        ScheduledTask.run_on <= run_on,
+    )
+    for task in db.session.scalars(earlier.order_by(ScheduledTask.run_on, ScheduledTask.id)):
+        if status in NEEDS[task.kind]:
+            status = LEADS_TO[task.kind]
+    return status
+
+
+def schedule(customer_code: int, data: dict) -> ScheduledTask:
+    """Schedule a task from validated input; the current user is who scheduled it.
+
+    Refused (409) when it could not apply on its date, counting the tasks scheduled before it:
+    "enable on the 20th" is fine after "suspend on the 10th".
+    """
+    subscription = db.session.get(Subscription, data["subscription_id"])
+    if subscription is None or subscription.customer_code != customer_code:
+        raise Invalid.field("subscription_id", f"Not a subscription of customer {customer_code}.")
+    subscription = get_row(Subscription, subscription.id, "Subscription", for_update=True)
+    kind, reason = data["kind"], data.get("cancel_reason")
+    if kind == CANCEL:
+        reason = usable_reason(reason)
+    elif reason is not None:
+        raise Invalid.field("cancel_reason", "Only a cancellation takes a reason.")
+    if data["run_on"] < local_today():
+        raise Invalid.field("run_on", "Cannot be in the past.")
+    status = _status_on(subscription, data["run_on"])
+    if status not in NEEDS[kind]:
+        raise Conflict(
+            f"On {data['run_on']} the subscription will be {status}: it cannot be {kind}ed."
+        )
+    actor: Actor = current_actor(db.session)
+    task = ScheduledTask(
+        customer_code=customer_code,
+        subscription_id=subscription.id,
+        kind=kind,
+        run_on=data["run_on"],
+        cancel_reason=reason,
+        status=PENDING,
+        scheduled_by_id=actor.user_id,
+        scheduled_by=actor.username,
+    )
+    db.session.add(task)
+    db.session.flush()
+    return task
+
+
+def get_task(customer_code: int, task_id: int, for_update: bool = False) -> ScheduledTask:
+    task = get_row(ScheduledTask, task_id, "Scheduled task", for_update)
+    if task.customer_code != customer_code:
+        raise NotFound(f"Scheduled task {task_id} not found.")
+    return task
+
+
+def withdraw(customer_code: int, task_id: int) -> ScheduledTask:
+    """Withdraw a pending task (status `cancelled`); one that ran or is running stays."""
+    task = get_task(customer_code, task_id, for_update=True)
+    if task.status != PENDING:
+        raise Conflict(
+            f"Scheduled task {task_id} is {task.status}; only a pending one can be withdrawn."
+        )
+    task.status = WITHDRAWN
+    db.session.flush()
+    return task
+
+
+def list_tasks(
+    customer_code: int, status: str | None, page: int, per_page: int
+) -> tuple[list[ScheduledTask], int]:
+    """A customer's scheduled tasks, newest first, optionally in one status."""
+    query = db.select(ScheduledTask).where(ScheduledTask.customer_code == customer_code)
+    if status is not None:
+        query = query.where(ScheduledTask.status == status)
+    return paginate(query.order_by(ScheduledTask.id.desc()), page, per_page)
+
+
+def claim_due_tasks(limit: int, lease: timedelta) -> list[int]:
+    """Claim pending tasks due today or earlier, and running ones whose lease ran out."""
+    now = utcnow()
+    table = ScheduledTask.__table__
+    due = ((table.c.status == PENDING) & (table.c.run_on <= local_today(now))) | (
+        (table.c.status == RUNNING) & (table.c.lease_until < now)
+    )
+    claimed = {
+        "status": RUNNING,
+        "claimed_at": now,
+        "lease_until": now + lease,
+        "claims": table.c.claims + 1,
+    }
+    return claim_due(table, due, claimed, limit, order_by=(table.c.run_on, table.c.id))
+
+
+def _finish(task: ScheduledTask, status: str, failure: str | None = None) -> None:
+    task.status, task.failure_reason, task.executed_at = status, failure, utcnow()
+    task.lease_until = None
+    db.session.flush()
+
+
+def apply_task(task_id: int) -> list[int]:
+    """Apply one claimed task in the caller's transaction; return the disconnects it owes.
+
+    The task's row is locked first: a second worker given the same id waits, then finds it done
+    and does nothing. History names the user who scheduled it, done by the system.
+    """
+    task = get_for_update(ScheduledTask, task_id)
+    if task is None or task.status != RUNNING:
+        return []
+    set_actor(
+        db.session, Actor(username=task.scheduled_by, user_id=task.scheduled_by_id, by_system=True)
+    )
+    if task.claims > MAX_CLAIMS:
+        _finish(task, FAILED, f"Gave up after {MAX_CLAIMS} attempts that did not finish.")
+        return []
+    try:
+        with db.session.begin_nested():
+            _, owed = change_status(
+                task.subscription_id, task.kind, task.cancel_reason, reason_checked=True
+            )
+    except DomainError as refusal:  # the subscription changed since: record why, move on
+        _finish(task, FAILED, refusal.message)
+        return []
+    _finish(task, DONE)
+    return owed

@@ -1,0 +1,77 @@
+"""Scheduled tasks [6.4] and the cancel reasons they and cancellations use."""
+
+from marshmallow import Schema, fields, validate
+
+from models.scheduled_tasks import STATUSES, WITHDRAWN
+from models.subscription_changes import ACTIONS
+from schemas.common import (
+    InputSchema,
+    PageQuery,
+    PatchInput,
+    StrictBoolean,
+    Text,
+    WholeNumber,
+    page_of,
+)
+
+
+class ScheduledTaskInput(InputSchema):
+    subscription_id = WholeNumber(required=True, validate=validate.Range(min=1))
+    kind = fields.String(required=True, validate=validate.OneOf(ACTIONS))
+    run_on = fields.Date(required=True, metadata={"description": "A date in the ISP's time zone"})
+    cancel_reason = Text(
+        max_length=120, metadata={"description": "Required to cancel, else refused"}
+    )
+
+
+class ScheduledTaskPatch(InputSchema):
+    """The one change a task takes: withdrawing it while pending."""
+
+    status = fields.String(required=True, validate=validate.OneOf((WITHDRAWN,)))
+
+
+class ScheduledTaskOutput(Schema):
+    id = fields.Integer(required=True)
+    customer_code = fields.Integer(required=True)
+    subscription_id = fields.Integer(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(ACTIONS))
+    run_on = fields.Date(required=True)
+    cancel_reason = fields.String(allow_none=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    scheduled_by = fields.String(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    executed_at = fields.AwareDateTime(allow_none=True)
+    failure_reason = fields.String(allow_none=True)
+
+
+class ScheduledTaskQuery(PageQuery):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+
+
+ScheduledTaskPage = page_of(ScheduledTaskOutput, "ScheduledTaskPage")
+
+
+class CancelReasonInput(InputSchema):
+    name = Text(required=True, min_length=2, max_length=120)
+    active = StrictBoolean(load_default=True)
+
+
+class CancelReasonPatch(PatchInput):
+    name = Text(min_length=2, max_length=120)
+    active = StrictBoolean()
+
+
+class CancelReasonOutput(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    active = fields.Boolean(required=True)
+
+
+class CancelReasonQuery(InputSchema):
+    active = fields.Boolean()
+
+
+CancelReasonList = Schema.from_dict(
+    {"items": fields.List(fields.Nested(CancelReasonOutput), required=True)},
+    name="CancelReasonList",
+)

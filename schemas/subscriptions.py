@@ -1,0 +1,136 @@
+"""Subscriptions [6.1], their installation [6.1.4] and status actions."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from models.installations import PERIODS
+from models.subscriptions import LAST_DUE_DAY, STATUS_FILTERS, STATUSES
+from schemas.common import InputSchema, Money, PageQuery, PatchInput, Text, WholeNumber, page_of
+from schemas.customers import AddressInput, AddressOutput
+
+_DUE_DAY = {"validate": validate.Range(min=1, max=LAST_DUE_DAY)}
+_DUE_DAY_DOC = {"description": f"Day of the month the bill is due, 1-{LAST_DUE_DAY}"}
+
+
+class SubscriptionInput(InputSchema):
+    """A new subscription: the plan part and the billing part [6.1.1, 6.1.2]."""
+
+    plan_id = WholeNumber(required=True, validate=validate.Range(min=1))
+    installation_address = fields.Nested(
+        AddressInput,
+        allow_none=True,
+        metadata={"description": "Where it is installed; null: the customer's address"},
+    )
+    notes = Text(allow_none=True, max_length=4000, multiline=True)
+    due_day = WholeNumber(required=True, metadata=_DUE_DAY_DOC, **_DUE_DAY)
+    price = Money(metadata={"description": "Monthly price; default: the plan's"})
+    discount = Money(metadata={"description": "Monthly discount, at most the price"})
+    first_due_date = fields.Date(metadata={"description": "Default: the next due day"})
+    billing_address = fields.Nested(
+        AddressInput,
+        allow_none=True,
+        metadata={"description": "Where the bill goes; null: the customer's billing address"},
+    )
+
+
+class SubscriptionPatch(PatchInput):
+    """Terms of a subscription in force [6.1.5.1]; status changes have their own routes."""
+
+    plan_id = WholeNumber(validate=validate.Range(min=1))
+    installation_address = fields.Nested(AddressInput, allow_none=True)
+    notes = Text(allow_none=True, max_length=4000, multiline=True)
+    due_day = WholeNumber(metadata=_DUE_DAY_DOC, **_DUE_DAY)
+    price = Money()
+    discount = Money()
+    first_due_date = fields.Date()
+    billing_address = fields.Nested(AddressInput, allow_none=True)
+
+
+class PlanSummary(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    download_kbps = fields.Integer(allow_none=True)
+    upload_kbps = fields.Integer(allow_none=True)
+    radius_group = fields.String(allow_none=True)
+
+
+class InstallationOutput(Schema):
+    id = fields.Integer(required=True)
+    subscription_id = fields.Integer(required=True)
+    customer_code = fields.Integer(
+        required=True, attribute="subscription.customer_code", dump_only=True
+    )
+    date = fields.Date(required=True)
+    period = fields.String(required=True, validate=validate.OneOf(PERIODS))
+    starts_at = fields.Time(allow_none=True, format="%H:%M")
+    ends_at = fields.Time(allow_none=True, format="%H:%M")
+    technician_id = fields.Integer(required=True)
+    technician = fields.String(required=True, attribute="technician.username")
+    notes = fields.String(allow_none=True)
+
+
+class SubscriptionOutput(Schema):
+    """The plan summary [6.1.3]: the plan, the terms, the status."""
+
+    id = fields.Integer(required=True)
+    customer_code = fields.Integer(required=True)
+    plan = fields.Nested(PlanSummary, required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    installation_address = fields.Nested(AddressOutput, allow_none=True)
+    notes = fields.String(allow_none=True)
+    due_day = fields.Integer(required=True)
+    price = Money(required=True)
+    discount = Money(required=True)
+    monthly_amount = Money(required=True, metadata={"description": "Price less discount"})
+    first_due_date = fields.Date(required=True)
+    billing_address = fields.Nested(AddressOutput, allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
+    status_changed_at = fields.AwareDateTime(allow_none=True)
+    created_at = fields.AwareDateTime(required=True)
+
+
+class SubscriptionQuery(PageQuery):
+    status = fields.String(
+        validate=validate.OneOf(tuple(STATUS_FILTERS)),
+        metadata={"description": "active: active or suspended [6.1]; inactive: cancelled [6.2]"},
+    )
+
+
+SubscriptionPage = page_of(SubscriptionOutput, "SubscriptionPage")
+
+
+class CancelInput(InputSchema):
+    cancel_reason = Text(
+        required=True, max_length=120, metadata={"description": "GET /cancel-reasons"}
+    )
+
+
+class InstallationInput(InputSchema):
+    """When and by whom: a period of the day, or a window with start and end times."""
+
+    date = fields.Date(required=True)
+    period = fields.String(required=True, validate=validate.OneOf(PERIODS))
+    starts_at = fields.Time(metadata={"description": "HH:MM, only with period=window"})
+    ends_at = fields.Time(metadata={"description": "HH:MM, only with period=window"})
+    technician_id = WholeNumber(required=True, validate=validate.Range(min=1))
+    notes = Text(allow_none=True, max_length=4000, multiline=True)
+
+    @validates_schema
+    def _window(self, data, **_kwargs):
+        times = {key for key in ("starts_at", "ends_at") if data.get(key) is not None}
+        if data.get("period") == "window":
+            missing = {"starts_at", "ends_at"} - times
+            if missing:
+                raise ValidationError({key: ["Required with period=window."] for key in missing})
+            if data["starts_at"] >= data["ends_at"]:
+                raise ValidationError({"ends_at": ["Must be after starts_at."]})
+        elif times:
+            raise ValidationError({key: ["Only with period=window."] for key in times})
+
+
+class AgendaQuery(PageQuery):
+    date = fields.Date()
+    technician = fields.Integer(validate=validate.Range(min=1), metadata={"description": "User id"})
+
+
+InstallationPage = page_of(InstallationOutput, "InstallationPage")
