@@ -18,8 +18,9 @@ from models.customers import Customer
 from models.db import db
 from models.documents import fold, normalize_separators
 from models.errors import Invalid
+from models.items import EMAIL, RADIUS_LOGIN, VOIP_TERMINAL, Item
 
-FIELDS = ("any", "name", "code", "document", "email", "phone", "city", "address")
+FIELDS = ("any", "name", "code", "document", "email", "phone", "city", "address", "login", "domain")
 SORTS = ("code", "name")
 _WORDS_RULE = "a word of at least 3 letters or digits; every word typed must appear, in any order"
 RULES = {
@@ -30,7 +31,11 @@ RULES = {
     "phone": "4 to 13 digits",
     "city": "at least 3 letters or digits (the start of the city's name)",
     "address": f"{_WORDS_RULE} (street, number, district, condominium, CEP)",
+    "login": "the start of a RADIUS or SIP login: 2 to 64 lower-case letters, digits, . _ @ or -",
+    "domain": "a mailbox domain such as example.com.br (an extra mailbox of a plan)",
 }
+# Searched only when asked for: they read the items of subscriptions, not the customer row.
+_ITEM_FIELDS = ("login", "domain")
 MAX_RESULTS = 10_000  # deepest row a client may page to; refine the search beyond that
 ESTIMATE_ABOVE = 5_000
 # A walk in an index's order stops after one page when the matches are spread along that order,
@@ -55,6 +60,8 @@ _CEP_LIKE = re.compile(r"[0-9][0-9.\-]*[0-9]")
 _CODE = re.compile(r"[0-9]{1,9}")
 _DOCUMENT = re.compile(r"(?=[A-Z]*[0-9])[0-9A-Z]{3,14}")
 _PHONE = re.compile(r"[0-9]{4,13}")
+_LOGIN = re.compile(r"[a-z0-9._@-]{2,64}")
+_DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
 
 def _escape(term: str) -> str:
@@ -141,6 +148,28 @@ def _city(q, _phrase=False):
     return Customer.search_city.like(f"{_escape(term)}%", escape="\\")
 
 
+def _with_item(condition):
+    """Customers with a live item of a subscription matching `condition`."""
+    owners = db.select(Item.customer_code).where(Item.deleted_at.is_(None), condition)
+    return Customer.code.in_(owners)
+
+
+def _login(q, _phrase=False):
+    term = q.strip().lower()
+    if not _LOGIN.fullmatch(term):
+        return None
+    # Not IN (...): the planner's estimate renders the query with its values inline.
+    logins = or_(Item.kind == RADIUS_LOGIN, Item.kind == VOIP_TERMINAL)
+    return _with_item(logins & Item.username.like(f"{_escape(term)}%", escape="\\"))
+
+
+def _domain(q, _phrase=False):
+    term = q.strip().lower().removeprefix("@")
+    if not _DOMAIN.fullmatch(term):
+        return None
+    return _with_item((Item.kind == EMAIL) & (Item.email_domain == term))
+
+
 _CONDITIONS = {
     "name": _name,
     "code": _code,
@@ -149,6 +178,8 @@ _CONDITIONS = {
     "phone": _phone,
     "city": _city,
     "address": _address,
+    "login": _login,
+    "domain": _domain,
 }
 
 
@@ -163,7 +194,8 @@ def unusable_term_message(field: str) -> str:
 def _condition(q: str, field: str, phrase: bool = False):
     """The term's condition; `phrase` asks the words to stand together, as typed."""
     if field == "any":
-        parts = [c for c in (build(q, phrase) for build in _CONDITIONS.values()) if c is not None]
+        builders = [build for name, build in _CONDITIONS.items() if name not in _ITEM_FIELDS]
+        parts = [c for c in (build(q, phrase) for build in builders) if c is not None]
         condition = or_(*parts) if parts else None
     else:
         condition = _CONDITIONS[field](q, phrase)
