@@ -185,8 +185,12 @@ def get_row(model, key: int, what: str, for_update: bool = False):
     return row
 
 
-def flush_or_conflict(constraint_name: str, conflict: Exception) -> None:
+def flush_or_conflict(
+    constraint_name: str, conflict: Exception, also: dict[str, Exception] | None = None
+) -> None:
     """Flush; a violation of the unique `constraint_name` raises `conflict` instead.
+
+    `also` maps more unique constraints of the row to their own conflicts.
 
     Callers check first for a helpful message; this catches the parallel writer that got in
     between. The caller rolls back (the web error handler does).
@@ -194,12 +198,14 @@ def flush_or_conflict(constraint_name: str, conflict: Exception) -> None:
     try:
         db.session.flush()
     except IntegrityError as error:
-        if is_unique_violation(error, constraint_name):
-            raise conflict from None
+        for name, raised in {constraint_name: conflict, **(also or {})}.items():
+            if is_unique_violation(error, name):
+                raise raised from None
         raise
 
 
 def claim_due(table, due, claimed: dict, limit: int, order_by=None) -> list:
+    # `order_by`: a column or a tuple of them (default: the key).
     """Mark up to `limit` rows matching `due` with `claimed` values; return their keys.
 
     Only one claimer can win a row: PostgreSQL skips rows another transaction has locked
@@ -208,7 +214,8 @@ def claim_due(table, due, claimed: dict, limit: int, order_by=None) -> list:
     status), or the next sweep claims the same rows again.
     """
     (pk,) = table.primary_key.columns
-    candidates = db.select(pk).where(due).order_by(order_by if order_by is not None else pk)
+    order = order_by if isinstance(order_by, tuple) else (order_by if order_by is not None else pk,)
+    candidates = db.select(pk).where(due).order_by(*order)
     candidates = candidates.limit(limit)
     if _dialect() == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime, time
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, Time
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, Time, case
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.audit import Audited
@@ -80,12 +80,24 @@ def schedule_installation(subscription_id: int, data: dict) -> tuple[Installatio
     return installation, created
 
 
+def _part_of_day():
+    """Morning, afternoon, evening in that order; a time window falls in the part it starts in."""
+    return case(
+        (Installation.period == "morning", 0),
+        (Installation.period == "afternoon", 1),
+        (Installation.period == "evening", 2),
+        (Installation.starts_at < time(12), 0),
+        (Installation.starts_at < time(18), 1),
+        else_=2,
+    )
+
+
 def agenda(
     day: date | None, technician_id: int | None, page: int, per_page: int
 ) -> tuple[list[Installation], int]:
     """The technicians' agenda: installations by date and period, optionally of one day or one."""
     query = db.select(Installation).order_by(
-        Installation.date, Installation.starts_at, Installation.period, Installation.id
+        Installation.date, _part_of_day(), Installation.starts_at, Installation.id
     )
     if day is not None:
         query = query.where(Installation.date == day)

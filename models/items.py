@@ -183,7 +183,11 @@ def _save(item: Item) -> None:
     name, constraint = IDENTIFIERS[item.kind]
     taken = Conflict(f"{item.identifier} is already in use.", {name: ["Already in use."]})
     db.session.add(item)
-    flush_or_conflict(constraint, taken)
+    also = {}
+    if item.kind == VOIP_TERMINAL:  # its SIP username is unique too
+        sip = f"SIP user {item.username} is already in use."
+        also[IDENTIFIERS[RADIUS_LOGIN][1]] = Conflict(sip, {"username": ["Already in use."]})
+    flush_or_conflict(constraint, taken, also)
 
 
 def add_item(subscription_id: int, data: dict) -> Item:
@@ -214,7 +218,8 @@ def update_item(subscription_id: int, item_id: int, changes: dict) -> Item:
     )
     refused = sorted(set(changes) - allowed)
     if refused:
-        raise Invalid({name: [f"Cannot be changed on a {item.kind} item."] for name in refused})
+        errors = {name: [f"Cannot be changed on a {item.kind} item."] for name in refused}
+        raise Invalid(f"A {item.kind} item cannot change {', '.join(refused)}.", errors)
     if subscription.status == CANCELLED:
         raise Conflict(f"Subscription {subscription_id} is cancelled; its items cannot change.")
     for key, value in changes.items():

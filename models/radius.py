@@ -11,10 +11,20 @@ group (reject, or a blocked pool); cancelled or the login deleted -> no rows at 
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import BigInteger, Index, Integer, String, Text, or_, text
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    or_,
+    text,
+)
 from sqlalchemy.dialects.postgresql import INET
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -46,6 +56,31 @@ class RadiusPolicy:
 def policy() -> RadiusPolicy:
     """The running app's RADIUS policy."""
     return current_app.extensions["radius_policy"]
+
+
+class RadiusTime(TypeDecorator):
+    """An instant as FreeRADIUS's own queries store it: timestamptz on PostgreSQL, Unix epoch
+    seconds on SQLite (its rlm_sql_sqlite queries write strftime('%s')). Read back aware, UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(Integer())
+        return dialect.type_descriptor(DateTime(timezone=True))
+
+    def process_bind_param(self, value, dialect):
+        if value is None or dialect.name != "sqlite":
+            return value
+        return int(value.timestamp())
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return datetime.fromtimestamp(int(value), UTC)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class _AttributeRow:
@@ -133,9 +168,9 @@ class RadAcct(db.Model):
     nasipaddress: Mapped[str] = mapped_column(Inet)
     nasportid: Mapped[str | None] = mapped_column(Text)
     nasporttype: Mapped[str | None] = mapped_column(Text)
-    acctstarttime: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    acctupdatetime: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    acctstoptime: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acctstarttime: Mapped[datetime | None] = mapped_column(RadiusTime)
+    acctupdatetime: Mapped[datetime | None] = mapped_column(RadiusTime)
+    acctstoptime: Mapped[datetime | None] = mapped_column(RadiusTime)
     acctinterval: Mapped[int | None] = mapped_column(BigInteger)
     acctsessiontime: Mapped[int | None] = mapped_column(BigInteger)
     acctauthentic: Mapped[str | None] = mapped_column(Text)

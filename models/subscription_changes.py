@@ -56,8 +56,8 @@ def change_status(
     scheduled cancellation passes `reason_checked`: its reason was valid when it was scheduled.
     """
     subscription = get_subscription(subscription_id, for_update=True)
-    if action == CANCEL and not reason_checked:
-        cancel_reason = usable_reason(cancel_reason)
+    if action == CANCEL:
+        cancel_reason = cancel_reason if reason_checked else usable_reason(cancel_reason)
     elif cancel_reason is not None:
         raise Invalid.field("cancel_reason", "Only a cancellation takes a reason.")
     refusal = why_not(subscription, action)

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from models.customers import REQUIRED_ADDRESS_PARTS
 from models.installations import PERIODS
 from models.subscriptions import LAST_DUE_DAY, STATUS_FILTERS, STATUSES
 from schemas.common import InputSchema, Money, PageQuery, PatchInput, Text, WholeNumber, page_of
@@ -43,6 +44,18 @@ class SubscriptionPatch(PatchInput):
     discount = Money()
     first_due_date = fields.Date()
     billing_address = fields.Nested(AddressInput, allow_none=True)
+
+    @validates_schema
+    def _whole_addresses(self, data, **_kwargs):
+        # PATCH loads partially, nested schemas too; an address replaces the stored one whole.
+        errors = {}
+        for name in ("installation_address", "billing_address"):
+            address = data.get(name)
+            missing = [p for p in REQUIRED_ADDRESS_PARTS if address and p not in address]
+            if missing:
+                errors[name] = {part: ["Missing data for required field."] for part in missing}
+        if errors:
+            raise ValidationError(errors)
 
 
 class PlanSummary(Schema):

@@ -77,3 +77,68 @@ def build_login(
         )
         db.session.commit()
         return item.id
+
+
+def build_due_suspensions(app: Flask, count: int, open_session_every: int = 0) -> list[int]:
+    """`count` active subscriptions of one customer, a login each, and a suspension due today.
+
+    Written in bulk (rows as the operations write them) so failure tests can afford thousands.
+    Every `open_session_every`-th login has an open radacct session on NAS 127.0.0.1.
+    Returns the subscription ids.
+    """
+    from models.clock import local_today
+    from models.db import utcnow
+    from models.items import Item
+    from models.radius import RadAcct, RadCheck, RadUserGroup
+    from models.scheduled_tasks import ScheduledTask
+    from models.subscriptions import Subscription
+
+    code, plan_id = build_customer(app), build_plan(app)
+    with app.app_context():
+        today, now = local_today(), utcnow()
+        group = f"plano-{plan_id}"
+        subscriptions = [
+            {"customer_code": code, "plan_id": plan_id, "status": "active", "due_day": 10}
+            | {"price": Decimal("99.90"), "discount": Decimal(0), "first_due_date": today}
+            | {"created_at": now, "updated_at": now}
+            for _ in range(count)
+        ]
+        ids = list(
+            db.session.scalars(db.insert(Subscription).returning(Subscription.id), subscriptions)
+        )
+        usernames = {sid: f"cliente{sid}" for sid in ids}
+        db.session.execute(
+            db.insert(Item),
+            [
+                {"subscription_id": sid, "customer_code": code, "kind": "radius_login"}
+                | {"username": name, "password": "s3nha-pppoe", "created_at": now}
+                for sid, name in usernames.items()
+            ],
+        )
+        for model, values in (
+            (RadCheck, {"attribute": "Cleartext-Password", "op": ":=", "value": "s3nha-pppoe"}),
+            (RadUserGroup, {"groupname": group, "priority": 1}),
+        ):
+            db.session.execute(
+                db.insert(model), [{"username": name, **values} for name in usernames.values()]
+            )
+        db.session.execute(
+            db.insert(ScheduledTask),
+            [
+                {"customer_code": code, "subscription_id": sid, "kind": "suspend"}
+                | {"run_on": today, "status": "pending", "scheduled_by": "test-builder"}
+                | {"claims": 0, "created_at": now}
+                for sid in ids
+            ],
+        )
+        if open_session_every:
+            db.session.execute(
+                db.insert(RadAcct),
+                [
+                    {"acctsessionid": f"s{sid}", "acctuniqueid": f"u{sid}", "username": name}
+                    | {"nasipaddress": "127.0.0.1", "acctstarttime": now, "acctupdatetime": now}
+                    for sid, name in list(usernames.items())[::open_session_every]
+                ],
+            )
+        db.session.commit()
+        return ids

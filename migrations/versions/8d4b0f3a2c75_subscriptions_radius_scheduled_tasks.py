@@ -60,9 +60,9 @@ def upgrade():
     sa.Column('nasipaddress', sa.Text().with_variant(postgresql.INET(), 'postgresql'), nullable=False),
     sa.Column('nasportid', sa.Text(), nullable=True),
     sa.Column('nasporttype', sa.Text(), nullable=True),
-    sa.Column('acctstarttime', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('acctupdatetime', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('acctstoptime', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('acctstarttime', sa.DateTime(timezone=True).with_variant(sa.Integer(), 'sqlite'), nullable=True),  # epoch seconds on SQLite, as FreeRADIUS writes them
+    sa.Column('acctupdatetime', sa.DateTime(timezone=True).with_variant(sa.Integer(), 'sqlite'), nullable=True),  # epoch seconds on SQLite, as FreeRADIUS writes them
+    sa.Column('acctstoptime', sa.DateTime(timezone=True).with_variant(sa.Integer(), 'sqlite'), nullable=True),  # epoch seconds on SQLite, as FreeRADIUS writes them
     sa.Column('acctinterval', sa.BigInteger(), nullable=True),
     sa.Column('acctsessiontime', sa.BigInteger(), nullable=True),
     sa.Column('acctauthentic', sa.Text(), nullable=True),
