@@ -1,0 +1,182 @@
+"""RADIUS work of the workers: Disconnect-Requests retried and reported, ghost sessions closed,
+and the rate limit of a plan's group following the plan."""
+
+import dataclasses
+import socket
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+
+from models import radius
+from models.db import db, utcnow
+from models.radius import RadAcct
+from models.subscription_changes import change_status
+from tasks.radius import DICTIONARY, close_ghost_sessions, retry_disconnects, send_disconnect
+from tests.builders import build_login, build_subscription
+from tests.radius_stand_in import NasStandIn
+
+SECRET = "segredo-do-nas"
+
+
+@pytest.fixture
+def quick_policy(app):
+    """Short waits and two attempts, so giving up on a silent NAS takes a second."""
+    original = app.extensions["radius_policy"]
+    app.extensions["radius_policy"] = dataclasses.replace(
+        original, disconnect_timeout_s=0.3, disconnect_attempts=2
+    )
+    yield
+    app.extensions["radius_policy"] = original
+
+
+def _register_nas(app, port: int) -> None:
+    with app.app_context():
+        radius.add_nas(
+            {"nasname": "127.0.0.1", "shortname": "nas", "secret": SECRET, "coa_port": port}
+        )
+        db.session.commit()
+
+
+def _open_session(app, username: str, session_id: str, last_seen=None) -> None:
+    with app.app_context():
+        now = utcnow()
+        db.session.add(
+            RadAcct(
+                acctsessionid=session_id,
+                acctuniqueid=f"u-{session_id}",
+                username=username,
+                nasipaddress="127.0.0.1",
+                acctstarttime=(last_seen or now) - timedelta(hours=1),
+                acctupdatetime=last_seen or now,
+            )
+        )
+        db.session.commit()
+
+
+def _suspend_with_a_session(app, client, admin, username: str) -> None:
+    """Suspend through the operation, not the API: no message is sent, the test sends it."""
+    subscription_id = build_subscription(app)
+    build_login(app, subscription_id, username)
+    _open_session(app, username, f"sessao-{username}")
+    with app.app_context():
+        change_status(subscription_id, "suspend")
+        db.session.commit()
+
+
+def _disconnect_ids(app) -> list[int]:
+    with app.app_context():
+        return list(db.session.scalars(text("SELECT id FROM radius_disconnects ORDER BY id")))
+
+
+def _make_due(app) -> None:
+    with app.app_context():
+        db.session.execute(text("UPDATE radius_disconnects SET next_attempt_at = :t"),
+                           {"t": utcnow() - timedelta(seconds=1)})  # fmt: skip
+        db.session.commit()
+
+
+def test_an_answering_nas_acks_and_the_request_is_done(app, client, admin, quick_policy):
+    nas = NasStandIn(SECRET, DICTIONARY)
+    try:
+        _register_nas(app, nas.port)
+        _suspend_with_a_session(app, client, admin, "ouvido")
+        (disconnect_id,) = _disconnect_ids(app)
+        with app.app_context():
+            send_disconnect.run(disconnect_id)
+        (request,) = nas.requests()
+        assert (request.user_name, request.acct_session_id) == ("ouvido", "sessao-ouvido")
+    finally:
+        nas.close()
+    row = client.get("/api/v1/radius/disconnects", headers=admin).json["items"][0]
+    assert (row["status"], row["attempts"], row["last_error"]) == ("acked", 1, None)
+
+
+def test_a_silent_nas_is_retried_then_reported_failed(app, client, admin, quick_policy):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:  # receives, never answers
+        silent.bind(("127.0.0.1", 0))
+        _register_nas(app, silent.getsockname()[1])
+        _suspend_with_a_session(app, client, admin, "surdo")
+        (disconnect_id,) = _disconnect_ids(app)
+        with app.app_context():
+            send_disconnect.run(disconnect_id)
+        first = client.get("/api/v1/radius/disconnects", headers=admin).json["items"][0]
+        assert (first["status"], first["attempts"]) == ("pending", 1)
+        assert "No answer" in first["last_error"]
+
+        _make_due(app)  # the backoff is over
+        with app.app_context():
+            assert retry_disconnects.run() == 1
+
+    failed = client.get("/api/v1/radius/disconnects?status=failed", headers=admin).json
+    assert [(d["username"], d["attempts"]) for d in failed["items"]] == [("surdo", 2)]
+    # Reporting it never undid the suspension.
+    subscription_id = failed["items"][0]["subscription_id"]
+    assert (
+        client.get(f"/api/v1/subscriptions/{subscription_id}", headers=admin).json["status"]
+        == "suspended"
+    )
+
+
+def test_a_request_not_yet_due_is_not_sent_again(app, client, admin, quick_policy):
+    _suspend_with_a_session(app, client, admin, "semnas")  # no NAS registered at all
+    (disconnect_id,) = _disconnect_ids(app)
+    with app.app_context():
+        send_disconnect.run(disconnect_id)
+        assert retry_disconnects.run() == 0  # waiting out its backoff
+    row = client.get("/api/v1/radius/disconnects", headers=admin).json["items"][0]
+    assert row["attempts"] == 1 and "not in the nas table" in row["last_error"]
+
+
+def test_ghost_sessions_are_closed_at_their_last_update(app):
+    stale_at = utcnow() - timedelta(hours=2)
+    _open_session(app, "fantasma", "velha", last_seen=stale_at)
+    _open_session(app, "vivo", "recente")
+    with app.app_context():
+        assert close_ghost_sessions.run() == 1
+        sessions = {row.acctsessionid: row for row in db.session.scalars(db.select(RadAcct))}
+    ghost, live = sessions["velha"], sessions["recente"]
+    assert ghost.acctterminatecause == "Stale-Session"
+    assert abs((ghost.acctstoptime - stale_at).total_seconds()) < 1
+    assert live.acctstoptime is None
+
+
+def test_a_plan_s_new_speeds_reach_its_group(app, client, admin):
+    plan = client.post(
+        "/api/v1/plans",
+        json={"name": "Fibra 300", "kind": "internet", "price": "99.90"}
+        | {"download_kbps": 300_000, "upload_kbps": 150_000},
+        headers=admin,
+    ).json
+    changed = client.patch(
+        f"/api/v1/plans/{plan['id']}", json={"download_kbps": 500_000}, headers=admin
+    )
+    assert changed.status_code == 200
+    with app.app_context():
+        rows = db.session.execute(
+            text("SELECT attribute, value FROM radgroupreply WHERE groupname = :g"),
+            {"g": plan["radius_group"]},
+        ).all()
+    assert rows == [("Mikrotik-Rate-Limit", "150000k/500000k")]
+
+
+def test_renaming_a_plan_s_group_moves_its_logins(app, client, admin):
+    plan = client.post(
+        "/api/v1/plans",
+        json={"name": "Fibra 100", "kind": "internet", "price": "79.90", "download_kbps": 100},
+        headers=admin,
+    ).json
+    build_login(app, build_subscription(app, plan_id=plan["id"]), "mudagrupo")
+    response = client.patch(
+        f"/api/v1/plans/{plan['id']}", json={"radius_group": "fibra-100"}, headers=admin
+    )
+    assert response.status_code == 200
+    with app.app_context():
+        group = db.session.scalar(
+            text("SELECT groupname FROM radusergroup WHERE username = 'mudagrupo'")
+        )
+        old_rows = db.session.scalar(
+            text("SELECT count(*) FROM radgroupreply WHERE groupname = :g"),
+            {"g": plan["radius_group"]},
+        )
+    assert (group, old_rows) == ("fibra-100", 0)
