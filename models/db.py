@@ -160,16 +160,25 @@ def _unique_columns(constraint_name: str) -> list[str] | None:
 def get_for_update(model, key):
     """The row of `model` with primary key `key`, locked until the transaction ends (or None).
 
-    SQLite has no row locks and ignores FOR UPDATE: a no-op write takes the database's write
-    lock now, so a parallel change waits for our commit before it reads.
+    SQLite has no row locks and ignores FOR UPDATE: `lock_rows` takes its write lock first.
     """
-    if _dialect() == "sqlite":
+    lock_rows(model, [key])
+    return db.session.get(model, key, with_for_update=True, populate_existing=True)
+
+
+def lock_rows(model, keys: list) -> None:
+    """On SQLite, take the database's write lock before reading rows to change.
+
+    SQLite has no row locks: a no-op UPDATE of the rows takes the write lock now, so a parallel
+    change waits for our commit before it reads. Columns with an onupdate default (updated_at)
+    are set to themselves, or it would fire. PostgreSQL locks rows with the caller's
+    SELECT ... FOR UPDATE; this does nothing there.
+    """
+    if _dialect() == "sqlite" and keys:
         table = model.__table__
         (pk,) = table.primary_key.columns
-        # Columns with an onupdate default (updated_at) are set to themselves, or it would fire.
         unchanged = {c.name: c for c in table.columns if c.primary_key or c.onupdate is not None}
-        db.session.execute(db.update(table).where(pk == key).values(unchanged))
-    return db.session.get(model, key, with_for_update=True, populate_existing=True)
+        db.session.execute(db.update(table).where(pk.in_(keys)).values(unchanged))
 
 
 def get_row(model, key: int, what: str, for_update: bool = False):

@@ -102,6 +102,16 @@ def get_item(subscription_id: int, item_id: int, for_update: bool = False) -> It
     return item
 
 
+def live_logins(subscription_ids: list[int]) -> list[Item]:
+    """The live RADIUS logins of these subscriptions, in one query."""
+    query = db.select(Item).where(
+        Item.subscription_id.in_(subscription_ids),
+        Item.kind == RADIUS_LOGIN,
+        Item.deleted_at.is_(None),
+    )
+    return list(db.session.scalars(query))
+
+
 def live_items(subscription_id: int, kind: str | None = None) -> list[Item]:
     """The items of a subscription that are not deleted, oldest first."""
     query = db.select(Item).where(
@@ -133,7 +143,8 @@ def sync_login(login: Item) -> list[str]:
 
 def disconnect(usernames: list[str], subscription_id: int, cause: str) -> list[int]:
     """Owe a Disconnect-Request for every open session of these logins; return the rows' ids."""
-    return owe_disconnects(radius.open_sessions(usernames), subscription_id, cause)
+    owners = dict.fromkeys(usernames, (subscription_id, cause))
+    return owe_disconnects(radius.open_sessions(usernames), owners)
 
 
 def _ip_in_pool(raw: str) -> str:

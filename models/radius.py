@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import INET
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.db import UTCDateTime, db, flush_or_conflict, insert_or_ignore, utcnow
+from models.db import UTCDateTime, db, dialect_insert, flush_or_conflict, insert_or_ignore, utcnow
 from models.errors import Conflict
 
 # Big keys on PostgreSQL (as FreeRADIUS's bigserial); SQLite's autoincrement needs INTEGER.
@@ -296,8 +296,30 @@ def write_login(username: str, password: str, group: str, ips: list[str]) -> Non
 
 def remove_login(username: str) -> None:
     """Remove every row that lets `username` authenticate."""
-    for model in (RadCheck, RadReply, RadUserGroup):
-        db.session.execute(db.delete(model).where(model.username == username))
+    remove_logins([username])
+
+
+def remove_logins(usernames: list[str]) -> None:
+    """Remove every row that lets these logins authenticate (three statements for all)."""
+    if usernames:
+        for model in (RadCheck, RadReply, RadUserGroup):
+            db.session.execute(db.delete(model).where(model.username.in_(usernames)))
+
+
+def set_groups(groups: dict[str, str]) -> None:
+    """Put each login (username -> group) in its group, in one statement.
+
+    A status change moves logins between groups; their passwords and IPs stay as they are.
+    """
+    if not groups:
+        return
+    table = RadUserGroup.__table__
+    rows = [{"username": user, "groupname": group, "priority": 1} for user, group in groups.items()]
+    statement = dialect_insert(table).values(rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.username], set_={"groupname": statement.excluded.groupname}
+    )
+    db.session.execute(statement)
 
 
 def open_sessions(usernames: list[str]) -> list[RadAcct]:

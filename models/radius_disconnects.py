@@ -48,10 +48,11 @@ class Disconnect(db.Model):
 Index("uq_radius_disconnects_session_cause", Disconnect.radacct_id, Disconnect.cause, unique=True)
 
 
-def owe_disconnects(sessions: list[RadAcct], subscription_id: int, cause: str) -> list[int]:
-    """Record one Disconnect-Request per open session and cause; return the new rows' ids.
+def owe_disconnects(sessions: list[RadAcct], owners: dict[str, tuple[int, str]]) -> list[int]:
+    """Record one Disconnect-Request per open session; return the new rows' ids.
 
-    A session already owed one for this cause (a retried operation) gets no second row.
+    `owners` maps each login to its subscription and the cause (suspend, cancel, deleted). A
+    session already owed one for this cause (a retried operation) gets no second row.
     """
     if not sessions:
         return []
@@ -59,8 +60,8 @@ def owe_disconnects(sessions: list[RadAcct], subscription_id: int, cause: str) -
     rows = [
         {
             "radacct_id": session.radacctid,
-            "cause": cause,
-            "subscription_id": subscription_id,
+            "cause": owners[session.username][1],
+            "subscription_id": owners[session.username][0],
             "username": session.username or "",
             "acct_session_id": session.acctsessionid,
             "nas_ip": str(session.nasipaddress),

@@ -15,14 +15,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.audit import Actor, Audited, current_actor, set_actor
 from models.cancel_reasons import usable_reason
 from models.clock import local_today
-from models.db import UTCDateTime, claim_due, db, get_for_update, get_row, paginate, utcnow
-from models.errors import Conflict, DomainError, Invalid, NotFound
+from models.db import UTCDateTime, claim_due, db, get_row, lock_rows, paginate, utcnow
+from models.errors import Conflict, Invalid, NotFound
 from models.subscription_changes import (
     ACTIONS,
     CANCEL,
     LEADS_TO,
     NEEDS,
-    change_status,
+    apply_change,
+    follow_in_radius,
+    why_not,
 )
 from models.subscriptions import Subscription
 
@@ -168,31 +170,66 @@ def claim_due_tasks(limit: int, lease: timedelta) -> list[int]:
 def _finish(task: ScheduledTask, status: str, failure: str | None = None) -> None:
     task.status, task.failure_reason, task.executed_at = status, failure, utcnow()
     task.lease_until = None
+
+
+def _lock_running(task_ids: list[int]) -> list[ScheduledTask]:
+    """Lock the tasks (in id order, so batches never deadlock) that are still `running`."""
+    query = db.select(ScheduledTask).where(ScheduledTask.id.in_(task_ids))
+    lock_rows(ScheduledTask, task_ids)
+    tasks = db.session.scalars(
+        query.order_by(ScheduledTask.id).with_for_update().execution_options(populate_existing=True)
+    )
+    return [task for task in tasks if task.status == RUNNING]
+
+
+def _lock_subscriptions(ids: set[int]) -> dict[int, Subscription]:
+    lock_rows(Subscription, sorted(ids))
+    query = (
+        db.select(Subscription)
+        .where(Subscription.id.in_(ids))
+        .order_by(Subscription.id)
+        .with_for_update(of=Subscription)
+        .execution_options(populate_existing=True)
+    )
+    return {subscription.id: subscription for subscription in db.session.scalars(query)}
+
+
+def apply_tasks(task_ids: list[int]) -> list[int]:
+    """Apply claimed tasks in the caller's one transaction; return the disconnects owed.
+
+    The tasks' rows are locked first: a second worker given the same ids waits, then finds them
+    done and does nothing. Each task is re-checked against its subscription as the tasks before
+    it left it (else `failed` with the reason). History names the user who scheduled each one,
+    done by the system; RADIUS follows all of them at once (models.subscription_changes).
+    """
+    tasks = _lock_running(task_ids)
+    if not tasks:
+        return []
+    subscriptions = _lock_subscriptions({task.subscription_id for task in tasks})
+    changed: dict[int, tuple[Subscription, str]] = {}
+    actor, unflushed = None, set()
+    for task in sorted(tasks, key=lambda task: (task.run_on, task.id)):
+        task_actor = Actor(username=task.scheduled_by, user_id=task.scheduled_by_id, by_system=True)
+        if task_actor != actor or task.subscription_id in unflushed:
+            # History is written per flush, for the actor of the moment, one change per row.
+            db.session.flush()
+            set_actor(db.session, task_actor)
+            actor, unflushed = task_actor, set()
+        subscription = subscriptions[task.subscription_id]
+        refusal = why_not(subscription, task.kind)
+        if task.claims > MAX_CLAIMS:
+            _finish(task, FAILED, f"Gave up after {MAX_CLAIMS} attempts that did not finish.")
+        elif refusal:  # the subscription changed since it was scheduled
+            _finish(task, FAILED, refusal)
+        else:
+            apply_change(subscription, task.kind, task.cancel_reason)
+            changed[subscription.id] = (subscription, task.kind)
+            unflushed.add(subscription.id)
+            _finish(task, DONE)
     db.session.flush()
+    return follow_in_radius(changed) if changed else []
 
 
 def apply_task(task_id: int) -> list[int]:
-    """Apply one claimed task in the caller's transaction; return the disconnects it owes.
-
-    The task's row is locked first: a second worker given the same id waits, then finds it done
-    and does nothing. History names the user who scheduled it, done by the system.
-    """
-    task = get_for_update(ScheduledTask, task_id)
-    if task is None or task.status != RUNNING:
-        return []
-    set_actor(
-        db.session, Actor(username=task.scheduled_by, user_id=task.scheduled_by_id, by_system=True)
-    )
-    if task.claims > MAX_CLAIMS:
-        _finish(task, FAILED, f"Gave up after {MAX_CLAIMS} attempts that did not finish.")
-        return []
-    try:
-        with db.session.begin_nested():
-            _, owed = change_status(
-                task.subscription_id, task.kind, task.cancel_reason, reason_checked=True
-            )
-    except DomainError as refusal:  # the subscription changed since: record why, move on
-        _finish(task, FAILED, refusal.message)
-        return []
-    _finish(task, DONE)
-    return owed
+    """Apply one claimed task (see `apply_tasks`)."""
+    return apply_tasks([task_id])

@@ -5,11 +5,13 @@ One operation per change, used alike by staff acting at once (the API) and by sc
 Disconnect-Requests it owes; the caller sends them after commit.
 """
 
+from models import radius
 from models.cancel_reasons import usable_reason
 from models.clock import local_today
 from models.db import db, utcnow
 from models.errors import Conflict, Invalid
-from models.items import RADIUS_LOGIN, disconnect, live_items, sync_login
+from models.items import RADIUS_LOGIN, live_items, live_logins, sync_login
+from models.radius_disconnects import owe_disconnects
 from models.subscriptions import (
     ACTIVE,
     CANCELLED,
@@ -44,32 +46,59 @@ def _sync_logins(subscription: Subscription) -> list[str]:
     return lost
 
 
+def follow_in_radius(changed: dict[int, tuple[Subscription, str]]) -> list[int]:
+    """Make RADIUS follow status changes already made; return the Disconnect-Requests owed.
+
+    `changed` maps subscription id -> (subscription, the last action applied to it). Set-based
+    (a few statements for any number of subscriptions): logins of active subscriptions go to
+    their plan's group, of suspended ones to the suspended group, of cancelled ones away.
+    Passwords and IPs do not change with a status, so their rows stay.
+    """
+    groups, removed, owners = {}, [], {}
+    suspended_group = None
+    for login in live_logins(list(changed)):
+        subscription, action = changed[login.subscription_id]
+        if subscription.status == CANCELLED:
+            removed.append(login.username)
+        elif subscription.status == ACTIVE:
+            groups[login.username] = subscription.plan.radius_group
+        else:
+            suspended_group = suspended_group or radius.ensure_suspended_group()
+            groups[login.username] = suspended_group
+        if subscription.status != ACTIVE and action != ENABLE:
+            owners[login.username] = (subscription.id, action)
+    radius.set_groups(groups)
+    radius.remove_logins(removed)
+    return owe_disconnects(radius.open_sessions(list(owners)), owners)
+
+
+def apply_change(subscription: Subscription, action: str, cancel_reason: str | None) -> None:
+    """Change a locked subscription's status (no checks, no RADIUS: the callers do both)."""
+    subscription.status = LEADS_TO[action]
+    subscription.status_changed_at = utcnow()
+    if action == CANCEL:
+        subscription.cancel_reason = cancel_reason
+
+
 def change_status(
-    subscription_id: int,
-    action: str,
-    cancel_reason: str | None = None,
-    reason_checked: bool = False,
+    subscription_id: int, action: str, cancel_reason: str | None = None
 ) -> tuple[Subscription, list[int]]:
     """Suspend, enable or cancel a subscription now; return it and the disconnects owed.
 
-    A suspension or cancellation ends the logins' open sessions (Disconnect-Request). A
-    scheduled cancellation passes `reason_checked`: its reason was valid when it was scheduled.
+    A suspension or cancellation ends the logins' open sessions (Disconnect-Request).
+    Scheduled tasks apply many at once through `apply_change` and `follow_in_radius`.
     """
     subscription = get_subscription(subscription_id, for_update=True)
     if action == CANCEL:
-        cancel_reason = cancel_reason if reason_checked else usable_reason(cancel_reason)
+        cancel_reason = usable_reason(cancel_reason)
     elif cancel_reason is not None:
         raise Invalid.field("cancel_reason", "Only a cancellation takes a reason.")
     refusal = why_not(subscription, action)
     if refusal:
         raise Conflict(refusal)
-    subscription.status = LEADS_TO[action]
-    subscription.status_changed_at = utcnow()
-    if action == CANCEL:
-        subscription.cancel_reason = cancel_reason
+    apply_change(subscription, action, cancel_reason)
     db.session.flush()
-    lost = _sync_logins(subscription)
-    owed = disconnect(lost, subscription.id, action) if action != ENABLE else []
+    owed = follow_in_radius({subscription.id: (subscription, action)})
     return subscription, owed
 
 

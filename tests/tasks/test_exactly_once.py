@@ -97,7 +97,7 @@ class Fleet:
         """Send sweeps the way beat does (a message each)."""
         from celery import Celery
 
-        sender = Celery()
+        sender = Celery(set_as_current=False)  # not the current app: that stays the real one
         with sender.connection_for_write(self.broker_url) as connection:
             for _ in range(times):
                 sender.send_task(SWEEP, connection=connection)

@@ -62,7 +62,9 @@ def test_task_of_a_killed_worker_runs_once_on_another_worker(settings, tmp_path)
 
     first = _start_worker(env, "first@%h", log)
     try:
-        sender = Celery()  # CELERY_BROKER_URL in our own environment would win over broker=
+        # Not the current app (that stays the real one); CELERY_BROKER_URL in our own
+        # environment would win over broker=.
+        sender = Celery(set_as_current=False)
         with sender.connection_for_write(env["CELERY_BROKER_URL"]) as connection:
             sender.send_task("tests.crash.slow_append", args=[str(trace)], connection=connection)
         started = wait_until(lambda: trace.exists(), timeout=60)

@@ -468,11 +468,9 @@ def test_suspending_a_login_with_an_open_session_owes_a_disconnect(app, client, 
         "suspend",
         sub_id,
     )
-    assert (owed["acct_session_id"], owed["nas_ip"], owed["status"]) == (
-        "sess-1",
-        "127.0.0.1",
-        "pending",
-    )
+    assert (owed["acct_session_id"], owed["nas_ip"]) == ("sess-1", "127.0.0.1")
+    # Owed, not given up: a worker of this test run may be trying (the NAS is not registered).
+    assert owed["status"] in ("pending", "sending")
     must(act(client, admin, sub_id, "enable"))
     assert len(disconnects(client, admin)) == 1  # enabling disconnects nobody
 
