@@ -180,3 +180,26 @@ def test_renaming_a_plan_s_group_moves_its_logins(app, client, admin):
             {"g": plan["radius_group"]},
         )
     assert (group, old_rows) == ("fibra-100", 0)
+
+
+def test_with_a_blocked_pool_suspended_logins_are_accepted_into_it(app, client, admin):
+    original = app.extensions["radius_policy"]
+    app.extensions["radius_policy"] = dataclasses.replace(original, blocked_pool="bloqueados")
+    try:
+        subscription_id = build_subscription(app)
+        build_login(app, subscription_id, "devedor")
+        response = client.post(f"/api/v1/subscriptions/{subscription_id}/suspend", headers=admin)
+        assert response.status_code == 200
+    finally:
+        app.extensions["radius_policy"] = original
+    with app.app_context():
+        group = db.session.scalar(
+            text("SELECT groupname FROM radusergroup WHERE username = 'devedor'")
+        )
+        replies = db.session.execute(
+            text("SELECT attribute, value FROM radgroupreply WHERE groupname = :g"), {"g": group}
+        ).all()
+        rejects = db.session.scalar(
+            text("SELECT count(*) FROM radgroupcheck WHERE groupname = :g"), {"g": group}
+        )
+    assert (group, replies, rejects) == ("suspenso", [("Framed-Pool", "bloqueados")], 0)

@@ -64,11 +64,31 @@ def test_other_timezone_is_accepted(tmp_path):
         ("LOGIN_LOCKOUT_MINUTES", "soon"),
         ("LOG_LEVEL", "CHATTY"),
         ("CELERY_VISIBILITY_TIMEOUT", "0"),
+        ("SCHEDULED_TASKS_SWEEP_SECONDS", "0"),
+        ("SCHEDULED_TASKS_LEASE_SECONDS", "a while"),
+        ("RADIUS_DISCONNECT_ATTEMPTS", "0"),
+        ("RADIUS_GHOST_SESSION_MINUTES", "-5"),
+        ("IP_POOLS", "100.64.0.0/10,not-a-network"),
+        ("IP_POOLS", "10.0.0.1/8"),
+        ("RADIUS_SUSPENDED_GROUP", "grupo com espaço"),
+        ("RADIUS_BLOCKED_POOL", "pool'; DROP TABLE radcheck;--"),
     ],
 )
-def test_bad_numbers_are_refused(tmp_path, name, value):
+def test_bad_settings_are_refused(tmp_path, name, value):
     with pytest.raises(ConfigError, match=name):
         load_settings({"PROVEDOR_VAR_DIR": str(tmp_path), name: value})
+
+
+def test_radius_settings_reach_the_policy(tmp_path):
+    env = {
+        "PROVEDOR_VAR_DIR": str(tmp_path),
+        "IP_POOLS": "177.10.0.0/22, 2804:abc::/32",
+        "RADIUS_BLOCKED_POOL": "bloqueados",
+        "RADIUS_SUSPENDED_GROUP": "inadimplentes",
+    }
+    policy = load_settings(env).radius_policy()
+    assert policy.ip_pools == ("177.10.0.0/22", "2804:abc::/32")
+    assert (policy.blocked_pool, policy.suspended_group) == ("bloqueados", "inadimplentes")
 
 
 def test_defaults_need_nothing_installed(tmp_path):
