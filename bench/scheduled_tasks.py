@@ -203,7 +203,7 @@ def seed(conninfo: str, count: int) -> None:
             conn,
             "scheduled_tasks",
             ("id", "customer_code", "subscription_id", "kind", "run_on", "status",
-             "scheduled_by_id", "scheduled_by", "created_at", "claims"),
+             "scheduled_by_id", "scheduled_by", "created_at", "attempts"),
             ((i, i, i, "suspend", today, "pending", admin_id, ADMIN, now, 0) for i in ids),
         )  # fmt: skip
         for table, column in (
@@ -239,7 +239,7 @@ def reset(conninfo: str, count: int, sessions_pct: float) -> int:
     with psycopg.connect(conninfo) as conn:
         conn.execute(
             "UPDATE scheduled_tasks SET status = 'pending', claimed_at = NULL,"
-            " lease_until = NULL, claims = 0, executed_at = NULL, failure_reason = NULL"
+            " lease_until = NULL, attempts = 0, executed_at = NULL, failure_reason = NULL"
         )
         conn.execute(
             "UPDATE subscriptions SET status = 'active', status_changed_at = NULL,"
@@ -371,7 +371,7 @@ def verify(conninfo: str, count: int, sessions: int) -> dict:
     queries = {
         "tasks_done": "SELECT count(*) FROM scheduled_tasks WHERE status = 'done'",
         "tasks_failed": "SELECT count(*) FROM scheduled_tasks WHERE status = 'failed'",
-        "tasks_claimed_twice": "SELECT count(*) FROM scheduled_tasks WHERE claims <> 1",
+        "tasks_attempted_twice": "SELECT count(*) FROM scheduled_tasks WHERE attempts <> 1",
         "subscriptions_suspended": "SELECT count(*) FROM subscriptions WHERE status = 'suspended'",
         "radusergroup_suspended": (
             f"SELECT count(*) FROM radusergroup WHERE groupname = '{SUSPENDED_GROUP}'"
@@ -399,7 +399,7 @@ def verify(conninfo: str, count: int, sessions: int) -> dict:
     expected = {
         "tasks_done": count,
         "tasks_failed": 0,
-        "tasks_claimed_twice": 0,
+        "tasks_attempted_twice": 0,
         "subscriptions_suspended": count,
         "radusergroup_suspended": count,
         "radusergroup_rows": count,

@@ -118,7 +118,8 @@ def _changes(obj: Audited, creating: bool) -> list[dict]:
         if old == new:
             continue
         if key in obj.__audit_redact__:
-            old, new = (REDACTED if old is not None else None), REDACTED
+            old = REDACTED if old is not None else None
+            new = REDACTED if new is not None else None
         else:
             old, new = obj.audit_value(key, old), obj.audit_value(key, new)
         changes.append({"field": obj.audit_field_name(key), "old": _plain(old), "new": _plain(new)})

@@ -163,7 +163,9 @@ def get_for_update(model, key):
     SQLite has no row locks and ignores FOR UPDATE: `lock_rows` takes its write lock first.
     """
     lock_rows(model, [key])
-    return db.session.get(model, key, with_for_update=True, populate_existing=True)
+    # OF the model's table only: a joined-eager relationship (a subscription's plan) would
+    # otherwise lock the related row too, and serialise everyone sharing it.
+    return db.session.get(model, key, with_for_update={"of": model}, populate_existing=True)
 
 
 def lock_rows(model, keys: list) -> None:
@@ -179,6 +181,11 @@ def lock_rows(model, keys: list) -> None:
         (pk,) = table.primary_key.columns
         unchanged = {c.name: c for c in table.columns if c.primary_key or c.onupdate is not None}
         db.session.execute(db.update(table).where(pk.in_(keys)).values(unchanged))
+
+
+def get_or_none(model, key: int):
+    """The row of `model` whose integer key is `key`, or None (a key beyond INTEGER too)."""
+    return db.session.get(model, key) if 0 < key <= MAX_INT_ID else None
 
 
 def get_row(model, key: int, what: str, for_update: bool = False):
@@ -214,8 +221,9 @@ def flush_or_conflict(
 
 
 def claim_due(table, due, claimed: dict, limit: int, order_by=None) -> list:
-    # `order_by`: a column or a tuple of them (default: the key).
     """Mark up to `limit` rows matching `due` with `claimed` values; return their keys.
+
+    Rows are taken in `order_by` order: a column or a tuple of them (default: the key).
 
     Only one claimer can win a row: PostgreSQL skips rows another transaction has locked
     (FOR UPDATE SKIP LOCKED), so parallel sweeps share the work; elsewhere the UPDATE re-checks

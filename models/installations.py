@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.audit import Audited
 from models.clock import local_today
-from models.db import UTCDateTime, db, paginate, utcnow
+from models.db import UTCDateTime, db, get_or_none, paginate, utcnow
 from models.errors import Conflict, Invalid
 from models.subscriptions import CANCELLED, Subscription, get_subscription
 from models.users import TECHNICIAN, User
@@ -47,7 +47,7 @@ class Installation(Audited, db.Model):
 
 
 def _technician(user_id: int) -> User:
-    user = db.session.get(User, user_id) if 0 < user_id < 2**31 else None
+    user = get_or_none(User, user_id)
     if user is None or user.role != TECHNICIAN or not user.active:
         raise Invalid.field("technician_id", "Not an active user with the technician role.")
     return user
@@ -75,7 +75,6 @@ def schedule_installation(subscription_id: int, data: dict) -> tuple[Installatio
     installation.date, installation.period = data["date"], data["period"]
     installation.starts_at, installation.ends_at = data.get("starts_at"), data.get("ends_at")
     installation.technician, installation.notes = technician, data.get("notes")
-    installation.technician_id = technician.id
     db.session.flush()
     return installation, created
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import radius
 from models.audit import Actor, Audited, current_actor
-from models.db import UTCDateTime, db, flush_or_conflict, get_row, paginate, utcnow
+from models.db import UTCDateTime, db, flush_or_conflict, get_or_none, get_row, paginate, utcnow
 from models.errors import Conflict, Invalid, NotFound
 from models.radius_disconnects import owe_disconnects
 from models.subscriptions import ACTIVE, CANCELLED, Subscription, get_subscription
@@ -152,6 +152,8 @@ def _ip_in_pool(raw: str) -> str:
         ip = ipaddress.ip_address(raw)
     except ValueError:
         raise Invalid.field("ip_address", "Not an IPv4 or IPv6 address.") from None
+    if getattr(ip, "scope_id", None):  # "2001:db8::1%eth0" names a link, not an address
+        raise Invalid.field("ip_address", "An address without a scope (%...).")
     pools = [ipaddress.ip_network(pool) for pool in radius.policy().ip_pools]
     if not any(ip.version == pool.version and ip in pool for pool in pools):
         allowed = ", ".join(str(pool) for pool in pools)
@@ -160,7 +162,7 @@ def _ip_in_pool(raw: str) -> str:
 
 
 def _tied_login(subscription_id: int, login_item_id: int) -> Item:
-    login = db.session.get(Item, login_item_id) if 0 < login_item_id < 2**31 else None
+    login = get_or_none(Item, login_item_id)
     if (
         login is None
         or login.deleted_at is not None
@@ -229,8 +231,9 @@ def update_item(subscription_id: int, item_id: int, changes: dict) -> Item:
     )
     refused = sorted(set(changes) - allowed)
     if refused:
+        # A valid change that this stored item's kind does not take: a conflict, not bad input.
         errors = {name: [f"Cannot be changed on a {item.kind} item."] for name in refused}
-        raise Invalid(f"A {item.kind} item cannot change {', '.join(refused)}.", errors)
+        raise Conflict(f"A {item.kind} item cannot change {', '.join(refused)}.", errors)
     if subscription.status == CANCELLED:
         raise Conflict(f"Subscription {subscription_id} is cancelled; its items cannot change.")
     for key, value in changes.items():

@@ -3,13 +3,13 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, Integer, Numeric, String
+from sqlalchemy import Boolean, CheckConstraint, Index, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models import radius
 from models.audit import Audited
 from models.db import UTCDateTime, db, flush_or_conflict, get_row, paginate, utcnow
-from models.errors import Conflict
+from models.errors import Conflict, Invalid
 
 KINDS = ("internet", "email", "hosting", "voip")
 # FreeRADIUS's rlm_sql schema keeps group names in VARCHAR(64).
@@ -23,6 +23,8 @@ class Plan(Audited, db.Model):
     __table_args__ = (
         CheckConstraint(f"kind IN {KINDS!r}", name="kind_known"),
         CheckConstraint("price >= 0", name="price_not_negative"),
+        # One plan per group: renaming a plan's group moves exactly that plan's logins.
+        Index("uq_plans_radius_group", "radius_group", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,9 +46,13 @@ def get_plan(plan_id: int, for_update: bool = False) -> Plan:
 
 def _save(plan: Plan) -> Plan:
     """Add and flush; a name another plan has is a conflict."""
+    if plan.radius_group == radius.policy().suspended_group:
+        raise Invalid.field("radius_group", "Is the group of suspended logins.")
     db.session.add(plan)
     taken = Conflict(f"Another plan is named {plan.name!r}.", {"name": ["Already taken."]})
-    flush_or_conflict("uq_plans_name", taken)
+    group = f"Another plan uses RADIUS group {plan.radius_group!r}."
+    group_taken = Conflict(group, {"radius_group": ["Already taken."]})
+    flush_or_conflict("uq_plans_name", taken, {"uq_plans_radius_group": group_taken})
     return plan
 
 

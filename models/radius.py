@@ -22,12 +22,12 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
-    or_,
     text,
 )
 from sqlalchemy.dialects.postgresql import INET
 from sqlalchemy.orm import Mapped, mapped_column
 
+from models.audit import Audited
 from models.db import UTCDateTime, db, dialect_insert, flush_or_conflict, insert_or_ignore, utcnow
 from models.errors import Conflict
 
@@ -205,12 +205,14 @@ class RadPostAuth(db.Model):
     class_: Mapped[str | None] = mapped_column("class", Text)
 
 
-class Nas(db.Model):
+class Nas(Audited, db.Model):
     """A NAS (concentrator) FreeRADIUS answers, with the secret Disconnect-Requests are signed with.
 
     `coa_port` is Provedor's: where the NAS listens for RFC 5176 requests (3799 by default).
     FreeRADIUS reads only the columns it knows.
     """
+
+    __audit_redact__ = frozenset({"secret"})
 
     __tablename__ = "nas"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -333,23 +335,34 @@ def open_sessions(usernames: list[str]) -> list[RadAcct]:
 
 
 def close_ghost_sessions(now: datetime | None = None) -> int:
-    """Stop sessions the NAS has not updated for the policy's time: the NAS lost them.
+    """Stop sessions whose NAS stopped sending interim updates: it lost them (a lost Stop).
 
-    They stop at their last update (or start), with FreeRADIUS's own cause for it.
+    A session is a ghost once its last update is older than the policy's minutes and three of
+    its own interim intervals. A session with no known interval (its NAS sends no interim
+    updates) is never judged by time: nothing says it went quiet. Ghosts stop at their last
+    update, with FreeRADIUS's own cause for it.
     """
     now = now or utcnow()
-    cutoff = now - timedelta(minutes=policy().ghost_session_minutes)
-    last_seen = db.func.coalesce(RadAcct.acctupdatetime, RadAcct.acctstarttime)
-    stale = or_(
-        RadAcct.acctupdatetime < cutoff,
-        RadAcct.acctupdatetime.is_(None) & (RadAcct.acctstarttime < cutoff),
-    )
-    statement = (
-        db.update(RadAcct)
-        .where(RadAcct.acctstoptime.is_(None), stale)
-        .values(acctstoptime=last_seen, acctterminatecause="Stale-Session")
-    )
-    return db.session.execute(statement).rowcount
+    floor = timedelta(minutes=policy().ghost_session_minutes)
+    candidates = db.session.execute(
+        db.select(RadAcct.radacctid, RadAcct.acctupdatetime, RadAcct.acctinterval).where(
+            RadAcct.acctstoptime.is_(None),
+            RadAcct.acctupdatetime < now - floor,
+            RadAcct.acctinterval > 0,
+        )
+    ).all()
+    ghosts = [
+        key
+        for key, updated, interval in candidates
+        if updated < now - max(floor, timedelta(seconds=3 * interval))
+    ]
+    for start in range(0, len(ghosts), 500):
+        db.session.execute(
+            db.update(RadAcct)
+            .where(RadAcct.radacctid.in_(ghosts[start : start + 500]))
+            .values(acctstoptime=RadAcct.acctupdatetime, acctterminatecause="Stale-Session")
+        )
+    return len(ghosts)
 
 
 def add_nas(data: dict) -> Nas:

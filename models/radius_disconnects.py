@@ -11,12 +11,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.db import UTCDateTime, claim_due, db, dialect_insert, paginate, utcnow
+from models.db import UTCDateTime, claim_due, db, get_for_update, paginate, utcnow
 from models.radius import RadAcct
 
 PENDING, SENDING, ACKED, NAKED, FAILED = "pending", "sending", "acked", "naked", "failed"
-STATUSES = (PENDING, SENDING, ACKED, NAKED, FAILED)
-# A sender that vanished mid-send gives the row back after this long.
+SUPERSEDED = "superseded"  # the subscription was enabled again before it was sent
+STATUSES = (PENDING, SENDING, ACKED, NAKED, FAILED, SUPERSEDED)
+# A sender that vanished mid-send gives the row back after this long; a sender claims one row
+# right before sending it, and one attempt waits a few seconds at most.
 SEND_LEASE = timedelta(seconds=60)
 
 
@@ -27,7 +29,8 @@ class Disconnect(db.Model):
     __table_args__ = (Index("ix_radius_disconnects_status_next", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # One request per session and cause: a retried suspension adds nothing.
+    # Written in the transaction of the status change: a retried change is a no-op, so it
+    # adds no row; each new suspension of a session still open owes a new request.
     radacct_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     cause: Mapped[str] = mapped_column(String(20))
     subscription_id: Mapped[int | None] = mapped_column(
@@ -45,14 +48,10 @@ class Disconnect(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-Index("uq_radius_disconnects_session_cause", Disconnect.radacct_id, Disconnect.cause, unique=True)
-
-
 def owe_disconnects(sessions: list[RadAcct], owners: dict[str, tuple[int, str]]) -> list[int]:
     """Record one Disconnect-Request per open session; return the new rows' ids.
 
-    `owners` maps each login to its subscription and the cause (suspend, cancel, deleted). A
-    session already owed one for this cause (a retried operation) gets no second row.
+    `owners` maps each login to its subscription and the cause (suspend, cancel, deleted).
     """
     if not sessions:
         return []
@@ -74,32 +73,46 @@ def owe_disconnects(sessions: list[RadAcct], owners: dict[str, tuple[int, str]])
         for session in sessions
     ]
     table = Disconnect.__table__
-    statement = (
-        dialect_insert(table)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=[table.c.radacct_id, table.c.cause])
-        .returning(table.c.id)
+    return list(db.session.scalars(db.insert(table).values(rows).returning(table.c.id)))
+
+
+def supersede(subscription_ids: list[int]) -> None:
+    """Drop the requests not yet sent for these subscriptions: they were enabled again."""
+    db.session.execute(
+        db.update(Disconnect)
+        .where(Disconnect.subscription_id.in_(subscription_ids), Disconnect.status == PENDING)
+        .values(status=SUPERSEDED, finished_at=utcnow())
     )
-    return list(db.session.scalars(statement))
 
 
-def claim_for_sending(disconnect_id: int | None = None, limit: int = 100) -> list[int]:
-    """Take rows due for an attempt (one row, or any due ones) so no other sender takes them."""
+def claim_for_sending(disconnect_id: int | None = None) -> tuple[int, datetime] | None:
+    """Take one row due for an attempt (this one, or the most overdue) so no other sender does.
+
+    Returns its id and the lease that marks it as this sender's, or None.
+    """
     now = utcnow()
     table = Disconnect.__table__
     # A `sending` row whose time is up was taken by a sender that vanished.
     due = table.c.status.in_((PENDING, SENDING)) & (table.c.next_attempt_at <= now)
     if disconnect_id is not None:
         due = due & (table.c.id == disconnect_id)
-    claimed = {"status": SENDING, "next_attempt_at": now + SEND_LEASE}
-    return claim_due(table, due, claimed, limit, order_by=table.c.next_attempt_at)
+    lease = now + SEND_LEASE
+    claimed = {"status": SENDING, "next_attempt_at": lease}
+    taken = claim_due(table, due, claimed, 1, order_by=table.c.next_attempt_at)
+    return (taken[0], lease) if taken else None
 
 
 def record_outcome(
-    disconnect_id: int, answered: str | None, error: str | None, attempts: int
-) -> None:
-    """Store how an attempt went: ACK or NAK from the NAS, or no answer (retry or give up)."""
-    row = db.session.get(Disconnect, disconnect_id)
+    disconnect_id: int, lease: datetime, answered: str | None, error: str | None, attempts: int
+) -> bool:
+    """Store how an attempt went: ACK or NAK from the NAS, or no answer (retry or give up).
+
+    Only the sender still holding the lease may: one that took too long finds the row taken
+    again (or finished) and records nothing. Returns whether it was recorded.
+    """
+    row = get_for_update(Disconnect, disconnect_id)
+    if row is None or row.status != SENDING or row.next_attempt_at != lease:
+        return False
     row.attempts += 1
     now = utcnow()
     if answered in (ACKED, NAKED):
@@ -109,6 +122,7 @@ def record_outcome(
     else:
         row.status, row.last_error = PENDING, error
         row.next_attempt_at = now + timedelta(seconds=15 * 2 ** (row.attempts - 1))
+    return True
 
 
 def list_disconnects(status: str | None, page: int, per_page: int) -> tuple[list, int]:

@@ -9,13 +9,13 @@ ends; a task already `done` is never applied twice, whoever asks.
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Actor, Audited, current_actor, set_actor
 from models.cancel_reasons import usable_reason
 from models.clock import local_today
-from models.db import UTCDateTime, claim_due, db, get_row, lock_rows, paginate, utcnow
+from models.db import UTCDateTime, claim_due, db, get_or_none, get_row, lock_rows, paginate, utcnow
 from models.errors import Conflict, Invalid, NotFound
 from models.subscription_changes import (
     ACTIONS,
@@ -30,8 +30,8 @@ from models.subscriptions import Subscription
 
 PENDING, RUNNING, DONE, FAILED, WITHDRAWN = "pending", "running", "done", "failed", "cancelled"
 STATUSES = (PENDING, RUNNING, DONE, FAILED, WITHDRAWN)
-# A task claimed this many times without finishing is given up (it kills its workers).
-MAX_CLAIMS = 5
+# A task a worker started this many times without finishing is given up (it kills workers).
+MAX_ATTEMPTS = 5
 
 
 class ScheduledTask(Audited, db.Model):
@@ -47,8 +47,8 @@ class ScheduledTask(Audited, db.Model):
         Index("ix_scheduled_tasks_status_run_on", "status", "run_on"),
         Index("ix_scheduled_tasks_customer_code", "customer_code", "id"),
     )
-    # Claiming is bookkeeping, not a change anyone made.
-    __audit_ignore__ = frozenset({"created_at", "claimed_at", "lease_until", "claims"})
+    # Claiming and counting attempts is bookkeeping, not a change anyone made.
+    __audit_ignore__ = frozenset({"created_at", "claimed_at", "lease_until", "attempts"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_code: Mapped[int] = mapped_column(Integer)
@@ -62,7 +62,8 @@ class ScheduledTask(Audited, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    claims: Mapped[int] = mapped_column(Integer, default=0)
+    # Times a worker started on it; a task that keeps killing its worker is given up.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
     executed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failure_reason: Mapped[str | None] = mapped_column(Text)
 
@@ -90,7 +91,7 @@ def schedule(customer_code: int, data: dict) -> ScheduledTask:
     Refused (409) when it could not apply on its date, counting the tasks scheduled before it:
     "enable on the 20th" is fine after "suspend on the 10th".
     """
-    subscription = db.session.get(Subscription, data["subscription_id"])
+    subscription = get_or_none(Subscription, data["subscription_id"])
     if subscription is None or subscription.customer_code != customer_code:
         raise Invalid.field("subscription_id", f"Not a subscription of customer {customer_code}.")
     subscription = get_row(Subscription, subscription.id, "Subscription", for_update=True)
@@ -152,19 +153,41 @@ def list_tasks(
 
 
 def claim_due_tasks(limit: int, lease: timedelta) -> list[int]:
-    """Claim pending tasks due today or earlier, and running ones whose lease ran out."""
+    """Claim pending tasks due today or earlier, and running ones whose lease ran out.
+
+    Only a subscription's earliest unfinished task is claimed: batches run in parallel, so a
+    later task (enable after suspend) waits for the next sweep rather than overtake it.
+    """
     now = utcnow()
     table = ScheduledTask.__table__
     due = ((table.c.status == PENDING) & (table.c.run_on <= local_today(now))) | (
         (table.c.status == RUNNING) & (table.c.lease_until < now)
     )
-    claimed = {
-        "status": RUNNING,
-        "claimed_at": now,
-        "lease_until": now + lease,
-        "claims": table.c.claims + 1,
-    }
-    return claim_due(table, due, claimed, limit, order_by=(table.c.run_on, table.c.id))
+    earlier = table.alias("earlier")
+    overtakes = (
+        db.select(earlier.c.id)
+        .where(
+            earlier.c.subscription_id == table.c.subscription_id,
+            earlier.c.status.in_((PENDING, RUNNING)),
+            or_(
+                earlier.c.run_on < table.c.run_on,
+                (earlier.c.run_on == table.c.run_on) & (earlier.c.id < table.c.id),
+            ),
+        )
+        .exists()
+    )
+    claimed = {"status": RUNNING, "claimed_at": now, "lease_until": now + lease}
+    order = (table.c.run_on, table.c.id)
+    return claim_due(table, due & ~overtakes, claimed, limit, order_by=order)
+
+
+def count_attempt(task_ids: list[int]) -> None:
+    """Note that a worker starts on these tasks (committed before it applies them)."""
+    db.session.execute(
+        db.update(ScheduledTask)
+        .where(ScheduledTask.id.in_(task_ids), ScheduledTask.status == RUNNING)
+        .values(attempts=ScheduledTask.attempts + 1)
+    )
 
 
 def _finish(task: ScheduledTask, status: str, failure: str | None = None) -> None:
@@ -217,8 +240,8 @@ def apply_tasks(task_ids: list[int]) -> list[int]:
             actor, unflushed = task_actor, set()
         subscription = subscriptions[task.subscription_id]
         refusal = why_not(subscription, task.kind)
-        if task.claims > MAX_CLAIMS:
-            _finish(task, FAILED, f"Gave up after {MAX_CLAIMS} attempts that did not finish.")
+        if task.attempts > MAX_ATTEMPTS:
+            _finish(task, FAILED, f"Gave up after {MAX_ATTEMPTS} attempts that did not finish.")
         elif refusal:  # the subscription changed since it was scheduled
             _finish(task, FAILED, refusal)
         else:

@@ -11,7 +11,7 @@ from models.clock import local_today
 from models.db import db, utcnow
 from models.errors import Conflict, Invalid
 from models.items import RADIUS_LOGIN, live_items, live_logins, sync_login
-from models.radius_disconnects import owe_disconnects
+from models.radius_disconnects import owe_disconnects, supersede
 from models.subscriptions import (
     ACTIVE,
     CANCELLED,
@@ -38,12 +38,10 @@ def why_not(subscription: Subscription, action: str) -> str | None:
     return f"Subscription {subscription.id} is {status}; it cannot be {PAST_TENSE[action]}."
 
 
-def _sync_logins(subscription: Subscription) -> list[str]:
-    """Rewrite every login's RADIUS rows; return the logins that lost access."""
-    lost = []
+def _sync_logins(subscription: Subscription) -> None:
+    """Rewrite every login's RADIUS rows (its plan, and so its group, changed)."""
     for login in live_items(subscription.id, RADIUS_LOGIN):
-        lost += sync_login(login)
-    return lost
+        sync_login(login)
 
 
 def follow_in_radius(changed: dict[int, tuple[Subscription, str]]) -> list[int]:
@@ -69,6 +67,9 @@ def follow_in_radius(changed: dict[int, tuple[Subscription, str]]) -> list[int]:
             owners[login.username] = (subscription.id, action)
     radius.set_groups(groups)
     radius.remove_logins(removed)
+    enabled = [sid for sid, (subscription, _) in changed.items() if subscription.status == ACTIVE]
+    if enabled:
+        supersede(enabled)  # a suspension's request not sent yet would cut an enabled customer
     return owe_disconnects(radius.open_sessions(list(owners)), owners)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.audit import Audited
 from models.clock import local_today
 from models.customers import get_customer
-from models.db import JSONType, UTCDateTime, db, get_row, paginate, utcnow
+from models.db import JSONType, UTCDateTime, db, get_or_none, get_row, paginate, utcnow
 from models.errors import Conflict, Invalid
 from models.plans import Plan
 
@@ -82,7 +82,7 @@ def get_subscription(subscription_id: int, for_update: bool = False) -> Subscrip
 
 
 def sellable_plan(plan_id: int) -> Plan:
-    plan = db.session.get(Plan, plan_id) if 0 < plan_id < 2**31 else None
+    plan = get_or_none(Plan, plan_id)
     if plan is None:
         raise Invalid.field("plan_id", f"No plan {plan_id}.")
     if not plan.active:

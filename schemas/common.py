@@ -253,6 +253,25 @@ class Password(fields.String):
         return value
 
 
+class DeviceSecret(fields.String):
+    """A secret a device is configured with (a PPPoE password, a RADIUS shared secret):
+    6 to 128 printable ASCII characters without spaces, kept exactly, never shown back."""
+
+    PATTERN = "^[!-~]{6,128}$"
+
+    def __init__(self, **kwargs):
+        metadata = {"pattern": self.PATTERN, "description": "Never shown back"}
+        super().__init__(
+            load_only=True, metadata={**metadata, **kwargs.pop("metadata", {})}, **kwargs
+        )
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if not re.fullmatch(self.PATTERN[1:-1], value):  # fullmatch: "$" would pass a final \n
+            raise ValidationError("6 to 128 printable ASCII characters without spaces.")
+        return value
+
+
 class StrictBoolean(fields.Boolean):
     """A JSON true or false; not 0, 1, "yes" or "off" (query strings keep fields.Boolean)."""
 
@@ -404,6 +423,22 @@ class Money(fields.Field):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else f"{value:.2f}"
+
+
+class HourMinute(fields.Time):
+    """A time of day as "HH:MM" (24 hours), loaded as a `datetime.time`."""
+
+    PATTERN = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+    def __init__(self, **kwargs):
+        metadata = {"type": "string", "pattern": self.PATTERN, "example": "08:30"}
+        kwargs["metadata"] = {**metadata, **kwargs.get("metadata", {})}
+        super().__init__(format="%H:%M", **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not re.fullmatch(self.PATTERN[1:-1], value):
+            raise ValidationError('A time of day as "HH:MM", such as "08:30".')
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class WholeNumber(fields.Integer):

@@ -2,12 +2,22 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from models.db import MAX_INT_ID
 from models.items import EMAIL, IP, KINDS, RADIUS_LOGIN, VOIP_TERMINAL
-from schemas.common import Email, InputSchema, PageQuery, PatchInput, WholeNumber, page_of
+from schemas.common import (
+    DeviceSecret,
+    Email,
+    InputSchema,
+    PageQuery,
+    PatchInput,
+    Text,
+    WholeNumber,
+    page_of,
+)
 
-_LOGIN = r"^[a-z0-9._@-]{1,64}$"
-_MAC = r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$"
-_PHONE_NUMBER = r"^[1-9][0-9]{9,10}$"  # area code + 8 or 9 digits
+_LOGIN = "[a-z0-9._@-]{1,64}"
+_MAC = "[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}"
+_PHONE_NUMBER = "[1-9][0-9]{9,10}"  # area code + 8 or 9 digits
 # Fields each kind takes (required ones first in the tuple pair).
 KIND_FIELDS = {
     EMAIL: (("address", "password"), ("quota_mb",)),
@@ -17,34 +27,26 @@ KIND_FIELDS = {
 }
 
 
-class _Upper(fields.String):
+class _Mac(Text):
+    """A MAC address, stored in upper case."""
+
     def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).upper()
+        value = super()._deserialize(value, attr, data, **kwargs)
+        return None if value is None else value.upper()
 
 
-def _secret() -> fields.String:
-    return fields.String(
-        load_only=True,
-        validate=[
-            validate.Length(min=6, max=128),
-            validate.Regexp(r"^[!-~]+$", error="Printable ASCII without spaces."),
-        ],
-        metadata={"pattern": r"^[!-~]+$", "description": "Never shown back"},
+def _login() -> Text:
+    return Text(
+        shape=_LOGIN, max_length=64, shape_error="1-64 lower-case letters, digits, . _ @ or -."
     )
 
 
-def _login() -> fields.String:
-    return fields.String(
-        validate=validate.Regexp(_LOGIN, error="1-64 lower-case letters, digits, . _ @ or -."),
-        metadata={"pattern": _LOGIN},
-    )
-
-
-def _mac() -> _Upper:
-    return _Upper(
+def _mac() -> _Mac:
+    return _Mac(
         allow_none=True,
-        validate=validate.Regexp(_MAC, error="A MAC address such as 00:1A:2B:3C:4D:5E."),
-        metadata={"pattern": _MAC},
+        shape=_MAC,
+        max_length=17,
+        shape_error="A MAC address such as 00:1A:2B:3C:4D:5E.",
     )
 
 
@@ -57,20 +59,47 @@ class ItemInput(InputSchema):
 
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     address = Email(metadata={"description": "email: the mailbox address"})
-    password = _secret()
+    password = DeviceSecret()
     quota_mb = _quota()
     username = _login()
     mac = _mac()
-    ip_address = fields.String(
-        validate=validate.Length(max=45), metadata={"description": "ip: inside the ISP's pools"}
+    ip_address = Text(
+        shape="[0-9A-Fa-f.:]{2,45}",
+        max_length=45,
+        shape_error="An IPv4 or IPv6 address.",
+        metadata={"description": "ip: inside the ISP's pools"},
     )
     login_item_id = WholeNumber(
-        validate=validate.Range(min=1), metadata={"description": "ip: the login it is given to"}
+        validate=validate.Range(min=1, max=MAX_INT_ID),
+        metadata={"description": "ip: the login it is given to"},
     )
-    number = fields.String(
-        validate=validate.Regexp(_PHONE_NUMBER, error="Area code and number, digits only."),
-        metadata={"pattern": _PHONE_NUMBER, "description": "voip_terminal: the phone number"},
+    number = Text(
+        shape=_PHONE_NUMBER,
+        max_length=11,
+        shape_error="Area code and number, digits only.",
+        metadata={"description": "voip_terminal: the phone number"},
     )
+
+    @classmethod
+    def openapi_schema(cls, generated: dict, register) -> dict:
+        """One shape per kind, told apart by `kind`: only that kind's fields."""
+        refs = {}
+        for kind, (required, optional) in KIND_FIELDS.items():
+            names = ("kind", *required, *optional)
+            properties = {name: generated["properties"][name] for name in names}
+            properties["kind"] = {**properties["kind"], "enum": [kind]}
+            shape = {
+                **generated,
+                "properties": properties,
+                "required": ["kind", *required],
+                "additionalProperties": False,
+            }
+            refs[kind] = register("Item" + kind.title().replace("_", ""), shape)
+        return {
+            "description": cls.__doc__,
+            "oneOf": [{"$ref": ref} for ref in refs.values()],
+            "discriminator": {"propertyName": "kind", "mapping": refs},
+        }
 
     @validates_schema
     def _fields_of_kind(self, data, **_kwargs):
@@ -85,9 +114,9 @@ class ItemInput(InputSchema):
 
 
 class ItemPatch(PatchInput):
-    """A login's password or MAC; a mailbox's password or quota."""
+    """A login's password or MAC; a mailbox's password or quota (409 for another kind's)."""
 
-    password = _secret()
+    password = DeviceSecret()
     mac = _mac()
     quota_mb = _quota()
 

@@ -3,19 +3,14 @@
 from marshmallow import Schema, fields, validate
 
 from models.radius_disconnects import STATUSES
-from schemas.common import InputSchema, PageQuery, Text, WholeNumber, page_of
+from schemas.common import DeviceSecret, InputSchema, PageQuery, Text, WholeNumber, page_of
 
 
 class NasInput(InputSchema):
     nasname = fields.IP(required=True, metadata={"description": "The NAS's IP address"})
     shortname = Text(required=True, min_length=1, max_length=32)
     type = Text(load_default="other", max_length=30)
-    secret = fields.String(
-        required=True,
-        load_only=True,
-        validate=[validate.Length(min=6, max=128), validate.Regexp(r"^[!-~]+$")],
-        metadata={"pattern": r"^[!-~]+$"},
-    )
+    secret = DeviceSecret(required=True)
     coa_port = WholeNumber(load_default=3799, validate=validate.Range(min=1, max=65535))
     description = Text(allow_none=True, max_length=200)
 

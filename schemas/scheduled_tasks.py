@@ -2,8 +2,9 @@
 
 from marshmallow import Schema, fields, validate
 
+from models.db import MAX_INT_ID
 from models.scheduled_tasks import STATUSES, WITHDRAWN
-from models.subscription_changes import ACTIONS
+from models.subscription_changes import ACTIONS, CANCEL, ENABLE, SUSPEND
 from schemas.common import (
     InputSchema,
     PageQuery,
@@ -16,12 +17,31 @@ from schemas.common import (
 
 
 class ScheduledTaskInput(InputSchema):
-    subscription_id = WholeNumber(required=True, validate=validate.Range(min=1))
+    """Suspend, enable or cancel one of the customer's subscriptions on a date."""
+
+    subscription_id = WholeNumber(required=True, validate=validate.Range(min=1, max=MAX_INT_ID))
     kind = fields.String(required=True, validate=validate.OneOf(ACTIONS))
     run_on = fields.Date(required=True, metadata={"description": "A date in the ISP's time zone"})
     cancel_reason = Text(
         max_length=120, metadata={"description": "Required to cancel, else refused"}
     )
+
+    @classmethod
+    def openapi_schema(cls, generated: dict, register) -> dict:
+        """A cancellation with its reason, or a suspension or re-enabling without one."""
+        properties = generated["properties"]
+        without = {name: spec for name, spec in properties.items() if name != "cancel_reason"}
+        without["kind"] = {**without["kind"], "enum": [SUSPEND, ENABLE]}
+        cancel = {**properties, "kind": {**properties["kind"], "enum": [CANCEL]}}
+        required = generated.get("required", [])
+        shapes = [
+            register("ScheduledSuspendOrEnable", {**generated, "properties": without}),
+            register(
+                "ScheduledCancel",
+                {**generated, "properties": cancel, "required": [*required, "cancel_reason"]},
+            ),
+        ]
+        return {"description": cls.__doc__, "oneOf": [{"$ref": ref} for ref in shapes]}
 
 
 class ScheduledTaskPatch(InputSchema):

@@ -3,9 +3,19 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from models.customers import REQUIRED_ADDRESS_PARTS
+from models.db import MAX_INT_ID
 from models.installations import PERIODS
 from models.subscriptions import LAST_DUE_DAY, STATUS_FILTERS, STATUSES
-from schemas.common import InputSchema, Money, PageQuery, PatchInput, Text, WholeNumber, page_of
+from schemas.common import (
+    HourMinute,
+    InputSchema,
+    Money,
+    PageQuery,
+    PatchInput,
+    Text,
+    WholeNumber,
+    page_of,
+)
 from schemas.customers import AddressInput, AddressOutput
 
 _DUE_DAY = {"validate": validate.Range(min=1, max=LAST_DUE_DAY)}
@@ -15,7 +25,7 @@ _DUE_DAY_DOC = {"description": f"Day of the month the bill is due, 1-{LAST_DUE_D
 class SubscriptionInput(InputSchema):
     """A new subscription: the plan part and the billing part [6.1.1, 6.1.2]."""
 
-    plan_id = WholeNumber(required=True, validate=validate.Range(min=1))
+    plan_id = WholeNumber(required=True, validate=validate.Range(min=1, max=MAX_INT_ID))
     installation_address = fields.Nested(
         AddressInput,
         allow_none=True,
@@ -36,7 +46,7 @@ class SubscriptionInput(InputSchema):
 class SubscriptionPatch(PatchInput):
     """Terms of a subscription in force [6.1.5.1]; status changes have their own routes."""
 
-    plan_id = WholeNumber(validate=validate.Range(min=1))
+    plan_id = WholeNumber(validate=validate.Range(min=1, max=MAX_INT_ID))
     installation_address = fields.Nested(AddressInput, allow_none=True)
     notes = Text(allow_none=True, max_length=4000, multiline=True)
     due_day = WholeNumber(metadata=_DUE_DAY_DOC, **_DUE_DAY)
@@ -123,10 +133,31 @@ class InstallationInput(InputSchema):
 
     date = fields.Date(required=True)
     period = fields.String(required=True, validate=validate.OneOf(PERIODS))
-    starts_at = fields.Time(metadata={"description": "HH:MM, only with period=window"})
-    ends_at = fields.Time(metadata={"description": "HH:MM, only with period=window"})
-    technician_id = WholeNumber(required=True, validate=validate.Range(min=1))
+    starts_at = HourMinute(metadata={"description": "Only with period=window"})
+    ends_at = HourMinute(metadata={"description": "Only with period=window, after starts_at"})
+    technician_id = WholeNumber(required=True, validate=validate.Range(min=1, max=MAX_INT_ID))
     notes = Text(allow_none=True, max_length=4000, multiline=True)
+
+    @classmethod
+    def openapi_schema(cls, generated: dict, register) -> dict:
+        """A part of the day, or a window with its start and end."""
+        properties = generated["properties"]
+        part = {name: spec for name, spec in properties.items() if not name.endswith("_at")}
+        part["period"] = {**part["period"], "enum": [p for p in PERIODS if p != "window"]}
+        window = {**properties, "period": {**properties["period"], "enum": ["window"]}}
+        required = generated.get("required", [])
+        shapes = [
+            register("InstallationPartOfDay", {**generated, "properties": part}),
+            register(
+                "InstallationWindow",
+                {
+                    **generated,
+                    "properties": window,
+                    "required": [*required, "starts_at", "ends_at"],
+                },
+            ),
+        ]
+        return {"description": cls.__doc__, "oneOf": [{"$ref": ref} for ref in shapes]}
 
     @validates_schema
     def _window(self, data, **_kwargs):
@@ -143,7 +174,9 @@ class InstallationInput(InputSchema):
 
 class AgendaQuery(PageQuery):
     date = fields.Date()
-    technician = fields.Integer(validate=validate.Range(min=1), metadata={"description": "User id"})
+    technician = fields.Integer(
+        validate=validate.Range(min=1, max=MAX_INT_ID), metadata={"description": "User id"}
+    )
 
 
 InstallationPage = page_of(InstallationOutput, "InstallationPage")

@@ -46,6 +46,8 @@ def apply_scheduled_tasks(task_ids: list[int]) -> int:
     One commit for the batch (not one per task) is what makes thousands a minute cheap. If the
     batch fails as a whole, each task is tried alone, so one bad task holds up no other.
     """
+    scheduled_tasks.count_attempt(task_ids)
+    db.session.commit()  # kept even if what follows kills this worker
     try:
         owed = scheduled_tasks.apply_tasks(task_ids)
         db.session.commit()
@@ -66,7 +68,7 @@ def _apply_alone(task_id: int) -> list[int]:
         db.session.commit()
         return owed
     except Exception:
-        # Left `running`: its lease ends and a later sweep tries again (MAX_CLAIMS times).
+        # Left `running`: its lease ends and a later sweep tries again (MAX_ATTEMPTS times).
         db.session.rollback()
         log.exception("scheduled task %s could not be applied", task_id)
         return []

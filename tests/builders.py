@@ -127,7 +127,7 @@ def build_due_suspensions(app: Flask, count: int, open_session_every: int = 0) -
             [
                 {"customer_code": code, "subscription_id": sid, "kind": "suspend"}
                 | {"run_on": today, "status": "pending", "scheduled_by": "test-builder"}
-                | {"claims": 0, "created_at": now}
+                | {"attempts": 0, "created_at": now}
                 for sid in ids
             ],
         )

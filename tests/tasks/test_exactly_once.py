@@ -199,7 +199,13 @@ def _assert_applied_exactly_once(app, subscription_ids: list[int], nas: NasStand
     assert _scalar(app, "SELECT count(*) FROM subscriptions WHERE status = 'suspended'") == count
 
     sessions = {f"s{sid}" for sid in subscription_ids[::OPEN_SESSION_EVERY]}
-    assert wait_until(lambda: len(nas.requests()) >= len(sessions), timeout=60)
+    # A request a killed worker had taken waits out its lease (60 s) before it is sent again.
+    everyone = wait_until(lambda: len(nas.requests()) >= len(sessions), timeout=150)
+    with app.app_context():
+        owed = db.session.execute(
+            text("SELECT status, count(*) FROM radius_disconnects GROUP BY status")
+        ).all()
+    assert everyone, f"{len(nas.requests())} of {len(sessions)} received; rows: {owed}"
     received = Counter(request.acct_session_id for request in nas.requests())
     assert set(received) == sessions
     assert set(received.values()) == {1}, "a session got more than one Disconnect-Request"

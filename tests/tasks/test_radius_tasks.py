@@ -2,6 +2,7 @@
 and the rate limit of a plan's group following the plan."""
 
 import dataclasses
+import json
 import socket
 from datetime import timedelta
 
@@ -11,6 +12,7 @@ from sqlalchemy import text
 from models import radius
 from models.db import db, utcnow
 from models.radius import RadAcct
+from models.radius_disconnects import claim_for_sending, record_outcome
 from models.subscription_changes import change_status
 from tasks.radius import DICTIONARY, close_ghost_sessions, retry_disconnects, send_disconnect
 from tests.builders import build_login, build_subscription
@@ -38,7 +40,7 @@ def _register_nas(app, port: int) -> None:
         db.session.commit()
 
 
-def _open_session(app, username: str, session_id: str, last_seen=None) -> None:
+def _open_session(app, username: str, session_id: str, last_seen=None, interval=300) -> None:
     with app.app_context():
         now = utcnow()
         db.session.add(
@@ -49,6 +51,7 @@ def _open_session(app, username: str, session_id: str, last_seen=None) -> None:
                 nasipaddress="127.0.0.1",
                 acctstarttime=(last_seen or now) - timedelta(hours=1),
                 acctupdatetime=last_seen or now,
+                acctinterval=interval,
             )
         )
         db.session.commit()
@@ -130,15 +133,20 @@ def test_a_request_not_yet_due_is_not_sent_again(app, client, admin, quick_polic
 
 def test_ghost_sessions_are_closed_at_their_last_update(app):
     stale_at = utcnow() - timedelta(hours=2)
-    _open_session(app, "fantasma", "velha", last_seen=stale_at)
+    _open_session(app, "fantasma", "velha", last_seen=stale_at)  # 5-minute interims
     _open_session(app, "vivo", "recente")
+    # Quiet for 2 hours, but its NAS sends interims every 3 hours: not a ghost yet.
+    _open_session(app, "lento", "espacada", last_seen=stale_at, interval=3 * 3600)
+    # Its NAS sends no interim updates at all: time says nothing about it.
+    _open_session(app, "calado", "sem-interim", last_seen=stale_at, interval=None)
     with app.app_context():
         assert close_ghost_sessions.run() == 1
         sessions = {row.acctsessionid: row for row in db.session.scalars(db.select(RadAcct))}
-    ghost, live = sessions["velha"], sessions["recente"]
+    ghost = sessions["velha"]
     assert ghost.acctterminatecause == "Stale-Session"
     assert abs((ghost.acctstoptime - stale_at).total_seconds()) < 1
-    assert live.acctstoptime is None
+    still_open = {name for name, row in sessions.items() if row.acctstoptime is None}
+    assert still_open == {"recente", "espacada", "sem-interim"}
 
 
 def test_a_plan_s_new_speeds_reach_its_group(app, client, admin):
@@ -203,3 +211,70 @@ def test_with_a_blocked_pool_suspended_logins_are_accepted_into_it(app, client, 
             text("SELECT count(*) FROM radgroupcheck WHERE groupname = :g"), {"g": group}
         )
     assert (group, replies, rejects) == ("suspenso", [("Framed-Pool", "bloqueados")], 0)
+
+
+def test_a_sender_that_took_too_long_records_nothing(app, client, admin, quick_policy):
+    nas = NasStandIn(SECRET, DICTIONARY)
+    try:
+        _register_nas(app, nas.port)
+        _suspend_with_a_session(app, client, admin, "lento")
+        (disconnect_id,) = _disconnect_ids(app)
+        with app.app_context():
+            stale = claim_for_sending(disconnect_id)  # a sender that then hangs past its lease
+            db.session.commit()
+            _make_due(app)
+            send_disconnect.run(disconnect_id)  # another sender takes it and gets the ACK
+            assert not record_outcome(disconnect_id, stale[1], None, "No answer.", 2)
+            db.session.commit()
+    finally:
+        nas.close()
+    row = client.get("/api/v1/radius/disconnects", headers=admin).json["items"][0]
+    assert (row["status"], row["attempts"]) == ("acked", 1)
+
+
+def test_enabling_drops_unsent_requests_and_a_new_suspension_owes_a_new_one(app, client, admin):
+    subscription_id = build_subscription(app)
+    build_login(app, subscription_id, "vaievem")
+    _open_session(app, "vaievem", "sessao")
+    with app.app_context():
+        for action in ("suspend", "enable", "suspend"):
+            change_status(subscription_id, action)
+            db.session.commit()
+    rows = client.get("/api/v1/radius/disconnects", headers=admin).json["items"]
+    assert [(row["cause"], row["status"]) for row in reversed(rows)] == [
+        ("suspend", "superseded"),
+        ("suspend", "pending"),
+    ]
+
+
+def test_a_plan_cannot_take_another_plan_s_group_or_the_suspended_one(client, admin):
+    first = client.post(
+        "/api/v1/plans",
+        json={"name": "Plano A", "kind": "internet", "price": "50.00"},
+        headers=admin,
+    ).json
+    second = client.post(
+        "/api/v1/plans",
+        json={"name": "Plano B", "kind": "internet", "price": "60.00"},
+        headers=admin,
+    ).json
+    taken = client.patch(
+        f"/api/v1/plans/{second['id']}", json={"radius_group": first["radius_group"]}, headers=admin
+    )
+    assert taken.status_code == 409 and "radius_group" in taken.json["errors"]
+    suspended = client.patch(
+        f"/api/v1/plans/{second['id']}", json={"radius_group": "suspenso"}, headers=admin
+    )
+    assert suspended.status_code == 422 and "radius_group" in suspended.json["errors"]
+    unchanged = client.get(f"/api/v1/plans/{second['id']}", headers=admin).json
+    assert unchanged["radius_group"] == second["radius_group"]
+
+
+def test_registering_a_nas_is_recorded_without_its_secret(app, client, admin):
+    body = {"nasname": "10.0.0.1", "shortname": "bras-1", "secret": "segredo-forte"}
+    assert client.post("/api/v1/radius/nas", json=body, headers=admin).status_code == 201
+    with app.app_context():
+        (changes,) = db.session.scalars(text("SELECT changes FROM history WHERE entity = 'nas'"))
+    changes = changes if isinstance(changes, list) else json.loads(changes)
+    assert {"field": "secret", "old": None, "new": "***"} in changes
+    assert "segredo-forte" not in json.dumps(changes)

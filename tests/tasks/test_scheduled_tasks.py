@@ -7,7 +7,7 @@ from sqlalchemy import text
 from models.clock import local_today
 from models.db import db
 from models.scheduled_tasks import apply_task, claim_due_tasks
-from tasks.plans import sweep_scheduled_tasks
+from tasks.plans import apply_scheduled_tasks, sweep_scheduled_tasks
 from tests.builders import build_customer, build_login, build_subscription
 from tests.waiting import wait_until
 
@@ -175,3 +175,41 @@ def test_applying_the_same_task_twice_changes_things_once(app, client, admin):
         )
     assert changes == 1
     assert _task(client, admin, code, task_id)["status"] == "done"
+
+
+def test_claims_without_a_worker_starting_do_not_count_as_attempts(app, client, admin):
+    code = build_customer(app)
+    subscription_id = build_subscription(app, customer_code=code)
+    task_id = _schedule(client, admin, code, subscription_id, "suspend", _today(app))
+    with app.app_context():
+        for _ in range(8):  # workers down for hours: the sweep keeps re-claiming it
+            assert claim_due_tasks(10, timedelta(seconds=-1)) == [task_id]
+            db.session.commit()
+    apply_scheduled_tasks([task_id])  # a worker at last
+    assert _task(client, admin, code, task_id)["status"] == "done"
+    assert (
+        client.get(f"/api/v1/subscriptions/{subscription_id}", headers=admin).json["status"]
+        == "suspended"
+    )
+
+
+def test_a_later_task_of_the_same_subscription_waits_for_the_earlier_one(app, client, admin):
+    code = build_customer(app)
+    subscription_id = build_subscription(app, customer_code=code)
+    today = _today(app)
+    suspend = _schedule(client, admin, code, subscription_id, "suspend", today)
+    enable = _schedule(client, admin, code, subscription_id, "enable", today)
+    with app.app_context():
+        assert claim_due_tasks(10, timedelta(minutes=5)) == [suspend]  # not both at once
+        db.session.commit()
+    apply_scheduled_tasks([suspend])
+    with app.app_context():
+        assert claim_due_tasks(10, timedelta(minutes=5)) == [enable]
+        db.session.commit()
+    apply_scheduled_tasks([enable])
+    statuses = [_task(client, admin, code, task)["status"] for task in (suspend, enable)]
+    assert statuses == ["done", "done"]
+    assert (
+        client.get(f"/api/v1/subscriptions/{subscription_id}", headers=admin).json["status"]
+        == "active"
+    )

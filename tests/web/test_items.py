@@ -186,7 +186,6 @@ def test_a_login_s_new_password_and_mac_reach_radius(app, client, admin):
         ({"password": "com espaço"}, "password"),
         ({"mac": "00:1A:2B:3C:4D"}, "mac"),
         ({"username": "outro"}, "username"),
-        ({"quota_mb": 10}, "quota_mb"),  # a mailbox's, not a login's
     ],
 )
 def test_a_bad_login_change_is_422_and_changes_nothing(app, client, admin, body, field):
@@ -197,6 +196,16 @@ def test_a_bad_login_change_is_422_and_changes_nothing(app, client, admin, body,
     response = client.patch(f"{items_url(sub_id)}/{item_id}", json=body, headers=admin)
 
     assert field in assert_envelope(response, 422, "validation_error")["errors"]
+    assert radius_rows(app, "maria") == before
+
+
+def test_a_mailbox_field_on_a_login_is_a_409_and_changes_nothing(app, client, admin):
+    sub_id = build_subscription(app)
+    item_id = build_login(app, sub_id, "maria")
+    before = radius_rows(app, "maria")
+    # Valid in itself (a quota), but this stored item is a login: it clashes, 409.
+    response = client.patch(f"{items_url(sub_id)}/{item_id}", json={"quota_mb": 10}, headers=admin)
+    assert "quota_mb" in assert_envelope(response, 409, "conflict")["errors"]
     assert radius_rows(app, "maria") == before
 
 
@@ -271,7 +280,7 @@ def test_a_fixed_ip_cannot_be_changed(app, client, admin):
     login_id = build_login(app, sub_id, "maria")
     ip = added(client, admin, sub_id, kind="ip", ip_address="100.64.0.10", login_item_id=login_id)
     response = client.patch(f"{items_url(sub_id)}/{ip['id']}", json={"mac": None}, headers=admin)
-    assert "mac" in assert_envelope(response, 422, "validation_error")["errors"]
+    assert "mac" in assert_envelope(response, 409, "conflict")["errors"]
 
 
 # --- phone terminals --------------------------------------------------------------------------
@@ -523,3 +532,33 @@ def test_deleted_items_are_per_customer(app, client, admin):
 
     page = client.get(f"{API}/customers/{theirs}/deleted-items", headers=admin).get_json()
     assert page["total"] == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("username", "maria\n"),  # "$" in a pattern would let a final line break through
+        ("password", "abcdef\n"),
+        ("mac", "00:1A:2B:3C:4D:5E\n"),
+    ],
+)
+def test_a_final_line_break_is_refused(app, client, admin, field, value):
+    sub_id = build_subscription(app)
+    response = add(client, admin, sub_id, **login(**{field: value}))
+    assert field in assert_envelope(response, 422, "validation_error")["errors"]
+    assert sql(app, "SELECT count(*) FROM radcheck") == [(0,)]
+
+
+def test_an_ip_with_a_scope_is_refused(app, client, admin):
+    sub_id = build_subscription(app)
+    login_id = added(client, admin, sub_id, **login())["id"]
+    response = add(client, admin, sub_id, kind="ip", ip_address="2001:db8::1%eth0",
+                   login_item_id=login_id)  # fmt: skip
+    assert "ip_address" in assert_envelope(response, 422, "validation_error")["errors"]
+
+
+def test_an_id_beyond_integer_is_refused_not_a_500(app, client, admin):
+    sub_id = build_subscription(app)
+    response = add(client, admin, sub_id, kind="ip", ip_address="100.64.0.9",
+                   login_item_id=2**40)  # fmt: skip
+    assert "login_item_id" in assert_envelope(response, 422, "validation_error")["errors"]

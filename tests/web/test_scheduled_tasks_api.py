@@ -282,7 +282,7 @@ def run_as_claimed(app, task_id: int) -> None:
 
     with app.app_context():
         db.session.execute(
-            text("UPDATE scheduled_tasks SET status = 'running', claims = 1 WHERE id = :i"),
+            text("UPDATE scheduled_tasks SET status = 'running' WHERE id = :i"),
             {"i": task_id},
         )
         db.session.commit()
@@ -387,3 +387,11 @@ def test_only_admins_change_the_reasons(client, admin, headers_for, role):
 def test_an_unknown_reason_is_404(client, admin):
     missing = client.patch(f"{REASONS}/999", json={"active": False}, headers=admin)
     assert_envelope(missing, 404, "not_found")
+
+
+def test_ids_beyond_integer_are_refused_not_a_500(app, client, admin):
+    code, _ = customer_with_subscription(app)
+    response = schedule(client, admin, code, 2**40, "suspend", on(app, 1))
+    assert "subscription_id" in assert_envelope(response, 422, "validation_error")["errors"]
+    agenda = client.get(f"{API}/installations", query_string={"technician": 2**40}, headers=admin)
+    assert "technician" in assert_envelope(agenda, 422, "validation_error")["errors"]

@@ -57,7 +57,7 @@ def get_item(subscription_id, item_id):
 @blp.route("/subscriptions/<int:subscription_id>/items/<int:item_id>", methods=["PATCH"])
 @blp.arguments(ItemPatch)
 @blp.response(200, ItemOutput)
-@blp.alt_response(409, description="The subscription is cancelled")
+@blp.alt_response(409, description="Cancelled, or a field this kind of item does not take")
 @requires("subscriptions", WRITE)
 def update_item(changes, subscription_id, item_id):
     """Change a login's password or MAC, or a mailbox's password or quota."""
