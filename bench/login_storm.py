@@ -19,7 +19,6 @@
 import argparse
 import json
 import os
-import platform
 import signal
 import socket
 import statistics
@@ -32,12 +31,13 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import psycopg
 from honcho.environ import parse_procfile
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import conninfo_of, machine_facts, recreate_database, service_env  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/provedor_bench_login"
 DEFAULT_BROKER = "redis://127.0.0.1:6379/0"  # /health only connects to it; nothing is written
@@ -48,56 +48,10 @@ GOAL_HEALTH_P95_MS = 200.0
 
 
 # --- Machine and database -------------------------------------------------------------------
-def conninfo_of(url: str, database: str | None = None) -> str:
-    target = make_url(url).set(drivername="postgresql")
-    if database:
-        target = target.set(database=database)
-    return target.render_as_string(hide_password=False)
-
-
-def recreate_database(url: str) -> None:
-    name = make_url(url).database
-    with psycopg.connect(conninfo_of(url, "postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def machine_facts(url: str) -> dict:
-    with open("/proc/cpuinfo") as cpuinfo:
-        models = [
-            line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")
-        ]
-    with open("/proc/meminfo") as meminfo:
-        ram_kb = int(meminfo.readline().split()[1])
-    with psycopg.connect(conninfo_of(url)) as conn:
-        version = conn.execute("SHOW server_version").fetchone()[0]
-    git = ["git", "-C", str(ROOT), "describe", "--always", "--dirty"]
-    return {
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "nproc": subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip(),
-        "cpu": models[0] if models else "unknown",
-        "ram_gb": round(ram_kb / 1024 / 1024, 1),
-        "postgresql": version,
-        "python": platform.python_version(),
-        "git": subprocess.run(git, capture_output=True, text=True).stdout.strip() or "unknown",
-        "load_average": os.getloadavg(),  # the machine is shared: how busy it was
-    }
-
-
 # --- Set-up ---------------------------------------------------------------------------------
-def service_env(url: str, broker: str, var_dir: str) -> dict:
-    """The environment the web process gets: this shell's, pointed at the bench's stores."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "CELERY_"))}
-    env.update(
-        DATABASE_URL=url,
-        CELERY_BROKER_URL=broker,
-        PROVEDOR_VAR_DIR=var_dir,
-        PROVEDOR_ENV="development",
-        TRUSTED_PROXIES="1",  # the bench is the proxy: X-Forwarded-For names each client
-        PYTHONPATH=str(ROOT),  # the checkout this script belongs to, not another install
-        PATH=f"{Path(sys.executable).parent}:{env['PATH']}",
-    )
-    return env
+def web_env(url: str, broker: str, var_dir: str) -> dict:
+    """The web process's environment: the bench is its proxy, X-Forwarded-For names each client."""
+    return service_env(url, broker, var_dir, TRUSTED_PROXIES="1")
 
 
 def create_database(url: str, env: dict) -> None:
@@ -335,7 +289,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     var_dir = tempfile.mkdtemp(prefix="provedor-storm-")
-    env = service_env(args.database_url, args.broker_url, var_dir)
+    env = web_env(args.database_url, args.broker_url, var_dir)
     print(f"Creating {make_url(args.database_url).database} with {args.users} users...", flush=True)
     create_database(args.database_url, env)
     create_users(env, args.users)
@@ -352,7 +306,7 @@ def main(argv=None) -> int:
             f"health p95 {result['health_ms']['p95']:.1f} ms",
             flush=True,
         )
-    facts = machine_facts(args.database_url)
+    facts = machine_facts(conninfo_of(args.database_url))
     settings = {
         "web": web_command(),
         "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "default"),

@@ -33,7 +33,6 @@ import cProfile
 import io
 import json
 import os
-import platform
 import pstats
 import re
 import signal
@@ -55,6 +54,8 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import conninfo_of, machine_facts, recreate_database, service_env  # noqa: E402
+
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/provedor_bench_tasks"
 DEFAULT_BROKER = "redis://127.0.0.1:6379/13"
 TIMEZONE = "America/Sao_Paulo"  # PROVEDOR_TIMEZONE's default; "due today" is a date there
@@ -70,67 +71,22 @@ GOAL_TASKS_PER_S = 500.0
 
 
 # --- Machine and database -------------------------------------------------------------------
-def conninfo_of(url: str, database: str | None = None) -> str:
-    target = make_url(url).set(drivername="postgresql")
-    if database:
-        target = target.set(database=database)
-    return target.render_as_string(hide_password=False)
-
-
-def recreate_database(url: str) -> None:
-    name = make_url(url).database
-    if "bench" not in name:
-        raise SystemExit(f"refusing to drop {name!r}: its name must contain 'bench'")
-    with psycopg.connect(conninfo_of(url, "postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def machine_facts(conninfo: str, broker_url: str) -> dict:
-    redis_version = redis.Redis.from_url(broker_url).info("server").get("redis_version", "?")
-    with open("/proc/cpuinfo") as cpuinfo:
-        models = [
-            line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")
-        ]
-    with open("/proc/meminfo") as meminfo:
-        ram_kb = int(meminfo.readline().split()[1])
+def facts_with_services(conninfo: str, broker_url: str) -> dict:
+    """The machine, plus the PostgreSQL settings that decide commit costs and Redis's version."""
     with psycopg.connect(conninfo) as conn:
-        version = conn.execute("SHOW server_version").fetchone()[0]
         settings = {
             name: conn.execute(f"SHOW {name}").fetchone()[0]
             for name in ("shared_buffers", "synchronous_commit", "fsync", "max_connections")
         }
-    git = ["git", "-C", str(ROOT), "describe", "--always", "--dirty"]
-    return {
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "nproc": subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip(),
-        "cpu": models[0] if models else "unknown",
-        "ram_gb": round(ram_kb / 1024 / 1024, 1),
-        "postgresql": version,
-        "pg_settings": settings,
-        "redis": redis_version,
-        "python": platform.python_version(),
-        "git": subprocess.run(git, capture_output=True, text=True).stdout.strip() or "unknown",
-        "load_average": os.getloadavg(),  # the machine is shared: how busy it was
-    }
+    redis_version = redis.Redis.from_url(broker_url).info("server").get("redis_version", "?")
+    return machine_facts(conninfo, pg_settings=settings, redis=redis_version)
 
 
-def service_env(url: str, broker: str, var_dir: str) -> dict:
-    """The environment the workers get: this shell's, pointed at the bench's stores."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "CELERY_"))}
-    env.update(
-        DATABASE_URL=url,
-        CELERY_BROKER_URL=broker,
-        PROVEDOR_VAR_DIR=var_dir,
-        PROVEDOR_ENV="development",
-        PROVEDOR_TIMEZONE=TIMEZONE,
-        PYTHONPATH=str(ROOT),  # the checkout this script belongs to, not another install
-        PATH=f"{Path(sys.executable).parent}:{env['PATH']}",
-    )
-    return env
+def worker_env(url: str, broker: str, var_dir: str) -> dict:
+    """The workers' environment: "due today" is a date in the ISP's zone."""
+    return service_env(url, broker, var_dir, PROVEDOR_TIMEZONE=TIMEZONE)
 
 
-# --- Seed -----------------------------------------------------------------------------------
 def today_in_zone() -> date:
     return datetime.now(UTC).astimezone(ZoneInfo(TIMEZONE)).date()
 
@@ -647,7 +603,7 @@ def main(argv=None) -> int:
     scenarios = [float(p) for p in args.sessions.split(",") if p.strip()]
 
     var_dir = tempfile.mkdtemp(prefix="provedor-tasks-")
-    env = service_env(args.database_url, args.broker_url, var_dir)
+    env = worker_env(args.database_url, args.broker_url, var_dir)
     conninfo = conninfo_of(args.database_url)
     name = make_url(args.database_url).database
     print(f"Creating {name} with {args.tasks} tasks (worker logs in {var_dir})...", flush=True)
@@ -696,7 +652,7 @@ def main(argv=None) -> int:
                 )
     finally:
         stop_workers(workers)
-    facts = machine_facts(conninfo, args.broker_url)
+    facts = facts_with_services(conninfo, args.broker_url)
     print()
     print(report(results, facts, args.tasks))
     profile = None

@@ -6,6 +6,7 @@ each builder making the parent it needs when the test does not pass one.
 """
 
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 from flask import Flask
@@ -142,3 +143,33 @@ def build_due_suspensions(app: Flask, count: int, open_session_every: int = 0) -
             )
         db.session.commit()
         return ids
+
+
+def build_open_session(
+    app: Flask,
+    username: str,
+    session_id: str = "sess-1",
+    last_seen=None,
+    interval: int | None = 300,
+) -> None:
+    """An open radacct session of `username` on NAS 127.0.0.1, as FreeRADIUS records one.
+
+    `last_seen`: its last interim update (default now); `interval`: its interim interval (s).
+    """
+    from models.db import utcnow
+    from models.radius import RadAcct
+
+    with app.app_context():
+        seen = last_seen or utcnow()
+        db.session.add(
+            RadAcct(
+                acctsessionid=session_id,
+                acctuniqueid=f"uniq-{session_id}",
+                username=username,
+                nasipaddress="127.0.0.1",
+                acctstarttime=seen - timedelta(hours=1),
+                acctupdatetime=seen,
+                acctinterval=interval,
+            )
+        )
+        db.session.commit()

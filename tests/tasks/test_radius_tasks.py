@@ -15,7 +15,7 @@ from models.radius import RadAcct
 from models.radius_disconnects import claim_for_sending, record_outcome
 from models.subscription_changes import change_status
 from tasks.radius import DICTIONARY, close_ghost_sessions, retry_disconnects, send_disconnect
-from tests.builders import build_login, build_subscription
+from tests.builders import build_login, build_open_session, build_subscription
 from tests.radius_stand_in import NasStandIn
 
 SECRET = "segredo-do-nas"
@@ -40,28 +40,11 @@ def _register_nas(app, port: int) -> None:
         db.session.commit()
 
 
-def _open_session(app, username: str, session_id: str, last_seen=None, interval=300) -> None:
-    with app.app_context():
-        now = utcnow()
-        db.session.add(
-            RadAcct(
-                acctsessionid=session_id,
-                acctuniqueid=f"u-{session_id}",
-                username=username,
-                nasipaddress="127.0.0.1",
-                acctstarttime=(last_seen or now) - timedelta(hours=1),
-                acctupdatetime=last_seen or now,
-                acctinterval=interval,
-            )
-        )
-        db.session.commit()
-
-
 def _suspend_with_a_session(app, client, admin, username: str) -> None:
     """Suspend through the operation, not the API: no message is sent, the test sends it."""
     subscription_id = build_subscription(app)
     build_login(app, subscription_id, username)
-    _open_session(app, username, f"sessao-{username}")
+    build_open_session(app, username, f"sessao-{username}")
     with app.app_context():
         change_status(subscription_id, "suspend")
         db.session.commit()
@@ -133,12 +116,12 @@ def test_a_request_not_yet_due_is_not_sent_again(app, client, admin, quick_polic
 
 def test_ghost_sessions_are_closed_at_their_last_update(app):
     stale_at = utcnow() - timedelta(hours=2)
-    _open_session(app, "fantasma", "velha", last_seen=stale_at)  # 5-minute interims
-    _open_session(app, "vivo", "recente")
+    build_open_session(app, "fantasma", "velha", last_seen=stale_at)  # 5-minute interims
+    build_open_session(app, "vivo", "recente")
     # Quiet for 2 hours, but its NAS sends interims every 3 hours: not a ghost yet.
-    _open_session(app, "lento", "espacada", last_seen=stale_at, interval=3 * 3600)
+    build_open_session(app, "lento", "espacada", last_seen=stale_at, interval=3 * 3600)
     # Its NAS sends no interim updates at all: time says nothing about it.
-    _open_session(app, "calado", "sem-interim", last_seen=stale_at, interval=None)
+    build_open_session(app, "calado", "sem-interim", last_seen=stale_at, interval=None)
     with app.app_context():
         assert close_ghost_sessions.run() == 1
         sessions = {row.acctsessionid: row for row in db.session.scalars(db.select(RadAcct))}
@@ -235,7 +218,7 @@ def test_a_sender_that_took_too_long_records_nothing(app, client, admin, quick_p
 def test_enabling_drops_unsent_requests_and_a_new_suspension_owes_a_new_one(app, client, admin):
     subscription_id = build_subscription(app)
     build_login(app, subscription_id, "vaievem")
-    _open_session(app, "vaievem", "sessao")
+    build_open_session(app, "vaievem", "sessao")
     with app.app_context():
         for action in ("suspend", "enable", "suspend"):
             change_status(subscription_id, action)

@@ -3,9 +3,14 @@
 import pytest
 from sqlalchemy import text
 
-from models.db import db, utcnow
-from models.radius import RadAcct
-from tests.builders import build_customer, build_login, build_plan, build_subscription
+from models.db import db
+from tests.builders import (
+    build_customer,
+    build_login,
+    build_open_session,
+    build_plan,
+    build_subscription,
+)
 from tests.web.api_helpers import API, assert_envelope
 
 PASSWORD = "s3nha-segura"
@@ -466,17 +471,7 @@ def test_a_deleted_item_is_gone_for_a_second_delete(app, client, admin):
 def test_deleting_a_login_with_an_open_session_owes_a_disconnect(app, client, admin):
     sub_id = build_subscription(app)
     item_id = build_login(app, sub_id, "maria")
-    with app.app_context():
-        db.session.add(
-            RadAcct(
-                acctsessionid="sess-9",
-                acctuniqueid="uniq-9",
-                username="maria",
-                nasipaddress="127.0.0.1",
-                acctstarttime=utcnow(),
-            )
-        )
-        db.session.commit()
+    build_open_session(app, "maria", "sess-9")
 
     assert client.delete(f"{items_url(sub_id)}/{item_id}", headers=admin).status_code == 204
 

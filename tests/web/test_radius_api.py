@@ -5,7 +5,7 @@ from sqlalchemy import text
 
 from models.db import db, utcnow
 from models.radius import RadAcct
-from tests.builders import build_login, build_subscription
+from tests.builders import build_login, build_open_session, build_subscription
 from tests.web.api_helpers import API, assert_envelope
 
 NAS = f"{API}/radius/nas"
@@ -24,20 +24,6 @@ def nas_list(client, headers) -> list[dict]:
     assert response.status_code == 200, response.get_json()
     assert SECRET not in response.get_data(as_text=True)
     return response.get_json()["items"]
-
-
-def open_session(app, username: str, session_id: str) -> None:
-    with app.app_context():
-        db.session.add(
-            RadAcct(
-                acctsessionid=session_id,
-                acctuniqueid=f"uniq-{session_id}",
-                username=username,
-                nasipaddress="127.0.0.1",
-                acctstarttime=utcnow(),
-            )
-        )
-        db.session.commit()
 
 
 # --- NASes ------------------------------------------------------------------------------------
@@ -143,8 +129,8 @@ def test_each_open_session_of_a_suspended_login_gets_one_pending_request(app, cl
     sub_id = build_subscription(app)
     build_login(app, sub_id, "maria")
     build_login(app, sub_id, "maria.tv")
-    open_session(app, "maria", "a1")
-    open_session(app, "maria.tv", "b1")
+    build_open_session(app, "maria", "a1")
+    build_open_session(app, "maria.tv", "b1")
     with app.app_context():  # a stopped session is not disconnected
         db.session.add(
             RadAcct(
@@ -174,7 +160,7 @@ def test_each_open_session_of_a_suspended_login_gets_one_pending_request(app, cl
 def test_disconnects_filter_by_status(app, client, headers_for):
     sub_id = build_subscription(app)
     build_login(app, sub_id, "maria")
-    open_session(app, "maria", "a1")
+    build_open_session(app, "maria", "a1")
     client.post(f"{API}/subscriptions/{sub_id}/suspend", headers=headers_for("admin"))
     staff = headers_for("technician")
 
@@ -192,7 +178,7 @@ def test_disconnects_filter_by_status(app, client, headers_for):
 def test_a_refused_suspension_owes_nothing(app, client, admin):
     sub_id = build_subscription(app)
     build_login(app, sub_id, "maria")
-    open_session(app, "maria", "a1")
+    build_open_session(app, "maria", "a1")
     client.post(f"{API}/subscriptions/{sub_id}/suspend", headers=admin)
 
     again = client.post(f"{API}/subscriptions/{sub_id}/suspend", headers=admin)

@@ -6,9 +6,14 @@ import pytest
 from sqlalchemy import text
 
 from models.clock import local_today
-from models.db import db, utcnow
-from models.radius import RadAcct
-from tests.builders import build_customer, build_login, build_plan, build_subscription
+from models.db import db
+from tests.builders import (
+    build_customer,
+    build_login,
+    build_open_session,
+    build_plan,
+    build_subscription,
+)
 from tests.web.api_helpers import API, assert_envelope
 from tests.web.customer_payloads import address
 
@@ -40,21 +45,6 @@ def sql(app, statement: str, **params) -> list[tuple]:
 def group_of(app, username: str) -> list[str]:
     rows = sql(app, "SELECT groupname FROM radusergroup WHERE username = :u", u=username)
     return [row[0] for row in rows]
-
-
-def open_session(app, username: str, session_id: str = "sess-1") -> None:
-    with app.app_context():
-        db.session.add(
-            RadAcct(
-                acctsessionid=session_id,
-                acctuniqueid=f"uniq-{session_id}",
-                username=username,
-                nasipaddress="127.0.0.1",
-                acctstarttime=utcnow(),
-                acctstoptime=None,
-            )
-        )
-        db.session.commit()
 
 
 def history_total(client, headers, code: int) -> int:
@@ -458,7 +448,7 @@ def disconnects(client, headers) -> list[dict]:
 def test_suspending_a_login_with_an_open_session_owes_a_disconnect(app, client, admin):
     sub_id = build_subscription(app)
     build_login(app, sub_id, "maria")
-    open_session(app, "maria")
+    build_open_session(app, "maria")
 
     must(act(client, admin, sub_id, "suspend"))
 
@@ -478,7 +468,7 @@ def test_suspending_a_login_with_an_open_session_owes_a_disconnect(app, client, 
 def test_cancelling_a_login_with_an_open_session_owes_a_disconnect(app, client, admin):
     sub_id = build_subscription(app)
     build_login(app, sub_id, "maria")
-    open_session(app, "maria")
+    build_open_session(app, "maria")
 
     must(act(client, admin, sub_id, "cancel", cancel_reason="Outros"))
 

@@ -1,0 +1,70 @@
+"""What the benchmarks share: their database, the machine, the processes' environment."""
+
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def conninfo_of(url: str, database: str | None = None) -> str:
+    """A psycopg connection string for a SQLAlchemy URL (optionally another database)."""
+    target = make_url(url).set(drivername="postgresql")
+    if database:
+        target = target.set(database=database)
+    return target.render_as_string(hide_password=False)
+
+
+def recreate_database(url: str) -> None:
+    """Drop and create the bench's own database; refuses a name without "bench" in it."""
+    name = make_url(url).database
+    if "bench" not in name:
+        raise SystemExit(f"refusing to drop {name!r}: its name must contain 'bench'")
+    with psycopg.connect(conninfo_of(url, "postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def machine_facts(conninfo: str, **extra) -> dict:
+    """The machine, PostgreSQL and the checkout, for the figures' caption."""
+    with open("/proc/cpuinfo") as cpuinfo:
+        models = [
+            line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")
+        ]
+    with open("/proc/meminfo") as meminfo:
+        ram_kb = int(meminfo.readline().split()[1])
+    with psycopg.connect(conninfo) as conn:
+        version = conn.execute("SHOW server_version").fetchone()[0]
+    git = ["git", "-C", str(ROOT), "describe", "--always", "--dirty"]
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "nproc": subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip(),
+        "cpu": models[0] if models else "unknown",
+        "ram_gb": round(ram_kb / 1024 / 1024, 1),
+        "postgresql": version,
+        "python": platform.python_version(),
+        "git": subprocess.run(git, capture_output=True, text=True).stdout.strip() or "unknown",
+        "load_average": os.getloadavg(),  # the machine is shared: how busy it was
+        **extra,
+    }
+
+
+def service_env(url: str, broker: str, var_dir: str, **settings: str) -> dict:
+    """The environment the service's processes get: this shell's, pointed at the bench's stores."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "CELERY_"))}
+    env.update(
+        DATABASE_URL=url,
+        CELERY_BROKER_URL=broker,
+        PROVEDOR_VAR_DIR=var_dir,
+        PROVEDOR_ENV="development",
+        PYTHONPATH=str(ROOT),  # the checkout this script belongs to, not another install
+        PATH=f"{Path(sys.executable).parent}:{env['PATH']}",
+        **settings,
+    )
+    return env
