@@ -142,6 +142,16 @@ def withdraw(customer_code: int, task_id: int) -> ScheduledTask:
     return task
 
 
+def withdraw_for_cancelled(subscription_ids: list[int]) -> None:
+    """Withdraw the pending tasks of subscriptions just cancelled: none of them can apply now."""
+    query = db.select(ScheduledTask).where(
+        ScheduledTask.subscription_id.in_(subscription_ids), ScheduledTask.status == PENDING
+    )
+    for task in db.session.scalars(query.with_for_update()):
+        task.status, task.failure_reason = WITHDRAWN, "The subscription was cancelled."
+    db.session.flush()
+
+
 def list_tasks(
     customer_code: int, status: str | None, page: int, per_page: int
 ) -> tuple[list[ScheduledTask], int]:
@@ -250,7 +260,10 @@ def apply_tasks(task_ids: list[int]) -> list[int]:
             unflushed.add(subscription.id)
             _finish(task, DONE)
     db.session.flush()
-    return follow_in_radius(changed) if changed else []
+    if not changed:
+        return []
+    withdraw_for_cancelled([sid for sid, (_, kind) in changed.items() if kind == CANCEL])
+    return follow_in_radius(changed)
 
 
 def apply_task(task_id: int) -> list[int]:

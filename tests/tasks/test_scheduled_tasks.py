@@ -90,17 +90,49 @@ def test_a_task_that_no_longer_applies_fails_with_the_reason(app, client, admin,
     code = build_customer(app)
     subscription_id = build_subscription(app, customer_code=code)
     task_id = _schedule(client, admin, code, subscription_id, "suspend", _today(app))
+    now = client.post(f"/api/v1/subscriptions/{subscription_id}/suspend", headers=admin)
+    assert now.status_code == 200  # staff suspended it at once, before the sweep
+
+    assert _sweep_until_finished(client, admin, code, [task_id])
+    task = _task(client, admin, code, task_id)
+    assert task["status"] == "failed"
+    assert "is suspended" in task["failure_reason"]
+
+
+def test_cancelling_withdraws_the_subscription_s_pending_tasks(app, client, admin):
+    code = build_customer(app)
+    subscription_id = build_subscription(app, customer_code=code)
+    later = _schedule(client, admin, code, subscription_id, "suspend", _today(app) + timedelta(3))
+    other = _schedule(client, admin, code, build_subscription(app, customer_code=code),
+                      "suspend", _today(app) + timedelta(3))  # fmt: skip
     cancelled = client.post(
         f"/api/v1/subscriptions/{subscription_id}/cancel",
         json={"cancel_reason": "Outros"},
         headers=admin,
     )
     assert cancelled.status_code == 200
+    withdrawn = _task(client, admin, code, later)
+    assert (withdrawn["status"], withdrawn["failure_reason"]) == (
+        "cancelled",
+        "The subscription was cancelled.",
+    )
+    assert _task(client, admin, code, other)["status"] == "pending"
 
-    assert _sweep_until_finished(client, admin, code, [task_id])
-    task = _task(client, admin, code, task_id)
-    assert task["status"] == "failed"
-    assert "cancelled" in task["failure_reason"]
+
+def test_a_scheduled_cancellation_withdraws_the_tasks_after_it(app, client, admin):
+    code = build_customer(app)
+    subscription_id = build_subscription(app, customer_code=code)
+    # Scheduled first: a suspension in 9 days; then a cancellation for today.
+    after = _schedule(client, admin, code, subscription_id, "suspend", _today(app) + timedelta(9))
+    cancel = _schedule(
+        client, admin, code, subscription_id, "cancel", _today(app), cancel_reason="Outros"
+    )
+    with app.app_context():
+        assert claim_due_tasks(10, timedelta(minutes=5)) == [cancel]
+        db.session.commit()
+    apply_scheduled_tasks([cancel])
+    assert _task(client, admin, code, cancel)["status"] == "done"
+    assert _task(client, admin, code, after)["status"] == "cancelled"
 
 
 def test_a_withdrawn_task_is_never_applied(app, client, admin, celery_worker):

@@ -2,7 +2,7 @@
 
 from flask import url_for
 
-from models import installations, subscription_changes, subscriptions
+from models import installations, scheduled_tasks, subscription_changes, subscriptions
 from models.db import db
 from models.errors import NotFound
 from schemas.subscriptions import (
@@ -74,6 +74,8 @@ def update_subscription(changes, subscription_id):
 
 def _change_status(subscription_id: int, action: str, cancel_reason: str | None = None):
     subscription, owed = subscription_changes.change_status(subscription_id, action, cancel_reason)
+    if action == subscription_changes.CANCEL:
+        scheduled_tasks.withdraw_for_cancelled([subscription_id])
     for disconnect_id in owed:
         send_after_commit(send_disconnect, disconnect_id)
     db.session.commit()
@@ -104,7 +106,8 @@ def enable(subscription_id):
 @blp.alt_response(409, description="Already cancelled")
 @requires("subscriptions", WRITE)
 def cancel(data, subscription_id):
-    """Cancel now, with a reason: RADIUS rows go and open sessions are disconnected."""
+    """Cancel now, with a reason: RADIUS rows go, open sessions are disconnected, and the
+    subscription's pending scheduled tasks are withdrawn."""
     return _change_status(subscription_id, subscription_changes.CANCEL, data["cancel_reason"])
 
 
