@@ -260,23 +260,30 @@ def rename_group(old: str, new: str) -> None:
 
 
 def ensure_suspended_group() -> str:
-    """Write the suspended group's rows, if missing, and return its name.
+    """Make the suspended group's rows what the settings say now, and return its name.
 
-    Insert-or-ignore on the unique (group, attribute) indexes, so parallel suspensions agree.
+    Reject (`Auth-Type := Reject`) by default; with RADIUS_BLOCKED_POOL, accept into that pool
+    (`Framed-Pool`) instead. A changed setting takes effect at the next suspension. Rows that
+    should not be there are deleted, the wanted ones inserted or ignored on the unique
+    (group, attribute) indexes, so parallel suspensions agree.
     """
     rules = policy()
     group = rules.suspended_group
+    wanted = {RadGroupCheck: [], RadGroupReply: []}
     if rules.blocked_pool is None:
-        check = {"groupname": group, "attribute": "Auth-Type", "op": ":=", "value": "Reject"}
-        insert_or_ignore(RadGroupCheck.__table__, check, ("groupname", "attribute"))
+        wanted[RadGroupCheck].append({"attribute": "Auth-Type", "op": ":=", "value": "Reject"})
     else:
-        reply = {
-            "groupname": group,
-            "attribute": "Framed-Pool",
-            "op": ":=",
-            "value": rules.blocked_pool,
-        }
-        insert_or_ignore(RadGroupReply.__table__, reply, ("groupname", "attribute"))
+        wanted[RadGroupReply].append(
+            {"attribute": "Framed-Pool", "op": ":=", "value": rules.blocked_pool}
+        )
+    for model, rows in wanted.items():
+        keep = [(row["attribute"], row["value"]) for row in rows]
+        stale = db.select(model.id).where(model.groupname == group)
+        for attribute, value in keep:
+            stale = stale.where(~((model.attribute == attribute) & (model.value == value)))
+        db.session.execute(db.delete(model).where(model.id.in_(stale.scalar_subquery())))
+        rows = [{"groupname": group, **row} for row in rows]
+        insert_or_ignore(model.__table__, rows, ("groupname", "attribute"))
     return group
 
 

@@ -261,3 +261,25 @@ def test_registering_a_nas_is_recorded_without_its_secret(app, client, admin):
     changes = changes if isinstance(changes, list) else json.loads(changes)
     assert {"field": "secret", "old": None, "new": "***"} in changes
     assert "segredo-forte" not in json.dumps(changes)
+
+
+def test_a_changed_suspension_setting_takes_effect_at_the_next_suspension(app, client, admin):
+    first, second = build_subscription(app), build_subscription(app)
+    build_login(app, first, "antes")
+    build_login(app, second, "depois")
+    assert client.post(f"/api/v1/subscriptions/{first}/suspend", headers=admin).status_code == 200
+    original = app.extensions["radius_policy"]
+    app.extensions["radius_policy"] = dataclasses.replace(original, blocked_pool="bloqueados")
+    try:
+        response = client.post(f"/api/v1/subscriptions/{second}/suspend", headers=admin)
+        assert response.status_code == 200
+    finally:
+        app.extensions["radius_policy"] = original
+    with app.app_context():
+        checks = db.session.execute(
+            text("SELECT attribute FROM radgroupcheck WHERE groupname = 'suspenso'")
+        ).all()
+        replies = db.session.execute(
+            text("SELECT attribute, value FROM radgroupreply WHERE groupname = 'suspenso'")
+        ).all()
+    assert (checks, replies) == ([], [("Framed-Pool", "bloqueados")])
