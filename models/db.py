@@ -235,7 +235,11 @@ def claim_due(table, due, claimed: dict, limit: int, order_by=None) -> list:
     candidates = db.select(pk).where(due).order_by(*order)
     candidates = candidates.limit(limit)
     if _dialect() == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
+        # A materialized CTE runs the locking SELECT once: as a plain IN (subquery) PostgreSQL
+        # may run it again per row and claim more than `limit` rows (seen: 2 for a limit of 1).
+        picked = candidates.with_for_update(skip_locked=True).cte("picked")
+        picked = picked.prefix_with("MATERIALIZED", dialect="postgresql")
+        candidates = db.select(picked.c[pk.name])
     statement = (
         db.update(table).where(pk.in_(candidates.scalar_subquery()), due).values(claimed)
     ).returning(pk)

@@ -77,7 +77,13 @@ def _attempt(disconnect_id: int, lease) -> None:
         answered, error = _send(request, rules.disconnect_timeout_s)
     recorded = record_outcome(disconnect_id, lease, answered, error, rules.disconnect_attempts)
     db.session.commit()
-    if error and recorded:
+    if not recorded:
+        log.warning(
+            "disconnect %s: outcome (%s) not recorded, its row was taken over",
+            disconnect_id,
+            answered or error,
+        )
+    elif error:
         log.warning("disconnect %s: %s", disconnect_id, error)
 
 
