@@ -78,6 +78,8 @@ class Item(Audited, db.Model):
     deleted_by_user_id: Mapped[int | None] = mapped_column(Integer)
 
     subscription: Mapped[Subscription] = relationship()
+    # An IP's login, loaded with a list of items in one more query (not one per IP).
+    login_item: Mapped["Item | None"] = relationship(remote_side=[id], lazy="selectin")
 
     def audit_customer_code(self) -> int:
         return self.customer_code
@@ -90,8 +92,7 @@ class Item(Audited, db.Model):
     @property
     def login_username(self) -> str | None:
         """For an IP, the login it is tied to."""
-        login = db.session.get(Item, self.login_item_id) if self.login_item_id else None
-        return login.username if login else None
+        return self.login_item.username if self.login_item else None
 
 
 def get_item(subscription_id: int, item_id: int, for_update: bool = False) -> Item:
@@ -268,7 +269,7 @@ def delete_item(subscription_id: int, item_id: int) -> list[int]:
     if item.kind == RADIUS_LOGIN:
         return disconnect(sync_login(item), subscription_id, "deleted")
     if item.kind == IP:
-        sync_login(db.session.get(Item, item.login_item_id))
+        sync_login(item.login_item)
     return []
 
 

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited
 from models.db import UTCDateTime, db, dialect_insert, flush_or_conflict, insert_or_ignore, utcnow
-from models.errors import Conflict
+from models.errors import Conflict, Invalid
 
 # Big keys on PostgreSQL (as FreeRADIUS's bigserial); SQLite's autoincrement needs INTEGER.
 BigKey = BigInteger().with_variant(Integer, "sqlite")
@@ -374,6 +374,8 @@ def close_ghost_sessions(now: datetime | None = None) -> int:
 
 def add_nas(data: dict) -> Nas:
     """Register a NAS: FreeRADIUS answers it, Provedor sends it Disconnect-Requests."""
+    if getattr(data["nasname"], "scope_id", None):  # FreeRADIUS matches clients by address
+        raise Invalid.field("nasname", "An address without a scope (%...).")
     nas = Nas(**{**data, "nasname": str(data["nasname"])})
     db.session.add(nas)
     taken = Conflict(f"NAS {nas.nasname} is already registered.", {"nasname": ["Already taken."]})

@@ -22,14 +22,21 @@ SECRET = "segredo-do-nas"
 
 
 @pytest.fixture
-def quick_policy(app):
-    """Short waits and two attempts, so giving up on a silent NAS takes a second."""
+def policy(app):
+    """Change RADIUS settings for one test: `policy(blocked_pool=...)`; restored afterwards."""
     original = app.extensions["radius_policy"]
-    app.extensions["radius_policy"] = dataclasses.replace(
-        original, disconnect_timeout_s=0.3, disconnect_attempts=2
-    )
-    yield
+
+    def change(**settings) -> None:
+        app.extensions["radius_policy"] = dataclasses.replace(original, **settings)
+
+    yield change
     app.extensions["radius_policy"] = original
+
+
+@pytest.fixture
+def quick_policy(policy):
+    """Short waits and two attempts, so giving up on a silent NAS takes a second."""
+    policy(disconnect_timeout_s=0.3, disconnect_attempts=2)
 
 
 def _register_nas(app, port: int) -> None:
@@ -173,16 +180,12 @@ def test_renaming_a_plan_s_group_moves_its_logins(app, client, admin):
     assert (group, old_rows) == ("fibra-100", 0)
 
 
-def test_with_a_blocked_pool_suspended_logins_are_accepted_into_it(app, client, admin):
-    original = app.extensions["radius_policy"]
-    app.extensions["radius_policy"] = dataclasses.replace(original, blocked_pool="bloqueados")
-    try:
-        subscription_id = build_subscription(app)
-        build_login(app, subscription_id, "devedor")
-        response = client.post(f"/api/v1/subscriptions/{subscription_id}/suspend", headers=admin)
-        assert response.status_code == 200
-    finally:
-        app.extensions["radius_policy"] = original
+def test_with_a_blocked_pool_suspended_logins_are_accepted_into_it(app, client, admin, policy):
+    policy(blocked_pool="bloqueados")
+    subscription_id = build_subscription(app)
+    build_login(app, subscription_id, "devedor")
+    response = client.post(f"/api/v1/subscriptions/{subscription_id}/suspend", headers=admin)
+    assert response.status_code == 200
     with app.app_context():
         group = db.session.scalar(
             text("SELECT groupname FROM radusergroup WHERE username = 'devedor'")
@@ -263,18 +266,16 @@ def test_registering_a_nas_is_recorded_without_its_secret(app, client, admin):
     assert "segredo-forte" not in json.dumps(changes)
 
 
-def test_a_changed_suspension_setting_takes_effect_at_the_next_suspension(app, client, admin):
+def test_a_changed_suspension_setting_takes_effect_at_the_next_suspension(
+    app, client, admin, policy
+):
     first, second = build_subscription(app), build_subscription(app)
     build_login(app, first, "antes")
     build_login(app, second, "depois")
     assert client.post(f"/api/v1/subscriptions/{first}/suspend", headers=admin).status_code == 200
-    original = app.extensions["radius_policy"]
-    app.extensions["radius_policy"] = dataclasses.replace(original, blocked_pool="bloqueados")
-    try:
-        response = client.post(f"/api/v1/subscriptions/{second}/suspend", headers=admin)
-        assert response.status_code == 200
-    finally:
-        app.extensions["radius_policy"] = original
+    policy(blocked_pool="bloqueados")
+    response = client.post(f"/api/v1/subscriptions/{second}/suspend", headers=admin)
+    assert response.status_code == 200
     with app.app_context():
         checks = db.session.execute(
             text("SELECT attribute FROM radgroupcheck WHERE groupname = 'suspenso'")

@@ -185,3 +185,10 @@ def test_a_refused_suspension_owes_nothing(app, client, admin):
 
     assert_envelope(again, 409, "conflict")
     assert client.get(DISCONNECTS, headers=admin).get_json()["total"] == 1
+
+
+def test_a_nas_address_with_a_scope_is_refused(client, admin):
+    body = {"nasname": "fe80::1%eth0", "shortname": "bras", "secret": "segredo-forte"}
+    response = client.post(f"{API}/radius/nas", json=body, headers=admin)
+    assert "nasname" in assert_envelope(response, 422, "validation_error")["errors"]
+    assert client.get(f"{API}/radius/nas", headers=admin).get_json()["items"] == []
