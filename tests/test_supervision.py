@@ -60,6 +60,9 @@ def test_a_killed_worker_or_web_master_is_restarted_while_the_rest_serves(servic
     env, log_path = service_env
     with running_service(env, log_path) as service:
         (worker,) = service.spawned("worker")
+        # Killed while still forking its pool, a child not yet told to die with its parent
+        # (Celery sets that as the child starts) would outlive it: kill a worker that is up.
+        assert wait_until(lambda: "ready." in service.output(), timeout=60), service.output()
         with HealthPoller(service) as poller:
             os.kill(worker, signal.SIGKILL)
             restarted = wait_until(lambda: len(service.spawned("worker")) == 2, timeout=30)
