@@ -53,7 +53,8 @@ class AuthenticationFailed(DomainError):
 
 
 class TooManyAttempts(DomainError):
-    """Logins are locked for a while after repeated failures (per username and IP, or per IP)."""
+    """Too much at once: logins locked after repeated failures (per username and IP, or per
+    IP), or more exports running than a user may have. Says when to try again."""
 
     status = 429
     code = "too_many_requests"

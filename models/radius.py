@@ -158,6 +158,8 @@ class RadAcct(db.Model):
         # Provedor's: a login's open sessions (to disconnect it) and stale ones (ghosts).
         Index("ix_radacct_open_username", "username", **_OPEN),
         Index("ix_radacct_open_updated", "acctupdatetime", **_OPEN),
+        # Provedor's: a login's sessions by period, the connection extract [6.6].
+        Index("ix_radacct_username_start", "username", "acctstarttime"),
     )
 
     radacctid: Mapped[int] = mapped_column(BigKey, primary_key=True)

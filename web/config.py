@@ -87,6 +87,11 @@ class Settings:
     radius_ghost_session_minutes: int = 30
     scheduled_tasks_sweep_seconds: int = 60
     scheduled_tasks_lease_seconds: int = 300
+    extract_max_days: int = 366
+    exports_dir: Path | None = None  # default: var_dir / "exports"
+    exports_ttl_hours: int = 168
+    exports_max_running: int = 2
+    exports_stale_seconds: int = 120
     broker_transport_options: dict = field(default_factory=dict)
 
     def radius_policy(self) -> RadiusPolicy:
@@ -125,6 +130,12 @@ class Settings:
             "OPENAPI_SWAGGER_UI_PATH": "docs",
             "OPENAPI_SWAGGER_UI_URL": "/api/v1/docs/ui/",  # served from swagger-ui-bundle
             "PROVEDOR_SETTINGS": self,
+            # Extracts and exports (models/extracts.py, models/exports.py).
+            "EXTRACT_MAX_DAYS": self.extract_max_days,
+            "EXPORTS_DIR": str(self.exports_dir or self.var_dir / "exports"),
+            "EXPORTS_TTL_HOURS": self.exports_ttl_hours,
+            "EXPORTS_MAX_RUNNING": self.exports_max_running,
+            "EXPORTS_STALE_SECONDS": self.exports_stale_seconds,
         }
 
 
@@ -187,5 +198,10 @@ def load_settings(environ=None) -> Settings:
         radius_ghost_session_minutes=_int(env, "RADIUS_GHOST_SESSION_MINUTES", 30, minimum=1),
         scheduled_tasks_sweep_seconds=_int(env, "SCHEDULED_TASKS_SWEEP_SECONDS", 60, minimum=1),
         scheduled_tasks_lease_seconds=_int(env, "SCHEDULED_TASKS_LEASE_SECONDS", 300, minimum=1),
+        extract_max_days=_int(env, "EXTRACT_MAX_DAYS", 366, minimum=1),
+        exports_dir=Path(env["EXPORTS_DIR"]).resolve() if env.get("EXPORTS_DIR") else None,
+        exports_ttl_hours=_int(env, "EXPORTS_TTL_HOURS", 168, minimum=1),
+        exports_max_running=_int(env, "EXPORTS_MAX_RUNNING", 2, minimum=1),
+        exports_stale_seconds=_int(env, "EXPORTS_STALE_SECONDS", 120, minimum=10),
         broker_transport_options=transport_options,
     )

@@ -1,0 +1,73 @@
+"""Call records (CDRs) of customers' voice terminals [6.7], and the tariffs that price them.
+
+A call is imported from the telephone switch's CDR file (Asterisk cdr-csv), matched to the
+`voip_terminal` item whose number placed it, classified by the dialled number (Brazilian
+numbering, see models/numbering.py) and priced by the tariff of its termination type.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.audit import Audited
+from models.db import UTCDateTime, db, utcnow
+from models.radius import BigKey
+
+LOCAL, LONG_DISTANCE, MOBILE, INTERNATIONAL, TOLL_FREE, SPECIAL = (
+    "local",
+    "long_distance",
+    "mobile",
+    "international",
+    "toll_free",
+    "special",
+)
+TERMINATIONS = (LOCAL, LONG_DISTANCE, MOBILE, INTERNATIONAL, TOLL_FREE, SPECIAL)
+
+
+class Tariff(Audited, db.Model):
+    """The price of a termination type: per minute, charged from `first_seconds`, then by
+    `increment_seconds` (30/6 is common: 30 s minimum, then 6 s steps)."""
+
+    __tablename__ = "tariffs"
+    __table_args__ = (
+        CheckConstraint(f"termination IN {TERMINATIONS!r}", name="termination_known"),
+        CheckConstraint("price_per_minute >= 0", name="price_not_negative"),
+        CheckConstraint("first_seconds >= 0 AND increment_seconds >= 1", name="steps_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    termination: Mapped[str] = mapped_column(String(20), unique=True)
+    price_per_minute: Mapped[Decimal] = mapped_column(Numeric(10, 4))
+    first_seconds: Mapped[int] = mapped_column(Integer, default=30)
+    increment_seconds: Mapped[int] = mapped_column(Integer, default=6)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Call(db.Model):
+    """One CDR of a customer's terminal, as imported (cost fixed at import time)."""
+
+    __tablename__ = "calls"
+    __table_args__ = (
+        CheckConstraint(f"termination IN {TERMINATIONS!r}", name="termination_known"),
+        Index("ix_calls_customer_started", "customer_code", "started_at"),
+        Index("ix_calls_terminal_started", "terminal", "started_at"),
+        Index("ix_calls_started", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigKey, primary_key=True)
+    # Asterisk's uniqueid: what makes re-importing the same file add nothing.
+    uniqueid: Mapped[str] = mapped_column(String(150), unique=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("subscription_items.id"))
+    customer_code: Mapped[int] = mapped_column(Integer)
+    terminal: Mapped[str] = mapped_column(String(13))  # the terminal's number (origin)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    destination: Mapped[str] = mapped_column(String(40))
+    duration_s: Mapped[int] = mapped_column(Integer)
+    billed_s: Mapped[int] = mapped_column(Integer)
+    disposition: Mapped[str] = mapped_column(String(20))
+    termination: Mapped[str] = mapped_column(String(20))
+    cost: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    source_file: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,224 @@
+"""Connection and call extracts [6.6, 6.7]: what each holds, its filters, and one query for the
+screen and the export file alike.
+
+A source is a list of columns (field, Portuguese heading, kind, default width) over one filtered,
+ordered SELECT. The API pages it; an export streams all of it (tasks/exports.py). Periods are
+dates in the ISP's time zone, from `from` to `to` inclusive, and are capped in length.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask import current_app
+from sqlalchemy import Select, cast, func, literal, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from models.calls import TERMINATIONS, Call
+from models.clock import local_today
+from models.customers import get_customer
+from models.db import db
+from models.errors import Invalid
+from models.items import RADIUS_LOGIN, VOIP_TERMINAL, Item
+from models.radius import RadAcct
+
+CONNECTIONS, CALLS = "connections", "calls"
+SOURCES = (CONNECTIONS, CALLS)
+# Column kinds: how a value is written to a file and whether a totals row sums it.
+TEXT, DATETIME, INTEGER, SECONDS, BYTES, MONEY = (
+    "text",
+    "datetime",
+    "integer",
+    "seconds",
+    "bytes",
+    "money",
+)
+SUMMED = (SECONDS, BYTES, MONEY)
+DEFAULT_DAYS = 30  # a period left out is the last 30 days
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column a source offers: its field, default heading and width, kind, and SQL."""
+
+    field: str
+    title: str
+    kind: str
+    width_px: int
+    expression: ColumnElement
+
+    @property
+    def summed(self) -> bool:
+        return self.kind in SUMMED
+
+
+def _text(expression) -> ColumnElement:
+    """An address column as text: host() on PostgreSQL's INET (no /32), as stored on SQLite."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.host(expression)
+    return cast(expression, db.Text)
+
+
+def connection_columns() -> list[Column]:
+    return [
+        Column("login", "Login", TEXT, 120, RadAcct.username),
+        Column("start", "Início", DATETIME, 130, RadAcct.acctstarttime),
+        Column("stop", "Fim", DATETIME, 130, RadAcct.acctstoptime),
+        Column("duration_s", "Duração (s)", SECONDS, 90, func.coalesce(RadAcct.acctsessiontime, 0)),
+        # acctoutputoctets are the NAS's output: what the customer downloaded.
+        Column(
+            "download_bytes",
+            "Download (bytes)",
+            BYTES,
+            120,
+            func.coalesce(RadAcct.acctoutputoctets, 0),
+        ),
+        Column(
+            "upload_bytes", "Upload (bytes)", BYTES, 120, func.coalesce(RadAcct.acctinputoctets, 0)
+        ),
+        Column("framed_ip", "IP", TEXT, 110, _text(RadAcct.framedipaddress)),
+        Column("mac", "MAC", TEXT, 120, RadAcct.callingstationid),
+        Column("nas", "NAS", TEXT, 110, _text(RadAcct.nasipaddress)),
+        Column("termination_cause", "Motivo do término", TEXT, 140, RadAcct.acctterminatecause),
+    ]
+
+
+def call_columns() -> list[Column]:
+    return [
+        Column("started_at", "Data/hora", DATETIME, 130, Call.started_at),
+        Column("origin", "Origem", TEXT, 110, Call.terminal),
+        Column("destination", "Destino", TEXT, 120, Call.destination),
+        Column("duration_s", "Duração (s)", SECONDS, 90, Call.duration_s),
+        Column("billed_s", "Tarifado (s)", SECONDS, 90, Call.billed_s),
+        Column("termination", "Tipo de terminação", TEXT, 120, Call.termination),
+        Column("cost", "Custo (R$)", MONEY, 90, Call.cost),
+    ]
+
+
+def columns_of(source: str) -> list[Column]:
+    """Every column `source` offers, in its default order."""
+    return connection_columns() if source == CONNECTIONS else call_columns()
+
+
+@dataclass(frozen=True)
+class Period:
+    """From `first` to `last`, inclusive dates in the ISP's zone, as UTC instants [start, end)."""
+
+    first: date
+    last: date
+
+    @property
+    def starts(self) -> datetime:
+        return _local_midnight(self.first)
+
+    @property
+    def ends(self) -> datetime:
+        return _local_midnight(self.last + timedelta(days=1))
+
+
+def _local_midnight(day: date) -> datetime:
+    zone = current_app.extensions["timezone"]
+    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+
+
+def max_days() -> int:
+    return current_app.config["EXTRACT_MAX_DAYS"]
+
+
+def checked_period(first: date | None, last: date | None) -> Period:
+    """The period asked for (the last 30 days by default), or 422 when it is reversed or longer
+    than EXTRACT_MAX_DAYS: an extract of years would hold a worker for hours."""
+    last = last or local_today()
+    first = first or last - timedelta(days=DEFAULT_DAYS - 1)
+    if first > last:
+        raise Invalid.field("from", "The period starts after it ends.")
+    if (last - first).days + 1 > max_days():
+        raise Invalid.field("to", f"The period may be at most {max_days()} days long.")
+    return Period(first, last)
+
+
+def _usernames_of(customer_code: int, kind: str):
+    """The logins (or numbers) the customer has had, deleted ones too: old records stay theirs."""
+    column = Item.username if kind == RADIUS_LOGIN else Item.number
+    return select(column).where(Item.customer_code == customer_code, Item.kind == kind)
+
+
+def _belongs(customer_code: int, kind: str, value: str, field: str) -> None:
+    found = db.session.scalar(
+        _usernames_of(customer_code, kind)
+        .where((Item.username if kind == RADIUS_LOGIN else Item.number) == value)
+        .limit(1)
+    )
+    if found is None:
+        raise Invalid.field(field, f"{value!r} is not one of this customer's.")
+
+
+def connections_query(filters: dict) -> Select:
+    """Sessions matching `filters` (customer_code, login, nas, from, to), oldest first."""
+    period = checked_period(filters.get("from"), filters.get("to"))
+    where = [RadAcct.acctstarttime >= period.starts, RadAcct.acctstarttime < period.ends]
+    code = filters.get("customer_code")
+    if code is not None:
+        get_customer(code)  # 404 for a customer that does not exist
+        where.append(RadAcct.username.in_(_usernames_of(code, RADIUS_LOGIN)))
+        if filters.get("login"):
+            _belongs(code, RADIUS_LOGIN, filters["login"], "login")
+    if filters.get("login"):
+        where.append(RadAcct.username == filters["login"])
+    if filters.get("nas"):
+        where.append(_text(RadAcct.nasipaddress) == filters["nas"])
+    return select(RadAcct).where(*where).order_by(RadAcct.acctstarttime, RadAcct.radacctid)
+
+
+def calls_query(filters: dict) -> Select:
+    """Calls matching `filters` (customer_code, terminal, termination, from, to), oldest first."""
+    period = checked_period(filters.get("from"), filters.get("to"))
+    where = [Call.started_at >= period.starts, Call.started_at < period.ends]
+    code = filters.get("customer_code")
+    if code is not None:
+        get_customer(code)
+        where.append(Call.customer_code == code)
+        if filters.get("terminal"):
+            _belongs(code, VOIP_TERMINAL, filters["terminal"], "terminal")
+    if filters.get("terminal"):
+        where.append(Call.terminal == filters["terminal"])
+    if filters.get("termination"):
+        if filters["termination"] not in TERMINATIONS:
+            raise Invalid.field("termination", f"Must be one of {', '.join(TERMINATIONS)}.")
+        where.append(Call.termination == filters["termination"])
+    return select(Call).where(*where).order_by(Call.started_at, Call.id)
+
+
+def filtered(source: str, filters: dict) -> Select:
+    """The source's rows for `filters`, validated (422 naming the field otherwise)."""
+    return connections_query(filters) if source == CONNECTIONS else calls_query(filters)
+
+
+def rows_query(source: str, filters: dict, columns: list[Column]) -> Select:
+    """Only `columns`, labelled by field, of the rows matching `filters`, in order."""
+    base = filtered(source, filters)
+    return base.with_only_columns(*(c.expression.label(c.field) for c in columns))
+
+
+def totals(source: str, filters: dict) -> dict:
+    """Row count and the sum of every summed column over the whole filter (not one page).
+
+    Sums are exact integers (or Decimal for money): byte totals pass 2^53, so the API sends
+    them as strings."""
+    columns = [c for c in columns_of(source) if c.summed]
+    query = (
+        filtered(source, filters)
+        .order_by(None)
+        .with_only_columns(
+            func.count(literal(1)).label("rows"),
+            *(func.coalesce(func.sum(c.expression), 0).label(c.field) for c in columns),
+        )
+    )
+    row = db.session.execute(query).one()._mapping
+    return {key: (int(value) if key != "cost" else value) for key, value in row.items()}
+
+
+def page(source: str, filters: dict, page_number: int, per_page: int) -> list[dict]:
+    """One page of rows, each a dict by field."""
+    query = rows_query(source, filters, columns_of(source))
+    rows = db.session.execute(query.limit(per_page).offset((page_number - 1) * per_page))
+    return [dict(row._mapping) for row in rows]
