@@ -92,5 +92,10 @@ def _as_input(row: dict) -> dict:
 
 
 def register(app: Flask) -> None:
+    from web.cli_calls import calls_cli
+    from web.cli_exports import exports_cli
+
     app.cli.add_command(users_cli)
+    app.cli.add_command(calls_cli)
+    app.cli.add_command(exports_cli)
     app.cli.add_command(demo_command)

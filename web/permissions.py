@@ -19,6 +19,9 @@ ROLE_TABLE: dict[str, dict[str, tuple[str, ...]]] = {
     "cancel_reasons": {READ: ROLES, WRITE: (ADMIN,)},
     # NASes (their secrets are write-only) and the Disconnect-Requests sent to them.
     "radius": {READ: (ADMIN, ATTENDANT, TECHNICIAN), WRITE: (ADMIN,)},
+    # Connection and call extracts, and exports of them (a technician reads, does not export).
+    "extracts": {READ: ROLES, WRITE: (ADMIN, ATTENDANT, FINANCE)},
+    "tariffs": {READ: ROLES, WRITE: (ADMIN,)},  # call prices per termination type
 }
 
 

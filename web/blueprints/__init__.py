@@ -2,7 +2,10 @@
 
 from web.blueprints import (
     auth,
+    calls,
+    connections,
     customers,
+    exports,
     health,
     items,
     plans,
@@ -26,6 +29,9 @@ def register(api) -> None:
         items,
         scheduled_tasks,
         radius,
+        connections,
+        calls,
+        exports,
     )
     for module in modules:
         api.register_blueprint(module.blp, url_prefix=PREFIX + module.URL_PREFIX)
