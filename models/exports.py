@@ -140,10 +140,19 @@ def _check_running_limit(user: User | None) -> None:
         )
 
 
+# The filters each source knows; another one is a mistake worth a 422, not silence.
+FILTERS = {
+    extracts.CONNECTIONS: {"customer_code", "login", "nas", "from", "to"},
+    extracts.CALLS: {"customer_code", "terminal", "termination", "from", "to"},
+}
+
+
 def create_export(data: dict, user: User | None, requested_by: str) -> Export:
     """A queued job, after checking everything a worker would trip on (422) and the user's
     running limit (429). The caller queues its task after commit."""
     source, filters = data["source"], data.get("filters", {})
+    for name in sorted(set(filters) - FILTERS[source]):
+        raise Invalid.field(f"filters.{name}", f"Not a filter of {source}.")
     extracts.filtered(source, filters)  # validates the period, login, terminal...
     params = {
         "filters": _json_filters(filters),

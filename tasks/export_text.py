@@ -1,0 +1,162 @@
+"""CSV and TXT export files, written as the rows stream in.
+
+On PostgreSQL the database formats every value and streams the file itself (`COPY (query) TO
+STDOUT`): close to its own speed, in constant memory. Elsewhere a server-side cursor feeds
+Python's csv writer with the same formatting. Either way the file is: the title line, the
+headings, the rows, and optionally a totals line.
+
+CSV quotes fields as needed (RFC 4180); TXT is "delimited text": a field never holds the
+delimiter, a quote or a line break (they become spaces), so nothing is ever quoted. Text that
+a spreadsheet would run as a formula (= + - @, tab, CR first) gets a leading apostrophe.
+"""
+
+import csv
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import IO
+from zoneinfo import ZoneInfo
+
+import psycopg
+from sqlalchemy import Select, Text, case, cast, func, literal
+
+from models.db import db
+from models.extracts import DATETIME, MONEY, TEXT, Column
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+DATETIME_FORMAT = "%d/%m/%Y %H:%M:%S"
+
+
+@dataclass(frozen=True)
+class TextLayout:
+    """How values are written: CSV or TXT, the delimiter, the decimal separator, the zone."""
+
+    delimited_txt: bool
+    delimiter: str
+    decimal_separator: str
+    zone: ZoneInfo
+
+    def writer(self, out: IO[str]):
+        if self.delimited_txt:
+            return csv.writer(
+                out,
+                delimiter=self.delimiter,
+                quoting=csv.QUOTE_NONE,
+                escapechar=None,
+                lineterminator="\n",
+            )
+        return csv.writer(out, delimiter=self.delimiter, lineterminator="\n")
+
+    def text(self, value: str) -> str:
+        if value.startswith(FORMULA_STARTS):
+            value = "'" + value
+        if self.delimited_txt:
+            for unsafe in (self.delimiter, '"', "\n", "\r"):
+                value = value.replace(unsafe, " ")
+        return value
+
+    def value(self, value, kind: str) -> str:
+        """One value as the file shows it (Python side; must match `sql_value`)."""
+        if value is None:
+            return ""
+        if kind == DATETIME:
+            return value.astimezone(self.zone).strftime(DATETIME_FORMAT)
+        if kind == MONEY or isinstance(value, Decimal):
+            return f"{Decimal(value):.2f}".replace(".", self.decimal_separator)
+        if kind == TEXT or isinstance(value, str):
+            return self.text(str(value))
+        return str(value)
+
+    def sql_value(self, column: Column):
+        """The same formatting done by PostgreSQL, for COPY."""
+        expression = column.expression
+        if column.kind == DATETIME:
+            local = func.timezone(self.zone.key, expression)
+            return func.to_char(local, "DD/MM/YYYY HH24:MI:SS")
+        if column.kind == MONEY:
+            return func.replace(
+                func.to_char(expression, "FM9999999999990.00"), ".", self.decimal_separator
+            )
+        if column.kind != TEXT:
+            return cast(expression, Text)
+        text = cast(expression, Text)
+        neutral = case((func.left(text, 1).in_(FORMULA_STARTS), literal("'") + text), else_=text)
+        if self.delimited_txt:
+            for unsafe in (self.delimiter, '"', "\n", "\r"):
+                neutral = func.replace(neutral, unsafe, " ")
+        # COPY writes an empty string as "" (to tell it from NULL); Python's csv writes nothing.
+        return func.nullif(neutral, "")
+
+
+def write_preamble(out: IO[str], layout: TextLayout, title: str, headings: list[str]) -> None:
+    writer = layout.writer(out)
+    writer.writerow([layout.text(title)])
+    writer.writerow([layout.text(heading) for heading in headings])
+
+
+def write_totals(out: IO[str], layout: TextLayout, totals: tuple, kinds: list[str]) -> None:
+    layout.writer(out).writerow(
+        [layout.value(value, kind) for value, kind in zip(totals, kinds, strict=True)]
+    )
+
+
+def copy_rows(
+    out: IO[bytes],
+    query: Select,
+    columns: list[Column],
+    layout: TextLayout,
+    on_progress: Callable[[int], None],
+) -> int:
+    """Stream the rows through PostgreSQL's COPY into `out`; returns how many were written."""
+    select = query.with_only_columns(*(layout.sql_value(c).label(c.field) for c in columns))
+    compiled = select.compile(
+        dialect=db.engine.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    options = psycopg.sql.SQL("FORMAT csv, DELIMITER {}, NULL '', ENCODING 'UTF8'").format(
+        psycopg.sql.Literal(layout.delimiter)
+    )
+    raw = db.engine.raw_connection()
+    try:
+        connection = raw.driver_connection
+        bound = psycopg.ClientCursor(connection).mogrify(compiled.string, compiled.params)
+        statement = psycopg.sql.SQL("COPY ({}) TO STDOUT WITH ({})").format(
+            psycopg.sql.SQL(bound), options
+        )
+        rows = 0
+        with connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for chunk in copy:
+                out.write(chunk)
+                rows += bytes(chunk).count(b"\n")
+                on_progress(rows)
+        connection.rollback()  # read only; leave the pooled connection clean
+        return rows
+    finally:
+        raw.close()
+
+
+def stream_rows(
+    out: IO[str],
+    query: Select,
+    columns: list[Column],
+    layout: TextLayout,
+    on_progress: Callable[[int], None],
+    batch: int = 5_000,
+) -> int:
+    """Stream the rows through a server-side cursor and Python's csv writer."""
+    writer = layout.writer(out)
+    kinds = [c.kind for c in columns]
+    rows = 0
+    for row in fetch_rows(query, columns, batch):
+        writer.writerow([layout.value(value, kind) for value, kind in zip(row, kinds, strict=True)])
+        rows += 1
+        if rows % batch == 0:
+            on_progress(rows)
+    return rows
+
+
+def fetch_rows(query: Select, columns: list[Column], batch: int = 5_000) -> Iterable[tuple]:
+    """The rows as typed tuples, fetched `batch` at a time from a server-side cursor."""
+    select = query.with_only_columns(*(c.expression.label(c.field) for c in columns))
+    result = db.session.execute(select, execution_options={"yield_per": batch})
+    for partition in result.partitions():
+        yield from (tuple(row) for row in partition)

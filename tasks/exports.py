@@ -1,0 +1,239 @@
+"""Export jobs in the workers: run one, put back the ones whose worker vanished, purge old files.
+
+A job writes `<id>.<format>.part` and renames it only when complete, so a worker killed midway
+leaves no file to download; beat's `recover_stale_exports` then queues the job again (or fails
+it after models.exports.MAX_ATTEMPTS). The job reports progress, which doubles as its
+heartbeat, from its own short transactions while the rows stream in.
+"""
+
+import logging
+import os
+import secrets
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from flask import current_app
+
+from models import exports as jobs
+from models import extracts
+from models.db import db, utcnow
+from models.exports import RUNNING, Export
+from tasks.dispatch import send_after_commit
+from tasks.export_text import (
+    TextLayout,
+    copy_rows,
+    fetch_rows,
+    stream_rows,
+    write_preamble,
+    write_totals,
+)
+
+log = logging.getLogger(__name__)
+HEARTBEAT_SECONDS = 1.0
+DEFAULT_TITLES = {
+    extracts.CONNECTIONS: "Extrato de Conexões",
+    extracts.CALLS: "Extrato de Ligações",
+}
+PURGE_LIMIT = 500
+
+
+class Abandoned(Exception):
+    """The job is no longer this worker's (beat gave it to another, or it was failed)."""
+
+
+class Progress:
+    """Writes rows_written and the heartbeat at most once a second, in its own transaction."""
+
+    def __init__(self, export_id: int):
+        self.export_id = export_id
+        self.last = 0.0
+
+    def __call__(self, rows: int, total: int | None = None, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self.last < HEARTBEAT_SECONDS:
+            return
+        self.last = now
+        with db.engine.begin() as connection:  # not the session's: it is streaming rows
+            updated = connection.execute(
+                db.update(Export)
+                .where(Export.id == self.export_id, Export.status == RUNNING)
+                .values(rows_written=rows, heartbeat_at=utcnow())
+            ).rowcount
+        if updated == 0:
+            raise Abandoned(self.export_id)
+
+
+def _columns_and_totals(export: Export) -> tuple[list[extracts.Column], list[dict], tuple | None]:
+    """The chosen columns (the source's, in the asked order) and the totals row, if asked."""
+    offered = {column.field: column for column in extracts.columns_of(export.source)}
+    chosen = export.params["columns"]
+    columns = [offered[column["field"]] for column in chosen]
+    sums = extracts.totals(export.source, jobs.stored_filters(export))
+    export.rows_total = sums["rows"]
+    if not export.params["totals"]:
+        return columns, chosen, None
+    return columns, chosen, totals_row(columns, sums)
+
+
+def totals_row(columns: list[extracts.Column], sums: dict) -> tuple:
+    """Each summed column's total; the row count in the first column that has no sum (or an
+    extra last cell when every column has one)."""
+    label = f"Total: {sums['rows']} linhas"
+    cells = [sums[column.field] if column.summed else None for column in columns]
+    for index, column in enumerate(columns):
+        if not column.summed:
+            cells[index] = label
+            return tuple(cells)
+    return (*cells, label)
+
+
+def write_file(export: Export, path: Path, on_progress: Callable[[int, int], None]) -> int:
+    """Write the export's file at `path`; returns the number of data rows.
+
+    `on_progress(rows_written, rows_total)` is called as the rows stream in."""
+    columns, chosen, totals = _columns_and_totals(export)
+    rows_total = export.rows_total
+    db.session.commit()  # rows_total is known: show it while the file is written
+
+    def report(rows: int) -> None:
+        on_progress(rows, rows_total)
+
+    query = extracts.filtered(export.source, jobs.stored_filters(export))
+    title = export.params["title"] or DEFAULT_TITLES[export.source]
+    headings = [column["title"] for column in chosen]
+    zone = current_app.extensions["timezone"]
+    if export.format == "xlsx":
+        from tasks.export_xlsx import XlsxColumn, write_xlsx
+
+        layout = [
+            XlsxColumn(c["title"], column.kind, c["width_px"])
+            for c, column in zip(chosen, columns, strict=True)
+        ]
+        if totals is not None and len(totals) > len(columns):
+            layout.append(XlsxColumn("", extracts.TEXT, 120))
+        return write_xlsx(
+            path, title, layout, fetch_rows(query, columns), totals, report, zone=zone
+        )
+    layout = TextLayout(
+        delimited_txt=export.format == "txt",
+        delimiter=export.params["delimiter"],
+        decimal_separator=export.params["decimal_separator"],
+        zone=zone,
+    )
+    kinds = [column.kind for column in columns]
+    with path.open("w", encoding="utf-8", newline="") as out:
+        if export.format == "csv":
+            out.write("\ufeff")  # so that Excel reads the accents as UTF-8
+        write_preamble(out, layout, title, headings)
+        if db.engine.dialect.name == "postgresql":
+            out.flush()
+            rows = copy_rows(out.buffer, query, columns, layout, report)
+        else:
+            rows = stream_rows(out, query, columns, layout, report)
+        if totals is not None:
+            write_totals(out, layout, totals, kinds + [extracts.TEXT] * (len(totals) - len(kinds)))
+    return rows
+
+
+def run(export_id: int, on_progress: Callable[[int, int], None] | None = None) -> Export | None:
+    """Claim the job and write its file; None when it was not queued (another worker has it).
+
+    The caller's transaction is committed here at each step; on an error the job is failed
+    (and the error raised again for the caller to log), unless beat took it over meanwhile."""
+    export = jobs.claim(export_id)
+    db.session.commit()
+    if export is None:
+        return None
+    folder = jobs.storage_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    part = folder / f"{export.id}.{export.format}.part"
+    heartbeat = Progress(export.id)
+
+    def progress(rows: int, total: int) -> None:
+        heartbeat(rows)
+        if on_progress:
+            on_progress(rows, total)
+
+    try:
+        rows = write_file(export, part, progress)
+        db.session.commit()  # end the reading transaction (SQLite could not write after it)
+        final = f"{export.id}-{secrets.token_hex(8)}.{export.format}"
+        heartbeat(rows, force=True)  # still ours? then the file becomes visible
+        os.replace(part, folder / final)
+        jobs.finish(export, final, (folder / final).stat().st_size, rows)
+        db.session.commit()
+        return export
+    except Abandoned:
+        db.session.rollback()
+        part.unlink(missing_ok=True)
+        log.warning("export %s was taken over while running; this worker stops", export_id)
+        return None
+    except BaseException as error:
+        db.session.rollback()
+        part.unlink(missing_ok=True)
+        if isinstance(error, Exception | SoftTimeLimitExceeded):
+            _fail(export_id, error)
+        raise
+
+
+def _fail(export_id: int, error: BaseException) -> None:
+    export = db.session.get(Export, export_id)
+    if export is not None and export.status == RUNNING:
+        reason = (
+            "it took longer than allowed"
+            if isinstance(error, SoftTimeLimitExceeded)
+            else ("an unexpected error; the operators' log has the details")
+        )
+        jobs.fail(export, f"The export failed: {reason}.")
+        db.session.commit()
+
+
+# Hours of work means something is wrong (the period cap keeps honest exports far below).
+@shared_task(name="tasks.exports.run_export", soft_time_limit=2 * 3600, time_limit=2 * 3600 + 60)
+def run_export(export_id: int, requested_by: int | None = None) -> str:
+    """Write a queued export's file (a duplicate delivery finds it taken and does nothing)."""
+    try:
+        export = run(export_id)
+    except Exception:
+        log.exception("export %s failed", export_id)
+        return "failed"
+    return "done" if export else "not queued"
+
+
+@shared_task(name="tasks.exports.recover_stale_exports")
+def recover_stale_exports() -> int:
+    """Beat: jobs whose worker stopped reporting go back to the queue, or fail after retries."""
+    stale_after = timedelta(seconds=current_app.config["EXPORTS_STALE_SECONDS"])
+    requeued = 0
+    for export in jobs.stale_exports(stale_after):
+        if jobs.requeue_or_fail(export):
+            send_after_commit(run_export, export.id)
+            requeued += 1
+        log.warning("export %s: its worker vanished; now %s", export.id, export.status)
+    return requeued
+
+
+@shared_task(name="tasks.exports.purge_expired_exports")
+def purge_expired_exports() -> int:
+    """Beat: delete files past their expiry (status `expired`) and parts left by dead workers."""
+    folder = jobs.storage_dir()
+    expired = jobs.expired_exports(PURGE_LIMIT)
+    for export in expired:
+        (folder / export.file_name).unlink(missing_ok=True)
+        export.status = jobs.EXPIRED
+    cutoff = time.time() - 2 * current_app.config["EXPORTS_STALE_SECONDS"]
+    if folder.is_dir():
+        for part in folder.glob("*.part"):
+            if part.stat().st_mtime < cutoff and not _running(part):
+                part.unlink(missing_ok=True)
+    return len(expired)
+
+
+def _running(part: Path) -> bool:
+    export_id = int(part.name.split(".", 1)[0])
+    export = db.session.get(Export, export_id)
+    return export is not None and export.status in jobs.UNFINISHED
