@@ -6,13 +6,14 @@ numbering, see models/numbering.py) and priced by the tariff of its termination 
 """
 
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited
-from models.db import UTCDateTime, db, utcnow
+from models.db import UTCDateTime, db, flush_or_conflict, utcnow
+from models.errors import Conflict, NotFound
 from models.radius import BigKey
 
 LOCAL, LONG_DISTANCE, MOBILE, INTERNATIONAL, TOLL_FREE, SPECIAL = (
@@ -24,6 +25,8 @@ LOCAL, LONG_DISTANCE, MOBILE, INTERNATIONAL, TOLL_FREE, SPECIAL = (
     "special",
 )
 TERMINATIONS = (LOCAL, LONG_DISTANCE, MOBILE, INTERNATIONAL, TOLL_FREE, SPECIAL)
+ANSWERED = "ANSWERED"  # Asterisk's disposition of a call that was answered: the only one paid
+CENT = Decimal("0.01")
 
 
 class Tariff(Audited, db.Model):
@@ -71,3 +74,56 @@ class Call(db.Model):
     cost: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     source_file: Mapped[str | None] = mapped_column(Text)
+
+
+def list_tariffs() -> list[Tariff]:
+    """Every tariff, in the order of TERMINATIONS."""
+    found = {t.termination: t for t in db.session.scalars(db.select(Tariff))}
+    return [found[name] for name in TERMINATIONS if name in found]
+
+
+def get_tariff(termination: str) -> Tariff:
+    """The tariff of `termination`, or NotFound (a termination nobody priced yet)."""
+    tariff = db.session.scalar(db.select(Tariff).where(Tariff.termination == termination))
+    if tariff is None:
+        raise NotFound(f"No tariff for {termination}.")
+    return tariff
+
+
+def create_tariff(data: dict) -> Tariff:
+    """Price a termination type that has no tariff yet (one tariff per type: else 409)."""
+    tariff = Tariff(**data)
+    db.session.add(tariff)
+    taken = Conflict(
+        f"{tariff.termination} has a tariff already; change it with PUT.",
+        {"termination": ["Already has a tariff."]},
+    )
+    flush_or_conflict("uq_tariffs_termination", taken)
+    return tariff
+
+
+def update_tariff(termination: str, data: dict) -> Tariff:
+    """Replace a tariff's price and steps; calls imported before keep the cost they had."""
+    tariff = get_tariff(termination)
+    for key, value in data.items():
+        setattr(tariff, key, value)
+    db.session.flush()
+    return tariff
+
+
+def charged_seconds(billsec: int, first_seconds: int, increment_seconds: int) -> int:
+    """Seconds charged: at least `first_seconds`, then whole `increment_seconds` steps."""
+    beyond = max(billsec - first_seconds, 0)
+    return first_seconds + -(-beyond // increment_seconds) * increment_seconds
+
+
+def call_cost(billsec: int, tariff: Tariff | None, disposition: str = ANSWERED) -> Decimal:
+    """What a call costs by `tariff`: nothing unless answered and billed, or without a tariff.
+
+    price per minute x charged seconds / 60, rounded half up to cents.
+    """
+    if tariff is None or billsec <= 0 or disposition != ANSWERED:
+        return Decimal("0.00")
+    seconds = charged_seconds(billsec, tariff.first_seconds, tariff.increment_seconds)
+    cost = Decimal(tariff.price_per_minute) * seconds / 60
+    return cost.quantize(CENT, rounding=ROUND_HALF_UP)

@@ -173,3 +173,70 @@ def build_open_session(
             )
         )
         db.session.commit()
+
+
+def build_session(
+    app: Flask,
+    username: str,
+    start,
+    stop=None,
+    input_octets: int = 1_000_000,
+    output_octets: int = 5_000_000,
+    nas: str = "10.0.0.1",
+    framed_ip: str | None = "100.64.0.10",
+    mac: str | None = "02:00:00:00:00:01",
+    cause: str | None = None,
+) -> int:
+    """A radacct session as FreeRADIUS records it: open (no stop, no cause) while `stop` is
+    None, else closed with its duration and `cause` (User-Request by default); returns its id."""
+    from models.radius import RadAcct
+
+    with app.app_context():
+        serial = uuid.uuid4().hex
+        session = RadAcct(
+            acctsessionid=serial[:16],
+            acctuniqueid=serial,
+            username=username,
+            realm="",
+            nasipaddress=nas,
+            nasporttype="Virtual",
+            acctstarttime=start,
+            acctupdatetime=stop or start,
+            acctstoptime=stop,
+            acctinterval=300,
+            acctsessiontime=int((stop - start).total_seconds()) if stop else None,
+            acctauthentic="RADIUS",
+            acctinputoctets=input_octets,
+            acctoutputoctets=output_octets,
+            callingstationid=mac,
+            acctterminatecause=(cause or "User-Request") if stop else None,
+            servicetype="Framed-User",
+            framedprotocol="PPP",
+            framedipaddress=framed_ip,
+        )
+        db.session.add(session)
+        db.session.commit()
+        return session.radacctid
+
+
+def build_voip_terminal(
+    app: Flask,
+    customer_code: int | None = None,
+    number: str = "1133334444",
+    username: str = "ramal1001",
+    subscription_id: int | None = None,
+) -> int:
+    """A voice terminal (number and SIP user) on a voip subscription of the customer (made when
+    not given), as the API adds one; returns the item's id."""
+    from models.items import add_item
+
+    if subscription_id is None:
+        plan_id = build_plan(app, kind="voip", price="39.90")
+        subscription_id = build_subscription(app, customer_code, plan_id)
+    with app.app_context():
+        set_actor(db.session, BUILDER)
+        item = add_item(
+            subscription_id, {"kind": "voip_terminal", "number": number, "username": username}
+        )
+        db.session.commit()
+        return item.id

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from models.documents import DDDS
 from models.radius import RadiusPolicy
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +54,13 @@ def _radius_group(env, name, default) -> str | None:
     return value or None
 
 
+def _area_code(env, name, default) -> str:
+    value = env.get(name) or default
+    if value not in DDDS:
+        raise ConfigError(f"{name} must be a Brazilian area code (DDD) of 2 digits, such as 11")
+    return value
+
+
 def _log_level(env) -> str:
     level = env.get("LOG_LEVEL", "INFO").upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
@@ -88,6 +96,7 @@ class Settings:
     scheduled_tasks_sweep_seconds: int = 60
     scheduled_tasks_lease_seconds: int = 300
     extract_max_days: int = 366
+    voip_home_area_code: str = "11"  # the switch's own DDD: numbers dialled without one are here
     exports_dir: Path | None = None  # default: var_dir / "exports"
     exports_ttl_hours: int = 168
     exports_max_running: int = 2
@@ -132,6 +141,7 @@ class Settings:
             "PROVEDOR_SETTINGS": self,
             # Extracts and exports (models/extracts.py, models/exports.py).
             "EXTRACT_MAX_DAYS": self.extract_max_days,
+            "VOIP_HOME_AREA_CODE": self.voip_home_area_code,
             "EXPORTS_DIR": str(self.exports_dir or self.var_dir / "exports"),
             "EXPORTS_TTL_HOURS": self.exports_ttl_hours,
             "EXPORTS_MAX_RUNNING": self.exports_max_running,
@@ -199,6 +209,7 @@ def load_settings(environ=None) -> Settings:
         scheduled_tasks_sweep_seconds=_int(env, "SCHEDULED_TASKS_SWEEP_SECONDS", 60, minimum=1),
         scheduled_tasks_lease_seconds=_int(env, "SCHEDULED_TASKS_LEASE_SECONDS", 300, minimum=1),
         extract_max_days=_int(env, "EXTRACT_MAX_DAYS", 366, minimum=1),
+        voip_home_area_code=_area_code(env, "VOIP_HOME_AREA_CODE", "11"),
         exports_dir=Path(env["EXPORTS_DIR"]).resolve() if env.get("EXPORTS_DIR") else None,
         exports_ttl_hours=_int(env, "EXPORTS_TTL_HOURS", 168, minimum=1),
         exports_max_running=_int(env, "EXPORTS_MAX_RUNNING", 2, minimum=1),
