@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import Select, cast, func, literal, select
+from sqlalchemy.dialects.postgresql import INET
 from sqlalchemy.sql.elements import ColumnElement
 
 from models.calls import TERMINATIONS, Call
@@ -56,6 +57,14 @@ def _text(expression) -> ColumnElement:
     if db.session.get_bind().dialect.name == "postgresql":
         return func.host(expression)
     return cast(expression, db.Text)
+
+
+def _address(value) -> ColumnElement:
+    """An IP address to compare with an address column, typed as the column is stored: an
+    `inet` on PostgreSQL, so radacct_bulk_close (nasipaddress, acctstarttime) serves it."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(literal(str(value)), INET)
+    return literal(str(value))
 
 
 def connection_columns() -> list[Column]:
@@ -165,7 +174,7 @@ def connections_query(filters: dict) -> Select:
     if filters.get("login"):
         where.append(RadAcct.username == filters["login"])
     if filters.get("nas"):
-        where.append(_text(RadAcct.nasipaddress) == filters["nas"])
+        where.append(RadAcct.nasipaddress == _address(filters["nas"]))
     return select(RadAcct).where(*where).order_by(RadAcct.acctstarttime, RadAcct.radacctid)
 
 
@@ -195,7 +204,10 @@ def filtered(source: str, filters: dict) -> Select:
 
 def rows_query(source: str, filters: dict, columns: list[Column]) -> Select:
     """Only `columns`, labelled by field, of the rows matching `filters`, in order."""
-    base = filtered(source, filters)
+    return _only(filtered(source, filters), columns)
+
+
+def _only(base: Select, columns: list[Column]) -> Select:
     return base.with_only_columns(*(c.expression.label(c.field) for c in columns))
 
 
@@ -204,14 +216,14 @@ def totals(source: str, filters: dict) -> dict:
 
     Sums are exact integers (or Decimal for money): byte totals pass 2^53, so the API sends
     them as strings."""
+    return _totals(source, filtered(source, filters))
+
+
+def _totals(source: str, base: Select) -> dict:
     columns = [c for c in columns_of(source) if c.summed]
-    query = (
-        filtered(source, filters)
-        .order_by(None)
-        .with_only_columns(
-            func.count(literal(1)).label("rows"),
-            *(func.coalesce(func.sum(c.expression), 0).label(c.field) for c in columns),
-        )
+    query = base.order_by(None).with_only_columns(
+        func.count(literal(1)).label("rows"),
+        *(func.coalesce(func.sum(c.expression), 0).label(c.field) for c in columns),
     )
     row = db.session.execute(query).one()._mapping
     return {key: (int(value) if key != "cost" else value) for key, value in row.items()}
@@ -219,6 +231,18 @@ def totals(source: str, filters: dict) -> dict:
 
 def page(source: str, filters: dict, page_number: int, per_page: int) -> list[dict]:
     """One page of rows, each a dict by field."""
-    query = rows_query(source, filters, columns_of(source))
-    rows = db.session.execute(query.limit(per_page).offset((page_number - 1) * per_page))
-    return [dict(row._mapping) for row in rows]
+    return _page(source, filtered(source, filters), page_number, per_page)
+
+
+def _page(source: str, base: Select, page_number: int, per_page: int) -> list[dict]:
+    query = _only(base, columns_of(source)).limit(per_page).offset((page_number - 1) * per_page)
+    return [dict(row._mapping) for row in db.session.execute(query)]
+
+
+def page_and_totals(source: str, filters: dict, page_number: int, per_page: int):
+    """(one page of rows, the totals of the whole filter), validating `filters` once: the
+    customer and login checks run once per request, not once per statement."""
+    base = filtered(source, filters)
+    sums = _totals(source, base)
+    rows = _page(source, base, page_number, per_page) if sums["rows"] else []
+    return rows, sums
