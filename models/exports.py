@@ -179,11 +179,17 @@ def create_export(data: dict, user: User | None, requested_by: str) -> Export:
 
 
 def _json_filters(filters: dict) -> dict:
-    return {
-        key: (value.isoformat() if hasattr(value, "isoformat") else value)
-        for key, value in filters.items()
-        if value not in (None, "")
-    }
+    """The filters as JSON keeps them: dates as ISO text, an IP address as text."""
+    kept = {}
+    for key, value in filters.items():
+        if value in (None, ""):
+            continue
+        if hasattr(value, "isoformat"):
+            value = value.isoformat()
+        elif not isinstance(value, int | str):
+            value = str(value)
+        kept[key] = value
+    return kept
 
 
 def stored_filters(export: Export) -> dict:
