@@ -59,11 +59,13 @@ class TextLayout:
         """One value as the file shows it (Python side; must match `sql_value`)."""
         if value is None:
             return ""
+        if isinstance(value, str):  # text, or the totals row's label in any column
+            return self.text(value)
         if kind == DATETIME:
             return value.astimezone(self.zone).strftime(DATETIME_FORMAT)
         if kind == MONEY or isinstance(value, Decimal):
             return f"{Decimal(value):.2f}".replace(".", self.decimal_separator)
-        if kind == TEXT or isinstance(value, str):
+        if kind == TEXT:
             return self.text(str(value))
         return str(value)
 
