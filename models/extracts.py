@@ -46,6 +46,9 @@ class Column:
     kind: str
     width_px: int
     expression: ColumnElement
+    # Text from outside (a NAS, a CPE's Calling-Station-Id) may start with = + - @ and must be
+    # neutralised in files; an address PostgreSQL formats itself cannot.
+    free_text: bool = True
 
     @property
     def summed(self) -> bool:
@@ -84,9 +87,9 @@ def connection_columns() -> list[Column]:
         Column(
             "upload_bytes", "Upload (bytes)", BYTES, 120, func.coalesce(RadAcct.acctinputoctets, 0)
         ),
-        Column("framed_ip", "IP", TEXT, 110, _text(RadAcct.framedipaddress)),
+        Column("framed_ip", "IP", TEXT, 110, _text(RadAcct.framedipaddress), free_text=False),
         Column("mac", "MAC", TEXT, 120, RadAcct.callingstationid),
-        Column("nas", "NAS", TEXT, 110, _text(RadAcct.nasipaddress)),
+        Column("nas", "NAS", TEXT, 110, _text(RadAcct.nasipaddress), free_text=False),
         Column("termination_cause", "Motivo do término", TEXT, 140, RadAcct.acctterminatecause),
     ]
 

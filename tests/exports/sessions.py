@@ -24,7 +24,7 @@ def load_sessions(app, username: str, count: int, first_id: int = 0, days_ago: i
     Session i downloads (i % 1000) * 7,000,000,019 bytes: 3,000 sessions pass 2^53 (and
     1,500,000 stay within SQLite's 64-bit sums). Every 50th has a
     termination cause a spreadsheet would run as a formula."""
-    start = utcnow() - timedelta(days=days_ago)
+    start = utcnow().replace(microsecond=0) - timedelta(days=days_ago)  # as FreeRADIUS: seconds
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             db.session.execute(
