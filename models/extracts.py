@@ -223,12 +223,20 @@ def totals(source: str, filters: dict) -> dict:
 
 
 def _totals(source: str, base: Select) -> dict:
+    return sums_of(db.session.execute(totals_select(source, base)).one()._mapping)
+
+
+def totals_select(source: str, base: Select) -> Select:
+    """The row count and the sum of every summed column of `base`'s rows, in one statement."""
     columns = [c for c in columns_of(source) if c.summed]
-    query = base.order_by(None).with_only_columns(
+    return base.order_by(None).with_only_columns(
         func.count(literal(1)).label("rows"),
         *(func.coalesce(func.sum(c.expression), 0).label(c.field) for c in columns),
     )
-    row = db.session.execute(query).one()._mapping
+
+
+def sums_of(row) -> dict:
+    """A totals row as Python values: exact integers, and Decimal for money."""
     return {key: (int(value) if key != "cost" else value) for key, value in row.items()}
 
 

@@ -11,6 +11,8 @@ a spreadsheet would run as a formula (= + - @, tab, CR first) gets a leading apo
 """
 
 import csv
+import json
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -107,10 +109,10 @@ def write_totals(out: IO[str], layout: TextLayout, totals: tuple, kinds: list[st
     )
 
 
-def _bound_sql(select: Select, connection) -> str:
+def bound_sql(select: Select, connection, dialect=None) -> str:
     """The SELECT with its parameters bound by psycopg, as COPY and named cursors need."""
     compiled = select.compile(
-        dialect=db.engine.dialect, compile_kwargs={"render_postcompile": True}
+        dialect=dialect or db.engine.dialect, compile_kwargs={"render_postcompile": True}
     )
     return psycopg.ClientCursor(connection).mogrify(compiled.string, compiled.params)
 
@@ -135,7 +137,7 @@ def copy_rows(
             zone = psycopg.sql.Literal(layout.zone.key)
             cursor.execute(psycopg.sql.SQL("SET LOCAL TimeZone = {}").format(zone))
         statement = psycopg.sql.SQL("COPY ({}) TO STDOUT WITH ({})").format(
-            psycopg.sql.SQL(_bound_sql(select, connection)), options
+            psycopg.sql.SQL(bound_sql(select, connection)), options
         )
         rows = 0
         with connection.cursor() as cursor, cursor.copy(statement) as copy:
@@ -185,8 +187,56 @@ def fetch_rows(query: Select, columns: list[Column], batch: int = 5_000) -> Iter
         connection = raw.driver_connection
         with connection.cursor(name="export_rows") as cursor:
             cursor.itersize = batch
-            cursor.execute(_bound_sql(select, connection))
+            cursor.execute(bound_sql(select, connection))
             yield from cursor
         connection.rollback()
     finally:
         raw.close()
+
+
+def estimate_rows(select: Select) -> int:
+    """PostgreSQL's own estimate of the rows `select` returns (EXPLAIN: no rows are read)."""
+    raw = db.engine.raw_connection()
+    try:
+        connection = raw.driver_connection
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (FORMAT JSON) " + bound_sql(select, connection))
+            plan = cursor.fetchone()[0]
+        connection.rollback()
+    finally:
+        raw.close()
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+class BackgroundQuery:
+    """One SELECT run on its own connection in a thread, while the rows stream on another:
+    an export's totals read every row too, and PostgreSQL can do both at once."""
+
+    def __init__(self, select: Select):
+        self._engine = db.engine  # the thread has no app context to find it
+        self._select = select
+        self._row: dict | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="export-totals", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        raw = self._engine.raw_connection()
+        try:
+            connection = raw.driver_connection
+            with connection.cursor() as cursor:
+                cursor.execute(bound_sql(self._select, connection, self._engine.dialect))
+                names = [column.name for column in cursor.description]
+                self._row = dict(zip(names, cursor.fetchone(), strict=True))
+            connection.rollback()
+        except BaseException as error:  # handed to whoever waits for the result
+            self._error = error
+        finally:
+            raw.close()
+
+    def result(self) -> dict:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._row

@@ -54,7 +54,7 @@ def write_xlsx(
     title: str,
     columns: list[XlsxColumn],
     rows: Iterable[tuple],
-    totals: tuple | None,
+    totals: tuple | Callable[[], tuple] | None,
     on_progress: Callable[[int], None],
     progress_every: int = 10_000,
     *,
@@ -64,7 +64,8 @@ def write_xlsx(
     """Write rows (tuples in `columns` order) to `path`, streaming; returns the data rows written.
 
     Datetimes are written in `zone`. `totals` (a value or None per column: the sums and a label
-    with the row count) is the last row of the last sheet; the parts of a file of many sheets
+    with the row count; or a function giving them, called once the rows are written) is the
+    last row of the last sheet; the parts of a file of many sheets
     are named `<path>.<n>.part`, deleted once joined or on an error."""
     keys = _unique(c.title for c in columns)
     source = _Source(rows, keys, columns, zone, on_progress, progress_every)
@@ -94,7 +95,7 @@ class _Source:
         self.on_progress, self.every = on_progress, every
         self.count, self.finished, self.ahead = 0, False, None
 
-    def sheet(self, capacity: int, totals: tuple | None) -> Iterator[dict]:
+    def sheet(self, capacity: int, totals: tuple | Callable[[], tuple] | None) -> Iterator[dict]:
         """Up to `capacity` rows; once the rows run out, the totals row after them."""
         written = 0
         if self.ahead is not None:  # the row read to learn that the last sheet was full
@@ -109,7 +110,8 @@ class _Source:
             written += 1
         self.finished = True
         if totals is not None:
-            yield dict(zip(self.keys, map(_exact, totals), strict=True))
+            cells = totals() if callable(totals) else totals  # may be summed meanwhile
+            yield dict(zip(self.keys, map(_exact, cells), strict=True))
         elif written == 0:
             yield dict.fromkeys(self.keys)  # no cells, but the heading comes from a row's keys
 

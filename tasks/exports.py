@@ -24,8 +24,10 @@ from models.db import db, utcnow
 from models.exports import RUNNING, Export
 from tasks.dispatch import send_after_commit
 from tasks.export_text import (
+    BackgroundQuery,
     TextLayout,
     copy_rows,
+    estimate_rows,
     fetch_rows,
     stream_rows,
     write_preamble,
@@ -67,16 +69,35 @@ class Progress:
             raise Abandoned(self.export_id)
 
 
-def _columns_and_totals(export: Export) -> tuple[list[extracts.Column], list[dict], tuple | None]:
-    """The chosen columns (the source's, in the asked order) and the totals row, if asked."""
+def _chosen_columns(export: Export) -> tuple[list[extracts.Column], list[dict]]:
+    """The chosen columns (the source's, in the asked order) and their headings and widths."""
     offered = {column.field: column for column in extracts.columns_of(export.source)}
     chosen = export.params["columns"]
-    columns = [offered[column["field"]] for column in chosen]
-    sums = extracts.totals(export.source, jobs.stored_filters(export))
-    export.rows_total = sums["rows"]
-    if not export.params["totals"]:
-        return columns, chosen, None
-    return columns, chosen, totals_row(columns, sums)
+    return [offered[column["field"]] for column in chosen], chosen
+
+
+class Sums:
+    """The totals of the export's rows (their count is also `rows_total`, for progress).
+
+    On PostgreSQL they are summed on a second connection while the rows stream, and progress
+    goes by the planner's estimate meanwhile; elsewhere they are summed first."""
+
+    def __init__(self, export: Export, query):
+        self.background = None
+        if db.engine.dialect.name == "postgresql":
+            self.estimate = estimate_rows(query)
+            self.background = BackgroundQuery(extracts.totals_select(export.source, query))
+            self.sums = None
+        else:
+            self.sums = extracts.sums_of(
+                db.session.execute(extracts.totals_select(export.source, query)).one()._mapping
+            )
+            self.estimate = self.sums["rows"]
+
+    def result(self) -> dict:
+        if self.sums is None:
+            self.sums = extracts.sums_of(self.background.result())
+        return self.sums
 
 
 def totals_row(columns: list[extracts.Column], sums: dict) -> tuple:
@@ -95,16 +116,19 @@ def write_file(export: Export, path: Path, on_progress: Callable[[int, int], Non
     """Write the export's file at `path`; returns the number of data rows.
 
     `on_progress(rows_written, rows_total)` is called as the rows stream in."""
-    columns, chosen, totals = _columns_and_totals(export)
-    rows_total = export.rows_total
-    db.session.commit()  # rows_total is known: show it while the file is written
+    columns, chosen = _chosen_columns(export)
+    query = extracts.filtered(export.source, jobs.stored_filters(export))
+    sums = Sums(export, query)
+    export.rows_total = sums.estimate
+    db.session.commit()  # rows_total is known (or estimated): show it while the file is written
 
     def report(rows: int) -> None:
-        on_progress(rows, rows_total)
+        on_progress(rows, sums.estimate)
 
-    query = extracts.filtered(export.source, jobs.stored_filters(export))
+    def totals() -> tuple | None:
+        return totals_row(columns, sums.result()) if export.params["totals"] else None
+
     title = export.params["title"] or DEFAULT_TITLES[export.source]
-    headings = [column["title"] for column in chosen]
     zone = current_app.extensions["timezone"]
     if export.format == "xlsx":
         from tasks.export_xlsx import XlsxColumn, write_xlsx
@@ -113,29 +137,43 @@ def write_file(export: Export, path: Path, on_progress: Callable[[int, int], Non
             XlsxColumn(c["title"], column.kind, c["width_px"])
             for c, column in zip(chosen, columns, strict=True)
         ]
-        if totals is not None and len(totals) > len(columns):
-            layout.append(XlsxColumn("", extracts.TEXT, 120))
-        return write_xlsx(
-            path, title, layout, fetch_rows(query, columns), totals, report, zone=zone
+        if export.params["totals"] and all(column.summed for column in columns):
+            layout.append(XlsxColumn("", extracts.TEXT, 120))  # for the row count
+        rows = write_xlsx(
+            path,
+            title,
+            layout,
+            fetch_rows(query, columns),
+            totals if export.params["totals"] else None,
+            report,
+            zone=zone,
         )
+    else:
+        rows = _write_text(export, path, query, columns, chosen, title, totals, report)
+    export.rows_total = sums.result()["rows"]
+    return rows
+
+
+def _write_text(export, path, query, columns, chosen, title, totals, report) -> int:
     layout = TextLayout(
         delimited_txt=export.format == "txt",
         delimiter=export.params["delimiter"],
         decimal_separator=export.params["decimal_separator"],
-        zone=zone,
+        zone=current_app.extensions["timezone"],
     )
     kinds = [column.kind for column in columns]
     with path.open("w", encoding="utf-8", newline="") as out:
         if export.format == "csv":
             out.write("\ufeff")  # so that Excel reads the accents as UTF-8
-        write_preamble(out, layout, title, headings)
+        write_preamble(out, layout, title, [column["title"] for column in chosen])
         if db.engine.dialect.name == "postgresql":
             out.flush()
             rows = copy_rows(out.buffer, query, columns, layout, report)
         else:
             rows = stream_rows(out, query, columns, layout, report)
-        if totals is not None:
-            write_totals(out, layout, totals, kinds + [extracts.TEXT] * (len(totals) - len(kinds)))
+        cells = totals()
+        if cells is not None:
+            write_totals(out, layout, cells, kinds + [extracts.TEXT] * (len(cells) - len(kinds)))
     return rows
 
 
