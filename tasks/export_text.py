@@ -30,6 +30,7 @@ from models.extracts import DATETIME, MONEY, TEXT, Column
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DATETIME_FORMAT = "%d/%m/%Y %H:%M:%S"
 HALF_SECOND = timedelta(microseconds=500_000)
+PROGRESS_ROWS = 10_000  # rows between progress reports (each is a clock reading, at most)
 
 
 @dataclass(frozen=True)
@@ -140,11 +141,16 @@ def copy_rows(
             psycopg.sql.SQL(bound_sql(select, connection)), options
         )
         rows = 0
+        write = out.write
+        # PostgreSQL sends a COPY row per message, and psycopg hands over one message at a
+        # time: this loop runs once per row, so it does as little as it can.
         with connection.cursor() as cursor, cursor.copy(statement) as copy:
-            for chunk in copy:
-                out.write(chunk)
-                rows += bytes(chunk).count(b"\n")
-                on_progress(rows)
+            for row in copy:
+                write(row)
+                rows += 1
+                if not rows % PROGRESS_ROWS:
+                    on_progress(rows)
+        on_progress(rows)
         connection.rollback()  # read only; leave the pooled connection clean
         return rows
     finally:
