@@ -143,7 +143,7 @@ def write_file(export: Export, path: Path, on_progress: Callable[[int, int], Non
             path,
             title,
             layout,
-            fetch_rows(query, columns),
+            fetch_rows(query, columns, zone),
             totals if export.params["totals"] else None,
             report,
             zone=zone,
