@@ -17,6 +17,7 @@ from pathlib import Path
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from flask import current_app
+from sqlalchemy.exc import OperationalError
 
 from models import exports as jobs
 from models import extracts
@@ -36,6 +37,7 @@ from tasks.export_text import (
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 1.0
+HEARTBEAT_LOCK_WAIT = "2s"
 DEFAULT_TITLES = {
     extracts.CONNECTIONS: "Extrato de Conexões",
     extracts.CALLS: "Extrato de Ligações",
@@ -48,7 +50,12 @@ class Abandoned(Exception):
 
 
 class Progress:
-    """Writes rows_written and the heartbeat at most once a second, in its own transaction."""
+    """Writes rows_written and the heartbeat at most once a second, in its own transaction.
+
+    While the rows stream, the reading connection holds its locks. A heartbeat that waited
+    on a lock (say, schema maintenance queued behind the reading) would wait on itself
+    through us: it gives up after HEARTBEAT_LOCK_WAIT and is skipped; the next one tries again.
+    The last one (`force`), after the reading ended, waits as long as it takes."""
 
     def __init__(self, export_id: int):
         self.export_id = export_id
@@ -59,14 +66,25 @@ class Progress:
         if not force and now - self.last < HEARTBEAT_SECONDS:
             return
         self.last = now
+        try:
+            updated = self._write(rows, wait=force)
+        except OperationalError:
+            if force:
+                raise
+            log.warning("export %s: progress not recorded (waiting on a lock)", self.export_id)
+            return
+        if updated == 0:
+            raise Abandoned(self.export_id)
+
+    def _write(self, rows: int, wait: bool) -> int:
         with db.engine.begin() as connection:  # not the session's: it is streaming rows
-            updated = connection.execute(
+            if not wait and connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{HEARTBEAT_LOCK_WAIT}'")
+            return connection.execute(
                 db.update(Export)
                 .where(Export.id == self.export_id, Export.status == RUNNING)
                 .values(rows_written=rows, heartbeat_at=utcnow())
             ).rowcount
-        if updated == 0:
-            raise Abandoned(self.export_id)
 
 
 def _chosen_columns(export: Export) -> tuple[list[extracts.Column], list[dict]]:
@@ -117,62 +135,69 @@ def write_file(export: Export, path: Path, on_progress: Callable[[int, int], Non
 
     `on_progress(rows_written, rows_total)` is called as the rows stream in."""
     columns, chosen = _chosen_columns(export)
-    query = extracts.filtered(export.source, jobs.stored_filters(export))
+    source, file_format, params = export.source, export.format, dict(export.params)
+    query = extracts.filtered(source, jobs.stored_filters(export))
     sums = Sums(export, query)
     export.rows_total = sums.estimate
-    db.session.commit()  # rows_total is known (or estimated): show it while the file is written
+    # rows_total is known (or estimated): show it while the file is written. From here until
+    # the rows are written the session stays out of the exports table (no lock held there).
+    db.session.commit()
 
     def report(rows: int) -> None:
         on_progress(rows, sums.estimate)
 
-    def totals() -> tuple | None:
-        return totals_row(columns, sums.result()) if export.params["totals"] else None
+    def totals() -> tuple:
+        return totals_row(columns, sums.result())
 
-    title = export.params["title"] or DEFAULT_TITLES[export.source]
+    title = params["title"] or DEFAULT_TITLES[source]
     zone = current_app.extensions["timezone"]
-    if export.format == "xlsx":
+    if file_format == "xlsx":
         from tasks.export_xlsx import XlsxColumn, write_xlsx
 
         layout = [
             XlsxColumn(c["title"], column.kind, c["width_px"])
             for c, column in zip(chosen, columns, strict=True)
         ]
-        if export.params["totals"] and all(column.summed for column in columns):
+        if params["totals"] and all(column.summed for column in columns):
             layout.append(XlsxColumn("", extracts.TEXT, 120))  # for the row count
         rows = write_xlsx(
             path,
             title,
             layout,
             fetch_rows(query, columns, zone),
-            totals if export.params["totals"] else None,
+            totals if params["totals"] else None,
             report,
             zone=zone,
         )
     else:
-        rows = _write_text(export, path, query, columns, chosen, title, totals, report)
+        layout = TextLayout(
+            delimited_txt=file_format == "txt",
+            delimiter=params["delimiter"],
+            decimal_separator=params["decimal_separator"],
+            zone=zone,
+        )
+        rows = _write_text(
+            path, layout, query, columns, [c["title"] for c in chosen], title,
+            totals if params["totals"] else None, report,
+        )  # fmt: skip
     export.rows_total = sums.result()["rows"]
     return rows
 
 
-def _write_text(export, path, query, columns, chosen, title, totals, report) -> int:
-    layout = TextLayout(
-        delimited_txt=export.format == "txt",
-        delimiter=export.params["delimiter"],
-        decimal_separator=export.params["decimal_separator"],
-        zone=current_app.extensions["timezone"],
-    )
+def _write_text(path, layout, query, columns, headings, title, totals, report) -> int:
+    """CSV (with a BOM, so that Excel reads the accents as UTF-8) or TXT."""
     kinds = [column.kind for column in columns]
     with path.open("w", encoding="utf-8", newline="") as out:
-        if export.format == "csv":
-            out.write("\ufeff")  # so that Excel reads the accents as UTF-8
-        write_preamble(out, layout, title, [column["title"] for column in chosen])
+        if not layout.delimited_txt:
+            out.write("\ufeff")
+        write_preamble(out, layout, title, headings)
         if db.engine.dialect.name == "postgresql":
             out.flush()
             rows = copy_rows(out.buffer, query, columns, layout, report)
         else:
             rows = stream_rows(out, query, columns, layout, report)
-        cells = totals()
-        if cells is not None:
+        if totals is not None:
+            cells = totals()
             write_totals(out, layout, cells, kinds + [extracts.TEXT] * (len(cells) - len(kinds)))
     return rows
 

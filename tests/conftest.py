@@ -7,6 +7,7 @@ database and empties its Redis database, which must never be production's.
 """
 
 import os
+import shutil
 from datetime import timedelta
 
 import pytest
@@ -79,8 +80,33 @@ def backend(settings) -> str:
     return make_url(settings.database_url).get_backend_name()
 
 
+def _settle_exports(app) -> None:
+    """Withdraw queued exports and wait for running ones: the suite's worker may be writing one
+    that a test (or the contract fuzzer) asked for, and emptying its tables under it only makes
+    both wait. One whose worker is gone (a test killed it) is withdrawn too. Then the export
+    files go, as the rows do (ids start at 1 again)."""
+    from models.db import utcnow
+    from models.exports import QUEUED, RUNNING, Export
+    from tests.waiting import wait_until
+
+    def settled() -> bool:
+        with app.app_context():
+            gone = (Export.status == RUNNING) & (
+                Export.heartbeat_at < utcnow() - timedelta(seconds=20)
+            )
+            withdrawn = (Export.status == QUEUED) | gone
+            db.session.execute(db.update(Export).where(withdrawn).values(status="failed"))
+            db.session.commit()
+            running = db.select(db.func.count(Export.id)).where(Export.status == RUNNING)
+            return db.session.scalar(running) == 0
+
+    assert wait_until(settled, timeout=120), "an export was still running after its test"
+    shutil.rmtree(app.config["EXPORTS_DIR"], ignore_errors=True)
+
+
 def empty_database(app) -> None:
     """Empty every table and restart every sequence (codes and ids start at 1 again)."""
+    _settle_exports(app)
     with app.app_context():
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         if db.engine.dialect.name == "postgresql":
