@@ -25,6 +25,7 @@ MIMETYPES = {
 @blp.route("", methods=["POST"])
 @blp.arguments(ExportInput)
 @blp.response(202, ExportOutput, headers={"Location": {"schema": {"type": "string"}}})
+@blp.alt_response(404, description="No such customer (filters.customer_code)")
 @blp.alt_response(429, description="Too many of the user's exports queued or running")
 @requires("extracts", WRITE)
 def start_export(data):
