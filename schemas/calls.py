@@ -6,7 +6,7 @@ from decimal import Decimal
 from marshmallow import Schema, ValidationError, fields, validate
 
 from models.calls import TERMINATIONS
-from schemas.common import InputSchema, Money, PageQuery, Text, WholeNumber, page_of
+from schemas.common import InputSchema, Money, PageQuery, PeriodQuery, Text, WholeNumber, page_of
 
 _SECONDS = validate.Range(min=0, max=3600)
 
@@ -71,7 +71,7 @@ TariffList = Schema.from_dict(
 )
 
 
-class CallQuery(PageQuery):
+class CallQuery(PeriodQuery, PageQuery):
     """Filters of a customer's call extract; the period is in the ISP's time zone."""
 
     terminal = Text(
@@ -80,8 +80,6 @@ class CallQuery(PageQuery):
         shape_error="Area code and number, digits only.",
         metadata={"description": "One of the customer's terminals (a deleted one too)"},
     )
-    from_ = fields.Date(data_key="from", metadata={"description": "First day; default 30 days"})
-    to = fields.Date(metadata={"description": "Last day, inclusive; default today"})
     termination = fields.String(validate=validate.OneOf(TERMINATIONS))
 
 

@@ -11,7 +11,16 @@ import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal
 
-from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
 from models import documents
 
@@ -90,6 +99,20 @@ class PageQuery(InputSchema):
 
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+
+
+class PeriodQuery(InputSchema):
+    """`from` and `to` of an extract: dates in the ISP's zone, `to` included; loaded under the
+    keys `from` and `to` (a Python keyword needs the attribute `from_`)."""
+
+    from_ = fields.Date(data_key="from", metadata={"description": "First day (ISP's zone)"})
+    to = fields.Date(metadata={"description": "Last day, included (ISP's zone)"})
+
+    @post_load
+    def _period_keys(self, data, **_kwargs):
+        if "from_" in data:
+            data["from"] = data.pop("from_")
+        return data
 
 
 def page_of(item_schema: type[Schema], name: str, **extra: fields.Field) -> type[Schema]:

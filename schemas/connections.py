@@ -1,9 +1,9 @@
 """Connection extracts [6.6]: a customer's (or everyone's) RADIUS sessions and their totals."""
 
-from marshmallow import Schema, fields, post_load, validate
+from marshmallow import Schema, fields, validate
 
 from models.db import MAX_INT_ID
-from schemas.common import PageQuery, Text, page_of
+from schemas.common import PageQuery, PeriodQuery, Text, page_of
 
 
 class ExactCount(fields.Field):
@@ -21,19 +21,11 @@ class ExactCount(fields.Field):
         return None if value is None else str(int(value))
 
 
-class ConnectionQuery(PageQuery):
+class ConnectionQuery(PeriodQuery, PageQuery):
     """Filters of a customer's sessions; the period defaults to the last 30 days, in the ISP's
     time zone, and may be at most EXTRACT_MAX_DAYS long."""
 
     login = Text(min_length=1, max_length=64, metadata={"description": "One of the logins"})
-    from_ = fields.Date(data_key="from", metadata={"description": "First day (ISP's zone)"})
-    to = fields.Date(metadata={"description": "Last day, inclusive (ISP's zone)"})
-
-    @post_load
-    def _period_keys(self, data, **_kwargs):
-        if "from_" in data:
-            data["from"] = data.pop("from_")
-        return data
 
 
 class StaffConnectionQuery(ConnectionQuery):

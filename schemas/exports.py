@@ -1,17 +1,25 @@
 """Export jobs [6.6.1]: what to export and how, and how far the job has got."""
 
-from marshmallow import Schema, fields, post_load, validate
+from marshmallow import Schema, fields, validate
 
 from models.calls import TERMINATIONS
 from models.exports import FORMATS, STATUSES
 from models.extracts import SOURCES
-from schemas.common import InputSchema, PageQuery, StrictBoolean, Text, WholeNumber, page_of
+from schemas.common import (
+    InputSchema,
+    PageQuery,
+    PeriodQuery,
+    StrictBoolean,
+    Text,
+    WholeNumber,
+    page_of,
+)
 
 DELIMITERS = (";", ",", "\t", "|")
 DECIMAL_SEPARATORS = (",", ".")
 
 
-class ExportFilters(InputSchema):
+class ExportFilters(PeriodQuery):
     """The extract's filters; each source takes its own (connections: login, nas; calls:
     terminal, termination). The period defaults to the last 30 days."""
 
@@ -20,14 +28,6 @@ class ExportFilters(InputSchema):
     nas = fields.IP(metadata={"description": "The NAS's IP address (connections)"})
     terminal = Text(min_length=1, max_length=13, metadata={"description": "A phone number"})
     termination = fields.String(validate=validate.OneOf(TERMINATIONS))
-    from_ = fields.Date(data_key="from")
-    to = fields.Date()
-
-    @post_load
-    def _period_keys(self, data, **_kwargs):
-        if "from_" in data:
-            data["from"] = data.pop("from_")
-        return data
 
 
 class ExportColumn(InputSchema):

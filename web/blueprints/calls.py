@@ -69,11 +69,10 @@ def customer_calls(args, code):
         "customer_code": code,
         "terminal": args.get("terminal"),
         "termination": args.get("termination"),
-        "from": args.get("from_"),
+        "from": args.get("from"),
         "to": args.get("to"),
     }
-    totals = extracts.totals(extracts.CALLS, filters)
-    rows = extracts.page(extracts.CALLS, filters, args["page"], args["per_page"])
+    rows, totals = extracts.page_and_totals(extracts.CALLS, filters, args["page"], args["per_page"])
     return {
         "items": rows,
         "total": totals["rows"],
