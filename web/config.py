@@ -1,5 +1,6 @@
 """Settings: read once from the environment, typed, with an embedded default that needs nothing."""
 
+import base64
 import ipaddress
 import os
 import re
@@ -61,6 +62,85 @@ def _area_code(env, name, default) -> str:
     return value
 
 
+# Option flags switched on for a new customer unless CUSTOMER_DEFAULT_OPTIONS says otherwise.
+CUSTOMER_OPTION_FLAGS = (
+    "auto_suspend",
+    "charge_boleto_fee",
+    "itemized_invoice",
+    "charge_extra_email",
+    "allow_promotional_discounts",
+    "send_boleto_email",
+    "send_overdue_notice",
+)
+DEFAULT_CUSTOMER_OPTIONS = ("auto_suspend", "send_boleto_email", "send_overdue_notice")
+DEFAULT_ADDRESS_TYPES = ("installation", "billing", "delivery", "correspondence", "other")
+DEFAULT_CONTACT_TYPES = ("financeiro", "técnico", "comercial", "responsável", "outro")
+DEFAULT_OBSERVATION_TYPES = ("geral", "financeiro", "técnico", "comercial", "atendimento")
+
+
+def _customer_options(env) -> tuple[str, ...]:
+    if "CUSTOMER_DEFAULT_OPTIONS" not in env:
+        return DEFAULT_CUSTOMER_OPTIONS
+    chosen = tuple(_list(env, "CUSTOMER_DEFAULT_OPTIONS"))
+    unknown = sorted(set(chosen) - set(CUSTOMER_OPTION_FLAGS))
+    if unknown:
+        raise ConfigError(
+            f"CUSTOMER_DEFAULT_OPTIONS: unknown {', '.join(unknown)}; "
+            f"known: {', '.join(CUSTOMER_OPTION_FLAGS)}"
+        )
+    return chosen
+
+
+def _choices(env, name, default) -> tuple[str, ...]:
+    """A list staff pick from (address, contact, observation types): comma-separated."""
+    chosen = tuple(dict.fromkeys(_list(env, name)))
+    return chosen or default
+
+
+def _seconds(env, name, default) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not 0 < value <= 30:
+        raise ConfigError(f"{name} must be more than 0 and at most 30 seconds")
+    return value
+
+
+def _card_keys(env, mode, var_dir: Path) -> tuple[str, ...]:
+    """Keys that encrypt card numbers: CARD_ENCRYPTION_KEYS, newest first.
+
+    Rotation without downtime: prepend a new key (new writes use it, old rows still read),
+    re-encrypt with `flask payment-methods rotate-keys`, then drop the old key. In
+    development a key is generated once under var/ so stored cards survive a restart.
+    """
+    keys = tuple(_list(env, "CARD_ENCRYPTION_KEYS"))
+    if not keys:
+        if mode == "production":
+            raise ConfigError("CARD_ENCRYPTION_KEYS must be set when PROVEDOR_ENV=production")
+        key_file = var_dir / "card-encryption.key"
+        if not key_file.exists():
+            key_file.parent.mkdir(parents=True, exist_ok=True)
+            key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(key)
+        keys = (key_file.read_text().strip(),)
+    for key in keys:
+        try:
+            if len(base64.urlsafe_b64decode(key.encode())) != 32:
+                raise ValueError
+        except ValueError:
+            raise ConfigError(
+                "CARD_ENCRYPTION_KEYS: each key must be 32 url-safe base64 bytes "
+                "(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key())')"
+            ) from None
+    return keys
+
+
 def _log_level(env) -> str:
     level = env.get("LOG_LEVEL", "INFO").upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
@@ -101,6 +181,17 @@ class Settings:
     exports_ttl_hours: int = 168
     exports_max_running: int = 2
     exports_stale_seconds: int = 120
+    # The customer record (chapter 5): defaults and the lists staff pick from.
+    customer_default_options: tuple[str, ...] = DEFAULT_CUSTOMER_OPTIONS
+    address_types: tuple[str, ...] = DEFAULT_ADDRESS_TYPES
+    contact_types: tuple[str, ...] = DEFAULT_CONTACT_TYPES
+    observation_types: tuple[str, ...] = DEFAULT_OBSERVATION_TYPES
+    cep_provider_url: str | None = None  # ViaCEP-compatible, e.g. https://viacep.com.br/ws
+    cep_provider_timeout_s: float = 2.0
+    card_keys: tuple[str, ...] = ()  # Fernet keys, newest first (rotation: prepend a new one)
+    isp_name: str = "Provedor"
+    documents_dir: Path | None = None  # default: var_dir / "documents"
+    documents_max_mb: int = 20
     broker_transport_options: dict = field(default_factory=dict)
 
     def radius_policy(self) -> RadiusPolicy:
@@ -146,6 +237,17 @@ class Settings:
             "EXPORTS_TTL_HOURS": self.exports_ttl_hours,
             "EXPORTS_MAX_RUNNING": self.exports_max_running,
             "EXPORTS_STALE_SECONDS": self.exports_stale_seconds,
+            # The customer record (chapter 5).
+            "CUSTOMER_DEFAULT_OPTIONS": self.customer_default_options,
+            "ADDRESS_TYPES": self.address_types,
+            "CONTACT_TYPES": self.contact_types,
+            "OBSERVATION_TYPES": self.observation_types,
+            "CEP_PROVIDER_URL": self.cep_provider_url,
+            "CEP_PROVIDER_TIMEOUT_S": self.cep_provider_timeout_s,
+            "CARD_ENCRYPTION_KEYS": self.card_keys,
+            "ISP_NAME": self.isp_name,
+            "DOCUMENTS_DIR": str(self.documents_dir or self.var_dir / "documents"),
+            "DOCUMENTS_MAX_BYTES": self.documents_max_mb * 1024 * 1024,
         }
 
 
@@ -214,5 +316,15 @@ def load_settings(environ=None) -> Settings:
         exports_ttl_hours=_int(env, "EXPORTS_TTL_HOURS", 168, minimum=1),
         exports_max_running=_int(env, "EXPORTS_MAX_RUNNING", 2, minimum=1),
         exports_stale_seconds=_int(env, "EXPORTS_STALE_SECONDS", 120, minimum=10),
+        customer_default_options=_customer_options(env),
+        address_types=_choices(env, "ADDRESS_TYPES", DEFAULT_ADDRESS_TYPES),
+        contact_types=_choices(env, "CONTACT_TYPES", DEFAULT_CONTACT_TYPES),
+        observation_types=_choices(env, "OBSERVATION_TYPES", DEFAULT_OBSERVATION_TYPES),
+        cep_provider_url=env.get("CEP_PROVIDER_URL", "").rstrip("/") or None,
+        cep_provider_timeout_s=_seconds(env, "CEP_PROVIDER_TIMEOUT_S", 2.0),
+        card_keys=_card_keys(env, mode, var_dir),
+        isp_name=env.get("ISP_NAME", "").strip() or "Provedor",
+        documents_dir=Path(env["DOCUMENTS_DIR"]).resolve() if env.get("DOCUMENTS_DIR") else None,
+        documents_max_mb=_int(env, "DOCUMENTS_MAX_MB", 20, minimum=1),
         broker_transport_options=transport_options,
     )

@@ -22,6 +22,16 @@ ROLE_TABLE: dict[str, dict[str, tuple[str, ...]]] = {
     # Connection and call extracts, and exports of them (a technician reads, does not export).
     "extracts": {READ: ROLES, WRITE: (ADMIN, ATTENDANT, FINANCE)},
     "tariffs": {READ: ROLES, WRITE: (ADMIN,)},  # call prices per termination type
+    # Billing exceptions of a customer [5.1]: finance keeps them too.
+    "customer_options": {READ: ROLES, WRITE: (ADMIN, ATTENDANT, FINANCE)},
+    # Admin-kept lists: extra field definitions [5.2], fiscal activity codes [5.1.4].
+    "extra_field_definitions": {READ: ROLES, WRITE: (ADMIN,)},
+    "fiscal_activity_codes": {READ: ROLES, WRITE: (ADMIN,)},
+    # Payment data "Dados Débito" [5.6]: an attendant reads it masked, a technician not at all.
+    "payment_data": {READ: (ADMIN, ATTENDANT, FINANCE), WRITE: (ADMIN, FINANCE)},
+    "payment_data_unmasked": {READ: (ADMIN, FINANCE)},
+    # Everything held about a person, in one document (LGPD access right).
+    "personal_data": {READ: (ADMIN,)},
 }
 
 

@@ -37,6 +37,12 @@ def requires(area: str, action: str):
     return decorate
 
 
+def may(area: str, action: str) -> bool:
+    """Whether the current user's role allows `action` in `area` (for what a route shows)."""
+    user = g.get("user")
+    return user is not None and user.role in roles_for(area, action)
+
+
 def _bearer_token() -> str:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
