@@ -327,7 +327,7 @@ def test_each_change_of_value_is_in_the_customer_s_history_under_the_field_s_nam
             "update",
             [{"field": "Ramo de atividade", "old": "Comércio", "new": "Indústria"}],
             "admin.user",
-        ),  # fmt: skip
+        ),
         ("create", [{"field": "Ramo de atividade", "old": None, "new": "Comércio"}], "admin.user"),
     ]
     assert values(client, admin, code)["missing"] == []  # not required
