@@ -121,5 +121,6 @@ def delete_contact(code: int, contact_id: int) -> None:
     """Remove a contact and its extra field values."""
     contact = get_contact(code, contact_id, for_update=True)
     delete_contact_values(contact.id)
+    db.session.flush()  # the values first: the contact's row would take them with it
     db.session.delete(contact)
     db.session.flush()

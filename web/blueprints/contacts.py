@@ -10,7 +10,9 @@ from web.extensions import Blueprint
 from web.permissions import READ, WRITE
 from web.security import requires
 
-URL_PREFIX = "/customers/<int:code>/contacts"
+URL_PREFIX = ""
+_CONTACTS = "/customers/<int:code>/contacts"
+_CONTACT = _CONTACTS + "/<int:contact_id>"
 blp = Blueprint("contacts", __name__, description="Contacts of a customer")
 
 
@@ -26,7 +28,7 @@ def _types() -> tuple[str, ...]:
     return current_app.config["CONTACT_TYPES"]
 
 
-@blp.route("", methods=["GET"])
+@blp.route(_CONTACTS, methods=["GET"])
 @blp.arguments(ContactQuery, location="query")
 @blp.response(200, ContactPage)
 @requires("customers", READ)
@@ -36,7 +38,7 @@ def list_contacts(paging, code):
     return {"items": _with_fields(found), "total": total, **paging}
 
 
-@blp.route("", methods=["POST"])
+@blp.route(_CONTACTS, methods=["POST"])
 @blp.arguments(ContactInput)
 @blp.created(ContactOutput, "contact")
 @requires("customers", WRITE)
@@ -48,7 +50,7 @@ def create_contact(data, code):
     return _with_fields([contact])[0], 201, {"Location": location}
 
 
-@blp.route("/<int:contact_id>", methods=["GET"])
+@blp.route(_CONTACT, methods=["GET"])
 @blp.response(200, ContactOutput)
 @requires("customers", READ)
 def get_contact(code, contact_id):
@@ -56,7 +58,7 @@ def get_contact(code, contact_id):
     return _with_fields([contacts.get_contact(code, contact_id)])[0]
 
 
-@blp.route("/<int:contact_id>", methods=["PATCH"])
+@blp.route(_CONTACT, methods=["PATCH"])
 @blp.arguments(ContactPatch)
 @blp.response(200, ContactOutput)
 @requires("customers", WRITE)
@@ -67,7 +69,7 @@ def update_contact(changes, code, contact_id):
     return _with_fields([contact])[0]
 
 
-@blp.route("/<int:contact_id>", methods=["DELETE"])
+@blp.route(_CONTACT, methods=["DELETE"])
 @blp.response(204)
 @requires("customers", WRITE)
 def delete_contact(code, contact_id):
@@ -76,7 +78,7 @@ def delete_contact(code, contact_id):
     db.session.commit()
 
 
-@blp.route("/<int:contact_id>/extra-fields", methods=["GET"])
+@blp.route(_CONTACT + "/extra-fields", methods=["GET"])
 @blp.response(200, ExtraFieldsOutput)
 @requires("customers", READ)
 def contact_fields(code, contact_id):
@@ -85,7 +87,7 @@ def contact_fields(code, contact_id):
     return extra_field_values.contacts_fields([contact.id])[contact.id]
 
 
-@blp.route("/<int:contact_id>/extra-fields/<int:field_id>", methods=["PUT"])
+@blp.route(_CONTACT + "/extra-fields/<int:field_id>", methods=["PUT"])
 @blp.arguments(ValueInput)
 @blp.response(200, FieldValueOutput)
 @blp.alt_response(409, description="Set by someone else at the same moment")
