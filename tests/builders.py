@@ -240,3 +240,16 @@ def build_voip_terminal(
         )
         db.session.commit()
         return item.id
+
+
+def build_contact(app: Flask, customer_code: int, name: str = "João da Silva", **fields) -> int:
+    """A contact of the customer (any CONTACT_TYPES rule skipped: no type); returns its id."""
+    from models.contacts import create_contact
+    from schemas.contacts import ContactInput
+
+    with app.app_context():
+        set_actor(db.session, BUILDER)
+        data = ContactInput().load({"name": name, **fields})  # the API's own parsing
+        contact = create_contact(customer_code, data, app.config["CONTACT_TYPES"])
+        db.session.commit()
+        return contact.id
