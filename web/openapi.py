@@ -68,6 +68,8 @@ def error_statuses(view: Callable, rule: str, doc_info: dict) -> set[int]:
     locations = {p["in"] for p in doc_info.get("arguments", {}).get("parameters", [])}
     if "json" in locations:
         statuses |= {400, 413, 415, 422}  # not JSON, too large, not declared JSON, invalid
+    if "multipart" in locations:
+        statuses |= {413, 415, 422}  # too large, not multipart/form-data, invalid
     if "query" in locations:
         statuses.add(422)
     return statuses
