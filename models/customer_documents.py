@@ -6,15 +6,15 @@ before the row; if the row cannot be saved the file goes (see `add_document`).
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import BinaryIO
 
-from flask import current_app
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models import document_storage
 from models.audit import Audited, current_actor
+from models.clock import local_midnight
 from models.customers import get_customer
 from models.db import UTCDateTime, db, get_row, paginate, utcnow
 from models.documents import fold
@@ -65,7 +65,11 @@ class DocumentSearch:
 
 
 def add_document(
-    customer_code: int, stream: BinaryIO, filename: str | None, description: str, obs: str | None
+    customer_code: int,
+    stream: BinaryIO,
+    filename: str | None,
+    description: str,
+    observation: str | None,
 ) -> CustomerDocument:
     """Store the upload and its row; the file is removed if the row cannot be flushed.
 
@@ -79,15 +83,19 @@ def add_document(
         received.part.unlink(missing_ok=True)
         raise
     try:
-        return _insert(customer_code, received, stored_name, filename, description, obs)
+        document = _new_row(customer_code, received, stored_name, filename)
+        document.describe(description, observation)
+        db.session.add(document)
+        db.session.flush()
+        return document
     except BaseException:
         document_storage.remove(stored_name)
         raise
 
 
-def _insert(customer_code, received, stored_name, filename, description, obs) -> CustomerDocument:
+def _new_row(customer_code: int, received, stored_name: str, filename: str | None):
     actor = current_actor(db.session)
-    document = CustomerDocument(
+    return CustomerDocument(
         customer_code=customer_code,
         original_name=display_name(filename),
         stored_name=stored_name,
@@ -97,10 +105,6 @@ def _insert(customer_code, received, stored_name, filename, description, obs) ->
         uploaded_by=actor.username,
         uploaded_by_user_id=actor.user_id,
     )
-    document.describe(description, obs)
-    db.session.add(document)
-    db.session.flush()
-    return document
 
 
 def get_document(customer_code: int, document_id: int) -> CustomerDocument:
@@ -136,11 +140,6 @@ def file_of(document: CustomerDocument):
     return document_storage.path_of(document.stored_name)
 
 
-def _local_midnight(day: date) -> datetime:
-    zone = current_app.extensions["timezone"]
-    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
-
-
 def list_documents(
     customer_code: int, search: DocumentSearch, page: int, per_page: int
 ) -> tuple[list[CustomerDocument], int]:
@@ -153,9 +152,9 @@ def list_documents(
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(CustomerDocument.search_description.like(f"%{escaped}%", escape="\\"))
     if search.first:
-        query = query.where(CustomerDocument.uploaded_at >= _local_midnight(search.first))
+        query = query.where(CustomerDocument.uploaded_at >= local_midnight(search.first))
     if search.last:
-        ends = _local_midnight(search.last + timedelta(days=1))
+        ends = local_midnight(search.last + timedelta(days=1))
         query = query.where(CustomerDocument.uploaded_at < ends)
     query = query.order_by(CustomerDocument.uploaded_at.desc(), CustomerDocument.id.desc())
     return paginate(query, page, per_page)

@@ -13,8 +13,8 @@ def _description(**kwargs) -> Text:
     return Text(min_length=1, max_length=200, **kwargs)
 
 
-def _observation() -> Text:
-    return Text(multiline=True, max_length=MAX_OBSERVATION, allow_none=True)
+def _observation(**kwargs) -> Text:
+    return Text(multiline=True, max_length=MAX_OBSERVATION, **kwargs)
 
 
 class FilePart(Upload):
@@ -31,14 +31,14 @@ class DocumentUpload(InputSchema):
 
     file = FilePart(required=True, metadata={"description": "The document; any type"})
     description = _description(required=True)
-    observation = _observation()
+    observation = _observation()  # a form field is never null: blank means none
 
 
 class DocumentPatch(PatchInput):
     """The description and the observation; the file itself never changes."""
 
     description = _description()
-    observation = _observation()
+    observation = _observation(allow_none=True)
 
 
 class DocumentQuery(PeriodQuery, PageQuery):

@@ -69,7 +69,7 @@ def error_statuses(view: Callable, rule: str, doc_info: dict) -> set[int]:
     if "json" in locations:
         statuses |= {400, 413, 415, 422}  # not JSON, too large, not declared JSON, invalid
     if "multipart" in locations:
-        statuses |= {413, 415, 422}  # too large, not multipart/form-data, invalid
+        statuses |= {400, 413, 415, 422}  # as JSON, for a body in multipart/form-data
     if "query" in locations:
         statuses.add(422)
     return statuses

@@ -119,6 +119,11 @@ def test_the_content_type_comes_from_the_bytes_not_the_client(
     assert response.get_json()["content_type"] == expected
 
 
+def test_a_blank_observation_is_none(client, admin, code):
+    body = uploaded(client, admin, code, description="  RG  ", observation=" \n ")
+    assert (body["description"], body["observation"]) == ("RG", None)
+
+
 def test_a_file_larger_than_one_megabyte_is_taken(app, client, admin, code):
     content = PDF + b"0" * (3 * 1024 * 1024)  # over the 1 MB JSON limit, under the upload one
     body = uploaded(client, admin, code, content)

@@ -51,7 +51,7 @@ def upload(data, code):
     """Upload a document (multipart/form-data, up to DOCUMENTS_MAX_MB); its type is detected."""
     upload = data["file"]
     document = documents.add_document(
-        code, upload.stream, upload.filename, data["description"], data.get("observation")
+        code, upload.stream, upload.filename, data["description"], data.get("observation") or None
     )
     try:
         db.session.commit()
