@@ -23,6 +23,10 @@ BEAT_SCHEDULE = {
         "task": "tasks.maintenance.purge_expired_tokens",
         "schedule": crontab(minute=17),  # hourly
     },
+    "purge-partial-documents": {
+        "task": "tasks.maintenance.purge_partial_documents",
+        "schedule": crontab(minute=23),  # hourly
+    },
     "retry-radius-disconnects": {
         "task": "tasks.radius.retry_disconnects",
         "schedule": 15.0,

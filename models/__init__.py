@@ -8,6 +8,7 @@ from models import (  # noqa: F401
     auth,
     calls,
     contacts,
+    customer_documents,
     customers,
     exports,
     extra_fields,

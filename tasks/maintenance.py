@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from models import auth
+from models import auth, document_storage
 
 log = logging.getLogger(__name__)
 
@@ -15,3 +15,11 @@ def purge_expired_tokens() -> int:
     deleted = auth.purge_expired()
     log.info("purged %d expired or revoked tokens", deleted)
     return deleted
+
+
+@shared_task(name="tasks.maintenance.purge_partial_documents")
+def purge_partial_documents() -> int:
+    """Delete document uploads a dead process left half-written (`.part` over a day old)."""
+    removed = document_storage.purge_partial_files()
+    log.info("purged %d partial document uploads", removed)
+    return removed

@@ -117,6 +117,7 @@ def empty_database(app) -> None:
             db.session.execute(text("DELETE FROM sqlite_sequence"))
         seed_reasons()  # reference data the migration seeds, as a new database has it
         db.session.commit()
+    shutil.rmtree(app.config["DOCUMENTS_DIR"], ignore_errors=True)  # the rows' files go too
 
 
 @pytest.fixture(autouse=True)

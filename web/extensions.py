@@ -11,6 +11,7 @@ from flask_smorest import Blueprint as SmorestBlueprint
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from models.db import db
@@ -59,12 +60,20 @@ class JsonBodyParser(FlaskParser):
     as an empty object. JSON is RFC 8259's: UTF-8, no NaN or Infinity, no repeated names.
     """
 
+    __location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart"}
+
     def load_json(self, req, schema):
         if not _declares_json(req):
             raise UnsupportedMediaType(
                 "Send the body as JSON (UTF-8), with Content-Type: application/json."
             )
         return _parse_json(req.get_data(cache=True))
+
+    def load_multipart(self, req, schema):
+        """An upload's fields and files together; the one body besides JSON the API takes."""
+        if req.mimetype != "multipart/form-data":
+            raise UnsupportedMediaType("Send the body as multipart/form-data.")
+        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
 
 
 def _declares_json(req) -> bool:
@@ -111,6 +120,11 @@ class Blueprint(SmorestBlueprint):
     """
 
     ARGUMENTS_PARSER = JsonBodyParser(unknown=None)
+    # location="multipart": an upload route's form fields and files, documented as one body.
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **SmorestBlueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        "multipart": "multipart/form-data",
+    }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -68,6 +68,8 @@ def error_statuses(view: Callable, rule: str, doc_info: dict) -> set[int]:
     locations = {p["in"] for p in doc_info.get("arguments", {}).get("parameters", [])}
     if "json" in locations:
         statuses |= {400, 413, 415, 422}  # not JSON, too large, not declared JSON, invalid
+    if "multipart" in locations:
+        statuses |= {400, 413, 415, 422}  # as JSON, for a body in multipart/form-data
     if "query" in locations:
         statuses.add(422)
     return statuses
