@@ -8,6 +8,7 @@ models.customers' to judge (409). The OpenAPI document shows PF and PJ as two sh
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from models.customers import PF, PJ, PJ_ONLY_FIELDS
+from schemas.observations import UnreadObservationOutput
 from schemas.common import (
     Cep,
     Cnpj,
@@ -176,3 +177,17 @@ class CustomerOutput(Schema):
     mobile = Phone(allow_none=True)
     email = fields.String(allow_none=True)
     notes = fields.String(allow_none=True)
+
+
+class CustomerRecord(CustomerOutput):
+    """One customer as opened (GET, and the answer to POST and PATCH): the record and what
+    the current user must read first [5.5.6]."""
+
+    unread_mandatory_observations = fields.List(
+        fields.Nested(UnreadObservationOutput),
+        required=True,
+        metadata={
+            "description": "Mandatory-reading observations you have not acknowledged "
+            "(POST .../observations/{id}/acknowledge), oldest first"
+        },
+    )
