@@ -24,7 +24,9 @@ class Observation(Audited, db.Model):
     """A note on a customer's record; `mandatory_reading` ones are shown until each user reads."""
 
     __tablename__ = "observations"
-    __table_args__ = (Index("ix_observations_customer_code_created_at", "customer_code", "created_at"),)
+    __table_args__ = (
+        Index("ix_observations_customer_code_created_at", "customer_code", "created_at"),
+    )
     __audit_ignore__ = frozenset({"created_at", "updated_at", "text_version"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -138,7 +140,10 @@ def acknowledge(code: int, observation_id: int, user_id: int) -> None:
     statement = dialect_insert(table).values(row)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.observation_id, table.c.user_id],
-        set_={"read_at": statement.excluded.read_at, "text_version": statement.excluded.text_version},
+        set_={
+            "read_at": statement.excluded.read_at,
+            "text_version": statement.excluded.text_version,
+        },
         where=table.c.text_version < statement.excluded.text_version,
     )
     db.session.execute(statement)
