@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.audit import Audited, current_actor
 from models.customers import get_customer
 from models.db import UTCDateTime, db, dialect_insert, get_row, paginate, utcnow
-from models.errors import Invalid, NotFound
+from models.errors import Conflict, Invalid, NotFound
 from models.users import User
 
 # Shown as the author when no staff user wrote it (an import, a system task).
@@ -123,13 +123,22 @@ def update_observation(
     return observation
 
 
-def acknowledge(code: int, observation_id: int, user_id: int) -> None:
+def acknowledge(
+    code: int, observation_id: int, user_id: int, seen_version: int | None = None
+) -> None:
     """Record that `user_id` has read the observation as it reads now (idempotent).
 
-    A second acknowledgement of the same text keeps the first read's time; one after an edit
-    moves the read to the new text. Reading is not a change to the record: no history.
+    `seen_version`, when given, is the text the user was shown: if it has been edited since,
+    nothing is recorded (Conflict). A second acknowledgement of the same text keeps the first
+    read's time; one after an edit moves the read to the new text. Reading is not a change to
+    the record: no history.
     """
     observation = get_observation(code, observation_id)
+    if seen_version is not None and seen_version != observation.text_version:
+        raise Conflict(
+            "The text was changed after you read it: read it again.",
+            {"text_version": [f"The text now reads as version {observation.text_version}."]},
+        )
     table = ObservationRead.__table__
     row = {
         "observation_id": observation.id,

@@ -8,7 +8,6 @@ models.customers' to judge (409). The OpenAPI document shows PF and PJ as two sh
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from models.customers import PF, PJ, PJ_ONLY_FIELDS
-from schemas.observations import UnreadObservationOutput
 from schemas.common import (
     Cep,
     Cnpj,
@@ -21,6 +20,7 @@ from schemas.common import (
     Text,
     Uf,
 )
+from schemas.observations import UnreadObservationOutput
 
 # Each kind's document, and the fields only that kind may fill.
 DOCUMENT_OF = {PF: "cpf", PJ: "cnpj"}

@@ -1,7 +1,8 @@
 """Observations on a customer [5.5]: their input, output, list and the unread mandatory ones."""
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
+from models.db import MAX_INT_ID
 from schemas.common import InputSchema, PageQuery, PatchInput, StrictBoolean, Text, page_of
 
 MAX_TEXT = 4000
@@ -56,6 +57,19 @@ class UnreadObservationOutput(Schema):
     author = fields.String(required=True, attribute="user")
     type = fields.String(required=True)
     text = fields.String(required=True)
+    text_version = fields.Integer(
+        required=True, metadata={"description": "Send it back when acknowledging"}
+    )
+
+
+class AcknowledgeQuery(InputSchema):
+    text_version = fields.Integer(
+        validate=validate.Range(min=1, max=MAX_INT_ID),
+        metadata={
+            "description": "The version of the text you were shown: if it has been edited "
+            "since, nothing is recorded (409) and you read it again"
+        },
+    )
 
 
 class ObservationQuery(PageQuery):

@@ -36,8 +36,9 @@ def change(client, headers, code: int, observation_id: int, **body) -> dict:
     return response.get_json()
 
 
-def acknowledge(client, headers, code: int, observation_id: int):
-    return client.post(f"{obs_url(code, observation_id)}/acknowledge", headers=headers)
+def acknowledge(client, headers, code: int, observation_id: int, **query):
+    url = f"{obs_url(code, observation_id)}/acknowledge"
+    return client.post(url, query_string=query, headers=headers)
 
 
 def unread(client, headers, code: int) -> list[dict]:
@@ -254,6 +255,7 @@ def test_the_customer_shows_my_unread_mandatory_observations_oldest_first(app, c
             "author": "attendant.user",
             "type": "financeiro",
             "text": MULTILINE,
+            "text_version": 1,
         },
         {
             "id": second["id"],
@@ -261,6 +263,7 @@ def test_the_customer_shows_my_unread_mandatory_observations_oldest_first(app, c
             "author": "admin.user",
             "type": "técnico",
             "text": "Roteador novo.",
+            "text_version": 1,
         },
     ]
 
@@ -322,6 +325,34 @@ def test_editing_the_text_makes_everyone_read_it_again(app, client, headers_for)
     # The read moved to the new text: one row per user, at version 2 for finance.
     versions = {user_id: version for _obs, user_id, _at, version in reads(app)}
     assert sorted(versions.values()) == [1, 2]
+
+
+def test_acknowledging_a_text_edited_since_it_was_shown_is_409(app, client, admin):
+    code = build_customer(app)
+    observation = write(client, admin, code, text="Primeira.", mandatory_reading=True)
+    (shown,) = unread(client, admin, code)
+    change(client, admin, code, observation["id"], text="Segunda.")
+
+    response = acknowledge(
+        client, admin, code, observation["id"], text_version=shown["text_version"]
+    )
+
+    assert "text_version" in assert_envelope(response, 409, "conflict")["errors"]
+    assert reads(app) == []
+    (again,) = unread(client, admin, code)
+    assert (again["text"], again["text_version"]) == ("Segunda.", 2)
+    ok = acknowledge(client, admin, code, observation["id"], text_version=again["text_version"])
+    assert ok.status_code == 204
+    assert unread(client, admin, code) == []
+
+
+@pytest.mark.parametrize("version", ["0", "dois", "-1", "2147483648"])
+def test_a_malformed_text_version_is_422(app, client, admin, version):
+    code = build_customer(app)
+    observation = write(client, admin, code, mandatory_reading=True)
+    response = acknowledge(client, admin, code, observation["id"], text_version=version)
+    assert "text_version" in assert_envelope(response, 422, "validation_error")["errors"]
+    assert reads(app) == []
 
 
 def test_changing_only_type_or_flag_does_not_ask_for_another_reading(app, client, admin):
@@ -422,5 +453,5 @@ def test_the_openapi_document_shows_the_unread_list_on_the_customer(client):
     acknowledge_responses = paths[
         f"{API}/customers/{{code}}/observations/{{observation_id}}/acknowledge"
     ]["post"]["responses"]
-    assert {"204", "401", "404"} <= set(acknowledge_responses)
+    assert {"204", "401", "404", "409", "422"} <= set(acknowledge_responses)
     assert "403" not in acknowledge_responses  # every role may acknowledge

@@ -5,6 +5,7 @@ from flask import current_app, g, url_for
 from models import observations
 from models.db import db
 from schemas.observations import (
+    AcknowledgeQuery,
     ObservationInput,
     ObservationOutput,
     ObservationPage,
@@ -71,11 +72,13 @@ def update_observation(changes, code, observation_id):
 
 
 @blp.route("/<int:code>/observations/<int:observation_id>/acknowledge", methods=["POST"])
+@blp.arguments(AcknowledgeQuery, location="query")
 @blp.response(204)
+@blp.alt_response(409, description="The text was edited after the version you were shown")
 @requires("customers", READ)
-def acknowledge(code, observation_id):
+def acknowledge(args, code, observation_id):
     """Mark the observation read by you (nobody else), as its text reads now. Idempotent:
     204 every time. Acknowledging one that is not mandatory is harmless (recorded all the same,
     so it counts if the flag is turned on later with the same text)."""
-    observations.acknowledge(code, observation_id, g.user.id)
+    observations.acknowledge(code, observation_id, g.user.id, args.get("text_version"))
     db.session.commit()
