@@ -12,6 +12,7 @@ from models import (  # noqa: F401
     customers,
     exports,
     extra_fields,
+    observations,
     plans,
     tokens,
     users,

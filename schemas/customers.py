@@ -20,6 +20,7 @@ from schemas.common import (
     Text,
     Uf,
 )
+from schemas.observations import UnreadObservationOutput
 
 # Each kind's document, and the fields only that kind may fill.
 DOCUMENT_OF = {PF: "cpf", PJ: "cnpj"}
@@ -176,3 +177,17 @@ class CustomerOutput(Schema):
     mobile = Phone(allow_none=True)
     email = fields.String(allow_none=True)
     notes = fields.String(allow_none=True)
+
+
+class CustomerRecord(CustomerOutput):
+    """One customer as opened (GET, and the answer to POST and PATCH): the record and what
+    the current user must read first [5.5.6]."""
+
+    unread_mandatory_observations = fields.List(
+        fields.Nested(UnreadObservationOutput),
+        required=True,
+        metadata={
+            "description": "Mandatory-reading observations you have not acknowledged "
+            "(POST .../observations/{id}/acknowledge), oldest first"
+        },
+    )

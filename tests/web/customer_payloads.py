@@ -100,6 +100,11 @@ def create(client, headers, payload: dict) -> dict:
     return response.get_json()
 
 
+def as_listed(record: dict) -> dict:
+    """A customer as the search lists it: the record without what the reader must read first."""
+    return {key: value for key, value in record.items() if key != "unread_mandatory_observations"}
+
+
 def search(client, headers, **params) -> dict:
     """GET the customer search with `params`; it must succeed."""
     response = client.get(URL, query_string=params, headers=headers)

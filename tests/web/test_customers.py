@@ -6,6 +6,7 @@ from tests.web.customer_payloads import (
     URL,
     address,
     all_customers,
+    as_listed,
     assert_error,
     create,
     error_fields,
@@ -464,7 +465,7 @@ def test_read_only_roles_read_but_cannot_write(client, admin, headers_for, role)
     assert body["code"] == "forbidden"
     assert_error(client.patch(url, json={"active": False}, headers=reader), 403)
     assert_error(client.patch(url, json={"name": "Trocado"}, headers=reader), 403)
-    assert all_customers(client, admin) == [customer]
+    assert all_customers(client, admin) == [as_listed(customer)]
 
 
 def test_no_token_is_401_for_every_customer_route(client, admin):
@@ -477,4 +478,4 @@ def test_no_token_is_401_for_every_customer_route(client, admin):
     assert_error(client.get(f"{url}/history"), 401)
     bad = {"Authorization": "Bearer not-a-token"}
     assert_error(client.patch(url, json={"active": False}, headers=bad), 401)
-    assert all_customers(client, admin) == [customer]
+    assert all_customers(client, admin) == [as_listed(customer)]

@@ -1,14 +1,15 @@
 """Customers: register, find, read, change ("Cadastro do Cliente"), and their history."""
 
-from flask import url_for
+from flask import g, url_for
 
 from models.audit import history_for_customer
 from models.customer_search import search_customers
 from models.customers import create_customer, get_customer, update_customer
 from models.db import db
+from models.observations import unread_mandatory
 from schemas.common import PageQuery
 from schemas.customer_search import CustomerPage, CustomerSearchQuery
-from schemas.customers import CustomerInput, CustomerOutput, CustomerPatch
+from schemas.customers import CustomerInput, CustomerPatch, CustomerRecord
 from schemas.history import HistoryPage
 from web.extensions import Blueprint
 from web.permissions import READ, WRITE
@@ -16,6 +17,13 @@ from web.security import requires
 
 URL_PREFIX = "/customers"
 blp = Blueprint("customers", __name__, description="The customer record and its search")
+
+
+def _opened(customer, new: bool = False):
+    """The customer with what the current user must read first: one query, whatever it holds."""
+    unread = [] if new else unread_mandatory(customer.code, g.user.id)
+    customer.unread_mandatory_observations = unread  # read by CustomerRecord, not stored
+    return customer
 
 
 @blp.route("", methods=["GET"])
@@ -43,27 +51,27 @@ def search(args):
 
 @blp.route("", methods=["POST"])
 @blp.arguments(CustomerInput)
-@blp.created(CustomerOutput, "customer")
+@blp.created(CustomerRecord, "customer")
 @blp.alt_response(409, description="Another customer has this CPF/CNPJ")
 @requires("customers", WRITE)
 def create(data):
     """Register a customer; the system assigns its code."""
     customer = create_customer(data)
     db.session.commit()
-    return customer, 201, {"Location": url_for(".read", code=customer.code)}
+    return _opened(customer, new=True), 201, {"Location": url_for(".read", code=customer.code)}
 
 
 @blp.route("/<int:code>", methods=["GET"])
-@blp.response(200, CustomerOutput)
+@blp.response(200, CustomerRecord)
 @requires("customers", READ)
 def read(code):
-    """One customer's record."""
-    return get_customer(code)
+    """One customer's record, with the mandatory observations you have not yet read."""
+    return _opened(get_customer(code))
 
 
 @blp.route("/<int:code>", methods=["PATCH"])
 @blp.arguments(CustomerPatch)
-@blp.response(200, CustomerOutput)
+@blp.response(200, CustomerRecord)
 @blp.alt_response(
     409,
     description="Another customer has this CPF/CNPJ, or the change does not fit the customer "
@@ -74,7 +82,7 @@ def update(data, code):
     """Change some fields; deactivate with {"active": false} (customers are never deleted)."""
     customer = update_customer(code, data)
     db.session.commit()
-    return customer
+    return _opened(customer)
 
 
 @blp.route("/<int:code>/history", methods=["GET"])
