@@ -4,6 +4,7 @@ Importing the package registers every model on the shared metadata, which Alembi
 """
 
 from models import audit, auth, calls, customers, exports, plans, tokens, users  # noqa: F401
+from models import consents, customer_options, favorites, fiscal_activity_codes  # noqa: F401
 from models.db import db
 
 __all__ = ["db"]
