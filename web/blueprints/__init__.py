@@ -4,8 +4,11 @@ from web.blueprints import (
     auth,
     calls,
     connections,
+    consents,
+    customer_options,
     customers,
     exports,
+    favorites,
     health,
     items,
     plans,
@@ -32,6 +35,9 @@ def register(api) -> None:
         connections,
         calls,
         exports,
+        customer_options,
+        consents,
+        favorites,
     )
     for module in modules:
         api.register_blueprint(module.blp, url_prefix=PREFIX + module.URL_PREFIX)
