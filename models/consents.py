@@ -62,16 +62,12 @@ def current_consents(code: int) -> list[dict]:
     """Every channel's state; one never recorded has given, at, by, how and note null."""
     get_customer(code)
     latest = _latest(code)
-    empty = dict.fromkeys(("given", "at", "by", "how", "note"))
-    return [
-        {"channel": channel, **empty, **_as_dict(latest[channel])} if channel in latest
-        else {"channel": channel, **empty}
-        for channel in CHANNELS
-    ]
+    return [{"channel": channel, **_state(latest.get(channel))} for channel in CHANNELS]
 
 
-def _as_dict(row: ConsentRecord) -> dict:
-    return {key: getattr(row, key) for key in ("given", "at", "by", "how", "note")}
+def _state(row: ConsentRecord | None) -> dict:
+    keys = ("given", "at", "by", "how", "note")
+    return {key: None if row is None else getattr(row, key) for key in keys}
 
 
 def record_consents(code: int, statements: dict[str, dict]) -> list[dict]:

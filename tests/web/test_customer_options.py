@@ -1,7 +1,5 @@
 """A customer's exception options [5.1] and the fiscal activity codes they pick from [5.1.4]."""
 
-import dataclasses
-
 import pytest
 from sqlalchemy import text
 
