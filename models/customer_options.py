@@ -6,7 +6,7 @@ reads just those keys, in code order (a job pages through them by `customer_code
 """
 
 from flask import current_app
-from sqlalchemy import Boolean, ForeignKey, Index, String, insert, text
+from sqlalchemy import Boolean, ForeignKey, Index, Select, String, insert, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited
@@ -87,7 +87,7 @@ def replace_options(code: int, data: dict) -> CustomerOptions:
     return options
 
 
-def customers_with_option(flag: str):
+def customers_with_option(flag: str) -> Select:
     """SELECT customer_code of the customers with `flag` on, in code order (index-served)."""
     if flag not in FLAGS:
         raise ValueError(f"unknown option flag {flag!r}; known: {', '.join(FLAGS)}")

@@ -57,10 +57,8 @@ def test_a_new_customer_gets_the_default_options(client, admin):
     assert history(client, admin, created["code"])["total"] == 1  # the customer's creation
 
 
-def test_the_defaults_come_from_the_settings(app, client, admin, build_app, settings):
-    other = build_app(customer_default_options=("itemized_invoice",))
-    with other.app_context():
-        code = build_customer(other)
+def test_the_defaults_come_from_the_settings(client, admin, build_app):
+    code = build_customer(build_app(customer_default_options=("itemized_invoice",)))
     options = read(client, admin, code)
     assert [flag for flag in FLAGS if options[flag]] == ["itemized_invoice"]
 
@@ -294,3 +292,28 @@ def test_the_option_query_uses_its_index(app, backend):
         db.session.commit()
     assert "ix_customer_options_auto_suspend_on" in plan, plan
     assert "Seq Scan" not in plan, plan
+
+
+def test_the_migration_gives_existing_customers_the_default_options(build_app, tmp_path):
+    from flask_migrate import upgrade
+
+    other = build_app(database_url=f"sqlite:///{tmp_path / 'before.sqlite'}")
+    with other.app_context():
+        upgrade(revision="f1fa9b221ec1")  # the schema before customer options
+        db.session.execute(
+            text(
+                "INSERT INTO customers (active, created_at, updated_at, kind, name, document,"
+                " search_name, search_contact, search_city, search_address) VALUES"
+                " (1, '2026-01-01', '2026-01-01', 'PF', 'Antiga', '52998224725', '', '', '', '')"
+            )
+        )
+        db.session.commit()
+        upgrade()
+        row = db.session.execute(text("SELECT * FROM customer_options")).mappings().one()
+        db.session.remove()
+        db.engine.dispose()
+    assert dict(row) == {
+        "customer_code": 1,
+        **{flag: int(flag in DEFAULT_CUSTOMER_OPTIONS) for flag in FLAGS},
+        "fiscal_activity_code": None,
+    }
