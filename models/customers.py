@@ -290,9 +290,13 @@ def _save(customer: Customer) -> Customer:
 
 def create_customer(data: dict) -> Customer:
     """Register a customer from validated input (see schemas.customers.CustomerInput)."""
+    from models.customer_options import add_default_options  # it builds on this module
+
     customer = Customer(active=True)
     _apply(customer, data)
-    return _save(customer)
+    _save(customer)
+    add_default_options(customer.code)  # same transaction: no customer is ever without them
+    return customer
 
 
 def update_customer(code: int, data: dict) -> Customer:

@@ -4,11 +4,14 @@ from web.blueprints import (
     auth,
     calls,
     connections,
+    consents,
     contacts,
     customer_documents,
+    customer_options,
     customers,
     exports,
     extra_fields,
+    favorites,
     health,
     items,
     observations,
@@ -40,6 +43,9 @@ def register(api) -> None:
         connections,
         calls,
         exports,
+        customer_options,
+        consents,
+        favorites,
     )
     for module in modules:
         api.register_blueprint(module.blp, url_prefix=PREFIX + module.URL_PREFIX)
