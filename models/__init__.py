@@ -3,7 +3,18 @@
 Importing the package registers every model on the shared metadata, which Alembic reads.
 """
 
-from models import audit, auth, calls, customers, exports, plans, tokens, users  # noqa: F401
+from models import (  # noqa: F401
+    addresses,
+    audit,
+    auth,
+    calls,
+    ceps,
+    customers,
+    exports,
+    plans,
+    tokens,
+    users,
+)
 from models.db import db
 
 __all__ = ["db"]

@@ -1,8 +1,10 @@
 """One blueprint per domain, all under /api/v1."""
 
 from web.blueprints import (
+    addresses,
     auth,
     calls,
+    ceps,
     connections,
     customers,
     exports,
@@ -24,6 +26,8 @@ def register(api) -> None:
         health,
         users,
         customers,
+        addresses,
+        ceps,
         plans,
         subscriptions,
         items,
