@@ -240,3 +240,21 @@ def build_voip_terminal(
         )
         db.session.commit()
         return item.id
+
+
+def build_cep(app: Flask, cep: str = "01310100", **fields) -> str:
+    """A CEP directory entry (Avenida Paulista, São Paulo by default); returns the CEP."""
+    from models.ceps import store_entry
+
+    row = {
+        "cep": cep,
+        "street": "Avenida Paulista",
+        "district": "Bela Vista",
+        "city": "São Paulo",
+        "state": "SP",
+        **fields,
+    }
+    with app.app_context():
+        store_entry(row)
+        db.session.commit()
+    return cep

@@ -3,7 +3,7 @@
 import click
 from flask.cli import AppGroup
 
-from models.cep_import import CepImport, CepImportReport, Unreadable
+from models.cep_import import CHUNK_ROWS, CepImport, CepImportReport, Unreadable
 from models.db import db
 
 ceps_cli = AppGroup("ceps", help="The CEP directory that fills addresses in.")
@@ -15,7 +15,14 @@ OK, LINES_LEFT_OUT, UNREADABLE = 0, 1, 2
 
 @ceps_cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-def import_command(file):
+@click.option(
+    "--chunk-rows",
+    default=CHUNK_ROWS,
+    show_default=True,
+    type=click.IntRange(1, 1_000_000),
+    help="Rows read, checked and committed at a time.",
+)
+def import_command(file, chunk_rows):
     """Load or refresh the directory from a CSV file with the columns cep, street, district,
     city, state (a header line; ';' or ',' between fields; UTF-8, or Latin-1).
 
@@ -24,7 +31,7 @@ def import_command(file):
     """
     report = CepImportReport(file=file)
     try:
-        importer = CepImport(file)
+        importer = CepImport(file, chunk_rows)
         report = importer.report
         for _progress in importer.run():
             db.session.commit()  # per chunk: a re-run goes on from here
