@@ -42,6 +42,7 @@ class CepImportReport:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    repeated: int = 0  # lines a later line of the same CEP replaced
     bad_count: int = 0
     bad: list[tuple[int, str]] = field(default_factory=list)  # the first SHOWN_BAD
 
@@ -132,14 +133,17 @@ class CepImport:
             (rows["city"] == "", "city is required"),
             *((rows[name].str.len() > limit, f"{name} longer than {limit} characters")
               for name, limit in LIMITS.items()),
-            (rows["cep"].duplicated(keep="last"), "CEP again on a later line, which counts"),
         ]  # fmt: skip
         for failed, reason in checks:
             reasons = reasons.mask(failed & (reasons == ""), reason)
         for offset in (reasons != "").to_numpy().nonzero()[0]:
             row = rows.iloc[offset]
             self.report.note(first_line + int(offset), f"{reasons.iloc[offset]} ({row['cep']!r})")
-        return rows[reasons == ""]
+        good = rows[reasons == ""]
+        # The same CEP again: the later line counts, as it does when they fall in two chunks.
+        repeated = good["cep"].duplicated(keep="last")
+        self.report.repeated += int(repeated.sum())
+        return good[~repeated]
 
     def _upsert(self, rows: pd.DataFrame) -> None:
         """Write the good rows: new ones inserted, changed ones updated, the rest untouched."""

@@ -52,6 +52,8 @@ def _print(report: CepImportReport) -> None:
     click.echo(f"New: {report.new}")
     click.echo(f"Updated: {report.updated}")
     click.echo(f"Unchanged: {report.unchanged}")
+    if report.repeated:
+        click.echo(f"Repeated CEPs (the later line counts): {report.repeated}")
     click.echo(f"Bad lines (skipped): {report.bad_count}")
     for line, reason in report.bad:
         click.echo(f"  line {line}: {reason}")
