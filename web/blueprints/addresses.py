@@ -15,7 +15,8 @@ from web.extensions import Blueprint
 from web.permissions import READ, WRITE
 from web.security import requires
 
-URL_PREFIX = "/customers/<int:code>/addresses"
+URL_PREFIX = ""
+_ADDRESSES = "/customers/<int:code>/addresses"
 blp = Blueprint("addresses", __name__, description="A customer's other addresses")
 
 
@@ -23,7 +24,7 @@ def _types() -> tuple[str, ...]:
     return tuple(current_app.config["ADDRESS_TYPES"])
 
 
-@blp.route("", methods=["GET"])
+@blp.route(_ADDRESSES, methods=["GET"])
 @blp.response(200, CustomerAddressList)
 @requires("customers", READ)
 def list_addresses(code):
@@ -31,7 +32,7 @@ def list_addresses(code):
     return {"items": addresses.list_addresses(code)}
 
 
-@blp.route("", methods=["POST"])
+@blp.route(_ADDRESSES, methods=["POST"])
 @blp.arguments(CustomerAddressInput)
 @blp.created(CustomerAddressOutput, "address")
 @blp.alt_response(409, description="The customer has the most addresses allowed (50)")
@@ -45,7 +46,7 @@ def create_address(data, code):
     return address, 201, {"Location": location}
 
 
-@blp.route("/<int:address_id>", methods=["GET"])
+@blp.route(f"{_ADDRESSES}/<int:address_id>", methods=["GET"])
 @blp.response(200, CustomerAddressOutput)
 @requires("customers", READ)
 def get_address(code, address_id):
@@ -53,7 +54,7 @@ def get_address(code, address_id):
     return addresses.get_address(code, address_id)
 
 
-@blp.route("/<int:address_id>", methods=["PATCH"])
+@blp.route(f"{_ADDRESSES}/<int:address_id>", methods=["PATCH"])
 @blp.arguments(CustomerAddressPatch)
 @blp.response(200, CustomerAddressOutput)
 @blp.alt_response(409, description="unit without unit_kind (or the reverse) as stored")
@@ -65,7 +66,7 @@ def update_address(changes, code, address_id):
     return address
 
 
-@blp.route("/<int:address_id>", methods=["DELETE"])
+@blp.route(f"{_ADDRESSES}/<int:address_id>", methods=["DELETE"])
 @blp.response(204)
 @requires("customers", WRITE)
 def delete_address(code, address_id):
