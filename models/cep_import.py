@@ -2,8 +2,8 @@
 
 pandas reads the file in chunks of text columns (CEPs keep their leading zeros); each chunk is
 checked as a whole, its bad rows noted by line number and left out, and its good rows upserted
-through a temporary table: COPY on PostgreSQL, executemany on SQLite, then one
-INSERT ... ON CONFLICT (cep) DO UPDATE that touches only rows whose values differ. `run()`
+with INSERT ... ON CONFLICT (cep) DO UPDATE that touches only rows whose values differ:
+from a temporary table filled by COPY on PostgreSQL, by one executemany on SQLite. `run()`
 yields after each chunk so the caller commits: a re-run goes on where a stopped one ended and
 counts unchanged rows as such.
 """
@@ -149,53 +149,63 @@ class CepImport:
         """Write the good rows: new ones inserted, changed ones updated, the rest untouched."""
         if rows.empty:
             return
-        session = db.session
-        session.execute(text("DROP TABLE IF EXISTS cep_import"))
-        session.execute(
-            text(
-                "CREATE TEMPORARY TABLE cep_import (cep VARCHAR(8) PRIMARY KEY, "
-                "street VARCHAR(200), district VARCHAR(120), city VARCHAR(120), state VARCHAR(2))"
-            )
-        )
-        _load_temporary(rows)
-        new = session.scalar(
-            text(
-                "SELECT count(*) FROM cep_import i "
-                "WHERE NOT EXISTS (SELECT 1 FROM ceps c WHERE c.cep = i.cep)"
-            )
-        )
-        written = session.execute(_UPSERT, {"now": utcnow()}).rowcount
-        session.execute(text("DROP TABLE cep_import"))
+        if db.session.get_bind().dialect.name == "postgresql":
+            new, written = _upsert_by_copy(rows)
+        else:
+            new, written = _upsert_sqlite(rows)
         self.report.new += new
         self.report.updated += written - new
         self.report.unchanged += len(rows) - written
 
 
-# `WHERE true` tells SQLite's parser that ON CONFLICT belongs to the INSERT, not to a join.
-_UPSERT = text(
-    "INSERT INTO ceps (cep, street, district, city, state, updated_at) "
-    "SELECT cep, street, district, city, state, :now FROM cep_import WHERE true "
+_CHANGED = (
     "ON CONFLICT (cep) DO UPDATE SET street = excluded.street, district = excluded.district, "
     "city = excluded.city, state = excluded.state, updated_at = excluded.updated_at "
     "WHERE ceps.street IS DISTINCT FROM excluded.street "
     "OR ceps.district IS DISTINCT FROM excluded.district "
     "OR ceps.city IS DISTINCT FROM excluded.city OR ceps.state IS DISTINCT FROM excluded.state"
 )
+_COLUMNS = ", ".join(COLUMNS)  # our own constant names, never input
 
 
-def _load_temporary(rows: pd.DataFrame) -> None:
-    """Put the rows into the temporary table: COPY on PostgreSQL, executemany on SQLite."""
-    raw = db.session.connection().connection.driver_connection
-    columns = ", ".join(COLUMNS)  # our own constant names, never input
-    if db.session.get_bind().dialect.name == "postgresql":
-        buffer = io.StringIO()
-        rows.to_csv(buffer, header=False, index=False)  # an empty street or district: NULL
-        statement = f"COPY cep_import ({columns}) FROM STDIN (FORMAT csv)"
-        with raw.cursor() as cursor, cursor.copy(statement) as copy:
-            copy.write(buffer.getvalue())
-        return
-    blank_as_null = rows.replace({"street": {"": None}, "district": {"": None}})
-    raw.executemany(
-        f"INSERT INTO cep_import ({columns}) VALUES (?, ?, ?, ?, ?)",  # noqa: S608
-        blank_as_null.itertuples(index=False, name=None),
+def _upsert_by_copy(rows: pd.DataFrame) -> tuple[int, int]:
+    """PostgreSQL: COPY into a temporary table, then one upsert from it: (new, written)."""
+    session = db.session
+    session.execute(text("DROP TABLE IF EXISTS pg_temp.cep_import"))
+    session.execute(
+        text(
+            "CREATE TEMPORARY TABLE cep_import (cep VARCHAR(8), street VARCHAR(200), "
+            "district VARCHAR(120), city VARCHAR(120), state VARCHAR(2)) ON COMMIT DROP"
+        )
     )
+    buffer = io.StringIO()
+    rows.to_csv(buffer, header=False, index=False)  # an empty street or district: NULL
+    raw = session.connection().connection.driver_connection
+    statement = f"COPY cep_import ({_COLUMNS}) FROM STDIN (FORMAT csv)"
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        copy.write(buffer.getvalue())
+    new = session.scalar(
+        text(
+            "SELECT count(*) FROM cep_import i "
+            "WHERE NOT EXISTS (SELECT 1 FROM ceps c WHERE c.cep = i.cep)"
+        )
+    )
+    upsert = text(
+        f"INSERT INTO ceps ({_COLUMNS}, updated_at) "  # noqa: S608
+        f"SELECT {_COLUMNS}, :now FROM cep_import {_CHANGED}"
+    )
+    return new, session.execute(upsert, {"now": utcnow()}).rowcount
+
+
+def _upsert_sqlite(rows: pd.DataFrame) -> tuple[int, int]:
+    """SQLite: one executemany of the upsert (in-process: no round trips to save)."""
+    # A quick scan here; a parallel import could only skew the counts, never the rows.
+    before = db.session.scalar(text("SELECT count(*) FROM ceps"))
+    blank_as_null = rows.replace({"street": {"": None}, "district": {"": None}})
+    now = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")  # as SQLAlchemy stores a UTC instant
+    raw = db.session.connection().connection.driver_connection
+    cursor = raw.executemany(
+        f"INSERT INTO ceps ({_COLUMNS}, updated_at) VALUES (?, ?, ?, ?, ?, ?) {_CHANGED}",  # noqa: S608
+        ((*row, now) for row in blank_as_null.itertuples(index=False, name=None)),
+    )
+    return db.session.scalar(text("SELECT count(*) FROM ceps")) - before, cursor.rowcount
