@@ -4,9 +4,11 @@ Importing the package registers every model on the shared metadata, which Alembi
 """
 
 from models import (  # noqa: F401
+    addresses,
     audit,
     auth,
     calls,
+    ceps,
     consents,
     contacts,
     customer_documents,

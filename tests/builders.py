@@ -253,3 +253,21 @@ def build_contact(app: Flask, customer_code: int, name: str = "João da Silva", 
         contact = create_contact(customer_code, data, app.config["CONTACT_TYPES"])
         db.session.commit()
         return contact.id
+
+
+def build_cep(app: Flask, cep: str = "01310100", **fields) -> str:
+    """A CEP directory entry (Avenida Paulista, São Paulo by default); returns the CEP."""
+    from models.ceps import store_entry
+
+    row = {
+        "cep": cep,
+        "street": "Avenida Paulista",
+        "district": "Bela Vista",
+        "city": "São Paulo",
+        "state": "SP",
+        **fields,
+    }
+    with app.app_context():
+        store_entry(row)
+        db.session.commit()
+    return cep

@@ -93,9 +93,11 @@ def _as_input(row: dict) -> dict:
 
 def register(app: Flask) -> None:
     from web.cli_calls import calls_cli
+    from web.cli_ceps import ceps_cli
     from web.cli_exports import exports_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(calls_cli)
+    app.cli.add_command(ceps_cli)
     app.cli.add_command(exports_cli)
     app.cli.add_command(demo_command)

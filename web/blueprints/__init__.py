@@ -1,8 +1,10 @@
 """One blueprint per domain, all under /api/v1."""
 
 from web.blueprints import (
+    addresses,
     auth,
     calls,
+    ceps,
     connections,
     consents,
     contacts,
@@ -35,6 +37,8 @@ def register(api) -> None:
         contacts,
         customer_documents,
         observations,
+        addresses,
+        ceps,
         plans,
         subscriptions,
         items,

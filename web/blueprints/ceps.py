@@ -1,0 +1,48 @@
+"""The CEP directory [5.3]: what a CEP says about street, district, city and state."""
+
+from flask import current_app
+
+from models.cep_provider import CepProvider
+from models.ceps import get_cep
+from models.db import db
+from models.documents import normalize_cep
+from models.errors import Invalid
+from schemas.ceps import CepOutput
+from schemas.common import Cep
+from web.extensions import Blueprint
+from web.permissions import READ
+from web.security import requires
+
+URL_PREFIX = "/ceps"
+blp = Blueprint("ceps", __name__, description="The CEP directory")
+
+_CEP_PARAMETER = {
+    "in": "path",
+    "name": "cep",
+    "required": True,
+    "description": "8 digits, with or without the dash: 01310-100 or 01310100",
+    "schema": {"type": "string", "pattern": "^(?:0[1-9]|[1-9][0-9])[0-9]{3}-?[0-9]{3}$"},
+}
+UNAVAILABLE = "Not in the directory, and the online provider (CEP_PROVIDER_URL) cannot answer"
+
+
+def provider() -> CepProvider:
+    """The online provider the settings name (maybe none)."""
+    config = current_app.config
+    return CepProvider(config["CEP_PROVIDER_URL"], config["CEP_PROVIDER_TIMEOUT_S"])
+
+
+@blp.route("/<cep>", methods=["GET"], parameters=[_CEP_PARAMETER])
+@blp.response(200, CepOutput)
+@blp.alt_response(422, description="Not 8 digits")
+@blp.alt_response(503, description=UNAVAILABLE)
+@requires("customers", READ)
+def lookup(cep):
+    """Street, district, city and state of a CEP; a miss asks the online provider if one is set."""
+    try:
+        digits = normalize_cep(cep)
+    except ValueError as error:
+        raise Invalid.field("cep", f"{error}: {Cep.SPELLING}") from None
+    entry = get_cep(digits, provider())
+    db.session.commit()  # a provider's answer is kept in the directory
+    return entry
