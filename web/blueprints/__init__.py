@@ -8,6 +8,7 @@ from web.blueprints import (
     exports,
     health,
     items,
+    payment_methods,
     plans,
     radius,
     scheduled_tasks,
@@ -32,6 +33,7 @@ def register(api) -> None:
         connections,
         calls,
         exports,
+        payment_methods,
     )
     for module in modules:
         api.register_blueprint(module.blp, url_prefix=PREFIX + module.URL_PREFIX)
