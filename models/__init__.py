@@ -3,8 +3,17 @@
 Importing the package registers every model on the shared metadata, which Alembic reads.
 """
 
-from models import audit, auth, calls, customers, exports, plans, tokens, users  # noqa: F401
-from models import payment_methods  # noqa: F401
+from models import (  # noqa: F401
+    audit,
+    auth,
+    calls,
+    customers,
+    exports,
+    payment_methods,
+    plans,
+    tokens,
+    users,
+)
 from models.db import db
 
 __all__ = ["db"]

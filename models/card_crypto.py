@@ -47,8 +47,8 @@ def decrypt(token: str) -> str:
 
 def is_valid_number(number: str) -> bool:
     """13 to 19 digits whose Luhn check digit is right."""
-    return number.isascii() and number.isdigit() and 13 <= len(number) <= 19 and luhn.is_valid(
-        number
+    return (
+        number.isascii() and number.isdigit() and 13 <= len(number) <= 19 and luhn.is_valid(number)
     )
 
 

@@ -185,7 +185,7 @@ def _fill(method: PaymentMethod, data: dict, security_code: str | None) -> None:
 
 
 def create_payment_method(code: int, data: dict) -> PaymentMethod:
-    """Add a payment method; the customer's first one, or one sent with is_default, is the default."""
+    """Add a payment method; the customer's first one (or one sent with is_default) is default."""
     data = dict(data)
     # Out of the data at once: whatever happens next, the code goes to the gateway only.
     security_code = data.pop("security_code", None)

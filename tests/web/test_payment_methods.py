@@ -217,7 +217,9 @@ def test_the_default_cannot_be_unset_only_replaced(app, client, admin):
     code = build_customer(app)
     first = created(client, admin, code, boleto())
     before = counts(app, code)
-    response = client.patch(methods_url(code, first["id"]), json={"is_default": False}, headers=admin)
+    response = client.patch(
+        methods_url(code, first["id"]), json={"is_default": False}, headers=admin
+    )
     assert "is_default" in assert_envelope(response, 409, "conflict")["errors"]
     assert counts(app, code) == before
 
@@ -263,7 +265,11 @@ def test_debit_status_changes_are_in_the_customer_history(app, client, admin):
         for change in entry["changes"]
         if change["field"] == "debit_status"
     ]
-    assert changes[:3] == [("suspended", "cancelled"), ("active", "suspended"), ("pending", "active")]
+    assert changes[:3] == [
+        ("suspended", "cancelled"),
+        ("active", "suspended"),
+        ("pending", "active"),
+    ]
 
 
 def test_history_masks_account_numbers_and_redacts_the_encrypted_card(app, client, admin):
