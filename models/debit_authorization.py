@@ -81,7 +81,7 @@ def render(method: PaymentMethod, customer: Customer, isp_name: str, today: date
         line(text, 10, 0.55)
     y -= 0.8 * cm
     line(f"Data: {today:%d/%m/%Y}", gap=2.5)
-    for caption in (f"Assinatura do titular: {customer.name}", f"Pela {isp_name}"):
+    for caption in (f"Assinatura do titular: {customer.name}", f"{isp_name} (contratada)"):
         pdf.line(2.5 * cm, y, width - 2.5 * cm, y)
         y -= 0.5 * cm
         line(caption, 9, 2.2)
