@@ -14,15 +14,8 @@ def test_migrations_match_the_models(app):
     assert result.exit_code == 0, result.output
 
 
-CARD_KEY = "zJhJJLzh_KQ9kPy5_Y_c4xxMYsEX9ht5NNu6VKa-3Hk="
-
-
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
-    env = {
-        "PROVEDOR_ENV": "production",
-        "PROVEDOR_VAR_DIR": str(tmp_path),
-        "CARD_ENCRYPTION_KEYS": CARD_KEY,
-    }
+    env = {"PROVEDOR_ENV": "production", "PROVEDOR_VAR_DIR": str(tmp_path)}
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         load_settings(env)
     with pytest.raises(ConfigError):
@@ -38,44 +31,6 @@ def test_create_app_refuses_production_without_secret_key(monkeypatch, tmp_path)
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(ConfigError):
         create_app()
-
-
-def test_production_refuses_to_start_without_card_keys(tmp_path):
-    env = {"PROVEDOR_ENV": "production", "PROVEDOR_VAR_DIR": str(tmp_path), "SECRET_KEY": "s"}
-    with pytest.raises(ConfigError, match="CARD_ENCRYPTION_KEYS"):
-        load_settings(env)
-    assert not (tmp_path / "card-encryption.key").exists()  # never made up in production
-    other = "bm90LWEtcmVhbC1rZXktYnV0LTMyLWJ5dGVzLWxvbmc="
-    settings = load_settings({**env, "CARD_ENCRYPTION_KEYS": f"{CARD_KEY}, {other}"})
-    assert settings.card_keys == (CARD_KEY, other)  # newest first: rotation prepends
-
-
-@pytest.mark.parametrize("key", ["short", "not base64 at all!!", CARD_KEY[:-4]])
-def test_a_malformed_card_key_is_refused(tmp_path, key):
-    with pytest.raises(ConfigError, match="CARD_ENCRYPTION_KEYS"):
-        load_settings({"PROVEDOR_VAR_DIR": str(tmp_path), "CARD_ENCRYPTION_KEYS": key})
-
-
-def test_development_keeps_one_card_key_across_restarts(tmp_path):
-    first = load_settings({"PROVEDOR_VAR_DIR": str(tmp_path)})
-    second = load_settings({"PROVEDOR_VAR_DIR": str(tmp_path)})
-    assert len(first.card_keys) == 1
-    assert first.card_keys == second.card_keys  # cards stored yesterday still decrypt
-    assert (tmp_path / "card-encryption.key").stat().st_mode & 0o077 == 0
-
-
-def test_customer_record_lists_and_defaults_come_from_the_environment(tmp_path):
-    env = {"PROVEDOR_VAR_DIR": str(tmp_path)}
-    settings = load_settings(
-        {**env, "CUSTOMER_DEFAULT_OPTIONS": "send_boleto_email", "ADDRESS_TYPES": "a, b, a"}
-    )
-    assert settings.customer_default_options == ("send_boleto_email",)
-    assert settings.address_types == ("a", "b")
-    assert load_settings({**env, "CUSTOMER_DEFAULT_OPTIONS": ""}).customer_default_options == ()
-    with pytest.raises(ConfigError, match="auto_suspend"):
-        load_settings({**env, "CUSTOMER_DEFAULT_OPTIONS": "auto_suspend,suspend_everyone"})
-    with pytest.raises(ConfigError, match="CEP_PROVIDER_TIMEOUT_S"):
-        load_settings({**env, "CEP_PROVIDER_TIMEOUT_S": "forever"})
 
 
 def test_development_makes_up_a_random_secret_key(tmp_path):
