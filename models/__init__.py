@@ -19,6 +19,7 @@ from models import (  # noqa: F401
     favorites,
     fiscal_activity_codes,
     observations,
+    payment_methods,
     plans,
     tokens,
     users,

@@ -95,9 +95,11 @@ def register(app: Flask) -> None:
     from web.cli_calls import calls_cli
     from web.cli_ceps import ceps_cli
     from web.cli_exports import exports_cli
+    from web.cli_payment_methods import payment_methods_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(calls_cli)
     app.cli.add_command(ceps_cli)
     app.cli.add_command(exports_cli)
+    app.cli.add_command(payment_methods_cli)
     app.cli.add_command(demo_command)

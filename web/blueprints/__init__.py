@@ -17,6 +17,7 @@ from web.blueprints import (
     health,
     items,
     observations,
+    payment_methods,
     plans,
     radius,
     scheduled_tasks,
@@ -50,6 +51,7 @@ def register(api) -> None:
         customer_options,
         consents,
         favorites,
+        payment_methods,
     )
     for module in modules:
         api.register_blueprint(module.blp, url_prefix=PREFIX + module.URL_PREFIX)
