@@ -18,6 +18,7 @@ from web.blueprints import (
     items,
     observations,
     payment_methods,
+    personal_data,
     plans,
     radius,
     scheduled_tasks,
@@ -52,6 +53,7 @@ def register(api) -> None:
         consents,
         favorites,
         payment_methods,
+        personal_data,
     )
     for module in modules:
         api.register_blueprint(module.blp, url_prefix=PREFIX + module.URL_PREFIX)
