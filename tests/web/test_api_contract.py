@@ -56,6 +56,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @pytest.mark.slow  # a fuzzer: thousands of requests
+@pytest.mark.timeout(1200)  # one test for every route: it grows with the API (~4 min alone)
 @schema.parametrize()
 @settings(max_examples=25, **_SETTINGS)
 def test_every_route_honours_its_contract(case):
