@@ -84,8 +84,9 @@ def test_a_row_that_cannot_be_saved_takes_its_file_with_it(app):
         # The session still holds the customer its row is gone from: the insert breaks the
         # foreign key, in the database, after the file was written.
         held = db.session.get(Customer, code)  # noqa: F841 (kept in the identity map)
-        for table, key in (("customer_options", "customer_code"), ("customers", "code")):
-            db.session.execute(text(f"DELETE FROM {table} WHERE {key} = :code"), {"code": code})
+        gone = {"code": code}
+        db.session.execute(text("DELETE FROM customer_options WHERE customer_code = :code"), gone)
+        db.session.execute(text("DELETE FROM customers WHERE code = :code"), gone)
         with pytest.raises(IntegrityError):
             customer_documents.add_document(code, io.BytesIO(b"%PDF-"), "a.pdf", "Contrato", None)
         db.session.rollback()
