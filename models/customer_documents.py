@@ -5,6 +5,7 @@ the server worked out (size, SHA-256, content type, its own storage name). The f
 before the row; if the row cannot be saved the file goes (see `add_document`).
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import BinaryIO
@@ -20,6 +21,8 @@ from models.db import UTCDateTime, db, get_row, paginate, utcnow
 from models.documents import fold
 from models.errors import Invalid, NotFound
 from models.file_names import display_name
+
+log = logging.getLogger(__name__)
 
 
 class CustomerDocument(Audited, db.Model):
@@ -136,8 +139,15 @@ def delete_document(customer_code: int, document_id: int) -> str:
 
 
 def file_of(document: CustomerDocument):
-    """The document's file on disk."""
-    return document_storage.path_of(document.stored_name)
+    """The document's file on disk; a file gone from storage is an operator's alarm and a 404."""
+    path = document_storage.path_of(document.stored_name)
+    if not path.is_file():
+        log.error("document %s: file %s is missing from storage", document.id, path)
+        raise NotFound(
+            "This document's file is missing from storage (DOCUMENTS_DIR); an administrator "
+            "must restore it from backup."
+        )
+    return path
 
 
 def list_documents(

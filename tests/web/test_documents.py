@@ -370,6 +370,21 @@ def test_download_sends_the_bytes_as_an_attachment(client, admin, code):
     assert again.status_code == 304
 
 
+def test_a_file_gone_from_storage_is_a_clear_404_and_an_error_in_the_log(
+    app, client, admin, code, caplog
+):
+    document = uploaded(client, admin, code)
+    for path in storage(app).rglob("*"):
+        if path.is_file():
+            path.unlink()
+    response = client.get(docs_url(code, document["id"]) + "/download", headers=admin)
+    body = assert_envelope(response, 404, "not_found")
+    assert "missing from storage" in body["message"]
+    assert any("missing from storage" in r.getMessage() for r in caplog.records)
+    listed = client.get(docs_url(code), headers=admin).get_json()
+    assert [item["id"] for item in listed["items"]] == [document["id"]]  # the row stays
+
+
 def test_an_html_upload_is_never_served_as_a_page(client, admin, code):
     html = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
     document = uploaded(client, admin, code, content=html, filename="page.html")
