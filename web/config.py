@@ -141,6 +141,78 @@ def _card_keys(env, mode, var_dir: Path) -> tuple[str, ...]:
     return keys
 
 
+DEFAULT_EQUIPMENT_TYPES = ("roteador", "onu", "switch", "radio", "telefone ip", "outro")
+
+
+def _days_list(env, name, default) -> tuple[int, ...]:
+    raw = _list(env, name)
+    if not raw:
+        return default
+    try:
+        days = tuple(sorted({int(item) for item in raw}))
+    except ValueError:
+        raise ConfigError(f"{name} must be whole numbers of days, e.g. 3,10,20") from None
+    if days[0] < 1:
+        raise ConfigError(f"{name}: each stage is at least 1 day")
+    return days
+
+
+def _money(env, name, default) -> str:
+    raw = env.get(name, "").strip() or default
+    if not re.fullmatch(r"[0-9]{1,7}(\.[0-9]{1,2})?", raw):
+        raise ConfigError(f"{name} must be an amount such as 2.50, got {raw!r}")
+    return raw
+
+
+def _clock_time(env, name, default) -> str:
+    raw = env.get(name, "").strip() or default
+    if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", raw):
+        raise ConfigError(f"{name} must be a time of day such as 06:30, got {raw!r}")
+    return raw
+
+
+def _billing(env) -> dict:
+    """Receivables, boletos, notices and suspension for non-payment (values as plain types)."""
+    return {
+        "boleto_fee": _money(env, "BOLETO_FEE", "2.50"),  # charged with charge_boleto_fee
+        "boleto_bank": env.get("BOLETO_BANK", "").strip() or "001",
+        "boleto_agency": env.get("BOLETO_AGENCY", "").strip() or "1234",
+        "boleto_account": env.get("BOLETO_ACCOUNT", "").strip() or "123456",
+        "boleto_agreement": env.get("BOLETO_AGREEMENT", "").strip() or "1234567",  # convênio
+        "boleto_wallet": env.get("BOLETO_WALLET", "").strip() or "17",  # carteira
+        "beneficiary_name": env.get("BOLETO_BENEFICIARY", "").strip() or None,  # else ISP_NAME
+        "beneficiary_document": env.get("BOLETO_BENEFICIARY_DOCUMENT", "").strip() or None,
+        "pix_key": env.get("PIX_KEY", "").strip() or None,  # no key: boletos without PIX
+        "pix_city": env.get("PIX_MERCHANT_CITY", "").strip() or "SAO PAULO",
+        "billing_at": _clock_time(env, "BILLING_AT", "02:00"),  # monthly billing, daily run
+        "boleto_email_days_before": _int(env, "BOLETO_EMAIL_DAYS_BEFORE", 5, minimum=0),
+        "overdue_notice_days": _days_list(env, "OVERDUE_NOTICE_DAYS", (3, 10, 20)),
+        "notice_business_days": env.get("NOTICE_BUSINESS_DAYS", "true").lower() != "false",
+        "notices_at": _clock_time(env, "NOTICES_AT", "08:00"),
+        "auto_suspend_after_days": _int(env, "AUTO_SUSPEND_AFTER_DAYS", 15, minimum=1),
+        "auto_suspend_at": _clock_time(env, "AUTO_SUSPEND_AT", "06:00"),
+        "trust_unlock_max_days": _int(env, "TRUST_UNLOCK_MAX_DAYS", 5, minimum=1),
+        "trust_unlock_period_days": _int(env, "TRUST_UNLOCK_PERIOD_DAYS", 30, minimum=1),
+    }
+
+
+def _smtp(env) -> dict:
+    """Where e-mail goes; no SMTP_HOST: notices are recorded as skipped, nothing is sent."""
+    tls = env.get("SMTP_TLS", "none").lower()
+    if tls not in ("none", "starttls", "ssl"):
+        raise ConfigError(f"SMTP_TLS must be none, starttls or ssl, not {tls!r}")
+    return {
+        "host": env.get("SMTP_HOST", "").strip() or None,
+        "port": _int(env, "SMTP_PORT", 465 if tls == "ssl" else 587 if tls == "starttls" else 25),
+        "tls": tls,
+        "user": env.get("SMTP_USER") or None,
+        "password": env.get("SMTP_PASSWORD") or None,
+        "sender": env.get("MAIL_SENDER", "").strip() or "Provedor <cobranca@localhost>",
+        "timeout_s": _seconds(env, "SMTP_TIMEOUT_S", 10.0),
+        "max_attempts": _int(env, "SMTP_MAX_ATTEMPTS", 5, minimum=1),
+    }
+
+
 def _log_level(env) -> str:
     level = env.get("LOG_LEVEL", "INFO").upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
@@ -192,6 +264,10 @@ class Settings:
     isp_name: str = "Provedor"
     documents_dir: Path | None = None  # default: var_dir / "documents"
     documents_max_mb: int = 20
+    # Money (issue 9): billing, boletos, e-mails, suspension for non-payment, equipment.
+    billing: dict = field(default_factory=dict)  # see _billing() for the keys
+    smtp: dict = field(default_factory=dict)  # see _smtp() for the keys
+    equipment_types: tuple[str, ...] = DEFAULT_EQUIPMENT_TYPES
     broker_transport_options: dict = field(default_factory=dict)
 
     def radius_policy(self) -> RadiusPolicy:
@@ -248,6 +324,10 @@ class Settings:
             "ISP_NAME": self.isp_name,
             "DOCUMENTS_DIR": str(self.documents_dir or self.var_dir / "documents"),
             "DOCUMENTS_MAX_BYTES": self.documents_max_mb * 1024 * 1024,
+            # Money (issue 9).
+            "BILLING": self.billing,
+            "SMTP": self.smtp,
+            "EQUIPMENT_TYPES": self.equipment_types,
         }
 
 
@@ -326,5 +406,8 @@ def load_settings(environ=None) -> Settings:
         isp_name=env.get("ISP_NAME", "").strip() or "Provedor",
         documents_dir=Path(env["DOCUMENTS_DIR"]).resolve() if env.get("DOCUMENTS_DIR") else None,
         documents_max_mb=_int(env, "DOCUMENTS_MAX_MB", 20, minimum=1),
+        billing=_billing(env),
+        smtp=_smtp(env),
+        equipment_types=_choices(env, "EQUIPMENT_TYPES", DEFAULT_EQUIPMENT_TYPES),
         broker_transport_options=transport_options,
     )

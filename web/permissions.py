@@ -32,6 +32,16 @@ ROLE_TABLE: dict[str, dict[str, tuple[str, ...]]] = {
     "payment_data_unmasked": {READ: (ADMIN, FINANCE)},
     # Everything held about a person, in one document (LGPD access right).
     "personal_data": {READ: (ADMIN,)},
+    # Receivables and boletos: an attendant reads them (a customer asks for a second copy).
+    "receivables": {READ: (ADMIN, ATTENDANT, FINANCE), WRITE: (ADMIN, FINANCE)},
+    # E-mail notices sent or failed, and the templates and holidays they follow.
+    "notices": {READ: (ADMIN, ATTENDANT, FINANCE), WRITE: (ADMIN,)},
+    "holidays": {READ: ROLES, WRITE: (ADMIN,)},
+    # Lifting a non-payment suspension for a while (trust unlock) or holding one.
+    "suspension_holds": {READ: ROLES, WRITE: (ADMIN, ATTENDANT, FINANCE)},
+    # Equipment [6.5]: technicians lend and collect it; a sale's billing is finance's too.
+    "equipment": {READ: ROLES, WRITE: (ADMIN, TECHNICIAN)},
+    "equipment_sale": {WRITE: (ADMIN, FINANCE, TECHNICIAN)},
 }
 
 

@@ -181,3 +181,23 @@ def test_services_and_lists_from_the_environment(tmp_path):
     assert settings.cors_origins == ["https://a.example.com", "https://b.example.com"]
     assert settings.trusted_proxies == 2
     assert settings.token_ttl_hours == 8
+
+
+def test_money_settings_come_from_the_environment_and_bad_ones_stop_the_start(tmp_path):
+    env = {"PROVEDOR_VAR_DIR": str(tmp_path)}
+    settings = load_settings(
+        {**env, "OVERDUE_NOTICE_DAYS": "20, 3,10,3", "BOLETO_FEE": "3.90", "SMTP_TLS": "ssl"}
+    )
+    assert settings.billing["overdue_notice_days"] == (3, 10, 20)
+    assert settings.billing["boleto_fee"] == "3.90"
+    assert settings.smtp["port"] == 465
+    assert load_settings(env).smtp["host"] is None  # no SMTP: notices skipped, nothing sent
+    for name, bad in (
+        ("OVERDUE_NOTICE_DAYS", "3,x"),
+        ("OVERDUE_NOTICE_DAYS", "0,10"),
+        ("BOLETO_FEE", "2,50"),
+        ("AUTO_SUSPEND_AT", "25:00"),
+        ("SMTP_TLS", "maybe"),
+    ):
+        with pytest.raises(ConfigError, match=name):
+            load_settings({**env, name: bad})
