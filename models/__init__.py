@@ -14,6 +14,8 @@ from models import (  # noqa: F401
     customer_documents,
     customer_options,
     customers,
+    equipment,
+    equipment_lending,
     exports,
     extra_fields,
     favorites,

@@ -271,3 +271,17 @@ def build_cep(app: Flask, cep: str = "01310100", **fields) -> str:
         store_entry(row)
         db.session.commit()
     return cep
+
+
+def build_equipment(app: Flask, patrimony_number: int, **fields) -> int:
+    """An item in stock (a roteador by default); returns its id."""
+    from models.equipment import create_equipment
+    from schemas.equipment import EquipmentInput
+
+    body = {"patrimony_number": patrimony_number, "type": "roteador", "model": "TP-Link", **fields}
+    with app.app_context():
+        set_actor(db.session, BUILDER)
+        data = EquipmentInput().load(body)  # the API's own parsing
+        item = create_equipment(data, tuple(app.config["EQUIPMENT_TYPES"]))
+        db.session.commit()
+        return item.id

@@ -11,6 +11,8 @@ from web.blueprints import (
     customer_documents,
     customer_options,
     customers,
+    equipment,
+    equipment_lending,
     exports,
     extra_fields,
     favorites,
@@ -54,6 +56,8 @@ def register(api) -> None:
         favorites,
         payment_methods,
         personal_data,
+        equipment,
+        equipment_lending,
     )
     for module in modules:
         api.register_blueprint(module.blp, url_prefix=PREFIX + module.URL_PREFIX)
