@@ -6,17 +6,17 @@ the boleto e-mails attach one each.
 """
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from reportlab.graphics.barcode import qrencoder
 from reportlab.graphics.barcode.common import I2of5
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from models.boleto_codes import bank_code_with_dv
+from models.qr_drawing import draw_qr
 
 PAYMENT_PLACE = "Pagável em qualquer banco até o vencimento"
 # FEBRABAN: narrow bar 0.254 mm (3 dots at 300 dpi), wide 3x narrow, 13 mm high: 44 digits
@@ -51,7 +51,7 @@ class BoletoView:
     pix_code: str | None = None
     document_kind: str = "DS"  # duplicata de serviço
     payment_place: str = PAYMENT_PLACE
-    processing_date: date | None = field(default=None)
+    processing_date: date | None = None
 
 
 def money(amount: Decimal) -> str:
@@ -124,43 +124,9 @@ def _receipt(c: Canvas, view: BoletoView, top) -> None:
         _pix_text(c, view.pix_code, y - 6 * mm, w)
 
 
-def qr_modules(text: str) -> list[list[bool]]:
-    """The QR code's dark modules, error correction M, byte mode.
-
-    Mask pattern 0 instead of the best of eight: any mask is valid (ISO/IEC 18004 only
-    recommends scoring them) and scoring them costs about 15 ms, most of a boleto's time.
-    """
-    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
-    code.addData(text)
-    code.version = code.calculate_version()
-    code.makeImpl(False, 0)
-    return code.modules
-
-
 def _pix(c: Canvas, code: str, x, y) -> None:
-    """The PIX QR code: one filled path of horizontal runs, in module units.
-
-    Written as literal PDF operators (integers, one `re` per run): reportlab's own path calls
-    format every coordinate as a float and cost more than the rest of the page together.
-    """
-    modules = qr_modules(code)
-    count = len(modules)
-    runs = []
-    for row, dark in enumerate(modules):
-        column = 0
-        while column < count:
-            if not dark[column]:
-                column += 1
-                continue
-            start = column
-            while column < count and dark[column]:
-                column += 1
-            runs.append(f"{start} {count - row - 1} {column - start} 1 re")
-    c.saveState()
-    c.translate(x, y)
-    c.scale(QR_SIZE / count, QR_SIZE / count)
-    c.addLiteral("\n".join(runs) + "\nf")
-    c.restoreState()
+    """The PIX QR code with its caption, for boletos híbridos."""
+    draw_qr(c, code, x, y, QR_SIZE)
     c.setFont("Helvetica-Bold", 7)
     c.drawCentredString(x + QR_SIZE / 2, y - 3.5 * mm, "Pague com PIX")
 
@@ -263,7 +229,7 @@ def render_boleto(view: BoletoView) -> bytes:
     c.setFont("Helvetica", 6)
     c.drawRightString(LEFT + WIDTH, 229 * mm, "Corte na linha pontilhada")
     bottom = _slip(c, view, 214 * mm)
-    # The quiet zones (10 narrow bars) keep readers from taking the text for bars.
+    # quiet=0: the page's blank margin around the bars is their quiet zone (FEBRABAN: >= 2.5 mm).
     bars = I2of5(view.barcode, barWidth=NARROW_BAR, ratio=3, barHeight=BAR_HEIGHT,
                  checksum=0, bearers=0, quiet=0)  # fmt: skip
     bars.drawOn(c, LEFT + 2 * mm, bottom - BAR_HEIGHT - 4 * mm)

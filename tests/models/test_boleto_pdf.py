@@ -15,7 +15,9 @@ from models.pix import pix_copia_e_cola
 ACCOUNT = BankAccount(bank="001", agency="1234", account="123456", agreement="1234567", wallet="17")
 
 
-def _view(amount="129.90", sequence=42, pix=True, bank="001", account=ACCOUNT) -> BoletoView:
+def _view(
+    amount="129.90", sequence=42, pix=True, bank="001", account=ACCOUNT, key="12345678000195"
+) -> BoletoView:
     amount = Decimal(amount)
     layout = bank_for(bank)
     codes = layout.codes(account, sequence, date(2026, 3, 10), amount)
@@ -72,6 +74,14 @@ def test_the_barcode_and_the_qr_code_read_back(tmp_path, amount, sequence):
     found = _read_codes(render_boleto(view), tmp_path)
     assert found.get("I2/5") == {view.barcode}
     assert found.get("QR-Code") == {view.pix_code}
+
+
+def test_a_long_pix_key_makes_a_bigger_qr_code_that_still_reads_back(tmp_path):
+    key = "cobranca.financeiro.departamento@provedor-exemplo-de-internet.com.br"
+    view = _view("99999999.99", 123, key=key)
+    found = _read_codes(render_boleto(view), tmp_path)
+    assert found.get("QR-Code") == {view.pix_code}
+    assert found.get("I2/5") == {view.barcode}
 
 
 def test_another_bank_reads_back_too(tmp_path):
