@@ -7,6 +7,7 @@ from models import (  # noqa: F401
     addresses,
     audit,
     auth,
+    boleto_numbers,
     calls,
     ceps,
     consents,
