@@ -1,7 +1,7 @@
 """boleto sequences: the next nosso número per bank agreement
 
 Revision ID: 9b2f6d1e3a02
-Revises: 8e5e5c0d2f05
+Revises: 9c3f6d1e3a03
 Create Date: 2026-11-28 21:50:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9b2f6d1e3a02'
-down_revision = "8e5e5c0d2f05"
+down_revision = "9c3f6d1e3a03"
 branch_labels = None
 depends_on = None
 
