@@ -15,7 +15,9 @@ from web.blueprints import (
     extra_fields,
     favorites,
     health,
+    holidays,
     items,
+    notices,
     observations,
     payment_methods,
     personal_data,
@@ -54,6 +56,8 @@ def register(api) -> None:
         favorites,
         payment_methods,
         personal_data,
+        holidays,
+        notices,
     )
     for module in modules:
         api.register_blueprint(module.blp, url_prefix=PREFIX + module.URL_PREFIX)
