@@ -113,11 +113,13 @@ def _hand_over(connection: smtplib.SMTP, message: EmailMessage) -> None:
     except (smtplib.SMTPException, OSError) as error:
         raise Refused(_describe(error)) from None
     try:
-        connection.data(message.as_bytes(policy=policy.SMTP))  # CRLF line ends
+        code, reply = connection.data(message.as_bytes(policy=policy.SMTP))  # CRLF line ends
     except smtplib.SMTPResponseException as error:  # the server answered: it did not take it
         raise Refused(_describe(error)) from None
     except (smtplib.SMTPException, OSError) as error:
         raise OutcomeUnknown(_describe(error)) from None
+    if code != 250:  # data() returns the final reply rather than raising on it
+        raise Refused(_describe(smtplib.SMTPResponseException(code, reply)))
 
 
 def _describe(error: Exception) -> str:
