@@ -25,7 +25,7 @@ def local_holiday_dates(first: date, last: date) -> dict[date, str]:
     query = db.select(LocalHoliday.date, LocalHoliday.name).where(
         LocalHoliday.date.between(first, last)
     )
-    return dict(db.session.execute(query).tuples())
+    return {day: name for day, name in db.session.execute(query)}
 
 
 def list_local_holidays(year: int) -> list[LocalHoliday]:
