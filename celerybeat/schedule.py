@@ -31,6 +31,10 @@ BEAT_SCHEDULE = {
         "task": "tasks.radius.retry_disconnects",
         "schedule": 15.0,
     },
+    "recover-notices": {
+        "task": "tasks.mail.recover_notices",
+        "schedule": 60.0,
+    },
     "close-ghost-sessions": {
         "task": "tasks.radius.close_ghost_sessions",
         "schedule": crontab(minute="*/5"),

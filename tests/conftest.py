@@ -18,6 +18,7 @@ from models.audit import Actor, set_actor
 from models.auth import issue_token
 from models.cancel_reasons import seed_reasons
 from models.db import db
+from models.email_templates import seed_templates
 from models.users import ROLES, User
 
 TEST_PASSWORD = "correct horse battery"
@@ -116,6 +117,7 @@ def empty_database(app) -> None:
                 db.session.execute(text(f"DELETE FROM {table}"))  # noqa: S608 (our table names)
             db.session.execute(text("DELETE FROM sqlite_sequence"))
         seed_reasons()  # reference data the migration seeds, as a new database has it
+        seed_templates()
         db.session.commit()
     shutil.rmtree(app.config["DOCUMENTS_DIR"], ignore_errors=True)  # the rows' files go too
 

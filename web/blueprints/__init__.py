@@ -17,7 +17,9 @@ from web.blueprints import (
     extra_fields,
     favorites,
     health,
+    holidays,
     items,
+    notices,
     observations,
     payment_methods,
     personal_data,
@@ -58,6 +60,8 @@ def register(api) -> None:
         personal_data,
         equipment,
         equipment_lending,
+        holidays,
+        notices,
     )
     for module in modules:
         api.register_blueprint(module.blp, url_prefix=PREFIX + module.URL_PREFIX)

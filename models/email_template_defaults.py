@@ -1,0 +1,112 @@
+"""The default e-mail templates (Brazilian Portuguese) and the variables templates may use.
+
+The migration seeds a copy of DEFAULTS; an admin changes them through /api/v1/email-templates.
+Every value is a ready-made string (amounts and dates already in Brazilian format) except
+`stage` and `days_overdue`, whole numbers a template may compare (`{% if stage >= 20 %}`).
+"""
+
+VARIABLES = {
+    "isp_name": "Nome do provedor (setting ISP_NAME)",
+    "customer_name": "Nome do cliente",
+    "customer_code": "Código do cliente",
+    "description": "Descrição da cobrança (ex.: Mensalidade 03/2026)",
+    "amount": "Valor no formato brasileiro: R$ 1.234,56",
+    "due_date": "Vencimento, dd/mm/aaaa",
+    "payable_until": "Último dia para pagar sem atraso (o vencimento levado ao próximo dia útil)",
+    "linha_digitavel": "Linha digitável do boleto (47 dígitos, formatada)",
+    "pix_code": "Código PIX copia e cola (vazio quando não há chave PIX)",
+    "stage": "Etapa do aviso: os dias de atraso configurados (3, 10, 20...); número",
+    "days_overdue": "Dias de atraso hoje (úteis ou corridos, conforme a configuração); número",
+}
+
+_BOLETO_SAMPLE = {
+    "isp_name": "Provedor Exemplo",
+    "customer_name": "Maria da Silva",
+    "customer_code": 1234,
+    "description": "Mensalidade 03/2026 - Plano 300 Mega",
+    "amount": "R$ 1.234,56",
+    "due_date": "10/03/2026",
+    "payable_until": "10/03/2026",
+    "linha_digitavel": "00190.00009 01234.567004 00000.001170 1 13840000123456",
+    "pix_code": "00020101021226...6304ABCD",
+}
+# Rendering a template against its sample proves it uses only variables that exist.
+SAMPLE_CONTEXT = {
+    "boleto": _BOLETO_SAMPLE,
+    "overdue_notice": {**_BOLETO_SAMPLE, "stage": 10, "days_overdue": 10},
+}
+
+_BOLETO_TEXT = """Olá, {{ customer_name }}.
+
+Sua fatura {{ description }} já está disponível.
+
+Valor: {{ amount }}
+Vencimento: {{ due_date }}
+Linha digitável: {{ linha_digitavel }}
+{% if pix_code %}
+Pague com PIX (copia e cola):
+{{ pix_code }}
+{% endif %}
+O boleto segue em anexo (PDF).
+
+Se já pagou, por favor desconsidere esta mensagem.
+
+Atenciosamente,
+{{ isp_name }}
+"""
+
+_BOLETO_HTML = """<p>Olá, {{ customer_name }}.</p>
+<p>Sua fatura <strong>{{ description }}</strong> já está disponível.</p>
+<table>
+  <tr><td>Valor:</td><td><strong>{{ amount }}</strong></td></tr>
+  <tr><td>Vencimento:</td><td><strong>{{ due_date }}</strong></td></tr>
+  <tr><td>Linha digitável:</td><td><code>{{ linha_digitavel }}</code></td></tr>
+</table>
+{% if pix_code %}<p>Pague com PIX (copia e cola):<br><code>{{ pix_code }}</code></p>{% endif %}
+<p>O boleto segue em anexo (PDF).</p>
+<p>Se já pagou, por favor desconsidere esta mensagem.</p>
+<p>Atenciosamente,<br>{{ isp_name }}</p>
+"""
+
+_OVERDUE_TEXT = """Olá, {{ customer_name }}.
+
+Não identificamos o pagamento da fatura {{ description }}, de {{ amount }}, \
+vencida em {{ due_date }} ({{ days_overdue }} dias de atraso).
+
+Linha digitável: {{ linha_digitavel }}
+{% if pix_code %}
+PIX (copia e cola):
+{{ pix_code }}
+{% endif %}{% if stage >= 20 %}
+Evite a suspensão do serviço: regularize o pagamento o quanto antes.
+{% endif %}
+Se já pagou, por favor desconsidere esta mensagem.
+
+Atenciosamente,
+{{ isp_name }}
+"""
+
+_OVERDUE_HTML = """<p>Olá, {{ customer_name }}.</p>
+<p>Não identificamos o pagamento da fatura <strong>{{ description }}</strong>, de
+<strong>{{ amount }}</strong>, vencida em <strong>{{ due_date }}</strong>
+({{ days_overdue }} dias de atraso).</p>
+<p>Linha digitável: <code>{{ linha_digitavel }}</code></p>
+{% if pix_code %}<p>PIX (copia e cola):<br><code>{{ pix_code }}</code></p>{% endif %}
+{% if stage >= 20 %}<p><strong>Evite a suspensão do serviço: regularize o pagamento o quanto
+antes.</strong></p>{% endif %}
+<p>Se já pagou, por favor desconsidere esta mensagem.</p>
+<p>Atenciosamente,<br>{{ isp_name }}</p>
+"""
+
+DEFAULTS = {
+    "boleto": {
+        "subject": "{{ isp_name }}: sua fatura vence em {{ due_date }}",
+        "text_body": _BOLETO_TEXT,
+        "html_body": _BOLETO_HTML,
+    },
+    "overdue_notice": {
+        "subject": "{{ isp_name }}: fatura vencida em {{ due_date }}",
+        "text_body": _OVERDUE_TEXT,
+        "html_body": _OVERDUE_HTML,
+    },
+}

@@ -1,0 +1,130 @@
+"""Writing a notice's e-mail (template, variables, attachments) and handing it to SMTP.
+
+`deliver` tells the two ways a delivery can fail apart, because only one is safe to retry:
+`Refused`: the server said no or could not be reached before it had the message (connection
+refused, a 4xx/5xx reply to any command, including the final reply to DATA): nothing was
+delivered, try again later. `OutcomeUnknown`: the connection broke while the message was being
+handed over, so the server may have it: retrying could send it twice.
+"""
+
+import smtplib
+import ssl
+from email import policy
+from email.message import EmailMessage
+from email.utils import formatdate, parseaddr
+
+from models import email_templates
+from models.customers import Customer
+from models.db import db
+from models.notices import NOTICE_KINDS, Attachment, Notice
+
+
+class Refused(Exception):
+    """Nothing was delivered (safe to retry)."""
+
+
+class OutcomeUnknown(Exception):
+    """The message may or may not have been delivered (never retried automatically)."""
+
+
+def compose(notice: Notice, sender: str, isp_name: str) -> EmailMessage:
+    """The notice's e-mail: its kind's template filled in, and its kind's attachments."""
+    kind = NOTICE_KINDS[notice.kind]
+    customer = db.session.get(Customer, notice.customer_code)
+    context = {
+        "isp_name": isp_name,
+        "customer_name": customer.name,
+        "customer_code": customer.code,
+        **kind.context(notice),
+    }
+    parts = email_templates.render(kind.template, context)
+    return build_message(
+        sender, notice.recipient, parts, kind.attachments(notice), message_id(notice, sender)
+    )
+
+
+def message_id(notice: Notice, sender: str) -> str:
+    """Deterministic: a duplicate of a notice carries the same Message-ID, and shows it."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    return f"<notice.{notice.message_key}@{domain}>"
+
+
+def build_message(
+    sender: str, recipient: str, parts: dict, attachments: list[Attachment], msg_id: str
+) -> EmailMessage:
+    """Text with an HTML alternative, and the attachments, as one message."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = recipient
+    message["Subject"] = parts["subject"]
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = msg_id
+    message.set_content(parts["text_body"])
+    message.add_alternative(parts["html_body"], subtype="html")
+    for attachment in attachments:
+        maintype, _, subtype = attachment.mime_type.partition("/")
+        message.add_attachment(
+            attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename
+        )
+    return message
+
+
+def deliver(smtp: dict, message: EmailMessage) -> None:
+    """Send `message` through the server in `smtp` (config["SMTP"]); Refused or OutcomeUnknown."""
+    try:
+        connection = _connect(smtp)
+    except (smtplib.SMTPException, OSError) as error:
+        raise Refused(_describe(error)) from None
+    try:
+        _hand_over(connection, message)
+    finally:
+        try:
+            connection.quit()
+        except (smtplib.SMTPException, OSError):
+            connection.close()
+
+
+def _connect(smtp: dict) -> smtplib.SMTP:
+    host, port, timeout = smtp["host"], smtp["port"], smtp["timeout_s"]
+    if smtp["tls"] == "ssl":
+        connection = smtplib.SMTP_SSL(
+            host, port, timeout=timeout, context=ssl.create_default_context()
+        )
+    else:
+        connection = smtplib.SMTP(host, port, timeout=timeout)
+    connection.ehlo()
+    if smtp["tls"] == "starttls":
+        connection.starttls(context=ssl.create_default_context())
+        connection.ehlo()
+    if smtp["user"]:
+        connection.login(smtp["user"], smtp["password"] or "")
+    return connection
+
+
+def _hand_over(connection: smtplib.SMTP, message: EmailMessage) -> None:
+    """MAIL, RCPT (refusals here are safe to retry), then DATA (a break there is not)."""
+    sender = parseaddr(message["From"])[1]
+    recipient = parseaddr(message["To"])[1]
+    try:
+        for command, argument in (("mail", sender), ("rcpt", recipient)):
+            code, reply = getattr(connection, command)(argument)
+            if code not in (250, 251):
+                raise smtplib.SMTPResponseException(code, reply)
+    except (smtplib.SMTPException, OSError) as error:
+        raise Refused(_describe(error)) from None
+    try:
+        code, reply = connection.data(message.as_bytes(policy=policy.SMTP))  # CRLF line ends
+    except smtplib.SMTPResponseException as error:  # the server answered: it did not take it
+        raise Refused(_describe(error)) from None
+    except (smtplib.SMTPException, OSError) as error:
+        raise OutcomeUnknown(_describe(error)) from None
+    if code != 250:  # data() returns the final reply rather than raising on it
+        raise Refused(_describe(smtplib.SMTPResponseException(code, reply)))
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, smtplib.SMTPResponseException):
+        reply = error.smtp_error
+        text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+        return f"SMTP {error.smtp_code}: {text}"
+    return f"{type(error).__name__}: {error}"

@@ -1,0 +1,257 @@
+"""E-mail notices: each (receivable, kind, stage) is sent at most once, enforced by the database.
+
+A notice is a row before it is an e-mail. `claim_notice` inserts it (a key that exists inserts
+nothing), the sweep that claimed it sends `tasks.mail.send_notice(id)` after commit, and the
+task moves it queued -> sending in a committed transaction before it speaks to the SMTP server,
+so a retried or duplicated task, or a second worker, finds it not queued and sends nothing.
+
+    queued -> sending -> sent
+       ^         |-----> queued (the server refused or was unreachable: retried with backoff)
+       |         |-----> failed (out of attempts, or the outcome is unknown)
+       +-> skipped (no e-mail address, consent withdrawn, no SMTP server configured)
+
+A worker that dies in `sending` may or may not have handed the message over: recovery marks
+such a notice failed with OUTCOME_UNKNOWN and never sends it again by itself (at most once: a
+customer never gets the same notice twice; staff check the mail server's log and resend by hand).
+
+What goes into each kind of e-mail comes from NOTICE_KINDS: the modules that own receivables
+and boletos register "boleto" and "overdue" there with `register_kind`.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.audit import Audited
+from models.consents import EMAIL, has_consent
+from models.customers import Customer
+from models.db import (
+    UTCDateTime,
+    db,
+    get_for_update,
+    get_row,
+    is_unique_violation,
+    paginate,
+    utcnow,
+)
+
+QUEUED, SENDING, SENT, FAILED, SKIPPED = "queued", "sending", "sent", "failed", "skipped"
+STATUSES = (QUEUED, SENDING, SENT, FAILED, SKIPPED)
+OUTCOME_UNKNOWN = (
+    "outcome unknown: worker died while sending; check the mail server log before resending"
+)
+OUTCOME_UNKNOWN_DATA = (
+    "outcome unknown: the connection broke while handing the message over; "
+    "check the mail server log before resending"
+)
+NO_ADDRESS = "no e-mail address"
+NO_CONSENT = "e-mail consent withdrawn"
+NO_SERVER = "no SMTP server configured (SMTP_HOST)"
+_KEY = "uq_notices_receivable_id"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file attached to a notice (the boleto's PDF)."""
+
+    filename: str
+    content: bytes
+    mime_type: str = "application/pdf"
+
+
+@dataclass(frozen=True)
+class NoticeKind:
+    """How to write one kind of notice: its template, its variables and its attachments.
+
+    `context(notice)` returns the template's variables besides isp_name, customer_name and
+    customer_code (see models/email_template_defaults.VARIABLES); `attachments(notice)` the
+    files. Both run in the worker, in its transaction, from the notice's receivable_id.
+    """
+
+    template: str
+    context: Callable[["Notice"], dict]
+    attachments: Callable[["Notice"], list[Attachment]] = field(default=lambda _notice: [])
+
+
+NOTICE_KINDS: dict[str, NoticeKind] = {}
+
+
+def register_kind(name: str, kind: NoticeKind) -> None:
+    """Make `name` a kind of notice that can be claimed and sent."""
+    NOTICE_KINDS[name] = kind
+
+
+class Notice(Audited, db.Model):
+    """One e-mail owed to a customer about one receivable, and what became of it."""
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        # The key that makes every notice happen at most once.
+        UniqueConstraint("receivable_id", "kind", "stage"),
+        CheckConstraint(f"status IN {STATUSES!r}", name="status_known"),
+        Index("ix_notices_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_notices_customer_code", "customer_code", "id"),
+    )
+    __audit_ignore__ = frozenset({"created_at", "updated_at", "next_attempt_at", "sending_since"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # No foreign key yet: the receivables table arrives with its own change.
+    receivable_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    stage: Mapped[int] = mapped_column(Integer)  # 0 for a boleto, days overdue for a notice
+    customer_code: Mapped[int] = mapped_column(ForeignKey("customers.code"))
+    recipient: Mapped[str | None] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(10), default=QUEUED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    skipped_reason: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def audit_customer_code(self) -> int:
+        return self.customer_code
+
+    @property
+    def message_key(self) -> str:
+        """The notice's key as text: the same notice always gets the same Message-ID."""
+        return f"{self.kind}.{self.receivable_id}.{self.stage}"
+
+
+def claim_notice(receivable_id: int, kind: str, stage: int, customer_code: int) -> Notice | None:
+    """Insert the notice (queued) unless its key exists; the new notice, or None.
+
+    The caller sends `tasks.mail.send_notice(notice.id)` after its commit, for new ones only.
+    """
+    if kind not in NOTICE_KINDS:
+        raise ValueError(f"unknown notice kind {kind!r}; registered: {sorted(NOTICE_KINDS)}")
+    key = (Notice.receivable_id == receivable_id, Notice.kind == kind, Notice.stage == stage)
+    if db.session.scalar(db.select(Notice.id).where(*key)) is not None:
+        return None
+    email = db.session.scalar(db.select(Customer.email).where(Customer.code == customer_code))
+    notice = Notice(
+        receivable_id=receivable_id,
+        kind=kind,
+        stage=stage,
+        customer_code=customer_code,
+        recipient=email,
+    )
+    try:
+        with db.session.begin_nested():  # a parallel claimer may insert the key first
+            db.session.add(notice)
+    except IntegrityError as error:
+        if is_unique_violation(error, _KEY):
+            return None
+        raise
+    return notice
+
+
+def sendable(notice_id: int) -> Notice | None:
+    """The notice if it is queued and due; one that cannot go out is marked skipped (None)."""
+    notice = db.session.get(Notice, notice_id)
+    if notice is None or notice.status != QUEUED or notice.next_attempt_at > utcnow():
+        return None
+    customer = db.session.get(Customer, notice.customer_code)
+    notice.recipient = customer.email
+    if not customer.email:
+        return _skip(notice, NO_ADDRESS)
+    if not has_consent(customer.code, EMAIL):
+        return _skip(notice, NO_CONSENT)
+    return notice
+
+
+def skip(notice_id: int, reason: str) -> None:
+    """Mark a queued notice skipped (e.g. no SMTP server is configured)."""
+    notice = get_for_update(Notice, notice_id)
+    if notice is not None and notice.status == QUEUED:
+        _skip(notice, reason)
+
+
+def _skip(notice: Notice, reason: str) -> None:
+    notice.status, notice.skipped_reason = SKIPPED, reason
+    db.session.flush()
+
+
+def start_sending(notice_id: int) -> Notice | None:
+    """queued -> sending, with the row locked: only one caller wins; the others get None.
+
+    The caller commits before it speaks to the SMTP server.
+    """
+    notice = get_for_update(Notice, notice_id)
+    if notice is None or notice.status != QUEUED:
+        return None
+    notice.status, notice.sending_since = SENDING, utcnow()
+    notice.attempts += 1
+    db.session.flush()
+    return notice
+
+
+def _finish(notice_id: int, expected: str, **values) -> Notice | None:
+    notice = get_for_update(Notice, notice_id)
+    if notice is None or notice.status != expected:
+        return None  # recovery got there first
+    for key, value in values.items():
+        setattr(notice, key, value)
+    db.session.flush()
+    return notice
+
+
+def mark_sent(notice_id: int) -> Notice | None:
+    return _finish(notice_id, SENDING, status=SENT, sent_at=utcnow(), sending_since=None)
+
+
+def retry_later(notice_id: int, error: str, delay: timedelta) -> Notice | None:
+    """sending -> queued after a refusal; it is due again after `delay`."""
+    values = {"status": QUEUED, "last_error": error[:2000], "sending_since": None}
+    return _finish(notice_id, SENDING, next_attempt_at=utcnow() + delay, **values)
+
+
+def mark_failed(notice_id: int, error: str, expected: str = SENDING) -> Notice | None:
+    return _finish(notice_id, expected, status=FAILED, last_error=error[:2000])
+
+
+def fail_abandoned(lease: timedelta) -> list[int]:
+    """Mark failed (OUTCOME_UNKNOWN) the notices `sending` for longer than `lease`."""
+    stale = db.select(Notice.id).where(
+        Notice.status == SENDING, Notice.sending_since < utcnow() - lease
+    )
+    failed = []
+    for notice_id in db.session.scalars(stale.order_by(Notice.id).limit(1000)).all():
+        if mark_failed(notice_id, OUTCOME_UNKNOWN) is not None:
+            failed.append(notice_id)
+    return failed
+
+
+def forgotten(lease: timedelta, limit: int = 1000) -> list[int]:
+    """Queued notices due for longer than `lease`: their message was lost; send them again.
+
+    Sending twice is harmless (only one task moves a notice out of queued).
+    """
+    query = db.select(Notice.id).where(
+        Notice.status == QUEUED, Notice.next_attempt_at < utcnow() - lease
+    )
+    ids = list(db.session.scalars(query.order_by(Notice.id).limit(limit)))
+    if ids:  # due again only after another lease, or every sweep would send them again
+        db.session.execute(
+            db.update(Notice).where(Notice.id.in_(ids)).values(next_attempt_at=utcnow())
+        )
+    return ids
+
+
+def get_notice(notice_id: int) -> Notice:
+    return get_row(Notice, notice_id, "Notice")
+
+
+def list_notices(filters: dict, page: int, per_page: int) -> tuple[list[Notice], int]:
+    """Notices, newest first; `filters` may hold status, customer_code, kind, receivable_id."""
+    query = db.select(Notice)
+    for name in ("status", "customer_code", "kind", "receivable_id"):
+        if filters.get(name) is not None:
+            query = query.where(getattr(Notice, name) == filters[name])
+    return paginate(query.order_by(Notice.id.desc()), page, per_page)

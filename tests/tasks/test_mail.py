@@ -1,0 +1,301 @@
+"""Notice e-mails against a real SMTP server on loopback, sent by a real Celery worker.
+
+Each test counts what the server received: one message per notice, whatever is retried,
+duplicated or killed. Both backends (the worker is the suite's in-process one; the killed worker
+is a process of its own).
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from models.audit import set_actor
+from models.consents import record_consents
+from models.db import db
+from models.notices import (
+    FAILED,
+    OUTCOME_UNKNOWN,
+    QUEUED,
+    SENDING,
+    SENT,
+    SKIPPED,
+    Notice,
+    claim_notice,
+)
+from tasks.mail import recover_notices, send_notice
+from tests.builders import BUILDER, build_customer
+from tests.notice_kinds import PDF_TEXT, TEST_KIND
+from tests.smtp_server import SmtpServer
+from tests.waiting import wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    """A running server, and config["SMTP"] pointing at it (quick retries for the tests)."""
+    server = SmtpServer().start()
+    monkeypatch.setitem(app.config, "SMTP", server.smtp_settings(retry_base_s=0.5))
+    yield server
+    server.stop()
+
+
+def _claim(app, code: int, receivable_id: int = 1, stage: int = 0) -> int | None:
+    with app.app_context():
+        set_actor(db.session, BUILDER)
+        notice = claim_notice(receivable_id, TEST_KIND, stage, code)
+        db.session.commit()
+        return None if notice is None else notice.id
+
+
+def _notice(app, notice_id: int) -> Notice:
+    with app.app_context():
+        notice = db.session.get(Notice, notice_id)
+        db.session.expunge(notice)
+        return notice
+
+
+def _status_is(app, notice_id: int, status: str, timeout: float = 30) -> bool:
+    return wait_until(lambda: _notice(app, notice_id).status == status, timeout=timeout)
+
+
+def test_the_delivered_message_has_recipient_subject_text_html_and_the_pdf(
+    app, client, celery_worker, smtp, admin
+):
+    code = build_customer(app, name="Joana Prado", email="joana@example.com")
+    notice_id = _claim(app, code, receivable_id=42)
+
+    send_notice.delay(notice_id)
+
+    assert _status_is(app, notice_id, SENT)
+    (message,) = smtp.messages
+    assert smtp.recipients == [["joana@example.com"]]
+    assert message["To"] == "joana@example.com"
+    assert message["From"] == "Provedor Teste <cobranca@provedor.example>"
+    assert message["Subject"] == "Provedor: sua fatura vence em 10/03/2026"
+    assert message["Message-ID"] == f"<notice.{TEST_KIND}.42.0@provedor.example>"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "Olá, Joana Prado." in text and "R$ 1.234,56" in text and "Fatura 42" in text
+    assert "<p>Olá, Joana Prado.</p>" in html
+    (attachment,) = message.iter_attachments()
+    assert attachment.get_filename() == "boleto-42.pdf"
+    pdf = PdfReader(BytesIO(attachment.get_content()))
+    assert f"{PDF_TEXT} 42" in pdf.pages[0].extract_text()
+    notice = _notice(app, notice_id)
+    assert (notice.attempts, notice.recipient, notice.last_error) == (1, "joana@example.com", None)
+    assert notice.sent_at is not None
+
+
+def test_html_escapes_what_customers_typed_and_text_keeps_it(app, celery_worker, smtp):
+    code = build_customer(app, name="Ana <b>Negrito</b> & Cia", email="ana@example.com")
+    notice_id = _claim(app, code)
+    send_notice.delay(notice_id)
+    assert _status_is(app, notice_id, SENT)
+    (message,) = smtp.messages
+    assert "Ana &lt;b&gt;Negrito&lt;/b&gt; &amp; Cia" in message.get_body(("html",)).get_content()
+    assert "Ana <b>Negrito</b> & Cia" in message.get_body(("plain",)).get_content()
+
+
+def test_a_notice_is_claimed_once_and_duplicated_tasks_send_it_once(app, celery_worker, smtp):
+    code = build_customer(app)
+    notice_id = _claim(app, code, receivable_id=7, stage=10)
+    assert _claim(app, code, receivable_id=7, stage=10) is None  # the key exists: nothing new
+
+    for _ in range(5):  # a retried message, a second sweep, a second worker...
+        send_notice.delay(notice_id)
+
+    assert _status_is(app, notice_id, SENT)
+    time.sleep(2)  # the duplicates have run by now
+    assert smtp.count == 1
+    assert _notice(app, notice_id).attempts == 1
+    with app.app_context():  # and run again later, in place: nothing to send
+        assert send_notice.apply(args=[notice_id]).get() == "not queued"
+    assert smtp.count == 1
+
+
+def test_refused_twice_then_accepted_is_retried_and_sent_once(app, celery_worker, smtp):
+    code = build_customer(app)
+    notice_id = _claim(app, code)
+    smtp.fail_next(2, "451 4.3.0 Try again later")
+
+    send_notice.delay(notice_id)
+
+    assert _status_is(app, notice_id, SENT)
+    assert smtp.count == 1
+    notice = _notice(app, notice_id)
+    assert notice.attempts == 3
+    assert notice.last_error.startswith("SMTP 451")  # the last refusal stays for the record
+
+
+def test_a_connection_dropped_before_the_message_is_retried(app, celery_worker, smtp):
+    code = build_customer(app)
+    notice_id = _claim(app, code)
+    smtp.drop_next(1)
+    send_notice.delay(notice_id)
+    assert _status_is(app, notice_id, SENT)
+    assert smtp.count == 1
+    assert _notice(app, notice_id).attempts == 2
+
+
+def test_smtp_down_then_up_is_retried_and_sent_once(app, celery_worker, monkeypatch):
+    server = SmtpServer()  # not started: connection refused
+    monkeypatch.setitem(app.config, "SMTP", server.smtp_settings(retry_base_s=3))
+    code = build_customer(app)
+    notice_id = _claim(app, code)
+    try:
+        send_notice.delay(notice_id)
+        assert wait_until(lambda: _notice(app, notice_id).attempts == 1)
+        assert _status_is(app, notice_id, QUEUED)
+        assert "refused" in _notice(app, notice_id).last_error.lower()
+        server.start()
+        assert _status_is(app, notice_id, SENT)
+        assert server.count == 1
+        assert _notice(app, notice_id).attempts == 2
+    finally:
+        server.stop()
+
+
+def test_smtp_always_down_fails_after_the_last_attempt_and_is_listed(
+    app, client, celery_worker, smtp, admin
+):
+    smtp.fail_next(100, "550 5.1.1 Mailbox unavailable")
+    code = build_customer(app)
+    notice_id = _claim(app, code)
+    send_notice.delay(notice_id)
+
+    assert _status_is(app, notice_id, FAILED)
+    notice = _notice(app, notice_id)
+    assert notice.attempts == 3  # SMTP max_attempts
+    assert notice.last_error.startswith("SMTP 550")
+    assert smtp.count == 0
+    listed = client.get("/api/v1/notices?status=failed", headers=admin).json
+    assert [item["id"] for item in listed["items"]] == [notice_id]
+    assert listed["items"][0]["last_error"].startswith("SMTP 550")
+
+
+def test_no_address_or_consent_withdrawn_is_skipped_not_failed(
+    app, client, celery_worker, smtp, admin
+):
+    without = build_customer(app, email=None)
+    withdrawn = build_customer(app)
+    with app.app_context():
+        set_actor(db.session, BUILDER)
+        record_consents(withdrawn, {"email": {"given": False, "how": "phone"}})
+        db.session.commit()
+    ids = [_claim(app, without, receivable_id=1), _claim(app, withdrawn, receivable_id=2)]
+    for notice_id in ids:
+        send_notice.delay(notice_id)
+
+    assert all(_status_is(app, notice_id, SKIPPED) for notice_id in ids)
+    reasons = [_notice(app, notice_id).skipped_reason for notice_id in ids]
+    assert reasons == ["no e-mail address", "e-mail consent withdrawn"]
+    assert smtp.count == 0
+    listed = client.get("/api/v1/notices?status=skipped", headers=admin).json
+    assert listed["total"] == 2
+
+
+def test_no_smtp_server_configured_skips(app, celery_worker, monkeypatch):
+    monkeypatch.setitem(app.config, "SMTP", {**app.config["SMTP"], "host": None})
+    notice_id = _claim(app, build_customer(app))
+    send_notice.delay(notice_id)
+    assert _status_is(app, notice_id, SKIPPED)
+    assert "SMTP_HOST" in _notice(app, notice_id).skipped_reason
+
+
+def test_the_customers_history_shows_the_notice(app, client, celery_worker, smtp, admin):
+    code = build_customer(app)
+    notice_id = _claim(app, code)
+    send_notice.delay(notice_id)
+    assert _status_is(app, notice_id, SENT)
+    entries = client.get(f"/api/v1/customers/{code}/history", headers=admin).json["items"]
+    notice_entries = [entry for entry in entries if entry["entity"] == "notices"]
+    statuses = [
+        change["new"]
+        for entry in notice_entries
+        for change in entry["changes"]
+        if change["field"] == "status"
+    ]
+    assert statuses == [SENT, SENDING, QUEUED]  # newest first
+
+
+def _worker_env(settings, smtp: SmtpServer, tmp_path: Path) -> dict:
+    skip = ("PYTEST", "DATABASE_URL", "CELERY_", "TEST_", "SMTP_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
+    env.update(
+        DATABASE_URL=settings.database_url,
+        PROVEDOR_VAR_DIR=str(tmp_path / "var"),
+        PROVEDOR_ENV_FILE="/dev/null",
+        SMTP_HOST=smtp.host,
+        SMTP_PORT=str(smtp.port),
+        SMTP_TIMEOUT_S="30",
+        MAIL_SENDER="Provedor Teste <cobranca@provedor.example>",
+    )
+    return env
+
+
+_SEND_IN_A_WORKER = (
+    "import sys, tests.notice_kinds\n"
+    "from tasks.worker import flask_app\n"
+    "from tasks.mail import send_notice\n"
+    "send_notice.apply(args=[int(sys.argv[1])])\n"
+)
+
+
+def test_a_worker_killed_while_sending_never_resends_and_recovery_fails_it(
+    app, client, celery_worker, smtp, settings, tmp_path, admin, monkeypatch
+):
+    code = build_customer(app)
+    notice_id = _claim(app, code)
+    smtp.hold_replies(60)  # the server has the message; the worker waits for its 250
+    log = tmp_path / "worker.log"
+    with log.open("w") as out:
+        worker = subprocess.Popen(
+            [sys.executable, "-c", _SEND_IN_A_WORKER, str(notice_id)],
+            cwd=ROOT,
+            env=_worker_env(settings, smtp, tmp_path),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        assert wait_until(lambda: smtp.count == 1, timeout=60), log.read_text()[-3000:]
+        assert _notice(app, notice_id).status == SENDING
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)  # dies between handing over and recording 'sent'
+        worker.wait(timeout=30)
+    smtp.hold_replies(0)
+
+    send_notice.delay(notice_id)  # the redelivered task, or a duplicate: finds it sending
+    recover_notices.delay()  # within its lease: left alone
+    time.sleep(2)
+    assert _notice(app, notice_id).status == SENDING
+
+    monkeypatch.setitem(app.config, "SMTP", {**app.config["SMTP"], "sending_lease_s": 0})
+    recover_notices.delay()
+    assert _status_is(app, notice_id, FAILED)
+    notice = _notice(app, notice_id)
+    assert notice.last_error == OUTCOME_UNKNOWN
+    send_notice.delay(notice_id)
+    recover_notices.delay()
+    time.sleep(2)
+    assert smtp.count == 1  # never resent automatically
+    listed = client.get("/api/v1/notices?status=failed", headers=admin).json["items"]
+    assert [(item["id"], item["last_error"]) for item in listed] == [(notice_id, OUTCOME_UNKNOWN)]
+
+
+def test_a_lost_message_of_a_queued_notice_is_sent_by_recovery(
+    app, celery_worker, smtp, monkeypatch
+):
+    notice_id = _claim(app, build_customer(app))  # claimed, but its task was never sent
+    monkeypatch.setitem(app.config, "SMTP", {**app.config["SMTP"], "sending_lease_s": 0})
+    recover_notices.delay()
+    assert _status_is(app, notice_id, SENT)
+    assert smtp.count == 1

@@ -1,0 +1,162 @@
+"""/api/v1/email-templates and /api/v1/notices: templates admins change, notices staff read."""
+
+import json
+
+import pytest
+from sqlalchemy import text
+
+from models.audit import set_actor
+from models.db import db
+from models.email_templates import render
+from models.notices import claim_notice
+from tests.builders import BUILDER, build_customer
+from tests.notice_kinds import TEST_KIND
+from tests.web.api_helpers import API, assert_envelope
+
+URL = f"{API}/email-templates"
+GOOD = {
+    "subject": "Fatura de {{ customer_name }}",
+    "text_body": "Valor: {{ amount }}\nVencimento: {{ due_date }}",
+    "html_body": "<p>Valor: {{ amount }}</p>",
+}
+
+
+def _history(app) -> list:
+    with app.app_context():
+        query = text("SELECT changes FROM history WHERE entity = 'email_templates' ORDER BY id")
+        return [json.loads(c) if isinstance(c, str) else c for c in db.session.scalars(query)]
+
+
+def test_seeded_templates_are_listed_with_their_variables(client, admin):
+    items = client.get(URL, headers=admin).json["items"]
+    assert [item["kind"] for item in items] == ["boleto", "overdue_notice"]
+    boleto, overdue = items
+    assert "Olá, {{ customer_name }}" in boleto["text_body"]
+    assert "linha_digitavel" in boleto["variables"]
+    assert "days_overdue" not in boleto["variables"]
+    assert {"days_overdue", "stage"} <= set(overdue["variables"])
+    assert client.get(f"{URL}/overdue_notice", headers=admin).json == overdue
+
+
+def test_the_defaults_render_in_portuguese(app):
+    context = {
+        "isp_name": "Rede Rápida",
+        "customer_name": "José",
+        "customer_code": 9,
+        "description": "Mensalidade 04/2026",
+        "amount": "R$ 99,90",
+        "due_date": "10/04/2026",
+        "payable_until": "10/04/2026",
+        "linha_digitavel": "0019...",
+        "pix_code": "",
+        "stage": 20,
+        "days_overdue": 21,
+    }
+    with app.app_context():
+        parts = render("overdue_notice", context)
+    assert parts["subject"] == "Rede Rápida: fatura vencida em 10/04/2026"
+    assert "(21 dias de atraso)" in parts["text_body"]
+    assert "Evite a suspensão" in parts["text_body"]  # the last stage
+    assert "PIX" not in parts["text_body"]  # no PIX key: no PIX paragraph
+
+
+def test_an_admin_replaces_a_template_and_history_records_it(app, client, admin):
+    response = client.put(f"{URL}/boleto", json=GOOD, headers=admin)
+    assert response.status_code == 200, response.json
+    assert {key: response.json[key] for key in GOOD} == GOOD
+    assert client.get(f"{URL}/boleto", headers=admin).json["subject"] == GOOD["subject"]
+    (changes,) = _history(app)
+    assert {change["field"] for change in changes} == {"subject", "text_body", "html_body"}
+
+
+@pytest.mark.parametrize(
+    ("part", "source", "says"),
+    [
+        ("subject", "Olá {{ nome_do_cliente }}", "nome_do_cliente"),  # unknown variable
+        ("text_body", "Atraso: {{ days_overdue }}", "days_overdue"),  # not a boleto variable
+        ("html_body", "<p>{% if %}</p>", "Does not render"),  # syntax
+        ("text_body", "{{ amount.__class__.__mro__ }}", "Does not render"),  # sandbox
+        ("html_body", "{{ ''.__class__.__subclasses__() }}", "Does not render"),
+    ],
+)
+def test_a_template_that_does_not_render_is_refused_naming_the_part(
+    app, client, admin, part, source, says
+):
+    before = client.get(f"{URL}/boleto", headers=admin).json
+    response = client.put(f"{URL}/boleto", json={**GOOD, part: source}, headers=admin)
+    errors = assert_envelope(response, 422, "validation_error")["errors"]
+    assert list(errors) == [part]
+    assert says in errors[part][0]
+    assert client.get(f"{URL}/boleto", headers=admin).json == before
+    assert _history(app) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"subject": "x", "text_body": "y"}, "html_body"),
+        ({**GOOD, "subject": ""}, "subject"),
+        ({**GOOD, "subject": "linha\nnova"}, "subject"),
+        ({**GOOD, "kind": "boleto"}, "kind"),
+        ({**GOOD, "subject": "x" * 201}, "subject"),
+    ],
+)
+def test_bad_bodies_name_the_field(client, admin, body, field):
+    response = client.put(f"{URL}/boleto", json=body, headers=admin)
+    assert field in assert_envelope(response, 422, "validation_error")["errors"]
+
+
+def test_an_unknown_kind_is_not_found(client, admin):
+    assert_envelope(client.get(f"{URL}/fax", headers=admin), 404, "not_found")
+    assert_envelope(client.put(f"{URL}/fax", json=GOOD, headers=admin), 404, "not_found")
+
+
+@pytest.mark.parametrize("role", ["attendant", "finance"])
+def test_attendants_and_finance_read_only(client, headers_for, role):
+    headers = headers_for(role)
+    assert client.get(URL, headers=headers).status_code == 200
+    assert client.get(f"{URL}/boleto", headers=headers).status_code == 200
+    assert client.get(f"{API}/notices", headers=headers).status_code == 200
+    assert_envelope(client.put(f"{URL}/boleto", json=GOOD, headers=headers), 403, "forbidden")
+
+
+def test_technicians_see_neither_templates_nor_notices(client, headers_for):
+    headers = headers_for("technician")
+    for url in (URL, f"{URL}/boleto", f"{API}/notices"):
+        assert_envelope(client.get(url, headers=headers), 403, "forbidden")
+    assert_envelope(client.put(f"{URL}/boleto", json=GOOD, headers=headers), 403, "forbidden")
+
+
+def _claim(app, code: int, receivable_id: int) -> int:
+    with app.app_context():
+        set_actor(db.session, BUILDER)
+        notice_id = claim_notice(receivable_id, TEST_KIND, 0, code).id
+        db.session.commit()
+        return notice_id
+
+
+def test_notices_are_listed_newest_first_filtered_and_paged(app, client, admin):
+    first, second = build_customer(app), build_customer(app)
+    ids = [_claim(app, first, 1), _claim(app, first, 2), _claim(app, second, 3)]
+    page = client.get(f"{API}/notices", query_string={"per_page": 2}, headers=admin).json
+    assert [item["id"] for item in page["items"]] == ids[::-1][:2]
+    assert (page["total"], page["page"], page["per_page"]) == (3, 1, 2)
+    item = page["items"][0]
+    assert {key: item[key] for key in ("receivable_id", "kind", "stage", "status")} == {
+        "receivable_id": 3,
+        "kind": TEST_KIND,
+        "stage": 0,
+        "status": "queued",
+    }
+    mine = client.get(f"{API}/notices", query_string={"customer_code": first}, headers=admin)
+    assert [item["id"] for item in mine.json["items"]] == ids[1::-1]
+    for query in ({"status": "sent"}, {"kind": "boleto"}, {"receivable_id": 9}):
+        assert client.get(f"{API}/notices", query_string=query, headers=admin).json["total"] == 0
+
+
+@pytest.mark.parametrize(
+    "query", [{"status": "lost"}, {"customer_code": 0}, {"per_page": 500}, {"color": "red"}]
+)
+def test_bad_notice_filters_are_refused(client, admin, query):
+    response = client.get(f"{API}/notices", query_string=query, headers=admin)
+    assert_envelope(response, 422, "validation_error")

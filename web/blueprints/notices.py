@@ -1,0 +1,55 @@
+"""E-mail notices (boleto and overdue) [5.1.7, 5.1.8]: what was sent, and the templates."""
+
+from models import email_templates, notices
+from models.db import db
+from schemas.notices import (
+    EmailTemplateInput,
+    EmailTemplateList,
+    EmailTemplateOutput,
+    NoticePage,
+    NoticeQuery,
+)
+from web.extensions import Blueprint
+from web.permissions import READ, WRITE
+from web.security import requires
+
+URL_PREFIX = ""
+blp = Blueprint("notices", __name__, description="E-mail notices and their templates")
+
+
+@blp.route("/notices", methods=["GET"])
+@blp.arguments(NoticeQuery, location="query")
+@blp.response(200, NoticePage)
+@requires("notices", READ)
+def list_notices(args):
+    """Notices, newest first; ?status=failed lists those that need someone to look."""
+    page, per_page = args.pop("page"), args.pop("per_page")
+    found, total = notices.list_notices(args, page, per_page)
+    return {"items": found, "total": total, "page": page, "per_page": per_page}
+
+
+@blp.route("/email-templates", methods=["GET"])
+@blp.response(200, EmailTemplateList)
+@requires("notices", READ)
+def list_templates():
+    """Every e-mail template, with the variables it may use."""
+    return {"items": email_templates.list_templates()}
+
+
+@blp.route("/email-templates/<string:kind>", methods=["GET"])
+@blp.response(200, EmailTemplateOutput)
+@requires("notices", READ)
+def get_template(kind):
+    """One template: boleto or overdue_notice."""
+    return email_templates.get_template(kind)
+
+
+@blp.route("/email-templates/<string:kind>", methods=["PUT"])
+@blp.arguments(EmailTemplateInput)
+@blp.response(200, EmailTemplateOutput)
+@requires("notices", WRITE)
+def put_template(data, kind):
+    """Replace a template; one that does not render with its variables is a 422 naming the part."""
+    template = email_templates.update_template(kind, data)
+    db.session.commit()
+    return template
