@@ -7,6 +7,7 @@ from models import (  # noqa: F401
     addresses,
     audit,
     auth,
+    billing_events,
     calls,
     ceps,
     consents,
@@ -21,6 +22,7 @@ from models import (  # noqa: F401
     observations,
     payment_methods,
     plans,
+    receivables,
     tokens,
     users,
 )

@@ -21,6 +21,7 @@ from web.blueprints import (
     personal_data,
     plans,
     radius,
+    receivables,
     scheduled_tasks,
     subscriptions,
     users,
@@ -54,6 +55,7 @@ def register(api) -> None:
         favorites,
         payment_methods,
         personal_data,
+        receivables,
     )
     for module in modules:
         api.register_blueprint(module.blp, url_prefix=PREFIX + module.URL_PREFIX)
