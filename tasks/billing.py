@@ -14,7 +14,7 @@ CHUNK = 2000  # subscriptions per transaction: a killed worker loses at most one
 
 
 @shared_task(name="tasks.billing.run_monthly_billing")
-def run_monthly_billing(run_date: str | None = None) -> int:
+def run_monthly_billing(run_date: str | None = None, chunk: int = CHUNK) -> int:
     """Create the due monthly receivables (as of `run_date`, default today); how many were made.
 
     Each chunk commits on its own: a worker killed mid-run keeps what it finished, and the next
@@ -25,7 +25,7 @@ def run_monthly_billing(run_date: str | None = None) -> int:
     for month in monthly_billing.months_to_bill(today):
         after: int | None = 0
         while after is not None:
-            after, count = monthly_billing.bill_chunk(month, today, after, CHUNK)
+            after, count = monthly_billing.bill_chunk(month, today, after, chunk)
             db.session.commit()
             created += count
     if created:
