@@ -75,9 +75,7 @@ def _due_date(month: date, today: date):
     """SQL: the receivable's due date for the subscription row (see the module's rule)."""
     s = Subscription.__table__.c
     days = {day: month.replace(day=day) for day in range(1, LAST_DUE_DAY + 1)}
-    on_due_day = case(
-        {day: literal(value, Date) for day, value in days.items()}, value=s.due_day
-    )
+    on_due_day = case({day: literal(value, Date) for day, value in days.items()}, value=s.due_day)
     base = case((s.first_due_date >= month, s.first_due_date), else_=on_due_day)
     return case((base < today, literal(today, Date)), else_=base)
 
@@ -180,15 +178,19 @@ def _take_billing_events(ids: list[int]) -> None:
 def _sum_lines(ids: list[int]) -> None:
     r, line = Receivable.__table__, ReceivableLine.__table__
     total = (
-        select(db.func.sum(line.c.amount))
-        .where(line.c.receivable_id == r.c.id)
-        .scalar_subquery()
+        select(db.func.sum(line.c.amount)).where(line.c.receivable_id == r.c.id).scalar_subquery()
     )
     db.session.execute(db.update(r).where(r.c.id.in_(ids)).values(amount=total))
 
 
 def _plain(value):
-    return value.isoformat() if isinstance(value, date) else str(value) if isinstance(value, Decimal) else value
+    return (
+        value.isoformat()
+        if isinstance(value, date)
+        else str(value)
+        if isinstance(value, Decimal)
+        else value
+    )
 
 
 def _record_created(ids: list[int]) -> None:

@@ -123,7 +123,9 @@ def get_receivable(receivable_id: int, for_update: bool = False) -> Receivable:
 
 def get_by_source_key(source_key: str) -> Receivable | None:
     """The receivable a creator made under `source_key`, if any."""
-    return db.session.scalars(db.select(Receivable).where(Receivable.source_key == source_key)).first()
+    return db.session.scalars(
+        db.select(Receivable).where(Receivable.source_key == source_key)
+    ).first()
 
 
 def create_receivable(
@@ -143,7 +145,9 @@ def create_receivable(
         raise Invalid.field("lines", "At least one line.")
     total = sum((Decimal(line["amount"]) for line in lines), Decimal("0.00"))
     if not 0 < total <= MAX_AMOUNT:
-        raise Invalid.field("lines", f"The lines must add up to more than 0 and at most {MAX_AMOUNT}.")
+        raise Invalid.field(
+            "lines", f"The lines must add up to more than 0 and at most {MAX_AMOUNT}."
+        )
     if source_key is not None and get_by_source_key(source_key) is not None:
         return None
     receivable = Receivable(

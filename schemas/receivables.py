@@ -74,5 +74,3 @@ class ManualReceivableInput(InputSchema):
         required=True,
         validate=validate.Length(min=1, max=MAX_LINES),
     )
-
-

@@ -95,9 +95,7 @@ def _boleto_fee_customer(client, admin, app, default_method: dict | None) -> int
     return code
 
 
-def test_the_lines_plan_discount_and_boleto_fee_only_with_the_flag_and_boleto(
-    app, client, admin
-):
+def test_the_lines_plan_discount_and_boleto_fee_only_with_the_flag_and_boleto(app, client, admin):
     month, _, _ = _months(app)
     plan_id = build_plan(app, name="Fibra 300", price="120.00")
     plain = _subscribe(app, month, plan_id=plan_id, discount=Decimal("20.00"))
@@ -305,9 +303,7 @@ def _start_worker(settings, queue: str, log: Path) -> subprocess.Popen:
 
 
 @pytest.mark.slow
-def test_a_worker_killed_mid_run_then_a_rerun_bills_each_subscription_once(
-    app, settings, tmp_path
-):
+def test_a_worker_killed_mid_run_then_a_rerun_bills_each_subscription_once(app, settings, tmp_path):
     month, _, _ = _months(app)
     run_on = month.replace(day=20)
     ids = _bulk_subscriptions(app, month, 3000)
