@@ -104,10 +104,19 @@ def _insert_receivables(month: date, today: date, after: int, upto: int) -> list
         .where(s.first_due_date < _next_month(month), due <= today + timedelta(days=lead_days()))
         .order_by(s.id)  # one order for every run: parallel runs wait, never deadlock
     )
-    columns = (
-        "customer_code subscription_id description amount issue_date due_date status"
-        " billing_month source_key created_at updated_at"
-    ).split()
+    columns = [
+        "customer_code",
+        "subscription_id",
+        "description",
+        "amount",
+        "issue_date",
+        "due_date",
+        "status",
+        "billing_month",
+        "source_key",
+        "created_at",
+        "updated_at",
+    ]
     table = Receivable.__table__
     statement = (
         dialect_insert(table)

@@ -19,7 +19,6 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
-    Integer,
     Numeric,
     Select,
     String,

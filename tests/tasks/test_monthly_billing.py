@@ -273,7 +273,7 @@ def test_two_runs_at_the_same_time_bill_each_subscription_once(app):
     def run():
         try:
             results.append(_bill(run_on, chunk=50))
-        except Exception as error:  # noqa: BLE001 (reported below)
+        except Exception as error:
             errors.append(error)
 
     threads = [threading.Thread(target=run) for _ in range(2)]

@@ -6,12 +6,12 @@ from models import receivables
 from models.customers import get_customer
 from models.db import db
 from schemas.receivables import (
-    ReceivableCancelInput,
     CustomerReceivableQuery,
     ManualReceivableInput,
-    ReceivablePaymentInput,
+    ReceivableCancelInput,
     ReceivableOutput,
     ReceivablePage,
+    ReceivablePaymentInput,
     ReceivableQuery,
 )
 from web.extensions import Blueprint
