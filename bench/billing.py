@@ -102,9 +102,7 @@ def seed(conninfo: str, count: int, month: date) -> None:
             ((i, i, f"Roteador ({n}/3)", "33.34" if n == 1 else "33.33", "pending",
               f"sale:{i}", n, now) for i in ids if i % 20 == 0 for n in (1, 2, 3)),
         )  # fmt: skip
-        conn.execute(
-            "SELECT setval(pg_get_serial_sequence('subscriptions', 'id'), %s)", (count,)
-        )
+        conn.execute("SELECT setval(pg_get_serial_sequence('subscriptions', 'id'), %s)", (count,))
 
 
 def reset(conninfo: str) -> None:

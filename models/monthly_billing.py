@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import Date, String, case, cast, insert, literal, select
+from sqlalchemy import Date, String, case, cast, exists, insert, literal, select
 
 from models.audit import HistoryEntry, current_actor
 from models.billing_events import BILLED, PENDING, BillingEvent
@@ -80,6 +80,28 @@ def _due_date(month: date, today: date):
     return case((base < today, literal(today, Date)), else_=base)
 
 
+def _boleto_fee_applies(customer_code):
+    """SQL: the customer is charged the boleto fee (the flag on, and paying by boleto)."""
+    o = CustomerOptions.__table__.c
+    flagged = exists().where(o.customer_code == customer_code, o.charge_boleto_fee.is_(True))
+    return flagged & pays_by_boleto(customer_code)
+
+
+def _boleto_fee() -> Decimal:
+    return Decimal(current_app.config["BILLING"]["boleto_fee"])
+
+
+def _expected_amount():
+    """SQL: price less discount plus the boleto fee, the amount most receivables end with.
+
+    Written with the row so few rows are updated after: `_sum_lines` corrects those whose lines
+    say otherwise (installments, or options changed between the two statements).
+    """
+    s = Subscription.__table__.c
+    fee = case((_boleto_fee_applies(s.customer_code), _boleto_fee()), else_=Decimal("0.00"))
+    return s.price - s.discount + fee
+
+
 def _insert_receivables(month: date, today: date, after: int, upto: int) -> list[int]:
     """Insert the month's receivables of subscriptions in (after, upto]; the new ids."""
     s = Subscription.__table__.c
@@ -91,7 +113,7 @@ def _insert_receivables(month: date, today: date, after: int, upto: int) -> list
             s.customer_code,
             s.id,
             literal(f"Mensalidade {month:%m/%Y}"),
-            literal(Decimal("0.00")),
+            _expected_amount(),
             literal(today, Date),
             due,
             literal(OPEN),
@@ -145,14 +167,10 @@ def _add_lines(ids: list[int], month: date) -> None:
     discount = joined.add_columns(r.id, literal("Desconto"), -s.discount, literal(DISCOUNT))
     db.session.execute(insert(lines).from_select(columns, plan))
     db.session.execute(insert(lines).from_select(columns, discount.where(s.discount > 0)))
-    fee = Decimal(current_app.config["BILLING"]["boleto_fee"])
+    fee = _boleto_fee()
     if fee > 0:
-        o = CustomerOptions.__table__.c
-        charged = (
-            select(r.id, literal("Tarifa de boleto"), literal(fee), literal(BOLETO_FEE))
-            .join(CustomerOptions.__table__, o.customer_code == r.customer_code)
-            .where(r.id.in_(ids), o.charge_boleto_fee.is_(True), pays_by_boleto(r.customer_code))
-        )
+        charged = select(r.id, literal("Tarifa de boleto"), literal(fee), literal(BOLETO_FEE))
+        charged = charged.where(r.id.in_(ids), _boleto_fee_applies(r.customer_code))
         db.session.execute(insert(lines).from_select(columns, charged))
 
 
@@ -185,11 +203,19 @@ def _take_billing_events(ids: list[int]) -> None:
 
 
 def _sum_lines(ids: list[int]) -> None:
+    """Make each new receivable's amount the sum of its lines (only the few that differ)."""
     r, line = Receivable.__table__, ReceivableLine.__table__
-    total = (
-        select(db.func.sum(line.c.amount)).where(line.c.receivable_id == r.c.id).scalar_subquery()
+    totals = (
+        select(line.c.receivable_id, db.func.sum(line.c.amount).label("total"))
+        .where(line.c.receivable_id.in_(ids))
+        .group_by(line.c.receivable_id)
+        .subquery()
     )
-    db.session.execute(db.update(r).where(r.c.id.in_(ids)).values(amount=total))
+    db.session.execute(
+        db.update(r)
+        .where(r.c.id == totals.c.receivable_id, r.c.amount != totals.c.total)
+        .values(amount=totals.c.total)
+    )
 
 
 def _plain(value):

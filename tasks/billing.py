@@ -10,7 +10,7 @@ from models.clock import local_today
 from models.db import db
 
 log = logging.getLogger(__name__)
-CHUNK = 2000  # subscriptions per transaction: a killed worker loses at most one chunk's work
+CHUNK = 5000  # subscriptions per transaction: a killed worker loses at most one chunk's work
 
 
 @shared_task(name="tasks.billing.run_monthly_billing")
