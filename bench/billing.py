@@ -29,7 +29,7 @@ import psycopg
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import ROOT, conninfo_of, machine_facts, recreate_database, service_env  # noqa: E402
+from bench.common import ROOT, conninfo_of, machine_facts, recreate_database, service_env
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/provedor_bench_billing"
 GOAL_SECONDS = 60.0
