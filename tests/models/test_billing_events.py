@@ -27,11 +27,9 @@ def test_the_split_adds_up_exactly_with_the_remainder_on_the_first(total, instal
     assert sum(parts) == Decimal(total)
 
 
-@pytest.mark.parametrize("installments", [1, 2, 3, 6, 7, 11, 12, 24, 120])
+@pytest.mark.parametrize("installments", [1, 2, 3, 6, 7, 11, 12, 24, 99])
 @pytest.mark.parametrize("total", ["0.99", "1.00", "12.34", "999.99", "12345.67"])
 def test_every_split_adds_up_and_differs_by_less_than_the_count(total, installments):
-    if Decimal(total) * 100 < installments:
-        pytest.skip("fewer cents than installments")
     parts = split_amount(Decimal(total), installments)
     assert sum(parts) == Decimal(total) and len(parts) == installments
     assert all(part == parts[1] for part in parts[1:])
