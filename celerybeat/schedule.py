@@ -7,10 +7,18 @@ runs short sweeps that claim due rows, so a lost message or a second beat never 
 from celery.schedules import crontab
 
 
-def beat_schedule(sweep_seconds: int) -> dict:
-    """The schedule; the scheduled-task sweep runs every `sweep_seconds` (a setting)."""
+def beat_schedule(sweep_seconds: int, billing: dict | None = None) -> dict:
+    """The schedule; the scheduled-task sweep runs every `sweep_seconds` (a setting).
+
+    Times of day (BILLING["billing_at"]) are in the ISP's zone: Celery's `timezone` is set to it.
+    """
+    billing_hour, billing_minute = (billing or {}).get("billing_at", "02:00").split(":")
     return {
         **BEAT_SCHEDULE,
+        "monthly-billing": {
+            "task": "tasks.billing.run_monthly_billing",
+            "schedule": crontab(hour=int(billing_hour), minute=int(billing_minute)),
+        },
         "sweep-scheduled-tasks": {
             "task": "tasks.plans.sweep_scheduled_tasks",
             "schedule": float(sweep_seconds),

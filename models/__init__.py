@@ -7,6 +7,7 @@ from models import (  # noqa: F401
     addresses,
     audit,
     auth,
+    billing_events,
     boleto_numbers,
     calls,
     ceps,
@@ -27,6 +28,7 @@ from models import (  # noqa: F401
     observations,
     payment_methods,
     plans,
+    receivables,
     tokens,
     users,
 )

@@ -19,7 +19,7 @@ from models.audit import SYSTEM, set_actor
 from models.db import db
 from models.users import system_actor_for
 
-TASK_MODULES = ["tasks.maintenance", "tasks.plans", "tasks.radius", "tasks.mail"]
+TASK_MODULES = ["tasks.billing", "tasks.mail", "tasks.maintenance", "tasks.plans", "tasks.radius"]
 
 
 def celery_init_app(app: Flask, settings) -> Celery:
@@ -61,7 +61,7 @@ def celery_init_app(app: Flask, settings) -> Celery:
         accept_content=["json"],
         timezone=settings.timezone,
         enable_utc=True,
-        beat_schedule=beat_schedule(settings.scheduled_tasks_sweep_seconds),
+        beat_schedule=beat_schedule(settings.scheduled_tasks_sweep_seconds, settings.billing),
         beat_schedule_filename=str(settings.var_dir / "celerybeat-schedule"),
         include=TASK_MODULES,
     )

@@ -285,3 +285,30 @@ def build_equipment(app: Flask, patrimony_number: int, **fields) -> int:
         item = create_equipment(data, tuple(app.config["EQUIPMENT_TYPES"]))
         db.session.commit()
         return item.id
+
+
+def build_receivable(
+    app: Flask,
+    customer_code: int | None = None,
+    amount: str = "99.90",
+    due_date=None,
+    subscription_id: int | None = None,
+    source_key: str | None = None,
+) -> int:
+    """An open receivable of one line (making the customer when not given); returns its id."""
+    from models.clock import local_today
+    from models.receivables import create_receivable
+
+    customer_code = customer_code or build_customer(app)
+    with app.app_context():
+        set_actor(db.session, BUILDER)
+        receivable = create_receivable(
+            customer_code,
+            "Mensalidade",
+            due_date or local_today() + timedelta(days=10),
+            [{"description": "Plano", "amount": Decimal(amount), "kind": "plan"}],
+            source_key=source_key or f"test:{uuid.uuid4().hex}",
+            subscription_id=subscription_id,
+        )
+        db.session.commit()
+        return receivable.id

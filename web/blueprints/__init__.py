@@ -25,6 +25,7 @@ from web.blueprints import (
     personal_data,
     plans,
     radius,
+    receivables,
     scheduled_tasks,
     subscriptions,
     users,
@@ -62,6 +63,7 @@ def register(api) -> None:
         equipment_lending,
         holidays,
         notices,
+        receivables,
     )
     for module in modules:
         api.register_blueprint(module.blp, url_prefix=PREFIX + module.URL_PREFIX)
