@@ -6,6 +6,7 @@ Importing the package registers every model on the shared metadata, which Alembi
 from models import (  # noqa: F401
     addresses,
     audit,
+    auto_suspension,
     auth,
     billing_events,
     boleto_numbers,
@@ -29,6 +30,7 @@ from models import (  # noqa: F401
     payment_methods,
     plans,
     receivables,
+    suspension_holds,
     tokens,
     users,
 )
