@@ -10,7 +10,8 @@ from celery.schedules import crontab
 def beat_schedule(sweep_seconds: int, billing: dict | None = None) -> dict:
     """The schedule; the scheduled-task sweep runs every `sweep_seconds` (a setting).
 
-    Times of day (BILLING["billing_at"], ["auto_suspend_at"]) are in the ISP's zone: Celery's `timezone` is set to it.
+    Times of day (BILLING["billing_at"], ["auto_suspend_at"]) are in the ISP's zone: Celery's
+    `timezone` is set to it.
     """
     billing_hour, billing_minute = (billing or {}).get("billing_at", "02:00").split(":")
     suspend_hour, suspend_minute = (billing or {}).get("auto_suspend_at", "06:00").split(":")

@@ -6,8 +6,8 @@ Importing the package registers every model on the shared metadata, which Alembi
 from models import (  # noqa: F401
     addresses,
     audit,
-    auto_suspension,
     auth,
+    auto_suspension,
     billing_events,
     boleto_numbers,
     calls,
