@@ -10,14 +10,20 @@ from celery.schedules import crontab
 def beat_schedule(sweep_seconds: int, billing: dict | None = None) -> dict:
     """The schedule; the scheduled-task sweep runs every `sweep_seconds` (a setting).
 
-    Times of day (BILLING["billing_at"]) are in the ISP's zone: Celery's `timezone` is set to it.
+    Times of day (BILLING["billing_at"], ["auto_suspend_at"]) are in the ISP's zone: Celery's
+    `timezone` is set to it.
     """
     billing_hour, billing_minute = (billing or {}).get("billing_at", "02:00").split(":")
+    suspend_hour, suspend_minute = (billing or {}).get("auto_suspend_at", "06:00").split(":")
     return {
         **BEAT_SCHEDULE,
         "monthly-billing": {
             "task": "tasks.billing.run_monthly_billing",
             "schedule": crontab(hour=int(billing_hour), minute=int(billing_minute)),
+        },
+        "auto-suspension": {
+            "task": "tasks.suspension.sweep_auto_suspension",
+            "schedule": crontab(hour=int(suspend_hour), minute=int(suspend_minute)),
         },
         "sweep-scheduled-tasks": {
             "task": "tasks.plans.sweep_scheduled_tasks",

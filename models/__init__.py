@@ -7,6 +7,7 @@ from models import (  # noqa: F401
     addresses,
     audit,
     auth,
+    auto_suspension,
     billing_events,
     boleto_numbers,
     calls,
@@ -29,6 +30,7 @@ from models import (  # noqa: F401
     payment_methods,
     plans,
     receivables,
+    suspension_holds,
     tokens,
     users,
 )

@@ -26,7 +26,7 @@ from models.subscription_changes import (
     follow_in_radius,
     why_not,
 )
-from models.subscriptions import Subscription
+from models.subscriptions import BY_SCHEDULE, Subscription
 
 PENDING, RUNNING, DONE, FAILED, WITHDRAWN = "pending", "running", "done", "failed", "cancelled"
 STATUSES = (PENDING, RUNNING, DONE, FAILED, WITHDRAWN)
@@ -255,7 +255,7 @@ def apply_tasks(task_ids: list[int]) -> list[int]:
         elif refusal:  # the subscription changed since it was scheduled
             _finish(task, FAILED, refusal)
         else:
-            apply_change(subscription, task.kind, task.cancel_reason)
+            apply_change(subscription, task.kind, task.cancel_reason, BY_SCHEDULE)
             changed[subscription.id] = (subscription, task.kind)
             unflushed.add(subscription.id)
             _finish(task, DONE)

@@ -14,8 +14,10 @@ from models.items import RADIUS_LOGIN, live_items, live_logins, sync_login
 from models.radius_disconnects import owe_disconnects, supersede
 from models.subscriptions import (
     ACTIVE,
+    BY_STAFF,
     CANCELLED,
     SUSPENDED,
+    SUSPENSION_REASONS,
     Subscription,
     check_terms,
     get_subscription,
@@ -73,10 +75,21 @@ def follow_in_radius(changed: dict[int, tuple[Subscription, str]]) -> list[int]:
     return owe_disconnects(radius.open_sessions(list(owners)), owners)
 
 
-def apply_change(subscription: Subscription, action: str, cancel_reason: str | None) -> None:
-    """Change a locked subscription's status (no checks, no RADIUS: the callers do both)."""
+def apply_change(
+    subscription: Subscription,
+    action: str,
+    cancel_reason: str | None,
+    suspended_for: str = BY_STAFF,
+) -> None:
+    """Change a locked subscription's status (no checks, no RADIUS: the callers do both).
+
+    A suspension records who caused it (`suspended_for`): only non-payment ones lift by
+    themselves when the customer pays."""
     subscription.status = LEADS_TO[action]
     subscription.status_changed_at = utcnow()
+    suspending = action == SUSPEND
+    subscription.suspended_for = suspended_for if suspending else None
+    subscription.suspension_reason = SUSPENSION_REASONS.get(suspended_for) if suspending else None
     if action == CANCEL:
         subscription.cancel_reason = cancel_reason
 

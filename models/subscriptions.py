@@ -25,6 +25,10 @@ STATUSES = (ACTIVE, SUSPENDED, CANCELLED)
 # "Planos inativos" the cancelled ones.
 STATUS_FILTERS = {"active": (ACTIVE, SUSPENDED), "inactive": (CANCELLED,)}
 LAST_DUE_DAY = 28  # every month has it
+# Why a subscription is suspended: only a non-payment suspension is lifted automatically.
+NON_PAYMENT, BY_STAFF, BY_SCHEDULE = "non_payment", "staff", "schedule"
+SUSPENDED_FOR = (NON_PAYMENT, BY_STAFF, BY_SCHEDULE)
+SUSPENSION_REASONS = {NON_PAYMENT: "inadimplência"}
 
 
 class Subscription(Audited, db.Model):
@@ -36,6 +40,7 @@ class Subscription(Audited, db.Model):
         CheckConstraint(f"due_day BETWEEN 1 AND {LAST_DUE_DAY}", name="due_day_in_month"),
         CheckConstraint("discount >= 0 AND discount <= price", name="discount_within_price"),
         Index("ix_subscriptions_customer_code_status", "customer_code", "status"),
+        CheckConstraint(f"suspended_for IN {SUSPENDED_FOR!r}", name="suspended_for_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,6 +58,9 @@ class Subscription(Audited, db.Model):
     billing_address: Mapped[dict | None] = mapped_column(JSONType)
     cancel_reason: Mapped[str | None] = mapped_column(String(120))
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set while suspended: who suspended it (SUSPENDED_FOR) and why, for the history.
+    suspended_for: Mapped[str | None] = mapped_column(String(12))
+    suspension_reason: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

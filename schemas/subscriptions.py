@@ -5,7 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from models.customers import REQUIRED_ADDRESS_PARTS
 from models.db import MAX_INT_ID
 from models.installations import PERIODS
-from models.subscriptions import LAST_DUE_DAY, STATUS_FILTERS, STATUSES
+from models.subscriptions import LAST_DUE_DAY, STATUS_FILTERS, STATUSES, SUSPENDED_FOR
 from schemas.common import (
     HourMinute,
     InputSchema,
@@ -108,6 +108,14 @@ class SubscriptionOutput(Schema):
     first_due_date = fields.Date(required=True)
     billing_address = fields.Nested(AddressOutput, allow_none=True)
     cancel_reason = fields.String(allow_none=True)
+    suspended_for = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(SUSPENDED_FOR),
+        metadata={
+            "description": "While suspended: by non_payment (lifted on payment), staff or schedule"
+        },
+    )
+    suspension_reason = fields.String(allow_none=True)
     status_changed_at = fields.AwareDateTime(allow_none=True)
     created_at = fields.AwareDateTime(required=True)
 

@@ -28,6 +28,7 @@ from web.blueprints import (
     receivables,
     scheduled_tasks,
     subscriptions,
+    suspension_holds,
     users,
 )
 
@@ -64,6 +65,7 @@ def register(api) -> None:
         holidays,
         notices,
         receivables,
+        suspension_holds,
     )
     for module in modules:
         api.register_blueprint(module.blp, url_prefix=PREFIX + module.URL_PREFIX)

@@ -14,6 +14,8 @@ from schemas.receivables import (
     ReceivablePaymentInput,
     ReceivableQuery,
 )
+from tasks.dispatch import send_after_commit
+from tasks.suspension import lift_if_paid
 from web.extensions import Blueprint
 from web.permissions import READ, WRITE
 from web.security import requires
@@ -75,6 +77,7 @@ def get_receivable(receivable_id):
 def settle(data, receivable_id):
     """Record a payment received by hand: the receivable is paid, whatever the amount."""
     receivable = receivables.settle(receivable_id, data["paid_on"], data["amount"])
+    send_after_commit(lift_if_paid, receivable.customer_code)
     db.session.commit()
     return receivable
 
