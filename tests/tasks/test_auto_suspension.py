@@ -184,6 +184,19 @@ def test_payment_enables_at_once_on_a_worker_and_staff_suspensions_stay(
     assert enabled["by_system"] is True
 
 
+def test_cancelling_the_overdue_bill_enables_at_once_on_a_worker(app, client, admin, celery_worker):
+    _, subscription_id, receivable_id = debtor(app, client, admin)
+    assert sweep(app)["suspended"] == 1
+    cancelled = client.post(
+        f"{API}/receivables/{receivable_id}/cancel", json={"reason": "Cobrado por engano"},
+        headers=admin,
+    )  # fmt: skip
+    assert cancelled.status_code == 200, cancelled.get_json()
+    assert wait_until(
+        lambda: subscription(client, admin, subscription_id)["status"] == "active", timeout=60
+    ), "cancelling the only overdue bill did not enable the subscription"
+
+
 def test_the_daily_sweep_enables_when_the_payment_task_was_lost(app, client, admin):
     _, subscription_id, receivable_id = debtor(app, client, admin)
     assert sweep(app)["suspended"] == 1

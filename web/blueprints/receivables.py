@@ -90,5 +90,6 @@ def settle(data, receivable_id):
 def cancel(data, receivable_id):
     """Cancel an open receivable, with a reason; its installments go to the next billing."""
     receivable = receivables.cancel(receivable_id, data["reason"])
+    send_after_commit(lift_if_paid, receivable.customer_code)  # no longer owed: as if paid
     db.session.commit()
     return receivable
