@@ -49,6 +49,10 @@ BEAT_SCHEDULE = {
         "task": "tasks.mail.recover_notices",
         "schedule": 60.0,
     },
+    "sweep-unbilled-sales": {
+        "task": "tasks.equipment.sweep_unbilled_sales",
+        "schedule": 60.0,
+    },
     "close-ghost-sessions": {
         "task": "tasks.radius.close_ghost_sessions",
         "schedule": crontab(minute="*/5"),

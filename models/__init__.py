@@ -20,6 +20,7 @@ from models import (  # noqa: F401
     email_templates,
     equipment,
     equipment_lending,
+    equipment_sales,
     exports,
     extra_fields,
     favorites,

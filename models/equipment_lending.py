@@ -99,8 +99,11 @@ def _check_in_stock(items: list[Equipment]) -> None:
         raise Conflict(f"Not in stock: {listed}.", {"items": [f"Not in stock: {listed}."]})
 
 
-def lend_equipment(customer_code: int, data: dict) -> list[EquipmentAssignment]:
-    """Lend in-stock items to a subscription of the customer, all of them or none."""
+def lend_equipment(customer_code: int, data: dict, status: str = LENT) -> list[EquipmentAssignment]:
+    """Lend in-stock items to a subscription of the customer, all of them or none.
+
+    `status` SOLD hands them over sold (models/equipment_sales.py records the sale).
+    """
     get_customer(customer_code)
     subscription = _subscription_of(customer_code, data["subscription_id"])
     responsible = _staff(data["responsible_user"], "responsible_user")
@@ -114,7 +117,11 @@ def lend_equipment(customer_code: int, data: dict) -> list[EquipmentAssignment]:
     actor = current_actor(db.session)
     assignments = []
     for item in items:
-        item.status, item.customer_code, item.subscription_id = LENT, customer_code, subscription.id
+        item.status, item.customer_code, item.subscription_id = (
+            status,
+            customer_code,
+            subscription.id,
+        )
         assignment = EquipmentAssignment(
             equipment=item,
             customer_code=customer_code,

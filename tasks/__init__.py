@@ -21,6 +21,7 @@ from models.users import system_actor_for
 
 TASK_MODULES = [
     "tasks.billing",
+    "tasks.equipment",
     "tasks.mail",
     "tasks.maintenance",
     "tasks.plans",

@@ -4,13 +4,9 @@ from flask import url_for
 
 from models import equipment_lending
 from models.db import db
-from schemas.equipment import (
-    AssignmentList,
-    AssignmentOutput,
-    AssignmentPage,
-    HoldingsQuery,
-    LendingInput,
-)
+from schemas.equipment import AssignmentOutput, AssignmentPage, HoldingsQuery
+from schemas.equipment_sales import LendingResult, LendingWithSaleInput
+from web.blueprints.equipment_sales import sell
 from web.extensions import Blueprint
 from web.permissions import READ, WRITE
 from web.security import requires
@@ -35,18 +31,22 @@ def holdings(args, code):
 
 
 @blp.route("/<int:code>/equipment", methods=["POST"])
-@blp.arguments(LendingInput)
-@blp.created(AssignmentList, "lending (the subscription's equipment)")
+@blp.arguments(LendingWithSaleInput)
+@blp.created(LendingResult, "lending (the subscription's equipment)")
 @blp.alt_response(409, description="A cancelled subscription, or items not in stock (named)")
 @requires("equipment", WRITE)
 def lend(data, code):
     """Lend in-stock items to one of the customer's subscriptions, all or none. The
     subscription must be this customer's and the two users active and different: otherwise a
-    422 naming the field; an unknown item id is a 422 naming `items`."""
+    422 naming the field; an unknown item id is a 422 naming `items`. With `sale` the items are
+    sold (see POST /customers/{code}/equipment-sales; 403 without the equipment_sale right)."""
+    location = url_for(".holdings", code=code, subscription_id=data["subscription_id"])
+    if "sale" in data:
+        assignments, sale = sell(code, data)
+        return {"items": assignments, "sale": sale}, 201, {"Location": location}
     assignments = equipment_lending.lend_equipment(code, data)
     db.session.commit()
-    location = url_for(".holdings", code=code, subscription_id=data["subscription_id"])
-    return {"items": assignments}, 201, {"Location": location}
+    return {"items": assignments, "sale": None}, 201, {"Location": location}
 
 
 @blp.route("/<int:code>/equipment/<int:assignment_id>/return", methods=["POST"])
