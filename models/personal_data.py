@@ -16,12 +16,17 @@ from models.customer_documents import CustomerDocument
 from models.customer_options import get_options
 from models.customers import get_customer
 from models.db import db, utcnow
+from models.equipment_lending import EquipmentAssignment
+from models.equipment_sales import EquipmentSale, customer_sales
 from models.extra_field_values import contacts_fields, customer_fields
 from models.items import RADIUS_LOGIN, Item
+from models.notices import Notice
 from models.observations import Observation
 from models.payment_methods import PaymentMethod
 from models.radius import RadAcct
+from models.receivables import Receivable
 from models.subscriptions import Subscription
+from models.suspension_holds import SuspensionHold, TrustUnlock
 
 HISTORY_CAP = 10_000  # the newest changes; the rest stays readable page by page in /history
 
@@ -51,6 +56,12 @@ def personal_data(code: int) -> dict:
         "consent_statements": _all(ConsentRecord, code, ConsentRecord.id),
         "subscriptions": _all(Subscription, code, Subscription.id),
         "items": _all(Item, code, Item.id),
+        "receivables": _all(Receivable, code, Receivable.id),
+        "notices": _all(Notice, code, Notice.id),
+        "equipment": _all(EquipmentAssignment, code, EquipmentAssignment.id),
+        "equipment_sales": customer_sales(code, 1, _count(EquipmentSale, code) or 1)[0],
+        "trust_unlocks": _all(TrustUnlock, code, TrustUnlock.id),
+        "suspension_holds": _all(SuspensionHold, code, SuspensionHold.id),
         "usage": _usage(code),
         "history": history,
         "history_total": _count(HistoryEntry, code),

@@ -8,12 +8,17 @@ from schemas.contacts import ContactOutput
 from schemas.customer_documents import DocumentOutput
 from schemas.customer_options import CustomerOptionsOutput
 from schemas.customers import CustomerOutput
+from schemas.equipment import AssignmentOutput
+from schemas.equipment_sales import SaleOutput
 from schemas.extra_fields import ExtraFieldsOutput
 from schemas.history import HistoryEntryOutput
 from schemas.items import ItemOutput
+from schemas.notices import NoticeOutput
 from schemas.observations import ObservationOutput
 from schemas.payment_methods import PaymentMethodOutput
+from schemas.receivables import ReceivableOutput
 from schemas.subscriptions import SubscriptionOutput
+from schemas.suspension_holds import SuspensionHoldOutput, TrustUnlockOutput
 
 
 class HeldItemOutput(ItemOutput):
@@ -55,6 +60,12 @@ class PersonalDataOutput(Schema):
     consent_statements = _many(ConsentRecordOutput)
     subscriptions = _many(SubscriptionOutput)
     items = _many(HeldItemOutput)
+    receivables = _many(ReceivableOutput)
+    notices = _many(NoticeOutput)
+    equipment = _many(AssignmentOutput)
+    equipment_sales = _many(SaleOutput)
+    trust_unlocks = _many(TrustUnlockOutput)
+    suspension_holds = _many(SuspensionHoldOutput)
     usage = fields.Nested(UsageOutput, required=True)
     history = _many(HistoryEntryOutput)
     history_total = fields.Integer(

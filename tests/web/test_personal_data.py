@@ -9,6 +9,7 @@ from tests.builders import (
     build_cep,
     build_customer,
     build_login,
+    build_receivable,
     build_session,
     build_subscription,
 )
@@ -60,7 +61,8 @@ def _fill(app, client, admin, code: int, field_id: int, login: str) -> dict:
     build_login(app, subscription, login, password=PASSWORD)
     start = datetime.now(UTC) - timedelta(days=2)
     build_session(app, login, start, stop=start + timedelta(hours=1))
-    return {"subscription": subscription}
+    receivable = build_receivable(app, customer_code=code, subscription_id=subscription)
+    return {"subscription": subscription, "receivable": receivable}
 
 
 def test_an_admin_gets_everything_held_about_the_customer(app, client, admin):
@@ -90,6 +92,8 @@ def test_an_admin_gets_everything_held_about_the_customer(app, client, admin):
     assert [s["note"] for s in body["consent_statements"]] == ["Pediu avisos"]
     assert [s["id"] for s in body["subscriptions"]] == [made["subscription"]]
     assert [item["username"] for item in body["items"]] == ["ana.pppoe"]
+    assert [r["id"] for r in body["receivables"]] == [made["receivable"]]
+    assert body["equipment"] == body["equipment_sales"] == body["trust_unlocks"] == []
     assert body["usage"]["connections"]["count"] == 1
     assert body["usage"]["calls"] == {"count": 0, "first": None, "last": None}
     assert body["history_total"] == len(body["history"]) > 5

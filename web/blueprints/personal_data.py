@@ -15,5 +15,6 @@ blp = Blueprint("personal_data", __name__, description="Everything held about a 
 @requires("personal_data", READ)
 def read(code):
     """The record, its contacts, addresses, observations, documents, payment data, consents,
-    subscriptions and items, a summary of connections and calls, and the change history."""
+    subscriptions and items, receivables, notices, equipment and its sales, trust unlocks and
+    holds, a summary of connections and calls, and the change history."""
     return personal_data(code)
