@@ -13,11 +13,16 @@ def beat_schedule(sweep_seconds: int, billing: dict | None = None) -> dict:
     Times of day (BILLING["billing_at"]) are in the ISP's zone: Celery's `timezone` is set to it.
     """
     billing_hour, billing_minute = (billing or {}).get("billing_at", "02:00").split(":")
+    notices_hour, notices_minute = (billing or {}).get("notices_at", "08:00").split(":")
     return {
         **BEAT_SCHEDULE,
         "monthly-billing": {
             "task": "tasks.billing.run_monthly_billing",
             "schedule": crontab(hour=int(billing_hour), minute=int(billing_minute)),
+        },
+        "notices": {
+            "task": "tasks.notices.sweep_notices",
+            "schedule": crontab(hour=int(notices_hour), minute=int(notices_minute)),
         },
         "sweep-scheduled-tasks": {
             "task": "tasks.plans.sweep_scheduled_tasks",

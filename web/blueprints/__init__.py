@@ -3,6 +3,7 @@
 from web.blueprints import (
     addresses,
     auth,
+    boletos,
     calls,
     ceps,
     connections,
@@ -64,6 +65,7 @@ def register(api) -> None:
         holidays,
         notices,
         receivables,
+        boletos,
     )
     for module in modules:
         api.register_blueprint(module.blp, url_prefix=PREFIX + module.URL_PREFIX)
