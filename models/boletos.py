@@ -83,7 +83,9 @@ def _check_issuable(receivable: Receivable) -> None:
 
 
 def _existing(receivable_id: int) -> Boleto | None:
-    return db.session.scalars(db.select(Boleto).where(Boleto.receivable_id == receivable_id)).first()
+    return db.session.scalars(
+        db.select(Boleto).where(Boleto.receivable_id == receivable_id)
+    ).first()
 
 
 def _new_boleto(receivable: Receivable) -> Boleto:

@@ -19,7 +19,14 @@ from models.audit import SYSTEM, set_actor
 from models.db import db
 from models.users import system_actor_for
 
-TASK_MODULES = ["tasks.billing", "tasks.mail", "tasks.maintenance", "tasks.notices", "tasks.plans", "tasks.radius"]
+TASK_MODULES = [
+    "tasks.billing",
+    "tasks.mail",
+    "tasks.maintenance",
+    "tasks.notices",
+    "tasks.plans",
+    "tasks.radius",
+]
 
 
 def celery_init_app(app: Flask, settings) -> Celery:
