@@ -16,6 +16,7 @@ from models.boletos import Boleto
 from models.db import db
 from models.notices import SENT, SKIPPED
 from tasks.notices import sweep_notices
+from tests.barcodes import read_barcodes
 from tests.builders import build_customer, build_receivable
 from tests.smtp_server import SmtpServer
 from tests.tasks.notice_sweep_helpers import (
@@ -27,9 +28,7 @@ from tests.tasks.notice_sweep_helpers import (
     withdraw_email_consent,
 )
 from tests.waiting import wait_until
-from tests.web.api_helpers import API
 from tests.web.payment_payloads import bank_debit, methods_url
-from tests.web.test_boletos import read_barcodes
 
 TODAY = date(2026, 3, 2)  # a Monday; the sweeps run "as of" it
 DUE = TODAY + timedelta(days=5)  # BOLETO_EMAIL_DAYS_BEFORE's default

@@ -1,6 +1,5 @@
 """A receivable's boleto through the API: issued once, its codes, its PDF read back, roles."""
 
-import subprocess
 from datetime import timedelta
 from decimal import Decimal
 from io import BytesIO
@@ -12,6 +11,7 @@ from models.boleto_codes import barcode_from_linha
 from models.clock import local_today
 from models.db import db
 from models.pix import crc_is_valid, emv_fields
+from tests.barcodes import read_barcodes
 from tests.builders import build_customer, build_receivable
 from tests.web.api_helpers import API, assert_envelope
 from tests.web.payment_payloads import bank_debit, methods_url
@@ -33,25 +33,6 @@ def pix(app, monkeypatch):
     billing = {**app.config["BILLING"], "pix_key": "12345678000195", "pix_city": "Recife"}
     billing["beneficiary_document"] = "12345678000195"
     monkeypatch.setitem(app.config, "BILLING", billing)
-
-
-def read_barcodes(pdf: bytes, folder) -> dict[str, set[str]]:
-    """Render at 300 dpi with pdftoppm and read every symbol with zbarimg, by symbology."""
-    (folder / "boleto.pdf").write_bytes(pdf)
-    subprocess.run(
-        ["pdftoppm", "-r", "300", "-png", "-singlefile", "boleto.pdf", "page"],
-        cwd=folder,
-        check=True,
-        timeout=60,
-    )
-    result = subprocess.run(
-        ["zbarimg", "-q", str(folder / "page.png")], capture_output=True, text=True, timeout=60
-    )
-    found: dict[str, set[str]] = {}
-    for line in result.stdout.splitlines():
-        kind, _, data = line.partition(":")
-        found.setdefault(kind, set()).add(data)
-    return found
 
 
 def test_the_boleto_is_issued_once_with_its_codes(app, client, admin, pix):
