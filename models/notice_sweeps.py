@@ -22,7 +22,8 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import Integer, String, and_, exists, literal, select
 
-from models.audit import HistoryEntry, current_actor
+from models.boletos import issue_boletos
+from models.bulk_history import record_created
 from models.business_days import BusinessCalendar, business_calendar
 from models.customer_options import customers_with_option
 from models.customers import Customer
@@ -35,8 +36,9 @@ _COLUMNS = ("receivable_id", "kind", "stage", "customer_code", "recipient", "sta
 _TIMES = ("created_at", "updated_at", "next_attempt_at")
 
 
-def _claim(candidates, kind: str, stage: int) -> list[int]:
-    """Insert a queued notice (kind, stage) for each receivable row of `candidates`; new ids."""
+def _claim(candidates, kind: str, stage: int) -> list[tuple[int, int]]:
+    """Insert a queued notice (kind, stage) for each receivable row of `candidates`;
+    (notice id, receivable id) of the new ones."""
     r, c, n = Receivable.__table__.c, Customer.__table__.c, Notice.__table__
     now = utcnow()
     rows = (
@@ -51,33 +53,11 @@ def _claim(candidates, kind: str, stage: int) -> list[int]:
         dialect_insert(n)
         .from_select([*_COLUMNS, *_TIMES], rows)
         .on_conflict_do_nothing(index_elements=key)
-        .returning(n.c.id)
+        .returning(n.c.id, n.c.receivable_id)
     )
-    ids = list(db.session.scalars(statement))
-    _record_created(ids)
-    return ids
-
-
-def _record_created(ids: list[int]) -> None:
-    """History entries for notices inserted around the ORM (as claim_notice's would be)."""
-    if not ids:
-        return
-    n = Notice.__table__
-    shown = [col for col in n.columns if col.name not in Notice.__audit_ignore__]
-    actor = current_actor(db.session)
-    who = {"username": actor.username, "user_id": actor.user_id, "ip": actor.ip}
-    who |= {"by_system": actor.by_system, "request_id": actor.request_id, "at": utcnow()}
-    entries = [
-        who
-        | {"entity": n.name, "entity_id": str(row["id"]), "action": "create"}
-        | {"customer_code": row["customer_code"], "changes": _changes(row)}
-        for row in db.session.execute(select(*shown).where(n.c.id.in_(ids))).mappings()
-    ]
-    db.session.execute(HistoryEntry.__table__.insert(), entries)
-
-
-def _changes(row) -> list[dict]:
-    return [{"field": k, "old": None, "new": v} for k, v in row.items() if v is not None]
+    claimed = [tuple(row) for row in db.session.execute(statement)]
+    record_created(Notice, [notice_id for notice_id, _ in claimed])
+    return claimed
 
 
 def _with_option(flag: str):
@@ -94,7 +74,10 @@ def claim_boleto_emails(today: date) -> list[int]:
         _with_option("send_boleto_email"),
         pays_by_boleto(Receivable.customer_code),
     )
-    return _claim(candidates, BOLETO, 0)
+    claimed = _claim(candidates, BOLETO, 0)
+    # Their boletos, set-based now: the workers that write the e-mails find them issued.
+    issue_boletos(sorted(receivable_id for _, receivable_id in claimed))
+    return [notice_id for notice_id, _ in claimed]
 
 
 def latest_due_date(days: int, today: date, business: bool, calendar: BusinessCalendar) -> date:
@@ -127,6 +110,6 @@ def claim_overdue_notices(today: date) -> list[int]:
             _with_option("send_overdue_notice"),
             ~already,
         )
-        claimed += _claim(candidates, OVERDUE, stage)
+        claimed += [notice_id for notice_id, _ in _claim(candidates, OVERDUE, stage)]
         later_than = upto
     return claimed
