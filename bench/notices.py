@@ -162,8 +162,10 @@ def start_workers(env: dict, var_dir: str, concurrency: int) -> list:
     return workers
 
 
-def tree_rss_mb(pid: int) -> float:
-    """RSS of a process and its children (the prefork pool), in MiB, from /proc."""
+def tree_rss_mb(pid: int, field: str = "VmRSS:", source: str = "status") -> float:
+    """RSS of a process and its children (the prefork pool), in MiB, from /proc; with
+    field="Pss:", source="smaps_rollup" the proportional share (pages shared after the fork
+    counted once)."""
     pids, total = [pid], 0
     try:
         for task in os.listdir(f"/proc/{pid}/task"):
@@ -173,9 +175,9 @@ def tree_rss_mb(pid: int) -> float:
         pass
     for each in pids:
         try:
-            with open(f"/proc/{each}/status") as status:
+            with open(f"/proc/{each}/{source}") as status:
                 for line in status:
-                    if line.startswith("VmRSS:"):
+                    if line.startswith(field):
                         total += int(line.split()[1])
         except OSError:
             continue
@@ -184,7 +186,7 @@ def tree_rss_mb(pid: int) -> float:
 
 def run_once(conninfo: str, client: Celery, handler: CountingHandler, workers, count: int):
     handler.reset()
-    peak = {"total": 0.0, "per_worker": 0.0}
+    peak = {"total": 0.0, "per_worker": 0.0, "pss": 0.0}
     with psycopg.connect(conninfo, autocommit=True) as conn:
         sent_sql = "SELECT count(*) FROM notices WHERE status = 'sent'"
         t0 = time.perf_counter()
@@ -193,6 +195,9 @@ def run_once(conninfo: str, client: Celery, handler: CountingHandler, workers, c
             sizes = [tree_rss_mb(process.pid) for process, _ in workers]
             peak["total"] = max(peak["total"], sum(sizes))
             peak["per_worker"] = max(peak["per_worker"], *sizes)
+            if len(handler.ids) % 10 == 0:  # smaps_rollup costs more: now and then
+                pss = sum(tree_rss_mb(p.pid, "Pss:", "smaps_rollup") for p, _ in workers)
+                peak["pss"] = max(peak["pss"], pss)
             received = len(handler.ids)
             if received >= count and conn.execute(sent_sql).fetchone()[0] >= count:
                 break
@@ -206,6 +211,7 @@ def run_once(conninfo: str, client: Celery, handler: CountingHandler, workers, c
         "emails_per_s": count / wall,
         "peak_rss_mb_both_workers": peak["total"],
         "peak_rss_mb_one_worker": peak["per_worker"],
+        "peak_pss_mb_both_workers": peak["pss"],
         "mean_message_kb": handler.bytes / max(1, len(handler.ids)) / 1024,
     }
 
@@ -239,6 +245,7 @@ def report(runs: list[dict], facts: dict, args) -> str:
     wall = statistics.median(r["wall_s"] for r in runs)
     rss = max(r["peak_rss_mb_both_workers"] for r in runs)
     one = max(r["peak_rss_mb_one_worker"] for r in runs)
+    pss = max(r["peak_pss_mb_both_workers"] for r in runs)
     lines = [
         f"Boleto e-mails: {args.count} per run, {len(runs)} runs, 2 workers x "
         f"{args.concurrency} process(es), PIX {'on' if args.pix else 'off'}",
@@ -252,7 +259,7 @@ def report(runs: list[dict], facts: dict, args) -> str:
         ),
         f"median: {wall:.1f} s, {rate:.0f} e-mails/s (goal >= {GOAL_PER_S:.0f}: "
         f"{'met' if rate >= GOAL_PER_S else 'NOT met'}); peak RSS {rss:.0f} MiB both workers, "
-        f"{one:.0f} MiB one worker",
+        f"{one:.0f} MiB one worker; peak PSS {pss:.0f} MiB both workers",
         f"machine: {json.dumps(facts, default=str)}",
     ]
     return "\n".join(lines)
