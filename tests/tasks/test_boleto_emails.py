@@ -28,6 +28,7 @@ from tests.tasks.notice_sweep_helpers import (
     withdraw_email_consent,
 )
 from tests.waiting import wait_until
+from tests.web.api_helpers import API
 from tests.web.payment_payloads import bank_debit, methods_url
 
 TODAY = date(2026, 3, 2)  # a Monday; the sweeps run "as of" it
@@ -134,3 +135,30 @@ def test_sweeps_run_twice_and_at_once_send_each_email_once(app, celery_worker, s
     time.sleep(2)  # any duplicate would have arrived by now
     assert message_keys(smtp) == sorted(f"boleto.{rid}.0" for rid in ids)
     assert len(notices(app)) == 12
+
+
+def test_the_sweep_issues_the_boletos_and_history_shows_them(
+    app, client, admin, celery_worker, smtp
+):
+    code = build_customer(app)
+    ids = [build_receivable(app, customer_code=code, due_date=DUE) for _ in range(3)]
+    issued_before = client.get(f"{API}/receivables/{ids[1]}/boleto", headers=admin).get_json()
+
+    assert sweep(app, TODAY) == {"boleto": 3, "overdue": 0}
+    assert wait_until(lambda: smtp.count == 3 and _all_sent(app), timeout=60)
+
+    with app.app_context():
+        rows = db.session.execute(
+            db.select(Boleto.receivable_id, Boleto.sequence).order_by(Boleto.receivable_id)
+        ).all()
+    assert [rid for rid, _ in rows] == ids
+    assert sorted(sequence for _, sequence in rows) == [1, 2, 3]  # one block, no duplicate
+    kept = client.get(f"{API}/receivables/{ids[1]}/boleto", headers=admin).get_json()
+    assert kept == issued_before  # issued earlier by the route: left as it was
+    history = client.get(f"{API}/customers/{code}/history", headers=admin).get_json()["items"]
+    created = [(entry["entity"], entry["action"]) for entry in history]
+    assert created.count(("boletos", "create")) == 3
+    assert created.count(("notices", "create")) == 3
+    boleto_entry = next(e for e in history if e["entity"] == "boletos" and e["by_system"])
+    fields = {change["field"] for change in boleto_entry["changes"]}
+    assert {"receivable_id", "nosso_numero", "barcode", "amount", "due_date"} <= fields
