@@ -1,5 +1,6 @@
 """A receivable's boleto through the API: issued once, its codes, its PDF read back, roles."""
 
+import threading
 from datetime import timedelta
 from decimal import Decimal
 from io import BytesIO
@@ -148,3 +149,25 @@ def test_a_technician_gets_403_and_nothing_is_issued(app, client, headers_for):
     assert_envelope(client.get(_url(receivable_id, pdf=True), headers=headers), 403, "forbidden")
     assert_envelope(client.get(_url(receivable_id)), 401, "unauthorized")
     assert _boletos(app) == 0
+
+
+def test_parallel_requests_issue_one_boleto_and_draw_one_number(app, client, admin, backend):
+    if backend != "postgresql":
+        pytest.skip("parallel writers: PostgreSQL's row locks (SQLite runs one writer at a time)")
+    receivable_id = build_receivable(app)
+    barrier, answers = threading.Barrier(4), []
+
+    def fetch():
+        barrier.wait()
+        answers.append(app.test_client().get(_url(receivable_id), headers=admin))
+
+    threads = [threading.Thread(target=fetch) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [answer.status_code for answer in answers] == [200] * 4
+    assert len({answer.get_json()["nosso_numero"] for answer in answers}) == 1
+    assert _boletos(app) == 1
+    with app.app_context():  # the losers gave their numbers back: the next one is 2
+        assert db.session.scalar(db.text("SELECT next_value FROM boleto_sequences")) == 2
