@@ -15,6 +15,7 @@ def beat_schedule(sweep_seconds: int, billing: dict | None = None) -> dict:
     """
     billing_hour, billing_minute = (billing or {}).get("billing_at", "02:00").split(":")
     suspend_hour, suspend_minute = (billing or {}).get("auto_suspend_at", "06:00").split(":")
+    notices_hour, notices_minute = (billing or {}).get("notices_at", "08:00").split(":")
     return {
         **BEAT_SCHEDULE,
         "monthly-billing": {
@@ -24,6 +25,10 @@ def beat_schedule(sweep_seconds: int, billing: dict | None = None) -> dict:
         "auto-suspension": {
             "task": "tasks.suspension.sweep_auto_suspension",
             "schedule": crontab(hour=int(suspend_hour), minute=int(suspend_minute)),
+        },
+        "notices": {
+            "task": "tasks.notices.sweep_notices",
+            "schedule": crontab(hour=int(notices_hour), minute=int(notices_minute)),
         },
         "sweep-scheduled-tasks": {
             "task": "tasks.plans.sweep_scheduled_tasks",

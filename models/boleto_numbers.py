@@ -46,3 +46,16 @@ def _increment(bank: str, agreement: str) -> int | None:
         .returning(table.c.next_value - 1)
     )
     return db.session.execute(statement).scalar_one_or_none()
+
+
+def reserve_nosso_numeros(bank: str, agreement: str, count: int) -> range:
+    """`count` consecutive sequence values at once (for issuing many boletos in one statement)."""
+    first = next_nosso_numero(bank, agreement)
+    if count > 1:
+        table = BoletoSequence.__table__
+        db.session.execute(
+            db.update(table)
+            .where(table.c.bank == bank, table.c.agreement == agreement)
+            .values(next_value=table.c.next_value + (count - 1))
+        )
+    return range(first, first + count)

@@ -8,6 +8,7 @@ template is saved (it is rendered against SAMPLE_CONTEXT) rather than when a cus
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
@@ -81,8 +82,13 @@ def check_part(name: str, source: str, context: dict) -> None:
 
 
 def _render_part(name: str, source: str, context: dict) -> str:
-    environment = _HTML if name == "html_body" else _TEXT
-    return environment.from_string(source).render(context)
+    return _compiled(name == "html_body", source).render(context)
+
+
+@lru_cache(maxsize=64)
+def _compiled(html: bool, source: str):
+    """A part compiled once per worker (a template is the same text for thousands of e-mails)."""
+    return (_HTML if html else _TEXT).from_string(source)
 
 
 def render(kind: str, context: dict) -> dict[str, str]:

@@ -99,8 +99,7 @@ class Notice(Audited, db.Model):
     __audit_ignore__ = frozenset({"created_at", "updated_at", "next_attempt_at", "sending_since"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # No foreign key yet: the receivables table arrives with its own change.
-    receivable_id: Mapped[int] = mapped_column(Integer)
+    receivable_id: Mapped[int] = mapped_column(ForeignKey("receivables.id"))
     kind: Mapped[str] = mapped_column(String(20))
     stage: Mapped[int] = mapped_column(Integer)  # 0 for a boleto, days overdue for a notice
     customer_code: Mapped[int] = mapped_column(ForeignKey("customers.code"))

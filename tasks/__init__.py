@@ -24,6 +24,7 @@ TASK_MODULES = [
     "tasks.equipment",
     "tasks.mail",
     "tasks.maintenance",
+    "tasks.notices",
     "tasks.plans",
     "tasks.radius",
     "tasks.suspension",

@@ -36,3 +36,30 @@ def _attachments(notice) -> list[Attachment]:
 
 
 register_kind(TEST_KIND, NoticeKind(template="boleto", context=_context, attachments=_attachments))
+
+
+def ensure_receivable(receivable_id: int, customer_code: int) -> None:
+    """A receivable with this id (notices refer to one), inserted as is when missing.
+
+    Call inside an app context; the caller commits. PostgreSQL's id sequence is moved past it.
+    """
+    from datetime import date
+    from decimal import Decimal
+
+    from models.db import db, utcnow
+    from models.receivables import Receivable
+
+    if db.session.get(Receivable, receivable_id) is not None:
+        return
+    values = {"id": receivable_id, "customer_code": customer_code, "description": "Fatura"}
+    values |= {"amount": Decimal("99.90"), "status": "open"}
+    values |= {"created_at": utcnow(), "updated_at": utcnow()}
+    values |= {"issue_date": date(2026, 3, 1), "due_date": date(2026, 3, 10)}
+    db.session.execute(db.insert(Receivable.__table__).values(values))
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(
+            db.text(
+                "SELECT setval(pg_get_serial_sequence('receivables', 'id'), "
+                "(SELECT max(id) FROM receivables))"
+            )
+        )

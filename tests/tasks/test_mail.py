@@ -31,7 +31,7 @@ from models.notices import (
 )
 from tasks.mail import recover_notices, send_notice
 from tests.builders import BUILDER, build_customer
-from tests.notice_kinds import PDF_TEXT, TEST_KIND
+from tests.notice_kinds import PDF_TEXT, TEST_KIND, ensure_receivable
 from tests.smtp_server import SmtpServer
 from tests.waiting import wait_until
 
@@ -50,6 +50,7 @@ def smtp(app, monkeypatch):
 def _claim(app, code: int, receivable_id: int = 1, stage: int = 0) -> int | None:
     with app.app_context():
         set_actor(db.session, BUILDER)
+        ensure_receivable(receivable_id, code)
         notice = claim_notice(receivable_id, TEST_KIND, stage, code)
         db.session.commit()
         return None if notice is None else notice.id

@@ -10,7 +10,7 @@ from models.db import db
 from models.email_templates import render
 from models.notices import claim_notice
 from tests.builders import BUILDER, build_customer
-from tests.notice_kinds import TEST_KIND
+from tests.notice_kinds import TEST_KIND, ensure_receivable
 from tests.web.api_helpers import API, assert_envelope
 
 URL = f"{API}/email-templates"
@@ -130,6 +130,7 @@ def test_technicians_see_neither_templates_nor_notices(client, headers_for):
 def _claim(app, code: int, receivable_id: int) -> int:
     with app.app_context():
         set_actor(db.session, BUILDER)
+        ensure_receivable(receivable_id, code)
         notice_id = claim_notice(receivable_id, TEST_KIND, 0, code).id
         db.session.commit()
         return notice_id

@@ -3,6 +3,7 @@
 from web.blueprints import (
     addresses,
     auth,
+    boletos,
     calls,
     ceps,
     connections,
@@ -68,6 +69,7 @@ def register(api) -> None:
         notices,
         receivables,
         suspension_holds,
+        boletos,
     )
     for module in modules:
         api.register_blueprint(module.blp, url_prefix=PREFIX + module.URL_PREFIX)

@@ -1,0 +1,78 @@
+"""The "boleto" and "overdue" notices: what their e-mails say and attach (models/notices.py).
+
+Both run in the worker that sends the notice, from its receivable. The boleto e-mail issues the
+boleto if it was not yet (models/boletos.boleto_for) and attaches its PDF; a receivable that is
+no longer open or paid by boleto by then cannot be written (the notice fails with the reason).
+The overdue notice attaches the boleto too when the receivable is paid by boleto (a second
+copy helps payment), and goes without one otherwise (the customer pays by card or debit).
+"""
+
+from flask import current_app
+
+from models.boleto_documents import boleto_pdf, pdf_filename
+from models.boleto_pdf import money
+from models.boletos import Boleto, boleto_for
+from models.business_days import days_overdue, payable_until
+from models.clock import local_today
+from models.db import db
+from models.errors import Conflict
+from models.notices import Attachment, Notice, NoticeKind, register_kind
+from models.receivables import Receivable
+
+BOLETO, OVERDUE = "boleto", "overdue"
+
+
+def _date(value) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def _boleto_or_none(receivable_id: int) -> Boleto | None:
+    try:
+        return boleto_for(receivable_id)
+    except Conflict:  # not paid by boleto (or settled meanwhile): the notice goes without
+        return None
+
+
+def _context(receivable: Receivable, boleto: Boleto | None) -> dict:
+    return {
+        "description": receivable.description,
+        "amount": money(receivable.amount),
+        "due_date": _date(receivable.due_date),
+        "payable_until": _date(payable_until(receivable.due_date)),
+        "linha_digitavel": boleto.digitable_line_formatted if boleto else "",
+        "pix_code": (boleto.pix_code or "") if boleto else "",
+    }
+
+
+def _attach(boleto: Boleto | None) -> list[Attachment]:
+    return [] if boleto is None else [Attachment(pdf_filename(boleto), boleto_pdf(boleto))]
+
+
+def boleto_context(notice: Notice) -> dict:
+    """The boleto e-mail's variables (the boleto is issued now if it was not yet)."""
+    receivable = db.session.get(Receivable, notice.receivable_id)
+    return _context(receivable, boleto_for(notice.receivable_id))
+
+
+def boleto_attachments(notice: Notice) -> list[Attachment]:
+    return _attach(boleto_for(notice.receivable_id))
+
+
+def overdue_context(notice: Notice) -> dict:
+    """The overdue notice's variables: the stage reached and the days overdue today."""
+    receivable = db.session.get(Receivable, notice.receivable_id)
+    business = current_app.config["BILLING"]["notice_business_days"]
+    late = days_overdue(receivable.due_date, local_today(), business)
+    return {
+        **_context(receivable, _boleto_or_none(notice.receivable_id)),
+        "stage": notice.stage,
+        "days_overdue": max(late, notice.stage),  # sent later than its day: never fewer
+    }
+
+
+def overdue_attachments(notice: Notice) -> list[Attachment]:
+    return _attach(_boleto_or_none(notice.receivable_id))
+
+
+register_kind(BOLETO, NoticeKind("boleto", boleto_context, boleto_attachments))
+register_kind(OVERDUE, NoticeKind("overdue_notice", overdue_context, overdue_attachments))

@@ -1,0 +1,181 @@
+"""Boletos: one per open receivable paid by boleto, issued once and kept as issued.
+
+`boleto_for(receivable_id)` issues the boleto the first time it is asked (the route, the boleto
+e-mail) and returns the same one ever after. The receivable_id is unique in the database; the
+nosso número is drawn (models/boleto_numbers.next_nosso_numero) inside the same savepoint as
+the insert, so a parallel caller that loses the race gives its number back and reads the
+winner's boleto: no second boleto, no gap in the bank's sequence.
+
+The codes are stored as issued (barcode, linha digitável, PIX code): a later change of the
+bank settings never changes a boleto a customer already holds.
+"""
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import BigInteger, Date, ForeignKey, Numeric, String, Text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.audit import Audited
+from models.boleto_banks import BankAccount, bank_for
+from models.boleto_codes import format_linha
+from models.boleto_numbers import next_nosso_numero, reserve_nosso_numeros
+from models.bulk_history import record_created
+from models.customers import Customer
+from models.db import UTCDateTime, db, dialect_insert, is_unique_violation, utcnow
+from models.errors import Conflict
+from models.pix import pix_copia_e_cola
+from models.receivables import OPEN, Receivable, get_receivable, pays_by_boleto
+
+RECEIVABLE_UNIQUE = "uq_boletos_receivable_id"
+CHUNK = 1000  # boletos per INSERT: 12 values each, under the drivers' parameter limits
+
+
+class Boleto(Audited, db.Model):
+    """The boleto of one receivable: its nosso número and codes, as issued."""
+
+    __tablename__ = "boletos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    receivable_id: Mapped[int] = mapped_column(ForeignKey("receivables.id"), unique=True)
+    customer_code: Mapped[int] = mapped_column(ForeignKey("customers.code"), index=True)
+    bank: Mapped[str] = mapped_column(String(3))
+    agreement: Mapped[str] = mapped_column(String(20))
+    sequence: Mapped[int] = mapped_column(BigInteger)
+    nosso_numero: Mapped[str] = mapped_column(String(30))  # as printed, with its check digit
+    barcode: Mapped[str] = mapped_column(String(44))
+    digitable_line: Mapped[str] = mapped_column(String(47))  # digits only
+    pix_code: Mapped[str | None] = mapped_column(Text)
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    due_date: Mapped[date] = mapped_column(Date)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def audit_customer_code(self) -> int:
+        return self.customer_code
+
+    @property
+    def digitable_line_formatted(self) -> str:
+        return format_linha(self.digitable_line)
+
+
+def _billing() -> dict:
+    return current_app.config["BILLING"]
+
+
+def beneficiary_name() -> str:
+    """Who the boleto pays: BILLING beneficiary_name, else the ISP's name."""
+    return _billing()["beneficiary_name"] or current_app.config["ISP_NAME"]
+
+
+def _pays_by_boleto(customer_code: int) -> bool:
+    query = db.select(Customer.code).where(
+        Customer.code == customer_code, pays_by_boleto(Customer.code)
+    )
+    return db.session.scalar(query) is not None
+
+
+def _existing(receivable_id: int) -> Boleto | None:
+    query = db.select(Boleto).where(Boleto.receivable_id == receivable_id)
+    return db.session.scalars(query).first()
+
+
+def _values(receivable, sequence: int) -> dict:
+    """The boleto's columns for `receivable` (id, customer_code, amount, due_date) and the
+    nosso-número `sequence` value drawn for it."""
+    billing = _billing()
+    account = BankAccount.from_billing(billing)
+    codes = bank_for(account.bank).codes(account, sequence, receivable.due_date, receivable.amount)
+    pix = None
+    if billing["pix_key"]:
+        txid = re.sub(r"[^A-Za-z0-9]", "", codes.nosso_numero_printed)[-25:]
+        pix = pix_copia_e_cola(
+            billing["pix_key"], beneficiary_name(), billing["pix_city"], receivable.amount, txid
+        )
+    return {
+        "receivable_id": receivable.id,
+        "customer_code": receivable.customer_code,
+        "bank": account.bank,
+        "agreement": account.agreement,
+        "sequence": sequence,
+        "nosso_numero": codes.nosso_numero_printed,
+        "barcode": codes.barcode,
+        "digitable_line": codes.linha_digitavel,
+        "pix_code": pix,
+        "amount": receivable.amount,
+        "due_date": receivable.due_date,
+    }
+
+
+def _account() -> BankAccount:
+    return BankAccount.from_billing(_billing())
+
+
+def boleto_for(receivable_id: int) -> Boleto:
+    """The receivable's boleto, issued now if it has none. Conflict unless the receivable is
+    open, and (to issue one) paid by boleto. Flushes, never commits.
+
+    A boleto already issued stays valid while its receivable is open (the bank takes it), even
+    if the customer has since chosen another payment method.
+    """
+    receivable = get_receivable(receivable_id)
+    if receivable.status != OPEN:
+        raise Conflict(f"Receivable {receivable.id} is {receivable.status}; it has no boleto.")
+    boleto = _existing(receivable_id)
+    if boleto is not None:
+        return boleto
+    if not _pays_by_boleto(receivable.customer_code):
+        raise Conflict(f"Receivable {receivable.id} is not paid by boleto.")
+    account = _account()
+    try:
+        with db.session.begin_nested():  # a loser's drawn number goes back with its insert
+            sequence = next_nosso_numero(account.bank, account.agreement)
+            boleto = Boleto(**_values(receivable, sequence))
+            db.session.add(boleto)
+    except IntegrityError as error:
+        if not is_unique_violation(error, RECEIVABLE_UNIQUE):
+            raise
+        boleto = _existing(receivable_id)
+    return boleto
+
+
+def issue_boletos(receivable_ids: list[int]) -> int:
+    """Issue, set-based, the boletos of those receivables that have none yet (the caller chose
+    open ones paid by boleto); how many were issued. Flushes, never commits.
+
+    A receivable issued meanwhile by someone else keeps its boleto (insert-or-ignore); the
+    nosso número drawn for it here is left unused, a gap the bank accepts.
+    """
+    issued = 0
+    for start in range(0, len(receivable_ids), CHUNK):
+        issued += _issue_chunk(receivable_ids[start : start + CHUNK])
+    return issued
+
+
+def _issue_chunk(receivable_ids: list[int]) -> int:
+    r = Receivable.__table__.c
+    rows = db.session.execute(
+        db.select(r.id, r.customer_code, r.amount, r.due_date)
+        .where(r.id.in_(receivable_ids))
+        .where(~db.select(Boleto.id).where(Boleto.receivable_id == r.id).exists())
+        .order_by(r.id)
+    ).all()
+    if not rows:
+        return 0
+    account = _account()
+    sequences = reserve_nosso_numeros(account.bank, account.agreement, len(rows))
+    now = utcnow()
+    values = [
+        _values(row, seq) | {"issued_at": now} for row, seq in zip(rows, sequences, strict=True)
+    ]
+    table = Boleto.__table__
+    inserted = db.session.scalars(
+        dialect_insert(table)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=[table.c.receivable_id])
+        .returning(table.c.id)
+    ).all()
+    record_created(Boleto, list(inserted))
+    return len(inserted)

@@ -1,0 +1,42 @@
+"""History for rows inserted around the ORM (set-based sweeps), as the audit listener writes it.
+
+The audit listener (models/audit.py) sees ORM objects only, too slow for thousands of rows a
+sweep inserts in one statement; these entries carry the same fields, so the customer's history
+shows the rows all the same.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import insert, select
+
+from models.audit import HistoryEntry, current_actor
+from models.db import db, utcnow
+
+
+def _plain(value):
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def record_created(model, ids: list[int]) -> None:
+    """One "create" entry per row of `model` with a key in `ids` (its customer_code's history)."""
+    if not ids:
+        return
+    table = model.__table__
+    shown = [column for column in table.columns if column.name not in model.__audit_ignore__]
+    actor = current_actor(db.session)
+    who = {"username": actor.username, "user_id": actor.user_id, "ip": actor.ip}
+    who |= {"by_system": actor.by_system, "request_id": actor.request_id, "at": utcnow()}
+    entries = [
+        who
+        | {"entity": table.name, "entity_id": str(row["id"]), "action": "create"}
+        | {"customer_code": row["customer_code"], "changes": _changes(row)}
+        for row in db.session.execute(select(*shown).where(table.c.id.in_(ids))).mappings()
+    ]
+    db.session.execute(insert(HistoryEntry.__table__), entries)
+
+
+def _changes(row) -> list[dict]:
+    return [{"field": k, "old": None, "new": _plain(v)} for k, v in row.items() if v is not None]

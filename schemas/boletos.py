@@ -1,0 +1,23 @@
+"""Boletos: what the API shows of a receivable's boleto (codes as issued)."""
+
+from marshmallow import Schema, fields
+
+from schemas.common import Money
+
+
+class BoletoOutput(Schema):
+    receivable_id = fields.Integer(required=True)
+    bank = fields.String(required=True, metadata={"description": "Bank code, e.g. 001"})
+    nosso_numero = fields.String(required=True, metadata={"description": "As printed"})
+    barcode = fields.String(required=True, metadata={"description": "44 digits (FEBRABAN)"})
+    digitable_line = fields.String(
+        required=True,
+        attribute="digitable_line_formatted",
+        metadata={"description": "Linha digitável, formatted (47 digits)"},
+    )
+    pix_code = fields.String(
+        allow_none=True, metadata={"description": "PIX copia e cola; null without a PIX key"}
+    )
+    amount = Money(required=True)
+    due_date = fields.Date(required=True)
+    issued_at = fields.AwareDateTime(required=True)

@@ -1,0 +1,33 @@
+"""The daily notice sweep (beat, BILLING["notices_at"]): boleto e-mails and overdue notices.
+
+The sweep claims the notices due today (models/notice_sweeps.py), commits, and only then sends
+one `tasks.mail.send_notice` per new notice. A crash between the commit and the sending leaves
+them queued: `tasks.mail.recover_notices` sends them after its lease. Running the sweep twice,
+or two at once, claims and sends each notice once (the notices' key).
+"""
+
+import logging
+from datetime import date
+
+from celery import shared_task
+
+from models import notice_sweeps
+from models.clock import local_today
+from models.db import db
+from tasks.mail import send_notice
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="tasks.notices.sweep_notices")
+def sweep_notices(run_date: str | None = None) -> dict:
+    """Claim and send today's (or `run_date`'s) boleto e-mails and overdue notices."""
+    today = date.fromisoformat(run_date) if run_date else local_today()
+    boleto = notice_sweeps.claim_boleto_emails(today)
+    overdue = notice_sweeps.claim_overdue_notices(today)
+    db.session.commit()  # claimed for good before any worker hears of them
+    for notice_id in boleto + overdue:
+        send_notice.delay(notice_id)
+    if boleto or overdue:
+        log.info("notices of %s: %d boleto e-mails, %d overdue", today, len(boleto), len(overdue))
+    return {"boleto": len(boleto), "overdue": len(overdue)}

@@ -1,0 +1,189 @@
+"""Overdue notices: each stage once, counted from the due date moved to the next business day.
+
+The daily sweep runs here "as of" each day of a stretch of March/April 2026 (Carnival is in
+February, Good Friday is 3 April, Tiradentes 21 April); the suite's real worker sends what it
+claims to a real SMTP server, which counts the messages.
+"""
+
+from datetime import date, timedelta
+from io import BytesIO
+
+import pytest
+from pypdf import PdfReader
+
+from models.audit import set_actor
+from models.db import db
+from models.local_holidays import LocalHoliday
+from models.notices import SENT, SKIPPED
+from tests.builders import BUILDER, build_customer, build_receivable
+from tests.smtp_server import SmtpServer
+from tests.tasks.notice_sweep_helpers import (
+    message_keys,
+    notices,
+    pay,
+    set_option,
+    sweep,
+    withdraw_email_consent,
+)
+from tests.waiting import wait_until
+from tests.web.api_helpers import API
+from tests.web.payment_payloads import bank_debit, methods_url
+
+WEDNESDAY = date(2026, 3, 4)
+SATURDAY = date(2026, 3, 7)
+TIRADENTES = date(2026, 4, 21)  # a Tuesday, national holiday
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    server = SmtpServer().start()
+    monkeypatch.setitem(app.config, "SMTP", server.smtp_settings(retry_base_s=0.5))
+    yield server
+    server.stop()
+
+
+def _overdue_customer(app, **fields) -> int:
+    code = build_customer(app, **fields)
+    set_option(app, code, send_boleto_email=False)  # only the overdue notices here
+    return code
+
+
+def _claims_by_day(app, first: date, last: date) -> dict[date, list[tuple]]:
+    """Sweep every day from `first` to `last`; the overdue notices each day claimed."""
+    claimed, before = {}, len(notices(app, "overdue"))
+    day = first
+    while day <= last:
+        sweep(app, day)
+        found = notices(app, "overdue")
+        if len(found) > before:
+            claimed[day] = [(rid, stage) for rid, _, stage, _ in found[before:]]
+        before, day = len(found), day + timedelta(days=1)
+    return claimed
+
+
+def _delivered(app, server, count: int) -> bool:
+    def done():
+        statuses = [status for *_, status in notices(app)]
+        return server.count >= count and all(s in (SENT, SKIPPED) for s in statuses)
+
+    return wait_until(done, timeout=60)
+
+
+def test_each_stage_once_in_business_days(app, celery_worker, smtp):
+    code = _overdue_customer(app, email="ana@example.com")
+    receivable_id = build_receivable(app, customer_code=code, due_date=WEDNESDAY)
+
+    claimed = _claims_by_day(app, WEDNESDAY, date(2026, 4, 10))
+
+    # 3, 10 and 20 business days after Wednesday 4 March.
+    assert claimed == {
+        date(2026, 3, 9): [(receivable_id, 3)],
+        date(2026, 3, 18): [(receivable_id, 10)],
+        date(2026, 4, 1): [(receivable_id, 20)],
+    }
+    assert _delivered(app, smtp, 3)
+    assert message_keys(smtp) == [f"overdue.{receivable_id}.{s}" for s in (10, 20, 3)]
+    last = next(
+        m
+        for m in smtp.messages
+        if m["Message-ID"].startswith(f"<notice.overdue.{receivable_id}.20")
+    )
+    assert last["To"] == "ana@example.com"
+    assert last["Subject"] == "Provedor: fatura vencida em 04/03/2026"
+    text = last.get_body(("plain",)).get_content()
+    assert "dias de atraso)" in text and "Evite a suspensão" in text  # the 20-day stage
+    (attachment,) = last.iter_attachments()  # a second copy of the boleto
+    assert PdfReader(BytesIO(attachment.get_content())).pages
+
+
+def test_a_bill_due_on_saturday_paid_on_monday_gets_no_notice(app, celery_worker, smtp):
+    code = _overdue_customer(app)
+    paid_monday = build_receivable(app, customer_code=code, due_date=SATURDAY)
+    unpaid = build_receivable(app, customer_code=code, due_date=SATURDAY)
+    pay(app, paid_monday, date(2026, 3, 9))
+
+    claimed = _claims_by_day(app, SATURDAY, date(2026, 3, 13))
+
+    # Payable until Monday 9: 3 business days late on Thursday 12, not Tuesday 10.
+    assert claimed == {date(2026, 3, 12): [(unpaid, 3)]}
+    assert _delivered(app, smtp, 1)
+
+
+def test_holidays_national_and_local_move_the_due_date(app, celery_worker, smtp):
+    code = _overdue_customer(app)
+    on_tiradentes = build_receivable(app, customer_code=code, due_date=TIRADENTES)
+    claimed = _claims_by_day(app, TIRADENTES, date(2026, 4, 28))
+    assert claimed == {date(2026, 4, 27): [(on_tiradentes, 3)]}  # from Wednesday 22
+
+    with app.app_context():  # a local holiday on Thursday 7 May (an admin added it)
+        set_actor(db.session, BUILDER)
+        db.session.add(LocalHoliday(date=date(2026, 5, 7), name="Aniversário da cidade"))
+        db.session.commit()
+    before_local = build_receivable(app, customer_code=code, due_date=date(2026, 5, 6))
+    claimed = _claims_by_day(app, date(2026, 5, 6), date(2026, 5, 12))
+    # 8, 11, 12: the 7th is off; and 1 May and 7 May make the Tiradentes bill 10 days late on 8 May.
+    assert claimed == {
+        date(2026, 5, 8): [(on_tiradentes, 10)],
+        date(2026, 5, 12): [(before_local, 3)],
+    }
+    assert _delivered(app, smtp, 3)
+
+
+def test_calendar_days_when_the_setting_says_so(app, celery_worker, smtp, monkeypatch):
+    monkeypatch.setitem(
+        app.config, "BILLING", {**app.config["BILLING"], "notice_business_days": False}
+    )
+    code = _overdue_customer(app)
+    receivable_id = build_receivable(app, customer_code=code, due_date=SATURDAY)
+    claimed = _claims_by_day(app, SATURDAY, date(2026, 3, 20))
+    # The due date still moves to Monday 9; then 3 and 10 calendar days.
+    assert claimed == {
+        date(2026, 3, 12): [(receivable_id, 3)],
+        date(2026, 3, 19): [(receivable_id, 10)],
+    }
+    assert _delivered(app, smtp, 2)
+
+
+def test_a_sweep_that_missed_days_sends_only_the_latest_stage(app, celery_worker, smtp):
+    code = _overdue_customer(app)
+    receivable_id = build_receivable(app, customer_code=code, due_date=WEDNESDAY)
+
+    assert sweep(app, date(2026, 3, 25)) == {"boleto": 0, "overdue": 1}  # 15 business days
+    assert notices(app, "overdue")[0][:3] == (receivable_id, "overdue", 10)
+    assert _claims_by_day(app, date(2026, 3, 26), date(2026, 4, 6)) == {
+        date(2026, 4, 1): [(receivable_id, 20)]
+    }
+    assert sweep(app, date(2026, 3, 9))["overdue"] == 0  # an earlier stage never follows
+    assert _delivered(app, smtp, 2)
+    assert message_keys(smtp) == [f"overdue.{receivable_id}.{s}" for s in (10, 20)]
+
+
+def test_paid_cancelled_opted_out_get_nothing_and_no_address_is_skipped(
+    app, client, admin, celery_worker, smtp
+):
+    code = _overdue_customer(app)
+    paid = build_receivable(app, customer_code=code, due_date=WEDNESDAY)
+    pay(app, paid, date(2026, 3, 5))
+    cancelled = build_receivable(app, customer_code=code, due_date=WEDNESDAY)
+    client.post(f"{API}/receivables/{cancelled}/cancel", json={"reason": "erro"}, headers=admin)
+    opted_out = _overdue_customer(app)
+    set_option(app, opted_out, send_overdue_notice=False)
+    build_receivable(app, customer_code=opted_out, due_date=WEDNESDAY)
+    without = _overdue_customer(app, email=None)
+    no_address = build_receivable(app, customer_code=without, due_date=WEDNESDAY)
+    withdrawn = _overdue_customer(app)
+    withdraw_email_consent(app, withdrawn)
+    no_consent = build_receivable(app, customer_code=withdrawn, due_date=WEDNESDAY)
+    by_debit = _overdue_customer(app)
+    assert client.post(methods_url(by_debit), json=bank_debit(), headers=admin).status_code == 201
+    debit = build_receivable(app, customer_code=by_debit, due_date=WEDNESDAY)
+
+    assert sweep(app, date(2026, 3, 9)) == {"boleto": 0, "overdue": 3}
+    assert _delivered(app, smtp, 1)
+    assert sorted(n[0] for n in notices(app)) == sorted([no_address, no_consent, debit])
+    statuses = {rid: status for rid, _, _, status in notices(app)}
+    assert (statuses[no_address], statuses[no_consent], statuses[debit]) == (SKIPPED, SKIPPED, SENT)
+    (message,) = smtp.messages
+    assert list(message.iter_attachments()) == []  # paid by debit: no boleto to attach
+    text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert "Linha digitável: \n" in text

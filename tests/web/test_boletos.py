@@ -1,0 +1,173 @@
+"""A receivable's boleto through the API: issued once, its codes, its PDF read back, roles."""
+
+import threading
+from datetime import timedelta
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from pypdf import PdfReader
+
+from models.boleto_codes import barcode_from_linha
+from models.clock import local_today
+from models.db import db
+from models.pix import crc_is_valid, emv_fields
+from tests.barcodes import read_barcodes
+from tests.builders import build_customer, build_receivable
+from tests.web.api_helpers import API, assert_envelope
+from tests.web.payment_payloads import bank_debit, methods_url
+
+ROLES_READING = ("admin", "attendant", "finance")
+
+
+def _url(receivable_id: int, pdf: bool = False) -> str:
+    return f"{API}/receivables/{receivable_id}/boleto" + (".pdf" if pdf else "")
+
+
+def _boletos(app) -> int:
+    with app.app_context():
+        return db.session.scalar(db.text("SELECT count(*) FROM boletos"))
+
+
+@pytest.fixture
+def pix(app, monkeypatch):
+    billing = {**app.config["BILLING"], "pix_key": "12345678000195", "pix_city": "Recife"}
+    billing["beneficiary_document"] = "12345678000195"
+    monkeypatch.setitem(app.config, "BILLING", billing)
+
+
+def test_the_boleto_is_issued_once_with_its_codes(app, client, admin, pix):
+    due = local_today_of(app) + timedelta(days=12)
+    receivable_id = build_receivable(app, amount="129.90", due_date=due)
+
+    first = client.get(_url(receivable_id), headers=admin)
+    assert first.status_code == 200, first.get_json()
+    body = first.get_json()
+    assert body["receivable_id"] == receivable_id and body["bank"] == "001"
+    assert body["amount"] == "129.90" and body["due_date"] == due.isoformat()
+    assert body["nosso_numero"] == "12345670000000001"  # convênio + the first sequence value
+    assert len(body["barcode"]) == 44 and body["barcode"].startswith("0019")
+    assert barcode_from_linha(body["digitable_line"]) == body["barcode"]
+    assert body["digitable_line"].count(" ") == 4  # formatted as printed
+    assert body["barcode"][9:19] == "0000012990"  # the amount in cents
+    assert crc_is_valid(body["pix_code"])
+    fields = emv_fields(body["pix_code"])
+    assert fields["54"] == "129.90" and "12345670000000001" in fields["62"]
+
+    assert client.get(_url(receivable_id), headers=admin).get_json() == body  # the same one
+    assert _boletos(app) == 1
+    second = build_receivable(app, due_date=due)
+    assert client.get(_url(second), headers=admin).get_json()["nosso_numero"].endswith("02")
+
+
+def local_today_of(app):
+    with app.app_context():
+        return local_today()
+
+
+def test_without_a_pix_key_the_boleto_has_no_pix_code(app, client, admin):
+    receivable_id = build_receivable(app)
+    assert client.get(_url(receivable_id), headers=admin).get_json()["pix_code"] is None
+
+
+def test_the_pdf_opens_and_its_barcode_and_qr_read_back(app, client, admin, pix, tmp_path):
+    code = build_customer(app, name="Maria da Conceição")
+    receivable_id = build_receivable(app, customer_code=code, amount="1234.56")
+    response = client.get(_url(receivable_id, pdf=True), headers=admin)
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;") and f"boleto-{receivable_id}-" in disposition
+    text = PdfReader(BytesIO(response.data)).pages[0].extract_text()
+    assert "Maria da Conceição" in text and "R$ 1.234,56" in text
+    assert "12.345.678/0001-95" in text  # the beneficiary's CNPJ
+    boleto = client.get(_url(receivable_id), headers=admin).get_json()
+    found = read_barcodes(response.data, tmp_path)
+    assert found.get("I2/5") == {boleto["barcode"]}
+    assert found.get("QR-Code") == {boleto["pix_code"]}
+
+
+def test_a_paid_cancelled_or_not_boleto_receivable_has_none(app, client, admin):
+    today = local_today_of(app)
+    paid = build_receivable(app)
+    client.post(
+        f"{API}/receivables/{paid}/payments",
+        json={"paid_on": str(today), "amount": "99.90"},
+        headers=admin,
+    )
+    cancelled = build_receivable(app)
+    client.post(f"{API}/receivables/{cancelled}/cancel", json={"reason": "erro"}, headers=admin)
+    by_debit = build_customer(app)
+    response = client.post(methods_url(by_debit), json=bank_debit(), headers=admin)
+    assert response.status_code == 201, response.get_json()
+    debit = build_receivable(app, customer_code=by_debit)
+
+    for receivable_id in (paid, cancelled, debit):
+        assert_envelope(client.get(_url(receivable_id), headers=admin), 409, "conflict")
+        assert_envelope(client.get(_url(receivable_id, pdf=True), headers=admin), 409, "conflict")
+    assert_envelope(client.get(_url(999), headers=admin), 404, "not_found")
+    assert_envelope(client.get(_url(2**40, pdf=True), headers=admin), 404, "not_found")
+    assert _boletos(app) == 0
+
+
+def test_an_issued_boleto_of_a_paid_receivable_is_no_longer_served(app, client, admin):
+    receivable_id = build_receivable(app)
+    assert client.get(_url(receivable_id), headers=admin).status_code == 200
+    client.post(
+        f"{API}/receivables/{receivable_id}/payments",
+        json={"paid_on": str(local_today_of(app)), "amount": "99.90"},
+        headers=admin,
+    )
+    assert_envelope(client.get(_url(receivable_id), headers=admin), 409, "conflict")
+
+
+def test_issuing_is_in_the_customers_history(app, client, admin):
+    code = build_customer(app)
+    receivable_id = build_receivable(app, customer_code=code)
+    boleto = client.get(_url(receivable_id), headers=admin).get_json()
+    history = client.get(f"{API}/customers/{code}/history", headers=admin).get_json()["items"]
+    (entry,) = [item for item in history if item["entity"] == "boletos"]
+    assert entry["action"] == "create" and entry["username"] == "admin.user"
+    changes = {change["field"]: change["new"] for change in entry["changes"]}
+    assert changes["receivable_id"] == receivable_id
+    assert changes["barcode"] == boleto["barcode"]
+    assert Decimal(changes["amount"]) == Decimal("99.90")
+
+
+@pytest.mark.parametrize("role", ROLES_READING)
+def test_roles_that_read_receivables_get_the_boleto(app, client, headers_for, role):
+    receivable_id = build_receivable(app)
+    headers = headers_for(role)
+    assert client.get(_url(receivable_id), headers=headers).status_code == 200
+    assert client.get(_url(receivable_id, pdf=True), headers=headers).status_code == 200
+
+
+def test_a_technician_gets_403_and_nothing_is_issued(app, client, headers_for):
+    receivable_id = build_receivable(app)
+    headers = headers_for("technician")
+    assert_envelope(client.get(_url(receivable_id), headers=headers), 403, "forbidden")
+    assert_envelope(client.get(_url(receivable_id, pdf=True), headers=headers), 403, "forbidden")
+    assert_envelope(client.get(_url(receivable_id)), 401, "unauthorized")
+    assert _boletos(app) == 0
+
+
+def test_parallel_requests_issue_one_boleto_and_draw_one_number(app, client, admin, backend):
+    if backend != "postgresql":
+        pytest.skip("parallel writers: PostgreSQL's row locks (SQLite runs one writer at a time)")
+    receivable_id = build_receivable(app)
+    barrier, answers = threading.Barrier(4), []
+
+    def fetch():
+        barrier.wait()
+        answers.append(app.test_client().get(_url(receivable_id), headers=admin))
+
+    threads = [threading.Thread(target=fetch) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [answer.status_code for answer in answers] == [200] * 4
+    assert len({answer.get_json()["nosso_numero"] for answer in answers}) == 1
+    assert _boletos(app) == 1
+    with app.app_context():  # the losers gave their numbers back: the next one is 2
+        assert db.session.scalar(db.text("SELECT next_value FROM boleto_sequences")) == 2
