@@ -211,6 +211,12 @@ def cancel(receivable_id: int, reason: str) -> Receivable:
 
 def list_receivables(filters: dict, page: int, per_page: int) -> tuple[list[Receivable], int]:
     """Receivables by due date (newest first), filtered by customer_code, status, due range."""
+    if (
+        filters.get("due_from")
+        and filters.get("due_to")
+        and filters["due_from"] > filters["due_to"]
+    ):
+        raise Invalid.field("due_from", "The due-date range starts after it ends.")
     query = db.select(Receivable)
     if "customer_code" in filters:
         query = query.where(Receivable.customer_code == filters["customer_code"])

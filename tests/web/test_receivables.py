@@ -78,6 +78,17 @@ def test_the_list_filters_by_customer_status_and_due_dates(app, client, admin):
     page = client.get(f"{API}/receivables", query_string={"per_page": 1, "page": 2}, headers=admin)
     assert page.get_json()["total"] == 3 and len(page.get_json()["items"]) == 1
     assert_envelope(client.get(f"{API}/customers/999/receivables", headers=admin), 404, "not_found")
+
+
+@pytest.mark.parametrize("prefix", ["", "/customers/{code}"])
+def test_a_due_range_that_ends_before_it_starts_is_a_422(app, client, admin, prefix):
+    code = build_customer(app)
+    query = {"due_from": "2026-12-10", "due_to": "2026-12-01"}
+    url = f"{API}{prefix.format(code=code)}/receivables"
+    body = assert_envelope(
+        client.get(url, query_string=query, headers=admin), 422, "validation_error"
+    )
+    assert set(body["errors"]) == {"due_from"}
     for bad in ({"status": "late"}, {"due_from": "2026-13-01"}, {"per_page": 500}):
         assert_envelope(
             client.get(f"{API}/receivables", query_string=bad, headers=admin),

@@ -33,6 +33,7 @@ def _page(filters: dict) -> dict:
 @blp.route("/receivables", methods=["GET"])
 @blp.arguments(ReceivableQuery, location="query")
 @blp.response(200, ReceivablePage)
+@blp.alt_response(422, description="`due_from` after `due_to`")
 @requires("receivables", READ)
 def list_receivables(args):
     """Receivables by due date, newest first; filter by customer, status and due-date range."""
@@ -42,6 +43,7 @@ def list_receivables(args):
 @blp.route("/customers/<int:code>/receivables", methods=["GET"])
 @blp.arguments(CustomerReceivableQuery, location="query")
 @blp.response(200, ReceivablePage)
+@blp.alt_response(422, description="`due_from` after `due_to`")
 @requires("receivables", READ)
 def customer_receivables(args, code):
     """The customer's receivables by due date, newest first."""
