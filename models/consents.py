@@ -6,7 +6,7 @@ earlier ones its history (also in the customer's change history, as every row is
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited, current_actor
@@ -106,12 +106,23 @@ def consent_history(
 def has_consent(customer_code: int, channel: str) -> bool:
     """Whether a notice may go to the customer on `channel`: the latest statement decides;
     never recorded counts as given for e-mail only (see UNRECORDED)."""
+    return consents_on(channel, [customer_code])[customer_code]
+
+
+def consents_on(channel: str, customer_codes: list[int]) -> dict[int, bool]:
+    """has_consent for many customers in one query: {customer_code: may we use `channel`}."""
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}; known: {', '.join(CHANNELS)}")
-    given = db.session.scalar(
-        db.select(ConsentRecord.given)
-        .where(ConsentRecord.customer_code == customer_code, ConsentRecord.channel == channel)
-        .order_by(ConsentRecord.id.desc())
-        .limit(1)
+    latest = (
+        db.select(func.max(ConsentRecord.id))
+        .where(ConsentRecord.customer_code.in_(customer_codes), ConsentRecord.channel == channel)
+        .group_by(ConsentRecord.customer_code)
     )
-    return UNRECORDED[channel] if given is None else given
+    stated = dict(
+        db.session.execute(
+            db.select(ConsentRecord.customer_code, ConsentRecord.given).where(
+                ConsentRecord.id.in_(latest)
+            )
+        ).all()
+    )
+    return {code: stated.get(code, UNRECORDED[channel]) for code in customer_codes}

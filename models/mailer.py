@@ -1,6 +1,6 @@
 """Writing a notice's e-mail (template, variables, attachments) and handing it to SMTP.
 
-`deliver` tells the two ways a delivery can fail apart, because only one is safe to retry:
+`Postman.deliver` tells the two ways a delivery can fail apart, because only one is safe to retry:
 `Refused`: the server said no or could not be reached before it had the message (connection
 refused, a 4xx/5xx reply to any command, including the final reply to DATA): nothing was
 delivered, try again later. `OutcomeUnknown`: the connection broke while the message was being
@@ -69,15 +69,40 @@ def build_message(
     return message
 
 
-def deliver(smtp: dict, message: EmailMessage) -> None:
-    """Send `message` through the server in `smtp` (config["SMTP"]); Refused or OutcomeUnknown."""
-    try:
-        connection = _connect(smtp)
-    except (smtplib.SMTPException, OSError) as error:
-        raise Refused(_describe(error)) from None
-    try:
-        _hand_over(connection, message)
-    finally:
+class Postman:
+    """One SMTP connection for many messages: opened when first needed, and opened again for
+    the next message after any failure (the old one may be half-way through a command).
+
+        with Postman(smtp) as postman:
+            postman.deliver(message)  # Refused or OutcomeUnknown
+    """
+
+    def __init__(self, smtp: dict):
+        self.smtp = smtp  # config["SMTP"]
+        self._connection: smtplib.SMTP | None = None
+
+    def __enter__(self) -> "Postman":
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._close()
+
+    def deliver(self, message: EmailMessage) -> None:
+        if self._connection is None:
+            try:
+                self._connection = _connect(self.smtp)
+            except (smtplib.SMTPException, OSError) as error:
+                raise Refused(_describe(error)) from None
+        try:
+            _hand_over(self._connection, message)
+        except (Refused, OutcomeUnknown):
+            self._close()
+            raise
+
+    def _close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
         try:
             connection.quit()
         except (smtplib.SMTPException, OSError):

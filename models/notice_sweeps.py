@@ -3,7 +3,7 @@
 Each sweep is one INSERT ... SELECT ... ON CONFLICT DO NOTHING into notices per kind (and per
 overdue stage): the key (receivable_id, kind, stage) makes a second or parallel sweep insert
 nothing, and only the rows a sweep inserted come back to it to send. A claimed notice goes out
-even if the customer has no e-mail address: send_notice records it as skipped, with the reason.
+even if the customer has no e-mail address: send_notices records it as skipped, with the reason.
 
 Boleto e-mail: open receivables paid by boleto of customers with `send_boleto_email`, due
 between today and BILLING["boleto_email_days_before"] days ahead. "Or less": a sweep that

@@ -1,7 +1,7 @@
 """E-mail notices: each (receivable, kind, stage) is sent at most once, enforced by the database.
 
 A notice is a row before it is an e-mail. `claim_notice` inserts it (a key that exists inserts
-nothing), the sweep that claimed it sends `tasks.mail.send_notice(id)` after commit, and the
+nothing), the sweep that claimed it sends `tasks.mail.send_notices` after commit, and the
 task moves it queued -> sending in a committed transaction before it speaks to the SMTP server,
 so a retried or duplicated task, or a second worker, finds it not queued and sends nothing.
 
@@ -10,9 +10,11 @@ so a retried or duplicated task, or a second worker, finds it not queued and sen
        |         |-----> failed (out of attempts, or the outcome is unknown)
        +-> skipped (no e-mail address, consent withdrawn, no SMTP server configured)
 
-A worker that dies in `sending` may or may not have handed the message over: recovery marks
-such a notice failed with OUTCOME_UNKNOWN and never sends it again by itself (at most once: a
-customer never gets the same notice twice; staff check the mail server's log and resend by hand).
+A worker that dies in `sending` may or may not have handed the message over: of its batch,
+recovery marks the one notice that may have been on the wire failed with OUTCOME_UNKNOWN and
+never sends it again by itself (at most once: a customer never gets the same notice twice;
+staff check the mail server's log and resend by hand); the others never left and are queued
+again (`recover_abandoned`).
 
 What goes into each kind of e-mail comes from NOTICE_KINDS: the modules that own receivables
 and boletos register "boleto" and "overdue" there with `register_kind`.
@@ -27,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited
-from models.consents import EMAIL, has_consent
+from models.consents import EMAIL, consents_on
 from models.customers import Customer
 from models.db import (
     UTCDateTime,
@@ -96,7 +98,9 @@ class Notice(Audited, db.Model):
         Index("ix_notices_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_notices_customer_code", "customer_code", "id"),
     )
-    __audit_ignore__ = frozenset({"created_at", "updated_at", "next_attempt_at", "sending_since"})
+    __audit_ignore__ = frozenset(
+        {"created_at", "updated_at", "next_attempt_at", "sending_since", "sending_batch"}
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     receivable_id: Mapped[int] = mapped_column(ForeignKey("receivables.id"))
@@ -112,6 +116,7 @@ class Notice(Audited, db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sending_batch: Mapped[str | None] = mapped_column(String(36))  # the task that sends it
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def audit_customer_code(self) -> int:
@@ -126,7 +131,7 @@ class Notice(Audited, db.Model):
 def claim_notice(receivable_id: int, kind: str, stage: int, customer_code: int) -> Notice | None:
     """Insert the notice (queued) unless its key exists; the new notice, or None.
 
-    The caller sends `tasks.mail.send_notice(notice.id)` after its commit, for new ones only.
+    The caller sends `tasks.mail.send_notices` after its commit, for new ones only.
     """
     if kind not in NOTICE_KINDS:
         raise ValueError(f"unknown notice kind {kind!r}; registered: {sorted(NOTICE_KINDS)}")
@@ -151,44 +156,61 @@ def claim_notice(receivable_id: int, kind: str, stage: int, customer_code: int) 
     return notice
 
 
-def sendable(notice_id: int) -> Notice | None:
-    """The notice if it is queued and due; one that cannot go out is marked skipped (None)."""
-    notice = db.session.get(Notice, notice_id)
-    if notice is None or notice.status != QUEUED or notice.next_attempt_at > utcnow():
-        return None
-    customer = db.session.get(Customer, notice.customer_code)
-    notice.recipient = customer.email
-    if not customer.email:
-        return _skip(notice, NO_ADDRESS)
-    if not has_consent(customer.code, EMAIL):
-        return _skip(notice, NO_CONSENT)
-    return notice
+def sendable(notice_ids: list[int]) -> list[Notice]:
+    """Those of the notices that are queued and due, by id; the ones that cannot go out are
+    marked skipped and left out. Their recipients are the customers' addresses now."""
+    notices = db.session.scalars(
+        db.select(Notice)
+        .where(Notice.id.in_(notice_ids), Notice.status == QUEUED)
+        .where(Notice.next_attempt_at <= utcnow())
+        .order_by(Notice.id)
+    ).all()
+    codes = sorted({notice.customer_code for notice in notices})
+    email_of = db.select(Customer.code, Customer.email).where(Customer.code.in_(codes))
+    emails = dict(db.session.execute(email_of).all())
+    consents = consents_on(EMAIL, codes)
+    ready = []
+    for notice in notices:
+        notice.recipient = emails[notice.customer_code]
+        if not notice.recipient:
+            _skip(notice, NO_ADDRESS)
+        elif not consents[notice.customer_code]:
+            _skip(notice, NO_CONSENT)
+        else:
+            ready.append(notice)
+    db.session.flush()
+    return ready
 
 
-def skip(notice_id: int, reason: str) -> None:
-    """Mark a queued notice skipped (e.g. no SMTP server is configured)."""
-    notice = get_for_update(Notice, notice_id)
-    if notice is not None and notice.status == QUEUED:
+def skip(notice_ids: list[int], reason: str) -> None:
+    """Mark those of the notices still queued skipped (e.g. no SMTP server is configured)."""
+    for notice in _locked(notice_ids, QUEUED):
         _skip(notice, reason)
+    db.session.flush()
 
 
 def _skip(notice: Notice, reason: str) -> None:
     notice.status, notice.skipped_reason = SKIPPED, reason
+
+
+def _locked(notice_ids: list[int], status: str) -> list[Notice]:
+    """The notices in `status`, locked, by id (one order for every caller: no deadlock)."""
+    query = db.select(Notice).where(Notice.id.in_(notice_ids), Notice.status == status)
+    return list(db.session.scalars(query.order_by(Notice.id).with_for_update()))
+
+
+def start_sending(notice_ids: list[int], batch: str) -> list[Notice]:
+    """queued -> sending for those still queued, by id, marked with `batch`; the others were
+    taken by another caller. The caller commits before it speaks to the SMTP server, then
+    hands the messages over in this order, committing each outcome before the next (what
+    `recover_abandoned` relies on)."""
+    now = utcnow()
+    notices = _locked(notice_ids, QUEUED)
+    for notice in notices:
+        notice.status, notice.sending_since, notice.sending_batch = SENDING, now, batch
+        notice.attempts += 1
     db.session.flush()
-
-
-def start_sending(notice_id: int) -> Notice | None:
-    """queued -> sending, with the row locked: only one caller wins; the others get None.
-
-    The caller commits before it speaks to the SMTP server.
-    """
-    notice = get_for_update(Notice, notice_id)
-    if notice is None or notice.status != QUEUED:
-        return None
-    notice.status, notice.sending_since = SENDING, utcnow()
-    notice.attempts += 1
-    db.session.flush()
-    return notice
+    return notices
 
 
 def _finish(notice_id: int, expected: str, **values) -> Notice | None:
@@ -215,16 +237,40 @@ def mark_failed(notice_id: int, error: str, expected: str = SENDING) -> Notice |
     return _finish(notice_id, expected, status=FAILED, last_error=error[:2000])
 
 
-def fail_abandoned(lease: timedelta) -> list[int]:
-    """Mark failed (OUTCOME_UNKNOWN) the notices `sending` for longer than `lease`."""
-    stale = db.select(Notice.id).where(
-        Notice.status == SENDING, Notice.sending_since < utcnow() - lease
-    )
-    failed = []
-    for notice_id in db.session.scalars(stale.order_by(Notice.id).limit(1000)).all():
-        if mark_failed(notice_id, OUTCOME_UNKNOWN) is not None:
-            failed.append(notice_id)
-    return failed
+def release(notice_ids: list[int]) -> list[int]:
+    """sending -> queued for notices never handed over (their attempt does not count)."""
+    released = _locked(notice_ids, SENDING)
+    for notice in released:
+        notice.status, notice.sending_since, notice.next_attempt_at = QUEUED, None, utcnow()
+        notice.attempts -= 1
+    db.session.flush()
+    return [notice.id for notice in released]
+
+
+def recover_abandoned(lease: timedelta) -> tuple[list[int], list[int]]:
+    """Notices `sending` for longer than `lease`: their worker died. (failed, released) ids.
+
+    A batch hands its messages over by id and commits each outcome before the next, so of a
+    dead batch's notices still `sending` only the first may have reached the server: it is
+    failed (OUTCOME_UNKNOWN), never resent; the rest never left and are queued again.
+    """
+    stale = db.session.execute(
+        db.select(Notice.id, Notice.sending_batch)
+        .where(Notice.status == SENDING, Notice.sending_since < utcnow() - lease)
+        .order_by(Notice.id)  # whole batches: a batch split between two runs would fail twice
+    ).all()
+    first_of_batch, never_sent = {}, []
+    for notice_id, batch in stale:
+        if batch is not None and batch in first_of_batch:
+            never_sent.append(notice_id)
+        else:
+            first_of_batch[batch if batch is not None else -notice_id] = notice_id
+    failed = [
+        notice_id
+        for notice_id in first_of_batch.values()
+        if mark_failed(notice_id, OUTCOME_UNKNOWN) is not None
+    ]
+    return failed, release(never_sent)
 
 
 def forgotten(lease: timedelta, limit: int = 1000) -> list[int]:

@@ -1,15 +1,21 @@
-"""Sending notice e-mails: at most once per notice, retried with backoff while nothing went out.
+"""Sending notice e-mails in batches: at most once per notice, retried with backoff while
+nothing went out.
 
-`send_notice(id)` is safe to run any number of times for one notice: only the run that moves it
-queued -> sending (committed before the SMTP conversation) sends anything. A refusal puts it
-back in queued and the task retries itself after 1, 2, 4... times SMTP retry_base_s, until SMTP
-max_attempts tries; then it is failed. `recover_notices` (beat) fails the notices whose worker
-died while sending (outcome unknown, never resent automatically) and sends again those whose
-message was lost while queued.
+`send_notices(ids)` is safe to run any number of times for the same notices: only the run that
+moves a notice queued -> sending (committed before the SMTP conversation) sends it. A batch
+writes its messages first, claims them in one transaction, then hands them over on one SMTP
+connection in id order, committing each outcome before the next message (so a worker that dies
+leaves at most one notice whose fate is unknown; see notices.recover_abandoned). A refusal puts
+a notice back in queued and it is sent again after 1, 2, 4... times SMTP retry_base_s, until
+SMTP max_attempts tries; then it is failed. `recover_notices` (beat) deals with batches whose
+worker died and sends again the notices whose message was lost while queued.
 """
 
 import logging
+import time
+from collections import defaultdict
 from datetime import timedelta
+from uuid import uuid4
 
 from celery import shared_task
 from flask import current_app
@@ -18,6 +24,7 @@ from models import mailer, notices
 from models.db import db
 
 log = logging.getLogger(__name__)
+BATCH_SIZE = 50  # one task, one SMTP connection and one claim for this many notices
 RETRY_BASE_SECONDS = 60.0  # first retry after a minute, then 2, 4, 8...
 SENDING_LEASE_SECONDS = 900.0  # a notice `sending` for longer lost its worker
 
@@ -26,59 +33,95 @@ def _smtp() -> dict:
     return current_app.config["SMTP"]
 
 
-@shared_task(bind=True, name="tasks.mail.send_notice", max_retries=None)
-def send_notice(self, notice_id: int) -> str:
-    """Send one notice if it is still queued; returns what became of it."""
+def _lease_s() -> float:
+    return _smtp().get("sending_lease_s", SENDING_LEASE_SECONDS)
+
+
+def send_in_batches(notice_ids: list[int]) -> None:
+    """Queue `send_notices` for these notices, BATCH_SIZE a task (after the caller's commit)."""
+    for start in range(0, len(notice_ids), BATCH_SIZE):
+        send_notices.delay(notice_ids[start : start + BATCH_SIZE])
+
+
+@shared_task(bind=True, name="tasks.mail.send_notices")
+def send_notices(self, notice_ids: list[int]) -> dict:
+    """Send those of the notices still queued and due; how many ended in each state."""
     smtp = _smtp()
     if not smtp["host"]:
-        notices.skip(notice_id, notices.NO_SERVER)
-        return notices.SKIPPED
-    notice = notices.sendable(notice_id)
+        notices.skip(notice_ids, notices.NO_SERVER)
+        return {notices.SKIPPED: len(notice_ids)}
+    messages = _write(notices.sendable(notice_ids), smtp["sender"])
     db.session.commit()
-    if notice is None:
-        return "not queued"
-    try:
-        message = mailer.compose(notice, smtp["sender"], current_app.config["ISP_NAME"])
-    except Exception as error:  # a template or data fault: the same next time, so no retry
-        log.exception("notice %s could not be written", notice_id)
-        notices.mark_failed(notice_id, f"could not write the e-mail: {error}", notices.QUEUED)
-        return notices.FAILED
-    return _send(self, notice_id, smtp, message)
+    batch = self.request.id or str(uuid4())
+    claimed = [(n.id, n.attempts) for n in notices.start_sending(sorted(messages), batch)]
+    db.session.commit()  # 'sending' is durable before the server hears of any message
+    return _hand_over(claimed, messages, smtp)
 
 
-def _send(task, notice_id: int, smtp: dict, message) -> str:
-    notice = notices.start_sending(notice_id)
-    db.session.commit()  # 'sending' is durable before the server hears of the message
-    if notice is None:
-        return "not queued"
+def _write(ready: list, sender: str) -> dict:
+    """{notice id: its e-mail}; a notice that cannot be written is failed (no retry: a
+    template or data fault is the same next time)."""
+    messages = {}
+    for notice in ready:
+        try:
+            messages[notice.id] = mailer.compose(notice, sender, current_app.config["ISP_NAME"])
+        except Exception as error:
+            log.exception("notice %s could not be written", notice.id)
+            notices.mark_failed(notice.id, f"could not write the e-mail: {error}", notices.QUEUED)
+    return messages
+
+
+def _hand_over(claimed: list[tuple[int, int]], messages: dict, smtp: dict) -> dict:
+    """Deliver the claimed (notice id, attempts), in order, on one connection."""
+    outcome, retry_after = defaultdict(int), defaultdict(list)
+    deadline = time.monotonic() + _lease_s() / 2  # well before recovery takes the batch over
+    with mailer.Postman(smtp) as postman:
+        for position, (notice_id, attempts) in enumerate(claimed):
+            if position and time.monotonic() > deadline:  # a slow server: the rest wait
+                rest = notices.release([later for later, _ in claimed[position:]])
+                db.session.commit()
+                outcome["released"] += len(rest)
+                retry_after[0.0] += rest
+                break
+            status, delay = _deliver(postman, notice_id, attempts, messages[notice_id], smtp)
+            db.session.commit()  # each outcome is durable before the next hand-over
+            outcome[status] += 1
+            if delay is not None:
+                retry_after[delay].append(notice_id)
+    for delay, ids in retry_after.items():
+        send_notices.apply_async((ids,), countdown=delay)
+    return dict(outcome)
+
+
+def _deliver(postman, notice_id, attempts, message, smtp: dict) -> tuple[str, float | None]:
+    """Hand one message over; its notice's new status, and the delay of its retry if any."""
     try:
-        mailer.deliver(smtp, message)
+        postman.deliver(message)
     except mailer.OutcomeUnknown as error:
         notices.mark_failed(notice_id, f"{notices.OUTCOME_UNKNOWN_DATA} ({error})")
-        return notices.FAILED
+        return notices.FAILED, None
     except mailer.Refused as error:
-        if notice.attempts >= smtp["max_attempts"]:
+        if attempts >= smtp["max_attempts"]:
             notices.mark_failed(notice_id, str(error))
-            return notices.FAILED
-        delay = smtp.get("retry_base_s", RETRY_BASE_SECONDS) * 2 ** (notice.attempts - 1)
+            return notices.FAILED, None
+        delay = smtp.get("retry_base_s", RETRY_BASE_SECONDS) * 2 ** (attempts - 1)
         notices.retry_later(notice_id, str(error), timedelta(seconds=delay))
-        db.session.commit()
         log.warning("notice %s refused (%s); retry in %.0f s", notice_id, error, delay)
-        raise task.retry(countdown=delay) from None
+        return notices.QUEUED, delay
     if notices.mark_sent(notice_id) is None:
         log.error("notice %s was sent after recovery had failed it", notice_id)
-    return notices.SENT
+    return notices.SENT, None
 
 
 @shared_task(name="tasks.mail.recover_notices")
 def recover_notices() -> dict:
-    """Fail notices abandoned while sending; send again queued ones whose message was lost."""
-    lease = timedelta(seconds=_smtp().get("sending_lease_s", SENDING_LEASE_SECONDS))
-    failed = notices.fail_abandoned(lease)
-    resend = notices.forgotten(lease)
+    """Take over the batches whose worker died; send again queued notices whose message was
+    lost."""
+    lease = timedelta(seconds=_lease_s())
+    failed, released = notices.recover_abandoned(lease)
+    resend = released + notices.forgotten(lease)
     db.session.commit()
-    for notice_id in resend:
-        send_notice.delay(notice_id)
+    send_in_batches(resend)
     if failed:
         log.error("notices %s failed: %s", failed, notices.OUTCOME_UNKNOWN)
     return {"failed": len(failed), "resent": len(resend)}

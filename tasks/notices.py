@@ -1,9 +1,9 @@
 """The daily notice sweep (beat, BILLING["notices_at"]): boleto e-mails and overdue notices.
 
 The sweep claims the notices due today (models/notice_sweeps.py), commits, and only then sends
-one `tasks.mail.send_notice` per new notice. A crash between the commit and the sending leaves
-them queued: `tasks.mail.recover_notices` sends them after its lease. Running the sweep twice,
-or two at once, claims and sends each notice once (the notices' key).
+`tasks.mail.send_notices` for the new notices, in batches. A crash between the commit and the
+sending leaves them queued: `tasks.mail.recover_notices` sends them after its lease. Running
+the sweep twice, or two at once, claims and sends each notice once (the notices' key).
 """
 
 import logging
@@ -14,7 +14,7 @@ from celery import shared_task
 from models import notice_sweeps
 from models.clock import local_today
 from models.db import db
-from tasks.mail import send_notice
+from tasks.mail import send_in_batches
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +26,7 @@ def sweep_notices(run_date: str | None = None) -> dict:
     boleto = notice_sweeps.claim_boleto_emails(today)
     overdue = notice_sweeps.claim_overdue_notices(today)
     db.session.commit()  # claimed for good before any worker hears of them
-    for notice_id in boleto + overdue:
-        send_notice.delay(notice_id)
+    send_in_batches(boleto + overdue)
     if boleto or overdue:
         log.info("notices of %s: %d boleto e-mails, %d overdue", today, len(boleto), len(overdue))
     return {"boleto": len(boleto), "overdue": len(overdue)}

@@ -29,7 +29,7 @@ from models.notices import (
     Notice,
     claim_notice,
 )
-from tasks.mail import recover_notices, send_notice
+from tasks.mail import recover_notices, send_notices
 from tests.builders import BUILDER, build_customer
 from tests.notice_kinds import PDF_TEXT, TEST_KIND, ensure_receivable
 from tests.smtp_server import SmtpServer
@@ -73,7 +73,7 @@ def test_the_delivered_message_has_recipient_subject_text_html_and_the_pdf(
     code = build_customer(app, name="Joana Prado", email="joana@example.com")
     notice_id = _claim(app, code, receivable_id=42)
 
-    send_notice.delay(notice_id)
+    send_notices.delay([notice_id])
 
     assert _status_is(app, notice_id, SENT)
     (message,) = smtp.messages
@@ -98,7 +98,7 @@ def test_the_delivered_message_has_recipient_subject_text_html_and_the_pdf(
 def test_html_escapes_what_customers_typed_and_text_keeps_it(app, celery_worker, smtp):
     code = build_customer(app, name="Ana <b>Negrito</b> & Cia", email="ana@example.com")
     notice_id = _claim(app, code)
-    send_notice.delay(notice_id)
+    send_notices.delay([notice_id])
     assert _status_is(app, notice_id, SENT)
     (message,) = smtp.messages
     assert "Ana &lt;b&gt;Negrito&lt;/b&gt; &amp; Cia" in message.get_body(("html",)).get_content()
@@ -111,14 +111,14 @@ def test_a_notice_is_claimed_once_and_duplicated_tasks_send_it_once(app, celery_
     assert _claim(app, code, receivable_id=7, stage=10) is None  # the key exists: nothing new
 
     for _ in range(5):  # a retried message, a second sweep, a second worker...
-        send_notice.delay(notice_id)
+        send_notices.delay([notice_id])
 
     assert _status_is(app, notice_id, SENT)
     time.sleep(2)  # the duplicates have run by now
     assert smtp.count == 1
     assert _notice(app, notice_id).attempts == 1
     with app.app_context():  # and run again later, in place: nothing to send
-        assert send_notice.apply(args=[notice_id]).get() == "not queued"
+        assert send_notices.apply(args=[[notice_id]]).get() == {}  # nothing sent, nothing else
     assert smtp.count == 1
 
 
@@ -127,7 +127,7 @@ def test_refused_twice_then_accepted_is_retried_and_sent_once(app, celery_worker
     notice_id = _claim(app, code)
     smtp.fail_next(2, "451 4.3.0 Try again later")
 
-    send_notice.delay(notice_id)
+    send_notices.delay([notice_id])
 
     assert _status_is(app, notice_id, SENT)
     assert smtp.count == 1
@@ -140,7 +140,7 @@ def test_a_connection_dropped_before_the_message_is_retried(app, celery_worker, 
     code = build_customer(app)
     notice_id = _claim(app, code)
     smtp.drop_next(1)
-    send_notice.delay(notice_id)
+    send_notices.delay([notice_id])
     assert _status_is(app, notice_id, SENT)
     assert smtp.count == 1
     assert _notice(app, notice_id).attempts == 2
@@ -152,7 +152,7 @@ def test_smtp_down_then_up_is_retried_and_sent_once(app, celery_worker, monkeypa
     code = build_customer(app)
     notice_id = _claim(app, code)
     try:
-        send_notice.delay(notice_id)
+        send_notices.delay([notice_id])
         assert wait_until(lambda: _notice(app, notice_id).attempts == 1)
         assert _status_is(app, notice_id, QUEUED)
         assert "refused" in _notice(app, notice_id).last_error.lower()
@@ -170,7 +170,7 @@ def test_smtp_always_down_fails_after_the_last_attempt_and_is_listed(
     smtp.fail_next(100, "550 5.1.1 Mailbox unavailable")
     code = build_customer(app)
     notice_id = _claim(app, code)
-    send_notice.delay(notice_id)
+    send_notices.delay([notice_id])
 
     assert _status_is(app, notice_id, FAILED)
     notice = _notice(app, notice_id)
@@ -192,8 +192,7 @@ def test_no_address_or_consent_withdrawn_is_skipped_not_failed(
         record_consents(withdrawn, {"email": {"given": False, "how": "phone"}})
         db.session.commit()
     ids = [_claim(app, without, receivable_id=1), _claim(app, withdrawn, receivable_id=2)]
-    for notice_id in ids:
-        send_notice.delay(notice_id)
+    send_notices.delay(ids)
 
     assert all(_status_is(app, notice_id, SKIPPED) for notice_id in ids)
     reasons = [_notice(app, notice_id).skipped_reason for notice_id in ids]
@@ -206,7 +205,7 @@ def test_no_address_or_consent_withdrawn_is_skipped_not_failed(
 def test_no_smtp_server_configured_skips(app, celery_worker, monkeypatch):
     monkeypatch.setitem(app.config, "SMTP", {**app.config["SMTP"], "host": None})
     notice_id = _claim(app, build_customer(app))
-    send_notice.delay(notice_id)
+    send_notices.delay([notice_id])
     assert _status_is(app, notice_id, SKIPPED)
     assert "SMTP_HOST" in _notice(app, notice_id).skipped_reason
 
@@ -214,7 +213,7 @@ def test_no_smtp_server_configured_skips(app, celery_worker, monkeypatch):
 def test_the_customers_history_shows_the_notice(app, client, celery_worker, smtp, admin):
     code = build_customer(app)
     notice_id = _claim(app, code)
-    send_notice.delay(notice_id)
+    send_notices.delay([notice_id])
     assert _status_is(app, notice_id, SENT)
     entries = client.get(f"/api/v1/customers/{code}/history", headers=admin).json["items"]
     notice_entries = [entry for entry in entries if entry["entity"] == "notices"]
@@ -245,21 +244,19 @@ def _worker_env(settings, smtp: SmtpServer, tmp_path: Path) -> dict:
 _SEND_IN_A_WORKER = (
     "import sys, tests.notice_kinds\n"
     "from tasks.worker import flask_app\n"
-    "from tasks.mail import send_notice\n"
-    "send_notice.apply(args=[int(sys.argv[1])])\n"
+    "from tasks.mail import send_notices\n"
+    "send_notices.apply(args=[[int(notice_id) for notice_id in sys.argv[1:]]])\n"
 )
 
 
-def test_a_worker_killed_while_sending_never_resends_and_recovery_fails_it(
-    app, client, celery_worker, smtp, settings, tmp_path, admin, monkeypatch
-):
-    code = build_customer(app)
-    notice_id = _claim(app, code)
+def _kill_while_the_server_holds_the_first_message(smtp, settings, tmp_path, ids) -> None:
+    """A worker process sends the batch `ids` and is SIGKILLed once the server has taken the
+    first message but not yet answered it: the notice's fate is unknown to the worker."""
     smtp.hold_replies(60)  # the server has the message; the worker waits for its 250
     log = tmp_path / "worker.log"
     with log.open("w") as out:
         worker = subprocess.Popen(
-            [sys.executable, "-c", _SEND_IN_A_WORKER, str(notice_id)],
+            [sys.executable, "-c", _SEND_IN_A_WORKER, *map(str, ids)],
             cwd=ROOT,
             env=_worker_env(settings, smtp, tmp_path),
             stdout=out,
@@ -268,13 +265,21 @@ def test_a_worker_killed_while_sending_never_resends_and_recovery_fails_it(
         )
     try:
         assert wait_until(lambda: smtp.count == 1, timeout=60), log.read_text()[-3000:]
-        assert _notice(app, notice_id).status == SENDING
     finally:
         os.killpg(worker.pid, signal.SIGKILL)  # dies between handing over and recording 'sent'
         worker.wait(timeout=30)
     smtp.hold_replies(0)
 
-    send_notice.delay(notice_id)  # the redelivered task, or a duplicate: finds it sending
+
+def test_a_worker_killed_while_sending_never_resends_and_recovery_fails_it(
+    app, client, celery_worker, smtp, settings, tmp_path, admin, monkeypatch
+):
+    code = build_customer(app)
+    notice_id = _claim(app, code)
+    _kill_while_the_server_holds_the_first_message(smtp, settings, tmp_path, [notice_id])
+    assert _notice(app, notice_id).status == SENDING
+
+    send_notices.delay([notice_id])  # the redelivered task, or a duplicate: finds it sending
     recover_notices.delay()  # within its lease: left alone
     time.sleep(2)
     assert _notice(app, notice_id).status == SENDING
@@ -284,12 +289,33 @@ def test_a_worker_killed_while_sending_never_resends_and_recovery_fails_it(
     assert _status_is(app, notice_id, FAILED)
     notice = _notice(app, notice_id)
     assert notice.last_error == OUTCOME_UNKNOWN
-    send_notice.delay(notice_id)
+    send_notices.delay([notice_id])
     recover_notices.delay()
     time.sleep(2)
     assert smtp.count == 1  # never resent automatically
     listed = client.get("/api/v1/notices?status=failed", headers=admin).json["items"]
     assert [(item["id"], item["last_error"]) for item in listed] == [(notice_id, OUTCOME_UNKNOWN)]
+
+
+def test_a_batch_killed_mid_way_fails_only_the_message_on_the_wire_and_sends_the_rest_once(
+    app, celery_worker, smtp, settings, tmp_path, monkeypatch
+):
+    ids = [_claim(app, build_customer(app), receivable_id=number) for number in (1, 2, 3, 4)]
+    _kill_while_the_server_holds_the_first_message(smtp, settings, tmp_path, ids)
+    assert {_notice(app, notice_id).status for notice_id in ids} == {SENDING}
+
+    monkeypatch.setitem(app.config, "SMTP", {**app.config["SMTP"], "sending_lease_s": 0})
+    recover_notices.delay()
+    assert all(_status_is(app, notice_id, SENT) for notice_id in ids[1:])
+    first = _notice(app, ids[0])
+    assert (first.status, first.last_error) == (FAILED, OUTCOME_UNKNOWN)
+    assert [_notice(app, notice_id).attempts for notice_id in ids[1:]] == [1, 1, 1]
+    recover_notices.delay()
+    time.sleep(2)
+    message_ids = sorted(message["Message-ID"] for message in smtp.messages)
+    assert message_ids == sorted(  # the one held when the worker died, and the three others
+        f"<notice.{TEST_KIND}.{number}.0@provedor.example>" for number in (1, 2, 3, 4)
+    )
 
 
 def test_a_lost_message_of_a_queued_notice_is_sent_by_recovery(
