@@ -74,5 +74,12 @@ def overdue_attachments(notice: Notice) -> list[Attachment]:
     return _attach(_boleto_or_none(notice.receivable_id))
 
 
-register_kind(BOLETO, NoticeKind("boleto", boleto_context, boleto_attachments))
-register_kind(OVERDUE, NoticeKind("overdue_notice", overdue_context, overdue_attachments))
+def preload(receivable_ids: list[int]) -> list:
+    """The receivables (with their lines) and boletos a batch of notices reads."""
+    receivables = db.select(Receivable).where(Receivable.id.in_(receivable_ids))
+    boletos = db.select(Boleto).where(Boleto.receivable_id.in_(receivable_ids))
+    return [*db.session.scalars(receivables), *db.session.scalars(boletos)]
+
+
+register_kind(BOLETO, NoticeKind("boleto", boleto_context, boleto_attachments, preload))
+register_kind(OVERDUE, NoticeKind("overdue_notice", overdue_context, overdue_attachments, preload))

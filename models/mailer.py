@@ -9,6 +9,7 @@ handed over, so the server may have it: retrying could send it twice.
 
 import smtplib
 import ssl
+from contextlib import contextmanager
 from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
@@ -41,6 +42,20 @@ def compose(notice: Notice, sender: str, isp_name: str) -> EmailMessage:
     return build_message(
         sender, notice.recipient, parts, kind.attachments(notice), message_id(notice, sender)
     )
+
+
+@contextmanager
+def preloaded(notices: list[Notice]):
+    """While inside, what composing these notices reads (their customers, and what each kind
+    asks for) is in the session, loaded in a few queries instead of a few per notice. (The
+    session keeps objects only while something holds them: this generator does.)"""
+    codes = {notice.customer_code for notice in notices}
+    held = list(db.session.scalars(db.select(Customer).where(Customer.code.in_(codes))))
+    for name, kind in NOTICE_KINDS.items():
+        receivable_ids = sorted({n.receivable_id for n in notices if n.kind == name})
+        if receivable_ids:
+            held += kind.preload(receivable_ids)
+    yield held
 
 
 def message_id(notice: Notice, sender: str) -> str:

@@ -72,11 +72,14 @@ class NoticeKind:
     `context(notice)` returns the template's variables besides isp_name, customer_name and
     customer_code (see models/email_template_defaults.VARIABLES); `attachments(notice)` the
     files. Both run in the worker, in its transaction, from the notice's receivable_id.
+    `preload(receivable_ids)` loads in a few queries what they will read for a batch, and
+    returns the objects, which the caller holds while it writes the batch's e-mails.
     """
 
     template: str
     context: Callable[["Notice"], dict]
     attachments: Callable[["Notice"], list[Attachment]] = field(default=lambda _notice: [])
+    preload: Callable[[list[int]], list] = field(default=lambda _receivable_ids: [])
 
 
 NOTICE_KINDS: dict[str, NoticeKind] = {}

@@ -62,12 +62,15 @@ def _write(ready: list, sender: str) -> dict:
     """{notice id: its e-mail}; a notice that cannot be written is failed (no retry: a
     template or data fault is the same next time)."""
     messages = {}
-    for notice in ready:
-        try:
-            messages[notice.id] = mailer.compose(notice, sender, current_app.config["ISP_NAME"])
-        except Exception as error:
-            log.exception("notice %s could not be written", notice.id)
-            notices.mark_failed(notice.id, f"could not write the e-mail: {error}", notices.QUEUED)
+    isp_name = current_app.config["ISP_NAME"]
+    with mailer.preloaded(ready):
+        for notice in ready:
+            try:
+                messages[notice.id] = mailer.compose(notice, sender, isp_name)
+            except Exception as error:
+                log.exception("notice %s could not be written", notice.id)
+                failure = f"could not write the e-mail: {error}"
+                notices.mark_failed(notice.id, failure, notices.QUEUED)
     return messages
 
 
