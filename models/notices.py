@@ -40,6 +40,7 @@ from models.db import (
     paginate,
     utcnow,
 )
+from models.errors import Conflict
 
 QUEUED, SENDING, SENT, FAILED, SKIPPED = "queued", "sending", "sent", "failed", "skipped"
 STATUSES = (QUEUED, SENDING, SENT, FAILED, SKIPPED)
@@ -290,6 +291,21 @@ def forgotten(lease: timedelta, limit: int = 1000) -> list[int]:
             db.update(Notice).where(Notice.id.in_(ids)).values(next_attempt_at=utcnow())
         )
     return ids
+
+
+def send_again(notice_id: int) -> Notice:
+    """failed or skipped -> queued, by a person who checked (e.g. in the mail server's log,
+    by its Message-ID) that the customer did not get it, or who fixed the e-mail address.
+    The caller sends `tasks.mail.send_notices` after its commit. Conflict otherwise."""
+    notice = get_row(Notice, notice_id, "Notice", for_update=True)
+    if notice.status not in (FAILED, SKIPPED):
+        raise Conflict(
+            f"Notice {notice_id} is {notice.status}; only failed or skipped ones are sent again."
+        )
+    notice.status, notice.attempts, notice.skipped_reason = QUEUED, 0, None
+    notice.next_attempt_at = utcnow()
+    db.session.flush()
+    return notice
 
 
 def get_notice(notice_id: int) -> Notice:

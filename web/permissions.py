@@ -36,6 +36,8 @@ ROLE_TABLE: dict[str, dict[str, tuple[str, ...]]] = {
     "receivables": {READ: (ADMIN, ATTENDANT, FINANCE), WRITE: (ADMIN, FINANCE)},
     # E-mail notices sent or failed, and the templates and holidays they follow.
     "notices": {READ: (ADMIN, ATTENDANT, FINANCE), WRITE: (ADMIN,)},
+    # Sending a failed or skipped notice again, once someone checked it never arrived.
+    "notice_resends": {READ: (ADMIN, ATTENDANT, FINANCE), WRITE: (ADMIN, FINANCE)},
     "holidays": {READ: ROLES, WRITE: (ADMIN,)},
     # Lifting a non-payment suspension for a while (trust unlock) or holding one.
     "suspension_holds": {READ: ROLES, WRITE: (ADMIN, ATTENDANT, FINANCE)},

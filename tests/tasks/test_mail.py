@@ -326,3 +326,60 @@ def test_a_lost_message_of_a_queued_notice_is_sent_by_recovery(
     recover_notices.delay()
     assert _status_is(app, notice_id, SENT)
     assert smtp.count == 1
+
+
+def test_staff_send_a_failed_notice_again_once_and_the_history_says_who(
+    app, client, celery_worker, smtp, admin, headers_for
+):
+    smtp.fail_next(3, "550 5.1.1 Mailbox unavailable")  # every automatic attempt refused
+    code = build_customer(app)
+    notice_id = _claim(app, code)
+    send_notices.delay([notice_id])
+    assert _status_is(app, notice_id, FAILED)
+    finance = headers_for("finance")
+
+    response = client.post(f"/api/v1/notices/{notice_id}/resend", headers=finance)
+
+    assert response.status_code == 202, response.json
+    assert response.json["status"] == QUEUED
+    assert _status_is(app, notice_id, SENT)
+    assert smtp.count == 1
+    assert _notice(app, notice_id).attempts == 1  # a fresh series of attempts
+    again = client.post(f"/api/v1/notices/{notice_id}/resend", headers=finance)
+    assert again.status_code == 409  # sent: never again
+    assert "sent" in again.json["message"]
+    time.sleep(1)
+    assert smtp.count == 1
+    history = client.get(f"/api/v1/customers/{code}/history", headers=admin).json["items"]
+    resent = [
+        entry
+        for entry in history
+        if entry["entity"] == "notices"
+        and {"field": "status", "old": FAILED, "new": QUEUED} in entry["changes"]
+    ]
+    assert [entry["username"] for entry in resent] == [_username(client, finance)]
+
+
+def _username(client, headers) -> str:
+    return client.get("/api/v1/me", headers=headers).json["username"]
+
+
+@pytest.mark.parametrize("role", ["attendant", "technician"])
+def test_only_finance_and_admins_send_a_notice_again(app, client, headers_for, role):
+    with app.app_context():
+        set_actor(db.session, BUILDER)
+        notice_id = _claim(app, build_customer(app))
+        db.session.execute(db.update(Notice).values(status=FAILED))
+        db.session.commit()
+    response = client.post(f"/api/v1/notices/{notice_id}/resend", headers=headers_for(role))
+    assert response.status_code == 403
+    assert _notice(app, notice_id).status == FAILED
+
+
+def test_sending_again_a_notice_that_is_queued_or_unknown_is_refused(app, client, admin):
+    notice_id = _claim(app, build_customer(app))  # queued: its task will send it
+    queued = client.post(f"/api/v1/notices/{notice_id}/resend", headers=admin)
+    assert queued.status_code == 409
+    assert _notice(app, notice_id).status == QUEUED
+    missing = client.post(f"/api/v1/notices/{notice_id + 1000}/resend", headers=admin)
+    assert missing.status_code == 404

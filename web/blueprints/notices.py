@@ -6,9 +6,12 @@ from schemas.notices import (
     EmailTemplateInput,
     EmailTemplateList,
     EmailTemplateOutput,
+    NoticeOutput,
     NoticePage,
     NoticeQuery,
 )
+from tasks.dispatch import send_after_commit
+from tasks.mail import send_notices
 from web.extensions import Blueprint
 from web.permissions import READ, WRITE
 from web.security import requires
@@ -26,6 +29,19 @@ def list_notices(args):
     page, per_page = args.pop("page"), args.pop("per_page")
     found, total = notices.list_notices(args, page, per_page)
     return {"items": found, "total": total, "page": page, "per_page": per_page}
+
+
+@blp.route("/notices/<int:notice_id>/resend", methods=["POST"])
+@blp.response(202, NoticeOutput)
+@blp.alt_response(409, description="The notice is not failed or skipped.")
+@requires("notice_resends", WRITE)
+def resend(notice_id):
+    """Send a failed or skipped notice again (202: a worker sends it). For a failure whose
+    outcome is unknown, check the mail server's log for its Message-ID first."""
+    notice = notices.send_again(notice_id)
+    send_after_commit(send_notices, [notice.id])
+    db.session.commit()
+    return notice
 
 
 @blp.route("/email-templates", methods=["GET"])
