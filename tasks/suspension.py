@@ -57,8 +57,9 @@ def sweep_auto_suspension(run_date: str | None = None, chunk: int = CHUNK) -> di
 
 
 @shared_task(name="tasks.suspension.lift_if_paid")
-def lift_if_paid(customer_code: int) -> int:
-    """Enable the customer's non-payment suspensions at once if nothing overdue remains."""
+def lift_if_paid(customer_code: int, requested_by: int | None = None) -> int:
+    """Enable the customer's non-payment suspensions at once if nothing overdue remains
+    (recorded as done by the system for `requested_by`, who recorded the payment)."""
     enabled, owed = auto_suspension.lift_customers([customer_code], _boundary(local_today()))
     for disconnect_id in owed:
         send_after_commit(send_disconnect, disconnect_id)

@@ -182,6 +182,8 @@ def test_payment_enables_at_once_on_a_worker_and_staff_suspensions_stay(
     enabled = status_changes(client, admin, code, subscription_id)[-1]
     assert {"field": "status", "old": "suspended", "new": "active"} in enabled["changes"]
     assert enabled["by_system"] is True
+    who_paid = client.get(f"{API}/me", headers=admin).json["username"]
+    assert enabled["username"] == who_paid  # done by the system for whoever recorded it
 
 
 def test_cancelling_the_overdue_bill_enables_at_once_on_a_worker(app, client, admin, celery_worker):

@@ -1,6 +1,6 @@
 """Receivables (contas a receber): list, read, settle by hand, cancel, and manual ones."""
 
-from flask import url_for
+from flask import g, url_for
 
 from models import receivables
 from models.customers import get_customer
@@ -79,7 +79,7 @@ def get_receivable(receivable_id):
 def settle(data, receivable_id):
     """Record a payment received by hand: the receivable is paid, whatever the amount."""
     receivable = receivables.settle(receivable_id, data["paid_on"], data["amount"])
-    send_after_commit(lift_if_paid, receivable.customer_code)
+    send_after_commit(lift_if_paid, receivable.customer_code, requested_by=g.user.id)
     db.session.commit()
     return receivable
 
@@ -92,6 +92,7 @@ def settle(data, receivable_id):
 def cancel(data, receivable_id):
     """Cancel an open receivable, with a reason; its installments go to the next billing."""
     receivable = receivables.cancel(receivable_id, data["reason"])
-    send_after_commit(lift_if_paid, receivable.customer_code)  # no longer owed: as if paid
+    # No longer owed: as if paid.
+    send_after_commit(lift_if_paid, receivable.customer_code, requested_by=g.user.id)
     db.session.commit()
     return receivable
