@@ -86,7 +86,8 @@ def build_message(
 
 class Postman:
     """One SMTP connection for many messages: opened when first needed, and opened again for
-    the next message after any failure (the old one may be half-way through a command).
+    the next message after any failure (the old one may be half-way through a command). A
+    server that cannot be reached refuses every later message at once.
 
         with Postman(smtp) as postman:
             postman.deliver(message)  # Refused or OutcomeUnknown
@@ -95,6 +96,7 @@ class Postman:
     def __init__(self, smtp: dict):
         self.smtp = smtp  # config["SMTP"]
         self._connection: smtplib.SMTP | None = None
+        self._unreachable: str | None = None
 
     def __enter__(self) -> "Postman":
         return self
@@ -103,11 +105,14 @@ class Postman:
         self._close()
 
     def deliver(self, message: EmailMessage) -> None:
+        if self._unreachable is not None:  # not tried again: a timeout each would stall
+            raise Refused(self._unreachable)
         if self._connection is None:
             try:
                 self._connection = _connect(self.smtp)
             except (smtplib.SMTPException, OSError) as error:
-                raise Refused(_describe(error)) from None
+                self._unreachable = _describe(error)
+                raise Refused(self._unreachable) from None
         try:
             _hand_over(self._connection, message)
         except (Refused, OutcomeUnknown):

@@ -7,8 +7,10 @@ is a process of its own).
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from io import BytesIO
 from pathlib import Path
@@ -383,3 +385,32 @@ def test_sending_again_a_notice_that_is_queued_or_unknown_is_refused(app, client
     assert _notice(app, notice_id).status == QUEUED
     missing = client.post(f"/api/v1/notices/{notice_id + 1000}/resend", headers=admin)
     assert missing.status_code == 404
+
+
+def test_a_batch_reaching_no_server_connects_once_and_retries_every_notice(
+    app, celery_worker, monkeypatch
+):
+    listener = socket.create_server(("127.0.0.1", 0))  # accepts, then hangs up: no SMTP
+    accepted = []
+
+    def hang_up():
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return  # closed by the test
+            accepted.append(connection)
+            connection.close()
+
+    threading.Thread(target=hang_up, daemon=True).start()
+    server = SmtpServer(port=listener.getsockname()[1])
+    monkeypatch.setitem(app.config, "SMTP", server.smtp_settings(retry_base_s=600))
+    ids = [_claim(app, build_customer(app), receivable_id=number) for number in (1, 2, 3)]
+    try:
+        send_notices.delay(ids)
+        assert wait_until(lambda: all(_notice(app, i).attempts == 1 for i in ids))
+    finally:
+        listener.close()
+    assert {_notice(app, notice_id).status for notice_id in ids} == {QUEUED}
+    assert len({_notice(app, notice_id).last_error for notice_id in ids}) == 1
+    assert len(accepted) == 1  # one try for the batch, not one per notice
