@@ -37,6 +37,7 @@ from models.db import (
     get_for_update,
     get_row,
     is_unique_violation,
+    lock_rows,
     paginate,
     utcnow,
 )
@@ -198,9 +199,12 @@ def _skip(notice: Notice, reason: str) -> None:
 
 
 def _locked(notice_ids: list[int], status: str) -> list[Notice]:
-    """The notices in `status`, locked, by id (one order for every caller: no deadlock)."""
+    """The notices in `status`, locked, by id (one order for every caller: no deadlock),
+    read afresh: a parallel caller's change committed while we waited is seen."""
+    lock_rows(Notice, notice_ids)  # SQLite: its write lock, before we read
     query = db.select(Notice).where(Notice.id.in_(notice_ids), Notice.status == status)
-    return list(db.session.scalars(query.order_by(Notice.id).with_for_update()))
+    query = query.order_by(Notice.id).with_for_update(of=Notice)
+    return list(db.session.scalars(query.execution_options(populate_existing=True)))
 
 
 def start_sending(notice_ids: list[int], batch: str) -> list[Notice]:
