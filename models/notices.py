@@ -121,7 +121,7 @@ class Notice(Audited, db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    sending_batch: Mapped[str | None] = mapped_column(String(36))  # the task that sends it
+    sending_batch: Mapped[str | None] = mapped_column(String(36))  # one run of the sending task
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def audit_customer_code(self) -> int:

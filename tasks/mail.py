@@ -43,8 +43,8 @@ def send_in_batches(notice_ids: list[int]) -> None:
         send_notices.delay(notice_ids[start : start + BATCH_SIZE])
 
 
-@shared_task(bind=True, name="tasks.mail.send_notices")
-def send_notices(self, notice_ids: list[int]) -> dict:
+@shared_task(name="tasks.mail.send_notices")
+def send_notices(notice_ids: list[int]) -> dict:
     """Send those of the notices still queued and due; how many ended in each state."""
     smtp = _smtp()
     if not smtp["host"]:
@@ -52,7 +52,7 @@ def send_notices(self, notice_ids: list[int]) -> dict:
         return {notices.SKIPPED: len(notice_ids)}
     messages = _write(notices.sendable(notice_ids), smtp["sender"])
     db.session.commit()
-    batch = self.request.id or str(uuid4())
+    batch = str(uuid4())  # per run: a redelivered message has its task id, not its batch
     claimed = [(n.id, n.attempts) for n in notices.start_sending(sorted(messages), batch)]
     db.session.commit()  # 'sending' is durable before the server hears of any message
     return _hand_over(claimed, messages, smtp)

@@ -1,5 +1,5 @@
-"""notices.sending_batch: the task that sends a notice, so recovery can tell which one of a
-dead worker's batch may have reached the server
+"""notices.sending_batch: the run of the task sending a notice, so recovery can tell which one of
+a dead worker's batch may have reached the server
 
 Revision ID: 9f1a2b3c4d5e
 Revises: 9e5f6d1e3a05
