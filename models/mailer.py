@@ -7,6 +7,7 @@ delivered, try again later. `OutcomeUnknown`: the connection broke while the mes
 handed over, so the server may have it: retrying could send it twice.
 """
 
+import logging
 import smtplib
 import ssl
 from contextlib import contextmanager
@@ -19,6 +20,8 @@ from models.customers import Customer
 from models.db import db
 from models.notices import NOTICE_KINDS, Attachment, Notice
 
+log = logging.getLogger(__name__)
+
 
 class Refused(Exception):
     """Nothing was delivered (safe to retry)."""
@@ -28,8 +31,9 @@ class OutcomeUnknown(Exception):
     """The message may or may not have been delivered (never retried automatically)."""
 
 
-def compose(notice: Notice, sender: str, isp_name: str) -> EmailMessage:
-    """The notice's e-mail: its kind's template filled in, and its kind's attachments."""
+def compose(notice: Notice, recipient: str, sender: str, isp_name: str) -> EmailMessage:
+    """The notice's e-mail to `recipient`: its kind's template filled in, and its kind's
+    attachments."""
     kind = NOTICE_KINDS[notice.kind]
     customer = db.session.get(Customer, notice.customer_code)
     context = {
@@ -40,7 +44,7 @@ def compose(notice: Notice, sender: str, isp_name: str) -> EmailMessage:
     }
     parts = email_templates.render(kind.template, context)
     return build_message(
-        sender, notice.recipient, parts, kind.attachments(notice), message_id(notice, sender)
+        sender, recipient, parts, kind.attachments(notice), message_id(notice, sender)
     )
 
 
@@ -48,13 +52,19 @@ def compose(notice: Notice, sender: str, isp_name: str) -> EmailMessage:
 def preloaded(notices: list[Notice]):
     """While inside, what composing these notices reads (their customers, and what each kind
     asks for) is in the session, loaded in a few queries instead of a few per notice. (The
-    session keeps objects only while something holds them: this generator does.)"""
+    session keeps objects only while something holds them: this generator does.) A failure
+    here only costs the speed-up: composing reads what it needs itself."""
     codes = {notice.customer_code for notice in notices}
-    held = list(db.session.scalars(db.select(Customer).where(Customer.code.in_(codes))))
-    for name, kind in NOTICE_KINDS.items():
-        receivable_ids = sorted({n.receivable_id for n in notices if n.kind == name})
-        if receivable_ids:
-            held += kind.preload(receivable_ids)
+    held = []
+    try:
+        with db.session.begin_nested():
+            held += db.session.scalars(db.select(Customer).where(Customer.code.in_(codes)))
+            for name, kind in NOTICE_KINDS.items():
+                receivable_ids = sorted({n.receivable_id for n in notices if n.kind == name})
+                if receivable_ids:
+                    held += kind.preload(receivable_ids)
+    except Exception:
+        log.exception("could not preload %d notices; writing them one by one", len(notices))
     yield held
 
 

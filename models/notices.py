@@ -161,9 +161,15 @@ def claim_notice(receivable_id: int, kind: str, stage: int, customer_code: int) 
     return notice
 
 
-def sendable(notice_ids: list[int]) -> list[Notice]:
-    """Those of the notices that are queued and due, by id; the ones that cannot go out are
-    marked skipped and left out. Their recipients are the customers' addresses now."""
+def sendable(notice_ids: list[int]) -> tuple[list[Notice], dict[int, str], dict[int, str]]:
+    """Read only: of these notices, the queued and due ones that can go out, by id, with
+    {id: the customer's address now}, and {id: why it cannot go out} for the others.
+
+    On SQLite it takes the database's write lock first: what follows in the transaction
+    writes (boletos issued, notices skipped or failed), and SQLite cannot turn a read that
+    another writer has overtaken into a write ("database is locked").
+    """
+    lock_rows(Notice, notice_ids)
     notices = db.session.scalars(
         db.select(Notice)
         .where(Notice.id.in_(notice_ids), Notice.status == QUEUED)
@@ -174,28 +180,24 @@ def sendable(notice_ids: list[int]) -> list[Notice]:
     email_of = db.select(Customer.code, Customer.email).where(Customer.code.in_(codes))
     emails = dict(db.session.execute(email_of).all())
     consents = consents_on(EMAIL, codes)
-    ready = []
+    ready, recipients, unsendable = [], {}, {}
     for notice in notices:
-        notice.recipient = emails[notice.customer_code]
-        if not notice.recipient:
-            _skip(notice, NO_ADDRESS)
+        address = emails[notice.customer_code]
+        if not address:
+            unsendable[notice.id] = NO_ADDRESS
         elif not consents[notice.customer_code]:
-            _skip(notice, NO_CONSENT)
+            unsendable[notice.id] = NO_CONSENT
         else:
             ready.append(notice)
-    db.session.flush()
-    return ready
+            recipients[notice.id] = address
+    return ready, recipients, unsendable
 
 
 def skip(notice_ids: list[int], reason: str) -> None:
-    """Mark those of the notices still queued skipped (e.g. no SMTP server is configured)."""
+    """Mark those of the notices still queued skipped (no address, no consent, no server)."""
     for notice in _locked(notice_ids, QUEUED):
-        _skip(notice, reason)
+        notice.status, notice.skipped_reason = SKIPPED, reason
     db.session.flush()
-
-
-def _skip(notice: Notice, reason: str) -> None:
-    notice.status, notice.skipped_reason = SKIPPED, reason
 
 
 def _locked(notice_ids: list[int], status: str) -> list[Notice]:
@@ -207,52 +209,71 @@ def _locked(notice_ids: list[int], status: str) -> list[Notice]:
     return list(db.session.scalars(query.execution_options(populate_existing=True)))
 
 
-def start_sending(notice_ids: list[int], batch: str) -> list[Notice]:
-    """queued -> sending for those still queued, by id, marked with `batch`; the others were
-    taken by another caller. The caller commits before it speaks to the SMTP server, then
-    hands the messages over in this order, committing each outcome before the next (what
-    `recover_abandoned` relies on)."""
+def start_sending(recipients: dict[int, str], batch: str) -> list[Notice]:
+    """queued -> sending, marked with `batch`, for those of the notices (id: address) still
+    queued and due, by id; the others were taken by another caller or put off meanwhile. The
+    caller commits before it speaks to the SMTP server, then hands the messages over in this
+    order, committing each outcome before the next (what `recover_abandoned` relies on)."""
     now = utcnow()
-    notices = _locked(notice_ids, QUEUED)
+    notices = [n for n in _locked(sorted(recipients), QUEUED) if n.next_attempt_at <= now]
     for notice in notices:
         notice.status, notice.sending_since, notice.sending_batch = SENDING, now, batch
+        notice.recipient = recipients[notice.id]
         notice.attempts += 1
     db.session.flush()
     return notices
 
 
-def _finish(notice_id: int, expected: str, **values) -> Notice | None:
+def still_sending(notice_id: int, batch: str) -> bool:
+    """Whether the notice is still `batch`'s to send (recovery may have taken it over)."""
+    query = db.select(Notice.id).where(
+        Notice.id == notice_id, Notice.status == SENDING, Notice.sending_batch == batch
+    )
+    return db.session.scalar(query) is not None
+
+
+def _finish(notice_id: int, expected: str, batch: str | None, **values) -> Notice | None:
+    """Set `values` if the notice is in `expected` (and, given a batch, still that batch's)."""
     notice = get_for_update(Notice, notice_id)
     if notice is None or notice.status != expected:
-        return None  # recovery got there first
+        return None  # recovery or another run got there first
+    if batch is not None and notice.sending_batch != batch:
+        return None
     for key, value in values.items():
         setattr(notice, key, value)
     db.session.flush()
     return notice
 
 
-def mark_sent(notice_id: int) -> Notice | None:
-    return _finish(notice_id, SENDING, status=SENT, sent_at=utcnow(), sending_since=None)
+def mark_sent(notice_id: int, batch: str) -> Notice | None:
+    return _finish(notice_id, SENDING, batch, status=SENT, sent_at=utcnow(), sending_since=None)
 
 
-def retry_later(notice_id: int, error: str, delay: timedelta) -> Notice | None:
+def retry_later(notice_id: int, batch: str, error: str, delay: timedelta) -> Notice | None:
     """sending -> queued after a refusal; it is due again after `delay`."""
     values = {"status": QUEUED, "last_error": error[:2000], "sending_since": None}
-    return _finish(notice_id, SENDING, next_attempt_at=utcnow() + delay, **values)
+    return _finish(notice_id, SENDING, batch, next_attempt_at=utcnow() + delay, **values)
 
 
-def mark_failed(notice_id: int, error: str, expected: str = SENDING) -> Notice | None:
-    return _finish(notice_id, expected, status=FAILED, last_error=error[:2000])
+def mark_failed(
+    notice_id: int, error: str, expected: str = SENDING, batch: str | None = None
+) -> Notice | None:
+    return _finish(notice_id, expected, batch, status=FAILED, last_error=error[:2000])
 
 
-def release(notice_ids: list[int]) -> list[int]:
-    """sending -> queued for notices never handed over (their attempt does not count)."""
-    released = _locked(notice_ids, SENDING)
-    for notice in released:
+def release(notice_ids: list[int], batch: str) -> list[int]:
+    """sending -> queued for `batch`'s notices never handed over (that attempt does not
+    count); notices another run holds now are left alone."""
+    released = [n for n in _locked(notice_ids, SENDING) if n.sending_batch == batch]
+    _requeue(released)
+    return [notice.id for notice in released]
+
+
+def _requeue(notices: list[Notice]) -> None:
+    for notice in notices:
         notice.status, notice.sending_since, notice.next_attempt_at = QUEUED, None, utcnow()
         notice.attempts -= 1
     db.session.flush()
-    return [notice.id for notice in released]
 
 
 def recover_abandoned(lease: timedelta) -> tuple[list[int], list[int]]:
@@ -260,25 +281,28 @@ def recover_abandoned(lease: timedelta) -> tuple[list[int], list[int]]:
 
     A batch hands its messages over by id and commits each outcome before the next, so of a
     dead batch's notices still `sending` only the first may have reached the server: it is
-    failed (OUTCOME_UNKNOWN), never resent; the rest never left and are queued again.
+    failed (OUTCOME_UNKNOWN), never resent; the rest never left and are queued again. Each
+    batch is decided on its rows locked and read afresh, still stale.
     """
+    cutoff = utcnow() - lease
     stale = db.session.execute(
         db.select(Notice.id, Notice.sending_batch)
-        .where(Notice.status == SENDING, Notice.sending_since < utcnow() - lease)
+        .where(Notice.status == SENDING, Notice.sending_since < cutoff)
         .order_by(Notice.id)  # whole batches: a batch split between two runs would fail twice
     ).all()
-    first_of_batch, never_sent = {}, []
-    for notice_id, batch in stale:
-        if batch is not None and batch in first_of_batch:
-            never_sent.append(notice_id)
-        else:
-            first_of_batch[batch if batch is not None else -notice_id] = notice_id
-    failed = [
-        notice_id
-        for notice_id in first_of_batch.values()
-        if mark_failed(notice_id, OUTCOME_UNKNOWN) is not None
-    ]
-    return failed, release(never_sent)
+    batches: dict = {}
+    for notice_id, batch in stale:  # a notice of no batch (before batches) stands alone
+        batches.setdefault(batch if batch is not None else -notice_id, []).append(notice_id)
+    failed, released = [], []
+    for ids in batches.values():
+        rows = [n for n in _locked(ids, SENDING) if n.sending_since < cutoff]
+        if rows and len({n.sending_batch for n in rows}) == 1:
+            first, *rest = rows
+            first.status, first.last_error = FAILED, OUTCOME_UNKNOWN
+            _requeue(rest)
+            failed.append(first.id)
+            released += [n.id for n in rest]
+    return failed, released
 
 
 def forgotten(lease: timedelta, limit: int = 1000) -> list[int]:

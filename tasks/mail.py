@@ -50,43 +50,54 @@ def send_notices(notice_ids: list[int]) -> dict:
     if not smtp["host"]:
         notices.skip(notice_ids, notices.NO_SERVER)
         return {notices.SKIPPED: len(notice_ids)}
-    messages = _write(notices.sendable(notice_ids), smtp["sender"])
+    ready, recipients, unsendable = notices.sendable(notice_ids)
+    messages = _write(ready, recipients, smtp["sender"])
+    for reason in set(unsendable.values()):
+        notices.skip([i for i, why in unsendable.items() if why == reason], reason)
     db.session.commit()
     batch = str(uuid4())  # per run: a redelivered message has its task id, not its batch
-    claimed = [(n.id, n.attempts) for n in notices.start_sending(sorted(messages), batch)]
+    claimed = notices.start_sending({i: recipients[i] for i in messages}, batch)
+    claimed = [(notice.id, notice.attempts) for notice in claimed]
     db.session.commit()  # 'sending' is durable before the server hears of any message
-    return _hand_over(claimed, messages, smtp)
+    return _hand_over(batch, claimed, messages, smtp)
 
 
-def _write(ready: list, sender: str) -> dict:
-    """{notice id: its e-mail}; a notice that cannot be written is failed (no retry: a
-    template or data fault is the same next time)."""
-    messages = {}
+def _write(ready: list, recipients: dict, sender: str) -> dict:
+    """{notice id: its e-mail}. A notice that cannot be written is failed (no retry: a
+    template or data fault is the same next time); the others are written all the same."""
+    messages, faults = {}, {}
     isp_name = current_app.config["ISP_NAME"]
     with mailer.preloaded(ready):
         for notice in ready:
             try:
-                messages[notice.id] = mailer.compose(notice, sender, isp_name)
+                with db.session.begin_nested():  # a query that fails undoes this notice only
+                    messages[notice.id] = mailer.compose(
+                        notice, recipients[notice.id], sender, isp_name
+                    )
             except Exception as error:
                 log.exception("notice %s could not be written", notice.id)
-                failure = f"could not write the e-mail: {error}"
-                notices.mark_failed(notice.id, failure, notices.QUEUED)
+                faults[notice.id] = f"could not write the e-mail: {error}"
+    for notice_id, fault in faults.items():
+        notices.mark_failed(notice_id, fault, notices.QUEUED)
     return messages
 
 
-def _hand_over(claimed: list[tuple[int, int]], messages: dict, smtp: dict) -> dict:
+def _hand_over(batch: str, claimed: list[tuple[int, int]], messages: dict, smtp: dict) -> dict:
     """Deliver the claimed (notice id, attempts), in order, on one connection."""
     outcome, retry_after = defaultdict(int), defaultdict(list)
     deadline = time.monotonic() + _lease_s() / 2  # well before recovery takes the batch over
     with mailer.Postman(smtp) as postman:
         for position, (notice_id, attempts) in enumerate(claimed):
             if position and time.monotonic() > deadline:  # a slow server: the rest wait
-                rest = notices.release([later for later, _ in claimed[position:]])
+                rest = notices.release([later for later, _ in claimed[position:]], batch)
                 db.session.commit()
                 outcome["released"] += len(rest)
                 retry_after[0.0] += rest
                 break
-            status, delay = _deliver(postman, notice_id, attempts, messages[notice_id], smtp)
+            if not notices.still_sending(notice_id, batch):  # recovery took it over
+                outcome["taken_over"] += 1
+                continue
+            status, delay = _deliver(postman, batch, notice_id, attempts, messages[notice_id], smtp)
             db.session.commit()  # each outcome is durable before the next hand-over
             outcome[status] += 1
             if delay is not None:
@@ -96,23 +107,23 @@ def _hand_over(claimed: list[tuple[int, int]], messages: dict, smtp: dict) -> di
     return dict(outcome)
 
 
-def _deliver(postman, notice_id, attempts, message, smtp: dict) -> tuple[str, float | None]:
+def _deliver(postman, batch, notice_id, attempts, message, smtp) -> tuple[str, float | None]:
     """Hand one message over; its notice's new status, and the delay of its retry if any."""
     try:
         postman.deliver(message)
     except mailer.OutcomeUnknown as error:
-        notices.mark_failed(notice_id, f"{notices.OUTCOME_UNKNOWN_DATA} ({error})")
+        notices.mark_failed(notice_id, f"{notices.OUTCOME_UNKNOWN_DATA} ({error})", batch=batch)
         return notices.FAILED, None
     except mailer.Refused as error:
         if attempts >= smtp["max_attempts"]:
-            notices.mark_failed(notice_id, str(error))
+            notices.mark_failed(notice_id, str(error), batch=batch)
             return notices.FAILED, None
         delay = smtp.get("retry_base_s", RETRY_BASE_SECONDS) * 2 ** (attempts - 1)
-        notices.retry_later(notice_id, str(error), timedelta(seconds=delay))
+        notices.retry_later(notice_id, batch, str(error), timedelta(seconds=delay))
         log.warning("notice %s refused (%s); retry in %.0f s", notice_id, error, delay)
         return notices.QUEUED, delay
-    if notices.mark_sent(notice_id) is None:
-        log.error("notice %s was sent after recovery had failed it", notice_id)
+    if notices.mark_sent(notice_id, batch) is None:
+        log.error("notice %s was sent after recovery had taken it over", notice_id)
     return notices.SENT, None
 
 

@@ -10,6 +10,7 @@ from models.notices import Attachment, NoticeKind, register_kind
 
 TEST_KIND = "test"
 PDF_TEXT = "Boleto de teste"
+BROKEN_RECEIVABLE = 666  # its notice's e-mail runs a query that fails, as a data fault would
 
 
 def small_pdf(text: str) -> bytes:
@@ -22,6 +23,10 @@ def small_pdf(text: str) -> bytes:
 
 
 def _context(notice) -> dict:
+    if notice.receivable_id == BROKEN_RECEIVABLE:
+        from models.db import db
+
+        db.session.execute(db.text("SELECT no_such_column FROM notices"))
     sample = dict(SAMPLE_CONTEXT["boleto"])
     sample.pop("isp_name"), sample.pop("customer_name"), sample.pop("customer_code")
     return {**sample, "description": f"Fatura {notice.receivable_id}"}

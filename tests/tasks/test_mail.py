@@ -33,7 +33,7 @@ from models.notices import (
 )
 from tasks.mail import recover_notices, send_notices
 from tests.builders import BUILDER, build_customer
-from tests.notice_kinds import PDF_TEXT, TEST_KIND, ensure_receivable
+from tests.notice_kinds import BROKEN_RECEIVABLE, PDF_TEXT, TEST_KIND, ensure_receivable
 from tests.smtp_server import SmtpServer
 from tests.waiting import wait_until
 
@@ -417,3 +417,45 @@ def test_a_batch_reaching_no_server_connects_once_and_retries_every_notice(
         listener.close()
     assert len({_notice(app, notice_id).last_error for notice_id in ids}) == 1
     assert len(accepted) == 1  # one try for the batch, not one per notice
+
+
+def test_a_notice_that_cannot_be_written_fails_alone_and_the_batch_goes_out(
+    app, celery_worker, smtp
+):
+    broken = _claim(app, build_customer(app), receivable_id=BROKEN_RECEIVABLE)
+    fine = [_claim(app, build_customer(app), receivable_id=number) for number in (1, 2)]
+    send_notices.delay(sorted([broken, *fine]))
+    assert all(_status_is(app, notice_id, SENT) for notice_id in fine)
+    assert _status_is(app, broken, FAILED)
+    assert _notice(app, broken).last_error.startswith("could not write the e-mail")
+    assert smtp.count == 2
+
+
+def test_a_live_but_stalled_batch_taken_over_by_recovery_sends_nothing_twice(
+    app, celery_worker, smtp, settings, tmp_path, monkeypatch
+):
+    ids = [_claim(app, build_customer(app), receivable_id=number) for number in (1, 2, 3)]
+    smtp.hold_replies(10)  # the first message is kept and its worker waits 10 s for the 250
+    log = tmp_path / "worker.log"
+    with log.open("w") as out:
+        worker = subprocess.Popen(
+            [sys.executable, "-c", _SEND_IN_A_WORKER, *map(str, ids)],
+            cwd=ROOT,
+            env=_worker_env(settings, smtp, tmp_path),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        assert wait_until(lambda: smtp.count == 1, timeout=60), log.read_text()[-3000:]
+        smtp.hold_replies(0)
+        monkeypatch.setitem(app.config, "SMTP", {**app.config["SMTP"], "sending_lease_s": 0})
+        recover_notices.delay()  # takes the stalled batch over while its worker still lives
+        assert all(_status_is(app, notice_id, SENT) for notice_id in ids[1:])
+        assert worker.wait(timeout=60) == 0  # woke up, found the rest taken over
+    finally:
+        worker.kill()
+    assert _notice(app, ids[0]).status == FAILED  # recovery could not know it arrived
+    message_ids = sorted(message["Message-ID"] for message in smtp.messages)
+    assert message_ids == sorted(
+        f"<notice.{TEST_KIND}.{number}.0@provedor.example>" for number in (1, 2, 3)
+    )
