@@ -251,10 +251,10 @@ _SEND_IN_A_WORKER = (
 )
 
 
-def _kill_while_the_server_holds_the_first_message(smtp, settings, tmp_path, ids) -> None:
-    """A worker process sends the batch `ids` and is SIGKILLed once the server has taken the
-    first message but not yet answered it: the notice's fate is unknown to the worker."""
-    smtp.hold_replies(60)  # the server has the message; the worker waits for its 250
+def _worker_holding_the_first_message(smtp, settings, tmp_path, ids, hold_s: float):
+    """A worker process sending the batch `ids`, once the server has taken the first message
+    and holds back its answer for `hold_s` seconds; the process (its own session) is returned."""
+    smtp.hold_replies(hold_s)  # the server has the message; the worker waits for its 250
     log = tmp_path / "worker.log"
     with log.open("w") as out:
         worker = subprocess.Popen(
@@ -265,11 +265,18 @@ def _kill_while_the_server_holds_the_first_message(smtp, settings, tmp_path, ids
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    try:
-        assert wait_until(lambda: smtp.count == 1, timeout=60), log.read_text()[-3000:]
-    finally:
-        os.killpg(worker.pid, signal.SIGKILL)  # dies between handing over and recording 'sent'
-        worker.wait(timeout=30)
+    if not wait_until(lambda: smtp.count == 1, timeout=60):
+        worker.kill()
+        pytest.fail(log.read_text()[-3000:])
+    return worker
+
+
+def _kill_while_the_server_holds_the_first_message(smtp, settings, tmp_path, ids) -> None:
+    """A worker process sends the batch `ids` and is SIGKILLed once the server has taken the
+    first message but not yet answered it: the notice's fate is unknown to the worker."""
+    worker = _worker_holding_the_first_message(smtp, settings, tmp_path, ids, hold_s=60)
+    os.killpg(worker.pid, signal.SIGKILL)  # dies between handing over and recording 'sent'
+    worker.wait(timeout=30)
     smtp.hold_replies(0)
 
 
@@ -435,18 +442,8 @@ def test_a_live_but_stalled_batch_taken_over_by_recovery_sends_nothing_twice(
     app, celery_worker, smtp, settings, tmp_path, monkeypatch
 ):
     ids = [_claim(app, build_customer(app), receivable_id=number) for number in (1, 2, 3)]
-    smtp.hold_replies(10)  # the first message is kept and its worker waits 10 s for the 250
-    log = tmp_path / "worker.log"
-    with log.open("w") as out:
-        worker = subprocess.Popen(
-            [sys.executable, "-c", _SEND_IN_A_WORKER, *map(str, ids)],
-            cwd=ROOT,
-            env=_worker_env(settings, smtp, tmp_path),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    worker = _worker_holding_the_first_message(smtp, settings, tmp_path, ids, hold_s=10)
     try:
-        assert wait_until(lambda: smtp.count == 1, timeout=60), log.read_text()[-3000:]
         smtp.hold_replies(0)
         monkeypatch.setitem(app.config, "SMTP", {**app.config["SMTP"], "sending_lease_s": 0})
         recover_notices.delay()  # takes the stalled batch over while its worker still lives
