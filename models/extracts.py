@@ -7,7 +7,7 @@ dates in the ISP's time zone, from `from` to `to` inclusive, and are capped in l
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import Select, cast, func, literal, select
@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import INET
 from sqlalchemy.sql.elements import ColumnElement
 
 from models.calls import TERMINATIONS, Call
-from models.clock import local_today
+from models.clock import local_midnight, local_today
 from models.customers import get_customer
 from models.db import db
 from models.errors import Invalid
@@ -120,16 +120,11 @@ class Period:
 
     @property
     def starts(self) -> datetime:
-        return _local_midnight(self.first)
+        return local_midnight(self.first)
 
     @property
     def ends(self) -> datetime:
-        return _local_midnight(self.last + timedelta(days=1))
-
-
-def _local_midnight(day: date) -> datetime:
-    zone = current_app.extensions["timezone"]
-    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+        return local_midnight(self.last + timedelta(days=1))
 
 
 def max_days() -> int:

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from models.clock import local_midnight, local_today
 from models.users import ROLES
 from tests.builders import (
     build_customer,
@@ -28,6 +29,12 @@ def customer_with_logins(app, *usernames: str) -> int:
     for username in usernames:
         build_login(app, subscription_id, username)
     return code
+
+
+def start_of_local_today(app) -> datetime:
+    """Midnight where the ISP is: "today" in a default period is its date, not UTC's."""
+    with app.app_context():
+        return local_midnight(local_today())
 
 
 def extract(client, headers, code: int, **query) -> dict:
@@ -149,9 +156,9 @@ def test_the_period_is_whole_days_in_sao_paulo(app, client, admin):
 
 def test_without_a_period_the_last_30_days_are_shown(app, client, admin):
     code = customer_with_logins(app, "maria")
-    now = datetime.now(UTC).replace(microsecond=0)
-    build_session(app, "maria", now - timedelta(days=45), now - timedelta(days=45, hours=-1))
-    recent = now - timedelta(hours=2)
+    today = start_of_local_today(app)
+    build_session(app, "maria", today - timedelta(days=45), today - timedelta(days=45, hours=-1))
+    recent = today + timedelta(minutes=1)
     build_session(app, "maria", recent, recent + timedelta(hours=1))
     assert [at(row["start"]) for row in extract(client, admin, code)["items"]] == [recent]
     assert [at(row["start"]) for row in staff(client, admin)["items"]] == [recent]
@@ -212,8 +219,10 @@ def test_staff_wide_lists_everyone_and_filters_by_nas_login_and_customer(app, cl
 
 
 def test_everyones_sessions_unnarrowed_are_one_day_at_most(app, client, admin):
-    customer_with_logins(app, "ana")
-    build_session(app, "ana", datetime.now(UTC) - timedelta(minutes=5))
+    customer_with_logins(app, "ana", "beto")
+    today = start_of_local_today(app)
+    build_session(app, "beto", today - timedelta(minutes=1))  # yesterday, in the ISP's zone
+    build_session(app, "ana", today + timedelta(minutes=1))
     assert logins_of(staff(client, admin)) == ["ana"]  # today, by default
     response = client.get(f"{API}/connections", query_string=MARCH, headers=admin)
     assert "to" in assert_envelope(response, 422, "validation_error")["errors"]

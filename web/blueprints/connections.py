@@ -44,9 +44,9 @@ def customer_connections(args, code):
 @blp.alt_response(404, description="No such customer (customer_code)")
 @requires("extracts", READ)
 def connections(args):
-    """Everyone's sessions in a period (default: the last 30 days, at most EXTRACT_MAX_DAYS),
-    oldest first; narrowed by login, NAS or customer. Without any of them, one day at most
-    (today by default): an export is the way to see more."""
+    """Everyone's sessions in a period, oldest first. Narrowed by login, NAS or customer, the
+    period defaults to the last 30 days (at most EXTRACT_MAX_DAYS); without any of them, it is
+    one day at most, today in the ISP's zone by default: an export is the way to see more."""
     page, per_page = args.pop("page"), args.pop("per_page")
     if not any(args.get(name) for name in ("login", "nas", "customer_code")):
         last = args.get("to") or local_today()
