@@ -10,6 +10,7 @@ from models.db import has_unsaved_writes
 from web.config import PROJECT_ROOT, Settings, load_settings
 from web.errors import register_error_handlers
 from web.extensions import Api, cors, db, migrate
+from web.logsafe import escape_log_messages
 from web.requestlog import init_request_log
 from web.security import init_security
 
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
 
     settings = settings or load_settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
+    escape_log_messages()  # before anything logs: no caller can forge a line
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(message)s")
 
     app = Flask(__name__)

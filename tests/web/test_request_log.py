@@ -1,7 +1,9 @@
 """Every response carries a request id; every request logs one line, without secrets."""
 
+import io
 import logging
 import re
+from urllib.parse import quote
 
 import pytest
 
@@ -101,3 +103,57 @@ def test_request_log_never_contains_the_password_or_token(client, make_user, cap
     client.get(f"{API}/me", headers={"Authorization": f"Bearer {token}"})
     assert "correct horse battery" not in caplog.text
     assert token not in caplog.text
+
+
+FORGED = "2026-12-05 12:00:00,000 INFO DELETE /api/v1/users/1 204 user=admin"
+LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"  # create_app's
+
+
+@pytest.fixture
+def log_output(caplog):
+    """What the process's log handler writes, as text, in the format create_app gives it."""
+    caplog.set_level(logging.INFO)
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    logging.getLogger().addHandler(handler)
+    yield stream
+    logging.getLogger().removeHandler(handler)
+
+
+def test_a_line_break_in_the_path_cannot_forge_a_log_line(client, log_output):
+    response = client.get(f"{API}/x%0a{quote(FORGED)}")
+    assert response.status_code == 404
+
+    lines = log_output.getvalue().splitlines()
+    assert len(lines) == 1, lines
+    assert f"GET {API}/x\\n{FORGED} 404 user=- " in lines[0]
+    assert response.headers["X-Request-ID"] in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("typed", "logged"),
+    [
+        ("%0d%0a", "\\r\\n"),
+        ("%09", "\\t"),
+        ("%1b[31m", "\\x1b[31m"),  # a terminal colour code
+        ("%c2%85", "\\x85"),  # NEL, a line break to some readers
+        ("%e2%80%a8", "\\u2028"),  # LINE SEPARATOR
+        ("%e2%80%ae", "\\u202e"),  # right-to-left override: hides what follows
+        ("%5cn", "\\\\n"),  # a typed backslash-n is not an escaped line break
+        ("S%c3%a3o", "São"),  # printable text stays as it is
+    ],
+)
+def test_unprintable_characters_in_the_path_are_escaped(client, log_output, typed, logged):
+    client.get(f"{API}/x{typed}y")
+    lines = log_output.getvalue().splitlines()
+    assert len(lines) == 1, lines
+    assert f"GET {API}/x{logged}y 404" in lines[0]
+
+
+def test_every_logger_escapes_what_it_is_given(app, log_output):
+    """Workers log what outside servers answer (an SMTP refusal): one line, whatever it holds."""
+    logging.getLogger("tasks.mail").warning("notice %s refused (%s)", 7, f"550 no\n{FORGED}")
+    lines = log_output.getvalue().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].endswith(f"WARNING notice 7 refused (550 no\\n{FORGED})")
