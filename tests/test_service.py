@@ -179,6 +179,7 @@ def raw_request(port: int, head: bytes) -> tuple[int, dict, str]:
         sock.sendall(head)
         response = http.client.HTTPResponse(sock)
         response.begin()
+        assert response.getheader("X-Content-Type-Options") == "nosniff"  # as the app's answers
         return response.status, json.loads(response.read()), response.getheader("Content-Type")
 
 

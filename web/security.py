@@ -86,5 +86,13 @@ def client_ip() -> str | None:
         return request.environ.get("werkzeug.proxy_fix.orig", {}).get("REMOTE_ADDR")
 
 
+def _no_sniffing(response):
+    """Browsers take every answer as the type it declares: a downloaded CSV, text file or
+    document is never run as HTML or script because its bytes happen to look like it."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 def init_security(app: Flask) -> None:
     app.before_request(_authenticate_request)
+    app.after_request(_no_sniffing)

@@ -70,6 +70,7 @@ class JsonErrorWorker(ThreadWorker):
             f"HTTP/1.1 {status} {reason}\r\n"
             "Connection: close\r\n"
             "Content-Type: application/json\r\n"
+            "X-Content-Type-Options: nosniff\r\n"  # as web/security.py sends on every answer
             f"Content-Length: {len(body)}\r\n"
             f"X-Request-ID: {uuid.uuid4().hex}\r\n"  # every response carries one (README)
             "\r\n"

@@ -116,6 +116,5 @@ def download(code, document_id):
         conditional=True,
     )
     response.headers["Content-Disposition"] = attachment_disposition(document.original_name)
-    response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

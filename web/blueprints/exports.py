@@ -15,9 +15,10 @@ URL_PREFIX = "/exports"
 blp = Blueprint(
     "exports", __name__, description="Extract exports to XLSX, CSV and TXT, run by workers"
 )
+# Werkzeug adds "; charset=utf-8" to text types itself (written here, it came twice).
 MIMETYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "txt": "text/plain; charset=utf-8",
+    "csv": "text/csv",
+    "txt": "text/plain",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
