@@ -125,6 +125,17 @@ def test_each_route_documents_the_errors_it_can_answer(openapi):
     assert "409" in paths[f"{API}/customers/{{code}}"]["patch"]["responses"]
 
 
+def test_bodies_are_documented_as_application_json_or_an_upload(openapi):
+    """What the server takes (web/extensions.py): application/json, multipart for uploads."""
+    media_types = set()
+    for path, method, operation in _operations(openapi):
+        if "requestBody" in operation:
+            content = set(operation["requestBody"]["content"])
+            assert content in ({"application/json"}, {"multipart/form-data"}), (path, method)
+            media_types |= content
+    assert media_types == {"application/json", "multipart/form-data"}
+
+
 def test_created_resources_document_their_location(openapi):
     for path in (f"{API}/customers", f"{API}/users"):
         created = openapi["paths"][path]["post"]["responses"]["201"]
