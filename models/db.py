@@ -1,5 +1,6 @@
 """The SQLAlchemy handle, column types shared by every model, and what differs per database."""
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -8,7 +9,7 @@ from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session
 
 from models.errors import NotFound
@@ -244,3 +245,27 @@ def claim_due(table, due, claimed: dict, limit: int, order_by=None) -> list:
         db.update(table).where(pk.in_(candidates.scalar_subquery()), due).values(claimed)
     ).returning(pk)
     return list(db.session.scalars(statement))
+
+
+# PostgreSQL's SQLSTATEs (or their classes) that mean "not now" rather than "not this":
+# 08 connection exception, 57P01-57P03 shutting down / starting up, 53300 too many connections.
+_UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+# SQLite: the file cannot be opened, or stayed locked past the busy timeout.
+_UNAVAILABLE_SQLITE_CODES = (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_BUSY)
+
+
+def is_unavailable(error: DBAPIError) -> bool:
+    """Whether `error` says the database cannot be reached or used now, so that the same
+    request may succeed later; not a statement it refused (a constraint, a timeout, a bug)."""
+    if error.connection_invalidated:
+        return True  # the connection broke under a statement
+    original = error.orig
+    if isinstance(original, sqlite3.Error):
+        code = getattr(original, "sqlite_errorcode", None)
+        return code is not None and (code & 0xFF) in _UNAVAILABLE_SQLITE_CODES
+    if not isinstance(error, OperationalError | InterfaceError):
+        return False
+    # psycopg gives no SQLSTATE when it never reached a server (refused, unknown host) or
+    # the server turned the connection away (no such database or role, a bad password).
+    sqlstate = getattr(original, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith(_UNAVAILABLE_SQLSTATES)

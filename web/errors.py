@@ -1,11 +1,13 @@
 """One JSON error envelope for every failure: {status, code, message, errors}."""
 
+import contextlib
 import logging
 
 from flask import Flask, jsonify
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from models.db import db
+from models.db import db, is_unavailable
 from models.errors import AuthenticationFailed, DomainError, TooManyAttempts
 
 log = logging.getLogger(__name__)
@@ -21,7 +23,11 @@ _CODES = {
     415: "unsupported_media_type",
     422: "validation_error",
     429: "too_many_requests",
+    503: "database_unavailable",
 }
+# Seconds a client should wait before asking again while the database is unreachable: about
+# what a PostgreSQL restart or a failover takes.
+DATABASE_RETRY_AFTER_SECONDS = 30
 
 
 def error_response(status: int, message: str, errors: dict | None = None, code: str | None = None):
@@ -77,6 +83,21 @@ def handle_domain_error(error: DomainError):
     return response
 
 
+def handle_database_error(error: DBAPIError):
+    """The database down, or a SQLite file locked too long: a 503 to retry, not a 500."""
+    if not is_unavailable(error):
+        raise error  # a failed statement is a bug: the 500 handler logs it
+    log.error("database unavailable, answering 503: %s", error.orig)
+    with contextlib.suppress(DBAPIError):  # nothing to undo on a connection that never worked
+        db.session.rollback()
+    response = error_response(
+        503, "The database cannot be reached; try again shortly.", code="database_unavailable"
+    )
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(DBAPIError, handle_database_error)

@@ -58,7 +58,7 @@ def nested_or_null(converter, field, ret: dict, **_kwargs) -> dict:
 
 def error_statuses(view: Callable, rule: str, doc_info: dict) -> set[int]:
     """The 4xx and 5xx a route answers, from how it is declared: auth, roles, path, input."""
-    statuses = {500}
+    statuses = {500, 503}  # 503: the database is unreachable (web/errors.py)
     if not getattr(view, "public", False):
         statuses.add(401)
         if set(ROLES) - set(getattr(view, "allowed_roles", ())):
