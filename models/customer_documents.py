@@ -7,7 +7,7 @@ before the row; if the row cannot be saved the file goes (see `add_document`).
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import BinaryIO
 
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models import document_storage
 from models.audit import Audited, current_actor
-from models.clock import local_midnight
+from models.clock import local_midnight_of, shift_days
 from models.customers import get_customer
 from models.db import UTCDateTime, db, get_row, paginate, utcnow
 from models.documents import fold
@@ -162,9 +162,9 @@ def list_documents(
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(CustomerDocument.search_description.like(f"%{escaped}%", escape="\\"))
     if search.first:
-        query = query.where(CustomerDocument.uploaded_at >= local_midnight(search.first))
+        query = query.where(CustomerDocument.uploaded_at >= local_midnight_of(search.first, "from"))
     if search.last:
-        ends = local_midnight(search.last + timedelta(days=1))
+        ends = local_midnight_of(shift_days(search.last, 1, "to"), "to")
         query = query.where(CustomerDocument.uploaded_at < ends)
     query = query.order_by(CustomerDocument.uploaded_at.desc(), CustomerDocument.id.desc())
     return paginate(query, page, per_page)

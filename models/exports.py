@@ -153,7 +153,11 @@ def create_export(data: dict, user: User | None, requested_by: str) -> Export:
     source, filters = data["source"], data.get("filters", {})
     for name in sorted(set(filters) - FILTERS[source]):
         raise Invalid.field(f"filters.{name}", f"Not a filter of {source}.")
-    extracts.filtered(source, filters)  # validates the period, login, terminal...
+    try:
+        extracts.filtered(source, filters)  # validates the period, login, terminal...
+    except Invalid as error:  # named as the request names them: filters.to, not to
+        named = {f"filters.{field}": messages for field, messages in error.errors.items()}
+        raise Invalid(f"Invalid value for {', '.join(named)}.", named) from None
     params = {
         "filters": _json_filters(filters),
         "columns": checked_columns(source, data.get("columns")),

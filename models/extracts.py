@@ -7,7 +7,7 @@ dates in the ISP's time zone, from `from` to `to` inclusive, and are capped in l
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import Select, cast, func, literal, select
@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import INET
 from sqlalchemy.sql.elements import ColumnElement
 
 from models.calls import TERMINATIONS, Call
-from models.clock import local_midnight, local_today
+from models.clock import local_days, local_today, shift_days
 from models.customers import get_customer
 from models.db import db
 from models.errors import Invalid
@@ -117,14 +117,8 @@ class Period:
 
     first: date
     last: date
-
-    @property
-    def starts(self) -> datetime:
-        return local_midnight(self.first)
-
-    @property
-    def ends(self) -> datetime:
-        return local_midnight(self.last + timedelta(days=1))
+    starts: datetime
+    ends: datetime
 
 
 def max_days() -> int:
@@ -135,12 +129,12 @@ def checked_period(first: date | None, last: date | None) -> Period:
     """The period asked for (the last 30 days by default), or 422 when it is reversed or longer
     than EXTRACT_MAX_DAYS: an extract of years would hold a worker for hours."""
     last = last or local_today()
-    first = first or last - timedelta(days=DEFAULT_DAYS - 1)
+    first = first or shift_days(last, 1 - DEFAULT_DAYS, "to")
     if first > last:
         raise Invalid.field("from", "The period starts after it ends.")
     if (last - first).days + 1 > max_days():
         raise Invalid.field("to", f"The period may be at most {max_days()} days long.")
-    return Period(first, last)
+    return Period(first, last, *local_days(first, last, ("from", "to")))
 
 
 def _usernames_of(customer_code: int, kind: str):

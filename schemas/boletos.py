@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields
 
-from schemas.common import Money
+from schemas.common import Date, Money
 
 
 class BoletoOutput(Schema):
@@ -19,5 +19,5 @@ class BoletoOutput(Schema):
         allow_none=True, metadata={"description": "PIX copia e cola; null without a PIX key"}
     )
     amount = Money(required=True)
-    due_date = fields.Date(required=True)
+    due_date = Date(required=True)
     issued_at = fields.AwareDateTime(required=True)

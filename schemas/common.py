@@ -101,12 +101,33 @@ class PageQuery(InputSchema):
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
 
+class Date(fields.Date):
+    """A calendar date written YYYY-MM-DD, as the document's `format: date` says; not the other
+    spellings Python's fromisoformat reads (20270120, 2027-W03-1), which the document refuses.
+
+    Every date the API takes is one of these. Years 0001 to 9999: arithmetic that would leave
+    that calendar is a 422 naming the field (models.clock.shift_days), never a 500.
+    """
+
+    PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+    def __init__(self, **kwargs):
+        metadata = {"pattern": self.PATTERN, "example": "2027-01-20"}
+        kwargs["metadata"] = {**metadata, **kwargs.get("metadata", {})}
+        super().__init__(format="iso", **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not re.fullmatch(self.PATTERN[1:-1], value):
+            raise ValidationError('A date as "YYYY-MM-DD", such as "2027-01-20".')
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class PeriodQuery(InputSchema):
     """`from` and `to` of an extract: dates in the ISP's zone, `to` included; loaded under the
     keys `from` and `to` (a Python keyword needs the attribute `from_`)."""
 
-    from_ = fields.Date(data_key="from", metadata={"description": "First day (ISP's zone)"})
-    to = fields.Date(metadata={"description": "Last day, included (ISP's zone)"})
+    from_ = Date(data_key="from", metadata={"description": "First day (ISP's zone)"})
+    to = Date(metadata={"description": "Last day, included (ISP's zone)"})
 
     @post_load
     def _period_keys(self, data, **_kwargs):

@@ -4,6 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from schemas.common import (
     Cpf,
+    Date,
     Email,
     InputSchema,
     PageQuery,
@@ -30,7 +31,7 @@ class ContactInput(InputSchema):
     mobile = Phone(allow_none=True, metadata={"example": "(11) 98765-4321"})
     sms_allowed = StrictBoolean(metadata={"description": "true only with a mobile"})
     email = Email(allow_none=True, validate=validate.Length(max=254))
-    birth_date = fields.Date(allow_none=True, metadata={"description": "Not in the future"})
+    birth_date = Date(allow_none=True, metadata={"description": "Not in the future"})
     father_name = Text(allow_none=True, max_length=150)
     mother_name = Text(allow_none=True, max_length=150)
     cpf = Cpf(allow_none=True)
@@ -66,7 +67,7 @@ class ContactOutput(Schema):
     mobile = Phone(allow_none=True)
     sms_allowed = fields.Boolean(required=True)
     email = fields.String(allow_none=True)
-    birth_date = fields.Date(allow_none=True)
+    birth_date = Date(allow_none=True)
     father_name = fields.String(allow_none=True)
     mother_name = fields.String(allow_none=True)
     cpf = Cpf(allow_none=True)

@@ -6,7 +6,7 @@ from models.billing_events import MAX_INSTALLMENTS
 from models.billing_events import STATUSES as EVENT_STATUSES
 from models.equipment_sales import BILLING_EVENT, MODES, RECEIVABLE, STATUSES
 from models.receivables import STATUSES as RECEIVABLE_STATUSES
-from schemas.common import InputSchema, Money, PageQuery, page_of
+from schemas.common import Date, InputSchema, Money, PageQuery, page_of
 from schemas.equipment import AssignmentOutput, EquipmentOutput, LendingInput
 
 
@@ -21,7 +21,7 @@ class SaleTerms(InputSchema):
         validate=validate.Range(min=1, max=MAX_INSTALLMENTS),
         metadata={"description": "billing_event mode only (required there)"},
     )
-    due_date = fields.Date(metadata={"description": "receivable mode only: today or later"})
+    due_date = Date(metadata={"description": "receivable mode only: today or later"})
 
     @validates_schema
     def _terms_of_the_mode(self, data, **_kwargs):
@@ -66,7 +66,7 @@ class SaleEventOutput(Schema):
 class SaleReceivableOutput(Schema):
     id = fields.Integer(required=True)
     amount = Money(required=True)
-    due_date = fields.Date(required=True)
+    due_date = Date(required=True)
     status = fields.String(required=True, validate=validate.OneOf(RECEIVABLE_STATUSES))
 
 
@@ -78,7 +78,7 @@ class SaleOutput(Schema):
     price = Money(required=True)
     mode = fields.String(required=True, validate=validate.OneOf(MODES))
     installments = fields.Integer(allow_none=True)
-    due_date = fields.Date(allow_none=True)
+    due_date = Date(allow_none=True)
     status = fields.String(
         required=True,
         validate=validate.OneOf(STATUSES),

@@ -2,13 +2,13 @@
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import InputSchema, Text
+from schemas.common import Date, InputSchema, Text
 
 
 class HolidayInput(InputSchema):
     """A local holiday: a date on which the banks of the ISP's city are closed."""
 
-    date = fields.Date(required=True, metadata={"description": "One date per local holiday"})
+    date = Date(required=True, metadata={"description": "One date per local holiday"})
     name = Text(required=True, min_length=2, max_length=120)
 
 
@@ -16,7 +16,7 @@ class HolidayOutput(Schema):
     id = fields.Integer(
         allow_none=True, metadata={"description": "Local holidays only; null for national ones"}
     )
-    date = fields.Date(required=True)
+    date = Date(required=True)
     name = fields.String(required=True)
     national = fields.Boolean(
         required=True, metadata={"description": "From the national and banking calendar"}

@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from models.db import MAX_INT_ID
 from models.receivables import LINE_KINDS, STATUSES
-from schemas.common import InputSchema, Money, PageQuery, Text, page_of
+from schemas.common import Date, InputSchema, Money, PageQuery, Text, page_of
 
 MAX_LINES = 20
 
@@ -23,14 +23,14 @@ class ReceivableOutput(Schema):
     subscription_id = fields.Integer(allow_none=True)
     description = fields.String(required=True)
     amount = Money(required=True, metadata={"description": "The sum of the lines"})
-    issue_date = fields.Date(required=True)
-    due_date = fields.Date(required=True)
+    issue_date = Date(required=True)
+    due_date = Date(required=True)
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
-    paid_on = fields.Date(allow_none=True)
+    paid_on = Date(allow_none=True)
     paid_amount = Money(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
     cancelled_by = fields.String(allow_none=True)
-    billing_month = fields.Date(allow_none=True, metadata={"description": "Monthly ones: month"})
+    billing_month = Date(allow_none=True, metadata={"description": "Monthly ones: month"})
     lines = fields.List(fields.Nested(ReceivableLineOutput), required=True)
     created_at = fields.AwareDateTime(required=True)
 
@@ -40,8 +40,8 @@ ReceivablePage = page_of(ReceivableOutput, "ReceivablePage")
 
 class CustomerReceivableQuery(PageQuery):
     status = fields.String(validate=validate.OneOf(STATUSES))
-    due_from = fields.Date(metadata={"description": "Due on or after this date"})
-    due_to = fields.Date(metadata={"description": "Due on or before this date"})
+    due_from = Date(metadata={"description": "Due on or after this date"})
+    due_to = Date(metadata={"description": "Due on or before this date"})
 
 
 class ReceivableQuery(CustomerReceivableQuery):
@@ -51,7 +51,7 @@ class ReceivableQuery(CustomerReceivableQuery):
 class ReceivablePaymentInput(InputSchema):
     """A payment received by hand; it settles the receivable whatever the amount."""
 
-    paid_on = fields.Date(required=True, metadata={"description": "Not in the future"})
+    paid_on = Date(required=True, metadata={"description": "Not in the future"})
     amount = Money(required=True, metadata={"description": "What was received"})
 
 
@@ -68,7 +68,7 @@ class ManualReceivableInput(InputSchema):
     """A receivable typed in by finance: its lines add up to its amount (more than zero)."""
 
     description = Text(required=True, min_length=1, max_length=200)
-    due_date = fields.Date(required=True, metadata={"description": "Today or later"})
+    due_date = Date(required=True, metadata={"description": "Today or later"})
     lines = fields.List(
         fields.Nested(ManualLineInput),
         required=True,

@@ -6,6 +6,7 @@ from models.db import MAX_INT_ID
 from models.scheduled_tasks import STATUSES, WITHDRAWN
 from models.subscription_changes import ACTIONS, CANCEL, ENABLE, SUSPEND
 from schemas.common import (
+    Date,
     InputSchema,
     PageQuery,
     PatchInput,
@@ -21,7 +22,7 @@ class ScheduledTaskInput(InputSchema):
 
     subscription_id = WholeNumber(required=True, validate=validate.Range(min=1, max=MAX_INT_ID))
     kind = fields.String(required=True, validate=validate.OneOf(ACTIONS))
-    run_on = fields.Date(required=True, metadata={"description": "A date in the ISP's time zone"})
+    run_on = Date(required=True, metadata={"description": "A date in the ISP's time zone"})
     cancel_reason = Text(
         max_length=120, metadata={"description": "Required to cancel, else refused"}
     )
@@ -55,7 +56,7 @@ class ScheduledTaskOutput(Schema):
     customer_code = fields.Integer(required=True)
     subscription_id = fields.Integer(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(ACTIONS))
-    run_on = fields.Date(required=True)
+    run_on = Date(required=True)
     cancel_reason = fields.String(allow_none=True)
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
     scheduled_by = fields.String(required=True)

@@ -7,6 +7,7 @@ from models.db import MAX_INT_ID
 from models.installations import PERIODS
 from models.subscriptions import LAST_DUE_DAY, STATUS_FILTERS, STATUSES, SUSPENDED_FOR
 from schemas.common import (
+    Date,
     HourMinute,
     InputSchema,
     Money,
@@ -35,7 +36,7 @@ class SubscriptionInput(InputSchema):
     due_day = WholeNumber(required=True, metadata=_DUE_DAY_DOC, **_DUE_DAY)
     price = Money(metadata={"description": "Monthly price; default: the plan's"})
     discount = Money(metadata={"description": "Monthly discount, at most the price"})
-    first_due_date = fields.Date(metadata={"description": "Default: the next due day"})
+    first_due_date = Date(metadata={"description": "Default: the next due day"})
     billing_address = fields.Nested(
         AddressInput,
         allow_none=True,
@@ -52,7 +53,7 @@ class SubscriptionPatch(PatchInput):
     due_day = WholeNumber(metadata=_DUE_DAY_DOC, **_DUE_DAY)
     price = Money()
     discount = Money()
-    first_due_date = fields.Date()
+    first_due_date = Date()
     billing_address = fields.Nested(AddressInput, allow_none=True)
 
     @validates_schema
@@ -83,7 +84,7 @@ class InstallationOutput(Schema):
     customer_code = fields.Integer(
         required=True, attribute="subscription.customer_code", dump_only=True
     )
-    date = fields.Date(required=True)
+    date = Date(required=True)
     period = fields.String(required=True, validate=validate.OneOf(PERIODS))
     starts_at = fields.Time(allow_none=True, format="%H:%M")
     ends_at = fields.Time(allow_none=True, format="%H:%M")
@@ -105,7 +106,7 @@ class SubscriptionOutput(Schema):
     price = Money(required=True)
     discount = Money(required=True)
     monthly_amount = Money(required=True, metadata={"description": "Price less discount"})
-    first_due_date = fields.Date(required=True)
+    first_due_date = Date(required=True)
     billing_address = fields.Nested(AddressOutput, allow_none=True)
     cancel_reason = fields.String(allow_none=True)
     suspended_for = fields.String(
@@ -139,7 +140,7 @@ class CancelInput(InputSchema):
 class InstallationInput(InputSchema):
     """When and by whom: a period of the day, or a window with start and end times."""
 
-    date = fields.Date(required=True)
+    date = Date(required=True)
     period = fields.String(required=True, validate=validate.OneOf(PERIODS))
     starts_at = HourMinute(metadata={"description": "Only with period=window"})
     ends_at = HourMinute(metadata={"description": "Only with period=window, after starts_at"})
@@ -181,7 +182,7 @@ class InstallationInput(InputSchema):
 
 
 class AgendaQuery(PageQuery):
-    date = fields.Date()
+    date = Date()
     technician = fields.Integer(
         validate=validate.Range(min=1, max=MAX_INT_ID), metadata={"description": "User id"}
     )

@@ -2,13 +2,13 @@
 
 from marshmallow import Schema, fields
 
-from schemas.common import InputSchema, PageQuery, Text, page_of
+from schemas.common import Date, InputSchema, PageQuery, Text, page_of
 
 
 class TrustUnlockInput(InputSchema):
     """Lift the non-payment suspension now; the sweep leaves the customer alone until `until`."""
 
-    until = fields.Date(
+    until = Date(
         required=True,
         metadata={"description": "Last day of the unlock (ISP's zone); at most N days ahead"},
     )
@@ -17,8 +17,8 @@ class TrustUnlockInput(InputSchema):
 class TrustUnlockOutput(Schema):
     id = fields.Integer(required=True)
     customer_code = fields.Integer(required=True)
-    granted_on = fields.Date(required=True)
-    until = fields.Date(required=True)
+    granted_on = Date(required=True)
+    until = Date(required=True)
     granted_by = fields.String(required=True)
     created_at = fields.AwareDateTime(required=True)
 
@@ -29,7 +29,7 @@ TrustUnlockPage = page_of(TrustUnlockOutput, "TrustUnlockPage")
 class SuspensionHoldInput(InputSchema):
     """Keep the non-payment sweep off this subscription until `until` (included)."""
 
-    until = fields.Date(required=True, metadata={"description": "Last day held (ISP's zone)"})
+    until = Date(required=True, metadata={"description": "Last day held (ISP's zone)"})
     reason = Text(required=True, min_length=2, max_length=200)
 
 
@@ -37,7 +37,7 @@ class SuspensionHoldOutput(Schema):
     id = fields.Integer(required=True)
     subscription_id = fields.Integer(required=True)
     customer_code = fields.Integer(required=True)
-    until = fields.Date(required=True)
+    until = Date(required=True)
     reason = fields.String(required=True)
     created_by = fields.String(required=True)
     created_at = fields.AwareDateTime(required=True)
