@@ -1,9 +1,14 @@
 """The database unreachable: every route that needs it says 503 with Retry-After, not a 500."""
 
+import sqlite3
+
 import pytest
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
+from models.db import db
 from tests.web.api_helpers import API, assert_envelope
+from tests.web.customer_payloads import pf_payload
 
 CLOSED_PORT = "postgresql+psycopg://postgres@127.0.0.1:1/provedor"  # nothing listens on port 1
 
@@ -63,3 +68,30 @@ def test_every_route_that_reads_the_database_documents_the_503(client):
         for method, operation in operations.items():
             if method in {"get", "post", "put", "patch", "delete"}:
                 assert "503" in operation["responses"], (method, path)
+
+
+@pytest.fixture
+def impatient_app(build_app):
+    """An app on the same database that waits 0.2 s for a SQLite lock instead of 30 s."""
+    impatient = build_app()
+    with impatient.app_context():
+        event.listen(db.engine, "connect", _short_busy_timeout)
+    return impatient
+
+
+def _short_busy_timeout(dbapi_connection, _record):
+    dbapi_connection.execute("PRAGMA busy_timeout=200")  # after web.extensions' 30 s
+
+
+def test_a_sqlite_database_locked_too_long_is_a_503(impatient_app, settings, backend, admin):
+    if backend != "sqlite":
+        pytest.skip("SQLite's file lock")
+    holder = sqlite3.connect(make_url(settings.database_url).database, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another process writing, and taking its time
+        client = impatient_app.test_client()
+        assert client.get(f"{API}/me", headers=admin).status_code == 200  # readers go on (WAL)
+        assert_unavailable(client.post(f"{API}/customers", json=pf_payload(), headers=admin))
+    finally:
+        holder.rollback()
+        holder.close()
