@@ -157,3 +157,21 @@ def test_every_logger_escapes_what_it_is_given(app, log_output):
     lines = log_output.getvalue().splitlines()
     assert len(lines) == 1, lines
     assert lines[0].endswith(f"WARNING notice 7 refused (550 no\\n{FORGED})")
+
+
+def test_a_traceback_keeps_its_lines_but_not_a_forged_one(app, log_output):
+    """A failure's message may quote input: its text is escaped; the traceback's lines stay."""
+    try:
+        try:
+            int("nothing")
+        except ValueError as error:
+            raise LookupError(f"no such login\n{FORGED}") from error
+    except LookupError:
+        logging.getLogger("tasks.plans").exception("scheduled task %s could not be applied", 3)
+
+    lines = log_output.getvalue().splitlines()
+    assert lines[0].endswith("ERROR scheduled task 3 could not be applied")
+    assert f"LookupError: no such login\\n{FORGED}" in lines
+    assert "ValueError: invalid literal for int() with base 10: 'nothing'" in lines
+    assert lines.count("Traceback (most recent call last):") == 2
+    assert not any(line.startswith(FORGED) for line in lines), lines
