@@ -1,7 +1,7 @@
 """The SQLAlchemy handle, column types shared by every model, and what differs per database."""
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event
@@ -11,6 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session
 
+from models.clock import utcnow  # noqa: F401 (column defaults and callers use it from here)
 from models.errors import NotFound
 
 # Stable constraint names, so Alembic migrations can drop and alter them on every backend.
@@ -35,11 +36,6 @@ db = SQLAlchemy(model_class=Base)
 MAX_INT_ID = 2**31 - 1
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
-
-
-def utcnow() -> datetime:
-    """The current instant, timezone-aware, in UTC."""
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):

@@ -19,8 +19,8 @@ from celery.exceptions import SoftTimeLimitExceeded
 from flask import current_app
 from sqlalchemy.exc import OperationalError
 
+from models import clock, extracts
 from models import exports as jobs
-from models import extracts
 from models.db import db, utcnow
 from models.exports import RUNNING, Export
 from tasks.dispatch import send_after_commit
@@ -150,7 +150,7 @@ def write_file(export: Export, path: Path, on_progress: Callable[[int, int], Non
         return totals_row(columns, sums.result())
 
     title = params["title"] or DEFAULT_TITLES[source]
-    zone = current_app.extensions["timezone"]
+    zone = clock.zone()
     if file_format == "xlsx":
         from tasks.export_xlsx import XlsxColumn, write_xlsx
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from models import clock
 from models.db import db, utcnow
 from models.exports import Export, ExportDownload
 from models.radius import RadAcct
@@ -113,7 +114,7 @@ def test_csv_dates_are_local_and_formula_text_is_neutralised(
             .where(RadAcct.username == "maria.pppoe")
             .order_by(RadAcct.acctstarttime)
         ).first()
-        local = first.acctstarttime.astimezone(app.extensions["timezone"])
+        local = first.acctstarttime.astimezone(clock.zone())
     assert rows[2][0] == local.strftime("%d/%m/%Y %H:%M:%S")
     causes = {row[1] for row in rows[2:]}
     assert causes == {"'=HYPERLINK(1)", "User-Request"}
@@ -166,7 +167,7 @@ def test_xlsx_is_read_back_by_openpyxl_with_title_widths_and_totals(
         first = db.session.scalar(
             db.select(db.func.min(RadAcct.acctstarttime)).where(RadAcct.username == "maria.pppoe")
         )
-    local = first.astimezone(app.extensions["timezone"]).replace(tzinfo=None)
+    local = first.astimezone(clock.zone()).replace(tzinfo=None)
     assert values[2][0] == local  # a real Excel date, on the ISP's clock
     assert isinstance(values[3][1], int | float)
     causes = [sheet.cell(row=number, column=3) for number in range(3, 3 + ROWS)]
