@@ -123,7 +123,7 @@ def totals_row(columns: list[extracts.Column], sums: dict) -> tuple:
     """Each summed column's total; the row count in the first column that has no sum (or an
     extra last cell when every column has one)."""
     label = f"Total: {sums['rows']} linhas"
-    cells = [sums[column.field] if column.summed else None for column in columns]
+    cells = [sums[column.total_key] if column.summed else None for column in columns]
     for index, column in enumerate(columns):
         if not column.summed:
             cells[index] = label
