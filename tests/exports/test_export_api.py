@@ -135,7 +135,7 @@ def test_txt_uses_the_delimiter_and_never_quotes(app, client, admin, customer, c
     assert lines[0] == "Relatório  mensal    março"  # the delimiter and quotes became spaces
     assert '"' not in data.decode("utf-8")
     widths = {line.count("|") for line in lines[1:]}
-    assert widths == {9}  # ten columns on every line, totals included
+    assert widths == {10}  # eleven columns on every line, totals included
     assert len(lines) == 2 + ROWS + 1
 
 
