@@ -96,6 +96,7 @@ class Fleet:
         """A message on this broker, as the web app sends it after its commit."""
         sender = Celery(set_as_current=False, broker="filesystem://")
         folders = {"data_folder_in": str(self.queue), "data_folder_out": str(self.queue)}
+        folders["control_folder"] = str(self.queue.parent / "control")  # not in the checkout
         sender.conf.broker_transport_options = folders
         sender.send_task(task, args=args)
 
