@@ -7,11 +7,15 @@ runs short sweeps that claim due rows, so a lost message or a second beat never 
 from celery.schedules import crontab
 
 
-def beat_schedule(sweep_seconds: int, billing: dict | None = None) -> dict:
+def beat_schedule(
+    sweep_seconds: int, billing: dict | None = None, exports: dict | None = None
+) -> dict:
     """The schedule; the scheduled-task sweep runs every `sweep_seconds` (a setting).
 
     Times of day (BILLING["billing_at"], ["auto_suspend_at"]) are in the ISP's zone: Celery's
-    `timezone` is set to it.
+    `timezone` is set to it. `exports` gives the export sweeps' intervals in seconds
+    ("sweep_seconds", "purge_seconds"; EXPORTS_SWEEP_SECONDS and EXPORTS_PURGE_SECONDS).
+    docs/OPERATIONS.md lists every entry (tests/tasks/test_beat.py holds the two together).
     """
     billing_hour, billing_minute = (billing or {}).get("billing_at", "02:00").split(":")
     suspend_hour, suspend_minute = (billing or {}).get("auto_suspend_at", "06:00").split(":")
@@ -33,6 +37,22 @@ def beat_schedule(sweep_seconds: int, billing: dict | None = None) -> dict:
         "sweep-scheduled-tasks": {
             "task": "tasks.plans.sweep_scheduled_tasks",
             "schedule": float(sweep_seconds),
+        },
+        **_export_sweeps(exports or {}),
+    }
+
+
+def _export_sweeps(exports: dict) -> dict:
+    """Stale or never-started export jobs back to workers (every minute); old files deleted
+    (hourly)."""
+    return {
+        "recover-stale-exports": {
+            "task": "tasks.exports.recover_stale_exports",
+            "schedule": float(exports.get("sweep_seconds", 60)),
+        },
+        "purge-expired-exports": {
+            "task": "tasks.exports.purge_expired_exports",
+            "schedule": float(exports.get("purge_seconds", 3600)),
         },
     }
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from models import clock
 from models.call_terminals import TerminalDirectory
 from models.calls import Call, Tariff, call_cost
 from models.cdr_csv import BadLine, CdrReader, Layout
@@ -70,7 +71,7 @@ class CdrImport:
 
     def __init__(self, path: str | Path, layout: Layout | None = None):
         path = Path(path)
-        self.reader = CdrReader(path, layout or Layout(), current_app.extensions["timezone"])
+        self.reader = CdrReader(path, layout or Layout(), clock.zone())
         self.report = ImportReport(file=path.name)
         self.home_area_code = current_app.config["VOIP_HOME_AREA_CODE"]
         self.imported_at = utcnow()

@@ -2,7 +2,7 @@
 
 import sqlite3
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event
@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session
 
+from models.clock import utcnow  # noqa: F401 (column defaults and callers use it from here)
 from models.errors import NotFound
 
 # Stable constraint names, so Alembic migrations can drop and alter them on every backend.
@@ -36,11 +37,6 @@ db = SQLAlchemy(model_class=Base)
 MAX_INT_ID = 2**31 - 1
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
-
-
-def utcnow() -> datetime:
-    """The current instant, timezone-aware, in UTC."""
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):

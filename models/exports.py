@@ -4,6 +4,8 @@ A job is a row with its parameters, status and progress (queued -> running -> do
 then expired when its file is deleted). Only one worker runs a job: it claims the row from
 `queued`. A running job proves it is alive with `heartbeat_at`; beat puts back in the queue a
 job whose worker vanished (or fails it after MAX_ATTEMPTS), so none stays `running` forever.
+A queued job's message can be lost (the broker was down when it was sent, or restarted without
+it): beat sends it again once it has waited EXPORTS_RESEND_SECONDS, so none stays `queued`.
 """
 
 from datetime import datetime, timedelta
@@ -53,6 +55,8 @@ class Export(db.Model):
     file_size: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Running: the worker's last sign of life. Queued: when its message was last sent again
+    # (none yet: created_at), so beat's re-sending waits between tries.
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -223,6 +227,9 @@ def record_download(export: Export, user: User, remote_addr: str | None) -> Path
     """The file to send, its download recorded; 409 when there is no file (yet, or any more)."""
     if export.status != DONE or not export.file_name:
         raise Conflict(f"This export is {export.status}: there is no file to download.")
+    if export.expires_at is not None and export.expires_at <= utcnow():
+        # Beat deletes it at its next purge; until then it is as gone as after it.
+        raise Conflict("This export is expired: there is no file to download.")
     path = storage_dir() / export.file_name
     if not path.is_file():
         raise Conflict("The export's file is gone; run the export again.")
@@ -282,7 +289,31 @@ def requeue_or_fail(export: Export) -> bool:
         )
         return False
     export.status, export.rows_written = QUEUED, 0
+    export.heartbeat_at = utcnow()  # its message is sent now: not one to re-send yet
     return True
+
+
+def forgotten_exports(waited: timedelta, limit: int = 100) -> list[Export]:
+    """Jobs queued for longer than `waited` that no worker took: their message was lost (the
+    broker was down or restarted). Marked as sent now, so the next try waits as long again.
+
+    Sending one twice is harmless: only one worker claims a queued job."""
+    sent_before = utcnow() - waited
+    forgotten = list(
+        db.session.scalars(
+            db.select(Export)
+            .where(
+                Export.status == QUEUED,
+                db.func.coalesce(Export.heartbeat_at, Export.created_at) < sent_before,
+            )
+            .order_by(Export.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    for export in forgotten:
+        export.heartbeat_at = utcnow()
+    return forgotten
 
 
 def expired_exports(limit: int) -> list[Export]:

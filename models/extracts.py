@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import Select, cast, func, literal, select
+from sqlalchemy import Select, case, cast, func, literal, select
 from sqlalchemy.dialects.postgresql import INET
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -34,6 +34,18 @@ TEXT, DATETIME, INTEGER, SECONDS, BYTES, MONEY = (
     "money",
 )
 SUMMED = (SECONDS, BYTES, MONEY)
+# Seconds shown as hh:mm:ss (a time duration in XLSX): files only, beside the seconds column
+# whose sum is its total.
+DURATION = "duration"
+# What a file shows for each termination type (the API and the filters keep the codes).
+TERMINATION_LABELS = (
+    ("local", "Local"),
+    ("long_distance", "Longa distância"),
+    ("mobile", "Móvel"),
+    ("international", "Internacional"),
+    ("toll_free", "0800 (gratuita)"),
+    ("special", "Especial"),
+)
 DEFAULT_DAYS = 30  # a period left out is the last 30 days
 
 
@@ -49,10 +61,29 @@ class Column:
     # Text from outside (a NAS, a CPE's Calling-Station-Id) may start with = + - @ and must be
     # neutralised in files; an address PostgreSQL formats itself cannot.
     free_text: bool = True
+    total_of: str | None = None  # the summed column whose total this one shows (hh:mm:ss)
+    labels: tuple[tuple[str, str], ...] = ()  # (code, what a file shows instead)
 
     @property
     def summed(self) -> bool:
-        return self.kind in SUMMED
+        return self.kind in SUMMED or self.total_of is not None
+
+    @property
+    def total_key(self) -> str:
+        """The key of this column's total among the sums (models.extracts.sums_of)."""
+        return self.total_of or self.field
+
+    @property
+    def in_file(self) -> ColumnElement:
+        """The SQL of the value a file shows: a code as its Portuguese label."""
+        if not self.labels:
+            return self.expression
+        return case(dict(self.labels), value=self.expression, else_=self.expression)
+
+
+def _hms(field: str, title: str, seconds: Column) -> Column:
+    """`seconds` (a column of seconds) again, shown as hh:mm:ss."""
+    return Column(field, title, DURATION, 90, seconds.expression, total_of=seconds.field)
 
 
 def _text(expression) -> ColumnElement:
@@ -71,11 +102,15 @@ def _address(value) -> ColumnElement:
 
 
 def connection_columns() -> list[Column]:
+    duration = Column(
+        "duration_s", "Duração (s)", SECONDS, 90, func.coalesce(RadAcct.acctsessiontime, 0)
+    )
     return [
         Column("login", "Login", TEXT, 120, RadAcct.username),
         Column("start", "Início", DATETIME, 130, RadAcct.acctstarttime),
         Column("stop", "Fim", DATETIME, 130, RadAcct.acctstoptime),
-        Column("duration_s", "Duração (s)", SECONDS, 90, func.coalesce(RadAcct.acctsessiontime, 0)),
+        duration,
+        _hms("duration_hms", "Duração (hh:mm:ss)", duration),
         # acctoutputoctets are the NAS's output: what the customer downloaded.
         Column(
             "download_bytes",
@@ -95,13 +130,25 @@ def connection_columns() -> list[Column]:
 
 
 def call_columns() -> list[Column]:
+    duration = Column("duration_s", "Duração (s)", SECONDS, 90, Call.duration_s)
+    billed = Column("billed_s", "Tarifado (s)", SECONDS, 90, Call.billed_s)
     return [
         Column("started_at", "Data/hora", DATETIME, 130, Call.started_at),
         Column("origin", "Origem", TEXT, 110, Call.terminal),
         Column("destination", "Destino", TEXT, 120, Call.destination),
-        Column("duration_s", "Duração (s)", SECONDS, 90, Call.duration_s),
-        Column("billed_s", "Tarifado (s)", SECONDS, 90, Call.billed_s),
-        Column("termination", "Tipo de terminação", TEXT, 120, Call.termination),
+        duration,
+        _hms("duration_hms", "Duração (hh:mm:ss)", duration),
+        billed,
+        _hms("billed_hms", "Tarifado (hh:mm:ss)", billed),
+        Column(
+            "termination",
+            "Tipo de terminação",
+            TEXT,
+            120,
+            Call.termination,
+            free_text=False,  # one of TERMINATION_LABELS: nothing a spreadsheet would run
+            labels=TERMINATION_LABELS,
+        ),
         Column("cost", "Custo (R$)", MONEY, 90, Call.cost),
     ]
 
@@ -235,7 +282,8 @@ def page(source: str, filters: dict, page_number: int, per_page: int) -> list[di
 
 
 def _page(source: str, base: Select, page_number: int, per_page: int) -> list[dict]:
-    query = _only(base, columns_of(source)).limit(per_page).offset((page_number - 1) * per_page)
+    columns = [c for c in columns_of(source) if c.kind != DURATION]  # hh:mm:ss: files only
+    query = _only(base, columns).limit(per_page).offset((page_number - 1) * per_page)
     return [dict(row._mapping) for row in db.session.execute(query)]
 
 

@@ -22,6 +22,7 @@ from models.users import system_actor_for
 TASK_MODULES = [
     "tasks.billing",
     "tasks.equipment",
+    "tasks.exports",
     "tasks.mail",
     "tasks.maintenance",
     "tasks.notices",
@@ -70,7 +71,14 @@ def celery_init_app(app: Flask, settings) -> Celery:
         accept_content=["json"],
         timezone=settings.timezone,
         enable_utc=True,
-        beat_schedule=beat_schedule(settings.scheduled_tasks_sweep_seconds, settings.billing),
+        beat_schedule=beat_schedule(
+            settings.scheduled_tasks_sweep_seconds,
+            settings.billing,
+            exports={
+                "sweep_seconds": settings.exports_sweep_seconds,
+                "purge_seconds": settings.exports_purge_seconds,
+            },
+        ),
         beat_schedule_filename=str(settings.var_dir / "celerybeat-schedule"),
         include=TASK_MODULES,
     )

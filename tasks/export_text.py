@@ -21,15 +21,16 @@ from typing import IO
 from zoneinfo import ZoneInfo
 
 import psycopg
-from sqlalchemy import Select, Text, case, cast, func, literal
+from sqlalchemy import Select, Text, case, cast, func, literal, literal_column
 from sqlalchemy.dialects.postgresql import TIMESTAMP
 
 from models.db import db
-from models.extracts import DATETIME, MONEY, TEXT, Column
+from models.extracts import DATETIME, DURATION, MONEY, TEXT, Column
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DATETIME_FORMAT = "%d/%m/%Y %H:%M:%S"
 HALF_SECOND = timedelta(microseconds=500_000)
+ONE_SECOND = literal_column("interval '1 second'")
 PROGRESS_ROWS = 10_000  # rows between progress reports (each is a clock reading, at most)
 
 
@@ -69,6 +70,8 @@ class TextLayout:
             return self.text(value)
         if kind == DATETIME:  # to the nearest second, as PostgreSQL's timestamp(0) does
             return (value + HALF_SECOND).astimezone(self.zone).strftime(DATETIME_FORMAT)
+        if kind == DURATION:
+            return hms(value)
         if kind == MONEY or isinstance(value, Decimal):
             return f"{Decimal(value):.2f}".replace(".", self.decimal_separator)
         if kind == TEXT:
@@ -77,7 +80,10 @@ class TextLayout:
 
     def sql_value(self, column: Column):
         """The same formatting done by PostgreSQL, for COPY (see `copy_rows` for the dates)."""
-        expression = column.expression
+        expression = column.in_file
+        if column.kind == DURATION:
+            # HH24 of an interval is its whole hours (125:00:00), as `hms` writes them.
+            return func.to_char(ONE_SECOND * expression, "HH24:MI:SS")
         if column.kind == DATETIME:
             # With DateStyle 'SQL, DMY' and the ISP's TimeZone: "28/11/2026 15:04:05". A plain
             # cast is as cheap as copying the raw column; to_char costs 1.5x (bench/exports.py).
@@ -96,6 +102,12 @@ class TextLayout:
                 text = func.replace(text, unsafe, " ")
         # COPY writes an empty string as "" (to tell it from NULL); Python's csv writes nothing.
         return func.nullif(text, "")
+
+
+def hms(seconds: int) -> str:
+    """Seconds as hh:mm:ss; the hours go past 24 (a month of calls: 125:03:07)."""
+    hours, rest = divmod(int(seconds), 3600)
+    return f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
 
 
 def write_preamble(out: IO[str], layout: TextLayout, title: str, headings: list[str]) -> None:
@@ -186,16 +198,14 @@ def fetch_rows(
     zone (naive, as a spreadsheet wants them): SQLAlchemy's row objects and type processing
     cost a third of an XLSX export's time (bench/exports.py). Elsewhere, aware UTC datetimes."""
     if db.engine.dialect.name != "postgresql":
-        select = query.with_only_columns(*(c.expression.label(c.field) for c in columns))
+        select = query.with_only_columns(*(c.in_file.label(c.field) for c in columns))
         result = db.session.execute(select, execution_options={"yield_per": batch})
         for partition in result.partitions():
             yield from (tuple(row) for row in partition)
         return
     select = query.with_only_columns(
         *(
-            (func.timezone(zone.key, c.expression) if c.kind == DATETIME else c.expression).label(
-                c.field
-            )
+            (func.timezone(zone.key, c.in_file) if c.kind == DATETIME else c.in_file).label(c.field)
             for c in columns
         )
     )

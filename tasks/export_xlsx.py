@@ -18,13 +18,16 @@ from zoneinfo import ZoneInfo
 
 import rustpy_xlsxwriter as rx
 
-from models.extracts import BYTES, DATETIME, INTEGER, MONEY, SECONDS, TEXT
+from models.extracts import BYTES, DATETIME, DURATION, INTEGER, MONEY, SECONDS, TEXT
 
 SHEET_ROWS = 1_048_576  # rows in an Excel sheet: title, heading, data and totals together
 SHEET_NAME = "Extrato"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm:ss"
 # Excel shows these with the reader's locale separators: 1.234.567 and 1.234,56 in Brazil.
 NUMBER_FORMATS = {INTEGER: "#,##0", SECONDS: "#,##0", BYTES: "#,##0", MONEY: "#,##0.00"}
+# A duration is a time value (days): Excel shows, sums and sorts it; [hh] goes past 24 hours.
+NUMBER_FORMATS[DURATION] = "[hh]:mm:ss"
+SECONDS_A_DAY = 86_400
 EXACT_DIGITS = 15  # Excel keeps 15 significant digits: a longer total is written as text
 SHEET_XML = "xl/worksheets/sheet{}.xml"
 COPY_CHUNK = 1 << 20
@@ -92,6 +95,7 @@ class _Source:
     def __init__(self, rows, keys, columns, zone, on_progress, every):
         self.rows, self.keys, self.zone = iter(rows), keys, zone
         self.datetimes = [i for i, c in enumerate(columns) if c.kind == DATETIME]
+        self.durations = [i for i, c in enumerate(columns) if c.kind == DURATION]
         self.on_progress, self.every = on_progress, every
         self.count, self.finished, self.ahead = 0, False, None
 
@@ -110,7 +114,9 @@ class _Source:
             written += 1
         self.finished = True
         if totals is not None:
-            cells = totals() if callable(totals) else totals  # may be summed meanwhile
+            cells = list(totals() if callable(totals) else totals)  # may be summed meanwhile
+            for i in self.durations:
+                cells[i] = _days(cells[i])
             yield dict(zip(self.keys, map(_exact, cells), strict=True))
         elif written == 0:
             yield dict.fromkeys(self.keys)  # no cells, but the heading comes from a row's keys
@@ -119,16 +125,23 @@ class _Source:
         """The row by heading, its datetimes in the ISP's zone; counted (a row read is always
         written). The writer stores an aware datetime's wall time, as Excel wants it; a naive
         one is taken as already local (a query may convert in SQL, cheaper than here)."""
-        if self.datetimes:
+        if self.datetimes or self.durations:
             row = list(row)
             for i in self.datetimes:
                 value = row[i]
                 if value is not None and value.tzinfo is not None:
                     row[i] = value.astimezone(self.zone)
+            for i in self.durations:
+                row[i] = _days(row[i])
         self.count += 1
         if self.count % self.every == 0:
             self.on_progress(self.count)
         return dict(zip(self.keys, row, strict=True))
+
+
+def _days(seconds):
+    """Seconds as the days Excel keeps a duration in."""
+    return None if seconds is None else seconds / SECONDS_A_DAY
 
 
 def _exact(value):

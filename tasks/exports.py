@@ -2,7 +2,8 @@
 
 A job writes `<id>.<format>.part` and renames it only when complete, so a worker killed midway
 leaves no file to download; beat's `recover_stale_exports` then queues the job again (or fails
-it after models.exports.MAX_ATTEMPTS). The job reports progress, which doubles as its
+it after models.exports.MAX_ATTEMPTS), and sends again the jobs still queued whose message was
+lost. The job reports progress, which doubles as its
 heartbeat, from its own short transactions while the rows stream in.
 """
 
@@ -19,8 +20,8 @@ from celery.exceptions import SoftTimeLimitExceeded
 from flask import current_app
 from sqlalchemy.exc import OperationalError
 
+from models import clock, extracts
 from models import exports as jobs
-from models import extracts
 from models.db import db, utcnow
 from models.exports import RUNNING, Export
 from tasks.dispatch import send_after_commit
@@ -122,7 +123,7 @@ def totals_row(columns: list[extracts.Column], sums: dict) -> tuple:
     """Each summed column's total; the row count in the first column that has no sum (or an
     extra last cell when every column has one)."""
     label = f"Total: {sums['rows']} linhas"
-    cells = [sums[column.field] if column.summed else None for column in columns]
+    cells = [sums[column.total_key] if column.summed else None for column in columns]
     for index, column in enumerate(columns):
         if not column.summed:
             cells[index] = label
@@ -150,7 +151,7 @@ def write_file(export: Export, path: Path, on_progress: Callable[[int, int], Non
         return totals_row(columns, sums.result())
 
     title = params["title"] or DEFAULT_TITLES[source]
-    zone = current_app.extensions["timezone"]
+    zone = clock.zone()
     if file_format == "xlsx":
         from tasks.export_xlsx import XlsxColumn, write_xlsx
 
@@ -269,15 +270,23 @@ def run_export(export_id: int, requested_by: int | None = None) -> str:
 
 @shared_task(name="tasks.exports.recover_stale_exports")
 def recover_stale_exports() -> int:
-    """Beat: jobs whose worker stopped reporting go back to the queue, or fail after retries."""
+    """Beat: jobs whose worker stopped reporting go back to the queue (or fail after retries),
+    and queued jobs no worker took are sent again; how many messages were sent."""
     stale_after = timedelta(seconds=current_app.config["EXPORTS_STALE_SECONDS"])
-    requeued = 0
+    sent = 0
     for export in jobs.stale_exports(stale_after):
         if jobs.requeue_or_fail(export):
             send_after_commit(run_export, export.id)
-            requeued += 1
+            sent += 1
         log.warning("export %s: its worker vanished; now %s", export.id, export.status)
-    return requeued
+    waited = timedelta(seconds=current_app.config["EXPORTS_RESEND_SECONDS"])
+    for export in jobs.forgotten_exports(waited):
+        send_after_commit(run_export, export.id)
+        sent += 1
+        log.warning(
+            "export %s was still queued after %s: its task is sent again", export.id, waited
+        )
+    return sent
 
 
 @shared_task(name="tasks.exports.purge_expired_exports")

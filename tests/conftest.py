@@ -9,12 +9,14 @@ database and empties its Redis database, which must never be production's.
 import functools
 import os
 import shutil
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from models import clock
 from models.audit import Actor, set_actor
 from models.auth import issue_token
 from models.cancel_reasons import seed_reasons
@@ -251,3 +253,49 @@ def pytest_report_header(config):
     broker = os.environ.get("TEST_BROKER_URL") or "filesystem:// (embedded default)"
     shown = make_url(url).render_as_string() if "://" in url else url
     return [f"database: {shown}", f"broker: {broker}"]
+
+
+# Instants (the ISP's local time) at which the tests of a module marked `calendar` run again, on
+# top of the real clock: the calendar's edges, where date arithmetic and time zones go wrong.
+CALENDAR_INSTANTS = {
+    "month-end": "2027-01-31 23:30",  # a Sunday night; UTC is already 1 February
+    "year-end": "2027-12-31 23:59",  # UTC is already 2028
+    "leap-day": "2028-02-29 12:00",
+    "holiday": "2027-11-15 09:00",  # Proclamação da República, a Monday
+    "saturday": "2027-06-05 03:00",
+    "month-start": "2027-03-01 00:30",  # UTC is 03:30 the same day
+}
+
+
+def _chosen_instants() -> list[str]:
+    """TEST_CALENDAR names the instants to run at (comma-separated; default all, `none` for
+    none): scripts/test gives each backend half of them, so that the suite covers them all."""
+    chosen = os.environ.get("TEST_CALENDAR", "all").strip()
+    if chosen == "all":
+        return list(CALENDAR_INSTANTS)
+    names = [name.strip() for name in chosen.split(",") if name.strip() not in ("", "none")]
+    unknown = set(names) - set(CALENDAR_INSTANTS)
+    if unknown:
+        raise pytest.UsageError(f"TEST_CALENDAR: unknown instants {sorted(unknown)}")
+    return names
+
+
+def pytest_generate_tests(metafunc):
+    """Run each test of a `calendar` module once more at each chosen instant (tests that start
+    real processes excepted: those processes keep the real clock)."""
+    definition = metafunc.definition
+    if definition.get_closest_marker("calendar") and not definition.get_closest_marker("slow"):
+        names = ["real-clock", *_chosen_instants()]
+        metafunc.parametrize("calendar_instant", names, indirect=True, ids=names)
+
+
+@pytest.fixture(autouse=True)
+def calendar_instant(request):
+    """Moves the clock (ticking) to the instant a `calendar` test is run at."""
+    name = getattr(request, "param", "real-clock")
+    if name == "real-clock":
+        yield None
+        return
+    local = datetime.fromisoformat(CALENDAR_INSTANTS[name]).replace(tzinfo=clock.zone())
+    with time_machine.travel(local, tick=True):
+        yield local

@@ -1,10 +1,15 @@
 """`flask calls import FILE`: Asterisk cdr-csv in, priced calls out, every line accounted for."""
 
+from datetime import datetime
+
 import pytest
 
+from models import clock
 from tests.builders import build_customer, build_plan, build_subscription, build_voip_terminal
 from tests.cdr_files import cdr_line, import_cdr, write_cdr
 from tests.web.api_helpers import API
+
+pytestmark = pytest.mark.calendar  # also run at the calendar's edges (conftest)
 
 A_NUMBER, B_NUMBER = "1133334444", "1144445555"
 NOVEMBER = {"from": "2026-11-01", "to": "2026-11-30"}
@@ -172,8 +177,9 @@ def test_a_record_over_two_lines_keeps_the_line_numbers_of_the_file(
 
 
 def test_a_number_given_again_bills_whoever_had_it_when_the_call_was_made(
-    app, client, admin, tmp_path
+    app, client, admin, tmp_path, time_machine
 ):
+    time_machine.move_to(datetime(2026, 11, 20, 12, tzinfo=clock.zone()), tick=True)
     old_owner, new_owner = build_customer(app), build_customer(app)
     sub_id = build_subscription(app, old_owner, build_plan(app, kind="voip"))
     item_id = build_voip_terminal(app, number=A_NUMBER, username="antigo", subscription_id=sub_id)
@@ -181,7 +187,7 @@ def test_a_number_given_again_bills_whoever_had_it_when_the_call_was_made(
     assert deleted.status_code == 204
     build_voip_terminal(app, new_owner, number=A_NUMBER, username="novo")
     lines = [
-        cdr_line(src=A_NUMBER, start="2026-11-10 10:00:00"),  # before the deletion (today)
+        cdr_line(src=A_NUMBER, start="2026-11-10 10:00:00"),  # before the deletion (on 20 November)
         cdr_line(src=A_NUMBER, start="2026-12-01 10:00:00"),  # after it
         cdr_line(src="", start="2026-11-10 11:00:00", channel="SIP/antigo-00000001"),
     ]

@@ -14,6 +14,7 @@ from pyrad.client import Client
 from pyrad.packet import AccessAccept, AccessReject, AccountingResponse, DisconnectRequest
 from sqlalchemy import text
 
+from models import clock
 from models.db import db
 from tasks.radius import DICTIONARY
 from tests import freeradius
@@ -165,7 +166,7 @@ def test_a_scheduled_suspension_reaches_freeradius_and_the_nas(
     ]
 
     # A suspension scheduled for today, applied by the sweep beat sends.
-    today = datetime.now(app.extensions["timezone"]).date().isoformat()
+    today = datetime.now(clock.zone()).date().isoformat()
     task = _post(
         client,
         f"/api/v1/customers/{code}/scheduled-tasks",

@@ -1,11 +1,11 @@
 """The Flask application factory: `create_app()` wires everything; nothing runs at import."""
 
 import logging
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from models import clock
 from models.db import has_unsaved_writes
 from web.config import PROJECT_ROOT, Settings, load_settings
 from web.errors import register_error_handlers
@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     if settings.trusted_proxies:  # believe X-Forwarded-For from that many hops, nothing else
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=0, x_host=0)
 
-    app.extensions["timezone"] = ZoneInfo(settings.timezone)
+    clock.set_zone(settings.timezone)
     app.extensions["radius_policy"] = settings.radius_policy()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))

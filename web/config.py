@@ -253,6 +253,9 @@ class Settings:
     exports_ttl_hours: int = 168
     exports_max_running: int = 2
     exports_stale_seconds: int = 120
+    exports_sweep_seconds: int = 60  # beat: stale jobs back to workers, lost messages re-sent
+    exports_resend_seconds: int = 60  # a job queued this long without a worker is sent again
+    exports_purge_seconds: int = 3600  # beat: files past their expiry deleted
     # The customer record (chapter 5): defaults and the lists staff pick from.
     customer_default_options: tuple[str, ...] = DEFAULT_CUSTOMER_OPTIONS
     address_types: tuple[str, ...] = DEFAULT_ADDRESS_TYPES
@@ -313,6 +316,7 @@ class Settings:
             "EXPORTS_TTL_HOURS": self.exports_ttl_hours,
             "EXPORTS_MAX_RUNNING": self.exports_max_running,
             "EXPORTS_STALE_SECONDS": self.exports_stale_seconds,
+            "EXPORTS_RESEND_SECONDS": self.exports_resend_seconds,
             # The customer record (chapter 5).
             "CUSTOMER_DEFAULT_OPTIONS": self.customer_default_options,
             "ADDRESS_TYPES": self.address_types,
@@ -396,6 +400,9 @@ def load_settings(environ=None) -> Settings:
         exports_ttl_hours=_int(env, "EXPORTS_TTL_HOURS", 168, minimum=1),
         exports_max_running=_int(env, "EXPORTS_MAX_RUNNING", 2, minimum=1),
         exports_stale_seconds=_int(env, "EXPORTS_STALE_SECONDS", 120, minimum=10),
+        exports_sweep_seconds=_int(env, "EXPORTS_SWEEP_SECONDS", 60, minimum=1),
+        exports_resend_seconds=_int(env, "EXPORTS_RESEND_SECONDS", 60, minimum=1),
+        exports_purge_seconds=_int(env, "EXPORTS_PURGE_SECONDS", 3600, minimum=1),
         customer_default_options=_customer_options(env),
         address_types=_choices(env, "ADDRESS_TYPES", DEFAULT_ADDRESS_TYPES),
         contact_types=_choices(env, "CONTACT_TYPES", DEFAULT_CONTACT_TYPES),

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from models import clock
 from models.db import db, utcnow
 from models.exports import Export, ExportDownload
 from models.radius import RadAcct
@@ -113,7 +114,7 @@ def test_csv_dates_are_local_and_formula_text_is_neutralised(
             .where(RadAcct.username == "maria.pppoe")
             .order_by(RadAcct.acctstarttime)
         ).first()
-        local = first.acctstarttime.astimezone(app.extensions["timezone"])
+        local = first.acctstarttime.astimezone(clock.zone())
     assert rows[2][0] == local.strftime("%d/%m/%Y %H:%M:%S")
     causes = {row[1] for row in rows[2:]}
     assert causes == {"'=HYPERLINK(1)", "User-Request"}
@@ -134,7 +135,7 @@ def test_txt_uses_the_delimiter_and_never_quotes(app, client, admin, customer, c
     assert lines[0] == "Relatório  mensal    março"  # the delimiter and quotes became spaces
     assert '"' not in data.decode("utf-8")
     widths = {line.count("|") for line in lines[1:]}
-    assert widths == {9}  # ten columns on every line, totals included
+    assert widths == {10}  # eleven columns on every line, totals included
     assert len(lines) == 2 + ROWS + 1
 
 
@@ -166,7 +167,7 @@ def test_xlsx_is_read_back_by_openpyxl_with_title_widths_and_totals(
         first = db.session.scalar(
             db.select(db.func.min(RadAcct.acctstarttime)).where(RadAcct.username == "maria.pppoe")
         )
-    local = first.astimezone(app.extensions["timezone"]).replace(tzinfo=None)
+    local = first.astimezone(clock.zone()).replace(tzinfo=None)
     assert values[2][0] == local  # a real Excel date, on the ISP's clock
     assert isinstance(values[3][1], int | float)
     causes = [sheet.cell(row=number, column=3) for number in range(3, 3 + ROWS)]

@@ -58,10 +58,10 @@ def test_a_call_export_writes_cost_with_a_decimal_comma_and_totals(
     assert rows[0] == ["Extrato de Ligações"]
     assert rows[1] == ["Data/hora", "Destino", "Tipo de terminação", "Tarifado (s)", "Valor"]
     assert [row[1:] for row in rows[2:-1]] == [
-        ["33330001", "local", "31", "0,07"],
-        ["11987650001", "mobile", "60", "0,60"],
-        ["33330002", "local", "0", "0,00"],
-        ["33330003", "local", "125", "0,25"],
+        ["33330001", "Local", "31", "0,07"],
+        ["11987650001", "Móvel", "60", "0,60"],
+        ["33330002", "Local", "0", "0,00"],
+        ["33330003", "Local", "125", "0,25"],
     ]
     assert rows[2][0] == "03/11/2026 09:00:00"  # the switch's local time, as dialled
     assert rows[-1] == ["Total: 4 linhas", "", "", "216", "0,92"]

@@ -8,6 +8,7 @@ import threading
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import text
 
 from models.auto_suspension import overdue_boundary
@@ -19,6 +20,8 @@ from tests.builders import build_customer, build_login, build_receivable, build_
 from tests.waiting import wait_until
 from tests.web.api_helpers import API
 from tests.web.test_customer_options import all_options
+
+pytestmark = pytest.mark.calendar  # also run at the calendar's edges (conftest)
 
 
 def _today(app) -> date:

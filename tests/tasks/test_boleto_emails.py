@@ -31,6 +31,8 @@ from tests.waiting import wait_until
 from tests.web.api_helpers import API
 from tests.web.payment_payloads import bank_debit, methods_url
 
+pytestmark = pytest.mark.calendar  # also run at the calendar's edges (conftest)
+
 TODAY = date(2026, 3, 2)  # a Monday; the sweeps run "as of" it
 DUE = TODAY + timedelta(days=5)  # BOLETO_EMAIL_DAYS_BEFORE's default
 

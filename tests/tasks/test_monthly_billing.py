@@ -19,6 +19,7 @@ from sqlalchemy import text
 from models.billing_events import add_installments
 from models.clock import local_today
 from models.db import db, utcnow
+from models.monthly_billing import BILLING_LEAD_DAYS
 from models.receivables import Receivable, ReceivableLine
 from models.subscriptions import Subscription
 from tasks.billing import run_monthly_billing
@@ -26,6 +27,8 @@ from tests.builders import build_customer, build_plan, build_subscription
 from tests.waiting import wait_until
 from tests.web.api_helpers import API
 from tests.web.test_customer_options import all_options
+
+pytestmark = pytest.mark.calendar  # also run at the calendar's edges (conftest)
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = Path(sys.executable).parent / "celery"
@@ -256,7 +259,8 @@ def _assert_billed_once(app, ids: list[int], month: date) -> None:
 
 def test_running_twice_creates_nothing_more(app):
     month, _, _ = _months(app)
-    run_on = month.replace(day=20)  # every due day of the month is within reach
+    # every due day (1-28) is within reach, and none of the next month even after a February
+    run_on = month.replace(day=28 - BILLING_LEAD_DAYS)
     ids = _bulk_subscriptions(app, month, 300)
     assert _bill(run_on, chunk=70) == 300
     assert _bill(run_on, chunk=70) == 0
@@ -266,7 +270,7 @@ def test_running_twice_creates_nothing_more(app):
 
 def test_two_runs_at_the_same_time_bill_each_subscription_once(app):
     month, _, _ = _months(app)
-    run_on = month.replace(day=20)
+    run_on = month.replace(day=28 - BILLING_LEAD_DAYS)
     ids = _bulk_subscriptions(app, month, 600)
     results, errors = [], []
 
@@ -305,7 +309,7 @@ def _start_worker(settings, queue: str, log: Path) -> subprocess.Popen:
 @pytest.mark.slow
 def test_a_worker_killed_mid_run_then_a_rerun_bills_each_subscription_once(app, settings, tmp_path):
     month, _, _ = _months(app)
-    run_on = month.replace(day=20)
+    run_on = month.replace(day=28 - BILLING_LEAD_DAYS)
     ids = _bulk_subscriptions(app, month, 3000)
     log = tmp_path / "worker.log"
     queue = "billing-kill-test"

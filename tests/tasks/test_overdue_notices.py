@@ -29,6 +29,8 @@ from tests.waiting import wait_until
 from tests.web.api_helpers import API
 from tests.web.payment_payloads import bank_debit, methods_url
 
+pytestmark = pytest.mark.calendar  # also run at the calendar's edges (conftest)
+
 WEDNESDAY = date(2026, 3, 4)
 SATURDAY = date(2026, 3, 7)
 TIRADENTES = date(2026, 4, 21)  # a Tuesday, national holiday

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import text
 
 from models.clock import local_today
@@ -10,6 +11,8 @@ from models.scheduled_tasks import apply_task, claim_due_tasks
 from tasks.plans import apply_scheduled_tasks, sweep_scheduled_tasks
 from tests.builders import build_customer, build_login, build_subscription
 from tests.waiting import wait_until
+
+pytestmark = pytest.mark.calendar  # also run at the calendar's edges (conftest)
 
 
 def _schedule(client, headers, code, subscription_id, kind, run_on, **extra):

@@ -4,9 +4,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from models import clock
 from tests.builders import build_customer, build_plan, build_subscription, build_voip_terminal
 from tests.cdr_files import cdr_line, import_cdr, write_cdr
 from tests.web.api_helpers import API, assert_envelope
+
+pytestmark = pytest.mark.calendar  # also run at the calendar's edges (conftest)
 
 HOME, OFFICE, OTHER = "1133334444", "1133335555", "1144446666"
 NOVEMBER = {"from": "2026-11-01", "to": "2026-11-30"}
@@ -104,7 +107,7 @@ def test_filters_narrow_the_extract_and_its_totals(client, admin, customer, quer
 def test_the_default_period_is_the_last_30_days(app, client, admin, tmp_path):
     code = build_customer(app)
     build_voip_terminal(app, code, number=HOME, username="casa")
-    now = datetime.now(app.extensions["timezone"]).replace(microsecond=0)
+    now = datetime.now(clock.zone()).replace(microsecond=0)
     stamps = [now - timedelta(days=40), now - timedelta(minutes=5)]
     lines = [cdr_line(src=HOME, start=stamp.strftime("%Y-%m-%d %H:%M:%S")) for stamp in stamps]
     assert import_cdr(app, write_cdr(tmp_path / "Master.csv", lines)).exit_code == 0

@@ -14,6 +14,8 @@ from tests.builders import (
 )
 from tests.web.api_helpers import API, assert_envelope
 
+pytestmark = pytest.mark.calendar  # also run at the calendar's edges (conftest)
+
 TWO_53 = 2**53
 MARCH = {"from": "2024-03-01", "to": "2024-03-31"}
 

@@ -215,8 +215,9 @@ def test_every_change_is_in_the_items_history(client, admin):
 
 def test_a_refused_change_leaves_no_history(client, admin):
     item = create(client, admin)
-    client.patch(f"{URL}/{item['id']}", json={"type": "mesa"}, headers=admin)
+    refused = client.patch(f"{URL}/{item['id']}", json={"type": "mesa"}, headers=admin)
 
+    assert "type" in assert_envelope(refused, 422, "validation_error")["errors"]
     history = client.get(f"{URL}/{item['id']}/history", headers=admin).get_json()
 
     assert history["total"] == 1

@@ -13,6 +13,8 @@ from tasks.billing import run_monthly_billing
 from tests.builders import build_customer, build_receivable, build_subscription
 from tests.web.api_helpers import API, assert_envelope
 
+pytestmark = pytest.mark.calendar  # also run at the calendar's edges (conftest)
+
 ROLES = ("admin", "attendant", "finance", "technician")
 
 

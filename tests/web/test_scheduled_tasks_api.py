@@ -10,6 +10,8 @@ from models.db import db
 from tests.builders import build_customer, build_subscription
 from tests.web.api_helpers import API, assert_envelope
 
+pytestmark = pytest.mark.calendar  # also run at the calendar's edges (conftest)
+
 REASONS = f"{API}/cancel-reasons"
 SEEDED = [
     "Dificuldades financeiras",
