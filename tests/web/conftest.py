@@ -15,5 +15,8 @@ def build_app(app, settings):
         return create_app(dataclasses.replace(settings, **changes), TESTING=True)
 
     yield build
-    # create_app makes its Celery app the default; hand that back to the session's app.
+    # create_app makes its Celery app the default, and Celery() the current one of this thread:
+    # hand both back to the session's app, or shared tasks applied later (apply(), delay())
+    # would run in the built app, on its database.
     app.extensions["celery"].set_default()
+    app.extensions["celery"].set_current()
