@@ -226,12 +226,8 @@ def _audited_tables() -> set[str]:
 
     for module in pkgutil.iter_modules(models.__path__):
         importlib.import_module(f"models.{module.name}")
-    classes = db.Model.registry._class_registry.values()
-    return {
-        model.__tablename__
-        for model in classes
-        if isinstance(model, type) and issubclass(model, Audited)
-    }
+    classes = [mapper.class_ for mapper in db.Model.registry.mappers]
+    return {model.__tablename__ for model in classes if issubclass(model, Audited)}
 
 
 def test_every_audited_entity_has_a_history_rule():
