@@ -288,3 +288,20 @@ def test_every_role_reads_the_consents_history_as_the_consents(
 def test_the_history_needs_a_token(client, everything):
     url = f"{API}/customers/{everything['code']}/history"
     assert_envelope(client.get(url), 401, "unauthorized")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_what_the_history_hides_the_routes_refuse(client, headers_for, everything, role):
+    # READS above is what the routes answer: money is read by all but technicians.
+    code, headers = everything["code"], headers_for(role)
+    urls = [
+        methods_url(code),
+        f"{API}/customers/{code}/receivables",
+        f"{API}/receivables?customer_code={code}",
+        f"{API}/notices?customer_code={code}",
+    ]
+    expected = 200 if READS[role] >= MONEY else 403
+    assert [client.get(url, headers=headers).status_code for url in urls] == [expected] * 4
+    url = f"{API}/customers/{code}/equipment-sales"
+    sales = _ok(client.get(url, headers=headers))["items"]
+    assert (sales[0]["billing_events"] is not None) is (expected == 200)
