@@ -5,6 +5,7 @@ A model opts in by inheriting `Audited`. On every flush the session listener bel
 new value. Routes and tasks never write history by hand.
 """
 
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -158,11 +159,14 @@ def _record_history(session: Session, _flush_context) -> None:
         session.connection().execute(insert(HistoryEntry.__table__), rows)
 
 
-def history_for_customer(code: int, page: int, per_page: int) -> tuple[list[HistoryEntry], int]:
-    """A customer's history, newest first, one page of it and the total."""
+def history_for_customer(
+    code: int, entities: Collection[str], page: int, per_page: int
+) -> tuple[list[HistoryEntry], int]:
+    """A customer's history of those `entities` (the reader's), newest first, one page of it
+    and the total; filtered in SQL, so pages and total agree."""
     query = (
         db.select(HistoryEntry)
-        .where(HistoryEntry.customer_code == code)
+        .where(HistoryEntry.customer_code == code, HistoryEntry.entity.in_(entities))
         .order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc())
     )
     return paginate(query, page, per_page)

@@ -1,7 +1,10 @@
 """Login, and the lockouts after repeated failed logins.
 
-Failures are counted per (username, client IP) and per client IP, never per username alone:
-an attacker elsewhere cannot lock a user out, and one address cannot spray many usernames.
+Failures are counted per (username, client IP) and per client IP: an attacker elsewhere
+cannot lock a user out there, and one address cannot spray many usernames. Attempts at one
+account from addresses it never logged in from are counted too, across addresses, and lock
+those addresses out of it (guessing from many addresses is slowed down): the addresses its user
+logged in from before are spared, so the owner keeps working where they did.
 
 A login runs in two transactions with the password check between them, so no database
 connection is held while argon2 works (tens of milliseconds, more under a storm):
@@ -20,13 +23,24 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.db import UTCDateTime, db, dialect_insert, get_for_update, utcnow
 from models.errors import AuthenticationFailed, TooManyAttempts
 from models.tokens import AuthToken, issue_token, purge_expired_tokens
-from models.users import DUMMY_HASH, USERNAME_PATTERN, User, find_user, normalize_username
+from models.users import (
+    DUMMY_HASH,
+    USERNAME_PATTERN,
+    User,
+    find_user,
+    get_user,
+    normalize_username,
+)
 
 BAD_CREDENTIALS = "Invalid username or password."
 LOCKED = "Too many failed logins; try again later."
 BUSY = "Too many logins from your address at once; try again in a moment."
 ANY_USERNAME = ""  # the username of an IP's own row: no real username is empty
+ANY_IP = ""  # the IP of an account's own row (attempts from new addresses): no IP is empty
 UNKNOWN_IP = "unknown"
+# An address not logged in from for this long is a new one again: dynamic and shared addresses
+# change hands, and a quarter spans holidays and leave.
+KNOWN_ADDRESS_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -35,6 +49,7 @@ class LoginPolicy:
 
     max_failures: int  # per (username, IP)
     max_failures_per_ip: int  # per IP, across usernames
+    max_failures_per_account: int  # per username, across the addresses it never logged in from
     lockout: timedelta
     token_ttl: timedelta
 
@@ -47,6 +62,7 @@ class LoginAttempt:
     ip: str
     user_id: int | None
     password_hash: str  # the user's, or a dummy one, so an unknown user costs the same
+    on_account: bool = False  # counted on the account's own row (a new address)
 
 
 class LoginThrottle(db.Model):
@@ -62,6 +78,16 @@ class LoginThrottle(db.Model):
     in_flight: Mapped[int] = mapped_column(Integer, default=0)
     window_started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class KnownAddress(db.Model):
+    """An address a user logged in from successfully, and when last."""
+
+    __tablename__ = "login_addresses"
+
+    username: Mapped[str] = mapped_column(String(80), primary_key=True)
+    ip: Mapped[str] = mapped_column(String(45), primary_key=True)
+    last_login_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 def _count(
@@ -127,6 +153,50 @@ def _count_attempt(ip: str, username: str, policy: LoginPolicy) -> None:
     _raise_if_locked(_count(ip, username, "failures", policy.lockout, limit)[2])
 
 
+def _is_known(ip: str, username: str) -> bool:
+    """Whether `username` logged in from `ip` within KNOWN_ADDRESS_DAYS."""
+    since = utcnow() - timedelta(days=KNOWN_ADDRESS_DAYS)
+    query = db.select(KnownAddress.ip).where(
+        KnownAddress.username == username, KnownAddress.ip == ip, KnownAddress.last_login_at > since
+    )
+    return db.session.scalar(query) is not None
+
+
+def _count_on_account(ip: str, username: str, policy: LoginPolicy) -> bool:
+    """Count an attempt from a new address on the account's own row; whether it was counted.
+
+    Counted before the check, as per (username, IP), and taken back after a success.
+    """
+    if _is_known(ip, username):
+        return False  # the owner's address: its own (username, IP) lock is enough there
+    limit = policy.max_failures_per_account
+    _raise_if_locked(_count(ANY_IP, username, "failures", policy.lockout, limit)[2])
+    return True
+
+
+def _remember(attempt: LoginAttempt) -> None:
+    """After a success: the address is known, and the attempt no failure of the account."""
+    if attempt.on_account:
+        db.session.execute(
+            db.update(LoginThrottle)
+            .where(
+                LoginThrottle.ip == ANY_IP,
+                LoginThrottle.username == attempt.username,
+                LoginThrottle.failures > 0,
+            )
+            .values(failures=LoginThrottle.failures - 1)
+        )
+    table = KnownAddress.__table__
+    now = utcnow()
+    db.session.execute(
+        dialect_insert(table)
+        .values(username=attempt.username, ip=attempt.ip, last_login_at=now)
+        .on_conflict_do_update(
+            index_elements=[table.c.username, table.c.ip], set_={"last_login_at": now}
+        )
+    )
+
+
 def _enter(ip: str, policy: LoginPolicy) -> None:
     """Let a login from `ip` in while its failures and the logins in flight stay in budget."""
     failures, in_flight, locked_until = _count(ip, ANY_USERNAME, "in_flight", policy.lockout)
@@ -146,7 +216,8 @@ def start_login(username: str, ip: str | None, policy: LoginPolicy) -> LoginAtte
     """Check the locks and count this attempt, before the password is checked.
 
     Counted first, so a burst of parallel guesses gets no more checks than a sequence: per
-    (username, IP) every attempt counts; per IP the attempt is in flight until finish_login.
+    (username, IP) every attempt counts, and per username too from an address it never logged
+    in from; per IP the attempt is in flight until finish_login.
     The caller commits, even when this raises.
     """
     ip = ip or UNKNOWN_IP
@@ -156,13 +227,14 @@ def start_login(username: str, ip: str | None, policy: LoginPolicy) -> LoginAtte
         return LoginAttempt(username, ip, None, DUMMY_HASH)
     try:
         _count_attempt(ip, username, policy)
+        on_account = _count_on_account(ip, username, policy)
     except TooManyAttempts:
         _leave(ip)
         raise
     user = find_user(username)
     if user is None or not user.active:
-        return LoginAttempt(username, ip, None, DUMMY_HASH)
-    return LoginAttempt(username, ip, user.id, user.password_hash)
+        return LoginAttempt(username, ip, None, DUMMY_HASH, on_account)
+    return LoginAttempt(username, ip, user.id, user.password_hash, on_account)
 
 
 def finish_login(
@@ -187,13 +259,25 @@ def finish_login(
             LoginThrottle.ip == attempt.ip, LoginThrottle.username == attempt.username
         )
     )
+    _remember(attempt)
     if new_hash is not None:
         user.password_hash = new_hash
     return issue_token(user, policy.token_ttl)
 
 
+def unlock_user(user_id: int) -> User:
+    """Lift every failed-login lock of the user's account (each address's and the account's);
+    the user's history records when (`logins_unlocked_at`) and by whom."""
+    user = get_user(user_id)
+    db.session.execute(db.delete(LoginThrottle).where(LoginThrottle.username == user.username))
+    user.logins_unlocked_at = utcnow()
+    db.session.flush()
+    return user
+
+
 def purge_expired(now: datetime | None = None) -> int:
-    """Delete expired or revoked tokens and stale throttle rows; returns tokens deleted."""
+    """Delete expired or revoked tokens, stale throttle rows and addresses no longer known;
+    returns tokens deleted."""
     now = now or utcnow()
     deleted = purge_expired_tokens(now)
     db.session.execute(
@@ -202,4 +286,6 @@ def purge_expired(now: datetime | None = None) -> int:
             or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < now),
         )
     )
+    forgotten = now - timedelta(days=KNOWN_ADDRESS_DAYS)
+    db.session.execute(db.delete(KnownAddress).where(KnownAddress.last_login_at < forgotten))
     return deleted

@@ -7,6 +7,7 @@ be in stock. A partial unique index keeps at most one open assignment per item, 
 the locks. A sale (later) marks the items `sold` and ties them to its record.
 """
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, String, cast, text
@@ -172,8 +173,11 @@ def customer_equipment(
     return paginate(query.order_by(*order), page, per_page)
 
 
-def equipment_history(equipment_id: int, page: int, per_page: int) -> tuple[list, int]:
-    """Every change to the item and to its lendings, newest first."""
+def equipment_history(
+    equipment_id: int, entities: Collection[str], page: int, per_page: int
+) -> tuple[list, int]:
+    """Every change to the item and to its lendings, of those `entities` (the reader's), newest
+    first."""
     get_equipment(equipment_id)
     lendings = db.select(cast(EquipmentAssignment.id, String)).where(
         EquipmentAssignment.equipment_id == equipment_id
@@ -184,5 +188,5 @@ def equipment_history(equipment_id: int, page: int, per_page: int) -> tuple[list
     its_lendings = (HistoryEntry.entity == EquipmentAssignment.__tablename__) & (
         HistoryEntry.entity_id.in_(lendings.scalar_subquery())
     )
-    query = db.select(HistoryEntry).where(mine | its_lendings)
+    query = db.select(HistoryEntry).where(mine | its_lendings, HistoryEntry.entity.in_(entities))
     return paginate(query.order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc()), page, per_page)

@@ -36,6 +36,10 @@ class UserOutput(Schema):
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     active = fields.Boolean(required=True)
     created_at = fields.AwareDateTime(required=True)
+    logins_unlocked_at = fields.AwareDateTime(
+        allow_none=True,
+        metadata={"description": "When an admin last lifted the user's failed-login locks"},
+    )
 
 
 UserPage = page_of(UserOutput, "UserPage")

@@ -238,6 +238,7 @@ class Settings:
     token_ttl_hours: int
     login_max_failures: int
     login_max_failures_per_ip: int
+    login_max_failures_per_account: int
     login_lockout_minutes: int
     log_level: str
     radius_suspended_group: str = "suspenso"
@@ -385,6 +386,7 @@ def load_settings(environ=None) -> Settings:
         token_ttl_hours=_int(env, "TOKEN_TTL_HOURS", 12, minimum=1),
         login_max_failures=_int(env, "LOGIN_MAX_FAILURES", 5, minimum=1),
         login_max_failures_per_ip=_int(env, "LOGIN_MAX_FAILURES_PER_IP", 25, minimum=1),
+        login_max_failures_per_account=_int(env, "LOGIN_MAX_FAILURES_PER_ACCOUNT", 20, minimum=1),
         login_lockout_minutes=_int(env, "LOGIN_LOCKOUT_MINUTES", 15, minimum=1),
         log_level=_log_level(env),
         radius_suspended_group=_radius_group(env, "RADIUS_SUSPENDED_GROUP", "suspenso"),

@@ -47,6 +47,54 @@ ROLE_TABLE: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+# Who reads a history entry: the roles that may read the entity it describes (docs/DESIGN.md,
+# "Roles"), by the entity's table, through the area its routes require. An entity missing here
+# is shown to no one (fail closed); tests/web/test_history_roles.py fails until it has a rule.
+# How it is masked: an entry holds what every reader of its area may see, never more. Payment
+# data is written masked (models/payment_methods.py: card number redacted, account number masked
+# as an attendant sees it; first 6, last 4, brand and expiry as the API shows every reader), and
+# passwords and NAS secrets are redacted for everyone (__audit_redact__).
+HISTORY_AREAS: dict[str, str] = {
+    "customers": "customers",
+    "customer_addresses": "customers",
+    "contacts": "customers",
+    "observations": "customers",
+    "customer_documents": "customers",
+    "consent_records": "customers",
+    "extra_field_values": "customers",
+    "customer_options": "customer_options",
+    "payment_methods": "payment_data",
+    "subscriptions": "subscriptions",
+    "subscription_items": "subscriptions",
+    "installations": "subscriptions",
+    "scheduled_tasks": "subscriptions",
+    "equipment": "equipment",
+    "equipment_assignments": "equipment",
+    "equipment_sales": "equipment",  # the sale; its billing (events, receivable) is finance's
+    "billing_events": "receivables",
+    "receivables": "receivables",  # payments are changes to the receivable
+    "boletos": "receivables",
+    "notices": "notices",
+    "trust_unlocks": "suspension_holds",
+    "suspension_holds": "suspension_holds",
+    # Entities of no customer: in no customer's history, but ruled all the same.
+    "users": "users",
+    "plans": "plans",
+    "cancel_reasons": "cancel_reasons",
+    "nas": "radius",
+    "tariffs": "tariffs",
+    "extra_field_definitions": "extra_field_definitions",
+    "fiscal_activity_codes": "fiscal_activity_codes",
+    "local_holidays": "holidays",
+    "email_templates": "notices",
+}
+
+
 def roles_for(area: str, action: str) -> tuple[str, ...]:
     """The roles allowed to do `action` in `area`; an unknown pair is a programming error."""
     return ROLE_TABLE[area][action]
+
+
+def history_entities(role: str) -> tuple[str, ...]:
+    """The entities whose history entries `role` may read (those it may read the rows of)."""
+    return tuple(entity for entity, area in HISTORY_AREAS.items() if role in roles_for(area, READ))

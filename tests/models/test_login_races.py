@@ -17,6 +17,7 @@ from tests.conftest import TEST_PASSWORD
 POLICY = auth.LoginPolicy(
     max_failures=5,
     max_failures_per_ip=25,
+    max_failures_per_account=20,
     lockout=timedelta(minutes=15),
     token_ttl=timedelta(hours=1),
 )

@@ -90,6 +90,7 @@ def test_me_never_shows_a_password_or_hash(client, make_user, token_for, passwor
         "role",
         "active",
         "created_at",
+        "logins_unlocked_at",
     }
     raw = response.get_data(as_text=True)
     assert "password" not in raw

@@ -106,6 +106,8 @@ def test_other_timezone_is_accepted(tmp_path):
         ("TOKEN_TTL_HOURS", "0"),
         ("TOKEN_TTL_HOURS", "twelve"),
         ("LOGIN_MAX_FAILURES", "0"),
+        ("LOGIN_MAX_FAILURES_PER_ACCOUNT", "0"),
+        ("LOGIN_MAX_FAILURES_PER_ACCOUNT", "many"),
         ("LOGIN_LOCKOUT_MINUTES", "soon"),
         ("LOG_LEVEL", "CHATTY"),
         ("CELERY_VISIBILITY_TIMEOUT", "0"),

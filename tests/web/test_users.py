@@ -7,7 +7,7 @@ from tests.conftest import TEST_PASSWORD
 USERS = "/api/v1/users"
 LOGIN = "/api/v1/auth/login"
 ME = "/api/v1/me"
-USER_FIELDS = {"id", "username", "full_name", "role", "active", "created_at"}
+USER_FIELDS = {"id", "username", "full_name", "role", "active", "created_at", "logins_unlocked_at"}
 NON_ADMINS = ["attendant", "finance", "technician"]
 
 

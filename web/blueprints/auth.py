@@ -23,7 +23,8 @@ blp = Blueprint("auth", __name__, description="Staff login (bearer tokens)")
 @blp.alt_response(401, description="Wrong username or password")
 @blp.alt_response(
     429,
-    description="Too many failed logins for this username or address",
+    description="Too many failed logins for this username or address, or for this username "
+    "from addresses it never logged in from",
     headers={
         "Retry-After": {
             "description": "Seconds until the next try",
@@ -39,6 +40,7 @@ def login(credentials):
     policy = auth.LoginPolicy(
         max_failures=settings.login_max_failures,
         max_failures_per_ip=settings.login_max_failures_per_ip,
+        max_failures_per_account=settings.login_max_failures_per_account,
         lockout=timedelta(minutes=settings.login_lockout_minutes),
         token_ttl=timedelta(hours=settings.token_ttl_hours),
     )

@@ -12,7 +12,7 @@ from schemas.customer_search import CustomerPage, CustomerSearchQuery
 from schemas.customers import CustomerInput, CustomerPatch, CustomerRecord
 from schemas.history import HistoryPage
 from web.extensions import Blueprint
-from web.permissions import READ, WRITE
+from web.permissions import READ, WRITE, history_entities
 from web.security import requires
 
 URL_PREFIX = "/customers"
@@ -90,7 +90,9 @@ def update(data, code):
 @blp.response(200, HistoryPage)
 @requires("customers", READ)
 def history(paging, code):
-    """Every change to the customer's record, newest first: who, from which IP, what."""
+    """Every change to the customer's record, newest first: who, from which IP, what. Only the
+    changes to what your role may read (a technician sees no payment data, bills or e-mails)."""
     get_customer(code)
-    items, total = history_for_customer(code, paging["page"], paging["per_page"])
+    entities = history_entities(g.user.role)
+    items, total = history_for_customer(code, entities, paging["page"], paging["per_page"])
     return {"items": items, "total": total, **paging}

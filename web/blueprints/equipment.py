@@ -1,6 +1,6 @@
 """Equipment inventory [6.5]: add, correct, retire, search [6.5.3], and an item's history."""
 
-from flask import current_app, url_for
+from flask import current_app, g, url_for
 
 from models import equipment
 from models.db import db
@@ -15,7 +15,7 @@ from schemas.equipment import (
 )
 from schemas.history import HistoryPage
 from web.extensions import Blueprint
-from web.permissions import READ, WRITE
+from web.permissions import READ, WRITE, history_entities
 from web.security import requires
 
 URL_PREFIX = "/equipment"
@@ -80,5 +80,6 @@ def update(changes, equipment_id):
 @requires("equipment", READ)
 def history(paging, equipment_id):
     """Every change to the item and to its lendings, newest first: who, from which IP, what."""
-    items, total = equipment_history(equipment_id, paging["page"], paging["per_page"])
+    entities = history_entities(g.user.role)  # the same rule as a customer's history
+    items, total = equipment_history(equipment_id, entities, paging["page"], paging["per_page"])
     return {"items": items, "total": total, **paging}

@@ -2,7 +2,7 @@
 
 from flask import g, url_for
 
-from models import users
+from models import auth, users
 from models.db import db
 from schemas.common import PageQuery
 from schemas.users import UserInput, UserOutput, UserPage, UserPatch
@@ -56,5 +56,16 @@ def update_user(changes, user_id):
     password ends all but the caller's.
     """
     user = users.update_user(user_id, changes, acting_user=g.user, acting_token=g.token)
+    db.session.commit()
+    return user
+
+
+@blp.route("/<int:user_id>/unlock", methods=["POST"])
+@blp.response(200, UserOutput)
+@requires("users", WRITE)
+def unlock_user(user_id):
+    """Lift the user's failed-login locks: from every address, and the account's own (attempts
+    from new addresses); the user's history records it."""
+    user = auth.unlock_user(user_id)
     db.session.commit()
     return user
