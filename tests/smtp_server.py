@@ -5,6 +5,7 @@ server.fail_next(2, "451 4.3.0 Try again later")  # the next 2 messages are refu
 server.drop_next(1)     # the next connection is closed at RCPT, before the message
 server.hold_replies(30) # keep each message, then wait 30 s before answering 250
 server.messages         # parsed EmailMessages, in the order received
+server.raw_messages     # the same as received, bytes
 """
 
 import asyncio
@@ -94,6 +95,12 @@ class SmtpServer:
         with self.handler.lock:
             raw = [content for _, content in self.handler.received]
         return [message_from_bytes(content, policy=policy.default) for content in raw]
+
+    @property
+    def raw_messages(self) -> list[bytes]:
+        """The messages exactly as the client sent them (DATA's bytes)."""
+        with self.handler.lock:
+            return [content for _, content in self.handler.received]
 
     @property
     def recipients(self) -> list[list[str]]:
