@@ -21,6 +21,7 @@ from pypdf import PdfReader
 from models.audit import set_actor
 from models.consents import record_consents
 from models.db import db
+from models.email_templates import EmailTemplate
 from models.notices import (
     FAILED,
     OUTCOME_UNKNOWN,
@@ -456,3 +457,35 @@ def test_a_live_but_stalled_batch_taken_over_by_recovery_sends_nothing_twice(
     assert message_ids == sorted(
         f"<notice.{TEST_KIND}.{number}.0@provedor.example>" for number in (1, 2, 3)
     )
+
+
+def test_a_template_too_costly_saved_before_the_limits_fails_its_notices_not_the_worker(
+    app, client, celery_worker, smtp, admin
+):
+    slow = "{% for i in range(100000) %}{% for j in range(300) %}{% endfor %}{% endfor %}"
+    with app.app_context():  # written as it was saved before the limits (the API refuses it)
+        set_actor(db.session, BUILDER)
+        template = db.session.get(EmailTemplate, "boleto")
+        template.text_body = slow + "{{ customer_name }}"
+        db.session.commit()
+    ids = [_claim(app, build_customer(app), receivable_id=number) for number in (1, 2)]
+    started = time.monotonic()
+
+    send_notices.delay(ids)
+
+    assert all(_status_is(app, notice_id, FAILED) for notice_id in ids)
+    assert time.monotonic() - started < 15  # 0.2 s a notice, not 1 s per 30 million steps
+    reason = "could not write the e-mail: the boleto template's text_body takes longer than 0.2 s"
+    assert all(_notice(app, notice_id).last_error.startswith(reason) for notice_id in ids)
+    assert smtp.count == 0
+    fixed = {
+        "subject": "Fatura",
+        "text_body": "Olá, {{ customer_name }}.",
+        "html_body": "<p>Olá</p>",
+    }
+    assert (
+        client.put("/api/v1/email-templates/boleto", json=fixed, headers=admin).status_code == 200
+    )
+    assert client.post(f"/api/v1/notices/{ids[0]}/resend", headers=admin).status_code == 202
+    assert _status_is(app, ids[0], SENT)  # the same worker goes on sending
+    assert smtp.count == 1
