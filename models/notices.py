@@ -8,7 +8,13 @@ so a retried or duplicated task, or a second worker, finds it not queued and sen
     queued -> sending -> sent
        ^         |-----> queued (the server refused or was unreachable: retried with backoff)
        |         |-----> failed (out of attempts, or the outcome is unknown)
-       +-> skipped (no e-mail address, consent withdrawn, no SMTP server configured)
+       |         +-----> skipped (the receivable was paid or cancelled meanwhile)
+       +-> skipped (no e-mail address, consent withdrawn, no SMTP server configured, the
+                    receivable paid or cancelled)
+
+A notice is about an open receivable: one paid or cancelled is skipped when the e-mail is
+written, and checked again just before each message is handed to the server
+(`hold_for_hand_over`, which keeps the receivable from changing until the outcome is recorded).
 
 A worker that dies in `sending` may or may not have handed the message over: of its batch,
 recovery marks the one notice that may have been on the wire failed with OUTCOME_UNKNOWN and
@@ -42,6 +48,7 @@ from models.db import (
     utcnow,
 )
 from models.errors import Conflict
+from models.receivables import OPEN, Receivable
 
 QUEUED, SENDING, SENT, FAILED, SKIPPED = "queued", "sending", "sent", "failed", "skipped"
 STATUSES = (QUEUED, SENDING, SENT, FAILED, SKIPPED)
@@ -55,6 +62,14 @@ OUTCOME_UNKNOWN_DATA = (
 NO_ADDRESS = "no e-mail address"
 NO_CONSENT = "e-mail consent withdrawn"
 NO_SERVER = "no SMTP server configured (SMTP_HOST)"
+TAKEN_OVER = "taken over by recovery"
+
+
+def settled(receivable_status: str) -> str:
+    """Why a notice about a receivable no longer open is not sent."""
+    return f"the receivable was {receivable_status} before the e-mail went out"
+
+
 _KEY = "uq_notices_receivable_id"
 
 
@@ -180,10 +195,13 @@ def sendable(notice_ids: list[int]) -> tuple[list[Notice], dict[int, str], dict[
     email_of = db.select(Customer.code, Customer.email).where(Customer.code.in_(codes))
     emails = dict(db.session.execute(email_of).all())
     consents = consents_on(EMAIL, codes)
+    statuses = _receivable_statuses([notice.receivable_id for notice in notices])
     ready, recipients, unsendable = [], {}, {}
     for notice in notices:
         address = emails[notice.customer_code]
-        if not address:
+        if statuses[notice.receivable_id] != OPEN:
+            unsendable[notice.id] = settled(statuses[notice.receivable_id])
+        elif not address:
             unsendable[notice.id] = NO_ADDRESS
         elif not consents[notice.customer_code]:
             unsendable[notice.id] = NO_CONSENT
@@ -191,6 +209,11 @@ def sendable(notice_ids: list[int]) -> tuple[list[Notice], dict[int, str], dict[
             ready.append(notice)
             recipients[notice.id] = address
     return ready, recipients, unsendable
+
+
+def _receivable_statuses(receivable_ids: list[int]) -> dict[int, str]:
+    query = db.select(Receivable.id, Receivable.status).where(Receivable.id.in_(receivable_ids))
+    return dict(db.session.execute(query).all())
 
 
 def skip(notice_ids: list[int], reason: str) -> None:
@@ -230,6 +253,30 @@ def still_sending(notice_id: int, batch: str) -> bool:
         Notice.id == notice_id, Notice.status == SENDING, Notice.sending_batch == batch
     )
     return db.session.scalar(query) is not None
+
+
+def hold_for_hand_over(notice_id: int, batch: str) -> str | None:
+    """None when the notice is still `batch`'s to send and its receivable still open; else
+    why not: TAKEN_OVER, or the receivable was settled (the notice is skipped with that).
+
+    On PostgreSQL the receivable stays locked (FOR SHARE) until the caller commits the
+    message's outcome: a payment or a cancellation recorded meanwhile waits for it (at most
+    SMTP_TIMEOUT_S), so none slips in between this check and the hand-over. On SQLite the
+    check reads what is committed now, a moment before the hand-over.
+    """
+    if not still_sending(notice_id, batch):
+        return TAKEN_OVER
+    status = db.session.scalar(
+        db.select(Receivable.status)
+        .join(Notice, Notice.receivable_id == Receivable.id)
+        .where(Notice.id == notice_id)
+        .with_for_update(read=True, of=Receivable)
+    )
+    if status == OPEN:
+        return None
+    reason = settled(status)
+    _finish(notice_id, SENDING, batch, status=SKIPPED, skipped_reason=reason, sending_since=None)
+    return reason
 
 
 def _finish(notice_id: int, expected: str, batch: str | None, **values) -> Notice | None:

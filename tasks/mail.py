@@ -94,8 +94,13 @@ def _hand_over(batch: str, claimed: list[tuple[int, int]], messages: dict, smtp:
                 outcome["released"] += len(rest)
                 retry_after[0.0] += rest
                 break
-            if not notices.still_sending(notice_id, batch):  # recovery took it over
+            why_not = notices.hold_for_hand_over(notice_id, batch)
+            if why_not == notices.TAKEN_OVER:  # recovery took it over
                 outcome["taken_over"] += 1
+                continue
+            if why_not is not None:  # paid or cancelled since it was written: skipped
+                db.session.commit()
+                outcome[notices.SKIPPED] += 1
                 continue
             status, delay = _deliver(postman, batch, notice_id, attempts, messages[notice_id], smtp)
             db.session.commit()  # each outcome is durable before the next hand-over

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import pytest
 from pypdf import PdfReader
 
 from models.audit import set_actor
+from models.clock import local_today
 from models.consents import record_consents
 from models.db import db
 from models.email_templates import EmailTemplate
@@ -32,6 +34,7 @@ from models.notices import (
     Notice,
     claim_notice,
 )
+from models.receivables import cancel, settle
 from tasks.mail import recover_notices, send_notices
 from tests.builders import BUILDER, build_customer
 from tests.notice_kinds import BROKEN_RECEIVABLE, PDF_TEXT, TEST_KIND, ensure_receivable
@@ -489,3 +492,51 @@ def test_a_template_too_costly_saved_before_the_limits_fails_its_notices_not_the
     assert client.post(f"/api/v1/notices/{ids[0]}/resend", headers=admin).status_code == 202
     assert _status_is(app, ids[0], SENT)  # the same worker goes on sending
     assert smtp.count == 1
+
+
+def _settle_or_cancel(app, receivable_id: int, how: str) -> None:
+    with app.app_context():
+        set_actor(db.session, BUILDER)
+        if how == "paid":
+            settle(receivable_id, local_today(), Decimal("99.90"))
+        else:
+            cancel(receivable_id, "lançada em duplicidade")
+        db.session.commit()
+
+
+@pytest.mark.parametrize("how", ["paid", "cancelled"])
+def test_a_receivable_settled_before_its_notice_is_written_skips_it(app, celery_worker, smtp, how):
+    notice_id = _claim(app, build_customer(app), receivable_id=5)
+    _settle_or_cancel(app, 5, how)
+    send_notices.delay([notice_id])
+    assert _status_is(app, notice_id, SKIPPED)
+    assert (
+        _notice(app, notice_id).skipped_reason
+        == f"the receivable was {how} before the e-mail went out"
+    )
+    assert smtp.count == 0
+
+
+def test_receivables_settled_while_their_batch_is_handed_over_are_skipped_not_sent(
+    app, client, celery_worker, smtp, admin
+):
+    ids = [_claim(app, build_customer(app), receivable_id=number) for number in (1, 2, 3)]
+    smtp.hold_replies(3)  # the first message is on the wire: the batch is written and claimed
+    send_notices.delay(ids)
+    assert wait_until(lambda: smtp.count == 1, timeout=30)
+    assert _notice(app, ids[1]).status == SENDING  # written, claimed, not yet handed over
+    _settle_or_cancel(app, 2, "paid")
+    _settle_or_cancel(app, 3, "cancelled")
+    smtp.hold_replies(0)
+
+    assert _status_is(app, ids[0], SENT)
+    assert _status_is(app, ids[1], SKIPPED) and _status_is(app, ids[2], SKIPPED)
+    reasons = [_notice(app, notice_id).skipped_reason for notice_id in ids[1:]]
+    assert reasons == [
+        "the receivable was paid before the e-mail went out",
+        "the receivable was cancelled before the e-mail went out",
+    ]
+    time.sleep(1)
+    assert smtp.count == 1
+    listed = client.get("/api/v1/notices?status=skipped", headers=admin).json["items"]
+    assert sorted(item["id"] for item in listed) == ids[1:]

@@ -1,12 +1,15 @@
 """/api/v1/email-templates and /api/v1/notices: templates admins change, notices staff read."""
 
+import importlib.util
 import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from models.audit import set_actor
 from models.db import db
+from models.email_template_defaults import DEFAULTS
 from models.email_templates import render
 from models.notices import claim_notice
 from tests.builders import BUILDER, build_customer
@@ -217,3 +220,16 @@ def test_loops_filters_and_macros_within_the_limits_are_accepted(client, admin):
     )
     response = client.put(f"{URL}/boleto", json={**GOOD, "text_body": body}, headers=admin)
     assert response.status_code == 200, response.json
+
+
+def test_the_migration_gives_databases_seeded_before_the_current_overdue_defaults():
+    """A database whose overdue template is still as seeded gets today's default (no empty
+    "Linha digitável:" for card and debit payers): the migration's copy must match."""
+    path = Path(__file__).parents[2] / "migrations/versions"
+    (found,) = path.glob("h2c7e1a0d9b3_*.py")
+    spec = importlib.util.spec_from_file_location("overdue_migration", found)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    defaults = DEFAULTS["overdue_notice"]
+    assert {part: defaults[part] for part in ("text_body", "html_body")} == migration.NOW
+    assert "Linha digitável: {{ linha_digitavel }}\n" in migration.SEEDED["text_body"]
