@@ -59,7 +59,15 @@ OUTCOME_UNKNOWN_DATA = (
     "outcome unknown: the connection broke while handing the message over; "
     "check the mail server log before resending"
 )
+UNKNOWN = "unknown"  # a filter, not a status: failed with OUTCOME_UNKNOWN(_DATA)
 NO_ADDRESS = "no e-mail address"
+_UNKNOWN_PREFIX = "outcome unknown"
+NEXT_STEP_UNKNOWN = (
+    "Não se sabe se o e-mail chegou: a entrega foi interrompida no meio. Procure no log do "
+    "servidor de e-mail a mensagem com Message-ID <notice.{key}@...>. Se o servidor não a "
+    "aceitou, reenvie o aviso (POST /api/v1/notices/{id}/resend); se aceitou, marque-o como "
+    "enviado (POST /api/v1/notices/{id}/mark-sent)."
+)
 NO_CONSENT = "e-mail consent withdrawn"
 NO_SERVER = "no SMTP server configured (SMTP_HOST)"
 TAKEN_OVER = "taken over by recovery"
@@ -146,6 +154,18 @@ class Notice(Audited, db.Model):
     def message_key(self) -> str:
         """The notice's key as text: the same notice always gets the same Message-ID."""
         return f"{self.kind}.{self.receivable_id}.{self.stage}"
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """Failed while the message may have reached the server: someone has to check."""
+        return self.status == FAILED and (self.last_error or "").startswith(_UNKNOWN_PREFIX)
+
+    @property
+    def next_step(self) -> str | None:
+        """What staff should do with this notice (Portuguese), when it needs someone."""
+        if not self.outcome_unknown:
+            return None
+        return NEXT_STEP_UNKNOWN.format(key=self.message_key, id=self.id)
 
 
 def claim_notice(receivable_id: int, kind: str, stage: int, customer_code: int) -> Notice | None:
@@ -383,13 +403,32 @@ def send_again(notice_id: int) -> Notice:
     return notice
 
 
+def mark_delivered(notice_id: int) -> Notice:
+    """failed with an unknown outcome -> sent, by a person who found in the mail server's log
+    that the server took the message. Conflict for any other notice."""
+    notice = get_row(Notice, notice_id, "Notice", for_update=True)
+    if not notice.outcome_unknown:
+        raise Conflict(
+            f"Notice {notice_id} is {notice.status} with no unknown outcome; only a notice whose "
+            "outcome is unknown is marked sent."
+        )
+    notice.status, notice.sent_at = SENT, notice.sending_since or utcnow()
+    notice.sending_since = None
+    db.session.flush()
+    return notice
+
+
 def get_notice(notice_id: int) -> Notice:
     return get_row(Notice, notice_id, "Notice")
 
 
 def list_notices(filters: dict, page: int, per_page: int) -> tuple[list[Notice], int]:
-    """Notices, newest first; `filters` may hold status, customer_code, kind, receivable_id."""
+    """Notices, newest first; `filters` may hold status (or UNKNOWN: failed with an unknown
+    outcome), customer_code, kind, receivable_id."""
     query = db.select(Notice)
+    if filters.get("status") == UNKNOWN:
+        filters = {**filters, "status": FAILED}
+        query = query.where(Notice.last_error.startswith(_UNKNOWN_PREFIX, autoescape=True))
     for name in ("status", "customer_code", "kind", "receivable_id"):
         if filters.get(name) is not None:
             query = query.where(getattr(Notice, name) == filters[name])

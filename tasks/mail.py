@@ -26,7 +26,9 @@ from models.db import db
 log = logging.getLogger(__name__)
 BATCH_SIZE = 50  # one task, one SMTP connection and one claim for this many notices
 RETRY_BASE_SECONDS = 60.0  # first retry after a minute, then 2, 4, 8...
-SENDING_LEASE_SECONDS = 900.0  # a notice `sending` for longer lost its worker
+# A notice `sending` for longer lost its worker: config SMTP["sending_lease_s"], from
+# NOTICE_SENDING_LEASE_SECONDS; this is its default, for a config built without it.
+SENDING_LEASE_SECONDS = 900.0
 
 
 def _smtp() -> dict:

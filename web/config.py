@@ -210,7 +210,18 @@ def _smtp(env) -> dict:
         "sender": env.get("MAIL_SENDER", "").strip() or "Provedor <cobranca@localhost>",
         "timeout_s": _seconds(env, "SMTP_TIMEOUT_S", 10.0),
         "max_attempts": _int(env, "SMTP_MAX_ATTEMPTS", 5, minimum=1),
+        "sending_lease_s": _sending_lease(env, _seconds(env, "SMTP_TIMEOUT_S", 10.0)),
     }
+
+
+def _sending_lease(env, smtp_timeout_s: float) -> int:
+    """Seconds a notice may stay `sending` before recovery decides its worker died (and its
+    outcome is unknown). A live batch stops handing over at half the lease, and its last
+    message may then take SMTP_TIMEOUT_S: the lease must leave room for that."""
+    lease = _int(env, "NOTICE_SENDING_LEASE_SECONDS", 900, minimum=60)
+    if lease <= 2 * smtp_timeout_s:
+        raise ConfigError("NOTICE_SENDING_LEASE_SECONDS must be more than twice SMTP_TIMEOUT_S")
+    return lease
 
 
 def _log_level(env) -> str:

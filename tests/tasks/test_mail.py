@@ -540,3 +540,45 @@ def test_receivables_settled_while_their_batch_is_handed_over_are_skipped_not_se
     assert smtp.count == 1
     listed = client.get("/api/v1/notices?status=skipped", headers=admin).json["items"]
     assert sorted(item["id"] for item in listed) == ids[1:]
+
+
+def test_notices_whose_outcome_is_unknown_are_listed_for_finance_with_what_to_do(
+    app, client, celery_worker, smtp, admin, headers_for
+):
+    unknown, fine = (_claim(app, build_customer(app), receivable_id=n) for n in (1, 2))
+    smtp.break_next_data(1)  # the server keeps the first message; the worker hears nothing
+    send_notices.delay([unknown, fine])
+    assert _status_is(app, fine, SENT) and _status_is(app, unknown, FAILED)
+    smtp.fail_next(3, "550 5.1.1 Mailbox unavailable")
+    refused = _claim(app, build_customer(app), receivable_id=3)
+    send_notices.delay([refused])
+    assert _status_is(app, refused, FAILED)  # failed too, but surely not delivered
+    finance = headers_for("finance")
+
+    listed = client.get("/api/v1/notices?status=unknown", headers=finance)
+
+    assert listed.status_code == 200, listed.json
+    (item,) = listed.json["items"]
+    assert (item["id"], item["outcome_unknown"]) == (unknown, True)
+    assert item["last_error"].startswith("outcome unknown")
+    assert "Message-ID <notice.test.1.0@" in item["next_step"]
+    assert f"/api/v1/notices/{unknown}/resend" in item["next_step"]
+    assert f"/api/v1/notices/{unknown}/mark-sent" in item["next_step"]
+    assert "Procure no log do servidor de e-mail" in item["next_step"]
+    failed = client.get("/api/v1/notices?status=failed", headers=finance).json["items"]
+    assert sorted(i["id"] for i in failed) == sorted([unknown, refused])
+    assert [i["next_step"] for i in failed if i["id"] == refused] == [None]
+    for role in ("attendant", "technician"):
+        response = client.get("/api/v1/notices?status=unknown", headers=headers_for(role))
+        assert response.status_code == 403
+        marked = client.post(f"/api/v1/notices/{unknown}/mark-sent", headers=headers_for(role))
+        assert marked.status_code == 403
+
+    assert client.post(f"/api/v1/notices/{refused}/mark-sent", headers=finance).status_code == 409
+    marked = client.post(f"/api/v1/notices/{unknown}/mark-sent", headers=finance)
+    assert marked.status_code == 200, marked.json
+    assert (marked.json["status"], marked.json["next_step"]) == (SENT, None)
+    assert marked.json["sent_at"] is not None
+    assert client.get("/api/v1/notices?status=unknown", headers=admin).json["total"] == 0
+    assert client.post(f"/api/v1/notices/{unknown}/mark-sent", headers=admin).status_code == 409
+    assert smtp.count == 2  # the kept one and the fine one; nothing sent again
