@@ -5,7 +5,9 @@ nothing went out.
 moves a notice queued -> sending (committed before the SMTP conversation) sends it. A batch
 writes its messages first, claims them in one transaction, then hands them over on one SMTP
 connection in id order, committing each outcome before the next message (so a worker that dies
-leaves at most one notice whose fate is unknown; see notices.recover_abandoned). A refusal puts
+leaves at most one notice whose fate is unknown; see notices.recover_abandoned). Just before
+each hand-over the notice's receivable must still be open (notices.hold_for_hand_over): one
+paid or cancelled since the batch was written is skipped, not sent. A refusal puts
 a notice back in queued and it is sent again after 1, 2, 4... times SMTP retry_base_s, until
 SMTP max_attempts tries; then it is failed. `recover_notices` (beat) deals with batches whose
 worker died and sends again the notices whose message was lost while queued.

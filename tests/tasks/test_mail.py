@@ -582,3 +582,20 @@ def test_notices_whose_outcome_is_unknown_are_listed_for_finance_with_what_to_do
     assert client.get("/api/v1/notices?status=unknown", headers=admin).json["total"] == 0
     assert client.post(f"/api/v1/notices/{unknown}/mark-sent", headers=admin).status_code == 409
     assert smtp.count == 2  # the kept one and the fine one; nothing sent again
+
+
+def test_a_payment_recorded_while_its_notice_is_on_the_wire_waits_for_the_outcome(
+    app, celery_worker, smtp, backend
+):
+    if backend != "postgresql":
+        pytest.skip("SQLite has no row locks: there the check reads what is committed")
+    notice_id = _claim(app, build_customer(app), receivable_id=1)
+    smtp.hold_replies(2)  # the message is on the wire for two seconds
+    send_notices.delay([notice_id])
+    assert wait_until(lambda: smtp.count == 1, timeout=30)
+    started = time.monotonic()
+
+    _settle_or_cancel(app, 1, "paid")  # waits for the worker to record the outcome
+
+    assert time.monotonic() - started > 0.5
+    assert _notice(app, notice_id).status == SENT  # recorded before the payment went in
