@@ -88,7 +88,9 @@ def build_message(
     headers = {"From": sender, "To": recipient, "Subject": parts["subject"]}
     headers |= {"Date": formatdate(localtime=False), "Message-ID": msg_id}
     for name, value in headers.items():
-        message[name] = header_value(value)
+        # Addresses keep "=?" ("a=?b@example.com" is one); the email package refuses a CR or
+        # LF decoded from an address's encoded word, and check_headers covers the rest.
+        message[name] = header_value(value, encoded_words=name != "Subject")
     check_headers(message, list(headers))
     message.set_content(parts["text_body"])
     message.add_alternative(parts["html_body"], subtype="html")
@@ -103,17 +105,19 @@ def build_message(
 _BREAKS = re.compile(r"[\s\u2028\u2029]+")
 
 
-def header_value(value: str) -> str:
+def header_value(value: str, encoded_words: bool = False) -> str:
     """`value` as one line of plain text the email package will encode itself.
 
-    Control characters and line breaks become spaces. "=?" is written "= ?": the email package
-    decodes RFC 2047 encoded words in the values it is given, and before Python 3.11.10 / 3.12.5
-    (CVE-2024-6923) it wrote a decoded CR LF out raw, so a customer named
-    "=?utf-8?q?=0D=0AReply-To:_x@evil?=" added a header. No encoded word, nothing decoded.
+    Control characters and line breaks become spaces. Unless `encoded_words` may stay, "=?" is
+    written "= ?": the email package decodes RFC 2047 encoded words in the values it is given,
+    and before Python 3.11.10 / 3.12.5 (CVE-2024-6923) it wrote a decoded CR LF out raw, so a
+    customer named "=?utf-8?q?=0D=0AReply-To:_x@evil?=" added a header. No encoded word,
+    nothing decoded.
     """
     text = "".join(" " if unicodedata.category(c) == "Cc" else c for c in value)
     text = " ".join(_BREAKS.split(text)).strip()
-    while "=?" in text:  # a replacement never makes a new "=?"; the loop only proves it
+    # A replacement never makes a new "=?"; the loop only proves it.
+    while "=?" in text and not encoded_words:
         text = text.replace("=?", "= ?")
     return text
 
