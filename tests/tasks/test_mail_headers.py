@@ -120,3 +120,14 @@ def test_a_header_the_email_package_would_split_is_caught_before_sending():
         check_headers(message, ["Subject"])
     assert header_value(ENCODED_Q) == "Fulano = ?utf-8?q?=0D=0AReply-To:_golpe@evil.example?="
     assert header_value("a\r\nb\u2028c\x00d==??e") == "a b c d== ??e"
+
+
+def test_an_address_whose_local_part_is_an_encoded_word_fails_its_notice_unsent(
+    app, celery_worker, smtp
+):
+    evil = "=?utf-8?q?=0D=0ABcc=3A_golpe=40evil.example?=@example.com"  # valid as an address
+    notice_id = _send(app, build_customer(app, email=evil))
+    assert wait_until(lambda: _status(app, notice_id)[0] not in ("queued", "sending"), 30)
+    status, error = _status(app, notice_id)
+    assert (status, error.startswith("could not write the e-mail")) == ("failed", True)
+    assert smtp.count == 0
