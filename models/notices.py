@@ -60,7 +60,6 @@ OUTCOME_UNKNOWN_DATA = (
     "check the mail server log before resending"
 )
 UNKNOWN = "unknown"  # a filter, not a status: failed with OUTCOME_UNKNOWN(_DATA)
-NO_ADDRESS = "no e-mail address"
 _UNKNOWN_PREFIX = "outcome unknown"
 NEXT_STEP_UNKNOWN = (
     "Não se sabe se o e-mail chegou: a entrega foi interrompida no meio. Procure no log do "
@@ -68,17 +67,16 @@ NEXT_STEP_UNKNOWN = (
     "aceitou, reenvie o aviso (POST /api/v1/notices/{id}/resend); se aceitou, marque-o como "
     "enviado (POST /api/v1/notices/{id}/mark-sent)."
 )
+NO_ADDRESS = "no e-mail address"
 NO_CONSENT = "e-mail consent withdrawn"
 NO_SERVER = "no SMTP server configured (SMTP_HOST)"
 TAKEN_OVER = "taken over by recovery"
+_KEY = "uq_notices_receivable_id"
 
 
 def settled(receivable_status: str) -> str:
     """Why a notice about a receivable no longer open is not sent."""
     return f"the receivable was {receivable_status} before the e-mail went out"
-
-
-_KEY = "uq_notices_receivable_id"
 
 
 @dataclass(frozen=True)
