@@ -48,7 +48,7 @@ from models.db import (
     utcnow,
 )
 from models.errors import Conflict
-from models.receivables import OPEN, Receivable
+from models.receivables import CANCELLED, PAID, Receivable
 
 QUEUED, SENDING, SENT, FAILED, SKIPPED = "queued", "sending", "sent", "failed", "skipped"
 STATUSES = (QUEUED, SENDING, SENT, FAILED, SKIPPED)
@@ -72,6 +72,9 @@ NO_CONSENT = "e-mail consent withdrawn"
 NO_SERVER = "no SMTP server configured (SMTP_HOST)"
 TAKEN_OVER = "taken over by recovery"
 _KEY = "uq_notices_receivable_id"
+# A receivable in one of these needs no notice. Named, not "not open": a status that still
+# owes (a partly paid bill) keeps its notices.
+SETTLED = (PAID, CANCELLED)
 
 
 def settled(receivable_status: str) -> str:
@@ -217,7 +220,7 @@ def sendable(notice_ids: list[int]) -> tuple[list[Notice], dict[int, str], dict[
     ready, recipients, unsendable = [], {}, {}
     for notice in notices:
         address = emails[notice.customer_code]
-        if statuses[notice.receivable_id] != OPEN:
+        if statuses[notice.receivable_id] in SETTLED:
             unsendable[notice.id] = settled(statuses[notice.receivable_id])
         elif not address:
             unsendable[notice.id] = NO_ADDRESS
@@ -274,7 +277,7 @@ def still_sending(notice_id: int, batch: str) -> bool:
 
 
 def hold_for_hand_over(notice_id: int, batch: str) -> str | None:
-    """None when the notice is still `batch`'s to send and its receivable still open; else
+    """None when the notice is still `batch`'s to send and its receivable not settled; else
     why not: TAKEN_OVER, or the receivable was settled (the notice is skipped with that).
 
     On PostgreSQL the receivable stays locked (FOR SHARE) until the caller commits the
@@ -290,7 +293,7 @@ def hold_for_hand_over(notice_id: int, batch: str) -> str | None:
         .where(Notice.id == notice_id)
         .with_for_update(read=True, of=Receivable)
     )
-    if status == OPEN:
+    if status not in SETTLED:
         return None
     reason = settled(status)
     _finish(notice_id, SENDING, batch, status=SKIPPED, skipped_reason=reason, sending_since=None)
