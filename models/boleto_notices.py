@@ -4,7 +4,8 @@ Both run in the worker that sends the notice, from its receivable. The boleto e-
 boleto if it was not yet (models/boletos.boleto_for) and attaches its PDF; a receivable that is
 no longer open or paid by boleto by then cannot be written (the notice fails with the reason).
 The overdue notice attaches the boleto too when the receivable is paid by boleto (a second
-copy helps payment), and goes without one otherwise (the customer pays by card or debit).
+copy helps payment), and goes without one otherwise (the customer pays by card or debit): its
+`payment_method` variable tells the template which, so it prints no empty "Linha digitável".
 """
 
 from flask import current_app
@@ -17,6 +18,8 @@ from models.clock import local_today
 from models.db import db
 from models.errors import Conflict
 from models.notices import Attachment, Notice, NoticeKind, register_kind
+from models.payment_methods import BOLETO as PAYS_BY_BOLETO
+from models.payment_methods import PaymentMethod
 from models.receivables import Receivable
 
 BOLETO, OVERDUE = "boleto", "overdue"
@@ -58,13 +61,26 @@ def boleto_attachments(notice: Notice) -> list[Attachment]:
     return _attach(boleto_for(notice.receivable_id))
 
 
+def _payment_method(receivable: Receivable, boleto: Boleto | None) -> str:
+    """boleto when there is one to pay (it stays valid), else the customer's default method."""
+    if boleto is not None:
+        return PAYS_BY_BOLETO
+    default = db.select(PaymentMethod.method).where(
+        PaymentMethod.customer_code == receivable.customer_code, PaymentMethod.is_default.is_(True)
+    )
+    return db.session.scalar(default) or PAYS_BY_BOLETO
+
+
 def overdue_context(notice: Notice) -> dict:
-    """The overdue notice's variables: the stage reached and the days overdue today."""
+    """The overdue notice's variables: the stage reached, the days overdue today, and how the
+    customer pays (no boleto: card or debit)."""
     receivable = db.session.get(Receivable, notice.receivable_id)
     business = current_app.config["BILLING"]["notice_business_days"]
     late = days_overdue(receivable.due_date, local_today(), business)
+    boleto = _boleto_or_none(notice.receivable_id)
     return {
-        **_context(receivable, _boleto_or_none(notice.receivable_id)),
+        **_context(receivable, boleto),
+        "payment_method": _payment_method(receivable, boleto),
         "stage": notice.stage,
         "days_overdue": max(late, notice.stage),  # sent later than its day: never fewer
     }

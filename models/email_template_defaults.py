@@ -13,8 +13,12 @@ VARIABLES = {
     "amount": "Valor no formato brasileiro: R$ 1.234,56",
     "due_date": "Vencimento, dd/mm/aaaa",
     "payable_until": "Último dia para pagar sem atraso (o vencimento levado ao próximo dia útil)",
-    "linha_digitavel": "Linha digitável do boleto (47 dígitos, formatada)",
+    "linha_digitavel": "Linha digitável do boleto (47 dígitos, formatada; vazia sem boleto)",
     "pix_code": "Código PIX copia e cola (vazio quando não há chave PIX)",
+    "payment_method": (
+        "Como o cliente paga esta fatura: boleto (há linha digitável), card (cartão), "
+        "bank_debit (débito em conta) ou phone_bill_debit (conta telefônica)"
+    ),
     "stage": "Etapa do aviso: os dias de atraso configurados (3, 10, 20...); número",
     "days_overdue": "Dias de atraso hoje (úteis ou corridos, conforme a configuração); número",
 }
@@ -33,7 +37,12 @@ _BOLETO_SAMPLE = {
 # Rendering a template against its sample proves it uses only variables that exist.
 SAMPLE_CONTEXT = {
     "boleto": _BOLETO_SAMPLE,
-    "overdue_notice": {**_BOLETO_SAMPLE, "stage": 10, "days_overdue": 10},
+    "overdue_notice": {
+        **_BOLETO_SAMPLE,
+        "payment_method": "boleto",
+        "stage": 10,
+        "days_overdue": 10,
+    },
 }
 
 _BOLETO_TEXT = """Olá, {{ customer_name }}.
@@ -73,10 +82,19 @@ _OVERDUE_TEXT = """Olá, {{ customer_name }}.
 Não identificamos o pagamento da fatura {{ description }}, de {{ amount }}, \
 vencida em {{ due_date }} ({{ days_overdue }} dias de atraso).
 
-Linha digitável: {{ linha_digitavel }}
+{% if linha_digitavel %}Linha digitável: {{ linha_digitavel }}
 {% if pix_code %}
 PIX (copia e cola):
 {{ pix_code }}
+{% endif %}{% elif payment_method == "card" %}\
+A fatura é cobrada no seu cartão de crédito e a cobrança não foi aprovada. \
+Confira o limite e a validade do cartão, ou fale conosco para pagar de outra forma.
+{% elif payment_method == "bank_debit" %}\
+A fatura é cobrada por débito automático em conta e o débito não foi feito. \
+Confira o saldo da conta, ou fale conosco para pagar de outra forma.
+{% else %}\
+A fatura é cobrada na sua conta telefônica e o pagamento não foi confirmado. \
+Fale conosco para regularizar.
 {% endif %}{% if stage >= 20 %}
 Evite a suspensão do serviço: regularize o pagamento o quanto antes.
 {% endif %}
@@ -90,8 +108,16 @@ _OVERDUE_HTML = """<p>Olá, {{ customer_name }}.</p>
 <p>Não identificamos o pagamento da fatura <strong>{{ description }}</strong>, de
 <strong>{{ amount }}</strong>, vencida em <strong>{{ due_date }}</strong>
 ({{ days_overdue }} dias de atraso).</p>
-<p>Linha digitável: <code>{{ linha_digitavel }}</code></p>
+{% if linha_digitavel %}<p>Linha digitável: <code>{{ linha_digitavel }}</code></p>
 {% if pix_code %}<p>PIX (copia e cola):<br><code>{{ pix_code }}</code></p>{% endif %}
+{% elif payment_method == "card" %}<p>A fatura é cobrada no seu cartão de crédito e a cobrança
+não foi aprovada. Confira o limite e a validade do cartão, ou fale conosco para pagar de outra
+forma.</p>
+{% elif payment_method == "bank_debit" %}<p>A fatura é cobrada por débito automático em conta e
+o débito não foi feito. Confira o saldo da conta, ou fale conosco para pagar de outra forma.</p>
+{% else %}<p>A fatura é cobrada na sua conta telefônica e o pagamento não foi confirmado. Fale
+conosco para regularizar.</p>
+{% endif %}
 {% if stage >= 20 %}<p><strong>Evite a suspensão do serviço: regularize o pagamento o quanto
 antes.</strong></p>{% endif %}
 <p>Se já pagou, por favor desconsidere esta mensagem.</p>

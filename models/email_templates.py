@@ -4,14 +4,19 @@ Rendered with jinja2's SandboxedEnvironment, so what an admin writes cannot reac
 internals; StrictUndefined, so a variable that does not exist is an error, found when the
 template is saved (it is rendered against SAMPLE_CONTEXT) rather than when a customer would get
 "Prezado(a) ,". HTML is autoescaped (a customer's name cannot inject markup); text is not.
+
+Rendering is bounded (models/template_limits.py): a template that takes longer than
+SAVE_RENDER_SECONDS or writes more than its part's MAX_CHARS on the sample, or includes,
+imports or extends another, is refused when saved; in the worker, a part that takes longer than
+RENDER_SECONDS (a template saved before these limits, or data far longer than the sample) fails
+its notice with the reason instead of holding the worker.
 """
 
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 
-from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import TemplateError
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -19,13 +24,30 @@ from models.audit import Audited
 from models.db import UTCDateTime, db, insert_or_ignore, utcnow
 from models.email_template_defaults import DEFAULTS, SAMPLE_CONTEXT, VARIABLES
 from models.errors import Invalid, NotFound
+from models.template_limits import (
+    MAX_OUTPUT_CHARS,
+    BoundedEnvironment,
+    RenderLimit,
+    instrument,
+    refusal,
+)
+from models.template_limits import render as render_bounded
 
 BOLETO, OVERDUE_NOTICE = "boleto", "overdue_notice"
 KINDS = (BOLETO, OVERDUE_NOTICE)
 PARTS = ("subject", "text_body", "html_body")
 
-_TEXT = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
-_HTML = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+_TEXT = BoundedEnvironment(autoescape=False)
+_HTML = BoundedEnvironment(autoescape=True)
+# The default templates render in well under a millisecond. In the worker a part may take
+# 0.2 s (two hundred times that, for a loaded host and long data): a worse template costs each
+# notice at most that before it fails, instead of a worker. When saved it must render the
+# sample in a quarter of that, so data longer than the sample still fits in the worker's.
+RENDER_SECONDS = 0.2
+SAVE_RENDER_SECONDS = 0.05
+# The subject is one header line (RFC 5322: at most 998 characters); the bodies see
+# template_limits.MAX_OUTPUT_CHARS (Gmail clips a message past 102 KB).
+MAX_CHARS = {"subject": 998, "text_body": MAX_OUTPUT_CHARS, "html_body": MAX_OUTPUT_CHARS}
 
 
 class EmailTemplate(Audited, db.Model):
@@ -73,28 +95,49 @@ def update_template(kind: str, parts: dict) -> EmailTemplate:
 
 
 def check_part(name: str, source: str, context: dict) -> None:
-    """Invalid naming `name` if the part does not compile or render with `context`."""
+    """Invalid naming `name` if the part does not compile, or does not render with `context`
+    within SAVE_RENDER_SECONDS and its MAX_CHARS."""
     try:
-        _render_part(name, source, context)
-    except TemplateError as error:
+        _render_part(name, source, context, SAVE_RENDER_SECONDS)
+    except RenderLimit as error:
+        raise Invalid.field(name, f"Too costly: with the sample data it {error}.") from None
+    except Refused as error:
+        raise Invalid.field(name, f"Not allowed: {error}.") from None
+    except Exception as error:
         # SecurityError and UndefinedError are TemplateErrors; their message names the culprit.
         raise Invalid.field(name, f"Does not render: {error}") from None
 
 
-def _render_part(name: str, source: str, context: dict) -> str:
-    return _compiled(name == "html_body", source).render(context)
+class Refused(TemplateError):
+    """The template uses what e-mail templates may not (an include, a reserved name)."""
+
+
+def _render_part(name: str, source: str, context: dict, seconds: float = RENDER_SECONDS) -> str:
+    template = _compiled(name == "html_body", source)
+    return render_bounded(template, context, seconds, MAX_CHARS[name])
 
 
 @lru_cache(maxsize=64)
 def _compiled(html: bool, source: str):
     """A part compiled once per worker (a template is the same text for thousands of e-mails)."""
-    return (_HTML if html else _TEXT).from_string(source)
+    environment = _HTML if html else _TEXT
+    tree = environment.parse(source)
+    reason = refusal(tree)
+    if reason is not None:
+        raise Refused(reason)
+    return environment.from_string(instrument(tree))
 
 
 def render(kind: str, context: dict) -> dict[str, str]:
-    """Subject, text and HTML of the `kind` e-mail for `context` (see VARIABLES)."""
+    """Subject, text and HTML of the `kind` e-mail for `context` (see VARIABLES); a part past
+    its limits raises RenderLimit, naming the part."""
     template = get_template(kind)
-    rendered = {name: _render_part(name, getattr(template, name), context) for name in PARTS}
+    rendered = {}
+    for name in PARTS:
+        try:
+            rendered[name] = _render_part(name, getattr(template, name), context)
+        except RenderLimit as error:
+            raise RenderLimit(f"the {kind} template's {name} {error}") from None
     # A header is one line: a newline in the subject would end it (or inject another).
     rendered["subject"] = " ".join(rendered["subject"].split())
     return rendered

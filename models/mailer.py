@@ -8,8 +8,10 @@ handed over, so the server may have it: retrying could send it twice.
 """
 
 import logging
+import re
 import smtplib
 import ssl
+import unicodedata
 from contextlib import contextmanager
 from email import policy
 from email.message import EmailMessage
@@ -21,6 +23,10 @@ from models.db import db
 from models.notices import NOTICE_KINDS, Attachment, Notice
 
 log = logging.getLogger(__name__)
+
+
+class UnsafeHeader(ValueError):
+    """A header would not come out as the one line written (an injection attempt)."""
 
 
 class Refused(Exception):
@@ -79,11 +85,13 @@ def build_message(
 ) -> EmailMessage:
     """Text with an HTML alternative, and the attachments, as one message."""
     message = EmailMessage()
-    message["From"] = sender
-    message["To"] = recipient
-    message["Subject"] = parts["subject"]
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = msg_id
+    headers = {"From": sender, "To": recipient, "Subject": parts["subject"]}
+    headers |= {"Date": formatdate(localtime=False), "Message-ID": msg_id}
+    for name, value in headers.items():
+        # Addresses keep "=?" ("a=?b@example.com" is one); the email package refuses a CR or
+        # LF decoded from an address's encoded word, and check_headers covers the rest.
+        message[name] = header_value(value, encoded_words=name != "Subject")
+    check_headers(message, list(headers))
     message.set_content(parts["text_body"])
     message.add_alternative(parts["html_body"], subtype="html")
     for attachment in attachments:
@@ -92,6 +100,44 @@ def build_message(
             attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename
         )
     return message
+
+
+_BREAKS = re.compile(r"[\s\u2028\u2029]+")
+
+
+def header_value(value: str, encoded_words: bool = False) -> str:
+    """`value` as one line of plain text the email package will encode itself.
+
+    Control characters and line breaks become spaces. Unless `encoded_words` may stay, "=?" is
+    written "= ?": the email package decodes RFC 2047 encoded words in the values it is given,
+    and before Python 3.11.10 / 3.12.5 (CVE-2024-6923) it wrote a decoded CR LF out raw, so a
+    customer named "=?utf-8?q?=0D=0AReply-To:_x@evil?=" added a header. No encoded word,
+    nothing decoded.
+    """
+    text = "".join(" " if unicodedata.category(c) == "Cc" else c for c in value)
+    text = " ".join(_BREAKS.split(text)).strip()
+    # A replacement never makes a new "=?"; the loop only proves it.
+    while "=?" in text and not encoded_words:
+        text = text.replace("=?", "= ?")
+    return text
+
+
+def check_headers(message: EmailMessage, names: list[str]) -> None:
+    """UnsafeHeader unless the message's headers are `names`, each written as one header
+    (folded lines continue with a space): what the SMTP server will receive, whatever the
+    Python version."""
+    if [name.lower() for name in message] != [name.lower() for name in names]:
+        raise UnsafeHeader(f"headers {message.keys()} are not {names}")
+    for name, value in message.items():
+        folded = policy.SMTP.fold(name, value)
+        lines = folded.removesuffix("\r\n").split("\r\n")
+        broken = any("\r" in line or "\n" in line for line in lines)
+        if (
+            broken
+            or not lines[0].startswith(f"{name}:")
+            or not all(line[:1] in (" ", "\t") for line in lines[1:])
+        ):
+            raise UnsafeHeader(f"the {name} header would be written as {folded!r}")
 
 
 class Postman:

@@ -8,7 +8,13 @@ so a retried or duplicated task, or a second worker, finds it not queued and sen
     queued -> sending -> sent
        ^         |-----> queued (the server refused or was unreachable: retried with backoff)
        |         |-----> failed (out of attempts, or the outcome is unknown)
-       +-> skipped (no e-mail address, consent withdrawn, no SMTP server configured)
+       |         +-----> skipped (the receivable was paid or cancelled meanwhile)
+       +-> skipped (no e-mail address, consent withdrawn, no SMTP server configured, the
+                    receivable paid or cancelled)
+
+A notice is about an open receivable: one paid or cancelled is skipped when the e-mail is
+written, and checked again just before each message is handed to the server
+(`hold_for_hand_over`, which keeps the receivable from changing until the outcome is recorded).
 
 A worker that dies in `sending` may or may not have handed the message over: of its batch,
 recovery marks the one notice that may have been on the wire failed with OUTCOME_UNKNOWN and
@@ -42,6 +48,7 @@ from models.db import (
     utcnow,
 )
 from models.errors import Conflict
+from models.receivables import CANCELLED, PAID, Receivable
 
 QUEUED, SENDING, SENT, FAILED, SKIPPED = "queued", "sending", "sent", "failed", "skipped"
 STATUSES = (QUEUED, SENDING, SENT, FAILED, SKIPPED)
@@ -52,10 +59,27 @@ OUTCOME_UNKNOWN_DATA = (
     "outcome unknown: the connection broke while handing the message over; "
     "check the mail server log before resending"
 )
+UNKNOWN = "unknown"  # a filter, not a status: failed with OUTCOME_UNKNOWN(_DATA)
+_UNKNOWN_PREFIX = "outcome unknown"
+NEXT_STEP_UNKNOWN = (
+    "Não se sabe se o e-mail chegou: a entrega foi interrompida no meio. Procure no log do "
+    "servidor de e-mail a mensagem com Message-ID <notice.{key}@...>. Se o servidor não a "
+    "aceitou, reenvie o aviso (POST /api/v1/notices/{id}/resend); se aceitou, marque-o como "
+    "enviado (POST /api/v1/notices/{id}/mark-sent)."
+)
 NO_ADDRESS = "no e-mail address"
 NO_CONSENT = "e-mail consent withdrawn"
 NO_SERVER = "no SMTP server configured (SMTP_HOST)"
+TAKEN_OVER = "taken over by recovery"
 _KEY = "uq_notices_receivable_id"
+# A receivable in one of these needs no notice. Named, not "not open": a status that still
+# owes (a partly paid bill) keeps its notices.
+SETTLED = (PAID, CANCELLED)
+
+
+def settled(receivable_status: str) -> str:
+    """Why a notice about a receivable no longer open is not sent."""
+    return f"the receivable was {receivable_status} before the e-mail went out"
 
 
 @dataclass(frozen=True)
@@ -132,6 +156,18 @@ class Notice(Audited, db.Model):
         """The notice's key as text: the same notice always gets the same Message-ID."""
         return f"{self.kind}.{self.receivable_id}.{self.stage}"
 
+    @property
+    def outcome_unknown(self) -> bool:
+        """Failed while the message may have reached the server: someone has to check."""
+        return self.status == FAILED and (self.last_error or "").startswith(_UNKNOWN_PREFIX)
+
+    @property
+    def next_step(self) -> str | None:
+        """What staff should do with this notice (Portuguese), when it needs someone."""
+        if not self.outcome_unknown:
+            return None
+        return NEXT_STEP_UNKNOWN.format(key=self.message_key, id=self.id)
+
 
 def claim_notice(receivable_id: int, kind: str, stage: int, customer_code: int) -> Notice | None:
     """Insert the notice (queued) unless its key exists; the new notice, or None.
@@ -180,10 +216,13 @@ def sendable(notice_ids: list[int]) -> tuple[list[Notice], dict[int, str], dict[
     email_of = db.select(Customer.code, Customer.email).where(Customer.code.in_(codes))
     emails = dict(db.session.execute(email_of).all())
     consents = consents_on(EMAIL, codes)
+    statuses = _receivable_statuses([notice.receivable_id for notice in notices])
     ready, recipients, unsendable = [], {}, {}
     for notice in notices:
         address = emails[notice.customer_code]
-        if not address:
+        if statuses[notice.receivable_id] in SETTLED:
+            unsendable[notice.id] = settled(statuses[notice.receivable_id])
+        elif not address:
             unsendable[notice.id] = NO_ADDRESS
         elif not consents[notice.customer_code]:
             unsendable[notice.id] = NO_CONSENT
@@ -191,6 +230,11 @@ def sendable(notice_ids: list[int]) -> tuple[list[Notice], dict[int, str], dict[
             ready.append(notice)
             recipients[notice.id] = address
     return ready, recipients, unsendable
+
+
+def _receivable_statuses(receivable_ids: list[int]) -> dict[int, str]:
+    query = db.select(Receivable.id, Receivable.status).where(Receivable.id.in_(receivable_ids))
+    return dict(db.session.execute(query).all())
 
 
 def skip(notice_ids: list[int], reason: str) -> None:
@@ -230,6 +274,30 @@ def still_sending(notice_id: int, batch: str) -> bool:
         Notice.id == notice_id, Notice.status == SENDING, Notice.sending_batch == batch
     )
     return db.session.scalar(query) is not None
+
+
+def hold_for_hand_over(notice_id: int, batch: str) -> str | None:
+    """None when the notice is still `batch`'s to send and its receivable not settled; else
+    why not: TAKEN_OVER, or the receivable was settled (the notice is skipped with that).
+
+    On PostgreSQL the receivable stays locked (FOR SHARE) until the caller commits the
+    message's outcome: a payment or a cancellation recorded meanwhile waits for it (at most
+    SMTP_TIMEOUT_S), so none slips in between this check and the hand-over. On SQLite the
+    check reads what is committed now, a moment before the hand-over.
+    """
+    if not still_sending(notice_id, batch):
+        return TAKEN_OVER
+    status = db.session.scalar(
+        db.select(Receivable.status)
+        .join(Notice, Notice.receivable_id == Receivable.id)
+        .where(Notice.id == notice_id)
+        .with_for_update(read=True, of=Receivable)
+    )
+    if status not in SETTLED:
+        return None
+    reason = settled(status)
+    _finish(notice_id, SENDING, batch, status=SKIPPED, skipped_reason=reason, sending_since=None)
+    return reason
 
 
 def _finish(notice_id: int, expected: str, batch: str | None, **values) -> Notice | None:
@@ -336,13 +404,32 @@ def send_again(notice_id: int) -> Notice:
     return notice
 
 
+def mark_delivered(notice_id: int) -> Notice:
+    """failed with an unknown outcome -> sent, by a person who found in the mail server's log
+    that the server took the message. Conflict for any other notice."""
+    notice = get_row(Notice, notice_id, "Notice", for_update=True)
+    if not notice.outcome_unknown:
+        raise Conflict(
+            f"Notice {notice_id} is {notice.status} with no unknown outcome; only a notice whose "
+            "outcome is unknown is marked sent."
+        )
+    notice.status, notice.sent_at = SENT, notice.sending_since or utcnow()
+    notice.sending_since = None
+    db.session.flush()
+    return notice
+
+
 def get_notice(notice_id: int) -> Notice:
     return get_row(Notice, notice_id, "Notice")
 
 
 def list_notices(filters: dict, page: int, per_page: int) -> tuple[list[Notice], int]:
-    """Notices, newest first; `filters` may hold status, customer_code, kind, receivable_id."""
+    """Notices, newest first; `filters` may hold status (or UNKNOWN: failed with an unknown
+    outcome), customer_code, kind, receivable_id."""
     query = db.select(Notice)
+    if filters.get("status") == UNKNOWN:
+        filters = {**filters, "status": FAILED}
+        query = query.where(Notice.last_error.startswith(_UNKNOWN_PREFIX, autoescape=True))
     for name in ("status", "customer_code", "kind", "receivable_id"):
         if filters.get(name) is not None:
             query = query.where(getattr(Notice, name) == filters[name])

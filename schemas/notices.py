@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from models.db import MAX_INT_ID
 from models.email_templates import KINDS
-from models.notices import STATUSES
+from models.notices import STATUSES, UNKNOWN
 from schemas.common import InputSchema, PageQuery, Text, page_of
 
 
@@ -23,10 +23,21 @@ class NoticeOutput(Schema):
     skipped_reason = fields.String(allow_none=True)
     created_at = fields.AwareDateTime(required=True)
     sent_at = fields.AwareDateTime(allow_none=True)
+    outcome_unknown = fields.Boolean(
+        required=True,
+        metadata={"description": "Failed while the mail server may have taken the message"},
+    )
+    next_step = fields.String(
+        allow_none=True,
+        metadata={"description": "What staff should do (Portuguese), when someone must act"},
+    )
 
 
 class NoticeQuery(PageQuery):
-    status = fields.String(validate=validate.OneOf(STATUSES))
+    status = fields.String(
+        validate=validate.OneOf((*STATUSES, UNKNOWN)),
+        metadata={"description": "unknown: failed with an unknown outcome (finance and admins)"},
+    )
     kind = fields.String(validate=validate.Length(min=1, max=20))
     customer_code = fields.Integer(validate=validate.Range(min=1, max=MAX_INT_ID))
     receivable_id = fields.Integer(validate=validate.Range(min=1, max=MAX_INT_ID))

@@ -5,7 +5,9 @@ nothing went out.
 moves a notice queued -> sending (committed before the SMTP conversation) sends it. A batch
 writes its messages first, claims them in one transaction, then hands them over on one SMTP
 connection in id order, committing each outcome before the next message (so a worker that dies
-leaves at most one notice whose fate is unknown; see notices.recover_abandoned). A refusal puts
+leaves at most one notice whose fate is unknown; see notices.recover_abandoned). Just before
+each hand-over the notice's receivable must still be open (notices.hold_for_hand_over): one
+paid or cancelled since the batch was written is skipped, not sent. A refusal puts
 a notice back in queued and it is sent again after 1, 2, 4... times SMTP retry_base_s, until
 SMTP max_attempts tries; then it is failed. `recover_notices` (beat) deals with batches whose
 worker died and sends again the notices whose message was lost while queued.
@@ -26,7 +28,9 @@ from models.db import db
 log = logging.getLogger(__name__)
 BATCH_SIZE = 50  # one task, one SMTP connection and one claim for this many notices
 RETRY_BASE_SECONDS = 60.0  # first retry after a minute, then 2, 4, 8...
-SENDING_LEASE_SECONDS = 900.0  # a notice `sending` for longer lost its worker
+# A notice `sending` for longer lost its worker: config SMTP["sending_lease_s"], from
+# NOTICE_SENDING_LEASE_SECONDS; this is its default, for a config built without it.
+SENDING_LEASE_SECONDS = 900.0
 
 
 def _smtp() -> dict:
@@ -94,8 +98,13 @@ def _hand_over(batch: str, claimed: list[tuple[int, int]], messages: dict, smtp:
                 outcome["released"] += len(rest)
                 retry_after[0.0] += rest
                 break
-            if not notices.still_sending(notice_id, batch):  # recovery took it over
+            why_not = notices.hold_for_hand_over(notice_id, batch)
+            if why_not == notices.TAKEN_OVER:  # recovery took it over
                 outcome["taken_over"] += 1
+                continue
+            if why_not is not None:  # paid or cancelled since it was written: skipped
+                db.session.commit()
+                outcome[notices.SKIPPED] += 1
                 continue
             status, delay = _deliver(postman, batch, notice_id, attempts, messages[notice_id], smtp)
             db.session.commit()  # each outcome is durable before the next hand-over

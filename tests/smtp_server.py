@@ -3,8 +3,10 @@
 server = SmtpServer(); server.start()
 server.fail_next(2, "451 4.3.0 Try again later")  # the next 2 messages are refused at DATA
 server.drop_next(1)     # the next connection is closed at RCPT, before the message
+server.break_next_data(1)  # the next message is kept, then the connection closed unanswered
 server.hold_replies(30) # keep each message, then wait 30 s before answering 250
 server.messages         # parsed EmailMessages, in the order received
+server.raw_messages     # the same as received, bytes
 """
 
 import asyncio
@@ -30,6 +32,7 @@ class _Handler:
         self.received: list[tuple[list[str], bytes]] = []
         self.refuse, self.refusal = 0, "451 4.3.0 Try again later"
         self.drop = 0
+        self.break_data = 0
         self.hold_seconds = 0.0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -50,6 +53,12 @@ class _Handler:
                 self.received.append((list(envelope.rcpt_tos), envelope.original_content))
         if refuse:
             return self.refusal
+        with self.lock:
+            break_data = self.break_data > 0
+            self.break_data -= break_data
+        if break_data:  # the server has it; the client never hears so
+            server.transport.close()
+            return "421 4.3.2 Closing"
         if self.hold_seconds:
             await asyncio.sleep(self.hold_seconds)  # kept, but the sender hears nothing yet
         return "250 2.0.0 OK"
@@ -81,6 +90,10 @@ class SmtpServer:
         with self.handler.lock:
             self.handler.drop = count
 
+    def break_next_data(self, count: int) -> None:
+        with self.handler.lock:
+            self.handler.break_data = count
+
     def hold_replies(self, seconds: float) -> None:
         self.handler.hold_seconds = seconds
 
@@ -94,6 +107,12 @@ class SmtpServer:
         with self.handler.lock:
             raw = [content for _, content in self.handler.received]
         return [message_from_bytes(content, policy=policy.default) for content in raw]
+
+    @property
+    def raw_messages(self) -> list[bytes]:
+        """The messages exactly as the client sent them (DATA's bytes)."""
+        with self.handler.lock:
+            return [content for _, content in self.handler.received]
 
     @property
     def recipients(self) -> list[list[str]]:

@@ -6,6 +6,9 @@ import os
 import re
 import secrets
 from dataclasses import dataclass, field
+from email.errors import MessageError
+from email.message import EmailMessage
+from email.utils import parseaddr
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -207,10 +210,36 @@ def _smtp(env) -> dict:
         "tls": tls,
         "user": env.get("SMTP_USER") or None,
         "password": env.get("SMTP_PASSWORD") or None,
-        "sender": env.get("MAIL_SENDER", "").strip() or "Provedor <cobranca@localhost>",
+        "sender": _mail_sender(env),
         "timeout_s": _seconds(env, "SMTP_TIMEOUT_S", 10.0),
         "max_attempts": _int(env, "SMTP_MAX_ATTEMPTS", 5, minimum=1),
+        "sending_lease_s": _sending_lease(env, _seconds(env, "SMTP_TIMEOUT_S", 10.0)),
     }
+
+
+def _mail_sender(env) -> str:
+    """MAIL_SENDER as the From header every notice carries: refused now if the email package
+    would refuse it (or read no address from it) for every message later."""
+    sender = env.get("MAIL_SENDER", "").strip() or "Provedor <cobranca@localhost>"
+    try:
+        EmailMessage()["From"] = sender
+    except (ValueError, IndexError, MessageError):
+        raise ConfigError(
+            f"MAIL_SENDER is not an address such as 'Nome <a@b.com>': {sender!r}"
+        ) from None
+    if "@" not in parseaddr(sender)[1]:
+        raise ConfigError(f"MAIL_SENDER has no address such as 'Nome <a@b.com>': {sender!r}")
+    return sender
+
+
+def _sending_lease(env, smtp_timeout_s: float) -> int:
+    """Seconds a notice may stay `sending` before recovery decides its worker died (and its
+    outcome is unknown). A live batch stops handing over at half the lease, and its last
+    message may then take SMTP_TIMEOUT_S: the lease must leave room for that."""
+    lease = _int(env, "NOTICE_SENDING_LEASE_SECONDS", 900, minimum=60)
+    if lease <= 2 * smtp_timeout_s:
+        raise ConfigError("NOTICE_SENDING_LEASE_SECONDS must be more than twice SMTP_TIMEOUT_S")
+    return lease
 
 
 def _log_level(env) -> str:

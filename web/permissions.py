@@ -38,6 +38,8 @@ ROLE_TABLE: dict[str, dict[str, tuple[str, ...]]] = {
     "notices": {READ: (ADMIN, ATTENDANT, FINANCE), WRITE: (ADMIN,)},
     # Sending a failed or skipped notice again, once someone checked it never arrived.
     "notice_resends": {READ: (ADMIN, ATTENDANT, FINANCE), WRITE: (ADMIN, FINANCE)},
+    # Notices whose outcome is unknown: finance and admins check the mail server and act.
+    "notice_outcomes": {READ: (ADMIN, FINANCE), WRITE: (ADMIN, FINANCE)},
     "holidays": {READ: ROLES, WRITE: (ADMIN,)},
     # Lifting a non-payment suspension for a while (trust unlock) or holding one.
     "suspension_holds": {READ: ROLES, WRITE: (ADMIN, ATTENDANT, FINANCE)},

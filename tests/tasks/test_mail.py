@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 
@@ -19,8 +20,10 @@ import pytest
 from pypdf import PdfReader
 
 from models.audit import set_actor
+from models.clock import local_today
 from models.consents import record_consents
 from models.db import db
+from models.email_templates import EmailTemplate
 from models.notices import (
     FAILED,
     OUTCOME_UNKNOWN,
@@ -31,6 +34,7 @@ from models.notices import (
     Notice,
     claim_notice,
 )
+from models.receivables import cancel, settle
 from tasks.mail import recover_notices, send_notices
 from tests.builders import BUILDER, build_customer
 from tests.notice_kinds import BROKEN_RECEIVABLE, PDF_TEXT, TEST_KIND, ensure_receivable
@@ -456,3 +460,142 @@ def test_a_live_but_stalled_batch_taken_over_by_recovery_sends_nothing_twice(
     assert message_ids == sorted(
         f"<notice.{TEST_KIND}.{number}.0@provedor.example>" for number in (1, 2, 3)
     )
+
+
+def test_a_template_too_costly_saved_before_the_limits_fails_its_notices_not_the_worker(
+    app, client, celery_worker, smtp, admin
+):
+    slow = "{% for i in range(100000) %}{% for j in range(300) %}{% endfor %}{% endfor %}"
+    with app.app_context():  # written as it was saved before the limits (the API refuses it)
+        set_actor(db.session, BUILDER)
+        template = db.session.get(EmailTemplate, "boleto")
+        template.text_body = slow + "{{ customer_name }}"
+        db.session.commit()
+    ids = [_claim(app, build_customer(app), receivable_id=number) for number in (1, 2)]
+    started = time.monotonic()
+
+    send_notices.delay(ids)
+
+    assert all(_status_is(app, notice_id, FAILED) for notice_id in ids)
+    assert time.monotonic() - started < 15  # 0.2 s a notice, not 1 s per 30 million steps
+    reason = "could not write the e-mail: the boleto template's text_body takes longer than 0.2 s"
+    assert all(_notice(app, notice_id).last_error.startswith(reason) for notice_id in ids)
+    assert smtp.count == 0
+    fixed = {
+        "subject": "Fatura",
+        "text_body": "Olá, {{ customer_name }}.",
+        "html_body": "<p>Olá</p>",
+    }
+    assert (
+        client.put("/api/v1/email-templates/boleto", json=fixed, headers=admin).status_code == 200
+    )
+    assert client.post(f"/api/v1/notices/{ids[0]}/resend", headers=admin).status_code == 202
+    assert _status_is(app, ids[0], SENT)  # the same worker goes on sending
+    assert smtp.count == 1
+
+
+def _settle_or_cancel(app, receivable_id: int, how: str) -> None:
+    with app.app_context():
+        set_actor(db.session, BUILDER)
+        if how == "paid":
+            settle(receivable_id, local_today(), Decimal("99.90"))
+        else:
+            cancel(receivable_id, "lançada em duplicidade")
+        db.session.commit()
+
+
+@pytest.mark.parametrize("how", ["paid", "cancelled"])
+def test_a_receivable_settled_before_its_notice_is_written_skips_it(app, celery_worker, smtp, how):
+    notice_id = _claim(app, build_customer(app), receivable_id=5)
+    _settle_or_cancel(app, 5, how)
+    send_notices.delay([notice_id])
+    assert _status_is(app, notice_id, SKIPPED)
+    assert (
+        _notice(app, notice_id).skipped_reason
+        == f"the receivable was {how} before the e-mail went out"
+    )
+    assert smtp.count == 0
+
+
+def test_receivables_settled_while_their_batch_is_handed_over_are_skipped_not_sent(
+    app, client, celery_worker, smtp, admin
+):
+    ids = [_claim(app, build_customer(app), receivable_id=number) for number in (1, 2, 3)]
+    smtp.hold_replies(3)  # the first message is on the wire: the batch is written and claimed
+    send_notices.delay(ids)
+    assert wait_until(lambda: smtp.count == 1, timeout=30)
+    assert _notice(app, ids[1]).status == SENDING  # written, claimed, not yet handed over
+    _settle_or_cancel(app, 2, "paid")
+    _settle_or_cancel(app, 3, "cancelled")
+    smtp.hold_replies(0)
+
+    assert _status_is(app, ids[0], SENT)
+    assert _status_is(app, ids[1], SKIPPED) and _status_is(app, ids[2], SKIPPED)
+    reasons = [_notice(app, notice_id).skipped_reason for notice_id in ids[1:]]
+    assert reasons == [
+        "the receivable was paid before the e-mail went out",
+        "the receivable was cancelled before the e-mail went out",
+    ]
+    time.sleep(1)
+    assert smtp.count == 1
+    listed = client.get("/api/v1/notices?status=skipped", headers=admin).json["items"]
+    assert sorted(item["id"] for item in listed) == ids[1:]
+
+
+def test_notices_whose_outcome_is_unknown_are_listed_for_finance_with_what_to_do(
+    app, client, celery_worker, smtp, admin, headers_for
+):
+    unknown, fine = (_claim(app, build_customer(app), receivable_id=n) for n in (1, 2))
+    smtp.break_next_data(1)  # the server keeps the first message; the worker hears nothing
+    send_notices.delay([unknown, fine])
+    assert _status_is(app, fine, SENT) and _status_is(app, unknown, FAILED)
+    smtp.fail_next(3, "550 5.1.1 Mailbox unavailable")
+    refused = _claim(app, build_customer(app), receivable_id=3)
+    send_notices.delay([refused])
+    assert _status_is(app, refused, FAILED)  # failed too, but surely not delivered
+    finance = headers_for("finance")
+
+    listed = client.get("/api/v1/notices?status=unknown", headers=finance)
+
+    assert listed.status_code == 200, listed.json
+    (item,) = listed.json["items"]
+    assert (item["id"], item["outcome_unknown"]) == (unknown, True)
+    assert item["last_error"].startswith("outcome unknown")
+    assert "Message-ID <notice.test.1.0@" in item["next_step"]
+    assert f"/api/v1/notices/{unknown}/resend" in item["next_step"]
+    assert f"/api/v1/notices/{unknown}/mark-sent" in item["next_step"]
+    assert "Procure no log do servidor de e-mail" in item["next_step"]
+    failed = client.get("/api/v1/notices?status=failed", headers=finance).json["items"]
+    assert sorted(i["id"] for i in failed) == sorted([unknown, refused])
+    assert [i["next_step"] for i in failed if i["id"] == refused] == [None]
+    for role in ("attendant", "technician"):
+        response = client.get("/api/v1/notices?status=unknown", headers=headers_for(role))
+        assert response.status_code == 403
+        marked = client.post(f"/api/v1/notices/{unknown}/mark-sent", headers=headers_for(role))
+        assert marked.status_code == 403
+
+    assert client.post(f"/api/v1/notices/{refused}/mark-sent", headers=finance).status_code == 409
+    marked = client.post(f"/api/v1/notices/{unknown}/mark-sent", headers=finance)
+    assert marked.status_code == 200, marked.json
+    assert (marked.json["status"], marked.json["next_step"]) == (SENT, None)
+    assert marked.json["sent_at"] is not None
+    assert client.get("/api/v1/notices?status=unknown", headers=admin).json["total"] == 0
+    assert client.post(f"/api/v1/notices/{unknown}/mark-sent", headers=admin).status_code == 409
+    assert smtp.count == 2  # the kept one and the fine one; nothing sent again
+
+
+def test_a_payment_recorded_while_its_notice_is_on_the_wire_waits_for_the_outcome(
+    app, celery_worker, smtp, backend
+):
+    if backend != "postgresql":
+        pytest.skip("SQLite has no row locks: there the check reads what is committed")
+    notice_id = _claim(app, build_customer(app), receivable_id=1)
+    smtp.hold_replies(2)  # the message is on the wire for two seconds
+    send_notices.delay([notice_id])
+    assert wait_until(lambda: smtp.count == 1, timeout=30)
+    started = time.monotonic()
+
+    _settle_or_cancel(app, 1, "paid")  # waits for the worker to record the outcome
+
+    assert time.monotonic() - started > 0.5
+    assert _notice(app, notice_id).status == SENT  # recorded before the payment went in

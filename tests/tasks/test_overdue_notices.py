@@ -5,6 +5,7 @@ February, Good Friday is 3 April, Tiradentes 21 April); the suite's real worker 
 claims to a real SMTP server, which counts the messages.
 """
 
+import re
 from datetime import date, timedelta
 from io import BytesIO
 
@@ -27,7 +28,7 @@ from tests.tasks.notice_sweep_helpers import (
 )
 from tests.waiting import wait_until
 from tests.web.api_helpers import API
-from tests.web.payment_payloads import bank_debit, methods_url
+from tests.web.payment_payloads import bank_debit, card, methods_url
 
 pytestmark = pytest.mark.calendar  # also run at the calendar's edges (conftest)
 
@@ -188,4 +189,44 @@ def test_paid_cancelled_opted_out_get_nothing_and_no_address_is_skipped(
     (message,) = smtp.messages
     assert list(message.iter_attachments()) == []  # paid by debit: no boleto to attach
     text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
-    assert "Linha digitável: \n" in text
+    assert "Linha digitável" not in text and "débito automático" in text
+
+
+def _no_empty_field(message) -> None:
+    """No line of the text ends with a label and nothing after it; no empty code in HTML."""
+    text = message.get_body(("plain",)).get_content()
+    assert not re.search(r":[ \t]*$", text, re.MULTILINE), text
+    assert "<code></code>" not in message.get_body(("html",)).get_content()
+
+
+def test_boleto_card_and_debit_payers_each_get_their_own_wording(
+    app, client, admin, celery_worker, smtp
+):
+    by_boleto = _overdue_customer(app)
+    by_card, by_debit = _overdue_customer(app), _overdue_customer(app)
+    assert client.post(methods_url(by_card), json=card(), headers=admin).status_code == 201
+    assert client.post(methods_url(by_debit), json=bank_debit(), headers=admin).status_code == 201
+    payers = {"boleto": by_boleto, "card": by_card, "debit": by_debit}
+    receivables = {
+        payer: build_receivable(app, customer_code=code, due_date=WEDNESDAY)
+        for payer, code in payers.items()
+    }
+
+    assert sweep(app, date(2026, 3, 9)) == {"boleto": 0, "overdue": 3}
+    assert _delivered(app, smtp, 3)
+
+    received = {m["Message-ID"].split(".")[2]: m for m in smtp.messages}
+    texts = {}
+    for payer, receivable_id in receivables.items():
+        message = received[str(receivable_id)]
+        _no_empty_field(message)
+        texts[payer] = message.get_body(("plain",)).get_content()
+    boleto = client.get(f"{API}/receivables/{receivables['boleto']}/boleto", headers=admin).json
+    assert f"Linha digitável: {boleto['digitable_line']}" in texts["boleto"]
+    assert len(list(received[str(receivables["boleto"])].iter_attachments())) == 1
+    assert "cartão de crédito" in texts["card"] and "débito automático" in texts["debit"]
+    for payer in ("card", "debit"):
+        assert "Linha digitável" not in texts[payer]
+        assert list(received[str(receivables[payer])].iter_attachments()) == []
+        html = received[str(receivables[payer])].get_body(("html",)).get_content()
+        assert "Linha digitável" not in html

@@ -1,12 +1,15 @@
 """/api/v1/email-templates and /api/v1/notices: templates admins change, notices staff read."""
 
+import importlib.util
 import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from models.audit import set_actor
 from models.db import db
+from models.email_template_defaults import DEFAULTS
 from models.email_templates import render
 from models.notices import claim_notice
 from tests.builders import BUILDER, build_customer
@@ -161,3 +164,72 @@ def test_notices_are_listed_newest_first_filtered_and_paged(app, client, admin):
 def test_bad_notice_filters_are_refused(client, admin, query):
     response = client.get(f"{API}/notices", query_string=query, headers=admin)
     assert_envelope(response, 422, "validation_error")
+
+
+_THIRTY_MILLION = "{% for i in range(100000) %}{% for j in range(300) %}{% endfor %}{% endfor %}"
+
+
+@pytest.mark.parametrize(
+    ("part", "source", "says"),
+    [
+        ("text_body", "{% for i in range(10**9) %}x{% endfor %}", "Range too big"),
+        ("text_body", '{% include "outro.txt" %}', "{% include %} is not allowed"),
+        ("html_body", '{% import "macros.html" as m %}', "{% import %} is not allowed"),
+        ("html_body", '{% from "macros.html" import m %}', "is not allowed"),
+        ("text_body", '{% extends "base.txt" %}', "{% extends %} is not allowed"),
+        ("text_body", _THIRTY_MILLION, "takes longer than 0.05 s"),
+        ("text_body", '{{ "x" * 10000000 }}', "longer than 100000 characters"),
+        ("html_body", '{{ "x"|center(10000000) }}', "No filter named 'center'"),
+        ("text_body", '{{ "x".ljust(10000000) }}', "Does not render"),
+        ("text_body", '{{ "%010000000d" % 1 }}', "formatting text with %"),
+        ("subject", '{{ "x" * 999 }}', "longer than 998 characters"),
+        ("text_body", "{{ description * 2500 }}{{ description * 2500 }}", "longer than 100000"),
+        (
+            "text_body",
+            "{% macro d(s, n) %}{% if n %}{{ d(s ~ s, n - 1) }}{% endif %}{% endmacro %}"
+            '{{ d("x", 40) }}',
+            "longer than 100000 characters",
+        ),
+        (
+            "html_body",
+            "{% macro m() %}{% for i in range(100000) %}{{ description }}{% endfor %}"
+            "{% endmacro %}{{ m() }}",
+            "Too costly",
+        ),
+        ("text_body", "{% set _mail_emit = 1 %}x", "reserved"),
+    ],
+)
+def test_a_template_too_costly_or_including_others_is_refused_naming_the_part(
+    app, client, admin, part, source, says
+):
+    before = client.get(f"{URL}/boleto", headers=admin).json
+    response = client.put(f"{URL}/boleto", json={**GOOD, part: source}, headers=admin)
+    errors = assert_envelope(response, 422, "validation_error")["errors"]
+    assert list(errors) == [part]
+    assert says in errors[part][0]
+    assert client.get(f"{URL}/boleto", headers=admin).json == before
+    assert _history(app) == []
+
+
+def test_loops_filters_and_macros_within_the_limits_are_accepted(client, admin):
+    body = (
+        "{% macro line(label, value) %}{{ label|upper }}: {{ value|trim }}{% endmacro %}"
+        "{% for word in description.split() %}{{ loop.index }}={{ word|title }} {% endfor %}\n"
+        "{{ line('valor', amount) }} {{ [due_date, payable_until]|join(' / ') }}"
+        "{{ customer_name|replace('a', 'á') ~ '!' }} {{ '-' * 40 }} {{ 7 * 6 }}"
+    )
+    response = client.put(f"{URL}/boleto", json={**GOOD, "text_body": body}, headers=admin)
+    assert response.status_code == 200, response.json
+
+
+def test_the_migration_gives_databases_seeded_before_the_current_overdue_defaults():
+    """A database whose overdue template is still as seeded gets today's default (no empty
+    "Linha digitável:" for card and debit payers): the migration's copy must match."""
+    path = Path(__file__).parents[2] / "migrations/versions"
+    (found,) = path.glob("h2c7e1a0d9b3_*.py")
+    spec = importlib.util.spec_from_file_location("overdue_migration", found)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    defaults = DEFAULTS["overdue_notice"]
+    assert {part: defaults[part] for part in ("text_body", "html_body")} == migration.NOW
+    assert "Linha digitável: {{ linha_digitavel }}\n" in migration.SEEDED["text_body"]

@@ -203,3 +203,31 @@ def test_money_settings_come_from_the_environment_and_bad_ones_stop_the_start(tm
     ):
         with pytest.raises(ConfigError, match=name):
             load_settings({**env, name: bad})
+
+
+def test_the_notice_sending_lease_is_a_setting_with_room_for_the_last_message(tmp_path):
+    env = {"PROVEDOR_VAR_DIR": str(tmp_path)}
+    assert load_settings(env).smtp["sending_lease_s"] == 900  # the default: 15 minutes
+    custom = {**env, "NOTICE_SENDING_LEASE_SECONDS": "120", "SMTP_TIMEOUT_S": "30"}
+    assert load_settings(custom).smtp["sending_lease_s"] == 120
+    with pytest.raises(ConfigError, match="NOTICE_SENDING_LEASE_SECONDS must be at least 60"):
+        load_settings({**env, "NOTICE_SENDING_LEASE_SECONDS": "30"})
+    with pytest.raises(ConfigError, match="more than twice SMTP_TIMEOUT_S"):
+        load_settings({**custom, "NOTICE_SENDING_LEASE_SECONDS": "60"})
+    with pytest.raises(ConfigError, match="whole number"):
+        load_settings({**env, "NOTICE_SENDING_LEASE_SECONDS": "15min"})
+
+
+@pytest.mark.parametrize(
+    "sender",
+    [
+        '"Fulano =?utf-8?q?=0D=0ABcc:_golpe@evil.example?=" <cobranca@provedor.example>',
+        "Provedor sem endereço",
+    ],
+)
+def test_a_mail_sender_that_every_message_would_refuse_stops_the_start(tmp_path, sender):
+    env = {"PROVEDOR_VAR_DIR": str(tmp_path), "MAIL_SENDER": sender}
+    with pytest.raises(ConfigError, match="MAIL_SENDER"):
+        load_settings(env)
+    good = {**env, "MAIL_SENDER": "Rede Rápida <cobranca@rederapida.example>"}
+    assert load_settings(good).smtp["sender"] == "Rede Rápida <cobranca@rederapida.example>"

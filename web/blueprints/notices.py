@@ -2,6 +2,7 @@
 
 from models import email_templates, notices
 from models.db import db
+from models.errors import Forbidden
 from schemas.notices import (
     EmailTemplateInput,
     EmailTemplateList,
@@ -14,7 +15,7 @@ from tasks.dispatch import send_after_commit
 from tasks.mail import send_notices
 from web.extensions import Blueprint
 from web.permissions import READ, WRITE
-from web.security import requires
+from web.security import may, requires
 
 URL_PREFIX = ""
 blp = Blueprint("notices", __name__, description="E-mail notices and their templates")
@@ -25,7 +26,11 @@ blp = Blueprint("notices", __name__, description="E-mail notices and their templ
 @blp.response(200, NoticePage)
 @requires("notices", READ)
 def list_notices(args):
-    """Notices, newest first; ?status=failed lists those that need someone to look."""
+    """Notices, newest first; ?status=failed lists those that need someone to look, and
+    ?status=unknown (finance and admins) those whose outcome is unknown, each with its
+    `next_step`."""
+    if args.get("status") == notices.UNKNOWN and not may("notice_outcomes", READ):
+        raise Forbidden("Only finance and admins list the notices whose outcome is unknown.")
     page, per_page = args.pop("page"), args.pop("per_page")
     found, total = notices.list_notices(args, page, per_page)
     return {"items": found, "total": total, "page": page, "per_page": per_page}
@@ -40,6 +45,18 @@ def resend(notice_id):
     outcome is unknown, check the mail server's log for its Message-ID first."""
     notice = notices.send_again(notice_id)
     send_after_commit(send_notices, [notice.id])
+    db.session.commit()
+    return notice
+
+
+@blp.route("/notices/<int:notice_id>/mark-sent", methods=["POST"])
+@blp.response(200, NoticeOutput)
+@blp.alt_response(409, description="The notice's outcome is not unknown.")
+@requires("notice_outcomes", WRITE)
+def mark_sent(notice_id):
+    """Mark a notice whose outcome is unknown sent, once the mail server's log shows it took
+    the message (its Message-ID is in `next_step`)."""
+    notice = notices.mark_delivered(notice_id)
     db.session.commit()
     return notice
 
