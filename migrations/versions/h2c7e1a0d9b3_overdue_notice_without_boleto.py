@@ -2,7 +2,7 @@
 or debit (a `payment_method` variable tells the template which)
 
 Revision ID: h2c7e1a0d9b3
-Revises: 9f1a2b3c4d5e
+Revises: h1a7c3e9d2f0
 Create Date: 2026-12-05 14:00:00
 
 Only a template still exactly as seeded is replaced: one an admin changed is left as it is
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "h2c7e1a0d9b3"
-down_revision = "9f1a2b3c4d5e"
+down_revision = "h1a7c3e9d2f0"
 branch_labels = None
 depends_on = None
 
