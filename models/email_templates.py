@@ -21,7 +21,8 @@ from models.email_template_defaults import DEFAULTS, SAMPLE_CONTEXT, VARIABLES
 from models.errors import Invalid, NotFound
 
 BOLETO, OVERDUE_NOTICE = "boleto", "overdue_notice"
-KINDS = (BOLETO, OVERDUE_NOTICE)
+SUSPENSION_NOTICE = "suspension_notice"  # announces a suspension and its date
+KINDS = (BOLETO, OVERDUE_NOTICE, SUSPENSION_NOTICE)
 PARTS = ("subject", "text_body", "html_body")
 
 _TEXT = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)

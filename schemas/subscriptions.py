@@ -14,6 +14,7 @@ from schemas.common import (
     PatchInput,
     Text,
     WholeNumber,
+    billable_money,
     page_of,
 )
 from schemas.customers import AddressInput, AddressOutput
@@ -33,7 +34,7 @@ class SubscriptionInput(InputSchema):
     )
     notes = Text(allow_none=True, max_length=4000, multiline=True)
     due_day = WholeNumber(required=True, metadata=_DUE_DAY_DOC, **_DUE_DAY)
-    price = Money(metadata={"description": "Monthly price; default: the plan's"})
+    price = billable_money(metadata={"description": "Monthly price; default: the plan's"})
     discount = Money(metadata={"description": "Monthly discount, at most the price"})
     first_due_date = fields.Date(metadata={"description": "Default: the next due day"})
     billing_address = fields.Nested(
@@ -50,7 +51,7 @@ class SubscriptionPatch(PatchInput):
     installation_address = fields.Nested(AddressInput, allow_none=True)
     notes = Text(allow_none=True, max_length=4000, multiline=True)
     due_day = WholeNumber(metadata=_DUE_DAY_DOC, **_DUE_DAY)
-    price = Money()
+    price = billable_money()
     discount = Money()
     first_due_date = fields.Date()
     billing_address = fields.Nested(AddressInput, allow_none=True)
