@@ -93,7 +93,7 @@ def test_each_stage_once_in_business_days(app, celery_worker, smtp):
     assert last["To"] == "ana@example.com"
     assert last["Subject"] == "Provedor: fatura vencida em 04/03/2026"
     text = last.get_body(("plain",)).get_content()
-    assert "dias de atraso)" in text and "Evite a suspensão" in text  # the 20-day stage
+    assert "dias úteis de atraso)" in text and "Evite a suspensão" in text  # the 20-day stage
     (attachment,) = last.iter_attachments()  # a second copy of the boleto
     assert PdfReader(BytesIO(attachment.get_content())).pages
 
@@ -150,7 +150,11 @@ def test_a_sweep_that_missed_days_sends_only_the_latest_stage(app, celery_worker
     code = _overdue_customer(app)
     receivable_id = build_receivable(app, customer_code=code, due_date=WEDNESDAY)
 
-    assert sweep(app, date(2026, 3, 25)) == {"boleto": 0, "overdue": 1}  # 15 business days
+    assert sweep(app, date(2026, 3, 25)) == {
+        "boleto": 0,
+        "overdue": 1,
+        "suspension": 0,
+    }  # 15 business days
     assert notices(app, "overdue")[0][:3] == (receivable_id, "overdue", 10)
     assert _claims_by_day(app, date(2026, 3, 26), date(2026, 4, 6)) == {
         date(2026, 4, 1): [(receivable_id, 20)]
@@ -180,7 +184,7 @@ def test_paid_cancelled_opted_out_get_nothing_and_no_address_is_skipped(
     assert client.post(methods_url(by_debit), json=bank_debit(), headers=admin).status_code == 201
     debit = build_receivable(app, customer_code=by_debit, due_date=WEDNESDAY)
 
-    assert sweep(app, date(2026, 3, 9)) == {"boleto": 0, "overdue": 3}
+    assert sweep(app, date(2026, 3, 9)) == {"boleto": 0, "overdue": 3, "suspension": 0}
     assert _delivered(app, smtp, 1)
     assert sorted(n[0] for n in notices(app)) == sorted([no_address, no_consent, debit])
     statuses = {rid: status for rid, _, _, status in notices(app)}
