@@ -164,3 +164,25 @@ def test_the_sweep_issues_the_boletos_and_history_shows_them(
     boleto_entry = next(e for e in history if e["entity"] == "boletos" and e["by_system"])
     fields = {change["field"] for change in boleto_entry["changes"]}
     assert {"receivable_id", "nosso_numero", "barcode", "amount", "due_date"} <= fields
+
+
+def test_a_boleto_email_of_an_amount_no_boleto_carries_is_skipped_with_the_reason(app):
+    fits = build_receivable(app, due_date=DUE)
+    too_large = build_receivable(app, due_date=DUE)
+    with app.app_context():  # a row from before receivables were limited: only SQL makes one
+        db.session.execute(
+            db.text("UPDATE receivables SET amount = 9999999999.99 WHERE id = :id"),
+            {"id": too_large},
+        )
+        db.session.commit()
+
+    assert sweep(app, TODAY) == {"boleto": 1, "overdue": 0, "suspension": 0}  # no crash
+    claimed = {receivable_id: status for receivable_id, _, _, status in notices(app)}
+    assert claimed.keys() == {fits, too_large} and claimed[too_large] == SKIPPED
+    with app.app_context():
+        query = db.text("SELECT receivable_id, skipped_reason FROM notices")
+        reasons = dict(db.session.execute(query).all())
+        issued = db.session.scalar(db.text("SELECT count(*) FROM boletos"))
+    assert reasons[too_large] == "amount does not fit a boleto (at most 99999999.99)"
+    assert reasons[fits] != reasons[too_large]
+    assert issued == 1  # the other boleto was issued all the same
