@@ -6,6 +6,7 @@ claims to a real SMTP server, which counts the messages.
 """
 
 from datetime import date, timedelta
+from decimal import Decimal
 from io import BytesIO
 
 import pytest
@@ -15,6 +16,7 @@ from models.audit import set_actor
 from models.db import db
 from models.local_holidays import LocalHoliday
 from models.notices import SENT, SKIPPED
+from models.receivables import settle
 from tests.builders import BUILDER, build_customer, build_receivable
 from tests.smtp_server import SmtpServer
 from tests.tasks.notice_sweep_helpers import (
@@ -193,3 +195,20 @@ def test_paid_cancelled_opted_out_get_nothing_and_no_address_is_skipped(
     assert list(message.iter_attachments()) == []  # paid by debit: no boleto to attach
     text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert "Linha digitável: \n" in text
+
+
+def test_a_partially_paid_bill_is_still_noticed_for_its_balance(app, celery_worker, smtp):
+    code = _overdue_customer(app, email="bia@example.com")
+    receivable_id = build_receivable(app, customer_code=code, amount="125.50", due_date=WEDNESDAY)
+    with app.app_context():
+        set_actor(db.session, BUILDER)
+        settle(receivable_id, date(2026, 3, 5), Decimal("100.00"))
+        db.session.commit()
+
+    assert sweep(app, date(2026, 3, 9))["overdue"] == 1  # 3 business days: still owed
+    assert _delivered(app, smtp, 1)
+    (message,) = smtp.messages
+    text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert "de R$ 25,50, vencida em 04/03/2026 (" in text and "dias úteis de atraso)" in text
+    pdf = next(message.iter_attachments()).get_content()
+    assert "R$ 25,50" in PdfReader(BytesIO(pdf)).pages[0].extract_text()  # the balance's boleto
