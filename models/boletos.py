@@ -50,7 +50,7 @@ class Boleto(Audited, db.Model):
 
     __tablename__ = "boletos"
     # One boleto per amount owed: the first for the whole, one for each balance after that.
-    __table_args__ = (UniqueConstraint("receivable_id", "amount"),)
+    __table_args__ = (UniqueConstraint("receivable_id", "amount", name=RECEIVABLE_UNIQUE),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     receivable_id: Mapped[int] = mapped_column(ForeignKey("receivables.id"))
