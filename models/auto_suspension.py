@@ -6,6 +6,15 @@ when today is more than N calendar days past its due date moved to the next busi
 overdue notices count from the same day. `overdue_boundary` turns that into one date: open
 receivables due before it are overdue, so the database answers with the index on due dates.
 
+Warned first: nobody is suspended unless the notice announcing the suspension and its date
+(kind "suspension", claimed by the notice sweep for a receivable overdue by more than N days,
+models/notice_sweeps.claim_suspension_notices) was sent for a receivable still owed, at least
+BILLING["suspension_notice_days"] calendar days before (by the ISP's calendar). The notice
+names the date: the day it is written plus those days; it is sent that day or later, so the
+sweep never suspends before the date the customer read. A notice that could not be sent (no
+e-mail address, consent withdrawn, no SMTP server, failed) suspends nobody: staff see it in
+GET /notices?kind=suspension and act by hand.
+
 Exactly once: the sweep lists candidates, then per chunk locks the customers (in code order)
 and their subscriptions, and re-checks everything under the locks before changing a status
 through the same operation scheduled suspensions use (models/subscription_changes). A second
@@ -14,12 +23,17 @@ sweep, running after or beside the first, finds nothing left to change.
 
 from datetime import date, timedelta
 
+from flask import current_app
+from sqlalchemy import exists
+
 from models.business_days import BusinessCalendar, business_calendar
+from models.clock import local_midnight
 from models.customer_options import customers_with_option
 from models.customers import Customer
 from models.db import db, lock_rows
 from models.errors import Conflict
-from models.receivables import overdue_customers
+from models.notices import SENT, Notice
+from models.receivables import OWED, Receivable, overdue_customers
 from models.subscription_changes import ENABLE, SUSPEND, apply_change, follow_in_radius
 from models.subscriptions import ACTIVE, NON_PAYMENT, SUSPENDED, Subscription
 from models.suspension_holds import held, record_trust_unlock, unlocked
@@ -42,16 +56,55 @@ def _overdue(boundary: date):
     return Subscription.customer_code.in_(overdue_customers(boundary, 0).order_by(None))
 
 
-def _suspendable(today: date, boundary: date):
-    """SELECT the active subscriptions the sweep must suspend (customers' flag, debt, holds)."""
+SUSPENSION = "suspension"  # the notice kind that announces a suspension and its date
+
+
+def notice_days() -> int:
+    """Calendar days between the suspension notice and the suspension (at least)."""
+    return current_app.config["BILLING"]["suspension_notice_days"]
+
+
+def suspension_date(written_on: date) -> date:
+    """The date a suspension notice written on `written_on` announces."""
+    return written_on + timedelta(days=notice_days())
+
+
+def _announced(today: date, boundary: date):
+    """SQL: the customer was sent, on or before today less the notice days, the notice
+    announcing the suspension for a receivable still owed and overdue."""
+    sent_before = local_midnight(today - timedelta(days=notice_days() - 1))
+    return exists().where(
+        Notice.customer_code == Subscription.customer_code,
+        Notice.kind == SUSPENSION,
+        Notice.status == SENT,
+        Notice.sent_at < sent_before,
+        Receivable.id == Notice.receivable_id,
+        Receivable.status.in_(OWED),
+        Receivable.due_date < boundary,
+    )
+
+
+def _warnable(today: date):
+    """SELECT the active subscriptions the sweep would suspend if their customer owed
+    (customers' flag, holds, trust unlocks)."""
     auto = customers_with_option("auto_suspend").order_by(None)
     return db.select(Subscription.id, Subscription.customer_code).where(
         Subscription.status == ACTIVE,
         Subscription.customer_code.in_(auto),
-        _overdue(boundary),
         ~unlocked(Subscription.customer_code, today),
         ~held(Subscription.id, today),
     )
+
+
+def customers_to_warn(today: date):
+    """SELECT the codes of customers whose overdue bills get a suspension notice today."""
+    return _warnable(today).with_only_columns(Subscription.customer_code).distinct()
+
+
+def _suspendable(today: date, boundary: date):
+    """SELECT the active subscriptions the sweep must suspend (customers' flag, debt, holds,
+    and the suspension notice sent long enough ago)."""
+    return _warnable(today).where(_overdue(boundary), _announced(today, boundary))
 
 
 def _liftable(boundary: date):

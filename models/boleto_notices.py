@@ -4,12 +4,16 @@ Both run in the worker that sends the notice, from its receivable. The boleto e-
 boleto if it was not yet (models/boletos.boleto_for) and attaches its PDF; a receivable that is
 no longer open or paid by boleto by then cannot be written (the notice fails with the reason).
 The overdue notice attaches the boleto too when the receivable is paid by boleto (a second
-copy helps payment), and goes without one otherwise (the customer pays by card or debit): its
-`payment_method` variable tells the template which, so it prints no empty "Linha digitável".
+copy helps payment), and goes without one otherwise (the customer pays by card or debit, or
+the amount does not fit a boleto): its `payment_method` variable tells the template which, so
+it prints no empty "Linha digitável". The suspension notice (models/auto_suspension) is an
+overdue notice that also names the suspension's date. Amounts are what is still owed (the
+balance).
 """
 
 from flask import current_app
 
+from models.auto_suspension import SUSPENSION, notice_days, suspension_date
 from models.boleto_documents import boleto_pdf, pdf_filename
 from models.boleto_pdf import money
 from models.boletos import Boleto, boleto_for
@@ -39,7 +43,7 @@ def _boleto_or_none(receivable_id: int) -> Boleto | None:
 def _context(receivable: Receivable, boleto: Boleto | None) -> dict:
     return {
         "description": receivable.description,
-        "amount": money(receivable.amount),
+        "amount": money(receivable.balance or receivable.amount),
         "due_date": _date(receivable.due_date),
         "payable_until": _date(payable_until(receivable.due_date)),
         "linha_digitavel": boleto.digitable_line_formatted if boleto else "",
@@ -83,6 +87,22 @@ def overdue_context(notice: Notice) -> dict:
         "payment_method": _payment_method(receivable, boleto),
         "stage": notice.stage,
         "days_overdue": max(late, notice.stage),  # sent later than its day: never fewer
+        "days_kind": "úteis" if business else "corridos",
+    }
+
+
+def suspension_context(notice: Notice) -> dict:
+    """The suspension notice's variables: days overdue (calendar, the suspension's count) and
+    the date it announces, counted from today, the day it is written and sent."""
+    receivable = db.session.get(Receivable, notice.receivable_id)
+    boleto = _boleto_or_none(notice.receivable_id)
+    return {
+        **_context(receivable, boleto),
+        "payment_method": _payment_method(receivable, boleto),
+        "days_overdue": days_overdue(receivable.due_date, local_today(), False),
+        "days_kind": "corridos",
+        "suspension_date": _date(suspension_date(local_today())),
+        "notice_days": notice_days(),
     }
 
 
@@ -99,3 +119,6 @@ def preload(receivable_ids: list[int]) -> list:
 
 register_kind(BOLETO, NoticeKind("boleto", boleto_context, boleto_attachments, preload))
 register_kind(OVERDUE, NoticeKind("overdue_notice", overdue_context, overdue_attachments, preload))
+register_kind(
+    SUSPENSION, NoticeKind("suspension_notice", suspension_context, overdue_attachments, preload)
+)

@@ -1,7 +1,10 @@
-"""Boletos: one per open receivable paid by boleto, issued once and kept as issued.
+"""Boletos: one per owed receivable and balance paid by boleto, issued once and kept as issued.
 
 `boleto_for(receivable_id)` issues the boleto the first time it is asked (the route, the boleto
-e-mail) and returns the same one ever after. The receivable_id is unique in the database; the
+e-mail) and returns the same one ever after. Its amount is what is owed: the receivable's
+amount, or after a partial payment its balance, which gets a boleto of its own (own nosso
+número); (receivable_id, amount) is unique in the database, and the boleto of the first amount
+stays as issued. An amount a boleto cannot carry is refused (AmountTooLarge, 409). The
 nosso número is drawn (models/boleto_numbers.next_nosso_numero) inside the same savepoint as
 the insert, so a parallel caller that loses the race gives its number back and reads the
 winner's boleto: no second boleto, no gap in the bank's sequence.
@@ -15,7 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import BigInteger, Date, ForeignKey, Numeric, String, Text
+from sqlalchemy import BigInteger, Date, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,9 +31,17 @@ from models.customers import Customer
 from models.db import UTCDateTime, db, dialect_insert, is_unique_violation, utcnow
 from models.errors import Conflict
 from models.pix import pix_copia_e_cola
-from models.receivables import OPEN, Receivable, get_receivable, pays_by_boleto
+from models.receivables import (
+    BOLETO_MAX_AMOUNT,
+    OWED,
+    AmountTooLarge,
+    Receivable,
+    balance_column,
+    get_receivable,
+    pays_by_boleto,
+)
 
-RECEIVABLE_UNIQUE = "uq_boletos_receivable_id"
+RECEIVABLE_UNIQUE = "uq_boletos_receivable_id_amount"
 CHUNK = 1000  # boletos per INSERT: 12 values each, under the drivers' parameter limits
 
 
@@ -38,9 +49,11 @@ class Boleto(Audited, db.Model):
     """The boleto of one receivable: its nosso número and codes, as issued."""
 
     __tablename__ = "boletos"
+    # One boleto per amount owed: the first for the whole, one for each balance after that.
+    __table_args__ = (UniqueConstraint("receivable_id", "amount", name=RECEIVABLE_UNIQUE),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    receivable_id: Mapped[int] = mapped_column(ForeignKey("receivables.id"), unique=True)
+    receivable_id: Mapped[int] = mapped_column(ForeignKey("receivables.id"))
     customer_code: Mapped[int] = mapped_column(ForeignKey("customers.code"), index=True)
     bank: Mapped[str] = mapped_column(String(3))
     agreement: Mapped[str] = mapped_column(String(20))
@@ -77,22 +90,23 @@ def _pays_by_boleto(customer_code: int) -> bool:
     return db.session.scalar(query) is not None
 
 
-def _existing(receivable_id: int) -> Boleto | None:
-    query = db.select(Boleto).where(Boleto.receivable_id == receivable_id)
+def _existing(receivable_id: int, amount: Decimal) -> Boleto | None:
+    query = db.select(Boleto).where(Boleto.receivable_id == receivable_id, Boleto.amount == amount)
     return db.session.scalars(query).first()
 
 
 def _values(receivable, sequence: int) -> dict:
-    """The boleto's columns for `receivable` (id, customer_code, amount, due_date) and the
+    """The boleto's columns for `receivable` (id, customer_code, balance, due_date) and the
     nosso-número `sequence` value drawn for it."""
     billing = _billing()
     account = BankAccount.from_billing(billing)
-    codes = bank_for(account.bank).codes(account, sequence, receivable.due_date, receivable.amount)
+    amount = receivable.balance
+    codes = bank_for(account.bank).codes(account, sequence, receivable.due_date, amount)
     pix = None
     if billing["pix_key"]:
         txid = re.sub(r"[^A-Za-z0-9]", "", codes.nosso_numero_printed)[-25:]
         pix = pix_copia_e_cola(
-            billing["pix_key"], beneficiary_name(), billing["pix_city"], receivable.amount, txid
+            billing["pix_key"], beneficiary_name(), billing["pix_city"], amount, txid
         )
     return {
         "receivable_id": receivable.id,
@@ -104,7 +118,7 @@ def _values(receivable, sequence: int) -> dict:
         "barcode": codes.barcode,
         "digitable_line": codes.linha_digitavel,
         "pix_code": pix,
-        "amount": receivable.amount,
+        "amount": amount,
         "due_date": receivable.due_date,
     }
 
@@ -114,16 +128,19 @@ def _account() -> BankAccount:
 
 
 def boleto_for(receivable_id: int) -> Boleto:
-    """The receivable's boleto, issued now if it has none. Conflict unless the receivable is
-    open, and (to issue one) paid by boleto. Flushes, never commits.
+    """The boleto of what the receivable owes (its balance), issued now if it has none.
+    Conflict unless the receivable is owed, and (to issue one) paid by boleto; AmountTooLarge
+    when the balance does not fit a boleto. Flushes, never commits.
 
-    A boleto already issued stays valid while its receivable is open (the bank takes it), even
-    if the customer has since chosen another payment method.
+    A boleto already issued stays valid while its receivable is owed that amount (the bank
+    takes it), even if the customer has since chosen another payment method.
     """
     receivable = get_receivable(receivable_id)
-    if receivable.status != OPEN:
+    if receivable.status not in OWED:
         raise Conflict(f"Receivable {receivable.id} is {receivable.status}; it has no boleto.")
-    boleto = _existing(receivable_id)
+    if receivable.balance > BOLETO_MAX_AMOUNT:
+        raise AmountTooLarge(receivable.id, receivable.balance)
+    boleto = _existing(receivable_id, receivable.balance)
     if boleto is not None:
         return boleto
     if not _pays_by_boleto(receivable.customer_code):
@@ -137,13 +154,14 @@ def boleto_for(receivable_id: int) -> Boleto:
     except IntegrityError as error:
         if not is_unique_violation(error, RECEIVABLE_UNIQUE):
             raise
-        boleto = _existing(receivable_id)
+        boleto = _existing(receivable_id, receivable.balance)
     return boleto
 
 
 def issue_boletos(receivable_ids: list[int]) -> int:
-    """Issue, set-based, the boletos of those receivables that have none yet (the caller chose
-    open ones paid by boleto); how many were issued. Flushes, never commits.
+    """Issue, set-based, the boletos of those receivables that have none for their balance yet
+    (the caller chose owed ones paid by boleto; one too large for a boleto is left out);
+    how many were issued. Flushes, never commits.
 
     A receivable issued meanwhile by someone else keeps its boleto (insert-or-ignore); the
     nosso número drawn for it here is left unused, a gap the bank accepts.
@@ -156,10 +174,12 @@ def issue_boletos(receivable_ids: list[int]) -> int:
 
 def _issue_chunk(receivable_ids: list[int]) -> int:
     r = Receivable.__table__.c
+    balance = balance_column()
+    issued = db.select(Boleto.id).where(Boleto.receivable_id == r.id, Boleto.amount == balance)
     rows = db.session.execute(
-        db.select(r.id, r.customer_code, r.amount, r.due_date)
-        .where(r.id.in_(receivable_ids))
-        .where(~db.select(Boleto.id).where(Boleto.receivable_id == r.id).exists())
+        db.select(r.id, r.customer_code, balance.label("balance"), r.due_date)
+        .where(r.id.in_(receivable_ids), r.status.in_(OWED))
+        .where(balance > 0, balance <= BOLETO_MAX_AMOUNT, ~issued.exists())
         .order_by(r.id)
     ).all()
     if not rows:
@@ -174,7 +194,7 @@ def _issue_chunk(receivable_ids: list[int]) -> int:
     inserted = db.session.scalars(
         dialect_insert(table)
         .values(values)
-        .on_conflict_do_nothing(index_elements=[table.c.receivable_id])
+        .on_conflict_do_nothing(index_elements=[table.c.receivable_id, table.c.amount])
         .returning(table.c.id)
     ).all()
     record_created(Boleto, list(inserted))

@@ -21,6 +21,9 @@ VARIABLES = {
     ),
     "stage": "Etapa do aviso: os dias de atraso configurados (3, 10, 20...); número",
     "days_overdue": "Dias de atraso hoje (úteis ou corridos, conforme a configuração); número",
+    "days_kind": "Como os dias de atraso são contados: úteis ou corridos",
+    "suspension_date": "Data a partir da qual o serviço será suspenso, dd/mm/aaaa",
+    "notice_days": "Dias corridos entre este aviso e a suspensão (SUSPENSION_NOTICE_DAYS); número",
 }
 
 _BOLETO_SAMPLE = {
@@ -42,6 +45,15 @@ SAMPLE_CONTEXT = {
         "payment_method": "boleto",
         "stage": 10,
         "days_overdue": 10,
+        "days_kind": "úteis",
+    },
+    "suspension_notice": {
+        **_BOLETO_SAMPLE,
+        "payment_method": "boleto",
+        "days_overdue": 16,
+        "days_kind": "corridos",
+        "suspension_date": "11/04/2026",
+        "notice_days": 15,
     },
 }
 
@@ -80,7 +92,7 @@ _BOLETO_HTML = """<p>Olá, {{ customer_name }}.</p>
 _OVERDUE_TEXT = """Olá, {{ customer_name }}.
 
 Não identificamos o pagamento da fatura {{ description }}, de {{ amount }}, \
-vencida em {{ due_date }} ({{ days_overdue }} dias de atraso).
+vencida em {{ due_date }} ({{ days_overdue }} dias {{ days_kind }} de atraso).
 
 {% if linha_digitavel %}Linha digitável: {{ linha_digitavel }}
 {% if pix_code %}
@@ -107,7 +119,7 @@ Atenciosamente,
 _OVERDUE_HTML = """<p>Olá, {{ customer_name }}.</p>
 <p>Não identificamos o pagamento da fatura <strong>{{ description }}</strong>, de
 <strong>{{ amount }}</strong>, vencida em <strong>{{ due_date }}</strong>
-({{ days_overdue }} dias de atraso).</p>
+({{ days_overdue }} dias {{ days_kind }} de atraso).</p>
 {% if linha_digitavel %}<p>Linha digitável: <code>{{ linha_digitavel }}</code></p>
 {% if pix_code %}<p>PIX (copia e cola):<br><code>{{ pix_code }}</code></p>{% endif %}
 {% elif payment_method == "card" %}<p>A fatura é cobrada no seu cartão de crédito e a cobrança
@@ -124,6 +136,43 @@ antes.</strong></p>{% endif %}
 <p>Atenciosamente,<br>{{ isp_name }}</p>
 """
 
+_SUSPENSION_TEXT = """Olá, {{ customer_name }}.
+
+AVISO DE SUSPENSÃO DO SERVIÇO
+
+Não identificamos o pagamento da fatura {{ description }}, de {{ amount }}, \
+vencida em {{ due_date }} ({{ days_overdue }} dias {{ days_kind }} de atraso).
+
+Se o pagamento não for identificado até lá, o serviço será suspenso a partir de \
+{{ suspension_date }} ({{ notice_days }} dias corridos após este aviso).
+
+{% if linha_digitavel %}Linha digitável: {{ linha_digitavel }}
+{% if pix_code %}
+PIX (copia e cola):
+{{ pix_code }}
+{% endif %}{% else %}Fale conosco para regularizar o pagamento.
+{% endif %}
+Se já pagou, por favor desconsidere esta mensagem.
+
+Atenciosamente,
+{{ isp_name }}
+"""
+
+_SUSPENSION_HTML = """<p>Olá, {{ customer_name }}.</p>
+<p><strong>AVISO DE SUSPENSÃO DO SERVIÇO</strong></p>
+<p>Não identificamos o pagamento da fatura <strong>{{ description }}</strong>, de
+<strong>{{ amount }}</strong>, vencida em <strong>{{ due_date }}</strong>
+({{ days_overdue }} dias {{ days_kind }} de atraso).</p>
+<p>Se o pagamento não for identificado até lá, o serviço será suspenso a partir de
+<strong>{{ suspension_date }}</strong> ({{ notice_days }} dias corridos após este aviso).</p>
+{% if linha_digitavel %}<p>Linha digitável: <code>{{ linha_digitavel }}</code></p>
+{% if pix_code %}<p>PIX (copia e cola):<br><code>{{ pix_code }}</code></p>{% endif %}
+{% else %}<p>Fale conosco para regularizar o pagamento.</p>
+{% endif %}
+<p>Se já pagou, por favor desconsidere esta mensagem.</p>
+<p>Atenciosamente,<br>{{ isp_name }}</p>
+"""
+
 DEFAULTS = {
     "boleto": {
         "subject": "{{ isp_name }}: sua fatura vence em {{ due_date }}",
@@ -134,5 +183,10 @@ DEFAULTS = {
         "subject": "{{ isp_name }}: fatura vencida em {{ due_date }}",
         "text_body": _OVERDUE_TEXT,
         "html_body": _OVERDUE_HTML,
+    },
+    "suspension_notice": {
+        "subject": "{{ isp_name }}: aviso de suspensão em {{ suspension_date }}",
+        "text_body": _SUSPENSION_TEXT,
+        "html_body": _SUSPENSION_HTML,
     },
 }

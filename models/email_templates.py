@@ -34,7 +34,8 @@ from models.template_limits import (
 from models.template_limits import render as render_bounded
 
 BOLETO, OVERDUE_NOTICE = "boleto", "overdue_notice"
-KINDS = (BOLETO, OVERDUE_NOTICE)
+SUSPENSION_NOTICE = "suspension_notice"  # announces a suspension and its date
+KINDS = (BOLETO, OVERDUE_NOTICE, SUSPENSION_NOTICE)
 PARTS = ("subject", "text_body", "html_body")
 
 _TEXT = BoundedEnvironment(autoescape=False)

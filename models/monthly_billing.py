@@ -3,10 +3,12 @@
 The rule (the common one among Brazilian ISPs): the receivable of month M is due on the
 subscription's `due_day` of M and is created `lead_days()` before that date, by a daily run.
 Active and suspended subscriptions are billed (a suspension for non-payment does not stop the
-contract); cancelled ones are not. No month before the one of `first_due_date` is billed, and
-in that month the receivable is due on `first_due_date` itself. A receivable created after its
-due day (billing did not run for days) is due on the day it is created instead, so no customer
-is overdue on a bill they never had.
+contract); cancelled ones are not, nor any subscription of an inactive customer (deactivating
+is refused while one is not cancelled, but data may get there another way). No month before
+the one of `first_due_date` is billed, and in that month the receivable is due on
+`first_due_date` itself. A receivable created after its due day (billing did not run for
+days) is due on the day it is created instead, so no customer is overdue on a bill they never
+had.
 
 Lines: the plan's price, the discount (negative), the subscription's pending billing events
 (per source the lowest sequence: one installment a month), and the boleto fee
@@ -26,6 +28,7 @@ from sqlalchemy import Date, String, case, cast, exists, insert, literal, select
 from models.billing_events import BILLED, PENDING, BillingEvent
 from models.bulk_history import record_created
 from models.customer_options import CustomerOptions
+from models.customers import Customer
 from models.db import db, dialect_insert, utcnow
 from models.plans import Plan
 from models.receivables import (
@@ -124,6 +127,7 @@ def _insert_receivables(month: date, today: date, after: int, upto: int) -> list
         )
         .where(s.id > after, s.id <= upto, s.status.in_(BILLED_STATUSES))
         .where(s.first_due_date < _next_month(month), due <= today + timedelta(days=lead_days()))
+        .where(s.customer_code.in_(select(Customer.code).where(Customer.active.is_(True))))
         .order_by(s.id)  # one order for every run: parallel runs wait, never deadlock
     )
     columns = [

@@ -10,7 +10,16 @@ between today and BILLING["boleto_email_days_before"] days ahead. "Or less": a s
 missed days (or a receivable created late) still sends it while the bill is not yet due; a bill
 already due gets no boleto e-mail (the overdue notices take over).
 
-Overdue notices: open receivables of customers with `send_overdue_notice`. A receivable's days
+Receivables owed are open or partially paid (their balance is what the e-mails ask for). A
+boleto e-mail for an amount a boleto cannot carry is claimed and skipped at once, with the
+reason (AMOUNT_TOO_LARGE), instead of failing the sweep.
+
+Suspension notices (kind "suspension", stage 0): receivables overdue by more than
+BILLING["auto_suspend_after_days"] (models/auto_suspension's rule) of customers the suspension
+sweep would suspend (auto_suspend, an active subscription not held, no trust unlock), whatever
+their `send_overdue_notice`: the suspension waits for this notice (SUSPENSION_NOTICE_DAYS).
+
+Overdue notices: owed receivables of customers with `send_overdue_notice`. A receivable's days
 overdue count from its due date moved to the next business day (models/business_days), in
 business days when BILLING["notice_business_days"], else calendar days. Each sweep claims only
 the latest stage reached (BILLING["overdue_notice_days"]) and never one earlier than a stage
@@ -22,6 +31,8 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import Integer, String, and_, exists, literal, select
 
+from models import notices
+from models.auto_suspension import SUSPENSION, customers_to_warn, overdue_boundary
 from models.boletos import issue_boletos
 from models.bulk_history import record_created
 from models.business_days import BusinessCalendar, business_calendar
@@ -29,9 +40,16 @@ from models.customer_options import customers_with_option
 from models.customers import Customer
 from models.db import UTCDateTime, db, dialect_insert, utcnow
 from models.notices import QUEUED, Notice
-from models.receivables import OPEN, Receivable, pays_by_boleto
+from models.receivables import (
+    BOLETO_MAX_AMOUNT,
+    OWED,
+    Receivable,
+    balance_column,
+    pays_by_boleto,
+)
 
 BOLETO, OVERDUE = "boleto", "overdue"
+AMOUNT_TOO_LARGE = f"amount does not fit a boleto (at most {BOLETO_MAX_AMOUNT})"
 _COLUMNS = ("receivable_id", "kind", "stage", "customer_code", "recipient", "status", "attempts")
 _TIMES = ("created_at", "updated_at", "next_attempt_at")
 
@@ -68,7 +86,7 @@ def claim_boleto_emails(today: date) -> list[int]:
     """Claim the boleto e-mails due `today` (see the module's rule); the new notices' ids."""
     days = current_app.config["BILLING"]["boleto_email_days_before"]
     candidates = select().where(
-        Receivable.status == OPEN,
+        Receivable.status.in_(OWED),
         Receivable.due_date >= today,
         Receivable.due_date <= today + timedelta(days=days),
         _with_option("send_boleto_email"),
@@ -77,7 +95,28 @@ def claim_boleto_emails(today: date) -> list[int]:
     claimed = _claim(candidates, BOLETO, 0)
     # Their boletos, set-based now: the workers that write the e-mails find them issued.
     issue_boletos(sorted(receivable_id for _, receivable_id in claimed))
-    return [notice_id for notice_id, _ in claimed]
+    too_large = _too_large([receivable_id for _, receivable_id in claimed])
+    notices.skip([notice_id for notice_id, r in claimed if r in too_large], AMOUNT_TOO_LARGE)
+    return [notice_id for notice_id, r in claimed if r not in too_large]
+
+
+def _too_large(receivable_ids: list[int]) -> set[int]:
+    """Those of the receivables whose balance no boleto can carry (rows from before the limit)."""
+    query = select(Receivable.id).where(
+        Receivable.id.in_(receivable_ids), balance_column() > BOLETO_MAX_AMOUNT
+    )
+    return set(db.session.scalars(query))
+
+
+def claim_suspension_notices(today: date) -> list[int]:
+    """Claim the notices announcing a suspension due `today` (see the module's rule)."""
+    days = current_app.config["BILLING"]["auto_suspend_after_days"]
+    candidates = select().where(
+        Receivable.status.in_(OWED),
+        Receivable.due_date < overdue_boundary(today, days),
+        Receivable.customer_code.in_(customers_to_warn(today)),
+    )
+    return [notice_id for notice_id, _ in _claim(candidates, SUSPENSION, 0)]
 
 
 def latest_due_date(days: int, today: date, business: bool, calendar: BusinessCalendar) -> date:
@@ -105,7 +144,7 @@ def claim_overdue_notices(today: date) -> list[int]:
         if later_than is not None:
             window.append(Receivable.due_date > later_than)
         candidates = select().where(
-            Receivable.status == OPEN,
+            Receivable.status.in_(OWED),
             and_(*window),
             _with_option("send_overdue_notice"),
             ~already,

@@ -5,10 +5,16 @@ written with the receivable and never change, so only the receivable is audited.
 passes a `source_key` the database keeps unique (`monthly:{subscription_id}:{YYYY-MM}` for
 monthly billing, `sale:{sale_id}` for an equipment sale): creating twice creates nothing.
 
-Payments: `settle` takes one payment that closes the receivable whatever its amount. Less than
-owed is an agreed reduction, more is interest or a fine; `paid_amount` records what came in.
-No balance is carried: to charge the rest, finance creates a manual receivable.
-Cancelling releases the receivable's billing events to the next monthly billing.
+Payments (`settle`) add up in `paid_amount`: the receivable is `paid` exactly when they reach
+its amount. Less leaves it `partially_paid` with a `balance` (amount less payments) still owed:
+it stays overdue for the notices and the suspension sweep, and its boleto is issued for the
+balance. More is recorded as `overpaid` (payments less amount), never dropped: finance refunds
+it or uses it as they agree with the customer. A payment of zero or less is refused.
+Cancelling (an open receivable only: one with money received is settled, not cancelled)
+releases the receivable's billing events to the next monthly billing.
+
+Amounts: no receivable is created for more than a boleto's barcode carries (BOLETO_MAX_AMOUNT,
+ten digits of cents: 99,999,999.99), the limit of every way the ISP is paid.
 """
 
 from datetime import date, datetime, timedelta
@@ -29,6 +35,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.audit import Audited, current_actor
 from models.billing_events import release_events
+from models.boleto_codes import MAX_CENTS
 from models.clock import local_today
 from models.customers import get_customer
 from models.db import UTCDateTime, db, get_row, is_unique_violation, paginate, utcnow
@@ -36,7 +43,9 @@ from models.errors import Conflict, Invalid
 from models.payment_methods import BOLETO, PaymentMethod
 
 OPEN, PAID, CANCELLED = "open", "paid", "cancelled"
-STATUSES = (OPEN, PAID, CANCELLED)
+PARTIALLY_PAID = "partially_paid"
+STATUSES = (OPEN, PARTIALLY_PAID, PAID, CANCELLED)
+OWED = (OPEN, PARTIALLY_PAID)  # still to be paid: overdue notices, suspension, boletos
 PLAN, DISCOUNT, BILLING_EVENT, BOLETO_FEE, OTHER = (
     "plan",
     "discount",
@@ -46,7 +55,23 @@ PLAN, DISCOUNT, BILLING_EVENT, BOLETO_FEE, OTHER = (
 )
 LINE_KINDS = (PLAN, DISCOUNT, BILLING_EVENT, BOLETO_FEE, OTHER)
 SOURCE_KEY_UNIQUE = "uq_receivables_source_key"
-MAX_AMOUNT = Decimal("9999999999.99")  # NUMERIC(12,2)
+# The boleto's amount field: 10 digits of cents (models/boleto_codes.py).
+BOLETO_MAX_AMOUNT = Decimal(MAX_CENTS) / 100
+NUMERIC_MAX = Decimal("9999999999.99")  # NUMERIC(12,2)
+MAX_AMOUNT = BOLETO_MAX_AMOUNT  # what a receivable may be: every payment method carries it
+
+
+class AmountTooLarge(Conflict):
+    """The amount does not fit a boleto (a row from before receivables were limited)."""
+
+    code = "amount_too_large_for_boleto"
+
+    def __init__(self, receivable_id: int, amount: Decimal):
+        super().__init__(
+            f"Receivable {receivable_id}: amount {amount} does not fit a boleto "
+            f"(at most {BOLETO_MAX_AMOUNT}).",
+            {"amount": [f"At most {BOLETO_MAX_AMOUNT} for a boleto."]},
+        )
 
 
 class Receivable(Audited, db.Model):
@@ -68,9 +93,9 @@ class Receivable(Audited, db.Model):
     amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     issue_date: Mapped[date] = mapped_column(Date)
     due_date: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(10), default=OPEN)
-    paid_on: Mapped[date | None] = mapped_column(Date)
-    paid_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    status: Mapped[str] = mapped_column(String(20), default=OPEN)
+    paid_on: Mapped[date | None] = mapped_column(Date)  # the last payment's date
+    paid_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))  # sum of payments
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
     cancelled_by: Mapped[str | None] = mapped_column(String(80))
     # First day of the month billed (monthly receivables only).
@@ -85,6 +110,23 @@ class Receivable(Audited, db.Model):
 
     def audit_customer_code(self) -> int:
         return self.customer_code
+
+    @property
+    def balance(self) -> Decimal:
+        """What is still owed: the amount less the payments (0 once paid or cancelled)."""
+        if self.status not in OWED:
+            return Decimal("0.00")
+        return max(self.amount - (self.paid_amount or 0), Decimal("0.00"))
+
+    @property
+    def overpaid(self) -> Decimal:
+        """What came in beyond the amount (to refund or use as agreed)."""
+        return max((self.paid_amount or 0) - self.amount, Decimal("0.00"))
+
+
+def balance_column():
+    """SQL: what is still owed on an owed receivable (amount less payments)."""
+    return Receivable.amount - db.func.coalesce(Receivable.paid_amount, 0)
 
 
 class ReceivableLine(db.Model):
@@ -145,7 +187,9 @@ def create_receivable(
     total = sum((Decimal(line["amount"]) for line in lines), Decimal("0.00"))
     if not 0 < total <= MAX_AMOUNT:
         raise Invalid.field(
-            "lines", f"The lines must add up to more than 0 and at most {MAX_AMOUNT}."
+            "lines",
+            f"The lines must add up to more than 0 and at most {MAX_AMOUNT} "
+            "(the most a boleto carries).",
         )
     if source_key is not None and get_by_source_key(source_key) is not None:
         return None
@@ -180,28 +224,34 @@ def create_manual(customer_code: int, data: dict) -> Receivable:
     )
 
 
-def _open_for_change(receivable_id: int) -> Receivable:
+def _for_change(receivable_id: int, statuses: tuple[str, ...]) -> Receivable:
     receivable = get_receivable(receivable_id, for_update=True)
-    if receivable.status != OPEN:
-        raise Conflict(f"Receivable {receivable_id} is {receivable.status}; only an open one.")
+    if receivable.status not in statuses:
+        allowed = " or ".join(statuses)
+        raise Conflict(f"Receivable {receivable_id} is {receivable.status}; only {allowed}.")
     return receivable
 
 
 def settle(receivable_id: int, paid_on: date, amount: Decimal) -> Receivable:
-    """Record the payment that closes an open receivable (see the module's note on amounts)."""
-    if amount < 0:
-        raise Invalid.field("amount", "Cannot be negative.")
+    """Add a payment to an owed receivable: paid when the payments reach its amount,
+    partially paid before (see the module's note on amounts)."""
+    if amount <= 0:
+        raise Invalid.field("amount", "More than zero.")
     if paid_on > local_today():
         raise Invalid.field("paid_on", "Cannot be in the future.")
-    receivable = _open_for_change(receivable_id)
-    receivable.status, receivable.paid_on, receivable.paid_amount = PAID, paid_on, amount
+    receivable = _for_change(receivable_id, OWED)
+    total = (receivable.paid_amount or Decimal("0.00")) + amount
+    if total > NUMERIC_MAX:  # the column must still hold the sum
+        raise Invalid.field("amount", "Far more than the receivable's amount.")
+    receivable.paid_on, receivable.paid_amount = paid_on, total
+    receivable.status = PAID if total >= receivable.amount else PARTIALLY_PAID
     db.session.flush()
     return receivable
 
 
 def cancel(receivable_id: int, reason: str) -> Receivable:
     """Cancel an open receivable; its billing events go back to pending for the next billing."""
-    receivable = _open_for_change(receivable_id)
+    receivable = _for_change(receivable_id, (OPEN,))
     receivable.status, receivable.cancel_reason = CANCELLED, reason
     receivable.cancelled_by = current_actor(db.session).username
     db.session.flush()
@@ -231,21 +281,23 @@ def list_receivables(filters: dict, page: int, per_page: int) -> tuple[list[Rece
 
 
 def overdue_customers(as_of: date, days: int) -> Select:
-    """SELECT the codes of customers with an open receivable due more than `days` before `as_of`."""
+    """SELECT the codes of customers owing a receivable due more than `days` before `as_of`
+    (open or partially paid)."""
     limit = as_of - timedelta(days=days)
     return (
         db.select(Receivable.customer_code)
-        .where(Receivable.status == OPEN, Receivable.due_date < limit)
+        .where(Receivable.status.in_(OWED), Receivable.due_date < limit)
         .distinct()
         .order_by(Receivable.customer_code)
     )
 
 
 def open_overdue_for(customer_code: int, as_of: date) -> list[Receivable]:
-    """The customer's open receivables due before `as_of`, oldest first."""
+    """The customer's owed (open or partially paid) receivables due before `as_of`, oldest
+    first."""
     query = db.select(Receivable).where(
         Receivable.customer_code == customer_code,
-        Receivable.status == OPEN,
+        Receivable.status.in_(OWED),
         Receivable.due_date < as_of,
     )
     return list(db.session.scalars(query.order_by(Receivable.due_date, Receivable.id)))

@@ -23,6 +23,7 @@ from marshmallow import (
 )
 
 from models import documents
+from models.receivables import MAX_AMOUNT
 
 MAX_PER_PAGE = 200
 
@@ -467,6 +468,14 @@ class Money(fields.Field):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else f"{value:.2f}"
+
+
+def billable_money(**kwargs) -> Money:
+    """An amount a customer is billed: at most what a boleto carries (models.receivables)."""
+    limit = validate.Range(
+        max=MAX_AMOUNT, error=f"At most {MAX_AMOUNT} (the most a boleto carries)."
+    )
+    return Money(validate=limit, **kwargs)
 
 
 class HourMinute(fields.Time):

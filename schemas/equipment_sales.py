@@ -6,7 +6,7 @@ from models.billing_events import MAX_INSTALLMENTS
 from models.billing_events import STATUSES as EVENT_STATUSES
 from models.equipment_sales import BILLING_EVENT, MODES, RECEIVABLE, STATUSES
 from models.receivables import STATUSES as RECEIVABLE_STATUSES
-from schemas.common import Date, InputSchema, Money, PageQuery, page_of
+from schemas.common import Date, InputSchema, Money, PageQuery, billable_money, page_of
 from schemas.equipment import AssignmentOutput, EquipmentOutput, LendingInput
 
 
@@ -14,7 +14,7 @@ class SaleTerms(InputSchema):
     """billing_event: `installments` (the next monthly billings take one each); receivable:
     one receivable due on `due_date`."""
 
-    price = Money(required=True, metadata={"description": "More than zero"})
+    price = billable_money(required=True, metadata={"description": "More than zero"})
     mode = fields.String(required=True, validate=validate.OneOf(MODES))
     installments = fields.Integer(
         strict=True,

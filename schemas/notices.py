@@ -11,7 +11,7 @@ from schemas.common import InputSchema, PageQuery, Text, page_of
 class NoticeOutput(Schema):
     id = fields.Integer(required=True)
     receivable_id = fields.Integer(required=True)
-    kind = fields.String(required=True, metadata={"description": "boleto or overdue"})
+    kind = fields.String(required=True, metadata={"description": "boleto, overdue or suspension"})
     stage = fields.Integer(
         required=True, metadata={"description": "0 for a boleto; days overdue for a notice"}
     )

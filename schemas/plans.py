@@ -11,6 +11,7 @@ from schemas.common import (
     StrictBoolean,
     Text,
     WholeNumber,
+    billable_money,
     page_of,
 )
 
@@ -41,7 +42,7 @@ class PlanInput(InputSchema):
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     download_kbps = _speed("Download")
     upload_kbps = _speed("Upload")
-    price = Money(required=True, metadata={"description": "Monthly price in reais"})
+    price = billable_money(required=True, metadata={"description": "Monthly price in reais"})
     radius_group = _radius_group()
     active = StrictBoolean(load_default=True)
 
@@ -52,7 +53,7 @@ class PlanPatch(PatchInput):
     name = Text(min_length=2, max_length=120)
     download_kbps = _speed("Download")
     upload_kbps = _speed("Upload")
-    price = Money()
+    price = billable_money()
     radius_group = _radius_group()
     active = StrictBoolean()
 

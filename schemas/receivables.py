@@ -25,9 +25,20 @@ class ReceivableOutput(Schema):
     amount = Money(required=True, metadata={"description": "The sum of the lines"})
     issue_date = Date(required=True)
     due_date = Date(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
-    paid_on = Date(allow_none=True)
-    paid_amount = Money(allow_none=True)
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(STATUSES),
+        metadata={"description": "partially_paid: payments below the amount; the balance is owed"},
+    )
+    paid_on = Date(allow_none=True, metadata={"description": "The last payment's date"})
+    paid_amount = Money(allow_none=True, metadata={"description": "The sum of the payments"})
+    balance = Money(
+        required=True,
+        metadata={"description": "Still owed: amount less payments (0 once paid or cancelled)"},
+    )
+    overpaid = Money(
+        required=True, metadata={"description": "Received beyond the amount (to refund or use)"}
+    )
     cancel_reason = fields.String(allow_none=True)
     cancelled_by = fields.String(allow_none=True)
     billing_month = Date(allow_none=True, metadata={"description": "Monthly ones: month"})
@@ -49,10 +60,10 @@ class ReceivableQuery(CustomerReceivableQuery):
 
 
 class ReceivablePaymentInput(InputSchema):
-    """A payment received by hand; it settles the receivable whatever the amount."""
+    """A payment received by hand; payments add up until they reach the amount."""
 
     paid_on = Date(required=True, metadata={"description": "Not in the future"})
-    amount = Money(required=True, metadata={"description": "What was received"})
+    amount = Money(required=True, metadata={"description": "What was received; more than zero"})
 
 
 class ReceivableCancelInput(InputSchema):

@@ -15,6 +15,7 @@ from schemas.common import (
     PatchInput,
     Text,
     WholeNumber,
+    billable_money,
     page_of,
 )
 from schemas.customers import AddressInput, AddressOutput
@@ -34,7 +35,7 @@ class SubscriptionInput(InputSchema):
     )
     notes = Text(allow_none=True, max_length=4000, multiline=True)
     due_day = WholeNumber(required=True, metadata=_DUE_DAY_DOC, **_DUE_DAY)
-    price = Money(metadata={"description": "Monthly price; default: the plan's"})
+    price = billable_money(metadata={"description": "Monthly price; default: the plan's"})
     discount = Money(metadata={"description": "Monthly discount, at most the price"})
     first_due_date = Date(metadata={"description": "Default: the next due day"})
     billing_address = fields.Nested(
@@ -51,7 +52,7 @@ class SubscriptionPatch(PatchInput):
     installation_address = fields.Nested(AddressInput, allow_none=True)
     notes = Text(allow_none=True, max_length=4000, multiline=True)
     due_day = WholeNumber(metadata=_DUE_DAY_DOC, **_DUE_DAY)
-    price = Money()
+    price = billable_money()
     discount = Money()
     first_due_date = Date()
     billing_address = fields.Nested(AddressInput, allow_none=True)

@@ -1,4 +1,5 @@
-"""The daily notice sweep (beat, BILLING["notices_at"]): boleto e-mails and overdue notices.
+"""The daily notice sweep (beat, BILLING["notices_at"]): boleto e-mails, overdue notices and
+the notices that announce a suspension (which the suspension sweep waits for).
 
 The sweep claims the notices due today (models/notice_sweeps.py), commits, and only then sends
 `tasks.mail.send_notices` for the new notices, in batches. A crash between the commit and the
@@ -21,12 +22,19 @@ log = logging.getLogger(__name__)
 
 @shared_task(name="tasks.notices.sweep_notices")
 def sweep_notices(run_date: str | None = None) -> dict:
-    """Claim and send today's (or `run_date`'s) boleto e-mails and overdue notices."""
+    """Claim and send today's (or `run_date`'s) boleto e-mails, overdue and suspension notices."""
     today = date.fromisoformat(run_date) if run_date else local_today()
     boleto = notice_sweeps.claim_boleto_emails(today)
     overdue = notice_sweeps.claim_overdue_notices(today)
+    suspension = notice_sweeps.claim_suspension_notices(today)
     db.session.commit()  # claimed for good before any worker hears of them
-    send_in_batches(boleto + overdue)
-    if boleto or overdue:
-        log.info("notices of %s: %d boleto e-mails, %d overdue", today, len(boleto), len(overdue))
-    return {"boleto": len(boleto), "overdue": len(overdue)}
+    send_in_batches(boleto + overdue + suspension)
+    if boleto or overdue or suspension:
+        log.info(
+            "notices of %s: %d boleto e-mails, %d overdue, %d suspension",
+            today,
+            len(boleto),
+            len(overdue),
+            len(suspension),
+        )
+    return {"boleto": len(boleto), "overdue": len(overdue), "suspension": len(suspension)}

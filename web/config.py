@@ -194,6 +194,8 @@ def _billing(env) -> dict:
         "notices_at": _clock_time(env, "NOTICES_AT", "08:00"),
         "auto_suspend_after_days": _int(env, "AUTO_SUSPEND_AFTER_DAYS", 15, minimum=1),
         "auto_suspend_at": _clock_time(env, "AUTO_SUSPEND_AT", "06:00"),
+        # Calendar days between the notice that announces a suspension and the suspension.
+        "suspension_notice_days": _int(env, "SUSPENSION_NOTICE_DAYS", 15, minimum=1),
         "trust_unlock_max_days": _int(env, "TRUST_UNLOCK_MAX_DAYS", 5, minimum=1),
         "trust_unlock_period_days": _int(env, "TRUST_UNLOCK_PERIOD_DAYS", 30, minimum=1),
     }

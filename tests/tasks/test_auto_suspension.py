@@ -5,14 +5,16 @@ lifting on payment runs on a real Celery worker, sent after the payment's commit
 """
 
 import threading
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from sqlalchemy import text
 
-from models.auto_suspension import overdue_boundary
-from models.clock import local_today
+from models import notices
+from models.auto_suspension import SUSPENSION, overdue_boundary
+from models.clock import local_today, zone
 from models.db import db
 from models.receivables import settle
 from tasks.suspension import lift_if_paid, sweep_auto_suspension
@@ -33,9 +35,24 @@ def _days(app) -> int:
     return app.config["BILLING"]["auto_suspend_after_days"]
 
 
-def debtor(app, client, admin, auto_suspend=True, late_by=30, logins=(), today=None):
+def announce(app, code: int, receivable_id: int, on: date) -> None:
+    """The notice announcing the suspension, claimed and sent (by its operations) on `on`."""
+    moment = datetime.combine(on, time(9), tzinfo=zone())
+    with time_machine.travel(moment, tick=False), app.app_context():
+        notice = notices.claim_notice(receivable_id, SUSPENSION, 0, code)
+        db.session.commit()
+        notices.start_sending({notice.id: "devedor@example.com"}, "batch")
+        db.session.commit()
+        assert notices.mark_sent(notice.id, "batch") is not None
+        db.session.commit()
+
+
+def debtor(
+    app, client, admin, auto_suspend=True, late_by=30, logins=(), today=None, announced=True
+):
     """A customer with `auto_suspend` as given, a subscription (with RADIUS logins) and a bill
-    due `late_by` days before `today`; returns (code, subscription id, receivable id)."""
+    due `late_by` days before `today` (its suspension notice sent the day after it was due
+    unless not `announced`); returns (code, subscription id, receivable id)."""
     code = build_customer(app)
     response = client.put(
         f"{API}/customers/{code}/options",
@@ -48,6 +65,8 @@ def debtor(app, client, admin, auto_suspend=True, late_by=30, logins=(), today=N
         build_login(app, subscription_id, username)
     due = (today or _today(app)) - timedelta(days=late_by)
     receivable_id = build_receivable(app, customer_code=code, due_date=due)
+    if announced:
+        announce(app, code, receivable_id, due + timedelta(days=1))
     return code, subscription_id, receivable_id
 
 
@@ -285,3 +304,55 @@ def test_lifting_a_hold_early_lets_the_next_sweep_suspend(app, client, admin):
     assert response.status_code == 200 and response.json["lifted_by"]
     assert sweep(app)["suspended"] == 1
     assert subscription(client, admin, held)["status"] == "suspended"
+
+
+def _notice_days(app) -> int:
+    return app.config["BILLING"]["suspension_notice_days"]
+
+
+def test_nobody_is_suspended_without_the_notice_sent_long_enough_before(app, client, admin):
+    today = _today(app)
+    _, never_told, _ = debtor(app, client, admin, announced=False)
+    code, told_late, receivable_id = debtor(app, client, admin, announced=False)
+    told_on = today - timedelta(days=_notice_days(app) - 1)  # one day short
+    announce(app, code, receivable_id, told_on)
+    code, skipped, receivable_id = debtor(app, client, admin, announced=False)
+    with app.app_context():  # no e-mail went out (no address, no consent...): not told
+        notice = notices.claim_notice(receivable_id, SUSPENSION, 0, code)
+        notices.skip([notice.id], notices.NO_ADDRESS)
+        db.session.commit()
+
+    assert sweep(app)["suspended"] == 0
+    for subscription_id in (never_told, told_late, skipped):
+        assert subscription(client, admin, subscription_id)["status"] == "active"
+    assert sweep(app, today + timedelta(days=1))["suspended"] == 1  # the announced date
+    assert subscription(client, admin, told_late)["status"] == "suspended"
+    assert subscription(client, admin, never_told)["status"] == "active"
+
+
+def test_a_notice_for_a_bill_paid_since_does_not_announce_another(app, client, admin):
+    today = _today(app)
+    code, subscription_id, announced_bill = debtor(app, client, admin)
+    other = build_receivable(app, customer_code=code, due_date=today - timedelta(days=25))
+    _pay(client, admin, announced_bill, today)
+    assert sweep(app)["suspended"] == 0  # the other bill was never announced
+    announce(app, code, other, today - timedelta(days=_notice_days(app)))
+    assert sweep(app)["suspended"] == 1
+    assert subscription(client, admin, subscription_id)["status"] == "suspended"
+
+
+def test_a_partially_paid_bill_stays_overdue_for_the_sweep(app, client, admin, celery_worker):
+    today = _today(app)
+    _, subscription_id, receivable_id = debtor(app, client, admin)
+    body = {"paid_on": today.isoformat(), "amount": "50.00"}
+    url = f"{API}/receivables/{receivable_id}/payments"
+    paid = client.post(url, json=body, headers=admin)
+    assert paid.status_code == 200 and paid.json["status"] == "partially_paid"
+    assert sweep(app)["suspended"] == 1
+    assert subscription(client, admin, subscription_id)["status"] == "suspended"
+
+    body["amount"] = "49.90"  # the rest: the worker lifts the suspension at once
+    assert client.post(url, json=body, headers=admin).json["status"] == "paid"
+    assert wait_until(
+        lambda: subscription(client, admin, subscription_id)["status"] == "active", timeout=60
+    ), "paying the balance did not enable the subscription"

@@ -202,6 +202,17 @@ def test_which_subscriptions_and_months_are_billed(app):
     ]
 
 
+def test_an_inactive_customers_subscriptions_are_never_billed(app):
+    first, _, _ = _months(app)
+    billed, inactive = _subscribe(app, first), _subscribe(app, first)
+    with app.app_context():  # deactivating is refused with a subscription; data may differ
+        code = db.session.get(Subscription, inactive).customer_code
+        db.session.execute(text("UPDATE customers SET active = false WHERE code = :c"), {"c": code})
+        db.session.commit()
+    assert _bill(first) == 1
+    assert len(_receivables(app, billed)) == 1 and _receivables(app, inactive) == []
+
+
 def test_a_billed_receivable_is_in_the_customer_history(app, client, admin):
     month, _, _ = _months(app)
     subscription_id = _subscribe(app, month)

@@ -7,6 +7,7 @@ claims to a real SMTP server, which counts the messages.
 
 import re
 from datetime import date, timedelta
+from decimal import Decimal
 from io import BytesIO
 
 import pytest
@@ -16,6 +17,7 @@ from models.audit import set_actor
 from models.db import db
 from models.local_holidays import LocalHoliday
 from models.notices import SENT, SKIPPED
+from models.receivables import settle
 from tests.builders import BUILDER, build_customer, build_receivable
 from tests.smtp_server import SmtpServer
 from tests.tasks.notice_sweep_helpers import (
@@ -94,7 +96,7 @@ def test_each_stage_once_in_business_days(app, celery_worker, smtp):
     assert last["To"] == "ana@example.com"
     assert last["Subject"] == "Provedor: fatura vencida em 04/03/2026"
     text = last.get_body(("plain",)).get_content()
-    assert "dias de atraso)" in text and "Evite a suspensão" in text  # the 20-day stage
+    assert "dias úteis de atraso)" in text and "Evite a suspensão" in text  # the 20-day stage
     (attachment,) = last.iter_attachments()  # a second copy of the boleto
     assert PdfReader(BytesIO(attachment.get_content())).pages
 
@@ -151,7 +153,11 @@ def test_a_sweep_that_missed_days_sends_only_the_latest_stage(app, celery_worker
     code = _overdue_customer(app)
     receivable_id = build_receivable(app, customer_code=code, due_date=WEDNESDAY)
 
-    assert sweep(app, date(2026, 3, 25)) == {"boleto": 0, "overdue": 1}  # 15 business days
+    assert sweep(app, date(2026, 3, 25)) == {
+        "boleto": 0,
+        "overdue": 1,
+        "suspension": 0,
+    }  # 15 business days
     assert notices(app, "overdue")[0][:3] == (receivable_id, "overdue", 10)
     assert _claims_by_day(app, date(2026, 3, 26), date(2026, 4, 6)) == {
         date(2026, 4, 1): [(receivable_id, 20)]
@@ -181,7 +187,7 @@ def test_paid_cancelled_opted_out_get_nothing_and_no_address_is_skipped(
     assert client.post(methods_url(by_debit), json=bank_debit(), headers=admin).status_code == 201
     debit = build_receivable(app, customer_code=by_debit, due_date=WEDNESDAY)
 
-    assert sweep(app, date(2026, 3, 9)) == {"boleto": 0, "overdue": 3}
+    assert sweep(app, date(2026, 3, 9)) == {"boleto": 0, "overdue": 3, "suspension": 0}
     assert _delivered(app, smtp, 1)
     assert sorted(n[0] for n in notices(app)) == sorted([no_address, no_consent, debit])
     statuses = {rid: status for rid, _, _, status in notices(app)}
@@ -212,7 +218,7 @@ def test_boleto_card_and_debit_payers_each_get_their_own_wording(
         for payer, code in payers.items()
     }
 
-    assert sweep(app, date(2026, 3, 9)) == {"boleto": 0, "overdue": 3}
+    assert sweep(app, date(2026, 3, 9)) == {"boleto": 0, "overdue": 3, "suspension": 0}
     assert _delivered(app, smtp, 3)
 
     received = {m["Message-ID"].split(".")[2]: m for m in smtp.messages}
@@ -230,3 +236,20 @@ def test_boleto_card_and_debit_payers_each_get_their_own_wording(
         assert list(received[str(receivables[payer])].iter_attachments()) == []
         html = received[str(receivables[payer])].get_body(("html",)).get_content()
         assert "Linha digitável" not in html
+
+
+def test_a_partially_paid_bill_is_still_noticed_for_its_balance(app, celery_worker, smtp):
+    code = _overdue_customer(app, email="bia@example.com")
+    receivable_id = build_receivable(app, customer_code=code, amount="125.50", due_date=WEDNESDAY)
+    with app.app_context():
+        set_actor(db.session, BUILDER)
+        settle(receivable_id, date(2026, 3, 5), Decimal("100.00"))
+        db.session.commit()
+
+    assert sweep(app, date(2026, 3, 9))["overdue"] == 1  # 3 business days: still owed
+    assert _delivered(app, smtp, 1)
+    (message,) = smtp.messages
+    text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert "de R$ 25,50, vencida em 04/03/2026 (" in text and "dias úteis de atraso)" in text
+    pdf = next(message.iter_attachments()).get_content()
+    assert "R$ 25,50" in PdfReader(BytesIO(pdf)).pages[0].extract_text()  # the balance's boleto

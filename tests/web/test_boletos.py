@@ -13,7 +13,7 @@ from models.clock import local_today
 from models.db import db
 from models.pix import crc_is_valid, emv_fields
 from tests.barcodes import read_barcodes
-from tests.builders import build_customer, build_receivable
+from tests.builders import build_customer, build_receivable, build_subscription
 from tests.web.api_helpers import API, assert_envelope
 from tests.web.payment_payloads import bank_debit, methods_url
 
@@ -170,3 +170,83 @@ def test_parallel_requests_issue_one_boleto_and_draw_one_number(app, client, adm
     assert _boletos(app) == 1
     with app.app_context():  # the losers gave their numbers back: the next one is 2
         assert db.session.scalar(db.text("SELECT next_value FROM boleto_sequences")) == 2
+
+
+def test_a_partially_paid_receivable_gets_a_boleto_of_its_balance(app, client, admin, pix):
+    receivable_id = build_receivable(app, amount="125.50")
+    first = client.get(_url(receivable_id), headers=admin).get_json()
+    assert first["amount"] == "125.50"
+    paid = client.post(
+        f"{API}/receivables/{receivable_id}/payments",
+        json={"paid_on": str(local_today_of(app)), "amount": "100.00"},
+        headers=admin,
+    )
+    assert paid.get_json()["status"] == "partially_paid"
+
+    rest = client.get(_url(receivable_id), headers=admin)
+    assert rest.status_code == 200, rest.get_json()
+    body = rest.get_json()
+    assert body["amount"] == "25.50" and body["barcode"][9:19] == "0000002550"
+    assert body["nosso_numero"] != first["nosso_numero"]  # a boleto of its own
+    assert emv_fields(body["pix_code"])["54"] == "25.50"
+    assert client.get(_url(receivable_id), headers=admin).get_json() == body  # issued once
+    pdf = client.get(_url(receivable_id, pdf=True), headers=admin)
+    assert pdf.status_code == 200
+    assert "R$ 25,50" in PdfReader(BytesIO(pdf.data)).pages[0].extract_text()
+    assert _boletos(app) == 2
+
+
+def test_an_amount_no_boleto_carries_is_refused_at_creation(app, client, admin):
+    code = build_customer(app)
+    due = str(local_today_of(app) + timedelta(days=5))
+    for amount in ("9999999999.99", "100000000.00"):
+        body = {
+            "description": "Caro",
+            "due_date": due,
+            "lines": [{"description": "X", "amount": amount}],
+        }
+        response = client.post(f"{API}/customers/{code}/receivables", json=body, headers=admin)
+        assert "lines" in assert_envelope(response, 422, "validation_error")["errors"]
+    body = {
+        "description": "Limite",
+        "due_date": due,
+        "lines": [{"description": "X", "amount": "99999999.99"}],
+    }
+    response = client.post(f"{API}/customers/{code}/receivables", json=body, headers=admin)
+    assert response.status_code == 201, response.get_json()
+    boleto = client.get(_url(response.get_json()["id"]), headers=admin).get_json()
+    assert boleto["barcode"][9:19] == "9999999999"  # the largest amount a boleto carries
+
+
+def test_an_older_receivable_too_large_for_a_boleto_is_a_409_not_a_500(app, client, admin):
+    receivable_id = build_receivable(app)
+    with app.app_context():  # a row from before receivables were limited: only SQL makes one
+        db.session.execute(
+            db.text("UPDATE receivables SET amount = 9999999999.99 WHERE id = :id"),
+            {"id": receivable_id},
+        )
+        db.session.commit()
+    for pdf in (False, True):
+        response = client.get(_url(receivable_id, pdf=pdf), headers=admin)
+        error = assert_envelope(response, 409, "amount_too_large_for_boleto")
+        assert "amount" in error["errors"] and "99999999.99" in error["message"]
+    assert _boletos(app) == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "body"),
+    [
+        ("/plans", {"name": "Caro", "kind": "internet", "price": "100000000.00"}),
+    ],
+)
+def test_prices_a_boleto_cannot_carry_are_refused(app, client, admin, url, body):
+    response = client.post(f"{API}{url}", json=body, headers=admin)
+    assert "price" in assert_envelope(response, 422, "validation_error")["errors"]
+
+
+def test_a_subscription_price_a_boleto_cannot_carry_is_refused(app, client, admin):
+    subscription_id = build_subscription(app)
+    url = f"{API}/subscriptions/{subscription_id}"
+    response = client.patch(url, json={"price": "100000000.00"}, headers=admin)
+    assert "price" in assert_envelope(response, 422, "validation_error")["errors"]
+    assert client.patch(url, json={"price": "99999999.99"}, headers=admin).status_code == 200

@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.builders import build_subscription
+from tests.web.api_helpers import API
 from tests.web.customer_payloads import (
     URL,
     address,
@@ -479,3 +481,30 @@ def test_no_token_is_401_for_every_customer_route(client, admin):
     bad = {"Authorization": "Bearer not-a-token"}
     assert_error(client.patch(url, json={"active": False}, headers=bad), 401)
     assert all_customers(client, admin) == [as_listed(customer)]
+
+
+def test_deactivating_with_subscriptions_not_cancelled_is_a_409_naming_them(app, client, admin):
+    customer = create(client, admin, pf_payload())
+    code, url = customer["code"], f"{URL}/{customer['code']}"
+    active = build_subscription(app, customer_code=code)
+    suspended = build_subscription(app, customer_code=code)
+    cancelled = build_subscription(app, customer_code=code)
+    subscriptions = f"{API}/subscriptions"
+    assert client.post(f"{subscriptions}/{suspended}/suspend", headers=admin).status_code == 200
+    reason = {"cancel_reason": "Outros"}
+    response = client.post(f"{subscriptions}/{cancelled}/cancel", json=reason, headers=admin)
+    assert response.status_code == 200, response.get_json()
+
+    response = client.patch(url, json={"active": False}, headers=admin)
+    error = assert_error(response, 409)
+    assert error["code"] == "conflict" and error["errors"].keys() == {"active"}
+    assert f"({active}, {suspended})" in error["message"]
+    assert _get(client, admin, code)["active"] is True  # nothing half-way
+
+    for subscription_id in (active, suspended):
+        response = client.post(
+            f"{subscriptions}/{subscription_id}/cancel", json=reason, headers=admin
+        )
+        assert response.status_code == 200, response.get_json()
+    response = client.patch(url, json={"active": False}, headers=admin)
+    assert response.status_code == 200 and response.get_json()["active"] is False

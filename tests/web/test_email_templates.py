@@ -32,13 +32,15 @@ def _history(app) -> list:
 
 def test_seeded_templates_are_listed_with_their_variables(client, admin):
     items = client.get(URL, headers=admin).json["items"]
-    assert [item["kind"] for item in items] == ["boleto", "overdue_notice"]
-    boleto, overdue = items
+    assert [item["kind"] for item in items] == ["boleto", "overdue_notice", "suspension_notice"]
+    boleto, overdue, suspension = items
     assert "Olá, {{ customer_name }}" in boleto["text_body"]
     assert "linha_digitavel" in boleto["variables"]
     assert "days_overdue" not in boleto["variables"]
-    assert {"days_overdue", "stage"} <= set(overdue["variables"])
+    assert {"days_overdue", "stage", "days_kind"} <= set(overdue["variables"])
     assert client.get(f"{URL}/overdue_notice", headers=admin).json == overdue
+    assert {"suspension_date", "notice_days", "days_kind"} <= set(suspension["variables"])
+    assert "{{ suspension_date }}" in suspension["text_body"]
 
 
 def test_the_defaults_render_in_portuguese(app):
@@ -54,13 +56,39 @@ def test_the_defaults_render_in_portuguese(app):
         "pix_code": "",
         "stage": 20,
         "days_overdue": 21,
+        "days_kind": "úteis",
     }
     with app.app_context():
         parts = render("overdue_notice", context)
     assert parts["subject"] == "Rede Rápida: fatura vencida em 10/04/2026"
-    assert "(21 dias de atraso)" in parts["text_body"]
+    assert "(21 dias úteis de atraso)" in parts["text_body"]
     assert "Evite a suspensão" in parts["text_body"]  # the last stage
     assert "PIX" not in parts["text_body"]  # no PIX key: no PIX paragraph
+
+
+def test_the_suspension_notice_names_its_date_and_counts_calendar_days(app):
+    context = {
+        "isp_name": "Rede Rápida",
+        "customer_name": "José",
+        "customer_code": 9,
+        "description": "Mensalidade 04/2026",
+        "amount": "R$ 99,90",
+        "due_date": "10/04/2026",
+        "payable_until": "10/04/2026",
+        "linha_digitavel": "0019...",
+        "pix_code": "",
+        "days_overdue": 16,
+        "days_kind": "corridos",
+        "suspension_date": "11/05/2026",
+        "notice_days": 15,
+    }
+    with app.app_context():
+        parts = render("suspension_notice", context)
+    assert parts["subject"] == "Rede Rápida: aviso de suspensão em 11/05/2026"
+    for body in (parts["text_body"], parts["html_body"]):
+        assert "16 dias corridos de atraso" in body
+        assert "suspenso a partir de" in body and "11/05/2026" in body
+        assert "15 dias corridos após este aviso" in body
 
 
 def test_an_admin_replaces_a_template_and_history_records_it(app, client, admin):

@@ -120,6 +120,7 @@ def test_only_items_in_stock_are_sold(client, admin, setup):
         ({"price": "-5.00", "mode": "billing_event", "installments": 2}, "price"),
         ({"price": 10, "mode": "billing_event", "installments": 2}, "price"),
         ({"price": "10.001", "mode": "billing_event", "installments": 2}, "price"),
+        ({"price": "100000000.00", "mode": "receivable", "due_date": "2099-01-01"}, "price"),
         ({"price": "10.00", "mode": "leasing", "installments": 2}, "mode"),
         ({"price": "10.00", "mode": "billing_event"}, "installments"),
         ({"price": "10.00", "mode": "billing_event", "installments": 0}, "installments"),

@@ -111,7 +111,8 @@ def test_a_payment_settles_it_once_and_is_in_history(app, client, admin):
     assert paid.status_code == 200, paid.get_json()
     body = paid.get_json()
     assert (body["status"], body["paid_on"], body["paid_amount"]) == ("paid", str(today), "105.00")
-    assert body["amount"] == "99.90"  # what was owed stays; more received is interest
+    assert body["amount"] == "99.90"  # what was owed stays; more received is recorded as such
+    assert (body["balance"], body["overpaid"]) == ("0.00", "5.10")
     again = client.post(
         _url(receivable_id, "payments"),
         json={"paid_on": str(today), "amount": "1.00"},
@@ -127,6 +128,8 @@ def test_a_payment_settles_it_once_and_is_in_history(app, client, admin):
     [
         ({"paid_on": "FUTURE", "amount": "10.00"}, "paid_on"),
         ({"paid_on": "TODAY", "amount": "-1.00"}, "amount"),
+        ({"paid_on": "TODAY", "amount": "0.00"}, "amount"),
+        ({"paid_on": "TODAY", "amount": "0"}, "amount"),
         ({"paid_on": "TODAY", "amount": 10.0}, "amount"),
         ({"paid_on": "TODAY"}, "amount"),
         ({"amount": "10.00"}, "paid_on"),
@@ -219,6 +222,8 @@ def test_a_manual_receivable_is_the_sum_of_its_lines(app, client, admin):
         ({"lines": []}, "lines"),
         ({"lines": [{"description": "Nada", "amount": "0.00"}]}, "lines"),
         ({"lines": [{"description": "Caro", "amount": "9999999999.99"}] * 2}, "lines"),
+        ({"lines": [{"description": "Caro", "amount": "9999999999.99"}]}, "lines"),
+        ({"lines": [{"description": "Caro", "amount": "100000000.00"}]}, "lines"),
         ({"lines": [{"description": "", "amount": "1.00"}]}, "lines"),
         ({"description": " "}, "description"),
         ({"subscription_id": 1}, "subscription_id"),
@@ -292,3 +297,79 @@ def test_who_reads_and_who_changes_receivables(app, client, headers_for, role):
     if not may_write:
         assert _count(app) == 2
         assert all(r.get_json()["code"] == "forbidden" for r in writes)
+
+
+def _pay(client, headers, receivable_id: int, amount: str, paid_on) -> dict:
+    response = client.post(
+        _url(receivable_id, "payments"),
+        json={"paid_on": str(paid_on), "amount": amount},
+        headers=headers,
+    )
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def test_a_payment_below_the_amount_leaves_the_balance_owed(app, client, admin):
+    code = build_customer(app)
+    receivable_id = build_receivable(app, customer_code=code, amount="125.50")
+    today = _today(app)
+
+    body = _pay(client, admin, receivable_id, "100.00", today)
+    assert (body["status"], body["paid_amount"], body["balance"]) == (
+        "partially_paid",
+        "100.00",
+        "25.50",
+    )
+    assert (body["amount"], body["overpaid"], body["paid_on"]) == ("125.50", "0.00", str(today))
+    listed = client.get(f"{API}/receivables?status=partially_paid", headers=admin).get_json()
+    assert [item["id"] for item in listed["items"]] == [receivable_id]
+
+    body = _pay(client, admin, receivable_id, "25.50", today)
+    assert (body["status"], body["paid_amount"], body["balance"], body["overpaid"]) == (
+        "paid",
+        "125.50",
+        "0.00",
+        "0.00",
+    )
+    statuses = [
+        change["new"]
+        for entry in reversed(_history(client, admin, code))
+        for change in entry["changes"]
+        if change["field"] == "status"
+    ]
+    assert statuses == ["open", "partially_paid", "paid"]
+
+
+def test_an_overpayment_is_recorded_as_overpaid(app, client, admin):
+    receivable_id = build_receivable(app, amount="125.50")
+    body = _pay(client, admin, receivable_id, "130.00", _today(app))
+    assert (body["status"], body["paid_amount"], body["balance"], body["overpaid"]) == (
+        "paid",
+        "130.00",
+        "0.00",
+        "4.50",
+    )
+    again = client.get(_url(receivable_id), headers=admin).get_json()
+    assert again["overpaid"] == "4.50"
+
+
+def test_payments_add_up_and_the_last_one_may_overpay(app, client, admin):
+    receivable_id = build_receivable(app, amount="125.50")
+    today = _today(app)
+    _pay(client, admin, receivable_id, "50.00", today)
+    body = _pay(client, admin, receivable_id, "80.00", today)
+    assert (body["status"], body["paid_amount"], body["overpaid"]) == ("paid", "130.00", "4.50")
+    late = client.post(
+        _url(receivable_id, "payments"),
+        json={"paid_on": str(today), "amount": "1.00"},
+        headers=admin,
+    )
+    assert_envelope(late, 409, "conflict")
+
+
+def test_a_partially_paid_receivable_cannot_be_cancelled(app, client, admin):
+    receivable_id = build_receivable(app, amount="125.50")
+    _pay(client, admin, receivable_id, "100.00", _today(app))
+    response = client.post(_url(receivable_id, "cancel"), json={"reason": "x"}, headers=admin)
+    assert_envelope(response, 409, "conflict")
+    assert client.get(_url(receivable_id), headers=admin).get_json()["status"] == "partially_paid"

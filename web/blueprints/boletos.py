@@ -14,7 +14,10 @@ from web.security import requires
 
 URL_PREFIX = ""
 blp = Blueprint("boletos", __name__, description="Boletos of receivables (with PIX)")
-NOT_ISSUABLE = "The receivable is not open, or not paid by boleto"
+NOT_ISSUABLE = (
+    "The receivable is not owed (open or partially paid), or not paid by boleto; "
+    "`amount_too_large_for_boleto`: its amount does not fit a boleto (at most 99999999.99)"
+)
 
 
 @blp.route("/receivables/<int:receivable_id>/boleto", methods=["GET"])
@@ -22,7 +25,8 @@ NOT_ISSUABLE = "The receivable is not open, or not paid by boleto"
 @blp.alt_response(409, description=NOT_ISSUABLE)
 @requires("receivables", READ)
 def get_boleto(receivable_id):
-    """The receivable's boleto: nosso número, barcode, linha digitável, PIX code."""
+    """The boleto of what the receivable owes (after a partial payment, a boleto of the
+    balance): nosso número, barcode, linha digitável, PIX code."""
     boleto = boleto_for(receivable_id)
     db.session.commit()  # issued once: every later request shows the same boleto
     return boleto

@@ -74,10 +74,12 @@ def get_receivable(receivable_id):
 @blp.route("/receivables/<int:receivable_id>/payments", methods=["POST"])
 @blp.arguments(ReceivablePaymentInput)
 @blp.response(200, ReceivableOutput)
-@blp.alt_response(409, description="The receivable is not open")
+@blp.alt_response(409, description="The receivable is not open or partially paid")
+@blp.alt_response(422, description="An amount of zero or less, a date in the future")
 @requires("receivables", WRITE)
 def settle(data, receivable_id):
-    """Record a payment received by hand: the receivable is paid, whatever the amount."""
+    """Record a payment received by hand: payments add up; `paid` when they reach the amount,
+    `partially_paid` (with its `balance`) before, any excess recorded as `overpaid`."""
     receivable = receivables.settle(receivable_id, data["paid_on"], data["amount"])
     send_after_commit(lift_if_paid, receivable.customer_code, requested_by=g.user.id)
     db.session.commit()
