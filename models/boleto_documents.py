@@ -63,6 +63,8 @@ def boleto_view(boleto: Boleto) -> BoletoView:
         instructions=(receivable.description, *INSTRUCTIONS),
         pix_code=boleto.pix_code,
         processing_date=boleto.issued_at.date() if boleto.issued_at else None,
+        beneficiary_address=billing["beneficiary_address"] or "",
+        demo=boleto.demo,
     )
 
 
