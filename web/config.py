@@ -193,11 +193,28 @@ BENEFICIARY_ADDRESS_MAX = 100  # characters: one line of the boleto's Beneficiá
 
 
 def _missing_boleto_settings(given: dict, uses_agreement: bool) -> list[str]:
+    """The boleto settings not given, in order; the convênio only where the bank has one."""
     return [
         name
         for name, value in given.items()
         if not value and (name != "BOLETO_AGREEMENT" or uses_agreement)
     ]
+
+
+def _account(bank: str, given: dict, uses_agreement: bool) -> BankAccount:
+    """The account from the settings given, the demonstration one's values where none is."""
+    value = {name: given[name] or demo for name, demo in DEMO_BOLETO_ACCOUNT.items()}
+    if not uses_agreement:
+        value["BOLETO_AGREEMENT"] = given["BOLETO_AGREEMENT"]  # no made-up convênio
+    account = BankAccount(
+        bank=bank,
+        agency=value["BOLETO_AGENCY"],
+        account=value["BOLETO_ACCOUNT"],
+        agreement=value["BOLETO_AGREEMENT"],
+        wallet=value["BOLETO_WALLET"],
+    )
+    _check_account(account)
+    return account
 
 
 def _check_account(account: BankAccount) -> None:
@@ -211,6 +228,7 @@ def _check_account(account: BankAccount) -> None:
 
 
 def _beneficiary(given: dict) -> dict:
+    """Name, CNPJ (checked, stored bare) and one-line address of whom the boletos pay."""
     document, address = given["BOLETO_BENEFICIARY_DOCUMENT"], given["BOLETO_BENEFICIARY_ADDRESS"]
     if document:
         try:
@@ -246,17 +264,7 @@ def _boleto_account(env, mode) -> dict:
             f"PROVEDOR_ENV=production issues real boletos: set {', '.join(missing)} "
             "(the bank account, and the beneficiary's name, CNPJ and address)"
         )
-    value = {name: given[name] or demo for name, demo in DEMO_BOLETO_ACCOUNT.items()}
-    if not layout.uses_agreement:
-        value["BOLETO_AGREEMENT"] = given["BOLETO_AGREEMENT"]  # no made-up convênio
-    account = BankAccount(
-        bank=layout.code,
-        agency=value["BOLETO_AGENCY"],
-        account=value["BOLETO_ACCOUNT"],
-        agreement=value["BOLETO_AGREEMENT"],
-        wallet=value["BOLETO_WALLET"],
-    )
-    _check_account(account)
+    account = _account(layout.code, given, layout.uses_agreement)
     return {
         "boleto_bank": account.bank,
         "boleto_agency": account.agency,

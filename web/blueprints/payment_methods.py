@@ -95,8 +95,7 @@ def delete_method(code, method_id):
 @blp.response(200, description="The debit authorization (PDF, A4), as an attachment")
 @requires("payment_data", READ)
 def authorization(code, method_id):
-    """The debit authorization [5.6.1.4]: the account whole for finance and admins to have it
-    signed; a masked copy, not for signing, for attendants."""
+    """The debit authorization [5.6.1.4]: the account whole for finance and admins, else masked."""
     method = payments.get_payment_method(code, method_id)
     customer = get_customer(code)
     full = may("payment_data_unmasked", READ)
