@@ -59,6 +59,7 @@ class Bank:
     code: ClassVar[str]
     name: ClassVar[str]
     max_sequence: ClassVar[int]
+    uses_agreement: ClassVar[bool] = False  # whether BOLETO_AGREEMENT means anything to it
 
     def nosso_numero(self, sequence: int, settings: BankAccount) -> str:
         """The nosso número (without check digit) for the agreement's `sequence`-th boleto."""
@@ -136,6 +137,7 @@ class BancoDoBrasil(Bank):
     code = "001"
     name = "Banco do Brasil S.A."
     max_sequence = 10**10 - 1
+    uses_agreement = True
 
     def nosso_numero(self, sequence: int, settings: BankAccount) -> str:
         self._check_sequence(sequence)
@@ -156,11 +158,21 @@ class BancoDoBrasil(Bank):
         return f"{agency}-{bb_dv(agency)} / {account}-{bb_dv(account)}"
 
 
+def bradesco_dv(digits: str) -> str:
+    """Bradesco's modulo-11 check digit (weights 2..7 from the right): 10 is P, 11 is 0.
+
+    The same rule checks the agência, the conta and the carteira + nosso número.
+    """
+    result = 11 - modulo11_weighted_sum(digits, top=7) % 11
+    return "P" if result == 10 else "0" if result == 11 else str(result)
+
+
 @register
 class Bradesco(Bank):
     """Bradesco (237): nosso número of 11 digits checked by modulo 11 base 7 with the carteira.
 
-    Free field = agência (4) + carteira (2) + nosso número (11) + conta (7) + "0".
+    Free field = agência (4) + carteira (2) + nosso número (11) + conta (7) + "0". The
+    beneficiary is its agência and conta: no convênio.
     """
 
     code = "237"
@@ -174,9 +186,7 @@ class Bradesco(Bank):
     def nosso_numero_with_dv(self, number: str, settings: BankAccount) -> str:
         wallet = _digits(settings.wallet, 2, "carteira")
         number = _digits(number, 11, "Bradesco nosso número")
-        rest = modulo11_weighted_sum(wallet + number, top=7) % 11
-        dv = "0" if rest == 0 else "P" if rest == 1 else str(11 - rest)
-        return f"{wallet}/{number}-{dv}"
+        return f"{wallet}/{number}-{bradesco_dv(wallet + number)}"
 
     def free_field(self, nosso_numero: str, settings: BankAccount) -> str:
         return (
@@ -186,3 +196,8 @@ class Bradesco(Bank):
             + _digits(settings.account, 7, "conta")
             + "0"
         )
+
+    def agency_account(self, settings: BankAccount) -> str:
+        agency = _digits(settings.agency, 4, "agência")
+        account = _digits(settings.account, 7, "conta")
+        return f"{agency}-{bradesco_dv(agency)} / {account}-{bradesco_dv(account)}"

@@ -25,6 +25,11 @@ def format_document(document: str | None) -> str:
     return format_cnpj(document) if len(document) == 14 else document
 
 
+def _cnpj(document: str | None) -> str:
+    """The beneficiary's CNPJ formatted; "" when the demonstration account has none."""
+    return format_cnpj(document) if document else ""
+
+
 def payer_address(customer: Customer) -> str:
     """The billing address when the customer has one, else the main address, on one line."""
     prefix = "billing" if customer.billing_street else "address"
@@ -47,7 +52,7 @@ def boleto_view(boleto: Boleto) -> BoletoView:
         bank_code=boleto.bank,
         bank_name=bank.name,
         beneficiary_name=beneficiary_name(),
-        beneficiary_document=format_document(billing["beneficiary_document"]),
+        beneficiary_document=_cnpj(billing["beneficiary_document"]),
         agency_account=bank.agency_account(BankAccount.from_billing(billing)),
         payer_name=customer.name,
         payer_document=format_document(customer.document),
@@ -63,6 +68,8 @@ def boleto_view(boleto: Boleto) -> BoletoView:
         instructions=(receivable.description, *INSTRUCTIONS),
         pix_code=boleto.pix_code,
         processing_date=boleto.issued_at.date() if boleto.issued_at else None,
+        beneficiary_address=billing["beneficiary_address"] or "",
+        demo=boleto.demo,
     )
 
 

@@ -2,7 +2,9 @@
 Compensação with the Interleaved 2 of 5 barcode, drawn straight on a reportlab canvas.
 
 Plain canvas calls (no platypus) and the standard fonts keep one PDF under a few milliseconds:
-the boleto e-mails attach one each.
+the boleto e-mails attach one each. Both parts name the beneficiary with CNPJ and address
+(Lei 12.039/2009). A boleto issued on the demonstration account says so at the top, in the
+Local de pagamento and under the barcode, in words no one can miss.
 """
 
 import io
@@ -19,6 +21,8 @@ from models.boleto_codes import bank_code_with_dv
 from models.qr_drawing import draw_qr
 
 PAYMENT_PLACE = "Pagável em qualquer banco até o vencimento"
+DEMO_MARK = "DEMONSTRAÇÃO — SEM VALOR"
+DEMO_PAYMENT_PLACE = f"{DEMO_MARK}: boleto de teste, não pague"
 # FEBRABAN: narrow bar 0.254 mm (3 dots at 300 dpi), wide 3x narrow, 13 mm high: 44 digits
 # come to 103 mm, the length the standard prints.
 NARROW_BAR = 0.254 * mm
@@ -34,7 +38,7 @@ class BoletoView:
     bank_code: str
     bank_name: str
     beneficiary_name: str
-    beneficiary_document: str  # formatted CNPJ / CPF
+    beneficiary_document: str  # formatted CNPJ; "" on the demonstration account
     agency_account: str  # "Agência/Código do Beneficiário" as the bank prints it
     payer_name: str
     payer_document: str  # formatted
@@ -52,6 +56,9 @@ class BoletoView:
     document_kind: str = "DS"  # duplicata de serviço
     payment_place: str = PAYMENT_PLACE
     processing_date: date | None = None
+    beneficiary_address: str = ""  # one line (Lei 12.039/2009)
+    guarantor: str = ""  # Sacador/Avalista: nobody unless the ISP collects for another
+    demo: bool = False  # issued on the demonstration account: marked, not payable
 
 
 def money(amount: Decimal) -> str:
@@ -77,6 +84,22 @@ def _box(c: Canvas, x, y, w, label: str, value: str, h=8 * mm, right=False, bold
         c.drawString(x + 1 * mm, y + 1.6 * mm, value)
 
 
+def _beneficiary(view: BoletoView) -> str:
+    """Name and CNPJ on one line (the address goes on the next)."""
+    if not view.beneficiary_document:
+        return view.beneficiary_name
+    return f"{view.beneficiary_name} - CNPJ {view.beneficiary_document}"
+
+
+def _tall_box(c: Canvas, x, y, w, label: str, first: str, second: str, h=11 * mm) -> None:
+    """A field box with two value lines: the second, smaller, under the first."""
+    _box(c, x, y, w, label, "", h=h)
+    c.setFont("Helvetica", 8.5)
+    c.drawString(x + 1 * mm, y + 4.8 * mm, first)
+    c.setFont("Helvetica", 7)
+    c.drawString(x + 1 * mm, y + 1.4 * mm, second)
+
+
 def _header(c: Canvas, view: BoletoView, y, title: str) -> None:
     """Bank name | bank code-DV | the linha digitável (or the section title)."""
     c.setLineWidth(0.8)
@@ -96,8 +119,9 @@ def _receipt(c: Canvas, view: BoletoView, top) -> None:
     """The Recibo do Pagador: the payer keeps it; the PIX QR code sits at its right."""
     _header(c, view, top, "Recibo do Pagador")
     w = WIDTH - QR_SIZE - 6 * mm
+    y = top - 11 * mm
+    _tall_box(c, LEFT, y, w, "Beneficiário", _beneficiary(view), view.beneficiary_address)
     rows = [
-        [("Beneficiário", f"{view.beneficiary_name}  CNPJ/CPF {view.beneficiary_document}", 1)],
         [
             ("Agência/Código do Beneficiário", view.agency_account, 0.4),
             ("Nosso Número", view.nosso_numero, 0.35),
@@ -110,7 +134,6 @@ def _receipt(c: Canvas, view: BoletoView, top) -> None:
         ],
         [("Pagador", f"{view.payer_name}  CPF/CNPJ {view.payer_document}", 1)],
     ]
-    y = top
     for row in rows:
         y -= 8 * mm
         x = LEFT
@@ -147,17 +170,14 @@ def _slip(c: Canvas, view: BoletoView, top) -> float:
     left_w, right_w = WIDTH - 48 * mm, 48 * mm
     right_x = LEFT + left_w
     y = top
-    rows = [
-        (("Local de pagamento", view.payment_place), ("Vencimento", _date(view.due_date))),
-        (
-            ("Beneficiário", f"{view.beneficiary_name} - CNPJ/CPF {view.beneficiary_document}"),
-            ("Agência/Código do Beneficiário", view.agency_account),
-        ),
-    ]
-    for (label, value), (rlabel, rvalue) in rows:
-        y -= 8 * mm
-        _box(c, LEFT, y, left_w, label, value)
-        _box(c, right_x, y, right_w, rlabel, rvalue, right=True, bold=rlabel == "Vencimento")
+    y -= 8 * mm
+    place = DEMO_PAYMENT_PLACE if view.demo else view.payment_place
+    _box(c, LEFT, y, left_w, "Local de pagamento", place, bold=view.demo)
+    _box(c, right_x, y, right_w, "Vencimento", _date(view.due_date), right=True, bold=True)
+    y -= 11 * mm
+    _tall_box(c, LEFT, y, left_w, "Beneficiário", _beneficiary(view), view.beneficiary_address)
+    agency = "Agência/Código do Beneficiário"
+    _box(c, right_x, y, right_w, agency, view.agency_account, h=11 * mm, right=True)
     y -= 8 * mm
     cells = [
         ("Data do Documento", _date(view.issue_date), 0.2),
@@ -210,10 +230,26 @@ def _instructions(c: Canvas, view: BoletoView, y, left_w, right_x, right_w) -> f
     c.setFont("Helvetica", 8.5)
     c.drawString(LEFT + 1 * mm, y - 5.5 * mm, f"{view.payer_name} - CPF/CNPJ {view.payer_document}")
     c.drawString(LEFT + 1 * mm, y - 9 * mm, view.payer_address[:110])
-    y -= 12 * mm
+    c.setFont("Helvetica", 5.5)
+    c.drawString(LEFT + 1 * mm, y - 13 * mm, "Sacador/Avalista")
+    c.setFont("Helvetica", 8)
+    c.drawString(LEFT + 18 * mm, y - 13 * mm, view.guarantor[:100])
+    y -= 15 * mm
     c.line(LEFT, y, LEFT + WIDTH, y)
-    c.line(LEFT, y, LEFT, y + 12 * mm)
+    c.line(LEFT, y, LEFT, y + 15 * mm)
     return y
+
+
+def _demo_marks(c: Canvas, barcode_bottom) -> None:
+    """The demonstration mark above the receipt and, large, under the barcode."""
+    c.saveState()
+    c.setFillColorRGB(0.75, 0, 0)
+    c.setFont("Helvetica-Bold", 11)
+    c.drawCentredString(LEFT + WIDTH / 2, 289 * mm, DEMO_PAYMENT_PLACE)
+    c.setFillColorRGB(0.55, 0.55, 0.55)
+    c.setFont("Helvetica-Bold", 30)
+    c.drawCentredString(LEFT + WIDTH / 2, barcode_bottom - 18 * mm, DEMO_MARK)
+    c.restoreState()
 
 
 def render_boleto(view: BoletoView) -> bytes:
@@ -233,6 +269,8 @@ def render_boleto(view: BoletoView) -> bytes:
     bars = I2of5(view.barcode, barWidth=NARROW_BAR, ratio=3, barHeight=BAR_HEIGHT,
                  checksum=0, bearers=0, quiet=0)  # fmt: skip
     bars.drawOn(c, LEFT + 2 * mm, bottom - BAR_HEIGHT - 4 * mm)
+    if view.demo:
+        _demo_marks(c, bottom - BAR_HEIGHT - 4 * mm)
     c.setFont("Helvetica", 6)
     c.drawRightString(
         LEFT + WIDTH, bottom - 2.5 * mm, "Autenticação mecânica - Ficha de Compensação"

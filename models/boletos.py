@@ -10,7 +10,8 @@ the insert, so a parallel caller that loses the race gives its number back and r
 winner's boleto: no second boleto, no gap in the bank's sequence.
 
 The codes are stored as issued (barcode, linha digitável, PIX code): a later change of the
-bank settings never changes a boleto a customer already holds.
+bank settings never changes a boleto a customer already holds. So is `demo`: a boleto issued on
+the made-up development account (web/config.py DEMO_BOLETO_ACCOUNT) says so for ever.
 """
 
 import re
@@ -18,7 +19,17 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import BigInteger, Date, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -65,6 +76,8 @@ class Boleto(Audited, db.Model):
     amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     due_date: Mapped[date] = mapped_column(Date)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Issued on the demonstration account: not payable, and printed as such.
+    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     def audit_customer_code(self) -> int:
         return self.customer_code
@@ -120,6 +133,7 @@ def _values(receivable, sequence: int) -> dict:
         "pix_code": pix,
         "amount": amount,
         "due_date": receivable.due_date,
+        "demo": billing["boleto_demo"],
     }
 
 

@@ -1,7 +1,10 @@
 """The debit authorization [5.6.1.4]: a printable A4 PDF the customer signs, in Portuguese.
 
-Numbers appear masked as the API shows them to everyone (card 411111******1111, account
-*****123-4): the paper travels, and a full number on it would be a leak.
+The bank debits the account the customer signed for, so the copy to sign carries the account
+whole; only roles that read payment data unmasked (finance, admins) print it. Anyone else who
+may read payment data gets a copy for reference with the account masked (*****123-4), which
+says it is not the one to sign. A card number is masked on both (411111******1111): the card
+gateway, not the paper, holds it.
 """
 
 import io
@@ -24,13 +27,17 @@ _WORDING = (
 )
 
 
-def _method_lines(method: PaymentMethod) -> list[str]:
-    """What the customer authorizes, one line per detail, numbers masked."""
+MASKED_NOTE = "Via para consulta, conta mascarada: não serve para assinatura."
+
+
+def _method_lines(method: PaymentMethod, full_account: bool) -> list[str]:
+    """What the customer authorizes, one line per detail; the account whole or masked."""
     if method.method == BANK_DEBIT:
+        account = method.account_number if full_account else mask_account(method.account_number)
         lines = [
             f"Débito automático em {_ACCOUNT_TYPES.get(method.account_type, 'conta')}",
             f"Banco: {method.bank_code}   Agência: {method.agency}",
-            f"Conta: {mask_account(method.account_number)}",
+            f"Conta: {account}",
         ]
         if method.identifier_code:
             lines.append(f"Código de identificação: {method.identifier_code}")
@@ -56,8 +63,10 @@ def _document(customer: Customer) -> str:
     return f"CNPJ: {format_cnpj(customer.document)}"
 
 
-def render(method: PaymentMethod, customer: Customer, isp_name: str, today: date) -> bytes:
-    """The authorization as PDF bytes."""
+def render(
+    method: PaymentMethod, customer: Customer, isp_name: str, today: date, full_account: bool
+) -> bytes:
+    """The authorization as PDF bytes: to sign (`full_account`) or for reference, masked."""
     buffer = io.BytesIO()
     pdf = Canvas(buffer, pagesize=A4)
     pdf.setTitle(f"Autorização de Débito - {customer.name}")
@@ -74,8 +83,10 @@ def render(method: PaymentMethod, customer: Customer, isp_name: str, today: date
     line("Autorização de Débito", 16, 1.4, "Helvetica-Bold")
     line(f"Cliente: {customer.name} (código {customer.code})")
     line(_document(customer), gap=1.0)
-    for text in _method_lines(method):
+    for text in _method_lines(method, full_account):
         line(text)
+    if method.method == BANK_DEBIT and not full_account:
+        line(MASKED_NOTE, 10, 0.7, "Helvetica-Bold")
     y -= 0.5 * cm
     for text in wrap(_WORDING.format(isp=isp_name), 90):
         line(text, 10, 0.55)

@@ -21,3 +21,10 @@ class BoletoOutput(Schema):
     amount = Money(required=True)
     due_date = Date(required=True)
     issued_at = fields.AwareDateTime(required=True)
+    demo = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "Issued on the built-in demonstration bank account (development "
+            "without BOLETO_* settings): not payable, and its PDF says so"
+        },
+    )

@@ -6,13 +6,16 @@ import os
 import re
 import secrets
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from email.errors import MessageError
 from email.message import EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from models.documents import DDDS
+from models.boleto_banks import BankAccount, UnknownBank, bank_for
+from models.documents import DDDS, normalize_cnpj
 from models.radius import RadiusPolicy
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -174,17 +177,113 @@ def _clock_time(env, name, default) -> str:
     return raw
 
 
-def _billing(env) -> dict:
+# The made-up account boletos are issued on when the real one is not set: development and tests
+# only, and every such boleto says it is a demonstration (models/boleto_pdf.py).
+DEMO_BOLETO_ACCOUNT = {
+    "BOLETO_BANK": "001",  # Banco do Brasil, convênio of 7 digits
+    "BOLETO_AGENCY": "1234",
+    "BOLETO_ACCOUNT": "123456",
+    "BOLETO_AGREEMENT": "1234567",
+    "BOLETO_WALLET": "17",
+}
+# Lei 12.039/2009: a boleto names its beneficiary with CNPJ and address.
+BENEFICIARY_SETTINGS = (
+    "BOLETO_BENEFICIARY",
+    "BOLETO_BENEFICIARY_DOCUMENT",
+    "BOLETO_BENEFICIARY_ADDRESS",
+)
+BENEFICIARY_ADDRESS_MAX = 100  # characters: one line of the boleto's Beneficiário box
+
+
+def _missing_boleto_settings(given: dict, uses_agreement: bool) -> list[str]:
+    """The boleto settings not given, in order; the convênio only where the bank has one."""
+    return [
+        name
+        for name, value in given.items()
+        if not value and (name != "BOLETO_AGREEMENT" or uses_agreement)
+    ]
+
+
+def _account(bank: str, given: dict, uses_agreement: bool) -> BankAccount:
+    """The account from the settings given, the demonstration one's values where none is."""
+    value = {name: given[name] or demo for name, demo in DEMO_BOLETO_ACCOUNT.items()}
+    if not uses_agreement:
+        value["BOLETO_AGREEMENT"] = given["BOLETO_AGREEMENT"]  # no made-up convênio
+    account = BankAccount(
+        bank=bank,
+        agency=value["BOLETO_AGENCY"],
+        account=value["BOLETO_ACCOUNT"],
+        agreement=value["BOLETO_AGREEMENT"],
+        wallet=value["BOLETO_WALLET"],
+    )
+    _check_account(account)
+    return account
+
+
+def _check_account(account: BankAccount) -> None:
+    """Refuse an account the bank's layout cannot issue a boleto on (wrong sizes, no digits)."""
+    layout = bank_for(account.bank)
+    try:
+        layout.agency_account(account)
+        layout.codes(account, 1, date(2030, 1, 2), Decimal("1.00"))
+    except ValueError as error:
+        raise ConfigError(f"BOLETO_* settings do not fit {layout.name}'s boleto: {error}") from None
+
+
+def _beneficiary(given: dict) -> dict:
+    """Name, CNPJ (checked, stored bare) and one-line address of whom the boletos pay."""
+    document, address = given["BOLETO_BENEFICIARY_DOCUMENT"], given["BOLETO_BENEFICIARY_ADDRESS"]
+    if document:
+        try:
+            document = normalize_cnpj(document)
+        except ValueError as error:
+            raise ConfigError(f"BOLETO_BENEFICIARY_DOCUMENT: {error}") from None
+    if len(address) > BENEFICIARY_ADDRESS_MAX:
+        raise ConfigError(
+            f"BOLETO_BENEFICIARY_ADDRESS: at most {BENEFICIARY_ADDRESS_MAX} characters"
+        )
+    return {
+        "beneficiary_name": given["BOLETO_BENEFICIARY"] or None,  # else ISP_NAME
+        "beneficiary_document": document or None,  # a CNPJ, bare
+        "beneficiary_address": address or None,
+    }
+
+
+def _boleto_account(env, mode) -> dict:
+    """The bank account boletos are issued on and their beneficiary.
+
+    Production refuses to start without every one of them; elsewhere a missing one is taken
+    from the demonstration account and the boletos say they are demonstrations ("boleto_demo").
+    """
+    names = (*DEMO_BOLETO_ACCOUNT, *BENEFICIARY_SETTINGS)
+    given = {name: " ".join(env.get(name, "").split()) for name in names}
+    try:
+        layout = bank_for(given["BOLETO_BANK"] or DEMO_BOLETO_ACCOUNT["BOLETO_BANK"])
+    except UnknownBank as error:
+        raise ConfigError(f"BOLETO_BANK: {error}") from None
+    missing = _missing_boleto_settings(given, layout.uses_agreement)
+    if missing and mode == "production":
+        raise ConfigError(
+            f"PROVEDOR_ENV=production issues real boletos: set {', '.join(missing)} "
+            "(the bank account, and the beneficiary's name, CNPJ and address)"
+        )
+    account = _account(layout.code, given, layout.uses_agreement)
+    return {
+        "boleto_bank": account.bank,
+        "boleto_agency": account.agency,
+        "boleto_account": account.account,
+        "boleto_agreement": account.agreement,  # convênio
+        "boleto_wallet": account.wallet,  # carteira
+        "boleto_demo": bool(missing),  # any of them made up: not a boleto anyone may pay
+        **_beneficiary(given),
+    }
+
+
+def _billing(env, mode) -> dict:
     """Receivables, boletos, notices and suspension for non-payment (values as plain types)."""
     return {
         "boleto_fee": _money(env, "BOLETO_FEE", "2.50"),  # charged with charge_boleto_fee
-        "boleto_bank": env.get("BOLETO_BANK", "").strip() or "001",
-        "boleto_agency": env.get("BOLETO_AGENCY", "").strip() or "1234",
-        "boleto_account": env.get("BOLETO_ACCOUNT", "").strip() or "123456",
-        "boleto_agreement": env.get("BOLETO_AGREEMENT", "").strip() or "1234567",  # convênio
-        "boleto_wallet": env.get("BOLETO_WALLET", "").strip() or "17",  # carteira
-        "beneficiary_name": env.get("BOLETO_BENEFICIARY", "").strip() or None,  # else ISP_NAME
-        "beneficiary_document": env.get("BOLETO_BENEFICIARY_DOCUMENT", "").strip() or None,
+        **_boleto_account(env, mode),
         "pix_key": env.get("PIX_KEY", "").strip() or None,  # no key: boletos without PIX
         "pix_city": env.get("PIX_MERCHANT_CITY", "").strip() or "SAO PAULO",
         "billing_at": _clock_time(env, "BILLING_AT", "02:00"),  # monthly billing, daily run
@@ -446,7 +545,7 @@ def load_settings(environ=None) -> Settings:
         isp_name=env.get("ISP_NAME", "").strip() or "Provedor",
         documents_dir=Path(env["DOCUMENTS_DIR"]).resolve() if env.get("DOCUMENTS_DIR") else None,
         documents_max_mb=_int(env, "DOCUMENTS_MAX_MB", 20, minimum=1),
-        billing=_billing(env),
+        billing=_billing(env, mode),
         smtp=_smtp(env),
         equipment_types=_choices(env, "EQUIPMENT_TYPES", DEFAULT_EQUIPMENT_TYPES),
         broker_transport_options=transport_options,

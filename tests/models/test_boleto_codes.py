@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from models.boleto_banks import BankAccount, UnknownBank, bank_for, bb_dv
+from models.boleto_banks import BankAccount, UnknownBank, bank_for, bb_dv, bradesco_dv
 from models.boleto_codes import (
     bank_code_with_dv,
     barcode,
@@ -193,6 +193,33 @@ def test_banco_do_brasil_prints_agency_and_account_with_check_digits():
 def test_bradesco_nosso_numero_check_digit(wallet, number, printed):
     account = BankAccount("237", "4042", "61900", "", wallet)
     assert bank_for("237").nosso_numero_with_dv(number, account) == printed
+
+
+@pytest.mark.parametrize(
+    ("digits", "dv"),
+    [
+        ("0255", "0"), ("0943", "1"), ("1467", "2"), ("0794", "3"), ("0155", "4"),
+        ("0650", "5"), ("0199", "6"), ("1425", "7"), ("2839", "8"), ("2332", "9"),
+        ("0121", "P"),
+        ("0325620", "0"), ("0284025", "1"), ("0238069", "2"), ("0135323", "3"),
+        ("0010667", "4"), ("0420571", "5"), ("0510701", "6"), ("0420536", "7"),
+        ("0012500", "8"), ("0010673", "9"), ("0019669", "P"), ("0301357", "P"),
+    ],
+)  # fmt: skip  # brcobranca bradesco_spec.rb, "#agencia_dv" and "#conta_corrente_dv"
+def test_bradesco_agency_and_account_check_digits(digits, dv):
+    assert bradesco_dv(digits) == dv
+
+
+@pytest.mark.parametrize(
+    ("agency", "account", "printed"),
+    [
+        ("4042", "61900", "4042-8 / 0061900-0"),
+        ("0719", "0061900", "0719-6 / 0061900-0"),
+        ("548", "1448", "0548-7 / 0001448-6"),
+    ],
+)  # brcobranca bradesco_spec.rb, "Montar agencia_conta_boleto": 4 + 7 digits, each with its DV
+def test_bradesco_prints_agency_and_account_padded_with_check_digits(agency, account, printed):
+    assert bank_for("237").agency_account(BankAccount("237", agency, account, "", "09")) == printed
 
 
 def test_bradesco_builds_the_published_boleto():

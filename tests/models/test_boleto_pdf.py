@@ -1,5 +1,6 @@
 """The boleto PDF read back by real readers: poppler renders it, zbar reads the barcodes."""
 
+import io
 import subprocess
 from dataclasses import replace
 from datetime import date
@@ -9,7 +10,7 @@ import pypdf
 import pytest
 
 from models.boleto_banks import BankAccount, bank_for
-from models.boleto_pdf import BoletoView, money, render_boleto
+from models.boleto_pdf import DEMO_MARK, BoletoView, money, render_boleto
 from models.pix import pix_copia_e_cola
 
 ACCOUNT = BankAccount(bank="001", agency="1234", account="123456", agreement="1234567", wallet="17")
@@ -43,7 +44,15 @@ def _view(
         wallet=account.wallet,
         instructions=("Após o vencimento, multa de 2% e juros de 1% ao mês.",),
         pix_code=code if pix else None,
+        beneficiary_address=ADDRESS,
     )
+
+
+ADDRESS = "Av. Conde da Boa Vista, 1500, sala 801, Boa Vista, Recife - PE, 50060-004"
+
+
+def _text(view: BoletoView) -> str:
+    return pypdf.PdfReader(io.BytesIO(render_boleto(view))).pages[0].extract_text()
 
 
 def _read_codes(pdf: bytes, tmp_path) -> dict[str, set[str]]:
@@ -134,3 +143,39 @@ def test_money_is_written_the_brazilian_way(amount, text):
 def test_the_same_view_renders_the_same_bytes():
     view = _view()
     assert render_boleto(view) == render_boleto(replace(view))
+
+
+def test_both_parts_name_the_beneficiary_with_cnpj_and_address():
+    text = _text(_view())
+    # Lei 12.039/2009: name, CNPJ and address, on the receipt and on the Ficha de Compensação.
+    assert text.count("Provedor Exemplo Ltda - CNPJ 12.345.678/0001-95") == 2
+    assert text.count(ADDRESS) == 2
+
+
+def test_the_ficha_has_the_sacador_avalista_box():
+    assert "Sacador/Avalista" in _text(_view())
+    guarantor = "Financeira Exemplo S.A. - CNPJ 11.222.333/0001-81"
+    assert f"Sacador/Avalista\n{guarantor}" in _text(replace(_view(), guarantor=guarantor))
+
+
+def test_bradesco_prints_agency_and_account_with_check_digits_on_both_parts():
+    account = BankAccount("237", "4042", "61900", "", "09")  # brcobranca bradesco_spec.rb
+    text = _text(_view(bank="237", account=account))
+    assert text.count("4042-8 / 0061900-0") == 2
+
+
+def test_a_demo_boleto_is_marked_and_its_codes_still_read_back(tmp_path):
+    view = replace(_view(), demo=True)
+    text = _text(view)
+    assert text.count(DEMO_MARK) >= 3  # above the receipt, the payment place, under the bars
+    assert "não pague" in text
+    assert "Pagável em qualquer banco" not in text
+    found = _read_codes(render_boleto(view), tmp_path)
+    assert found.get("I2/5") == {view.barcode}
+    assert found.get("QR-Code") == {view.pix_code}
+
+
+def test_a_boleto_on_a_real_account_has_no_demo_mark():
+    text = _text(_view())
+    assert DEMO_MARK not in text and "DEMONSTRAÇÃO" not in text
+    assert "Pagável em qualquer banco até o vencimento" in text

@@ -9,13 +9,16 @@ import pytest
 from pypdf import PdfReader
 
 from models.boleto_codes import barcode_from_linha
+from models.boleto_pdf import DEMO_MARK
 from models.clock import local_today
 from models.db import db
 from models.pix import crc_is_valid, emv_fields
 from tests.barcodes import read_barcodes
 from tests.builders import build_customer, build_receivable, build_subscription
 from tests.web.api_helpers import API, assert_envelope
+from tests.web.boleto_settings import PRODUCTION_BOLETO
 from tests.web.payment_payloads import bank_debit, methods_url
+from web.config import load_settings
 
 ROLES_READING = ("admin", "attendant", "finance")
 
@@ -34,6 +37,23 @@ def pix(app, monkeypatch):
     billing = {**app.config["BILLING"], "pix_key": "12345678000195", "pix_city": "Recife"}
     billing["beneficiary_document"] = "12345678000195"
     monkeypatch.setitem(app.config, "BILLING", billing)
+
+
+def _use_real_account(app, monkeypatch, tmp_path) -> None:
+    """The BOLETO_* settings of a real account (Bradesco) and beneficiary, parsed as at start."""
+    parsed = load_settings({"PROVEDOR_VAR_DIR": str(tmp_path), **PRODUCTION_BOLETO}).billing
+    chosen = {k: v for k, v in parsed.items() if k.startswith(("boleto_", "beneficiary_"))}
+    monkeypatch.setitem(app.config, "BILLING", {**app.config["BILLING"], **chosen})
+
+
+@pytest.fixture
+def real_account(app, monkeypatch, tmp_path):
+    _use_real_account(app, monkeypatch, tmp_path)
+
+
+def _pdf_text(response) -> str:
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    return PdfReader(BytesIO(response.data)).pages[0].extract_text()
 
 
 def test_the_boleto_is_issued_once_with_its_codes(app, client, admin, pix):
@@ -250,3 +270,41 @@ def test_a_subscription_price_a_boleto_cannot_carry_is_refused(app, client, admi
     response = client.patch(url, json={"price": "100000000.00"}, headers=admin)
     assert "price" in assert_envelope(response, 422, "validation_error")["errors"]
     assert client.patch(url, json={"price": "99999999.99"}, headers=admin).status_code == 200
+
+
+def test_without_bank_settings_the_boleto_is_a_marked_demonstration(app, client, admin):
+    receivable_id = build_receivable(app)
+    assert client.get(_url(receivable_id), headers=admin).get_json()["demo"] is True
+    text = _pdf_text(client.get(_url(receivable_id, pdf=True), headers=admin))
+    assert text.count(DEMO_MARK) >= 3 and "não pague" in text
+    assert "Pagável em qualquer banco" not in text
+
+
+def test_on_a_real_account_the_boleto_is_unmarked_and_names_its_beneficiary(
+    app, client, admin, real_account, tmp_path
+):
+    receivable_id = build_receivable(app, amount="129.90")
+    boleto = client.get(_url(receivable_id), headers=admin).get_json()
+    assert boleto["demo"] is False and boleto["bank"] == "237"
+    assert boleto["nosso_numero"].startswith("09/00000000001-")
+    assert boleto["barcode"][19:23] == "4042" and boleto["barcode"][36:43] == "0061900"
+    response = client.get(_url(receivable_id, pdf=True), headers=admin)
+    text = _pdf_text(response)
+    assert "DEMONSTRAÇÃO" not in text
+    assert "Pagável em qualquer banco até o vencimento" in text
+    assert text.count("Rede Ipê Telecom Ltda - CNPJ 12.345.678/0001-95") == 2
+    assert text.count(PRODUCTION_BOLETO["BOLETO_BENEFICIARY_ADDRESS"]) == 2
+    assert text.count("4042-8 / 0061900-0") == 2  # Bradesco: 4 + 7 digits, each with its DV
+    assert "Sacador/Avalista" in text
+    assert read_barcodes(response.data, tmp_path).get("I2/5") == {boleto["barcode"]}
+
+
+def test_a_demo_boleto_stays_marked_once_the_real_account_is_set(
+    app, client, admin, monkeypatch, tmp_path
+):
+    receivable_id = build_receivable(app)
+    issued = client.get(_url(receivable_id), headers=admin).get_json()
+    _use_real_account(app, monkeypatch, tmp_path)  # the settings change; the boleto held does not
+    again = client.get(_url(receivable_id), headers=admin).get_json()
+    assert again == issued and again["demo"] is True
+    assert DEMO_MARK in _pdf_text(client.get(_url(receivable_id, pdf=True), headers=admin))

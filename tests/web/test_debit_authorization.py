@@ -1,10 +1,14 @@
-"""The debit authorization PDF [5.6.1.4]: printable, in Portuguese, numbers masked."""
+"""The debit authorization PDF [5.6.1.4]: printable, in Portuguese; the account whole on the
+copy finance and admins print for signing, masked on an attendant's; card numbers masked."""
 
+import logging
 from io import BytesIO
 
+import pytest
 from pypdf import PdfReader
 
 from models.clock import local_today
+from models.debit_authorization import MASKED_NOTE
 from tests.builders import build_customer
 from tests.web.api_helpers import assert_envelope
 from tests.web.customer_payloads import format_cpf, new_cpf
@@ -48,17 +52,47 @@ def test_a_card_authorization_names_the_isp_customer_and_masked_card(app, client
     assert VISA not in text
 
 
-def test_a_bank_debit_authorization_shows_the_account_masked_to_everyone(
-    app, client, admin, headers_for
-):
+FULL_ACCOUNT = "98765123-4"  # tests.web.payment_payloads.bank_debit()
+
+
+@pytest.mark.parametrize("role", ["admin", "finance"])
+def test_finance_and_admins_print_the_account_whole_to_be_signed(app, client, headers_for, role):
+    code = build_customer(app, "PJ")
+    method = created(client, headers_for("admin"), code, bank_debit())
+    text = pdf_text(authorization(client, headers_for(role), code, method["id"]))
+    assert f"Conta: {FULL_ACCOUNT}" in text
+    assert "Agência: 1234-5" in text and "CNPJ:" in text and "conta corrente" in text
+    assert MASKED_NOTE not in text
+    assert "Assinatura do titular" in text
+
+
+def test_an_attendant_gets_a_masked_copy_that_is_not_for_signing(app, client, admin, headers_for):
     code = build_customer(app, "PJ")
     method = created(client, admin, code, bank_debit())
-    for headers in (admin, headers_for("finance"), headers_for("attendant")):
-        text = pdf_text(authorization(client, headers, code, method["id"]))
-        assert "*****123-4" in text
-        assert "98765123" not in text
-        assert "CNPJ:" in text
-        assert "conta corrente" in text
+    text = pdf_text(authorization(client, headers_for("attendant"), code, method["id"]))
+    assert "Conta: *****123-4" in text
+    assert "98765123" not in text
+    assert MASKED_NOTE in text
+
+
+def test_a_card_stays_masked_even_for_finance(app, client, admin, headers_for):
+    code = build_customer(app)
+    method = created(client, admin, code, card())
+    text = pdf_text(authorization(client, headers_for("finance"), code, method["id"]))
+    assert "411111******1111" in text and VISA not in text
+
+
+def test_the_full_account_reaches_no_log(app, client, admin, headers_for, caplog):
+    caplog.set_level(logging.DEBUG)
+    code = build_customer(app)
+    method = created(client, admin, code, bank_debit())
+    for role in ("admin", "finance", "attendant"):
+        pdf_text(authorization(client, headers_for(role), code, method["id"]))
+    paths = [r.getMessage() for r in caplog.records if "authorization.pdf" in r.getMessage()]
+    assert len(paths) >= 3  # the request log was captured
+    for record in caplog.records:
+        text = f"{record.getMessage()} {record.args!r} {record.exc_text or ''}"
+        assert "98765123" not in text, (record.name, text[:200])
 
 
 def test_the_isp_name_comes_from_the_settings(app, client, admin, monkeypatch):
@@ -70,9 +104,10 @@ def test_the_isp_name_comes_from_the_settings(app, client, admin, monkeypatch):
     assert "(11) 3333-4444" in text
 
 
-def test_a_technician_gets_no_authorization(app, client, admin, headers_for):
+@pytest.mark.parametrize("payload", [bank_debit, card], ids=["bank_debit", "card"])
+def test_a_technician_gets_no_authorization(app, client, admin, headers_for, payload):
     code = build_customer(app)
-    method = created(client, admin, code, card())
+    method = created(client, admin, code, payload())
     technician = headers_for("technician")
     assert_envelope(authorization(client, technician, code, method["id"]), 403, "forbidden")
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.web.boleto_settings import PRODUCTION_BOLETO
 from web import create_app
 from web.config import PROJECT_ROOT, ConfigError, load_settings
 
@@ -22,6 +23,7 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
         "PROVEDOR_ENV": "production",
         "PROVEDOR_VAR_DIR": str(tmp_path),
         "CARD_ENCRYPTION_KEYS": CARD_KEY,
+        **PRODUCTION_BOLETO,
     }
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         load_settings(env)
@@ -42,6 +44,7 @@ def test_create_app_refuses_production_without_secret_key(monkeypatch, tmp_path)
 
 def test_production_refuses_to_start_without_card_keys(tmp_path):
     env = {"PROVEDOR_ENV": "production", "PROVEDOR_VAR_DIR": str(tmp_path), "SECRET_KEY": "s"}
+    env.update(PRODUCTION_BOLETO)
     with pytest.raises(ConfigError, match="CARD_ENCRYPTION_KEYS"):
         load_settings(env)
     assert not (tmp_path / "card-encryption.key").exists()  # never made up in production

@@ -95,11 +95,12 @@ def delete_method(code, method_id):
 @blp.response(200, description="The debit authorization (PDF, A4), as an attachment")
 @requires("payment_data", READ)
 def authorization(code, method_id):
-    """The debit authorization for the customer to sign [5.6.1.4], numbers masked."""
+    """The debit authorization [5.6.1.4]: the account whole for finance and admins, else masked."""
     method = payments.get_payment_method(code, method_id)
     customer = get_customer(code)
+    full = may("payment_data_unmasked", READ)
     pdf = debit_authorization.render(
-        method, customer, current_app.config["ISP_NAME"], local_today()
+        method, customer, current_app.config["ISP_NAME"], local_today(), full_account=full
     )
     return send_file(
         io.BytesIO(pdf),
