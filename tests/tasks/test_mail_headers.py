@@ -13,7 +13,7 @@ import pytest
 
 from models.audit import set_actor
 from models.db import db
-from models.email_template_defaults import VARIABLES
+from models.email_template_defaults import SAMPLE_CONTEXT, VARIABLES
 from models.mailer import UnsafeHeader, check_headers, header_value
 from models.notices import SENT, Notice, NoticeKind, claim_notice, register_kind
 from tasks.mail import send_notices
@@ -30,6 +30,7 @@ OTHER_BREAKS = "y\u2028X-Other: 2\x85Z\x0bW\x00"
 PAYLOADS = {"encoded words": (ENCODED_Q, ENCODED_B), "line breaks": (RAW_BREAK, OTHER_BREAKS)}
 _payloads = list(PAYLOADS["encoded words"])  # what the kind's variables hold in this test
 EVIL_KIND = "evil_headers"
+EVIL_KINDS = {"overdue_notice": EVIL_KIND, "suspension_notice": "evil_suspension_headers"}
 # The headers the service writes, and those set_content adds: nothing else may arrive.
 HEADERS = ["From", "To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type"]
 _FROM_DATA = ("customer_name", "isp_name", "customer_code")  # not from the kind's context
@@ -42,7 +43,8 @@ def _evil_context(notice) -> dict:
     return {**values, "stage": notice.stage, "days_overdue": 3}
 
 
-register_kind(EVIL_KIND, NoticeKind(template="overdue_notice", context=_evil_context))
+for _template, _kind in EVIL_KINDS.items():
+    register_kind(_kind, NoticeKind(template=_template, context=_evil_context))
 
 
 @pytest.fixture
@@ -54,6 +56,15 @@ def smtp(app, monkeypatch):
     server.stop()
 
 
+def _subject_variables(template: str) -> list[str]:
+    """The template's variables; the suspension notice's beyond the overdue notice's (together
+    they are every variable, and each subject fits the 200 characters a subject may have)."""
+    names = list(SAMPLE_CONTEXT[template])
+    if template != "overdue_notice":
+        names = ["customer_name", *(n for n in names if n not in SAMPLE_CONTEXT["overdue_notice"])]
+    return names
+
+
 def _header_names(raw: bytes) -> list[str]:
     head = raw.split(b"\r\n\r\n", 1)[0]
     return [
@@ -61,11 +72,11 @@ def _header_names(raw: bytes) -> list[str]:
     ]
 
 
-def _send(app, code: int) -> int:
+def _send(app, code: int, kind: str = EVIL_KIND) -> int:
     with app.app_context():
         set_actor(db.session, BUILDER)
         ensure_receivable(1, code)
-        notice_id = claim_notice(1, EVIL_KIND, 3, code).id
+        notice_id = claim_notice(1, kind, 3, code).id
         db.session.commit()
     send_notices.delay([notice_id])
     return notice_id
@@ -77,24 +88,23 @@ def _status(app, notice_id: int) -> tuple[str, str | None]:
         return notice.status, notice.last_error
 
 
+@pytest.mark.parametrize("template", EVIL_KINDS)
 @pytest.mark.parametrize("payloads", PAYLOADS)
 def test_no_variable_of_the_subject_can_add_a_header(
-    app, client, admin, celery_worker, smtp, monkeypatch, payloads
+    app, client, admin, celery_worker, smtp, monkeypatch, payloads, template
 ):
     first, second = PAYLOADS[payloads]
     monkeypatch.setattr(__name__ + "._payloads", [first, second])
     monkeypatch.setitem(app.config, "ISP_NAME", second)
-    subject = " ".join(f"{{{{{name}}}}}" for name in VARIABLES)  # every variable, at once
-    template = client.get(f"{API}/email-templates/overdue_notice", headers=admin).json
-    parts = {part: template[part] for part in ("text_body", "html_body")}
-    response = client.put(
-        f"{API}/email-templates/overdue_notice", json={**parts, "subject": subject}, headers=admin
-    )
+    subject = "".join(f"{{{{{name}}}}}" for name in _subject_variables(template))
+    url = f"{API}/email-templates/{template}"
+    parts = {part: client.get(url, headers=admin).json[part] for part in ("text_body", "html_body")}
+    response = client.put(url, json={**parts, "subject": subject}, headers=admin)
     assert response.status_code == 200, response.json
     email = "fulano=?q?@example.com"  # valid: "=?" left alone in an address
     code = build_customer(app, name=ENCODED_Q, email=email)  # as saved
 
-    notice_id = _send(app, code)
+    notice_id = _send(app, code, EVIL_KINDS[template])
 
     assert wait_until(lambda: _status(app, notice_id)[0] not in ("queued", "sending"), 30)
     assert _status(app, notice_id) == (SENT, None)
