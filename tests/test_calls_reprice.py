@@ -72,7 +72,8 @@ def test_calls_imported_before_their_tariff_stay_free_until_their_period_is_repr
     assert costs(client, admin, b) == ["0.55"]
     december = {"from": "2026-12-01", "to": "2026-12-01"}
     assert costs(client, admin, b, december) == ["0.00"]
-    assert {k: run[k] for k in ("from", "to", "calls", "changed", "cost_before", "cost_after")} == {
+    summary = ("from", "to", "calls", "changed", "cost_before", "cost_after")
+    assert {key: run[key] for key in summary} == {
         **NOVEMBER, "calls": 5, "changed": 3, "cost_before": "0.00", "cost_after": "0.70"}  # fmt: skip
     assert run["requested_by"] == "finance.user"
     (entry,) = reprices_in_history(app)
@@ -135,7 +136,7 @@ def test_a_bad_period_is_a_422_and_nothing_is_repriced(app, client, admin, impor
 
 
 def test_the_cli_reprices_a_period_and_says_what_it_changed(app, client, admin, imported):
-    a, b = imported
+    a, _ = imported
     put_tariff(client, admin, "local", "0.13")
     runner = app.test_cli_runner()
 
