@@ -8,7 +8,6 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from models.card_crypto import is_valid_number
 from models.documents import DDDS
 from models.payment_methods import (
     ACCOUNT_TYPES,
@@ -18,7 +17,7 @@ from models.payment_methods import (
     METHODS,
     PHONE_BILL_DEBIT,
 )
-from schemas.common import InputSchema, PatchInput, StrictBoolean, Text, page_of
+from schemas.common import CardNumber, InputSchema, PatchInput, StrictBoolean, Text, page_of
 
 # Required and optional fields of each method (is_default and debit_status go with any).
 METHOD_INPUT = {
@@ -40,22 +39,6 @@ class _Digits(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str) or not re.fullmatch(self.regex, value):
             raise ValidationError(self.error)
-        return value
-
-
-class CardNumber(_Digits):
-    """13 to 19 digits with a right Luhn check digit."""
-
-    def __init__(self, **kwargs):
-        description = "13-19 digits, Luhn-checked; write-only (shown as 411111******1111)"
-        super().__init__(
-            "[0-9]{13,19}", "13 to 19 digits, no spaces.", metadata={"description": description}
-        )
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        value = super()._deserialize(value, attr, data, **kwargs)
-        if not is_valid_number(value):
-            raise ValidationError("Not a valid card number (its check digit is wrong).")
         return value
 
 
