@@ -379,6 +379,9 @@ def load_settings(environ=None) -> Settings:
             "processed_folder": str(var_dir / "broker-processed"),
             "control_folder": str(var_dir / "broker-control"),
             "store_processed": False,
+            # How often an idle worker looks for a message (1 s by default); a stopping one
+            # notices the stop between looks, so this is also part of how fast Ctrl-C is.
+            "polling_interval": 0.2,
         }
 
     return Settings(
