@@ -31,6 +31,8 @@ def imported(app, tmp_path):
     ]
     result = import_cdr(app, write_cdr(tmp_path / "Master.csv", lines))
     assert result.exit_code == 0, result.output
+    assert "no tariff for local: its calls cost 0.00 until a tariff is set" in result.output
+    assert "(PUT /tariffs/local) and their period re-priced (flask calls reprice)" in result.output
     return a, b
 
 

@@ -85,7 +85,10 @@ def _print(report: ImportReport) -> None:
     click.echo(f"Not imported: {report.skipped_lines}")
     _reasons(report.skipped)
     for termination in sorted(report.untariffed):
-        click.echo(f"Warning: no tariff for {termination}: its calls cost 0.00 (see /tariffs)")
+        click.echo(
+            f"Warning: no tariff for {termination}: its calls cost 0.00 until a tariff is set "
+            f"(PUT /tariffs/{termination}) and their period re-priced (flask calls reprice)"
+        )
     if report.stopped:
         click.echo(f"STOPPED: {report.stopped}", err=True)
     elif report.bad_lines or report.skipped_lines:
