@@ -230,7 +230,9 @@ def _condition(q: str, field: str, phrase: bool = False):
         # a common start would match too many logins to be worth it for every term. It does
         # not make a term usable on its own (`jo` stays a 422; field=login takes it).
         login = _whole_login(q, phrase) if parts else None
-        condition = or_(*parts, *([login] if login is not None else [])) if parts else None
+        if login is not None:
+            parts.append(login)
+        condition = or_(*parts) if parts else None
     else:
         condition = _CONDITIONS[field](q, phrase)
     if condition is None:

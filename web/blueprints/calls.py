@@ -57,7 +57,19 @@ def get_tariff(termination):
 @blp.route(f"/tariffs/{_TERMINATION}", methods=["PUT"])
 @blp.arguments(TariffPrice)
 @blp.response(200, TariffOutput, description="The tariff replaced")
-@blp.alt_response(201, schema=TariffOutput, description="The termination type priced at last")
+@blp.alt_response(
+    201,
+    schema=TariffOutput,
+    description="The termination type priced at last",
+    headers={
+        "Location": {
+            "description": "The new tariff",
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    },
+    success=True,
+)
 @requires("tariffs", WRITE)
 def replace_tariff(data, termination):
     """Price a termination type, or replace its tariff; calls imported before keep their cost
