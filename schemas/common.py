@@ -553,3 +553,20 @@ class CardNumber(fields.String):
         if not is_valid_number(digits):
             raise ValidationError("Not a valid card number (its check digit is wrong).")
         return digits
+
+
+class LocalPhone(Text):
+    """A phone number without its area code (that comes in a field of its own): a landline's
+    8 digits or a mobile's 9, written as the Phone field takes them; stored as the digits."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            shape=f"(?:[2-5][0-9]{{3}}|9[0-9]{{4}}){_PHONE_SEP}[0-9]{{4}}",
+            max_length=10,
+            shape_error="8 or 9 digits, without the area code: 3333-4444, 98765 4321.",
+            **kwargs,
+        )
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        return None if value is None else re.sub("[^0-9]", "", value)

@@ -17,7 +17,15 @@ from models.payment_methods import (
     METHODS,
     PHONE_BILL_DEBIT,
 )
-from schemas.common import CardNumber, InputSchema, PatchInput, StrictBoolean, Text, page_of
+from schemas.common import (
+    CardNumber,
+    InputSchema,
+    LocalPhone,
+    PatchInput,
+    StrictBoolean,
+    Text,
+    page_of,
+)
 
 # Required and optional fields of each method (is_default and debit_status go with any).
 METHOD_INPUT = {
@@ -56,14 +64,6 @@ def _expiry() -> Text:
     )
 
 
-class _Phone(Text):
-    """A phone number without its area code: 8 (landline) or 9 (mobile) digits, stored bare."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        value = super()._deserialize(value, attr, data, **kwargs)
-        return None if value is None else value.replace("-", "")
-
-
 class _MethodFields(InputSchema):
     """The fields of every method (which of them a method takes is checked per method)."""
 
@@ -91,11 +91,7 @@ class _MethodFields(InputSchema):
     expiry = _expiry()
     security_code = _security_code()
     ddd = fields.String(validate=validate.OneOf(sorted(DDDS), error="A Brazilian area code."))
-    phone = _Phone(
-        shape="(?:[2-5][0-9]{3}|9[0-9]{4})-?[0-9]{4}",
-        max_length=10,
-        shape_error="8 or 9 digits, without the area code.",
-    )
+    phone = LocalPhone()
     contract_number = Text(
         shape="[0-9A-Za-z./-]{1,30}", max_length=30, shape_error="1-30 letters, digits, . / -."
     )

@@ -103,6 +103,21 @@ def test_a_voip_number_that_is_no_phone_is_refused(app, client, admin, bad):
     assert "number" in assert_envelope(response, 422, "validation_error")["errors"]
 
 
+@pytest.mark.parametrize(
+    "typed", ["3232-1000", "3232 1000", "3232.1000", "32321000", "3232\u20131000"]
+)
+def test_a_phone_bill_debit_takes_its_number_as_the_phone_fields_do(app, client, admin, typed):
+    code = build_customer(app)
+    body = {"method": "phone_bill_debit", "ddd": "11", "phone": typed, "contract_number": "T-1"}
+
+    method = post(client, admin, f"{API}/customers/{code}/payment-methods", body)
+
+    assert method["phone"] == "32321000"
+    assert (
+        stored(app, "SELECT phone FROM payment_methods WHERE id = :i", i=method["id"]) == "32321000"
+    )
+
+
 # --- mobiles -------------------------------------------------------------------------------------
 
 
