@@ -14,7 +14,7 @@ databases round exactly as `models.calls.call_cost` does: half up, to cents.
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, Integer, Numeric, String, case, func, update
+from sqlalchemy import BigInteger, Date, Integer, Numeric, String, case, func, literal, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited, current_actor
@@ -46,9 +46,10 @@ def _new_cost(tariff: Tariff):
     first, step = tariff.first_seconds, tariff.increment_seconds
     beyond = case((Call.billed_s > first, Call.billed_s - first), else_=0)
     charged = first + (beyond + (step - 1)) // step * step
-    price = int(Decimal(tariff.price_per_minute) * 10_000)  # 4 decimals: exact
+    # 4 decimals: exact; a BIGINT, so that price x seconds cannot overflow PostgreSQL's int4.
+    price = literal(int(Decimal(tariff.price_per_minute) * 10_000), BigInteger())
     # cost in cents = price x charged / 6000 (price in 1/10000 real), rounded half up.
-    cents = (price * charged * 2 + 6000) // 12000
+    cents = (charged * price * 2 + 6000) // 12000
     paid = (Call.disposition == ANSWERED) & (Call.billed_s > 0)
     return case((paid, cents), else_=0) / Decimal(100)
 

@@ -158,3 +158,16 @@ def test_the_cli_reprices_a_period_and_says_what_it_changed(app, client, admin, 
     missing = runner.invoke(args=["calls", "reprice", "--from", "2026-11-01"])
     assert missing.exit_code == 2 and "--to" in missing.output
     assert len(reprices_in_history(app)) == 1
+
+
+def test_a_long_call_at_a_high_price_is_priced_exactly(app, client, admin, imported, tmp_path):
+    a, _ = imported
+    long_call = cdr_line(src=A_NUMBER, start="2026-11-20 10:00:00", duration=7201, billsec=7200)
+    assert import_cdr(app, write_cdr(tmp_path / "long.csv", [long_call])).exit_code == 0
+    put_tariff(client, admin, "local", "99.9999", first=60, increment=60)
+
+    response = client.post(REPRICE, json=NOVEMBER, headers=admin)
+
+    assert response.status_code == 200, response.get_json()  # no integer overflow
+    # 120 minutes at 99.9999 = 11,999.988 -> 11,999.99 (what call_cost gives)
+    assert costs(client, admin, a)[-1] == "11999.99"
