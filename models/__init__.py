@@ -12,6 +12,7 @@ from models import (  # noqa: F401
     boleto_notices,
     boleto_numbers,
     boletos,
+    call_reprice,
     calls,
     ceps,
     consents,

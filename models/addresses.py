@@ -130,20 +130,23 @@ def delete_address(code: int, address_id: int) -> None:
 def _from_cep(data: dict, provider: CepProvider, strict: bool) -> dict:
     """The parts `data` leaves out, from the CEP's entry (only those it has).
 
-    `strict` (a new address): a required part neither given nor known is a 422 naming it,
-    and a provider that cannot answer a 503. Otherwise what cannot be found stays as it is.
+    `strict` (a new address): a required part neither given nor known is a 422 naming it.
+    A provider that cannot answer never blocks an address whose required parts were typed:
+    it is saved without the rest; only when a required part is missing is it a 503 naming them.
     """
     wanted = [part for part in FROM_CEP if part not in data]
     if not wanted:
         return {}
+    unavailable = None
     try:
         entry = find_cep(data["cep"], provider)
-    except ProviderUnavailable:
-        if strict:
-            raise
-        entry = None
+    except ProviderUnavailable as error:
+        entry, unavailable = None, error
     filled = {part: getattr(entry, part) for part in wanted if entry and getattr(entry, part)}
     missing = [part for part in REQUIRED if part not in data and part not in filled]
+    if strict and missing and unavailable is not None:
+        why = "Required: the CEP provider cannot answer now; type it in."
+        raise ProviderUnavailable(unavailable.message, {part: [why] for part in missing})
     if strict and missing:
         why = "the directory has none for this CEP" if entry else "the CEP is not in the directory"
         raise Invalid(

@@ -102,13 +102,18 @@ def create_tariff(data: dict) -> Tariff:
     return tariff
 
 
-def update_tariff(termination: str, data: dict) -> Tariff:
-    """Replace a tariff's price and steps; calls imported before keep the cost they had."""
-    tariff = get_tariff(termination)
+def put_tariff(termination: str, data: dict) -> tuple[Tariff, bool]:
+    """Replace the tariff of `termination`, or create it; True when created. Calls imported
+    before keep their cost until their period is re-priced (models/call_reprice.py)."""
+    tariff = db.session.scalar(
+        db.select(Tariff).where(Tariff.termination == termination).with_for_update()
+    )
+    if tariff is None:
+        return create_tariff({**data, "termination": termination}), True
     for key, value in data.items():
         setattr(tariff, key, value)
     db.session.flush()
-    return tariff
+    return tariff, False
 
 
 def charged_seconds(billsec: int, first_seconds: int, increment_seconds: int) -> int:

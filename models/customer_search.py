@@ -7,12 +7,15 @@ estimate, flagged as such. Terms are split into words that must all appear, in a
 
 Every field states what a usable term is (RULES); a term no field can use is refused with that
 rule rather than answered with nothing (or with every customer).
+
+The attendant on the phone may have only a mailbox address or a login: `email` (and so `any`)
+also finds the mailboxes of a customer's plans, and `any` a whole login.
 """
 
 import json
 import re
 
-from sqlalchemy import and_, or_, text, true
+from sqlalchemy import and_, func, or_, text, true
 
 from models.customers import Customer
 from models.db import db
@@ -119,13 +122,17 @@ def _document(q, _phrase=False):
 
 
 def _email(q, _phrase=False):
+    """Part of the customer's e-mail, or of a mailbox of one of their plans."""
     term = normalize_separators(q).strip().lower()
     if not _TRIGRAM.search(term) or re.search(r"\s", term):
         return None
     pattern = _like(term)
-    return Customer.search_contact.like(pattern, escape="\\") & Customer.email.like(
+    own = Customer.search_contact.like(pattern, escape="\\") & Customer.email.like(
         pattern, escape="\\"
     )
+    # Mailbox addresses are stored in lower case; their trigram index serves the LIKE.
+    mailbox = (Item.kind == EMAIL) & Item.address.like(pattern, escape="\\")
+    return or_(own, _with_item_among_others(mailbox))
 
 
 def _phone(q, _phrase=False):
@@ -152,6 +159,29 @@ def _with_item(condition):
     """Customers with a live item of a subscription matching `condition`."""
     owners = db.select(Item.customer_code).where(Item.deleted_at.is_(None), condition)
     return Customer.code.in_(owners)
+
+
+def _with_item_among_others(condition):
+    """`_with_item` for a condition ORed with the customer's own columns.
+
+    PostgreSQL cannot join a subquery that is one branch of an OR: `code IN (subquery)` there
+    would filter every customer row. `code = ANY(ARRAY(subquery))` instead runs the subquery
+    once (through the items' own index) and looks its codes up in the primary key, a bitmap
+    the trigram ones are ORed with, so the whole condition stays on indexes.
+    """
+    if db.engine.dialect.name != "postgresql":
+        return _with_item(condition)
+    owners = db.select(Item.customer_code).where(Item.deleted_at.is_(None), condition)
+    return Customer.code == func.any(func.array(owners.scalar_subquery()))
+
+
+def _whole_login(q, _phrase=False):
+    """A whole RADIUS or SIP login, as `any` searches it (the start of one: field=login)."""
+    term = q.strip().lower()
+    if not _LOGIN.fullmatch(term):
+        return None
+    logins = or_(Item.kind == RADIUS_LOGIN, Item.kind == VOIP_TERMINAL)
+    return _with_item_among_others(logins & (Item.username == term))
 
 
 def _login(q, _phrase=False):
@@ -196,6 +226,12 @@ def _condition(q: str, field: str, phrase: bool = False):
     if field == "any":
         builders = [build for name, build in _CONDITIONS.items() if name not in _ITEM_FIELDS]
         parts = [c for c in (build(q, phrase) for build in builders) if c is not None]
+        # A whole login (the unique index (kind, username) answers it), not the start of one:
+        # a common start would match too many logins to be worth it for every term. It does
+        # not make a term usable on its own (`jo` stays a 422; field=login takes it).
+        login = _whole_login(q, phrase) if parts else None
+        if login is not None:
+            parts.append(login)
         condition = or_(*parts) if parts else None
     else:
         condition = _CONDITIONS[field](q, phrase)

@@ -24,6 +24,7 @@ __all__ = [
     "normalize_cep",
     "normalize_cnpj",
     "normalize_cpf",
+    "normalize_mobile",
     "normalize_phone",
     "normalize_separators",
     "normalize_uf",
@@ -159,6 +160,14 @@ def normalize_phone(value: str) -> str:
         raise ValueError("mobile number must start with 9 after the area code")
     if len(digits) == 10 and digits[2] not in "2345":
         raise ValueError("landline number must start with 2, 3, 4 or 5 after the area code")
+    return digits
+
+
+def normalize_mobile(value: str) -> str:
+    """Return the 11 digits of a mobile (area code, 9, 8 digits), or raise ValueError."""
+    digits = normalize_phone(value)
+    if len(digits) != 11:
+        raise ValueError("a mobile number has 11 digits: the area code, 9 and 8 digits")
     return digits
 
 

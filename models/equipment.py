@@ -28,7 +28,7 @@ MAC_PATTERN = (
     f"|{_HEX}{{4}}(?:[.]{_HEX}{{4}}){{2}}|{_HEX}{{12}}"
 )
 # Not the address of one device: nobody's NIC carries these.
-_NOT_A_DEVICE = {"00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff"}
+NOT_A_DEVICE = {"00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff"}
 
 
 class Equipment(Audited, db.Model):
@@ -83,7 +83,7 @@ def get_equipment(equipment_id: int, for_update: bool = False) -> Equipment:
 def _check(data: dict, types: tuple[str, ...]) -> None:
     if "type" in data and data["type"] not in types:
         raise Invalid.field("type", f"Not one of the equipment types: {', '.join(types)}.")
-    if data.get("mac") in _NOT_A_DEVICE:
+    if data.get("mac") in NOT_A_DEVICE:
         raise Invalid.field("mac", "A broadcast or all-zero address is no device's MAC.")
 
 

@@ -3,16 +3,19 @@
 from datetime import date, datetime, time
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, Time, case
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from models.audit import Audited
 from models.clock import local_today
+from models.customers import Customer
 from models.db import UTCDateTime, db, get_or_none, paginate, utcnow
 from models.errors import Conflict, Invalid
 from models.subscriptions import CANCELLED, Subscription, get_subscription
 from models.users import TECHNICIAN, User
 
 PERIODS = ("morning", "afternoon", "evening", "window")
+# How the agenda names a part of the day for the technician (staff-facing: Portuguese).
+PERIOD_LABELS = {"morning": "manhã", "afternoon": "tarde", "evening": "noite"}
 
 
 class Installation(Audited, db.Model):
@@ -41,9 +44,29 @@ class Installation(Audited, db.Model):
 
     subscription: Mapped[Subscription] = relationship(lazy="joined", innerjoin=True)
     technician: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    # Who is visited: read by the agenda, which loads it for a whole page in one query.
+    customer: Mapped[Customer] = relationship(
+        secondary="subscriptions",
+        primaryjoin="Installation.subscription_id == Subscription.id",
+        secondaryjoin="Subscription.customer_code == Customer.code",
+        viewonly=True,
+        uselist=False,
+    )
 
     def audit_customer_code(self) -> int:
         return self.subscription.customer_code
+
+    @property
+    def visit_address(self) -> dict | None:
+        """Where the technician goes: the plan's installation address, else the customer's."""
+        return self.subscription.installation_address or self.customer.address
+
+    @property
+    def visit_window(self) -> str:
+        """The visit's window as the technician reads it: "manhã", or "14:00-16:00"."""
+        if self.period == "window":
+            return f"{self.starts_at:%H:%M}-{self.ends_at:%H:%M}"
+        return PERIOD_LABELS[self.period]
 
 
 def _technician(user_id: int) -> User:
@@ -95,8 +118,10 @@ def agenda(
     day: date | None, technician_id: int | None, page: int, per_page: int
 ) -> tuple[list[Installation], int]:
     """The technicians' agenda: installations by date and period, optionally of one day or one."""
-    query = db.select(Installation).order_by(
-        Installation.date, _part_of_day(), Installation.starts_at, Installation.id
+    query = (
+        db.select(Installation)
+        .options(selectinload(Installation.customer))
+        .order_by(Installation.date, _part_of_day(), Installation.starts_at, Installation.id)
     )
     if day is not None:
         query = query.where(Installation.date == day)

@@ -53,6 +53,13 @@ class Item(Audited, db.Model):
             postgresql_ops={"username": "text_pattern_ops"},
         ),
         Index("ix_subscription_items_email_domain", "email_domain"),
+        # Customer search by e-mail reads part of a mailbox's address (models/customer_search.py).
+        Index(
+            "ix_subscription_items_address_trgm",
+            "address",
+            postgresql_using="gin",
+            postgresql_ops={"address": "gin_trgm_ops"},
+        ),
         Index("ix_subscription_items_customer_deleted", "customer_code", "deleted_at"),
     )
     __audit_redact__ = frozenset({"password", "password_hash"})

@@ -6,7 +6,7 @@ from decimal import Decimal
 from marshmallow import Schema, ValidationError, fields, validate
 
 from models.calls import TERMINATIONS
-from schemas.common import InputSchema, Money, PageQuery, PeriodQuery, Text, WholeNumber, page_of
+from schemas.common import InputSchema, Money, PageQuery, PeriodQuery, Phone, WholeNumber, page_of
 
 _SECONDS = validate.Range(min=0, max=3600)
 
@@ -74,11 +74,8 @@ TariffList = Schema.from_dict(
 class CallQuery(PeriodQuery, PageQuery):
     """Filters of a customer's call extract; the period is in the ISP's time zone."""
 
-    terminal = Text(
-        shape="[1-9][0-9]{9,10}",
-        max_length=11,
-        shape_error="Area code and number, digits only.",
-        metadata={"description": "One of the customer's terminals (a deleted one too)"},
+    terminal = Phone(
+        metadata={"description": "One of the customer's terminals (a deleted one too)"}
     )
     termination = fields.String(validate=validate.OneOf(TERMINATIONS))
 
@@ -103,3 +100,26 @@ class CallTotals(Schema):
 
 
 CallPage = page_of(CallOutput, "CallPage", totals=fields.Nested(CallTotals, required=True))
+
+
+class RepriceInput(InputSchema):
+    """The period whose calls get today's tariffs: days in the ISP's zone, `to` included, at
+    most EXTRACT_MAX_DAYS long."""
+
+    from_ = fields.Date(required=True, data_key="from", metadata={"description": "First day"})
+    to = fields.Date(required=True, metadata={"description": "Last day, included"})
+
+
+class RepriceOutput(Schema):
+    """One re-pricing: the period, its calls, how many changed, the period's cost before and
+    after (calls of a termination without a tariff keep their cost)."""
+
+    id = fields.Integer(required=True)
+    from_ = fields.Date(required=True, data_key="from", attribute="period_from")
+    to = fields.Date(required=True, attribute="period_to")
+    calls = fields.Integer(required=True)
+    changed = fields.Integer(required=True)
+    cost_before = Money(required=True)
+    cost_after = Money(required=True)
+    requested_by = fields.String(required=True)
+    created_at = fields.AwareDateTime(required=True)

@@ -23,6 +23,8 @@ from marshmallow import (
 )
 
 from models import documents
+from models.card_crypto import is_valid_number
+from models.equipment import MAC_PATTERN, NOT_A_DEVICE, normalize_mac
 from models.receivables import MAX_AMOUNT
 
 MAX_PER_PAGE = 200
@@ -501,3 +503,100 @@ class WholeNumber(fields.Integer):
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.make_error("invalid", input=value)
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+# --- one field type per kind of value (issue 15) ------------------------------------------------
+# Every schema that takes a MAC, a phone, a card number, a CPF/CNPJ or a CEP uses the one class
+# of that kind (Cpf, Cnpj, Cep, Phone above; the classes below), so each route accepts the same
+# notations and stores the same canonical form.
+
+
+class MobilePhone(Phone):
+    """A Brazilian mobile: the area code, then 9 and 8 digits; a landline is refused."""
+
+    FORMAT = "mobile-br"
+    PATTERN = (
+        f"^(?:\\+?55{_PHONE_SEP})?(?:\\({_DDD}\\)|{_DDD}){_PHONE_SEP}"
+        f"9[0-9]{{4}}{_PHONE_SEP}[0-9]{{4}}$"
+    )
+    SPELLING = (
+        "A mobile number with its area code, 9 and 8 digits: (11) 98765-4321, 11987654321 "
+        "(a landline such as (11) 3333-4444 is not a mobile)."
+    )
+    EXAMPLE = "(11) 98765-4321"
+    normalize = staticmethod(documents.normalize_mobile)
+
+
+class MacAddress(Text):
+    """A MAC in any common notation (AA:BB:CC:DD:EE:FF, aa-bb-cc-dd-ee-ff, aabb.ccdd.eeff,
+    aabbccddeeff), stored and answered as aa:bb:cc:dd:ee:ff; no broadcast or all-zero one."""
+
+    def __init__(self, **kwargs):
+        metadata = {"example": "aa:bb:cc:dd:ee:ff", **kwargs.pop("metadata", {})}
+        super().__init__(
+            shape=MAC_PATTERN,
+            max_length=17,
+            shape_error="A MAC such as AA:BB:CC:DD:EE:FF, aa-bb-cc-dd-ee-ff, aabb.ccdd.eeff "
+            "or aabbccddeeff.",
+            metadata=metadata,
+            **kwargs,
+        )
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if value is None:
+            return None
+        mac = normalize_mac(value)
+        if mac in NOT_A_DEVICE:
+            raise ValidationError("A broadcast or all-zero address is no device's MAC.")
+        return mac
+
+
+# Between two digits of a card number: nothing, or one space or dash (Unicode ones too).
+_CARD_SEP = f"[{_SEPARATORS}]?"
+
+
+class CardNumber(fields.String):
+    """13 to 19 digits with a right Luhn check digit, bare or grouped by spaces or dashes
+    (4111 1111 1111 1111, 4111-1111-1111-1111); stored as the digits, write-only.
+
+    The error message never repeats the value: a card number must not come back in an answer.
+    """
+
+    PATTERN = f"^[0-9](?:{_CARD_SEP}[0-9]){{12,18}}$"
+
+    def __init__(self, **kwargs):
+        metadata = {
+            "pattern": self.PATTERN,
+            "format": "card-number",
+            "example": "4111 1111 1111 1111",
+            "description": "13-19 digits, Luhn-checked, spaces or dashes between groups allowed; "
+            "write-only (shown as 411111******1111)",
+            **kwargs.pop("metadata", {}),
+        }
+        super().__init__(load_only=True, metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not re.fullmatch(self.PATTERN[1:-1], value):
+            raise ValidationError("13 to 19 digits, bare or grouped by spaces or dashes.")
+        digits = re.sub("[^0-9]", "", value)
+        if not is_valid_number(digits):
+            raise ValidationError("Not a valid card number (its check digit is wrong).")
+        return digits
+
+
+class LocalPhone(Text):
+    """A phone number without its area code (that comes in a field of its own): a landline's
+    8 digits or a mobile's 9, written as the Phone field takes them; stored as the digits."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            shape=f"(?:[2-5][0-9]{{3}}|9[0-9]{{4}}){_PHONE_SEP}[0-9]{{4}}",
+            max_length=10,
+            shape_error="8 or 9 digits, without the area code: 3333-4444, 98765 4321.",
+            **kwargs,
+        )
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        return None if value is None else re.sub("[^0-9]", "", value)

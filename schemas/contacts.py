@@ -7,6 +7,7 @@ from schemas.common import (
     Date,
     Email,
     InputSchema,
+    MobilePhone,
     PageQuery,
     PatchInput,
     Phone,
@@ -28,7 +29,7 @@ class ContactInput(InputSchema):
     phone = Phone(allow_none=True)
     fax = Phone(allow_none=True)
     radio_phone = Phone(allow_none=True, metadata={"description": "Nextel/Claro radio"})
-    mobile = Phone(allow_none=True, metadata={"example": "(11) 98765-4321"})
+    mobile = MobilePhone(allow_none=True, metadata={"example": "(11) 98765-4321"})
     sms_allowed = StrictBoolean(metadata={"description": "true only with a mobile"})
     email = Email(allow_none=True, validate=validate.Length(max=254))
     birth_date = Date(allow_none=True, metadata={"description": "Not in the future"})
@@ -64,7 +65,7 @@ class ContactOutput(Schema):
     phone = Phone(allow_none=True)
     fax = Phone(allow_none=True)
     radio_phone = Phone(allow_none=True)
-    mobile = Phone(allow_none=True)
+    mobile = MobilePhone(allow_none=True)
     sms_allowed = fields.Boolean(required=True)
     email = fields.String(allow_none=True)
     birth_date = Date(allow_none=True)

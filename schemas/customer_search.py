@@ -14,8 +14,9 @@ class CustomerSearchQuery(PageQuery):
         validate=validate.Length(max=200),
         metadata={
             "description": "The term; empty lists everyone. A term the field cannot use is a "
-            f"422 that says the field's rule. {_RULES_TEXT}. `any` searches every field that "
-            "can use the term."
+            f"422 that says the field's rule. {_RULES_TEXT}. `email` also finds a mailbox of the "
+            "customer's plans. `any` searches every field that can use the term, and a whole "
+            "RADIUS or SIP login."
         },
     )
     field = fields.String(load_default="any", validate=validate.OneOf(FIELDS))

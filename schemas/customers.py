@@ -14,6 +14,7 @@ from schemas.common import (
     Cpf,
     Email,
     InputSchema,
+    MobilePhone,
     PatchInput,
     Phone,
     StrictBoolean,
@@ -115,7 +116,7 @@ class CustomerInput(InputSchema):
     condominium = Text(allow_none=True, max_length=120)
     phone = Phone(allow_none=True, metadata={"example": "(11) 3333-4444"})
     fax = Phone(allow_none=True)
-    mobile = Phone(allow_none=True, metadata={"example": "(11) 98765-4321"})
+    mobile = MobilePhone(allow_none=True, metadata={"example": "(11) 98765-4321"})
     email = Email(allow_none=True, validate=validate.Length(max=254))
     notes = Text(allow_none=True, max_length=5000, multiline=True)
 
@@ -174,7 +175,7 @@ class CustomerOutput(Schema):
     condominium = fields.String(allow_none=True)
     phone = Phone(allow_none=True)
     fax = Phone(allow_none=True)
-    mobile = Phone(allow_none=True)
+    mobile = MobilePhone(allow_none=True)
     email = fields.String(allow_none=True)
     notes = fields.String(allow_none=True)
 

@@ -3,32 +3,21 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from models.db import MAX_INT_ID
-from models.equipment import MAC_PATTERN, MANUAL_STATUSES, STATUSES, normalize_mac
+from models.equipment import MANUAL_STATUSES, STATUSES
 from models.equipment_lending import ALL, HELD, RETURNED
 from models.users import USERNAME_MAX_LENGTH
-from schemas.common import InputSchema, PageQuery, PatchInput, Text, WholeNumber, page_of
+from schemas.common import (
+    InputSchema,
+    MacAddress,
+    PageQuery,
+    PatchInput,
+    Text,
+    WholeNumber,
+    page_of,
+)
 
 MAX_ITEMS = 50  # items in one lending: a truck's load, not the warehouse
 _TYPE_NOTE = "One of the EQUIPMENT_TYPES setting (roteador, onu, switch... by default)"
-
-
-class MacAddress(Text):
-    """A MAC in any common notation, answered as aa:bb:cc:dd:ee:ff."""
-
-    def __init__(self, **kwargs):
-        metadata = {"example": "AA:BB:CC:DD:EE:FF", **kwargs.pop("metadata", {})}
-        super().__init__(
-            shape=MAC_PATTERN,
-            max_length=17,
-            shape_error="A MAC such as AA:BB:CC:DD:EE:FF, aa-bb-cc-dd-ee-ff, aabb.ccdd.eeff "
-            "or aabbccddeeff.",
-            metadata=metadata,
-            **kwargs,
-        )
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        value = super()._deserialize(value, attr, data, **kwargs)
-        return None if value is None else normalize_mac(value)
 
 
 def _patrimony(**kwargs) -> WholeNumber:

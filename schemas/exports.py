@@ -9,6 +9,7 @@ from schemas.common import (
     InputSchema,
     PageQuery,
     PeriodQuery,
+    Phone,
     StrictBoolean,
     Text,
     WholeNumber,
@@ -26,7 +27,7 @@ class ExportFilters(PeriodQuery):
     customer_code = WholeNumber(validate=validate.Range(min=1, max=2**31 - 1))
     login = Text(min_length=1, max_length=64)
     nas = fields.IP(metadata={"description": "The NAS's IP address (connections)"})
-    terminal = Text(min_length=1, max_length=13, metadata={"description": "A phone number"})
+    terminal = Phone(metadata={"description": "A terminal's phone number (calls)"})
     termination = fields.String(validate=validate.OneOf(TERMINATIONS))
 
 

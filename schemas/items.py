@@ -8,16 +8,16 @@ from schemas.common import (
     DeviceSecret,
     Email,
     InputSchema,
+    MacAddress,
     PageQuery,
     PatchInput,
+    Phone,
     Text,
     WholeNumber,
     page_of,
 )
 
 _LOGIN = "[a-z0-9._@-]{1,64}"
-_MAC = "[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}"
-_PHONE_NUMBER = "[1-9][0-9]{9,10}"  # area code + 8 or 9 digits
 # Fields each kind takes (required ones first in the tuple pair).
 KIND_FIELDS = {
     EMAIL: (("address", "password"), ("quota_mb",)),
@@ -27,26 +27,9 @@ KIND_FIELDS = {
 }
 
 
-class _Mac(Text):
-    """A MAC address, stored in upper case."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        value = super()._deserialize(value, attr, data, **kwargs)
-        return None if value is None else value.upper()
-
-
 def _login() -> Text:
     return Text(
         shape=_LOGIN, max_length=64, shape_error="1-64 lower-case letters, digits, . _ @ or -."
-    )
-
-
-def _mac() -> _Mac:
-    return _Mac(
-        allow_none=True,
-        shape=_MAC,
-        max_length=17,
-        shape_error="A MAC address such as 00:1A:2B:3C:4D:5E.",
     )
 
 
@@ -62,7 +45,7 @@ class ItemInput(InputSchema):
     password = DeviceSecret()
     quota_mb = _quota()
     username = _login()
-    mac = _mac()
+    mac = MacAddress(allow_none=True)
     ip_address = Text(
         shape="[0-9A-Fa-f.:]{2,45}",
         max_length=45,
@@ -73,12 +56,7 @@ class ItemInput(InputSchema):
         validate=validate.Range(min=1, max=MAX_INT_ID),
         metadata={"description": "ip: the login it is given to"},
     )
-    number = Text(
-        shape=_PHONE_NUMBER,
-        max_length=11,
-        shape_error="Area code and number, digits only.",
-        metadata={"description": "voip_terminal: the phone number"},
-    )
+    number = Phone(metadata={"description": "voip_terminal: the phone number, stored bare"})
 
     @classmethod
     def openapi_schema(cls, generated: dict, register) -> dict:
@@ -117,7 +95,7 @@ class ItemPatch(PatchInput):
     """A login's password or MAC; a mailbox's password or quota (409 for another kind's)."""
 
     password = DeviceSecret()
-    mac = _mac()
+    mac = MacAddress(allow_none=True)
     quota_mb = _quota()
 
 

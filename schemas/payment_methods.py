@@ -8,7 +8,6 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from models.card_crypto import is_valid_number
 from models.documents import DDDS
 from models.payment_methods import (
     ACCOUNT_TYPES,
@@ -18,7 +17,15 @@ from models.payment_methods import (
     METHODS,
     PHONE_BILL_DEBIT,
 )
-from schemas.common import InputSchema, PatchInput, StrictBoolean, Text, page_of
+from schemas.common import (
+    CardNumber,
+    InputSchema,
+    LocalPhone,
+    PatchInput,
+    StrictBoolean,
+    Text,
+    page_of,
+)
 
 # Required and optional fields of each method (is_default and debit_status go with any).
 METHOD_INPUT = {
@@ -43,22 +50,6 @@ class _Digits(fields.String):
         return value
 
 
-class CardNumber(_Digits):
-    """13 to 19 digits with a right Luhn check digit."""
-
-    def __init__(self, **kwargs):
-        description = "13-19 digits, Luhn-checked; write-only (shown as 411111******1111)"
-        super().__init__(
-            "[0-9]{13,19}", "13 to 19 digits, no spaces.", metadata={"description": description}
-        )
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        value = super()._deserialize(value, attr, data, **kwargs)
-        if not is_valid_number(value):
-            raise ValidationError("Not a valid card number (its check digit is wrong).")
-        return value
-
-
 def _security_code() -> _Digits:
     description = "3 or 4 digits; passed to the gateway, never stored or shown"
     return _Digits("[0-9]{3,4}", "3 or 4 digits.", metadata={"description": description})
@@ -71,14 +62,6 @@ def _expiry() -> Text:
         shape_error='Month and year as "MM/YYYY".',
         metadata={"description": "card: MM/YYYY, not past (ISP's time zone)"},
     )
-
-
-class _Phone(Text):
-    """A phone number without its area code: 8 (landline) or 9 (mobile) digits, stored bare."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        value = super()._deserialize(value, attr, data, **kwargs)
-        return None if value is None else value.replace("-", "")
 
 
 class _MethodFields(InputSchema):
@@ -108,11 +91,7 @@ class _MethodFields(InputSchema):
     expiry = _expiry()
     security_code = _security_code()
     ddd = fields.String(validate=validate.OneOf(sorted(DDDS), error="A Brazilian area code."))
-    phone = _Phone(
-        shape="(?:[2-5][0-9]{3}|9[0-9]{4})-?[0-9]{4}",
-        max_length=10,
-        shape_error="8 or 9 digits, without the area code.",
-    )
+    phone = LocalPhone()
     contract_number = Text(
         shape="[0-9A-Za-z./-]{1,30}", max_length=30, shape_error="1-30 letters, digits, . / -."
     )

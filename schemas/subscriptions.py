@@ -13,6 +13,7 @@ from schemas.common import (
     Money,
     PageQuery,
     PatchInput,
+    Phone,
     Text,
     WholeNumber,
     billable_money,
@@ -189,4 +190,23 @@ class AgendaQuery(PageQuery):
     )
 
 
-InstallationPage = page_of(InstallationOutput, "InstallationPage")
+class AgendaEntryOutput(InstallationOutput):
+    """An installation as the technicians' agenda lists it: who, where, how to call, what."""
+
+    customer_name = fields.String(required=True, attribute="customer.name")
+    address = fields.Nested(
+        AddressOutput,
+        allow_none=True,
+        attribute="visit_address",
+        metadata={"description": "The plan's installation address, else the customer's"},
+    )
+    phone = Phone(allow_none=True, attribute="customer.phone")
+    mobile = Phone(allow_none=True, attribute="customer.mobile")
+    plan = fields.String(required=True, attribute="subscription.plan.name")
+    visit_window = fields.String(
+        required=True,
+        metadata={"description": "manhã, tarde, noite, or the window: 14:00-16:00"},
+    )
+
+
+InstallationPage = page_of(AgendaEntryOutput, "InstallationPage")

@@ -26,6 +26,11 @@ from models.users import ROLES, User
 
 TEST_PASSWORD = "correct horse battery"
 
+# The settings turn the online CEP provider (ViaCEP) on by default: no test may reach the real
+# internet, so the suite and every process it starts have none unless a test names the local
+# stand-in (tests/cep_server.py).
+os.environ["CEP_PROVIDER_URL"] = ""
+
 
 def _recreate_postgres_database(url: str) -> None:
     """Drop and create the test database, so every run starts from the migrations."""

@@ -4,7 +4,10 @@ others keep serving, and Ctrl-C stops everything quickly and cleanly.
 
 import os
 import signal
+import subprocess
+import sys
 import threading
+from contextlib import contextmanager
 
 import pytest
 
@@ -81,18 +84,42 @@ def test_a_killed_worker_or_web_master_is_restarted_while_the_rest_serves(servic
         assert "Traceback" not in service.output()
 
 
+@contextmanager
+def busy_cpus():
+    """One process spinning on each CPU: Ctrl-C on a busy machine (a build, a test run)."""
+    spinners = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        for _ in range(os.cpu_count() or 1)
+    ]
+    try:
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+
+
+# The README promises that Ctrl-C stops everything in a few seconds; the test allows less than
+# 10 s minus a margin, so that a stop that only just makes it fails here rather than on a
+# busier machine (it measured 10.1-10.5 s before the processes stopped collecting their
+# objects at exit). supervisord's own bound (stopwaitsecs) is SIGKILL, which fails below too.
+CTRL_C_BOUND_S = 10 - 2
+
+
 def test_ctrl_c_stops_everything_within_10_seconds_without_errors(service_env):
-    """SIGINT to the process group, as a terminal sends it: a warm, quiet, complete stop."""
+    """SIGINT to the process group, as a terminal sends it: a warm, quiet, complete stop, in
+    a few seconds even while every CPU is busy."""
     env, log_path = service_env
     with running_service(env, log_path) as service:
         assert service.task_succeeded(service.send_task())  # the pool has done some work
         wait_until(lambda: "success: beat entered RUNNING" in service.output(), timeout=10)
         groups = [service.spawned(name)[0] for name in ("web", "worker", "beat")]
 
-        took = service.interrupt()
+        with busy_cpus():
+            took = service.interrupt()
 
         output = service.output()
-        assert took < 10, output[-3000:]
+        assert took < CTRL_C_BOUND_S, (took, output[-3000:])
         assert service.process.returncode == 0, output[-3000:]
         for program in ("web", "worker", "beat"):
             assert f"stopped: {program} (exit status 0)" in output, output[-3000:]

@@ -1,13 +1,17 @@
-"""Command line for call records: `flask --app web calls import FILE`."""
+"""Command line for call records: `flask --app web calls import FILE`, `... calls reprice`."""
 
 import copy
+import getpass
 
 import click
 from flask.cli import AppGroup
 
+from models.audit import Actor, set_actor
 from models.call_import import CdrImport, ImportReport
+from models.call_reprice import reprice_calls
 from models.cdr_csv import Layout
 from models.db import db
+from models.errors import DomainError
 
 calls_cli = AppGroup("calls", help="Call records (CDRs) of voice terminals.")
 
@@ -81,7 +85,10 @@ def _print(report: ImportReport) -> None:
     click.echo(f"Not imported: {report.skipped_lines}")
     _reasons(report.skipped)
     for termination in sorted(report.untariffed):
-        click.echo(f"Warning: no tariff for {termination}: its calls cost 0.00 (see /tariffs)")
+        click.echo(
+            f"Warning: no tariff for {termination}: its calls cost 0.00 until a tariff is set "
+            f"(PUT /tariffs/{termination}) and their period re-priced (flask calls reprice)"
+        )
     if report.stopped:
         click.echo(f"STOPPED: {report.stopped}", err=True)
     elif report.bad_lines or report.skipped_lines:
@@ -95,3 +102,23 @@ def _reasons(tallies) -> None:
             f" and {tally.count - len(tally.lines)} more" if tally.count > len(tally.lines) else ""
         )
         click.echo(f"  {reason}: {tally.count} (lines {shown}{more})")
+
+
+@calls_cli.command("reprice")
+@click.option("--from", "first", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--to", "last", required=True, type=click.DateTime(["%Y-%m-%d"]))
+def reprice_command(first, last):
+    """Give the calls of a period (days in the ISP's zone, both included) the cost today's
+    tariffs give; the run is recorded in the history as done from the command line."""
+    set_actor(db.session, Actor(username=f"cli:{getpass.getuser()}", by_system=True))
+    try:
+        run = reprice_calls(first.date(), last.date())
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error.message} {error.errors or ''}".strip()) from None
+    db.session.commit()
+    click.echo(f"Period: {run.period_from} to {run.period_to}")
+    click.echo(f"Calls: {run.calls}")
+    click.echo(f"Re-priced: {run.changed}")
+    click.echo(f"Cost before: {run.cost_before:.2f}")
+    click.echo(f"Cost after: {run.cost_after:.2f}")

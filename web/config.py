@@ -116,6 +116,19 @@ def _seconds(env, name, default) -> float:
     return value
 
 
+# On by default: a new install answers the CEPs its directory lacks from its first day.
+DEFAULT_CEP_PROVIDER_URL = "https://viacep.com.br/ws"
+
+
+def _cep_provider_url(env) -> str | None:
+    """CEP_PROVIDER_URL: ViaCEP when unset; set empty, no provider (an air-gapped install)."""
+    raw = env.get("CEP_PROVIDER_URL")
+    url = DEFAULT_CEP_PROVIDER_URL if raw is None else raw.strip().rstrip("/")
+    if url and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
+        raise ConfigError(f"CEP_PROVIDER_URL must be an http(s) URL or empty, got {raw!r}")
+    return url or None
+
+
 def _card_keys(env, mode, var_dir: Path) -> tuple[str, ...]:
     """Keys that encrypt card numbers: CARD_ENCRYPTION_KEYS, newest first.
 
@@ -392,7 +405,7 @@ class Settings:
     address_types: tuple[str, ...] = DEFAULT_ADDRESS_TYPES
     contact_types: tuple[str, ...] = DEFAULT_CONTACT_TYPES
     observation_types: tuple[str, ...] = DEFAULT_OBSERVATION_TYPES
-    cep_provider_url: str | None = None  # ViaCEP-compatible, e.g. https://viacep.com.br/ws
+    cep_provider_url: str | None = None  # ViaCEP-compatible; load_settings defaults to ViaCEP
     cep_provider_timeout_s: float = 2.0
     card_keys: tuple[str, ...] = ()  # Fernet keys, newest first (rotation: prepend a new one)
     isp_name: str = "Provedor"
@@ -501,6 +514,9 @@ def load_settings(environ=None) -> Settings:
             "processed_folder": str(var_dir / "broker-processed"),
             "control_folder": str(var_dir / "broker-control"),
             "store_processed": False,
+            # How often an idle worker looks for a message (1 s by default); a stopping one
+            # notices the stop between looks, so this is also part of how fast Ctrl-C is.
+            "polling_interval": 0.2,
         }
 
     return Settings(
@@ -539,7 +555,7 @@ def load_settings(environ=None) -> Settings:
         address_types=_choices(env, "ADDRESS_TYPES", DEFAULT_ADDRESS_TYPES),
         contact_types=_choices(env, "CONTACT_TYPES", DEFAULT_CONTACT_TYPES),
         observation_types=_choices(env, "OBSERVATION_TYPES", DEFAULT_OBSERVATION_TYPES),
-        cep_provider_url=env.get("CEP_PROVIDER_URL", "").rstrip("/") or None,
+        cep_provider_url=_cep_provider_url(env),
         cep_provider_timeout_s=_seconds(env, "CEP_PROVIDER_TIMEOUT_S", 2.0),
         card_keys=_card_keys(env, mode, var_dir),
         isp_name=env.get("ISP_NAME", "").strip() or "Provedor",

@@ -22,6 +22,8 @@ ROLE_TABLE: dict[str, dict[str, tuple[str, ...]]] = {
     # Connection and call extracts, and exports of them (a technician reads, does not export).
     "extracts": {READ: ROLES, WRITE: (ADMIN, ATTENDANT, FINANCE)},
     "tariffs": {READ: ROLES, WRITE: (ADMIN,)},  # call prices per termination type
+    # Re-pricing a period's calls by today's tariffs: it changes what customers are charged.
+    "call_reprice": {WRITE: (ADMIN, FINANCE)},
     # Billing exceptions of a customer [5.1]: finance keeps them too.
     "customer_options": {READ: ROLES, WRITE: (ADMIN, ATTENDANT, FINANCE)},
     # Admin-kept lists: extra field definitions [5.2], fiscal activity codes [5.1.4].

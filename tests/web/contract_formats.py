@@ -7,6 +7,7 @@ Importing this module registers them (the contract test and scripts/contract_hoo
 
 import schemathesis
 from hypothesis import strategies as st
+from stdnum import luhn
 from stdnum.br import cnpj as stdnum_cnpj
 
 from models.documents import DDDS, format_cep, format_cnpj, format_cpf, format_phone
@@ -56,7 +57,25 @@ phones = (
     .flatmap(lambda phone: _spelled(phone, format_phone(phone)))
 )
 
-FORMATS = {"cpf": cpfs, "cnpj": cnpjs, "cep": ceps, "phone-br": phones}
+mobiles = (
+    st.tuples(st.sampled_from(sorted(DDDS)), st.from_regex(r"9[0-9]{8}", fullmatch=True))
+    .map("".join)
+    .flatmap(lambda phone: _spelled(phone, format_phone(phone)))
+)
+card_numbers = (
+    st.text("0123456789", min_size=15, max_size=15)
+    .map(lambda base: "4" + base + luhn.calc_check_digit("4" + base))
+    .flatmap(lambda number: _spelled(number, " ".join(number[i : i + 4] for i in (0, 4, 8, 12))))
+)
+
+FORMATS = {
+    "cpf": cpfs,
+    "cnpj": cnpjs,
+    "cep": ceps,
+    "phone-br": phones,
+    "mobile-br": mobiles,
+    "card-number": card_numbers,
+}
 
 for name, strategy in FORMATS.items():
     schemathesis.openapi.format(name, strategy)

@@ -252,6 +252,21 @@ def test_a_miss_is_filled_in_by_the_provider_and_a_provider_down_is_a_503(build_
     assert len(listed(client, admin, code)) == 2
 
 
+def test_a_provider_down_never_blocks_an_address_whose_required_parts_were_typed(
+    build_app, admin, code
+):
+    with CepServer() as server:
+        client = build_app(cep_provider_url=server.url, cep_provider_timeout_s=0.5).test_client()
+        typed = created(client, admin, code, cep=cep_server.FAILING, street="Rua A", city="C",
+                        state="SP")  # fmt: skip
+        assert (typed["street"], typed["district"]) == ("Rua A", None)
+        response = post(client, admin, code, cep=cep_server.FAILING, street="Rua B")
+        errors = assert_envelope(response, 503, "service_unavailable")["errors"]
+        assert sorted(errors) == ["city", "state"]
+        assert len(server.paths) == 2
+    assert [a["street"] for a in listed(client, admin, code)] == ["Rua A"]
+
+
 # --- roles ------------------------------------------------------------------------------------
 
 

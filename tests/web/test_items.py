@@ -117,7 +117,7 @@ def test_a_login_reaches_radius_at_once_and_its_password_is_never_shown(app, cli
     assert (item["kind"], item["username"], item["mac"]) == (
         "radius_login",
         "maria",
-        "00:1A:2B:3C:4D:5E",
+        "00:1a:2b:3c:4d:5e",  # one notation for every MAC
     )
     assert PASSWORD not in response.get_data(as_text=True)
     assert PASSWORD not in client.get(items_url(sub_id), headers=admin).get_data(as_text=True)
@@ -179,7 +179,7 @@ def test_a_login_s_new_password_and_mac_reach_radius(app, client, admin):
     )
 
     assert response.status_code == 200, response.get_json()
-    assert response.get_json()["mac"] == "AA:BB:CC:DD:EE:FF"
+    assert response.get_json()["mac"] == "aa:bb:cc:dd:ee:ff"
     assert "nova-senha-1" not in response.get_data(as_text=True)
     assert radius_rows(app, "maria")["radcheck"] == [("Cleartext-Password", "nova-senha-1")]
 

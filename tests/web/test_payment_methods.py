@@ -148,7 +148,7 @@ def _last_month() -> str:
 
 BAD_INPUTS = [
     (card(card_number="4111111111111112"), "card_number"),  # Luhn check digit wrong
-    (card(card_number="4111 1111 1111 1111"), "card_number"),
+    (card(card_number="4111  1111 1111 1111"), "card_number"),  # one separator at most
     (card(card_number="411111******1111"), "card_number"),
     (card(card_number="411111111111"), "card_number"),  # 12 digits
     (card(expiry="13/2039"), "expiry"),

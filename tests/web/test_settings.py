@@ -1,5 +1,7 @@
 """The settings the service starts from, and the database schema it migrates to."""
 
+import os
+
 import pytest
 
 from tests.web.boleto_settings import PRODUCTION_BOLETO
@@ -79,6 +81,22 @@ def test_customer_record_lists_and_defaults_come_from_the_environment(tmp_path):
         load_settings({**env, "CUSTOMER_DEFAULT_OPTIONS": "auto_suspend,suspend_everyone"})
     with pytest.raises(ConfigError, match="CEP_PROVIDER_TIMEOUT_S"):
         load_settings({**env, "CEP_PROVIDER_TIMEOUT_S": "forever"})
+
+
+def test_the_online_cep_provider_is_viacep_unless_set_and_empty_turns_it_off(tmp_path):
+    env = {"PROVEDOR_VAR_DIR": str(tmp_path)}
+    assert load_settings(env).cep_provider_url == "https://viacep.com.br/ws"
+    assert load_settings({**env, "CEP_PROVIDER_URL": ""}).cep_provider_url is None
+    other = load_settings({**env, "CEP_PROVIDER_URL": "http://cep.example.net/ws/"})
+    assert other.cep_provider_url == "http://cep.example.net/ws"
+    with pytest.raises(ConfigError, match="CEP_PROVIDER_URL"):
+        load_settings({**env, "CEP_PROVIDER_URL": "viacep.com.br"})
+
+
+def test_the_suite_never_asks_the_real_cep_provider(settings):
+    # tests/conftest.py empties CEP_PROVIDER_URL for the suite and the processes it starts.
+    assert settings.cep_provider_url is None
+    assert os.environ["CEP_PROVIDER_URL"] == ""
 
 
 def test_development_makes_up_a_random_secret_key(tmp_path):

@@ -14,6 +14,7 @@ from tests.builders import (
     build_plan,
     build_subscription,
 )
+from tests.query_counter import counting_statements
 from tests.web.api_helpers import API, assert_envelope
 from tests.web.customer_payloads import address
 
@@ -636,6 +637,48 @@ def test_the_agenda_filters_by_day_and_technician(app, client, admin, make_user,
     assert agenda(date=day.isoformat(), technician=other.id) == [subs[1]]
     bad = client.get(f"{API}/installations", query_string={"date": "amanhã"}, headers=admin)
     assert "date" in assert_envelope(bad, 422, "validation_error")["errors"]
+
+
+def test_the_agenda_says_whom_to_visit_where_how_to_call_them_what_to_install_and_when(
+    app, client, admin, technician, token_for
+):
+    day = (today(app) + timedelta(days=1)).isoformat()
+    ana = build_customer(app, name="Ana Nogueira", phone="(11) 3333-4444",
+                         mobile="(11) 98765-4321")  # fmt: skip
+    plan_id = build_plan(app, name="Fibra 300")
+    elsewhere = address(street="Rua Augusta", number="500", complement=None, reference=None)
+    body = {"plan_id": plan_id, "due_day": 10, "installation_address": elsewhere}
+    sub_id = must(client.post(f"{API}/customers/{ana}/subscriptions", json=body,
+                              headers=admin), 201)["id"]  # fmt: skip
+    window = installation(app, technician, date=day, period="window", starts_at="14:00",
+                          ends_at="16:00")  # fmt: skip
+    must(install(client, admin, sub_id, window), 201)
+    joao = build_customer(app, name="João Lima", phone=None, mobile="(21) 99876-5432")
+    must(install(client, admin, build_subscription(app, joao, plan_id),
+                 installation(app, technician, date=day)), 201)  # fmt: skip
+    customers_many = [build_customer(app) for _ in range(3)]
+    for code in customers_many:
+        must(install(client, admin, build_subscription(app, code, plan_id),
+                     installation(app, technician, date=day, period="evening")), 201)  # fmt: skip
+
+    reader = {"Authorization": f"Bearer {token_for(technician)}"}  # the technician's own
+    with counting_statements(app) as statements:
+        page = client.get(f"{API}/installations", query_string={"date": day}, headers=reader)
+    items = must(page)["items"]
+
+    first, second = items[0], items[1]
+    assert (first["customer_code"], first["customer_name"]) == (joao, "João Lima")
+    assert (first["phone"], first["mobile"]) == (None, "(21) 99876-5432")
+    assert first["address"]["street"] == "Avenida Paulista"  # no address of its own: the
+    assert (first["plan"], first["visit_window"]) == ("Fibra 300", "manhã")  # customer's
+    assert (second["customer_code"], second["customer_name"]) == (ana, "Ana Nogueira")
+    assert (second["phone"], second["mobile"]) == ("(11) 3333-4444", "(11) 98765-4321")
+    assert (second["address"]["street"], second["address"]["number"]) == ("Rua Augusta", "500")
+    assert second["address"]["cep"] == "01310-100"
+    assert (second["plan"], second["visit_window"]) == ("Fibra 300", "14:00-16:00")
+    assert [item["visit_window"] for item in items[2:]] == ["noite"] * 3
+    # The customers of a whole page come in one query, not one a visit.
+    assert len(statements) <= 5, statements  # 4 today: token, count, page, customers
 
 
 def test_the_agenda_of_a_day_runs_from_morning_to_evening(app, client, admin, technician):

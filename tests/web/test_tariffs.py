@@ -74,8 +74,31 @@ def test_a_termination_without_a_tariff_or_unknown_is_not_found(client, admin):
     change = {"price_per_minute": "0.3", "first_seconds": 30, "increment_seconds": 6}
 
     assert_envelope(client.get(f"{TARIFFS}/mobile", headers=admin), 404, "not_found")
-    assert_envelope(client.put(f"{TARIFFS}/mobile", json=change, headers=admin), 404, "not_found")
     assert_envelope(client.get(f"{TARIFFS}/satellite", headers=admin), 404, "not_found")
+    assert_envelope(
+        client.put(f"{TARIFFS}/satellite", json=change, headers=admin), 404, "not_found"
+    )
+
+
+def test_put_prices_a_termination_without_a_tariff_201_then_replaces_it_200(client, admin):
+    change = {"price_per_minute": "0.49", "first_seconds": 30, "increment_seconds": 6}
+
+    first = client.put(f"{TARIFFS}/mobile", json=change, headers=admin)
+
+    assert first.status_code == 201, first.get_json()
+    assert first.headers["Location"] == f"{TARIFFS}/mobile"
+    body = first.get_json()
+    assert (body["termination"], body["price_per_minute"]) == ("mobile", "0.4900")
+    assert client.get(first.headers["Location"], headers=admin).get_json() == body
+
+    again = client.put(f"{TARIFFS}/mobile", json={**change, "price_per_minute": "0.5"},
+                       headers=admin)  # fmt: skip
+
+    assert again.status_code == 200, again.get_json()
+    assert "Location" not in again.headers
+    assert again.get_json()["id"] == body["id"]
+    assert [t["price_per_minute"] for t in client.get(TARIFFS, headers=admin).get_json()["items"]
+            ] == ["0.5000"]  # fmt: skip
 
 
 @pytest.mark.parametrize("role", ["attendant", "finance", "technician"])

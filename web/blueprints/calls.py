@@ -3,8 +3,18 @@
 from flask import url_for
 
 from models import calls, extracts
+from models.call_reprice import reprice_calls
 from models.db import db
-from schemas.calls import CallPage, CallQuery, TariffInput, TariffList, TariffOutput, TariffPrice
+from schemas.calls import (
+    CallPage,
+    CallQuery,
+    RepriceInput,
+    RepriceOutput,
+    TariffInput,
+    TariffList,
+    TariffOutput,
+    TariffPrice,
+)
 from web.extensions import Blueprint
 from web.permissions import READ, WRITE
 from web.security import requires
@@ -46,13 +56,41 @@ def get_tariff(termination):
 
 @blp.route(f"/tariffs/{_TERMINATION}", methods=["PUT"])
 @blp.arguments(TariffPrice)
-@blp.response(200, TariffOutput)
+@blp.response(200, TariffOutput, description="The tariff replaced")
+@blp.alt_response(
+    201,
+    schema=TariffOutput,
+    description="The termination type priced at last",
+    headers={
+        "Location": {
+            "description": "The new tariff",
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    },
+    success=True,
+)
 @requires("tariffs", WRITE)
 def replace_tariff(data, termination):
-    """Change a tariff; calls imported before keep the cost they were imported with."""
-    tariff = calls.update_tariff(termination, data)
+    """Price a termination type, or replace its tariff; calls imported before keep their cost
+    until their period is re-priced (POST /calls/reprice)."""
+    tariff, created = calls.put_tariff(termination, data)
     db.session.commit()
+    if created:
+        return tariff, 201, {"Location": url_for(".get_tariff", termination=termination)}
     return tariff
+
+
+@blp.route("/calls/reprice", methods=["POST"])
+@blp.arguments(RepriceInput)
+@blp.response(200, RepriceOutput)
+@requires("call_reprice", WRITE)
+def reprice(data):
+    """Give the calls of a period the cost today's tariffs give (finance and admins); the run
+    is kept in the history: who, when, the period, and what it changed."""
+    run = reprice_calls(data["from_"], data["to"])
+    db.session.commit()
+    return run
 
 
 @blp.route("/customers/<int:code>/calls", methods=["GET"])

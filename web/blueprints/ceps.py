@@ -1,5 +1,7 @@
 """The CEP directory [5.3]: what a CEP says about street, district, city and state."""
 
+import re
+
 from flask import current_app
 
 from models.cep_provider import CepProvider
@@ -20,8 +22,8 @@ _CEP_PARAMETER = {
     "in": "path",
     "name": "cep",
     "required": True,
-    "description": "8 digits, with or without the dash: 01310-100 or 01310100",
-    "schema": {"type": "string", "pattern": "^(?:0[1-9]|[1-9][0-9])[0-9]{3}-?[0-9]{3}$"},
+    "description": "8 digits, written as the Cep field takes them: 01310-100, 01.310-100, 01310100",
+    "schema": {"type": "string", "pattern": Cep.PATTERN},
 }
 UNAVAILABLE = "Not in the directory, and the online provider (CEP_PROVIDER_URL) cannot answer"
 
@@ -40,6 +42,8 @@ def provider() -> CepProvider:
 def lookup(cep):
     """Street, district, city and state of a CEP; a miss asks the online provider if one is set."""
     try:
+        if not re.fullmatch(Cep.PATTERN, cep):
+            raise ValueError("Not a CEP")
         digits = normalize_cep(cep)
     except ValueError as error:
         raise Invalid.field("cep", f"{error}: {Cep.SPELLING}") from None
