@@ -14,8 +14,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.audit import Audited
 from models.cep_provider import CepProvider, ProviderUnavailable
 from models.ceps import find_cep
+from models.clock import utcnow
 from models.customers import get_customer
-from models.db import UTCDateTime, db, get_row, utcnow
+from models.db import UTCDateTime, db, get_row
 from models.documents import format_cep
 from models.errors import Conflict, Invalid, NotFound
 

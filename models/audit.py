@@ -23,7 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.db import JSONType, UTCDateTime, db, paginate, utcnow
+from models.clock import utcnow
+from models.db import JSONType, UTCDateTime, db, paginate
 
 REDACTED = "***"
 

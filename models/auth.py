@@ -20,7 +20,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Integer, String, case, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.db import UTCDateTime, db, dialect_insert, get_for_update, utcnow
+from models.clock import utcnow
+from models.db import UTCDateTime, db, dialect_insert, get_for_update
 from models.errors import AuthenticationFailed, TooManyAttempts
 from models.tokens import AuthToken, issue_token, purge_expired_tokens
 from models.users import (

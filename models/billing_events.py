@@ -23,7 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited
-from models.db import UTCDateTime, db, is_unique_violation, utcnow
+from models.clock import utcnow
+from models.db import UTCDateTime, db, is_unique_violation
 from models.errors import Invalid
 
 PENDING, BILLED, CANCELLED = "pending", "billed", "cancelled"

@@ -38,8 +38,9 @@ from models.boleto_banks import BankAccount, bank_for
 from models.boleto_codes import format_linha
 from models.boleto_numbers import next_nosso_numero, reserve_nosso_numeros
 from models.bulk_history import record_created
+from models.clock import utcnow
 from models.customers import Customer
-from models.db import UTCDateTime, db, dialect_insert, is_unique_violation, utcnow
+from models.db import UTCDateTime, db, dialect_insert, is_unique_violation
 from models.errors import Conflict
 from models.pix import pix_copia_e_cola
 from models.receivables import (

@@ -11,7 +11,8 @@ from decimal import Decimal
 from sqlalchemy import insert, select
 
 from models.audit import HistoryEntry, current_actor
-from models.db import db, utcnow
+from models.clock import utcnow
+from models.db import db
 
 
 def _plain(value):

@@ -19,7 +19,8 @@ from models import clock
 from models.call_terminals import TerminalDirectory
 from models.calls import Call, Tariff, call_cost
 from models.cdr_csv import BadLine, CdrReader, Layout
-from models.db import db, dialect_insert, utcnow
+from models.clock import utcnow
+from models.db import db, dialect_insert
 from models.numbering import termination_of
 
 INSERT_ROWS = 500  # rows per INSERT: SQLite allows 32,766 parameters per statement

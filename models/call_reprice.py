@@ -19,7 +19,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited, current_actor
 from models.calls import ANSWERED, Call, Tariff
-from models.db import UTCDateTime, db, utcnow
+from models.clock import utcnow
+from models.db import UTCDateTime, db
 from models.errors import Invalid
 from models.extracts import checked_period
 

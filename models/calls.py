@@ -12,7 +12,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, Numeric, Str
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited
-from models.db import UTCDateTime, db, flush_or_conflict, utcnow
+from models.clock import utcnow
+from models.db import UTCDateTime, db, flush_or_conflict
 from models.errors import Conflict, NotFound
 from models.radius import BigKey
 

@@ -19,7 +19,8 @@ from sqlalchemy import text
 
 from models.cep_provider import LIMITS
 from models.ceps import COLUMNS
-from models.db import db, utcnow
+from models.clock import utcnow
+from models.db import db
 from models.documents import UFS
 
 CHUNK_ROWS = 50_000

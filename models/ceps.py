@@ -11,7 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models import cep_provider
 from models.cep_provider import CepProvider
-from models.db import UTCDateTime, db, dialect_insert, utcnow
+from models.clock import utcnow
+from models.db import UTCDateTime, db, dialect_insert
 from models.errors import NotFound
 
 COLUMNS = ("cep", "street", "district", "city", "state")

@@ -2,7 +2,7 @@
 time zone). Needs no app context, so models, tasks, the CLI and tests all read the same time.
 
 Tests move it with time-machine, which moves `datetime.now` and `time.time` for the process; the
-code reads the time only through here (and `models.db`'s column defaults, which call `utcnow`).
+code reads the time only through here (models' column defaults call `utcnow` too).
 """
 
 from datetime import UTC, date, datetime, time, timedelta, tzinfo

@@ -10,8 +10,9 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, Str
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited, current_actor
+from models.clock import utcnow
 from models.customers import get_customer
-from models.db import UTCDateTime, db, paginate, utcnow
+from models.db import UTCDateTime, db, paginate
 
 EMAIL, SMS, WHATSAPP, PHONE_CALL = "email", "sms", "whatsapp", "phone_call"
 CHANNELS = (EMAIL, SMS, WHATSAPP, PHONE_CALL)

@@ -6,9 +6,9 @@ from sqlalchemy import Boolean, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited
-from models.clock import local_today
+from models.clock import local_today, utcnow
 from models.customers import get_customer
-from models.db import UTCDateTime, db, get_for_update, get_or_none, paginate, utcnow
+from models.db import UTCDateTime, db, get_for_update, get_or_none, paginate
 from models.documents import format_cpf, format_phone
 from models.errors import Invalid, NotFound
 from models.extra_field_values import delete_contact_values

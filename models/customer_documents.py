@@ -15,9 +15,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models import document_storage
 from models.audit import Audited, current_actor
-from models.clock import local_midnight_of, shift_days
+from models.clock import local_midnight_of, shift_days, utcnow
 from models.customers import get_customer
-from models.db import UTCDateTime, db, get_row, paginate, utcnow
+from models.db import UTCDateTime, db, get_row, paginate
 from models.documents import fold
 from models.errors import Invalid, NotFound
 from models.file_names import display_name

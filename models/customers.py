@@ -6,7 +6,8 @@ from sqlalchemy import Boolean, CheckConstraint, Index, Integer, String, Text, e
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited
-from models.db import UTCDateTime, db, flush_or_conflict, get_row, utcnow
+from models.clock import utcnow
+from models.db import UTCDateTime, db, flush_or_conflict, get_row
 from models.documents import fold, format_cep, format_cnpj, format_cpf, format_phone
 from models.errors import Conflict, Invalid
 

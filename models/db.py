@@ -12,7 +12,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session
 
-from models.clock import utcnow  # noqa: F401 (column defaults and callers use it from here)
 from models.errors import NotFound
 
 # Stable constraint names, so Alembic migrations can drop and alter them on every backend.

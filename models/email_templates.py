@@ -21,7 +21,8 @@ from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited
-from models.db import UTCDateTime, db, insert_or_ignore, utcnow
+from models.clock import utcnow
+from models.db import UTCDateTime, db, insert_or_ignore
 from models.email_template_defaults import DEFAULTS, SAMPLE_CONTEXT, VARIABLES
 from models.errors import Invalid, NotFound
 from models.template_limits import (

@@ -14,7 +14,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, inspect
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited
-from models.db import UTCDateTime, db, flush_or_conflict, get_row, paginate, utcnow
+from models.clock import utcnow
+from models.db import UTCDateTime, db, flush_or_conflict, get_row, paginate
 from models.errors import Conflict, Invalid
 
 IN_STOCK, LENT, SOLD, RETIRED = "in_stock", "lent", "sold", "retired"

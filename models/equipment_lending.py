@@ -14,8 +14,9 @@ from sqlalchemy import ForeignKey, Index, Integer, String, cast, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.audit import Audited, HistoryEntry, current_actor
+from models.clock import utcnow
 from models.customers import get_customer
-from models.db import UTCDateTime, db, flush_or_conflict, get_row, lock_rows, paginate, utcnow
+from models.db import UTCDateTime, db, flush_or_conflict, get_row, lock_rows, paginate
 from models.equipment import IN_STOCK, LENT, Equipment, get_equipment
 from models.errors import Conflict, Invalid, NotFound
 from models.subscriptions import CANCELLED, Subscription, get_subscription

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import billing_events, receivables
 from models.audit import Audited, current_actor
-from models.clock import local_today
+from models.clock import local_today, utcnow
 from models.customers import get_customer
-from models.db import UTCDateTime, db, get_for_update, get_row, paginate, utcnow
+from models.db import UTCDateTime, db, get_for_update, get_row, paginate
 from models.equipment import SOLD, Equipment
 from models.equipment_lending import lend_equipment
 from models.errors import Invalid, NotFound

@@ -16,7 +16,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models import extracts
-from models.db import JSONType, UTCDateTime, db, get_row, paginate, utcnow
+from models.clock import utcnow
+from models.db import JSONType, UTCDateTime, db, get_row, paginate
 from models.errors import Conflict, Invalid, NotFound, TooManyAttempts
 from models.users import ADMIN, User
 

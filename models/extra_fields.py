@@ -16,7 +16,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.audit import Audited
-from models.db import JSONType, UTCDateTime, db, flush_or_conflict, get_row, utcnow
+from models.clock import utcnow
+from models.db import JSONType, UTCDateTime, db, flush_or_conflict, get_row
 from models.errors import Conflict
 
 CUSTOMER, CONTACT = "customer", "contact"

@@ -6,7 +6,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.db import UTCDateTime, db, flush_or_conflict, get_for_update, get_or_none, utcnow
+from models.clock import utcnow
+from models.db import UTCDateTime, db, flush_or_conflict, get_for_update, get_or_none
 from models.errors import Conflict, Invalid, NotFound
 from models.users import User
 

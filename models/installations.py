@@ -6,9 +6,9 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, T
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from models.audit import Audited
-from models.clock import local_today
+from models.clock import local_today, utcnow
 from models.customers import Customer
-from models.db import UTCDateTime, db, get_or_none, paginate, utcnow
+from models.db import UTCDateTime, db, get_or_none, paginate
 from models.errors import Conflict, Invalid
 from models.subscriptions import CANCELLED, Subscription, get_subscription
 from models.users import TECHNICIAN, User

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import radius
 from models.audit import Actor, Audited, current_actor
-from models.db import UTCDateTime, db, flush_or_conflict, get_or_none, get_row, paginate, utcnow
+from models.clock import utcnow
+from models.db import UTCDateTime, db, flush_or_conflict, get_or_none, get_row, paginate
 from models.errors import Conflict, Invalid, NotFound
 from models.radius_disconnects import owe_disconnects
 from models.subscriptions import ACTIVE, CANCELLED, Subscription, get_subscription

@@ -27,9 +27,10 @@ from sqlalchemy import Date, String, case, cast, exists, insert, literal, select
 
 from models.billing_events import BILLED, PENDING, BillingEvent
 from models.bulk_history import record_created
+from models.clock import utcnow
 from models.customer_options import CustomerOptions
 from models.customers import Customer
-from models.db import db, dialect_insert, utcnow
+from models.db import db, dialect_insert
 from models.plans import Plan
 from models.receivables import (
     BILLING_EVENT,

@@ -36,9 +36,10 @@ from models.auto_suspension import SUSPENSION, customers_to_warn, overdue_bounda
 from models.boletos import issue_boletos
 from models.bulk_history import record_created
 from models.business_days import BusinessCalendar, business_calendar
+from models.clock import utcnow
 from models.customer_options import customers_with_option
 from models.customers import Customer
-from models.db import UTCDateTime, db, dialect_insert, utcnow
+from models.db import UTCDateTime, db, dialect_insert
 from models.notices import QUEUED, Notice
 from models.receivables import (
     BOLETO_MAX_AMOUNT,

@@ -35,6 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited
+from models.clock import utcnow
 from models.consents import EMAIL, consents_on
 from models.customers import Customer
 from models.db import (
@@ -45,7 +46,6 @@ from models.db import (
     is_unique_violation,
     lock_rows,
     paginate,
-    utcnow,
 )
 from models.errors import Conflict
 from models.receivables import CANCELLED, PAID, Receivable

@@ -11,8 +11,9 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, and_, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.audit import Audited, current_actor
+from models.clock import utcnow
 from models.customers import get_customer
-from models.db import UTCDateTime, db, dialect_insert, get_row, paginate, utcnow
+from models.db import UTCDateTime, db, dialect_insert, get_row, paginate
 from models.errors import Conflict, Invalid, NotFound
 from models.users import User
 

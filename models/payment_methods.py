@@ -13,9 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models import card_crypto
 from models.audit import Audited
-from models.clock import local_today
+from models.clock import local_today, utcnow
 from models.customers import get_customer
-from models.db import UTCDateTime, db, flush_or_conflict, get_or_none, paginate, utcnow
+from models.db import UTCDateTime, db, flush_or_conflict, get_or_none, paginate
 from models.errors import Conflict, Invalid, NotFound
 from models.payment_gateway import CardCheck, verify_card
 

@@ -10,12 +10,13 @@ from sqlalchemy import func, select
 from models.addresses import list_addresses
 from models.audit import HistoryEntry
 from models.calls import Call
+from models.clock import utcnow
 from models.consents import ConsentRecord, current_consents
 from models.contacts import customer_contacts
 from models.customer_documents import CustomerDocument
 from models.customer_options import get_options
 from models.customers import get_customer
-from models.db import db, utcnow
+from models.db import db
 from models.equipment_lending import EquipmentAssignment
 from models.equipment_sales import EquipmentSale, customer_sales
 from models.extra_field_values import contacts_fields, customer_fields

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models import radius
 from models.audit import Audited
-from models.db import UTCDateTime, db, flush_or_conflict, get_row, paginate, utcnow
+from models.clock import utcnow
+from models.db import UTCDateTime, db, flush_or_conflict, get_row, paginate
 from models.errors import Conflict, Invalid
 
 KINDS = ("internet", "email", "hosting", "voip")

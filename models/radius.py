@@ -28,7 +28,8 @@ from sqlalchemy.dialects.postgresql import INET
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited
-from models.db import UTCDateTime, db, dialect_insert, flush_or_conflict, insert_or_ignore, utcnow
+from models.clock import utcnow
+from models.db import UTCDateTime, db, dialect_insert, flush_or_conflict, insert_or_ignore
 from models.errors import Conflict, Invalid
 
 # Big keys on PostgreSQL (as FreeRADIUS's bigserial); SQLite's autoincrement needs INTEGER.

@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.db import UTCDateTime, claim_due, db, get_for_update, paginate, utcnow
+from models.clock import utcnow
+from models.db import UTCDateTime, claim_due, db, get_for_update, paginate
 from models.radius import RadAcct
 
 PENDING, SENDING, ACKED, NAKED, FAILED = "pending", "sending", "acked", "naked", "failed"

@@ -36,9 +36,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.audit import Audited, current_actor
 from models.billing_events import release_events
 from models.boleto_codes import MAX_CENTS
-from models.clock import local_today
+from models.clock import local_today, utcnow
 from models.customers import get_customer
-from models.db import UTCDateTime, db, get_row, is_unique_violation, paginate, utcnow
+from models.db import UTCDateTime, db, get_row, is_unique_violation, paginate
 from models.errors import Conflict, Invalid
 from models.payment_methods import BOLETO, PaymentMethod
 

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Actor, Audited, current_actor, set_actor
 from models.cancel_reasons import usable_reason
-from models.clock import local_today
-from models.db import UTCDateTime, claim_due, db, get_or_none, get_row, lock_rows, paginate, utcnow
+from models.clock import local_today, utcnow
+from models.db import UTCDateTime, claim_due, db, get_or_none, get_row, lock_rows, paginate
 from models.errors import Conflict, Invalid, NotFound
 from models.subscription_changes import (
     ACTIONS,

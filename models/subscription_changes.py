@@ -7,8 +7,8 @@ Disconnect-Requests it owes; the caller sends them after commit.
 
 from models import radius
 from models.cancel_reasons import usable_reason
-from models.clock import local_today
-from models.db import db, utcnow
+from models.clock import local_today, utcnow
+from models.db import db
 from models.errors import Conflict, Invalid
 from models.items import RADIUS_LOGIN, live_items, live_logins, sync_login
 from models.radius_disconnects import owe_disconnects, supersede

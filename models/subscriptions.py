@@ -13,9 +13,9 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.audit import Audited
-from models.clock import local_today
+from models.clock import local_today, utcnow
 from models.customers import get_customer
-from models.db import JSONType, UTCDateTime, db, get_or_none, get_row, paginate, utcnow
+from models.db import JSONType, UTCDateTime, db, get_or_none, get_row, paginate
 from models.errors import Conflict, Invalid
 from models.plans import Plan
 

@@ -13,9 +13,9 @@ from sqlalchemy import ColumnElement, Date, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited, current_actor
-from models.clock import local_today
+from models.clock import local_today, utcnow
 from models.customers import get_customer
-from models.db import UTCDateTime, db, paginate, utcnow
+from models.db import UTCDateTime, db, paginate
 from models.errors import Conflict, Invalid, NotFound
 from models.subscriptions import CANCELLED, get_subscription
 

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import ForeignKey, String, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.db import UTCDateTime, db, utcnow
+from models.clock import utcnow
+from models.db import UTCDateTime, db
 from models.errors import AuthenticationFailed
 
 # token_urlsafe(32) makes 43 characters; anything much longer is not one of ours.

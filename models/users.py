@@ -11,7 +11,8 @@ from sqlalchemy import Boolean, CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Actor, Audited
-from models.db import UTCDateTime, db, flush_or_conflict, get_row, paginate, utcnow
+from models.clock import utcnow
+from models.db import UTCDateTime, db, flush_or_conflict, get_row, paginate
 from models.errors import Conflict, Forbidden, Invalid
 from models.tokens import AuthToken, revoke_all
 

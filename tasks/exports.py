@@ -22,7 +22,8 @@ from sqlalchemy.exc import OperationalError
 
 from models import clock, extracts
 from models import exports as jobs
-from models.db import db, utcnow
+from models.clock import utcnow
+from models.db import db
 from models.exports import RUNNING, Export
 from tasks.dispatch import send_after_commit
 from tasks.export_text import (

@@ -87,8 +87,7 @@ def build_due_suspensions(app: Flask, count: int, open_session_every: int = 0) -
     Every `open_session_every`-th login has an open radacct session on NAS 127.0.0.1.
     Returns the subscription ids.
     """
-    from models.clock import local_today
-    from models.db import utcnow
+    from models.clock import local_today, utcnow
     from models.items import Item
     from models.radius import RadAcct, RadCheck, RadUserGroup
     from models.scheduled_tasks import ScheduledTask
@@ -156,7 +155,7 @@ def build_open_session(
 
     `last_seen`: its last interim update (default now); `interval`: its interim interval (s).
     """
-    from models.db import utcnow
+    from models.clock import utcnow
     from models.radius import RadAcct
 
     with app.app_context():

@@ -94,7 +94,7 @@ def _settle_exports(app) -> None:
     that a test (or the contract fuzzer) asked for, and emptying its tables under it only makes
     both wait. One whose worker is gone (a test killed it) is withdrawn too. Then the export
     files go, as the rows do (ids start at 1 again)."""
-    from models.db import utcnow
+    from models.clock import utcnow
     from models.exports import QUEUED, RUNNING, Export
     from tests.waiting import wait_until
 

@@ -51,7 +51,8 @@ def ensure_receivable(receivable_id: int, customer_code: int) -> None:
     from datetime import date
     from decimal import Decimal
 
-    from models.db import db, utcnow
+    from models.clock import utcnow
+    from models.db import db
     from models.receivables import Receivable
 
     if db.session.get(Receivable, receivable_id) is not None:

@@ -4,7 +4,8 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
-from models.db import db, utcnow
+from models.clock import utcnow
+from models.db import db
 from models.radius import RadAcct
 from tests.builders import build_customer, build_login, build_subscription
 

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from models import clock
-from models.db import db, utcnow
+from models.clock import utcnow
+from models.db import db
 from models.exports import Export, ExportDownload
 from models.radius import RadAcct
 from tests.exports.sessions import customer_with_login, load_sessions

@@ -9,7 +9,8 @@ import openpyxl
 import pytest
 
 from models.calls import TERMINATIONS
-from models.db import db, utcnow
+from models.clock import utcnow
+from models.db import db
 from models.extracts import TERMINATION_LABELS
 from models.radius import RadAcct
 from tasks.export_text import hms

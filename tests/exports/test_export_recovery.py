@@ -6,7 +6,8 @@ tests/tasks/test_beat.py."""
 
 from datetime import timedelta
 
-from models.db import db, utcnow
+from models.clock import utcnow
+from models.db import db
 from models.exports import MAX_ATTEMPTS, Export, create_export
 from tasks.exports import recover_stale_exports
 from tests.waiting import wait_until

@@ -22,8 +22,8 @@ import pytest
 from celery import Celery
 from celery.beat import PersistentScheduler
 
-from models.clock import local_today
-from models.db import db, utcnow
+from models.clock import local_today, utcnow
+from models.db import db
 from models.exports import Export, create_export
 from tasks.exports import run
 from tests.exports.sessions import customer_with_login, load_sessions

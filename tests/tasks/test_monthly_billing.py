@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import text
 
 from models.billing_events import add_installments
-from models.clock import local_today
-from models.db import db, utcnow
+from models.clock import local_today, utcnow
+from models.db import db
 from models.monthly_billing import BILLING_LEAD_DAYS
 from models.receivables import Receivable, ReceivableLine
 from models.subscriptions import Subscription

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import text
 
 from models import radius
-from models.db import db, utcnow
+from models.clock import utcnow
+from models.db import db
 from models.radius import RadAcct
 from models.radius_disconnects import claim_for_sending, record_outcome
 from models.subscription_changes import change_status

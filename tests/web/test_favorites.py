@@ -3,7 +3,8 @@
 import pytest
 from sqlalchemy import insert
 
-from models.db import db, utcnow
+from models.clock import utcnow
+from models.db import db
 from models.favorites import MAX_PER_USER, Favorite
 from tests.web.api_helpers import API, assert_envelope
 

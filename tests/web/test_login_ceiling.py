@@ -10,7 +10,8 @@ import pytest
 
 from models.audit import HistoryEntry
 from models.auth import KNOWN_ADDRESS_DAYS, KnownAddress, purge_expired
-from models.db import db, utcnow
+from models.clock import utcnow
+from models.db import db
 from tests.conftest import TEST_PASSWORD
 from tests.web.api_helpers import API, assert_envelope
 

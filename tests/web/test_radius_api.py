@@ -3,7 +3,8 @@
 import pytest
 from sqlalchemy import text
 
-from models.db import db, utcnow
+from models.clock import utcnow
+from models.db import db
 from models.radius import RadAcct
 from tests.builders import build_login, build_open_session, build_subscription
 from tests.web.api_helpers import API, assert_envelope
