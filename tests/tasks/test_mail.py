@@ -44,15 +44,6 @@ from tests.waiting import wait_until
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def smtp(app, monkeypatch):
-    """A running server, and config["SMTP"] pointing at it (quick retries for the tests)."""
-    server = SmtpServer().start()
-    monkeypatch.setitem(app.config, "SMTP", server.smtp_settings(retry_base_s=0.5))
-    yield server
-    server.stop()
-
-
 def _claim(app, code: int, receivable_id: int = 1, stage: int = 0) -> int | None:
     with app.app_context():
         set_actor(db.session, BUILDER)

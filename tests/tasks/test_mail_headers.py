@@ -30,7 +30,7 @@ OTHER_BREAKS = "y\u2028X-Other: 2\x85Z\x0bW\x00"
 PAYLOADS = {"encoded words": (ENCODED_Q, ENCODED_B), "line breaks": (RAW_BREAK, OTHER_BREAKS)}
 _payloads = list(PAYLOADS["encoded words"])  # what the kind's variables hold in this test
 EVIL_KIND = "evil_headers"
-EVIL_KINDS = {"overdue_notice": EVIL_KIND, "suspension_notice": "evil_suspension_headers"}
+EVIL_KINDS = {"overdue_notice": EVIL_KIND, "suspension_notice": "evil_suspension"}
 # The headers the service writes, and those set_content adds: nothing else may arrive.
 HEADERS = ["From", "To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type"]
 _FROM_DATA = ("customer_name", "isp_name", "customer_code")  # not from the kind's context

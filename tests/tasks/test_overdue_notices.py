@@ -19,7 +19,6 @@ from models.local_holidays import LocalHoliday
 from models.notices import SENT, SKIPPED
 from models.receivables import settle
 from tests.builders import BUILDER, build_customer, build_receivable
-from tests.smtp_server import SmtpServer
 from tests.tasks.notice_sweep_helpers import (
     message_keys,
     notices,
@@ -37,14 +36,6 @@ pytestmark = pytest.mark.calendar  # also run at the calendar's edges (conftest)
 WEDNESDAY = date(2026, 3, 4)
 SATURDAY = date(2026, 3, 7)
 TIRADENTES = date(2026, 4, 21)  # a Tuesday, national holiday
-
-
-@pytest.fixture
-def smtp(app, monkeypatch):
-    server = SmtpServer().start()
-    monkeypatch.setitem(app.config, "SMTP", server.smtp_settings(retry_base_s=0.5))
-    yield server
-    server.stop()
 
 
 def _overdue_customer(app, **fields) -> int:

@@ -8,28 +8,17 @@ worker sends the e-mails to a real SMTP server, and what arrived is read back.
 
 from datetime import date, datetime, time, timedelta
 
-import pytest
-
 from models.business_days import days_overdue, payable_until
 from models.clock import local_today, zone
 from models.notices import SENT, SKIPPED
 from tasks.notices import sweep_notices
 from tasks.suspension import sweep_auto_suspension
 from tests.builders import build_customer, build_receivable, build_subscription
-from tests.smtp_server import SmtpServer
 from tests.tasks.notice_sweep_helpers import notices
 from tests.waiting import wait_until
 from tests.web.api_helpers import API
 
 DUE = date(2026, 3, 10)  # a Tuesday; Good Friday (3 April) falls inside the ladder
-
-
-@pytest.fixture
-def smtp(app, monkeypatch):
-    server = SmtpServer().start()
-    monkeypatch.setitem(app.config, "SMTP", server.smtp_settings(retry_base_s=0.5))
-    yield server
-    server.stop()
 
 
 def _move_to(time_machine, day: date, hour: int) -> None:
