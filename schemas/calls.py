@@ -6,7 +6,16 @@ from decimal import Decimal
 from marshmallow import Schema, ValidationError, fields, validate
 
 from models.calls import TERMINATIONS
-from schemas.common import InputSchema, Money, PageQuery, PeriodQuery, Phone, WholeNumber, page_of
+from schemas.common import (
+    Date,
+    InputSchema,
+    Money,
+    PageQuery,
+    PeriodQuery,
+    Phone,
+    WholeNumber,
+    page_of,
+)
 
 _SECONDS = validate.Range(min=0, max=3600)
 
@@ -106,8 +115,8 @@ class RepriceInput(InputSchema):
     """The period whose calls get today's tariffs: days in the ISP's zone, `to` included, at
     most EXTRACT_MAX_DAYS long."""
 
-    from_ = fields.Date(required=True, data_key="from", metadata={"description": "First day"})
-    to = fields.Date(required=True, metadata={"description": "Last day, included"})
+    from_ = Date(required=True, data_key="from", metadata={"description": "First day"})
+    to = Date(required=True, metadata={"description": "Last day, included"})
 
 
 class RepriceOutput(Schema):
@@ -115,8 +124,8 @@ class RepriceOutput(Schema):
     after (calls of a termination without a tariff keep their cost)."""
 
     id = fields.Integer(required=True)
-    from_ = fields.Date(required=True, data_key="from", attribute="period_from")
-    to = fields.Date(required=True, attribute="period_to")
+    from_ = Date(required=True, data_key="from", attribute="period_from")
+    to = Date(required=True, attribute="period_to")
     calls = fields.Integer(required=True)
     changed = fields.Integer(required=True)
     cost_before = Money(required=True)

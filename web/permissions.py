@@ -23,7 +23,7 @@ ROLE_TABLE: dict[str, dict[str, tuple[str, ...]]] = {
     "extracts": {READ: ROLES, WRITE: (ADMIN, ATTENDANT, FINANCE)},
     "tariffs": {READ: ROLES, WRITE: (ADMIN,)},  # call prices per termination type
     # Re-pricing a period's calls by today's tariffs: it changes what customers are charged.
-    "call_reprice": {WRITE: (ADMIN, FINANCE)},
+    "call_reprice": {READ: (ADMIN, FINANCE), WRITE: (ADMIN, FINANCE)},
     # Billing exceptions of a customer [5.1]: finance keeps them too.
     "customer_options": {READ: ROLES, WRITE: (ADMIN, ATTENDANT, FINANCE)},
     # Admin-kept lists: extra field definitions [5.2], fiscal activity codes [5.1.4].
@@ -87,6 +87,7 @@ HISTORY_AREAS: dict[str, str] = {
     "cancel_reasons": "cancel_reasons",
     "nas": "radius",
     "tariffs": "tariffs",
+    "call_reprices": "call_reprice",
     "extra_field_definitions": "extra_field_definitions",
     "fiscal_activity_codes": "fiscal_activity_codes",
     "local_holidays": "holidays",
