@@ -9,7 +9,8 @@
    contain "bench") and for SQLite (a new file in the temporary folder), --runs times each:
    the import into an empty directory (every row new), then the same file again (every row
    unchanged), then the file with every 10th row changed (those updated). Each is the command's
-   own code (models.cep_import.CepImport, committed per 50,000-row chunk), in this process.
+   own code (models.customers.cep_import.CepImport, committed per 50,000-row chunk), in this
+   process.
 3. The reference: psycopg's COPY of the same file into a plain table with the same columns
    and no constraint (TRUNCATE first), --runs times.
 4. Prints the medians (and every run), rows/s, the ratio to COPY, and the machine.
@@ -73,7 +74,7 @@ def build_app(url: str, var_dir: str):
 
 
 def timed_import(app, path: Path) -> tuple[float, dict]:
-    from models.cep_import import CepImport
+    from models.customers.cep_import import CepImport
     from models.db import db
 
     with app.app_context():

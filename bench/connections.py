@@ -251,9 +251,9 @@ def build_app(url: str):
 
 def bench_token(app) -> str:
     from models.audit import Actor, set_actor
-    from models.auth import issue_token
     from models.db import db
-    from models.users import ATTENDANT, create_user, find_user
+    from models.staff.auth import issue_token
+    from models.staff.users import ATTENDANT, create_user, find_user
 
     with app.app_context():
         set_actor(db.session, Actor(username="bench", by_system=True))

@@ -6,7 +6,8 @@
 1. (Re)creates the database with the real migrations (`flask --app web db upgrade`) and fills
    it with SQL: N customers and their customer_options rows, each flag on for a share of them
    (SHARES below: the defaults on for most, the exceptions for few), then VACUUM ANALYZE.
-2. For each flag, times `models.customer_options.customers_with_option(flag)` as SQLAlchemy
+2. For each flag, times `models.customers.customer_options.customers_with_option(flag)` as
+SQLAlchemy
    compiles it (every code fetched, in code order), and one keyset page of it as a job reads
    (`customer_code > <middle> LIMIT 1000`), --samples times each after a warm-up: once as the
    planner chooses (the flag's partial index) and once with index scans switched off (a
@@ -79,7 +80,7 @@ def statements(customers: int) -> dict[str, dict[str, str]]:
     """Per flag, the full select and one keyset page, as SQLAlchemy compiles them."""
     from sqlalchemy.dialects import postgresql
 
-    from models.customer_options import CustomerOptions, customers_with_option
+    from models.customers.customer_options import CustomerOptions, customers_with_option
 
     def sql(query) -> str:
         return str(

@@ -16,9 +16,11 @@
    until done, GET its file; wall time from the POST; the worker's peak RSS (VmHWM) read from
    /proc before it is stopped. CSV of 1M rows and of --rows, XLSX of --xlsx-rows.
 3. The references, each in its own process (its peak RSS, VmHWM, read there), on the export's own
-   SELECT (compiled by models.extracts, the same filters): (a) psycopg COPY (query) TO STDOUT
+   SELECT (compiled by models.extracts.extracts, the same filters): (a) psycopg COPY (query) TO
+   STDOUT
    into a file; (b) pandas.read_sql of the whole query, then to_csv / to_excel; (c) XlsxWriter
-   in constant-memory mode, cell by cell with typed writes; and tasks.export_xlsx.write_xlsx fed
+   in constant-memory mode, cell by cell with typed writes; and
+   models.extracts.export_xlsx.write_xlsx fed
    by a plain psycopg server-side cursor (the chosen writer without the job around it).
 4. Prints a table (rows/s, wall, peak RSS, ratio to COPY and to (c)), the goals, the machine.
    --drop drops the database at the end.
@@ -137,7 +139,7 @@ def period(rows: int) -> dict:
 
 def export_sql(app, conninfo: str, filters: dict) -> str:
     """The export's own SELECT (every column of the connection extract), with its values bound."""
-    from models import extracts
+    from models.extracts import extracts
 
     parsed = {**filters, "from": date.fromisoformat(filters["from"])}
     parsed["to"] = date.fromisoformat(filters["to"])
@@ -156,13 +158,13 @@ def export_sql(app, conninfo: str, filters: dict) -> str:
 # --- References, each in its own process -----------------------------------------------------
 def xlsx_layout():
     """The connection extract's columns as the XLSX writer takes them (from the parent)."""
-    from tasks.export_xlsx import XlsxColumn
+    from models.extracts.export_xlsx import XlsxColumn
 
     return [XlsxColumn(*column) for column in json.loads(os.environ["BENCH_LAYOUT"])]
 
 
 def layout_of(app) -> list:
-    from models import extracts
+    from models.extracts import extracts
 
     with app.app_context():
         columns = extracts.columns_of(extracts.CONNECTIONS)
@@ -204,7 +206,7 @@ def child(kind: str, conninfo: str, sql: str, out: str) -> dict:
     elif kind == "xlsxwriter":
         rows = xlsxwriter_cells(conninfo, sql, out, zone)
     elif kind == "write_xlsx":
-        from tasks.export_xlsx import write_xlsx
+        from models.extracts.export_xlsx import write_xlsx
 
         with psycopg.connect(conninfo) as conn, conn.cursor(name="export") as cursor:
             cursor.itersize = 5_000
@@ -228,8 +230,8 @@ def xlsxwriter_cells(conninfo: str, sql: str, out: str, zone) -> int:
     """(c): XlsxWriter constant_memory, one typed write per cell, same layout as the job's."""
     import xlsxwriter
 
-    from models.extracts import DATETIME, TEXT
-    from tasks.export_xlsx import DATETIME_FORMAT, NUMBER_FORMATS, width_chars
+    from models.extracts.export_xlsx import DATETIME_FORMAT, NUMBER_FORMATS, width_chars
+    from models.extracts.extracts import DATETIME, TEXT
 
     layout = xlsx_layout()
     book = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False})

@@ -63,7 +63,7 @@ def create_users(env: dict, count: int) -> None:
     """`count` storm users and WARMUP_USERS more, sharing one hash of PASSWORD."""
     from models.audit import Actor, set_actor
     from models.db import db
-    from models.users import User
+    from models.staff.users import User
     from web import create_app
     from web.config import load_settings
 

@@ -99,7 +99,7 @@ def copy_rows(conn, table: str, columns: tuple, rows) -> None:
 
 def seed(conninfo: str, count: int) -> None:
     """Everything the sweep needs, written the way the app would have left it."""
-    from models.users import hash_password
+    from models.staff.users import hash_password
 
     now = datetime.now(UTC)
     today = today_in_zone()
@@ -411,9 +411,9 @@ def profile_in_process(env: dict, count: int) -> dict:
     """Apply `count` claimed tasks here, as a worker does, timing each SQL statement."""
     from sqlalchemy import event
 
-    import models.scheduled_tasks as scheduled_tasks
+    import models.service.scheduled_tasks as scheduled_tasks
     from models.db import db
-    from tasks.plans import apply_scheduled_tasks
+    from tasks.service import apply_scheduled_tasks
     from web import create_app
     from web.config import load_settings
 
@@ -454,7 +454,7 @@ def profile_in_process(env: dict, count: int) -> dict:
     Connection._commit_impl = timed_commit
     sent = []
     # Disconnects are only counted (they would go to the bench's broker otherwise).
-    from tasks import radius as radius_tasks
+    from tasks import service as radius_tasks
 
     radius_tasks.send_disconnect.delay = lambda *a, **k: sent.append(a)
     # First half timed (SQL events only), second half under cProfile (which slows Python).
@@ -462,7 +462,7 @@ def profile_in_process(env: dict, count: int) -> dict:
     profiler = cProfile.Profile()
     try:
         started = time.perf_counter()
-        for start in range(0, len(timed_ids), 50):  # tasks.plans.BATCH ids per message
+        for start in range(0, len(timed_ids), 50):  # tasks.service.BATCH ids per message
             apply_scheduled_tasks(timed_ids[start : start + 50])
         elapsed = time.perf_counter() - started
         timed_stats = {sql: list(entry) for sql, entry in stats.items()}

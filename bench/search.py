@@ -4,13 +4,14 @@
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/provedor_bench]
 
 1. (Re)creates the database, runs the real migrations and loads N customers from
-   models.demo_data with COPY, filling every column the ORM fills (derived search columns
+   web.cli.demo_data with COPY, filling every column the ORM fills (derived search columns
    included); the search indexes are dropped for the load and rebuilt from their own
    definitions afterwards. --reuse keeps a database that already holds N customers.
 2. Times name search (one word, several words in any order; in code order and in name order),
    address search, exact CPF and exact code through the API (Flask test client, in-process,
    real bearer token) and the same statements through psycopg 3, in the order and with the
-   decisions of models/customer_search.py (planner estimate, then one pass or an index walk),
+   decisions of models/customers/customer_search.py (planner estimate, then one pass or an index
+   walk),
    each sample interleaved API / raw.
 3. Prints Markdown tables for docs/BENCHMARKS.md, the goals met or not, and the machine.
    --json keeps the figures; --combine prints the medians of several such runs; --explain
@@ -39,9 +40,9 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from models import customer_search  # noqa: E402
-from models.demo_data import generate_customers  # noqa: E402
-from models.documents import fold, format_cpf  # noqa: E402
+from models.customers import customer_search  # noqa: E402
+from models.customers.identifiers import fold, format_cpf  # noqa: E402
+from web.cli.demo_data import generate_customers  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/provedor_bench"
 SEED = 42
@@ -177,7 +178,7 @@ def _row(customer: dict, now: datetime) -> tuple:
     city = customer["city"]
     # The demo data has no condominium.
     address = (customer["street"], customer["number"], customer["district"], customer["cep"])
-    # Same derivations as models.customers._refresh_search_columns.
+    # Same derivations as models.customers.customers._refresh_search_columns.
     return (
         customer["code"], customer["active"], now, now, customer["kind"], name, trade_name,
         customer["document"], customer["state_registration"], customer["street"],
@@ -251,9 +252,9 @@ def build_app(url: str, var_dir: str):
 
 def bench_token(app) -> str:
     from models.audit import Actor, set_actor
-    from models.auth import issue_token
     from models.db import db
-    from models.users import ADMIN, create_user, find_user
+    from models.staff.auth import issue_token
+    from models.staff.users import ADMIN, create_user, find_user
 
     with app.app_context():
         set_actor(db.session, Actor(username="bench", by_system=True))
@@ -265,7 +266,7 @@ def bench_token(app) -> str:
 
 def check_rows_match_orm(app, codes: list[int]) -> None:
     """The loaded derived columns equal what the ORM would compute for the same record."""
-    from models.customers import Customer, _refresh_search_columns
+    from models.customers.customers import Customer, _refresh_search_columns
     from models.db import db
 
     def search_columns(customer) -> tuple:
@@ -282,7 +283,8 @@ def check_rows_match_orm(app, codes: list[int]) -> None:
         db.session.rollback()
 
 
-# --- Raw SQL: the statements models/customer_search.py runs ---------------------------------
+# --- Raw SQL: the statements models/customers/customer_search.py runs
+# ---------------------------------
 ORDER_BY = {"code": ("code",), "name": ("search_name", "code")}
 ALL_COLUMNS = ", ".join(f"customers.{column}" for column in SELECT_COLUMNS.split(", "))
 # A code or a whole CPF: at most one row.

@@ -22,10 +22,10 @@ from marshmallow import (
     validates_schema,
 )
 
-from models import documents
-from models.card_crypto import is_valid_number
-from models.equipment import MAC_PATTERN, NOT_A_DEVICE, normalize_mac
-from models.receivables import MAX_AMOUNT
+from models.billing.receivables import MAX_AMOUNT
+from models.customers import identifiers as documents
+from models.customers.card_crypto import is_valid_number
+from models.service.equipment import MAC_PATTERN, NOT_A_DEVICE, normalize_mac
 
 MAX_PER_PAGE = 200
 
@@ -185,7 +185,8 @@ _LINE_SEPARATORS = r"\u2028\u2029"
 # The blanks str.strip() trims that are not control characters: Unicode spaces (Zs).
 _SPACES = _class_body({"Zs"})
 # What people type or paste between the groups of a document, CEP or phone: the separators
-# models.documents reads as "-" or " " (Unicode dashes Pd and the minus sign, spaces Zs).
+# models.customers.identifiers reads as "-" or " " (Unicode dashes Pd and the minus sign, spaces
+# Zs).
 _SEPARATORS = _class_body({"Zs", "Pd"}, extra="\u2212")
 
 
@@ -473,7 +474,8 @@ class Money(fields.Field):
 
 
 def billable_money(**kwargs) -> Money:
-    """An amount a customer is billed: at most what a boleto carries (models.receivables)."""
+    """An amount a customer is billed: at most what a boleto carries
+    (models.billing.receivables)."""
     limit = validate.Range(
         max=MAX_AMOUNT, error=f"At most {MAX_AMOUNT} (the most a boleto carries)."
     )

@@ -12,8 +12,8 @@ import schemathesis
 
 import tests.web.contract_formats  # noqa: F401 (registers the format strategies)
 from models.db import db
-from models.tokens import issue_token
-from models.users import find_user
+from models.staff.tokens import issue_token
+from models.staff.users import find_user
 from web import create_app
 
 _app = create_app()

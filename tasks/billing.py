@@ -1,20 +1,38 @@
-"""Monthly billing, run daily by beat: each day creates the receivables whose time has come."""
+"""Billing tasks: monthly billing, the billing of equipment sales, suspension for non-payment.
+
+Monthly billing, run daily by beat: each day creates the receivables whose time has come.
+
+Billing equipment sales: one task per sale, and a beat sweep for sales whose message was lost.
+
+`bill_sale(sale_id)` is safe to run any number of times, at once or after a killed worker: it
+locks the sale, does nothing once it is billed, and what it creates is keyed `sale:{id}` in the
+database (models/billing/equipment_sales.py). The sweep re-sends the task for sales still pending a
+few
+minutes after they were made, so a message lost between the commit and a worker costs a delay.
+
+Automatic suspension for non-payment: beat's daily sweep, and lifting it when a bill is paid.
+"""
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 
 from celery import shared_task
+from flask import current_app
 
-from models import monthly_billing
+from models.billing import auto_suspension, equipment_sales, monthly_billing
 from models.clock import local_today
 from models.db import db
+from tasks.dispatch import send_after_commit
+from tasks.service import send_disconnect
 
 log = logging.getLogger(__name__)
-CHUNK = 5000  # subscriptions per transaction: a killed worker loses at most one chunk's work
+BILLING_CHUNK = (
+    5000  # subscriptions per transaction: a killed worker loses at most one chunk's work
+)
 
 
 @shared_task(name="tasks.billing.run_monthly_billing")
-def run_monthly_billing(run_date: str | None = None, chunk: int = CHUNK) -> int:
+def run_monthly_billing(run_date: str | None = None, chunk: int = BILLING_CHUNK) -> int:
     """Create the due monthly receivables (as of `run_date`, default today); how many were made.
 
     Each chunk commits on its own: a worker killed mid-run keeps what it finished, and the next
@@ -31,3 +49,81 @@ def run_monthly_billing(run_date: str | None = None, chunk: int = CHUNK) -> int:
     if created:
         log.info("monthly billing of %s: %d receivables created", today, created)
     return created
+
+
+log = logging.getLogger(__name__)
+SWEEP_AFTER_SECONDS = 300  # a sale's own task normally bills it within seconds
+
+
+@shared_task(name="tasks.equipment.bill_sale")
+def bill_sale(sale_id: int) -> str:
+    """Create the sale's billing events or receivable, once; what became of it."""
+    outcome = equipment_sales.bill_sale(sale_id)
+    if outcome == "missing":
+        log.warning("equipment sale %s does not exist", sale_id)
+    return outcome
+
+
+@shared_task(name="tasks.equipment.sweep_unbilled_sales")
+def sweep_unbilled_sales(older_than_seconds: float = SWEEP_AFTER_SECONDS) -> int:
+    """Send `bill_sale` again for sales still pending after `older_than_seconds`."""
+    ids = equipment_sales.unbilled_sales(timedelta(seconds=older_than_seconds))
+    for sale_id in ids:
+        bill_sale.delay(sale_id)
+    if ids:
+        log.warning("equipment sales %s were still unbilled: task sent again", ids)
+    return len(ids)
+
+
+log = logging.getLogger(__name__)
+SUSPENSION_CHUNK = 200  # customers per transaction: their rows stay locked until it commits
+
+
+def _boundary(today: date) -> date:
+    days = current_app.config["BILLING"]["auto_suspend_after_days"]
+    return auto_suspension.overdue_boundary(today, days)
+
+
+def _in_chunks(find, apply, chunk: int) -> int:
+    """Find customers page by page (by code) and apply to each page in its own transaction."""
+    done, after = 0, 0
+    while True:
+        codes = find(after, chunk)
+        if not codes:
+            return done
+        count, owed = apply(codes)
+        db.session.commit()
+        for disconnect_id in owed:
+            send_disconnect.delay(disconnect_id)
+        done, after = done + count, codes[-1]
+
+
+@shared_task(name="tasks.suspension.sweep_auto_suspension")
+def sweep_auto_suspension(run_date: str | None = None, chunk: int = SUSPENSION_CHUNK) -> dict:
+    """Lift the non-payment suspensions of customers who paid (a lost payment task costs
+    nothing), then suspend the subscriptions of customers overdue by more than N days."""
+    today = date.fromisoformat(run_date) if run_date else local_today()
+    boundary = _boundary(today)
+    enabled = _in_chunks(
+        lambda after, limit: auto_suspension.customers_to_lift(boundary, after, limit),
+        lambda codes: auto_suspension.lift_customers(codes, boundary),
+        chunk,
+    )
+    suspended = _in_chunks(
+        lambda after, limit: auto_suspension.customers_to_suspend(today, boundary, after, limit),
+        lambda codes: auto_suspension.suspend_customers(codes, today, boundary),
+        chunk,
+    )
+    if enabled or suspended:
+        log.info("non-payment sweep of %s: %d suspended, %d enabled", today, suspended, enabled)
+    return {"suspended": suspended, "enabled": enabled}
+
+
+@shared_task(name="tasks.suspension.lift_if_paid")
+def lift_if_paid(customer_code: int, requested_by: int | None = None) -> int:
+    """Enable the customer's non-payment suspensions at once if nothing overdue remains
+    (recorded as done by the system for `requested_by`, who recorded the payment)."""
+    enabled, owed = auto_suspension.lift_customers([customer_code], _boundary(local_today()))
+    for disconnect_id in owed:
+        send_after_commit(send_disconnect, disconnect_id)
+    return enabled

@@ -12,9 +12,9 @@ from decimal import Decimal
 from flask import Flask
 
 from models.audit import Actor, set_actor
-from models.customers import create_customer
+from models.customers.customers import create_customer
 from models.db import db
-from schemas.customers import CustomerInput
+from schemas.customers.customers import CustomerInput
 from tests.web.customer_payloads import pf_payload, pj_payload
 
 BUILDER = Actor(username="test-builder", by_system=True)
@@ -32,7 +32,7 @@ def build_customer(app: Flask, kind: str = "PF", **fields) -> int:
 
 def build_plan(app: Flask, kind: str = "internet", **fields) -> int:
     """A plan on sale (internet, 100/50 Mbit/s, R$ 99.90 by default); returns its id."""
-    from models.plans import create_plan
+    from models.service.plans import create_plan
 
     data = {
         "name": fields.pop("name", f"Plano {kind} {uuid.uuid4().hex[:8]}"),
@@ -52,7 +52,7 @@ def build_subscription(
     app: Flask, customer_code: int | None = None, plan_id: int | None = None, **fields
 ) -> int:
     """An active subscription (making the customer and an internet plan when not given)."""
-    from models.subscriptions import create_subscription
+    from models.service.subscriptions import create_subscription
 
     customer_code = customer_code or build_customer(app)
     plan_id = plan_id or build_plan(app)
@@ -69,7 +69,7 @@ def build_login(
     app: Flask, subscription_id: int, username: str, password: str = "s3nha-pppoe"
 ) -> int:
     """A RADIUS login on the subscription (its rows written to radcheck and radusergroup)."""
-    from models.items import add_item
+    from models.service.items import add_item
 
     with app.app_context():
         set_actor(db.session, BUILDER)
@@ -88,10 +88,10 @@ def build_due_suspensions(app: Flask, count: int, open_session_every: int = 0) -
     Returns the subscription ids.
     """
     from models.clock import local_today, utcnow
-    from models.items import Item
-    from models.radius import RadAcct, RadCheck, RadUserGroup
-    from models.scheduled_tasks import ScheduledTask
-    from models.subscriptions import Subscription
+    from models.service.items import Item
+    from models.service.radius import RadAcct, RadCheck, RadUserGroup
+    from models.service.scheduled_tasks import ScheduledTask
+    from models.service.subscriptions import Subscription
 
     code, plan_id = build_customer(app), build_plan(app)
     with app.app_context():
@@ -156,7 +156,7 @@ def build_open_session(
     `last_seen`: its last interim update (default now); `interval`: its interim interval (s).
     """
     from models.clock import utcnow
-    from models.radius import RadAcct
+    from models.service.radius import RadAcct
 
     with app.app_context():
         seen = last_seen or utcnow()
@@ -188,7 +188,7 @@ def build_session(
 ) -> int:
     """A radacct session as FreeRADIUS records it: open (no stop, no cause) while `stop` is
     None, else closed with its duration and `cause` (User-Request by default); returns its id."""
-    from models.radius import RadAcct
+    from models.service.radius import RadAcct
 
     with app.app_context():
         serial = uuid.uuid4().hex
@@ -227,7 +227,7 @@ def build_voip_terminal(
 ) -> int:
     """A voice terminal (number and SIP user) on a voip subscription of the customer (made when
     not given), as the API adds one; returns the item's id."""
-    from models.items import add_item
+    from models.service.items import add_item
 
     if subscription_id is None:
         plan_id = build_plan(app, kind="voip", price="39.90")
@@ -243,8 +243,8 @@ def build_voip_terminal(
 
 def build_contact(app: Flask, customer_code: int, name: str = "João da Silva", **fields) -> int:
     """A contact of the customer (any CONTACT_TYPES rule skipped: no type); returns its id."""
-    from models.contacts import create_contact
-    from schemas.contacts import ContactInput
+    from models.customers.contacts import create_contact
+    from schemas.customers.contacts import ContactInput
 
     with app.app_context():
         set_actor(db.session, BUILDER)
@@ -256,7 +256,7 @@ def build_contact(app: Flask, customer_code: int, name: str = "João da Silva", 
 
 def build_cep(app: Flask, cep: str = "01310100", **fields) -> str:
     """A CEP directory entry (Avenida Paulista, São Paulo by default); returns the CEP."""
-    from models.ceps import store_entry
+    from models.customers.ceps import store_entry
 
     row = {
         "cep": cep,
@@ -274,8 +274,8 @@ def build_cep(app: Flask, cep: str = "01310100", **fields) -> str:
 
 def build_equipment(app: Flask, patrimony_number: int, **fields) -> int:
     """An item in stock (a roteador by default); returns its id."""
-    from models.equipment import create_equipment
-    from schemas.equipment import EquipmentInput
+    from models.service.equipment import create_equipment
+    from schemas.service.equipment import EquipmentInput
 
     body = {"patrimony_number": patrimony_number, "type": "roteador", "model": "TP-Link", **fields}
     with app.app_context():
@@ -295,8 +295,8 @@ def build_receivable(
     source_key: str | None = None,
 ) -> int:
     """An open receivable of one line (making the customer when not given); returns its id."""
+    from models.billing.receivables import create_receivable
     from models.clock import local_today
-    from models.receivables import create_receivable
 
     customer_code = customer_code or build_customer(app)
     with app.app_context():

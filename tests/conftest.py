@@ -18,11 +18,11 @@ from sqlalchemy.engine import make_url
 
 from models import clock
 from models.audit import Actor, set_actor
-from models.auth import issue_token
-from models.cancel_reasons import seed_reasons
 from models.db import db
-from models.email_templates import seed_templates
-from models.users import ROLES, User
+from models.notices.email_templates import seed_templates
+from models.service.cancel_reasons import seed_reasons
+from models.staff.auth import issue_token
+from models.staff.users import ROLES, User
 
 TEST_PASSWORD = "correct horse battery"
 
@@ -95,7 +95,7 @@ def _settle_exports(app) -> None:
     both wait. One whose worker is gone (a test killed it) is withdrawn too. Then the export
     files go, as the rows do (ids start at 1 again)."""
     from models.clock import utcnow
-    from models.exports import QUEUED, RUNNING, Export
+    from models.extracts.exports import QUEUED, RUNNING, Export
     from tests.waiting import wait_until
 
     def settled() -> bool:

@@ -5,8 +5,8 @@ from io import BytesIO
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from models.email_template_defaults import SAMPLE_CONTEXT
-from models.notices import Attachment, NoticeKind, register_kind
+from models.notices.email_template_defaults import SAMPLE_CONTEXT
+from models.notices.notices import Attachment, NoticeKind, register_kind
 
 TEST_KIND = "test"
 PDF_TEXT = "Boleto de teste"
@@ -51,9 +51,9 @@ def ensure_receivable(receivable_id: int, customer_code: int) -> None:
     from datetime import date
     from decimal import Decimal
 
+    from models.billing.receivables import Receivable
     from models.clock import utcnow
     from models.db import db
-    from models.receivables import Receivable
 
     if db.session.get(Receivable, receivable_id) is not None:
         return

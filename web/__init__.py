@@ -40,7 +40,8 @@ def _refuse_lost_writes(_error=None) -> None:
 def create_app(settings: Settings | None = None, **overrides) -> Flask:
     """Build the app from `settings` (default: the environment), plus Flask config overrides."""
     from tasks import celery_init_app
-    from web import blueprints, cli
+    from web import api as api_routes
+    from web import cli
 
     settings = settings or load_settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
@@ -67,7 +68,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.teardown_request(_refuse_lost_writes)
     init_security(app)
     register_error_handlers(app)
-    blueprints.register(api)
+    api_routes.register(api)
     cli.register(app)
     celery_init_app(app, settings)
     return app

@@ -14,9 +14,9 @@ from email.utils import parseaddr
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from models.boleto_banks import BankAccount, UnknownBank, bank_for
-from models.documents import DDDS, normalize_cnpj
-from models.radius import RadiusPolicy
+from models.billing.boleto_banks import BankAccount, UnknownBank, bank_for
+from models.customers.identifiers import DDDS, normalize_cnpj
+from models.service.radius import RadiusPolicy
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -191,7 +191,7 @@ def _clock_time(env, name, default) -> str:
 
 
 # The made-up account boletos are issued on when the real one is not set: development and tests
-# only, and every such boleto says it is a demonstration (models/boleto_pdf.py).
+# only, and every such boleto says it is a demonstration (models/billing/boleto_pdf.py).
 DEMO_BOLETO_ACCOUNT = {
     "BOLETO_BANK": "001",  # Banco do Brasil, convênio of 7 digits
     "BOLETO_AGENCY": "1234",
@@ -418,7 +418,7 @@ class Settings:
     broker_transport_options: dict = field(default_factory=dict)
 
     def radius_policy(self) -> RadiusPolicy:
-        """What models/radius.py needs of these settings."""
+        """What models/service/radius.py needs of these settings."""
         return RadiusPolicy(
             suspended_group=self.radius_suspended_group,
             blocked_pool=self.radius_blocked_pool,
@@ -453,7 +453,7 @@ class Settings:
             "OPENAPI_SWAGGER_UI_PATH": "docs",
             "OPENAPI_SWAGGER_UI_URL": "/api/v1/docs/ui/",  # served from swagger-ui-bundle
             "PROVEDOR_SETTINGS": self,
-            # Extracts and exports (models/extracts.py, models/exports.py).
+            # Extracts and exports (models/extracts/extracts.py, models/extracts/exports.py).
             "EXTRACT_MAX_DAYS": self.extract_max_days,
             "VOIP_HOME_AREA_CODE": self.voip_home_area_code,
             "EXPORTS_DIR": str(self.exports_dir or self.var_dir / "exports"),

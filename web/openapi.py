@@ -16,7 +16,7 @@ from flask import abort, send_from_directory
 from marshmallow import fields
 from swagger_ui_bundle import swagger_ui_path
 
-from models.users import ROLES
+from models.staff.users import ROLES
 from web.security import public
 
 # OpenAPI 3.0 for "null and nothing else" (nullable needs a type; enum narrows it to null).

@@ -4,7 +4,7 @@ Routes name an area and an action (`@requires("customers", WRITE)`); this table 
 roles that allows. New areas (plans, payment data, equipment, extracts) add a row here.
 """
 
-from models.users import ADMIN, ATTENDANT, FINANCE, ROLES, TECHNICIAN
+from models.staff.users import ADMIN, ATTENDANT, FINANCE, ROLES, TECHNICIAN
 
 READ, WRITE = "read", "write"
 
@@ -55,7 +55,8 @@ ROLE_TABLE: dict[str, dict[str, tuple[str, ...]]] = {
 # "Roles"), by the entity's table, through the area its routes require. An entity missing here
 # is shown to no one (fail closed); tests/web/test_history_roles.py fails until it has a rule.
 # How it is masked: an entry holds what every reader of its area may see, never more. Payment
-# data is written masked (models/payment_methods.py: card number redacted, account number masked
+# data is written masked (models/customers/payment_methods.py: card number redacted, account number
+# masked
 # as an attendant sees it; first 6, last 4, brand and expiry as the API shows every reader), and
 # passwords and NAS secrets are redacted for everyone (__audit_redact__).
 HISTORY_AREAS: dict[str, str] = {

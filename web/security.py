@@ -10,7 +10,7 @@ from flask import Flask, abort, current_app, g, request
 from models.audit import Actor, set_actor
 from models.db import db
 from models.errors import AuthenticationFailed
-from models.tokens import authenticate
+from models.staff.tokens import authenticate
 from web.permissions import roles_for
 
 _PUBLIC_ENDPOINTS = {"static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui"}

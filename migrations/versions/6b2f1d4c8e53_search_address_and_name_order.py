@@ -52,7 +52,7 @@ customers = sa.table(
 )
 
 
-# --- A copy of models.documents.fold as of this revision (migrations never import the app) ---
+# --- A copy of models.customers.identifiers.fold as of this revision (migrations never import the app) ---
 def _ascii_separator(char):
     if char == "\u2212":  # minus sign
         return "-"
@@ -74,7 +74,7 @@ def _fold(text):
     return " ".join(_normalize_separators(bare).lower().split())
 
 
-# --- The search columns, as models.customers._refresh_search_columns derives them ----------
+# --- The search columns, as models.customers.customers._refresh_search_columns derives them ----------
 def _search_columns(row):
     address = (getattr(row, part) for part in ADDRESS_PARTS)
     return {

@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-# The usual reasons, as in models/cancel_reasons.py (a migration does not import models).
+# The usual reasons, as in models/service/cancel_reasons.py (a migration does not import models).
 SEEDED_CANCEL_REASONS = (
     "Inadimplência",
     "Mudança de endereço",

@@ -11,7 +11,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-# The default templates, as in models/email_template_defaults.py (a migration does not import
+# The default templates, as in models/notices/email_template_defaults.py (a migration does not import
 # models): what a new database starts with; admins change them through the API.
 SEEDED_EMAIL_TEMPLATES = {'boleto': {'html_body': '<p>Olá, {{ customer_name }}.</p>\n'
                          '<p>Sua fatura <strong>{{ description }}</strong> já está '

@@ -19,7 +19,7 @@ branch_labels = None
 depends_on = None
 
 # The overdue notice's text and HTML as seeded by 9d4f6d1e3a04, and as in
-# models/email_template_defaults.py now (a migration does not import models).
+# models/notices/email_template_defaults.py now (a migration does not import models).
 SEEDED = {'html_body': '<p>Olá, {{ customer_name }}.</p>\n'
               '<p>Não identificamos o pagamento da fatura <strong>{{ description }}</strong>, '
               'de\n'

@@ -23,7 +23,7 @@ down_revision = "h2c7e1a0d9b3"
 branch_labels = None
 depends_on = None
 
-# As in models/email_template_defaults.py (a migration does not import the application).
+# As in models/notices/email_template_defaults.py (a migration does not import the application).
 SUSPENSION_NOTICE = {
     'subject': '{{ isp_name }}: aviso de suspensão em {{ suspension_date }}',
     'text_body': 'Olá, {{ customer_name }}.\n\nAVISO DE SUSPENSÃO DO SERVIÇO\n\nNão identificamos o pagamento da fatura {{ description }}, de {{ amount }}, vencida em {{ due_date }} ({{ days_overdue }} dias {{ days_kind }} de atraso).\n\nSe o pagamento não for identificado até lá, o serviço será suspenso a partir de {{ suspension_date }} ({{ notice_days }} dias corridos após este aviso).\n\n{% if linha_digitavel %}Linha digitável: {{ linha_digitavel }}\n{% if pix_code %}\nPIX (copia e cola):\n{{ pix_code }}\n{% endif %}{% else %}Fale conosco para regularizar o pagamento.\n{% endif %}\nSe já pagou, por favor desconsidere esta mensagem.\n\nAtenciosamente,\n{{ isp_name }}\n',

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, UniqueConstraint
 from sqlalchemy.exc import IntegrityError
 
-from models.customers import Customer
+from models.customers.customers import Customer
 from models.db import claim_due, db, get_for_update, insert_or_ignore, is_unique_violation
 from tests.builders import build_customer
 

@@ -4,11 +4,11 @@ from datetime import date
 from decimal import Decimal
 
 from models.audit import set_actor
-from models.consents import record_consents
-from models.customer_options import CustomerOptions
+from models.billing.receivables import settle
+from models.customers.consents import record_consents
+from models.customers.customer_options import CustomerOptions
 from models.db import db
-from models.notices import Notice
-from models.receivables import settle
+from models.notices.notices import Notice
 from tasks.notices import sweep_notices
 from tests.builders import BUILDER
 

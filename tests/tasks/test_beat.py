@@ -24,9 +24,9 @@ from celery.beat import PersistentScheduler
 
 from models.clock import local_today, utcnow
 from models.db import db
-from models.exports import Export, create_export
-from tasks.exports import run
-from tests.exports.sessions import customer_with_login, load_sessions
+from models.extracts.exports import Export, create_export
+from tasks.extracts import run
+from tests.tasks.extracts.sessions import customer_with_login, load_sessions
 from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]

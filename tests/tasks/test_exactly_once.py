@@ -6,7 +6,8 @@ subscription, one RADIUS group row per login, one Disconnect-Request received pe
 
 (a) two beats at once; (b) a worker SIGKILLed mid-batch; (c) Redis restarted with messages
 queued; (d) sweeps overlapping. Specified on PostgreSQL + Redis; the embedded default has one
-writer and no redelivery, and its lease path is covered by tests/tasks/test_scheduled_tasks.py.
+writer and no redelivery, and its lease path is covered by
+tests/tasks/service/test_scheduled_tasks.py.
 """
 
 import os
@@ -24,7 +25,7 @@ import redis
 from sqlalchemy import text
 
 from models.db import db
-from tasks.radius import DICTIONARY
+from tasks.service import DICTIONARY
 from tests.builders import build_due_suspensions
 from tests.radius_stand_in import NasStandIn
 from tests.waiting import wait_until
@@ -106,7 +107,7 @@ class Fleet:
         """Run one sweep to its end in a process of its own: claims committed, messages sent."""
         code = (
             "from tasks.worker import flask_app\n"
-            "from tasks.plans import sweep_scheduled_tasks\n"
+            "from tasks.service import sweep_scheduled_tasks\n"
             "with flask_app.app_context(): print(sweep_scheduled_tasks.run())\n"
         )
         with self.log.open("a") as out:

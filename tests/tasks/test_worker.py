@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from celery import shared_task
 
-from models.customers import update_customer
+from models.customers.customers import update_customer
 from models.db import db
 from tasks.dispatch import send_after_commit
 from tests.waiting import wait_until
@@ -84,7 +84,7 @@ def test_a_savepoint_rollback_keeps_the_task_of_the_outer_transaction(
 
 
 def test_the_token_purge_task_runs_on_the_worker(app, client, celery_worker, make_user, token_for):
-    from tasks.maintenance import purge_expired_tokens
+    from tasks.staff import purge_expired_tokens
 
     user = make_user("rui", "technician")
     live = token_for(user)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from stdnum import luhn
 from stdnum.br import cnpj as stdnum_cnpj
 
-from models.documents import DDDS, format_cep, format_cnpj, format_cpf, format_phone
+from models.customers.identifiers import DDDS, format_cep, format_cnpj, format_cpf, format_phone
 from tests.web.customer_payloads import cpf_check_digits
 
 _ALPHANUMERIC = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"

@@ -4,7 +4,7 @@ or a correct answer, never a 500 (an OverflowError once the period's end was com
 import pytest
 
 from tests.builders import build_customer
-from tests.exports.sessions import customer_with_login
+from tests.tasks.extracts.sessions import customer_with_login
 from tests.web.api_helpers import API, assert_envelope
 
 FIRST_DAY, LAST_DAY = "0001-01-01", "9999-12-31"

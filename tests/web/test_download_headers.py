@@ -6,7 +6,7 @@ import io
 import pytest
 
 from tests.builders import build_customer, build_receivable
-from tests.exports.sessions import customer_with_login, load_sessions
+from tests.tasks.extracts.sessions import customer_with_login, load_sessions
 from tests.waiting import wait_until
 from tests.web.api_helpers import API
 from tests.web.payment_payloads import card, created, methods_url

@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from models.users import create_user
+from models.staff.users import create_user
 from tests.web.api_helpers import API, assert_envelope
 from web.security import public
 

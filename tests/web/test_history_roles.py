@@ -63,7 +63,7 @@ def _in_app(app, action):
 
 
 def _customer_record(app, client, admin, code: int) -> None:
-    from models.customer_options import FLAGS
+    from models.customers.customer_options import FLAGS
 
     build_cep(app)
     url = f"{API}/customers/{code}"
@@ -97,7 +97,7 @@ def _service(app, client, admin, make_user, code: int, soon: str) -> int:
 
 
 def _equipment(app, client, admin, make_user, code: int, sub_id: int) -> None:
-    from models.equipment_sales import bill_sale
+    from models.billing.equipment_sales import bill_sale
 
     make_user("ana.supervisora", "admin")
     lent, sold = build_equipment(app, 101), build_equipment(app, 102)
@@ -113,8 +113,8 @@ def _equipment(app, client, admin, make_user, code: int, sub_id: int) -> None:
 
 def _money(app, client, admin, code: int, today) -> str:
     """Bills, a boleto, its e-mail, a payment, a trust unlock, payment data; the barcode."""
-    from models.notices import claim_notice
-    from models.suspension_holds import record_trust_unlock
+    from models.billing.suspension_holds import record_trust_unlock
+    from models.notices.notices import claim_notice
 
     billed = build_receivable(app, code, amount=BILLED)
     barcode = _ok(client.get(f"{API}/receivables/{billed}/boleto", headers=admin))["barcode"]
@@ -224,8 +224,8 @@ def _audited_tables() -> set[str]:
     """Every audited model's table, every module of models/ imported (not only the app's)."""
     import models
 
-    for module in pkgutil.iter_modules(models.__path__):
-        importlib.import_module(f"models.{module.name}")
+    for module in pkgutil.walk_packages(models.__path__, prefix="models."):
+        importlib.import_module(module.name)
     classes = [mapper.class_ for mapper in db.Model.registry.mappers]
     return {model.__tablename__ for model in classes if issubclass(model, Audited)}
 

@@ -6,7 +6,7 @@ import jsonschema_rs
 import pytest
 import schemathesis
 
-from models.documents import UFS
+from models.customers.identifiers import UFS
 from tests.web.api_helpers import API
 from tests.web.customer_payloads import pf_payload
 

@@ -5,7 +5,7 @@ form, and a mobile is a mobile wherever one is asked for."""
 import pytest
 from sqlalchemy import text
 
-from models.card_crypto import decrypt
+from models.customers.card_crypto import decrypt
 from models.db import db
 from tests.builders import build_cep, build_customer, build_plan, build_subscription
 from tests.web.api_helpers import API, assert_envelope

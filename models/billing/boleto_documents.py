@@ -1,0 +1,84 @@
+"""The boleto as the customer gets it: the PDF (models/billing/boleto_pdf.py) filled from the
+database."""
+
+from flask import current_app
+
+from models.billing.boleto_banks import BankAccount, bank_for
+from models.billing.boleto_pdf import BoletoView, render_boleto
+from models.billing.boletos import Boleto, beneficiary_name
+from models.billing.receivables import Receivable
+from models.customers.customers import Customer
+from models.customers.identifiers import format_cep, format_cnpj, format_cpf
+from models.db import db
+
+INSTRUCTIONS = (
+    "Após o vencimento, pagável em qualquer banco até a data limite do banco.",
+    "Não receber após 60 dias do vencimento.",
+)
+
+
+def format_document(document: str | None) -> str:
+    """A CPF (11 digits) or a CNPJ (14 characters) formatted; anything else as it is."""
+    if not document:
+        return ""
+    if len(document) == 11 and document.isdigit():
+        return format_cpf(document)
+    return format_cnpj(document) if len(document) == 14 else document
+
+
+def _cnpj(document: str | None) -> str:
+    """The beneficiary's CNPJ formatted; "" when the demonstration account has none."""
+    return format_cnpj(document) if document else ""
+
+
+def payer_address(customer: Customer) -> str:
+    """The billing address when the customer has one, else the main address, on one line."""
+    prefix = "billing" if customer.billing_street else "address"
+    street, number, complement, district, city, state, cep = (
+        getattr(customer, f"{prefix}_{name}")
+        for name in ("street", "number", "complement", "district", "city", "state", "cep")
+    )
+    first = ", ".join(part for part in (street, number, complement, district) if part)
+    place = " - ".join(part for part in (city, state) if part)
+    return ", ".join(part for part in (first, place, format_cep(cep) if cep else "") if part)
+
+
+def boleto_view(boleto: Boleto) -> BoletoView:
+    """Everything the boleto prints: the stored codes, the customer, the beneficiary."""
+    receivable = db.session.get(Receivable, boleto.receivable_id)
+    customer = db.session.get(Customer, boleto.customer_code)
+    billing = current_app.config["BILLING"]
+    bank = bank_for(boleto.bank)
+    return BoletoView(
+        bank_code=boleto.bank,
+        bank_name=bank.name,
+        beneficiary_name=beneficiary_name(),
+        beneficiary_document=_cnpj(billing["beneficiary_document"]),
+        agency_account=bank.agency_account(BankAccount.from_billing(billing)),
+        payer_name=customer.name,
+        payer_document=format_document(customer.document),
+        payer_address=payer_address(customer),
+        document_number=str(receivable.id),
+        nosso_numero=boleto.nosso_numero,
+        due_date=boleto.due_date,
+        amount=boleto.amount,
+        issue_date=receivable.issue_date,
+        barcode=boleto.barcode,
+        linha_digitavel=boleto.digitable_line_formatted,
+        wallet=billing["boleto_wallet"],
+        instructions=(receivable.description, *INSTRUCTIONS),
+        pix_code=boleto.pix_code,
+        processing_date=boleto.issued_at.date() if boleto.issued_at else None,
+        beneficiary_address=billing["beneficiary_address"] or "",
+        demo=boleto.demo,
+    )
+
+
+def boleto_pdf(boleto: Boleto) -> bytes:
+    """The boleto's PDF (one A4 page)."""
+    return render_boleto(boleto_view(boleto))
+
+
+def pdf_filename(boleto: Boleto) -> str:
+    """A safe attachment name: digits and fixed text only."""
+    return f"boleto-{boleto.receivable_id}-{boleto.due_date:%Y%m%d}.pdf"

@@ -1,0 +1,216 @@
+"""Boletos: one per owed receivable and balance paid by boleto, issued once and kept as issued.
+
+`boleto_for(receivable_id)` issues the boleto the first time it is asked (the route, the boleto
+e-mail) and returns the same one ever after. Its amount is what is owed: the receivable's
+amount, or after a partial payment its balance, which gets a boleto of its own (own nosso
+número); (receivable_id, amount) is unique in the database, and the boleto of the first amount
+stays as issued. An amount a boleto cannot carry is refused (AmountTooLarge, 409). The
+nosso número is drawn (models/boleto_numbers.next_nosso_numero) inside the same savepoint as
+the insert, so a parallel caller that loses the race gives its number back and reads the
+winner's boleto: no second boleto, no gap in the bank's sequence.
+
+The codes are stored as issued (barcode, linha digitável, PIX code): a later change of the
+bank settings never changes a boleto a customer already holds. So is `demo`: a boleto issued on
+the made-up development account (web/config.py DEMO_BOLETO_ACCOUNT) says so for ever.
+"""
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.audit import Audited
+from models.billing.boleto_banks import BankAccount, bank_for
+from models.billing.boleto_codes import format_linha
+from models.billing.boleto_numbers import next_nosso_numero, reserve_nosso_numeros
+from models.billing.pix import pix_copia_e_cola
+from models.billing.receivables import (
+    BOLETO_MAX_AMOUNT,
+    OWED,
+    AmountTooLarge,
+    Receivable,
+    balance_column,
+    get_receivable,
+    pays_by_boleto,
+)
+from models.bulk_history import record_created
+from models.clock import utcnow
+from models.customers.customers import Customer
+from models.db import UTCDateTime, db, dialect_insert, is_unique_violation
+from models.errors import Conflict
+
+RECEIVABLE_UNIQUE = "uq_boletos_receivable_id_amount"
+CHUNK = 1000  # boletos per INSERT: 12 values each, under the drivers' parameter limits
+
+
+class Boleto(Audited, db.Model):
+    """The boleto of one receivable: its nosso número and codes, as issued."""
+
+    __tablename__ = "boletos"
+    # One boleto per amount owed: the first for the whole, one for each balance after that.
+    __table_args__ = (UniqueConstraint("receivable_id", "amount", name=RECEIVABLE_UNIQUE),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    receivable_id: Mapped[int] = mapped_column(ForeignKey("receivables.id"))
+    customer_code: Mapped[int] = mapped_column(ForeignKey("customers.code"), index=True)
+    bank: Mapped[str] = mapped_column(String(3))
+    agreement: Mapped[str] = mapped_column(String(20))
+    sequence: Mapped[int] = mapped_column(BigInteger)
+    nosso_numero: Mapped[str] = mapped_column(String(30))  # as printed, with its check digit
+    barcode: Mapped[str] = mapped_column(String(44))
+    digitable_line: Mapped[str] = mapped_column(String(47))  # digits only
+    pix_code: Mapped[str | None] = mapped_column(Text)
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    due_date: Mapped[date] = mapped_column(Date)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Issued on the demonstration account: not payable, and printed as such.
+    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    def audit_customer_code(self) -> int:
+        return self.customer_code
+
+    @property
+    def digitable_line_formatted(self) -> str:
+        return format_linha(self.digitable_line)
+
+
+def _billing() -> dict:
+    return current_app.config["BILLING"]
+
+
+def beneficiary_name() -> str:
+    """Who the boleto pays: BILLING beneficiary_name, else the ISP's name."""
+    return _billing()["beneficiary_name"] or current_app.config["ISP_NAME"]
+
+
+def _pays_by_boleto(customer_code: int) -> bool:
+    query = db.select(Customer.code).where(
+        Customer.code == customer_code, pays_by_boleto(Customer.code)
+    )
+    return db.session.scalar(query) is not None
+
+
+def _existing(receivable_id: int, amount: Decimal) -> Boleto | None:
+    query = db.select(Boleto).where(Boleto.receivable_id == receivable_id, Boleto.amount == amount)
+    return db.session.scalars(query).first()
+
+
+def _values(receivable, sequence: int) -> dict:
+    """The boleto's columns for `receivable` (id, customer_code, balance, due_date) and the
+    nosso-número `sequence` value drawn for it."""
+    billing = _billing()
+    account = BankAccount.from_billing(billing)
+    amount = receivable.balance
+    codes = bank_for(account.bank).codes(account, sequence, receivable.due_date, amount)
+    pix = None
+    if billing["pix_key"]:
+        txid = re.sub(r"[^A-Za-z0-9]", "", codes.nosso_numero_printed)[-25:]
+        pix = pix_copia_e_cola(
+            billing["pix_key"], beneficiary_name(), billing["pix_city"], amount, txid
+        )
+    return {
+        "receivable_id": receivable.id,
+        "customer_code": receivable.customer_code,
+        "bank": account.bank,
+        "agreement": account.agreement,
+        "sequence": sequence,
+        "nosso_numero": codes.nosso_numero_printed,
+        "barcode": codes.barcode,
+        "digitable_line": codes.linha_digitavel,
+        "pix_code": pix,
+        "amount": amount,
+        "due_date": receivable.due_date,
+        "demo": billing["boleto_demo"],
+    }
+
+
+def _account() -> BankAccount:
+    return BankAccount.from_billing(_billing())
+
+
+def boleto_for(receivable_id: int) -> Boleto:
+    """The boleto of what the receivable owes (its balance), issued now if it has none.
+    Conflict unless the receivable is owed, and (to issue one) paid by boleto; AmountTooLarge
+    when the balance does not fit a boleto. Flushes, never commits.
+
+    A boleto already issued stays valid while its receivable is owed that amount (the bank
+    takes it), even if the customer has since chosen another payment method.
+    """
+    receivable = get_receivable(receivable_id)
+    if receivable.status not in OWED:
+        raise Conflict(f"Receivable {receivable.id} is {receivable.status}; it has no boleto.")
+    if receivable.balance > BOLETO_MAX_AMOUNT:
+        raise AmountTooLarge(receivable.id, receivable.balance)
+    boleto = _existing(receivable_id, receivable.balance)
+    if boleto is not None:
+        return boleto
+    if not _pays_by_boleto(receivable.customer_code):
+        raise Conflict(f"Receivable {receivable.id} is not paid by boleto.")
+    account = _account()
+    try:
+        with db.session.begin_nested():  # a loser's drawn number goes back with its insert
+            sequence = next_nosso_numero(account.bank, account.agreement)
+            boleto = Boleto(**_values(receivable, sequence))
+            db.session.add(boleto)
+    except IntegrityError as error:
+        if not is_unique_violation(error, RECEIVABLE_UNIQUE):
+            raise
+        boleto = _existing(receivable_id, receivable.balance)
+    return boleto
+
+
+def issue_boletos(receivable_ids: list[int]) -> int:
+    """Issue, set-based, the boletos of those receivables that have none for their balance yet
+    (the caller chose owed ones paid by boleto; one too large for a boleto is left out);
+    how many were issued. Flushes, never commits.
+
+    A receivable issued meanwhile by someone else keeps its boleto (insert-or-ignore); the
+    nosso número drawn for it here is left unused, a gap the bank accepts.
+    """
+    issued = 0
+    for start in range(0, len(receivable_ids), CHUNK):
+        issued += _issue_chunk(receivable_ids[start : start + CHUNK])
+    return issued
+
+
+def _issue_chunk(receivable_ids: list[int]) -> int:
+    r = Receivable.__table__.c
+    balance = balance_column()
+    issued = db.select(Boleto.id).where(Boleto.receivable_id == r.id, Boleto.amount == balance)
+    rows = db.session.execute(
+        db.select(r.id, r.customer_code, balance.label("balance"), r.due_date)
+        .where(r.id.in_(receivable_ids), r.status.in_(OWED))
+        .where(balance > 0, balance <= BOLETO_MAX_AMOUNT, ~issued.exists())
+        .order_by(r.id)
+    ).all()
+    if not rows:
+        return 0
+    account = _account()
+    sequences = reserve_nosso_numeros(account.bank, account.agreement, len(rows))
+    now = utcnow()
+    values = [
+        _values(row, seq) | {"issued_at": now} for row, seq in zip(rows, sequences, strict=True)
+    ]
+    table = Boleto.__table__
+    inserted = db.session.scalars(
+        dialect_insert(table)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=[table.c.receivable_id, table.c.amount])
+        .returning(table.c.id)
+    ).all()
+    record_created(Boleto, list(inserted))
+    return len(inserted)

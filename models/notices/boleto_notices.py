@@ -1,0 +1,125 @@
+"""The "boleto" and "overdue" notices: what their e-mails say and attach
+(models/notices/notices.py).
+
+Both run in the worker that sends the notice, from its receivable. The boleto e-mail issues the
+boleto if it was not yet (models/boletos.boleto_for) and attaches its PDF; a receivable that is
+no longer open or paid by boleto by then cannot be written (the notice fails with the reason).
+The overdue notice attaches the boleto too when the receivable is paid by boleto (a second
+copy helps payment), and goes without one otherwise (the customer pays by card or debit, or
+the amount does not fit a boleto): its `payment_method` variable tells the template which, so
+it prints no empty "Linha digitável". The suspension notice (models/auto_suspension) is an
+overdue notice that also names the suspension's date. Amounts are what is still owed (the
+balance).
+"""
+
+from flask import current_app
+
+from models.billing.auto_suspension import SUSPENSION, notice_days, suspension_date
+from models.billing.boleto_documents import boleto_pdf, pdf_filename
+from models.billing.boleto_pdf import money
+from models.billing.boletos import Boleto, boleto_for
+from models.billing.business_days import days_overdue, payable_until
+from models.billing.receivables import Receivable
+from models.clock import local_today
+from models.customers.payment_methods import BOLETO as PAYS_BY_BOLETO
+from models.customers.payment_methods import PaymentMethod
+from models.db import db
+from models.errors import Conflict
+from models.notices.notices import Attachment, Notice, NoticeKind, register_kind
+
+BOLETO, OVERDUE = "boleto", "overdue"
+
+
+def _date(value) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def _boleto_or_none(receivable_id: int) -> Boleto | None:
+    try:
+        return boleto_for(receivable_id)
+    except Conflict:  # not paid by boleto (or settled meanwhile): the notice goes without
+        return None
+
+
+def _context(receivable: Receivable, boleto: Boleto | None) -> dict:
+    return {
+        "description": receivable.description,
+        "amount": money(receivable.balance or receivable.amount),
+        "due_date": _date(receivable.due_date),
+        "payable_until": _date(payable_until(receivable.due_date)),
+        "linha_digitavel": boleto.digitable_line_formatted if boleto else "",
+        "pix_code": (boleto.pix_code or "") if boleto else "",
+    }
+
+
+def _attach(boleto: Boleto | None) -> list[Attachment]:
+    return [] if boleto is None else [Attachment(pdf_filename(boleto), boleto_pdf(boleto))]
+
+
+def boleto_context(notice: Notice) -> dict:
+    """The boleto e-mail's variables (the boleto is issued now if it was not yet)."""
+    receivable = db.session.get(Receivable, notice.receivable_id)
+    return _context(receivable, boleto_for(notice.receivable_id))
+
+
+def boleto_attachments(notice: Notice) -> list[Attachment]:
+    return _attach(boleto_for(notice.receivable_id))
+
+
+def _payment_method(receivable: Receivable, boleto: Boleto | None) -> str:
+    """boleto when there is one to pay (it stays valid), else the customer's default method."""
+    if boleto is not None:
+        return PAYS_BY_BOLETO
+    default = db.select(PaymentMethod.method).where(
+        PaymentMethod.customer_code == receivable.customer_code, PaymentMethod.is_default.is_(True)
+    )
+    return db.session.scalar(default) or PAYS_BY_BOLETO
+
+
+def overdue_context(notice: Notice) -> dict:
+    """The overdue notice's variables: the stage reached, the days overdue today, and how the
+    customer pays (no boleto: card or debit)."""
+    receivable = db.session.get(Receivable, notice.receivable_id)
+    business = current_app.config["BILLING"]["notice_business_days"]
+    late = days_overdue(receivable.due_date, local_today(), business)
+    boleto = _boleto_or_none(notice.receivable_id)
+    return {
+        **_context(receivable, boleto),
+        "payment_method": _payment_method(receivable, boleto),
+        "stage": notice.stage,
+        "days_overdue": max(late, notice.stage),  # sent later than its day: never fewer
+        "days_kind": "úteis" if business else "corridos",
+    }
+
+
+def suspension_context(notice: Notice) -> dict:
+    """The suspension notice's variables: days overdue (calendar, the suspension's count) and
+    the date it announces, counted from today, the day it is written and sent."""
+    receivable = db.session.get(Receivable, notice.receivable_id)
+    boleto = _boleto_or_none(notice.receivable_id)
+    return {
+        **_context(receivable, boleto),
+        "payment_method": _payment_method(receivable, boleto),
+        "days_overdue": days_overdue(receivable.due_date, local_today(), False),
+        "days_kind": "corridos",
+        "suspension_date": _date(suspension_date(local_today())),
+        "notice_days": notice_days(),
+    }
+
+
+def overdue_attachments(notice: Notice) -> list[Attachment]:
+    return _attach(_boleto_or_none(notice.receivable_id))
+
+
+def preload(receivable_ids: list[int]) -> list:
+    """The receivables (with their lines) and boletos a batch of notices reads."""
+    receivables = db.select(Receivable).where(Receivable.id.in_(receivable_ids))
+    boletos = db.select(Boleto).where(Boleto.receivable_id.in_(receivable_ids))
+    return [*db.session.scalars(receivables), *db.session.scalars(boletos)]
+
+
+register_kind(BOLETO, NoticeKind("boleto", boleto_context, boleto_attachments, preload))
+register_kind(OVERDUE, NoticeKind("overdue_notice", overdue_context, overdue_attachments, preload))
+register_kind(
+    SUSPENSION, NoticeKind("suspension_notice", suspension_context, overdue_attachments, preload)
+)

@@ -1,0 +1,134 @@
+"""Disconnect-Requests (RFC 5176) owed to NASes after a suspension or a cancellation.
+
+Each open session of a login that lost access gets one row, in the transaction that changed the
+subscription. A worker sends it after commit; a NAS that does not answer is retried with backoff
+and, after the last attempt, the row is `failed` and listed for staff. Sending never blocks or
+rolls back the status change: the row is the promise, the sweep keeps it.
+"""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.clock import utcnow
+from models.db import UTCDateTime, claim_due, db, get_for_update, paginate
+from models.service.radius import RadAcct
+
+PENDING, SENDING, ACKED, NAKED, FAILED = "pending", "sending", "acked", "naked", "failed"
+SUPERSEDED = "superseded"  # the subscription was enabled again before it was sent
+STATUSES = (PENDING, SENDING, ACKED, NAKED, FAILED, SUPERSEDED)
+# A sender that vanished mid-send gives the row back after this long; a sender claims one row
+# right before sending it, and one attempt waits a few seconds at most.
+SEND_LEASE = timedelta(seconds=60)
+
+
+class Disconnect(db.Model):
+    """One Disconnect-Request owed for one accounting session."""
+
+    __tablename__ = "radius_disconnects"
+    __table_args__ = (Index("ix_radius_disconnects_status_next", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Written in the transaction of the status change: a retried change is a no-op, so it
+    # adds no row; each new suspension of a session still open owes a new request.
+    radacct_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    cause: Mapped[str] = mapped_column(String(20))
+    subscription_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="SET NULL"), index=True
+    )
+    username: Mapped[str] = mapped_column(Text)
+    acct_session_id: Mapped[str] = mapped_column(Text)
+    nas_ip: Mapped[str] = mapped_column(String(45))
+    framed_ip: Mapped[str | None] = mapped_column(String(45))
+    status: Mapped[str] = mapped_column(String(10), default=PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def owe_disconnects(sessions: list[RadAcct], owners: dict[str, tuple[int, str]]) -> list[int]:
+    """Record one Disconnect-Request per open session; return the new rows' ids.
+
+    `owners` maps each login to its subscription and the cause (suspend, cancel, deleted).
+    """
+    if not sessions:
+        return []
+    now = utcnow()
+    rows = [
+        {
+            "radacct_id": session.radacctid,
+            "cause": owners[session.username][1],
+            "subscription_id": owners[session.username][0],
+            "username": session.username or "",
+            "acct_session_id": session.acctsessionid,
+            "nas_ip": str(session.nasipaddress),
+            "framed_ip": None if session.framedipaddress is None else str(session.framedipaddress),
+            "status": PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for session in sessions
+    ]
+    table = Disconnect.__table__
+    return list(db.session.scalars(db.insert(table).values(rows).returning(table.c.id)))
+
+
+def supersede(subscription_ids: list[int]) -> None:
+    """Drop the requests not yet sent for these subscriptions: they were enabled again."""
+    db.session.execute(
+        db.update(Disconnect)
+        .where(Disconnect.subscription_id.in_(subscription_ids), Disconnect.status == PENDING)
+        .values(status=SUPERSEDED, finished_at=utcnow())
+    )
+
+
+def claim_for_sending(disconnect_id: int | None = None) -> tuple[int, datetime] | None:
+    """Take one row due for an attempt (this one, or the most overdue) so no other sender does.
+
+    Returns its id and the lease that marks it as this sender's, or None.
+    """
+    now = utcnow()
+    table = Disconnect.__table__
+    # A `sending` row whose time is up was taken by a sender that vanished.
+    due = table.c.status.in_((PENDING, SENDING)) & (table.c.next_attempt_at <= now)
+    if disconnect_id is not None:
+        due = due & (table.c.id == disconnect_id)
+    lease = now + SEND_LEASE
+    claimed = {"status": SENDING, "next_attempt_at": lease}
+    taken = claim_due(table, due, claimed, 1, order_by=table.c.next_attempt_at)
+    return (taken[0], lease) if taken else None
+
+
+def record_outcome(
+    disconnect_id: int, lease: datetime, answered: str | None, error: str | None, attempts: int
+) -> bool:
+    """Store how an attempt went: ACK or NAK from the NAS, or no answer (retry or give up).
+
+    Only the sender still holding the lease may: one that took too long finds the row taken
+    again (or finished) and records nothing. Returns whether it was recorded.
+    """
+    row = get_for_update(Disconnect, disconnect_id)
+    if row is None or row.status != SENDING or row.next_attempt_at != lease:
+        return False
+    row.attempts += 1
+    now = utcnow()
+    if answered in (ACKED, NAKED):
+        row.status, row.finished_at, row.last_error = answered, now, error
+    elif row.attempts >= attempts:
+        row.status, row.finished_at, row.last_error = FAILED, now, error
+    else:
+        row.status, row.last_error = PENDING, error
+        row.next_attempt_at = now + timedelta(seconds=15 * 2 ** (row.attempts - 1))
+    return True
+
+
+def list_disconnects(status: str | None, page: int, per_page: int) -> tuple[list, int]:
+    """Disconnect-Requests, newest first, optionally in one status."""
+    query = db.select(Disconnect).order_by(Disconnect.id.desc())
+    if status is not None:
+        query = query.where(Disconnect.status == status)
+    return paginate(query, page, per_page)

@@ -1,0 +1,143 @@
+"""Changes to a subscription that RADIUS must follow: its terms, and suspend / enable / cancel.
+
+One operation per change, used alike by staff acting at once (the API) and by scheduled tasks
+(the worker), so both record the same history and write the same RADIUS rows. Each returns the
+Disconnect-Requests it owes; the caller sends them after commit.
+"""
+
+from models.clock import local_today, utcnow
+from models.db import db
+from models.errors import Conflict, Invalid
+from models.service import radius
+from models.service.cancel_reasons import usable_reason
+from models.service.items import RADIUS_LOGIN, live_items, live_logins, sync_login
+from models.service.radius_disconnects import owe_disconnects, supersede
+from models.service.subscriptions import (
+    ACTIVE,
+    BY_STAFF,
+    CANCELLED,
+    SUSPENDED,
+    SUSPENSION_REASONS,
+    Subscription,
+    check_terms,
+    get_subscription,
+    sellable_plan,
+)
+
+SUSPEND, ENABLE, CANCEL = "suspend", "enable", "cancel"
+ACTIONS = (SUSPEND, ENABLE, CANCEL)
+# The status each action needs, and the one it leads to.
+NEEDS = {SUSPEND: (ACTIVE,), ENABLE: (SUSPENDED,), CANCEL: (ACTIVE, SUSPENDED)}
+LEADS_TO = {SUSPEND: SUSPENDED, ENABLE: ACTIVE, CANCEL: CANCELLED}
+PAST_TENSE = {SUSPEND: "suspended", ENABLE: "enabled", CANCEL: "cancelled"}
+
+
+def why_not(subscription: Subscription, action: str) -> str | None:
+    """Why `action` cannot apply to the subscription as it stands, or None if it can."""
+    if subscription.status in NEEDS[action]:
+        return None
+    status = subscription.status
+    return f"Subscription {subscription.id} is {status}; it cannot be {PAST_TENSE[action]}."
+
+
+def _sync_logins(subscription: Subscription) -> None:
+    """Rewrite every login's RADIUS rows (its plan, and so its group, changed)."""
+    for login in live_items(subscription.id, RADIUS_LOGIN):
+        sync_login(login)
+
+
+def follow_in_radius(changed: dict[int, tuple[Subscription, str]]) -> list[int]:
+    """Make RADIUS follow status changes already made; return the Disconnect-Requests owed.
+
+    `changed` maps subscription id -> (subscription, the last action applied to it). Set-based
+    (a few statements for any number of subscriptions): logins of active subscriptions go to
+    their plan's group, of suspended ones to the suspended group, of cancelled ones away.
+    Passwords and IPs do not change with a status, so their rows stay.
+    """
+    groups, removed, owners = {}, [], {}
+    suspended_group = None
+    for login in live_logins(list(changed)):
+        subscription, action = changed[login.subscription_id]
+        if subscription.status == CANCELLED:
+            removed.append(login.username)
+        elif subscription.status == ACTIVE:
+            groups[login.username] = subscription.plan.radius_group
+        else:
+            suspended_group = suspended_group or radius.ensure_suspended_group()
+            groups[login.username] = suspended_group
+        if subscription.status != ACTIVE and action != ENABLE:
+            owners[login.username] = (subscription.id, action)
+    radius.set_groups(groups)
+    radius.remove_logins(removed)
+    enabled = [sid for sid, (subscription, _) in changed.items() if subscription.status == ACTIVE]
+    if enabled:
+        supersede(enabled)  # a suspension's request not sent yet would cut an enabled customer
+    return owe_disconnects(radius.open_sessions(list(owners)), owners)
+
+
+def apply_change(
+    subscription: Subscription,
+    action: str,
+    cancel_reason: str | None,
+    suspended_for: str = BY_STAFF,
+) -> None:
+    """Change a locked subscription's status (no checks, no RADIUS: the callers do both).
+
+    A suspension records who caused it (`suspended_for`): only non-payment ones lift by
+    themselves when the customer pays."""
+    subscription.status = LEADS_TO[action]
+    subscription.status_changed_at = utcnow()
+    suspending = action == SUSPEND
+    subscription.suspended_for = suspended_for if suspending else None
+    subscription.suspension_reason = SUSPENSION_REASONS.get(suspended_for) if suspending else None
+    if action == CANCEL:
+        subscription.cancel_reason = cancel_reason
+
+
+def change_status(
+    subscription_id: int, action: str, cancel_reason: str | None = None
+) -> tuple[Subscription, list[int]]:
+    """Suspend, enable or cancel a subscription now; return it and the disconnects owed.
+
+    A suspension or cancellation ends the logins' open sessions (Disconnect-Request).
+    Scheduled tasks apply many at once through `apply_change` and `follow_in_radius`.
+    """
+    subscription = get_subscription(subscription_id, for_update=True)
+    if action == CANCEL:
+        cancel_reason = usable_reason(cancel_reason)
+    elif cancel_reason is not None:
+        raise Invalid.field("cancel_reason", "Only a cancellation takes a reason.")
+    refusal = why_not(subscription, action)
+    if refusal:
+        raise Conflict(refusal)
+    apply_change(subscription, action, cancel_reason)
+    db.session.flush()
+    owed = follow_in_radius({subscription.id: (subscription, action)})
+    return subscription, owed
+
+
+def update_subscription(subscription_id: int, changes: dict) -> Subscription:
+    """Change the terms of a subscription in force [6.1.5.1]; a cancelled one is closed.
+
+    A new plan must be of the same kind (its items depend on it); its RADIUS group applies at
+    once to the subscription's logins.
+    """
+    subscription = get_subscription(subscription_id, for_update=True)
+    if subscription.status == CANCELLED:
+        raise Conflict(f"Subscription {subscription_id} is cancelled; it cannot change.")
+    changes = dict(changes)
+    new_plan = None
+    if "plan_id" in changes:
+        new_plan = sellable_plan(changes.pop("plan_id"))
+        if new_plan.kind != subscription.plan.kind:
+            raise Conflict(f"The new plan must also be a {subscription.plan.kind} plan.")
+        subscription.plan_id, subscription.plan = new_plan.id, new_plan
+    if "first_due_date" in changes and changes["first_due_date"] < local_today():
+        raise Invalid.field("first_due_date", "Cannot be in the past.")
+    for key, value in changes.items():
+        setattr(subscription, key, value)
+    check_terms(subscription)
+    db.session.flush()
+    if new_plan is not None:
+        _sync_logins(subscription)
+    return subscription

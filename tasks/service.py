@@ -1,0 +1,199 @@
+"""Service tasks: the scheduled-task sweeps and RADIUS (disconnects, ghost sessions).
+
+Scheduled suspend / enable / cancel: beat's sweep claims due tasks, workers apply them.
+
+RADIUS work for the workers: Disconnect-Requests (RFC 5176) and closing ghost sessions.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from celery import shared_task
+from flask import current_app
+from pyrad.client import Client, Timeout
+from pyrad.dictionary import Dictionary
+from pyrad.packet import DisconnectACK, DisconnectNAK, DisconnectRequest
+
+from models.db import db
+from models.service import radius, scheduled_tasks
+from models.service.radius_disconnects import (
+    ACKED,
+    NAKED,
+    Disconnect,
+    claim_for_sending,
+    record_outcome,
+)
+
+log = logging.getLogger(__name__)
+CLAIM_PAGE = 500  # rows claimed per statement
+BATCH = 50  # task ids per message: fewer messages, and a dead worker loses at most this many
+SWEEP_MAX = 50_000  # per sweep; the next sweep takes the rest
+
+
+@shared_task(name="tasks.plans.sweep_scheduled_tasks")
+def sweep_scheduled_tasks() -> int:
+    """Claim due tasks (and those whose worker vanished) and hand them to workers in batches.
+
+    Claims are committed before their messages are sent: a lost message or a crash between the
+    two leaves the tasks `running` until their lease ends, and a later sweep claims them again.
+    """
+    settings = current_app.config["PROVEDOR_SETTINGS"]
+    lease = timedelta(seconds=settings.scheduled_tasks_lease_seconds)
+    claimed = 0
+    while claimed < SWEEP_MAX:
+        ids = scheduled_tasks.claim_due_tasks(CLAIM_PAGE, lease)
+        db.session.commit()
+        for start in range(0, len(ids), BATCH):
+            apply_scheduled_tasks.delay(ids[start : start + BATCH])
+        claimed += len(ids)
+        if len(ids) < CLAIM_PAGE:
+            break
+    if claimed:
+        log.info("claimed %d scheduled tasks", claimed)
+    return claimed
+
+
+@shared_task(name="tasks.plans.apply_scheduled_tasks")
+def apply_scheduled_tasks(task_ids: list[int]) -> int:
+    """Apply a batch of claimed tasks in one transaction; return the size of the batch.
+
+    One commit for the batch (not one per task) is what makes thousands a minute cheap. If the
+    batch fails as a whole, each task is tried alone, so one bad task holds up no other.
+    """
+    scheduled_tasks.count_attempt(task_ids)
+    db.session.commit()  # kept even if what follows kills this worker
+    try:
+        owed = scheduled_tasks.apply_tasks(task_ids)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("batch of scheduled tasks failed; applying them one by one")
+        owed = []
+        for task_id in task_ids:
+            owed += _apply_alone(task_id)
+    for disconnect_id in owed:
+        send_disconnect.delay(disconnect_id)
+    return len(task_ids)
+
+
+def _apply_alone(task_id: int) -> list[int]:
+    try:
+        owed = scheduled_tasks.apply_task(task_id)
+        db.session.commit()
+        return owed
+    except Exception:
+        # Left `running`: its lease ends and a later sweep tries again (MAX_ATTEMPTS times).
+        db.session.rollback()
+        log.exception("scheduled task %s could not be applied", task_id)
+        return []
+
+
+log = logging.getLogger(__name__)
+DICTIONARY = Dictionary(str(Path(__file__).with_name("radius.dictionary")))
+SWEEP_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What one Disconnect-Request needs, copied out of the session before waiting on a NAS."""
+
+    nas_ip: str
+    coa_port: int
+    secret: str
+    username: str
+    acct_session_id: str
+    framed_ip: str | None
+
+
+def _send(request: _Request, timeout: float) -> tuple[str | None, str | None]:
+    """Send one Disconnect-Request; return (acked|naked|None, error)."""
+    where = f"{request.nas_ip}:{request.coa_port}"
+    client = Client(
+        server=request.nas_ip,
+        secret=request.secret.encode(),
+        dict=DICTIONARY,
+        coaport=request.coa_port,
+    )
+    client.timeout, client.retries = timeout, 1
+    attributes = {"User_Name": request.username, "Acct_Session_Id": request.acct_session_id}
+    if request.framed_ip and ":" not in request.framed_ip:
+        attributes["Framed_IP_Address"] = request.framed_ip
+    packet = client.CreateCoAPacket(code=DisconnectRequest, **attributes)
+    try:
+        reply = client.SendPacket(packet)
+    except Timeout:
+        return None, f"No answer from {where}."
+    except OSError as error:
+        return None, f"Could not reach {where}: {error.strerror or error}."
+    finally:
+        client._CloseSocket()  # pyrad keeps it open otherwise
+    if reply.code == DisconnectACK:
+        return ACKED, None
+    if reply.code == DisconnectNAK:
+        cause = reply.get("Error-Cause", [None])[0]
+        return NAKED, f"NAS refused (Error-Cause {cause})."
+    return None, f"Unexpected answer code {reply.code}."
+
+
+def _attempt(disconnect_id: int, lease) -> None:
+    """Send a claimed request and record the outcome; no transaction is open while waiting."""
+    row = db.session.get(Disconnect, disconnect_id)
+    nas = db.session.scalar(db.select(radius.Nas).where(radius.Nas.nasname == row.nas_ip))
+    request = None
+    if nas is not None:
+        request = _Request(
+            row.nas_ip, nas.coa_port, nas.secret, row.username, row.acct_session_id, row.framed_ip
+        )
+    db.session.commit()  # nothing is locked or held while the NAS takes its time
+    rules = radius.policy()
+    if request is None:
+        answered, error = None, f"NAS {row.nas_ip} is not in the nas table."
+    else:
+        answered, error = _send(request, rules.disconnect_timeout_s)
+    recorded = record_outcome(disconnect_id, lease, answered, error, rules.disconnect_attempts)
+    db.session.commit()
+    if not recorded:
+        log.warning(
+            "disconnect %s: outcome (%s) not recorded, its row was taken over",
+            disconnect_id,
+            answered or error,
+        )
+    elif error:
+        log.warning("disconnect %s: %s", disconnect_id, error)
+
+
+@shared_task(name="tasks.radius.send_disconnect")
+def send_disconnect(disconnect_id: int) -> None:
+    """Send one Disconnect-Request now (after the suspension that owes it committed)."""
+    claimed = claim_for_sending(disconnect_id)
+    db.session.commit()
+    if claimed:
+        _attempt(*claimed)
+
+
+@shared_task(name="tasks.radius.retry_disconnects")
+def retry_disconnects() -> int:
+    """Beat: send the requests that are due again (no answer yet) or whose sender vanished.
+
+    One row is claimed right before it is sent, so a slow NAS never outlives a claim.
+    """
+    sent = 0
+    while sent < SWEEP_LIMIT:
+        claimed = claim_for_sending()
+        db.session.commit()
+        if claimed is None:
+            break
+        _attempt(*claimed)
+        sent += 1
+    return sent
+
+
+@shared_task(name="tasks.radius.close_ghost_sessions")
+def close_ghost_sessions() -> int:
+    """Beat: stop sessions whose NAS stopped sending interim updates (a lost Stop)."""
+    closed = radius.close_ghost_sessions()
+    if closed:
+        log.info("closed %d ghost RADIUS sessions", closed)
+    return closed
