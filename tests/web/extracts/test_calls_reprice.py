@@ -1,8 +1,12 @@
 """Re-pricing a period's calls by today's tariffs: `POST /calls/reprice` and
 `flask calls reprice --from --to`. Calls imported before their tariff cost 0.00 until then."""
 
-import pytest
+from datetime import datetime
 
+import pytest
+import time_machine
+
+from models import clock
 from models.audit import HistoryEntry
 from models.db import db
 from tests.builders import build_customer, build_voip_terminal
@@ -13,6 +17,13 @@ A_NUMBER, B_NUMBER = "1133334444", "1144445555"
 NOVEMBER = {"from": "2026-11-01", "to": "2026-11-30"}
 REPRICE = f"{API}/calls/reprice"
 TARIFFS = f"{API}/tariffs"
+
+
+@pytest.fixture(autouse=True)
+def december_2026(app):
+    """The calls are of November 2026; the clock stands in the month after, whenever this runs."""
+    with time_machine.travel(datetime(2026, 12, 5, 12, tzinfo=clock.zone()), tick=True):
+        yield
 
 
 @pytest.fixture
