@@ -89,6 +89,17 @@ def backend(settings) -> str:
     return make_url(settings.database_url).get_backend_name()
 
 
+def _settle_worker() -> None:
+    """Wait for the suite's in-process worker to finish what it took: a task a test sent (an
+    equipment sale's billing, say) would otherwise insert rows while the tables are emptied."""
+    from celery.worker import state
+
+    from tests.waiting import wait_until
+
+    idle = wait_until(lambda: not state.active_requests and not state.reserved_requests, timeout=60)
+    assert idle, "the worker was still busy a minute after its test"
+
+
 def _settle_exports(app) -> None:
     """Withdraw queued exports and wait for running ones: the suite's worker may be writing one
     that a test (or the contract fuzzer) asked for, and emptying its tables under it only makes
@@ -158,6 +169,7 @@ END $$"""  # noqa: S608 (our own table and sequence names)
 def empty_database(app) -> None:
     """Empty every table and restart every sequence (codes and ids start at 1 again)."""
     _settle_exports(app)
+    _settle_worker()
     with app.app_context():
         tables = tuple(t.name for t in reversed(db.metadata.sorted_tables))
         if db.engine.dialect.name == "postgresql":
