@@ -1,98 +1,131 @@
 """Who may do what: the role table in one place (docs/DESIGN.md, "Roles").
 
 Routes name an area and an action (`@requires("customers", WRITE)`); this table says which
-roles that allows. New areas (plans, payment data, equipment, extracts) add a row here.
+roles that allows, and which audited tables' history its readers read. A new domain adds its
+areas here: the one place it registers.
 """
 
 from models.staff.users import ADMIN, ATTENDANT, FINANCE, ROLES, TECHNICIAN
 
 READ, WRITE = "read", "write"
+# An area's audited tables: their history entries are read by the area's readers (below).
+HISTORY = "history"
 
 ROLE_TABLE: dict[str, dict[str, tuple[str, ...]]] = {
     # Every logged-in user manages their own session (logout, "who am I").
     "session": {READ: ROLES, WRITE: ROLES},
-    "users": {READ: (ADMIN,), WRITE: (ADMIN,)},
-    "customers": {READ: (ADMIN, ATTENDANT, FINANCE, TECHNICIAN), WRITE: (ADMIN, ATTENDANT)},
-    "plans": {READ: ROLES, WRITE: (ADMIN,)},  # the catalog
+    "users": {READ: (ADMIN,), WRITE: (ADMIN,), HISTORY: ("users",)},
+    "customers": {
+        READ: (ADMIN, ATTENDANT, FINANCE, TECHNICIAN),
+        WRITE: (ADMIN, ATTENDANT),
+        HISTORY: (
+            "customers",
+            "customer_addresses",
+            "contacts",
+            "observations",
+            "customer_documents",
+            "consent_records",
+            "extra_field_values",
+        ),
+    },
+    "plans": {READ: ROLES, WRITE: (ADMIN,), HISTORY: ("plans",)},  # the catalog
     # Subscriptions, their items and installations, scheduled tasks, suspend/enable/cancel.
-    "subscriptions": {READ: ROLES, WRITE: (ADMIN, ATTENDANT)},
-    "cancel_reasons": {READ: ROLES, WRITE: (ADMIN,)},
+    "subscriptions": {
+        READ: ROLES,
+        WRITE: (ADMIN, ATTENDANT),
+        HISTORY: (
+            "subscriptions",
+            "subscription_items",
+            "installations",
+            "scheduled_tasks",
+        ),
+    },
+    "cancel_reasons": {READ: ROLES, WRITE: (ADMIN,), HISTORY: ("cancel_reasons",)},
     # NASes (their secrets are write-only) and the Disconnect-Requests sent to them.
-    "radius": {READ: (ADMIN, ATTENDANT, TECHNICIAN), WRITE: (ADMIN,)},
+    "radius": {READ: (ADMIN, ATTENDANT, TECHNICIAN), WRITE: (ADMIN,), HISTORY: ("nas",)},
     # Connection and call extracts, and exports of them (a technician reads, does not export).
     "extracts": {READ: ROLES, WRITE: (ADMIN, ATTENDANT, FINANCE)},
-    "tariffs": {READ: ROLES, WRITE: (ADMIN,)},  # call prices per termination type
+    "tariffs": {READ: ROLES, WRITE: (ADMIN,), HISTORY: ("tariffs",)},  # prices per termination
     # Re-pricing a period's calls by today's tariffs: it changes what customers are charged.
-    "call_reprice": {READ: (ADMIN, FINANCE), WRITE: (ADMIN, FINANCE)},
+    "call_reprice": {READ: (ADMIN, FINANCE), WRITE: (ADMIN, FINANCE), HISTORY: ("call_reprices",)},
     # Billing exceptions of a customer [5.1]: finance keeps them too.
-    "customer_options": {READ: ROLES, WRITE: (ADMIN, ATTENDANT, FINANCE)},
+    "customer_options": {
+        READ: ROLES,
+        WRITE: (ADMIN, ATTENDANT, FINANCE),
+        HISTORY: ("customer_options",),
+    },
     # Admin-kept lists: extra field definitions [5.2], fiscal activity codes [5.1.4].
-    "extra_field_definitions": {READ: ROLES, WRITE: (ADMIN,)},
-    "fiscal_activity_codes": {READ: ROLES, WRITE: (ADMIN,)},
+    "extra_field_definitions": {
+        READ: ROLES,
+        WRITE: (ADMIN,),
+        HISTORY: ("extra_field_definitions",),
+    },
+    "fiscal_activity_codes": {READ: ROLES, WRITE: (ADMIN,), HISTORY: ("fiscal_activity_codes",)},
     # Payment data "Dados Débito" [5.6]: an attendant reads it masked, a technician not at all.
-    "payment_data": {READ: (ADMIN, ATTENDANT, FINANCE), WRITE: (ADMIN, FINANCE)},
+    "payment_data": {
+        READ: (ADMIN, ATTENDANT, FINANCE),
+        WRITE: (ADMIN, FINANCE),
+        HISTORY: ("payment_methods",),
+    },
     "payment_data_unmasked": {READ: (ADMIN, FINANCE)},
     # Everything held about a person, in one document (LGPD access right).
     "personal_data": {READ: (ADMIN,)},
     # Receivables and boletos: an attendant reads them (a customer asks for a second copy).
-    "receivables": {READ: (ADMIN, ATTENDANT, FINANCE), WRITE: (ADMIN, FINANCE)},
+    "receivables": {
+        READ: (ADMIN, ATTENDANT, FINANCE),
+        WRITE: (ADMIN, FINANCE),
+        HISTORY: (
+            "billing_events",
+            "receivables",  # payments are changes to the receivable
+            "boletos",
+        ),
+    },
     # E-mail notices sent or failed, and the templates and holidays they follow.
-    "notices": {READ: (ADMIN, ATTENDANT, FINANCE), WRITE: (ADMIN,)},
+    "notices": {
+        READ: (ADMIN, ATTENDANT, FINANCE),
+        WRITE: (ADMIN,),
+        HISTORY: (
+            "notices",
+            "email_templates",
+        ),
+    },
     # Sending a failed or skipped notice again, once someone checked it never arrived.
     "notice_resends": {READ: (ADMIN, ATTENDANT, FINANCE), WRITE: (ADMIN, FINANCE)},
     # Notices whose outcome is unknown: finance and admins check the mail server and act.
     "notice_outcomes": {READ: (ADMIN, FINANCE), WRITE: (ADMIN, FINANCE)},
-    "holidays": {READ: ROLES, WRITE: (ADMIN,)},
+    "holidays": {READ: ROLES, WRITE: (ADMIN,), HISTORY: ("local_holidays",)},
     # Lifting a non-payment suspension for a while (trust unlock) or holding one.
-    "suspension_holds": {READ: ROLES, WRITE: (ADMIN, ATTENDANT, FINANCE)},
+    "suspension_holds": {
+        READ: ROLES,
+        WRITE: (ADMIN, ATTENDANT, FINANCE),
+        HISTORY: (
+            "trust_unlocks",
+            "suspension_holds",
+        ),
+    },
     # Equipment [6.5]: technicians lend and collect it; a sale's billing is finance's too.
-    "equipment": {READ: ROLES, WRITE: (ADMIN, TECHNICIAN)},
+    "equipment": {
+        READ: ROLES,
+        WRITE: (ADMIN, TECHNICIAN),
+        HISTORY: (
+            "equipment",
+            "equipment_assignments",
+            "equipment_sales",  # the sale; its billing (events, receivable) is finance's
+        ),
+    },
     "equipment_sale": {WRITE: (ADMIN, FINANCE, TECHNICIAN)},
 }
 
 
 # Who reads a history entry: the roles that may read the entity it describes (docs/DESIGN.md,
-# "Roles"), by the entity's table, through the area its routes require. An entity missing here
-# is shown to no one (fail closed); tests/web/test_history_roles.py fails until it has a rule.
+# "Roles"): each area lists its audited tables under HISTORY. A table in no area's list is shown
+# to no one (fail closed); tests/web/test_history_roles.py fails until it is in one.
 # How it is masked: an entry holds what every reader of its area may see, never more. Payment
-# data is written masked (models/customers/payment_methods.py: card number redacted, account number
-# masked
-# as an attendant sees it; first 6, last 4, brand and expiry as the API shows every reader), and
-# passwords and NAS secrets are redacted for everyone (__audit_redact__).
+# data is written masked (models/customers/payment_methods.py: card number redacted, account
+# number masked as an attendant sees it; first 6, last 4, brand and expiry as the API shows every
+# reader), and passwords and NAS secrets are redacted for everyone (__audit_redact__).
 HISTORY_AREAS: dict[str, str] = {
-    "customers": "customers",
-    "customer_addresses": "customers",
-    "contacts": "customers",
-    "observations": "customers",
-    "customer_documents": "customers",
-    "consent_records": "customers",
-    "extra_field_values": "customers",
-    "customer_options": "customer_options",
-    "payment_methods": "payment_data",
-    "subscriptions": "subscriptions",
-    "subscription_items": "subscriptions",
-    "installations": "subscriptions",
-    "scheduled_tasks": "subscriptions",
-    "equipment": "equipment",
-    "equipment_assignments": "equipment",
-    "equipment_sales": "equipment",  # the sale; its billing (events, receivable) is finance's
-    "billing_events": "receivables",
-    "receivables": "receivables",  # payments are changes to the receivable
-    "boletos": "receivables",
-    "notices": "notices",
-    "trust_unlocks": "suspension_holds",
-    "suspension_holds": "suspension_holds",
-    # Entities of no customer: in no customer's history, but ruled all the same.
-    "users": "users",
-    "plans": "plans",
-    "cancel_reasons": "cancel_reasons",
-    "nas": "radius",
-    "tariffs": "tariffs",
-    "call_reprices": "call_reprice",
-    "extra_field_definitions": "extra_field_definitions",
-    "fiscal_activity_codes": "fiscal_activity_codes",
-    "local_holidays": "holidays",
-    "email_templates": "notices",
+    table: area for area, rule in ROLE_TABLE.items() for table in rule.get(HISTORY, ())
 }
 
 
