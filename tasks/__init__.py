@@ -5,7 +5,8 @@ that runs every task inside `app.app_context()`. Tasks take ids and plain values
 objects or personal data, and are sent only after the transaction that needs them commits
 (`tasks.dispatch.send_after_commit`). A task that acts for a user takes `requested_by` (a user
 id): its changes are recorded in history as done by the system for that user. A task is one
-transaction: the base class commits when it returns and rolls back when it raises.
+transaction: the base class commits when it returns and rolls back when it raises; work too big
+or too slow for one transaction commits in chunks through `tasks.chunks`, nowhere else.
 """
 
 import gc
@@ -21,7 +22,7 @@ from models.db import db
 from models.staff.users import system_actor_for
 
 # Every module of the package but these holds tasks: a new domain's module is found, not listed.
-NOT_TASKS = {"tasks.dispatch", "tasks.worker"}
+NOT_TASKS = {"tasks.chunks", "tasks.dispatch", "tasks.worker"}
 
 
 def task_modules() -> list[str]:

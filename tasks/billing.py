@@ -21,7 +21,7 @@ from flask import current_app
 
 from models.billing import auto_suspension, equipment_sales, monthly_billing
 from models.clock import local_today
-from models.db import db
+from tasks.chunks import commit_in_chunks
 from tasks.dispatch import send_after_commit
 from tasks.service import send_disconnect
 
@@ -41,11 +41,9 @@ def run_monthly_billing(run_date: str | None = None, chunk: int = BILLING_CHUNK)
     today = date.fromisoformat(run_date) if run_date else local_today()
     created = 0
     for month in monthly_billing.months_to_bill(today):
-        after: int | None = 0
-        while after is not None:
-            after, count = monthly_billing.bill_chunk(month, today, after, chunk)
-            db.session.commit()
-            created += count
+        created += commit_in_chunks(
+            lambda after, month=month: monthly_billing.bill_chunk(month, today, after, chunk), 0
+        )
     if created:
         log.info("monthly billing of %s: %d receivables created", today, created)
     return created
@@ -86,16 +84,17 @@ def _boundary(today: date) -> date:
 
 def _in_chunks(find, apply, chunk: int) -> int:
     """Find customers page by page (by code) and apply to each page in its own transaction."""
-    done, after = 0, 0
-    while True:
+
+    def step(after: int) -> tuple[int | None, int]:
         codes = find(after, chunk)
         if not codes:
-            return done
+            return None, 0
         count, owed = apply(codes)
-        db.session.commit()
         for disconnect_id in owed:
-            send_disconnect.delay(disconnect_id)
-        done, after = done + count, codes[-1]
+            send_after_commit(send_disconnect, disconnect_id)
+        return codes[-1], count
+
+    return commit_in_chunks(step, 0)
 
 
 @shared_task(name="tasks.suspension.sweep_auto_suspension")

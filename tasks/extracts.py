@@ -37,6 +37,7 @@ from models.extracts.export_text import (
     write_totals,
 )
 from models.extracts.exports import RUNNING, Export
+from tasks.chunks import chunk, commit_progress
 from tasks.dispatch import send_after_commit
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ class Progress:
             raise Abandoned(self.export_id)
 
     def _write(self, rows: int, wait: bool) -> int:
-        with db.engine.begin() as connection:  # not the session's: it is streaming rows
+        with commit_progress() as connection:  # not the session's: it is streaming rows
             if not wait and connection.dialect.name == "postgresql":
                 connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{HEARTBEAT_LOCK_WAIT}'")
             return connection.execute(
@@ -135,17 +136,17 @@ def totals_row(columns: list[extracts.Column], sums: dict) -> tuple:
 
 
 def write_file(export: Export, path: Path, on_progress: Callable[[int, int], None]) -> int:
-    """Write the export's file at `path`; returns the number of data rows.
+    """Write the export's file at `path`, committing as it goes; returns the number of data rows.
 
     `on_progress(rows_written, rows_total)` is called as the rows stream in."""
     columns, chosen = _chosen_columns(export)
     source, file_format, params = export.source, export.format, dict(export.params)
-    query = extracts.filtered(source, jobs.stored_filters(export))
-    sums = Sums(export, query)
-    export.rows_total = sums.estimate
     # rows_total is known (or estimated): show it while the file is written. From here until
     # the rows are written the session stays out of the exports table (no lock held there).
-    db.session.commit()
+    with chunk():
+        query = extracts.filtered(source, jobs.stored_filters(export))
+        sums = Sums(export, query)
+        export.rows_total = sums.estimate
 
     def report(rows: int) -> None:
         on_progress(rows, sums.estimate)
@@ -155,37 +156,43 @@ def write_file(export: Export, path: Path, on_progress: Callable[[int, int], Non
 
     title = params["title"] or DEFAULT_TITLES[source]
     zone = clock.zone()
-    if file_format == "xlsx":
-        from models.extracts.export_xlsx import XlsxColumn, write_xlsx
-
-        layout = [
-            XlsxColumn(c["title"], column.kind, c["width_px"])
-            for c, column in zip(chosen, columns, strict=True)
-        ]
-        if params["totals"] and all(column.summed for column in columns):
-            layout.append(XlsxColumn("", extracts.TEXT, 120))  # for the row count
-        rows = write_xlsx(
-            path,
-            title,
-            layout,
-            fetch_rows(query, columns, zone),
-            totals if params["totals"] else None,
-            report,
-            zone=zone,
-        )
-    else:
-        layout = TextLayout(
-            delimited_txt=file_format == "txt",
-            delimiter=params["delimiter"],
-            decimal_separator=params["decimal_separator"],
-            zone=zone,
-        )
-        rows = _write_text(
-            path, layout, query, columns, [c["title"] for c in chosen], title,
-            totals if params["totals"] else None, report,
-        )  # fmt: skip
-    export.rows_total = sums.result()["rows"]
+    with chunk():  # ends the reading transaction (SQLite could not write after it)
+        if file_format == "xlsx":
+            rows = _write_xlsx(path, title, query, columns, chosen, params, totals, report, zone)
+        else:
+            layout = TextLayout(
+                delimited_txt=file_format == "txt",
+                delimiter=params["delimiter"],
+                decimal_separator=params["decimal_separator"],
+                zone=zone,
+            )
+            rows = _write_text(
+                path, layout, query, columns, [c["title"] for c in chosen], title,
+                totals if params["totals"] else None, report,
+            )  # fmt: skip
+        export.rows_total = sums.result()["rows"]
     return rows
+
+
+def _write_xlsx(path, title, query, columns, chosen, params, totals, report, zone) -> int:
+    """An Excel workbook (with a column for the row count when every column has a sum)."""
+    from models.extracts.export_xlsx import XlsxColumn, write_xlsx
+
+    layout = [
+        XlsxColumn(c["title"], column.kind, c["width_px"])
+        for c, column in zip(chosen, columns, strict=True)
+    ]
+    if params["totals"] and all(column.summed for column in columns):
+        layout.append(XlsxColumn("", extracts.TEXT, 120))  # for the row count
+    return write_xlsx(
+        path,
+        title,
+        layout,
+        fetch_rows(query, columns, zone),
+        totals if params["totals"] else None,
+        report,
+        zone=zone,
+    )
 
 
 def _write_text(path, layout, query, columns, headings, title, totals, report) -> int:
@@ -211,8 +218,8 @@ def run(export_id: int, on_progress: Callable[[int, int], None] | None = None) -
 
     The caller's transaction is committed here at each step; on an error the job is failed
     (and the error raised again for the caller to log), unless beat took it over meanwhile."""
-    export = jobs.claim(export_id)
-    db.session.commit()
+    with chunk():
+        export = jobs.claim(export_id)
     if export is None:
         return None
     folder = jobs.storage_dir()
@@ -227,12 +234,11 @@ def run(export_id: int, on_progress: Callable[[int, int], None] | None = None) -
 
     try:
         rows = write_file(export, part, progress)
-        db.session.commit()  # end the reading transaction (SQLite could not write after it)
         final = f"{export.id}-{secrets.token_hex(8)}.{export.format}"
         heartbeat(rows, force=True)  # still ours? then the file becomes visible
         os.replace(part, folder / final)
-        jobs.finish(export, final, (folder / final).stat().st_size, rows)
-        db.session.commit()
+        with chunk():
+            jobs.finish(export, final, (folder / final).stat().st_size, rows)
         return export
     except Abandoned:
         db.session.rollback()
@@ -248,15 +254,15 @@ def run(export_id: int, on_progress: Callable[[int, int], None] | None = None) -
 
 
 def _fail(export_id: int, error: BaseException) -> None:
-    export = db.session.get(Export, export_id)
-    if export is not None and export.status == RUNNING:
-        reason = (
-            "it took longer than allowed"
-            if isinstance(error, SoftTimeLimitExceeded)
-            else ("an unexpected error; the operators' log has the details")
-        )
-        jobs.fail(export, f"The export failed: {reason}.")
-        db.session.commit()
+    reason = (
+        "it took longer than allowed"
+        if isinstance(error, SoftTimeLimitExceeded)
+        else ("an unexpected error; the operators' log has the details")
+    )
+    with chunk():
+        export = db.session.get(Export, export_id)
+        if export is not None and export.status == RUNNING:
+            jobs.fail(export, f"The export failed: {reason}.")
 
 
 # Hours of work means something is wrong (the period cap keeps honest exports far below).

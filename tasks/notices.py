@@ -36,6 +36,8 @@ from flask import current_app
 from models.clock import local_today
 from models.db import db
 from models.notices import mailer, notice_sweeps, notices
+from tasks.chunks import chunk
+from tasks.dispatch import send_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +46,11 @@ log = logging.getLogger(__name__)
 def sweep_notices(run_date: str | None = None) -> dict:
     """Claim and send today's (or `run_date`'s) boleto e-mails, overdue and suspension notices."""
     today = date.fromisoformat(run_date) if run_date else local_today()
-    boleto = notice_sweeps.claim_boleto_emails(today)
-    overdue = notice_sweeps.claim_overdue_notices(today)
-    suspension = notice_sweeps.claim_suspension_notices(today)
-    db.session.commit()  # claimed for good before any worker hears of them
-    send_in_batches(boleto + overdue + suspension)
+    with chunk():  # claimed for good before any worker hears of them
+        boleto = notice_sweeps.claim_boleto_emails(today)
+        overdue = notice_sweeps.claim_overdue_notices(today)
+        suspension = notice_sweeps.claim_suspension_notices(today)
+        send_in_batches(boleto + overdue + suspension)
     if boleto or overdue or suspension:
         log.info(
             "notices of %s: %d boleto e-mails, %d overdue, %d suspension",
@@ -77,9 +79,9 @@ def _lease_s() -> float:
 
 
 def send_in_batches(notice_ids: list[int]) -> None:
-    """Queue `send_notices` for these notices, BATCH_SIZE a task (after the caller's commit)."""
+    """Send `send_notices` for these notices, BATCH_SIZE a task, once the caller's chunk commits."""
     for start in range(0, len(notice_ids), BATCH_SIZE):
-        send_notices.delay(notice_ids[start : start + BATCH_SIZE])
+        send_after_commit(send_notices, notice_ids[start : start + BATCH_SIZE])
 
 
 @shared_task(name="tasks.mail.send_notices")
@@ -89,15 +91,15 @@ def send_notices(notice_ids: list[int]) -> dict:
     if not smtp["host"]:
         notices.skip(notice_ids, notices.NO_SERVER)
         return {notices.SKIPPED: len(notice_ids)}
-    ready, recipients, unsendable = notices.sendable(notice_ids)
-    messages = _write(ready, recipients, smtp["sender"])
-    for reason in set(unsendable.values()):
-        notices.skip([i for i, why in unsendable.items() if why == reason], reason)
-    db.session.commit()
+    with chunk():
+        ready, recipients, unsendable = notices.sendable(notice_ids)
+        messages = _write(ready, recipients, smtp["sender"])
+        for reason in set(unsendable.values()):
+            notices.skip([i for i, why in unsendable.items() if why == reason], reason)
     batch = str(uuid4())  # per run: a redelivered message has its task id, not its batch
-    claimed = notices.start_sending({i: recipients[i] for i in messages}, batch)
-    claimed = [(notice.id, notice.attempts) for notice in claimed]
-    db.session.commit()  # 'sending' is durable before the server hears of any message
+    with chunk():  # 'sending' is durable before the server hears of any message
+        claimed = notices.start_sending({i: recipients[i] for i in messages}, batch)
+        claimed = [(notice.id, notice.attempts) for notice in claimed]
     return _hand_over(batch, claimed, messages, smtp)
 
 
@@ -128,27 +130,29 @@ def _hand_over(batch: str, claimed: list[tuple[int, int]], messages: dict, smtp:
     with mailer.Postman(smtp) as postman:
         for position, (notice_id, attempts) in enumerate(claimed):
             if position and time.monotonic() > deadline:  # a slow server: the rest wait
-                rest = notices.release([later for later, _ in claimed[position:]], batch)
-                db.session.commit()
+                with chunk():
+                    rest = notices.release([later for later, _ in claimed[position:]], batch)
                 outcome["released"] += len(rest)
                 retry_after[0.0] += rest
                 break
-            why_not = notices.hold_for_hand_over(notice_id, batch)
-            if why_not == notices.TAKEN_OVER:  # recovery took it over
-                outcome["taken_over"] += 1
-                continue
-            if why_not is not None:  # paid or cancelled since it was written: skipped
-                db.session.commit()
-                outcome[notices.SKIPPED] += 1
-                continue
-            status, delay = _deliver(postman, batch, notice_id, attempts, messages[notice_id], smtp)
-            db.session.commit()  # each outcome is durable before the next hand-over
+            with chunk():  # each outcome is durable before the next hand-over
+                status, delay = _hand_over_one(postman, batch, notice_id, attempts, messages, smtp)
             outcome[status] += 1
             if delay is not None:
                 retry_after[delay].append(notice_id)
-    for delay, ids in retry_after.items():
+    for delay, ids in retry_after.items():  # every outcome is committed by now
         send_notices.apply_async((ids,), countdown=delay)
     return dict(outcome)
+
+
+def _hand_over_one(postman, batch, notice_id, attempts, messages, smtp) -> tuple[str, float | None]:
+    """Deliver one claimed notice unless it was taken over or its receivable settled."""
+    why_not = notices.hold_for_hand_over(notice_id, batch)
+    if why_not == notices.TAKEN_OVER:  # recovery took it over
+        return "taken_over", None
+    if why_not is not None:  # paid or cancelled since it was written: skipped
+        return notices.SKIPPED, None
+    return _deliver(postman, batch, notice_id, attempts, messages[notice_id], smtp)
 
 
 def _deliver(postman, batch, notice_id, attempts, message, smtp) -> tuple[str, float | None]:
@@ -178,8 +182,7 @@ def recover_notices() -> dict:
     lease = timedelta(seconds=_lease_s())
     failed, released = notices.recover_abandoned(lease)
     resend = released + notices.forgotten(lease)
-    db.session.commit()
-    send_in_batches(resend)
+    send_in_batches(resend)  # when the task commits
     if failed:
         log.error("notices %s failed: %s", failed, notices.OUTCOME_UNKNOWN)
     return {"failed": len(failed), "resent": len(resend)}

@@ -25,6 +25,8 @@ from models.service.radius_disconnects import (
     claim_for_sending,
     record_outcome,
 )
+from tasks.chunks import chunk, commit_in_chunks
+from tasks.dispatch import send_after_commit
 
 log = logging.getLogger(__name__)
 CLAIM_PAGE = 500  # rows claimed per statement
@@ -41,15 +43,15 @@ def sweep_scheduled_tasks() -> int:
     """
     settings = current_app.config["PROVEDOR_SETTINGS"]
     lease = timedelta(seconds=settings.scheduled_tasks_lease_seconds)
-    claimed = 0
-    while claimed < SWEEP_MAX:
+
+    def claim_page(claimed: int) -> tuple[int | None, int]:
         ids = scheduled_tasks.claim_due_tasks(CLAIM_PAGE, lease)
-        db.session.commit()
         for start in range(0, len(ids), BATCH):
-            apply_scheduled_tasks.delay(ids[start : start + BATCH])
+            send_after_commit(apply_scheduled_tasks, ids[start : start + BATCH])
         claimed += len(ids)
-        if len(ids) < CLAIM_PAGE:
-            break
+        return (claimed if len(ids) == CLAIM_PAGE and claimed < SWEEP_MAX else None), len(ids)
+
+    claimed = commit_in_chunks(claim_page, 0)
     if claimed:
         log.info("claimed %d scheduled tasks", claimed)
     return claimed
@@ -62,32 +64,31 @@ def apply_scheduled_tasks(task_ids: list[int]) -> int:
     One commit for the batch (not one per task) is what makes thousands a minute cheap. If the
     batch fails as a whole, each task is tried alone, so one bad task holds up no other.
     """
-    scheduled_tasks.count_attempt(task_ids)
-    db.session.commit()  # kept even if what follows kills this worker
+    with chunk():  # kept even if what follows kills this worker
+        scheduled_tasks.count_attempt(task_ids)
     try:
-        owed = scheduled_tasks.apply_tasks(task_ids)
-        db.session.commit()
+        with chunk():
+            _send_disconnects(scheduled_tasks.apply_tasks(task_ids))
     except Exception:
-        db.session.rollback()
         log.exception("batch of scheduled tasks failed; applying them one by one")
-        owed = []
         for task_id in task_ids:
-            owed += _apply_alone(task_id)
-    for disconnect_id in owed:
-        send_disconnect.delay(disconnect_id)
+            _apply_alone(task_id)
     return len(task_ids)
 
 
-def _apply_alone(task_id: int) -> list[int]:
+def _apply_alone(task_id: int) -> None:
     try:
-        owed = scheduled_tasks.apply_task(task_id)
-        db.session.commit()
-        return owed
+        with chunk():
+            _send_disconnects(scheduled_tasks.apply_task(task_id))
     except Exception:
         # Left `running`: its lease ends and a later sweep tries again (MAX_ATTEMPTS times).
-        db.session.rollback()
         log.exception("scheduled task %s could not be applied", task_id)
-        return []
+
+
+def _send_disconnects(owed: list[int]) -> None:
+    """Send the Disconnect-Requests the chunk owes once it commits."""
+    for disconnect_id in owed:
+        send_after_commit(send_disconnect, disconnect_id)
 
 
 log = logging.getLogger(__name__)
@@ -137,23 +138,28 @@ def _send(request: _Request, timeout: float) -> tuple[str | None, str | None]:
     return None, f"Unexpected answer code {reply.code}."
 
 
-def _attempt(disconnect_id: int, lease) -> None:
-    """Send a claimed request and record the outcome; no transaction is open while waiting."""
+def _request_for(disconnect_id: int) -> tuple[str, _Request | None]:
+    """The request's NAS address, and what it needs (None when that NAS is unknown)."""
     row = db.session.get(Disconnect, disconnect_id)
     nas = db.session.scalar(db.select(radius.Nas).where(radius.Nas.nasname == row.nas_ip))
-    request = None
-    if nas is not None:
-        request = _Request(
-            row.nas_ip, nas.coa_port, nas.secret, row.username, row.acct_session_id, row.framed_ip
-        )
-    db.session.commit()  # nothing is locked or held while the NAS takes its time
+    if nas is None:
+        return row.nas_ip, None
+    return row.nas_ip, _Request(
+        row.nas_ip, nas.coa_port, nas.secret, row.username, row.acct_session_id, row.framed_ip
+    )
+
+
+def _attempt(disconnect_id: int, lease) -> None:
+    """Send a claimed request and record the outcome; no transaction is open while waiting."""
+    with chunk():  # nothing is locked or held while the NAS takes its time
+        nas_ip, request = _request_for(disconnect_id)
     rules = radius.policy()
     if request is None:
-        answered, error = None, f"NAS {row.nas_ip} is not in the nas table."
+        answered, error = None, f"NAS {nas_ip} is not in the nas table."
     else:
         answered, error = _send(request, rules.disconnect_timeout_s)
-    recorded = record_outcome(disconnect_id, lease, answered, error, rules.disconnect_attempts)
-    db.session.commit()
+    with chunk():
+        recorded = record_outcome(disconnect_id, lease, answered, error, rules.disconnect_attempts)
     if not recorded:
         log.warning(
             "disconnect %s: outcome (%s) not recorded, its row was taken over",
@@ -167,8 +173,8 @@ def _attempt(disconnect_id: int, lease) -> None:
 @shared_task(name="tasks.radius.send_disconnect")
 def send_disconnect(disconnect_id: int) -> None:
     """Send one Disconnect-Request now (after the suspension that owes it committed)."""
-    claimed = claim_for_sending(disconnect_id)
-    db.session.commit()
+    with chunk():
+        claimed = claim_for_sending(disconnect_id)
     if claimed:
         _attempt(*claimed)
 
@@ -181,8 +187,8 @@ def retry_disconnects() -> int:
     """
     sent = 0
     while sent < SWEEP_LIMIT:
-        claimed = claim_for_sending()
-        db.session.commit()
+        with chunk():
+            claimed = claim_for_sending()
         if claimed is None:
             break
         _attempt(*claimed)
