@@ -237,7 +237,7 @@ def test_postgresql_estimates_copies_and_streams_rows(app, backend):
     if backend != "postgresql":
         pytest.skip("server features: PostgreSQL only")
     codes = [build_customer(app) for _ in range(2)]
-    rows = db.select(Customer.code, Customer.kind).where(Customer.code.in_(codes))
+    rows = db.select(Customer.code, Customer.kind).where(Customer.code >= codes[0])
     rows = rows.order_by(Customer.code)
     with app.app_context():
         assert db_backend.estimated_count(rows) >= 1
