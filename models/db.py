@@ -1,17 +1,25 @@
-"""The SQLAlchemy handle, column types shared by every model, and what differs per database."""
+"""The SQLAlchemy handle, column types shared by every model, and generic row helpers.
 
-import sqlite3
+What differs per database lives behind models/backend.py; the helpers models use most are
+re-exported here (claim_due, lock_rows, upsert ...), so models import them from one place.
+"""
+
 from collections.abc import Sequence
 from datetime import UTC
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy import DateTime, MetaData, TypeDecorator, event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session
 
+from models.backend import (
+    JSONType,
+    claim_due,
+    is_unavailable,
+    is_unique_violation,
+    lock_rows,
+    upsert,
+)
 from models.errors import NotFound
 
 # Stable constraint names, so Alembic migrations can drop and alter them on every backend.
@@ -35,8 +43,6 @@ db = SQLAlchemy(model_class=Base)
 # Largest value of an INTEGER key; ids beyond it cannot exist (and would overflow the query).
 MAX_INT_ID = 2**31 - 1
 
-JSONType = JSON().with_variant(JSONB(), "postgresql")
-
 
 class UTCDateTime(TypeDecorator):
     """An instant stored in UTC; always read back timezone-aware (SQLite forgets the zone)."""
@@ -44,14 +50,14 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value, _):
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given for a UTC column")
         return value.astimezone(UTC)
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value, _):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value
@@ -94,20 +100,6 @@ def paginate(query, page: int, per_page: int) -> tuple[list, int]:
     return list(items), total
 
 
-# What differs per database, in one place: operations call these, never the dialects.
-
-
-def _dialect() -> str:
-    return db.session.get_bind().dialect.name
-
-
-def dialect_insert(table):
-    """The database's own INSERT, which knows ON CONFLICT (PostgreSQL and SQLite alike)."""
-    if _dialect() == "postgresql":
-        return postgresql_insert(table)
-    return sqlite_insert(table)
-
-
 def insert_or_ignore(table, rows: dict | list[dict], unique_on: Sequence[str]) -> int:
     """Insert rows whose key `unique_on` is new; rows whose key exists are skipped silently.
 
@@ -118,39 +110,10 @@ def insert_or_ignore(table, rows: dict | list[dict], unique_on: Sequence[str]) -
     if not rows:
         return 0
     key = [table.c[name] for name in unique_on]
-    statement = (
-        dialect_insert(table).values(rows).on_conflict_do_nothing(index_elements=key)
-    ).returning(*key)  # the drivers' rowcount is not reliable for multi-row inserts
+    statement = (upsert(table).values(rows).on_conflict_do_nothing(index_elements=key)).returning(
+        *key
+    )  # the drivers' rowcount is not reliable for multi-row inserts
     return len(db.session.execute(statement).all())
-
-
-def is_unique_violation(error: IntegrityError, constraint_name: str) -> bool:
-    """Whether the unique constraint (or unique index) `constraint_name` refused the row.
-
-    PostgreSQL names the constraint. SQLite names only the columns ("UNIQUE constraint
-    failed: t.a, t.b"), so they are compared with the named constraint's own columns.
-    """
-    diag = getattr(error.orig, "diag", None)
-    if diag is not None:
-        return diag.constraint_name == constraint_name
-    if getattr(error.orig, "sqlite_errorname", "") not in (
-        "SQLITE_CONSTRAINT_UNIQUE",
-        "SQLITE_CONSTRAINT_PRIMARYKEY",
-    ):
-        return False
-    columns = _unique_columns(constraint_name)
-    failed = str(error.orig).partition("constraint failed: ")[2]
-    return columns is not None and [c.strip() for c in failed.split(",")] == columns
-
-
-def _unique_columns(constraint_name: str) -> list[str] | None:
-    """`table.column` names of a unique constraint or index declared in the models."""
-    for table in db.metadata.tables.values():
-        candidates = [*table.constraints, *table.indexes]
-        for item in candidates:
-            if item.name == constraint_name and getattr(item, "unique", True):
-                return [f"{table.name}.{column.name}" for column in item.columns]
-    return None
 
 
 def get_for_update(model, key):
@@ -162,21 +125,6 @@ def get_for_update(model, key):
     # OF the model's table only: a joined-eager relationship (a subscription's plan) would
     # otherwise lock the related row too, and serialise everyone sharing it.
     return db.session.get(model, key, with_for_update={"of": model}, populate_existing=True)
-
-
-def lock_rows(model, keys: list) -> None:
-    """On SQLite, take the database's write lock before reading rows to change.
-
-    SQLite has no row locks: a no-op UPDATE of the rows takes the write lock now, so a parallel
-    change waits for our commit before it reads. Columns with an onupdate default (updated_at)
-    are set to themselves, or it would fire. PostgreSQL locks rows with the caller's
-    SELECT ... FOR UPDATE; this does nothing there.
-    """
-    if _dialect() == "sqlite" and keys:
-        table = model.__table__
-        (pk,) = table.primary_key.columns
-        unchanged = {c.name: c for c in table.columns if c.primary_key or c.onupdate is not None}
-        db.session.execute(db.update(table).where(pk.in_(keys)).values(unchanged))
 
 
 def get_or_none(model, key: int):
@@ -216,51 +164,12 @@ def flush_or_conflict(
         raise
 
 
-def claim_due(table, due, claimed: dict, limit: int, order_by=None) -> list:
-    """Mark up to `limit` rows matching `due` with `claimed` values; return their keys.
-
-    Rows are taken in `order_by` order: a column or a tuple of them (default: the key).
-
-    Only one claimer can win a row: PostgreSQL skips rows another transaction has locked
-    (FOR UPDATE SKIP LOCKED), so parallel sweeps share the work; elsewhere the UPDATE re-checks
-    `due`, and SQLite runs one writer at a time. `claimed` must make `due` false (e.g. a new
-    status), or the next sweep claims the same rows again.
-    """
-    (pk,) = table.primary_key.columns
-    order = order_by if isinstance(order_by, tuple) else (order_by if order_by is not None else pk,)
-    candidates = db.select(pk).where(due).order_by(*order)
-    candidates = candidates.limit(limit)
-    if _dialect() == "postgresql":
-        # A materialized CTE runs the locking SELECT once: as a plain IN (subquery) PostgreSQL
-        # may run it again per row and claim more than `limit` rows (seen: 2 for a limit of 1).
-        picked = candidates.with_for_update(skip_locked=True).cte("picked")
-        picked = picked.prefix_with("MATERIALIZED", dialect="postgresql")
-        candidates = db.select(picked.c[pk.name])
-    statement = (
-        db.update(table).where(pk.in_(candidates.scalar_subquery()), due).values(claimed)
-    ).returning(pk)
-    return list(db.session.scalars(statement))
-
-
-# PostgreSQL's SQLSTATEs (or their classes) that mean "not now" rather than "not this":
-# 08 connection exception, 57P01-57P03 shutting down / starting up, 53300 too many connections.
-_UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
-# SQLite: the file cannot be opened, or stayed locked past the busy timeout.
-_UNAVAILABLE_SQLITE_CODES = (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_BUSY)
-
-
-def is_unavailable(error: DBAPIError) -> bool:
-    """Whether `error` says the database cannot be reached or used now, so that the same
-    request may succeed later; not a statement it refused (a constraint, a timeout, a bug)."""
-    if error.connection_invalidated:
-        return True  # the connection broke under a statement
-    original = error.orig
-    if isinstance(original, sqlite3.Error):
-        code = getattr(original, "sqlite_errorcode", None)
-        return code is not None and (code & 0xFF) in _UNAVAILABLE_SQLITE_CODES
-    if not isinstance(error, OperationalError | InterfaceError):
-        return False
-    # psycopg gives no SQLSTATE when it never reached a server (refused, unknown host) or
-    # the server turned the connection away (no such database or role, a bad password).
-    sqlstate = getattr(original, "sqlstate", None)
-    return sqlstate is None or sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
+# Re-exported from the seam (models/backend.py) for the models that use them.
+__all__ = [
+    "JSONType",
+    "claim_due",
+    "is_unavailable",
+    "is_unique_violation",
+    "lock_rows",
+    "upsert",
+]

@@ -3,7 +3,7 @@
 Every input field documents exactly what it accepts (a pattern, a format, an enum, lengths)
 and accepts exactly that: a request the OpenAPI document calls valid is never refused for its
 shape, and one it calls invalid is never taken. Patterns are written for both ECMA-262 (the
-dialect JSON Schema names) and Python's `re`, which checks them here with `fullmatch`.
+flavour JSON Schema names) and Python's `re`, which checks them here with `fullmatch`.
 """
 
 import re

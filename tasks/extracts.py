@@ -21,7 +21,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from flask import current_app
 from sqlalchemy.exc import OperationalError
 
-from models import clock
+from models import backend, clock
 from models.clock import utcnow
 from models.db import db
 from models.extracts import exports as jobs
@@ -83,8 +83,8 @@ class Progress:
 
     def _write(self, rows: int, wait: bool) -> int:
         with commit_progress() as connection:  # not the session's: it is streaming rows
-            if not wait and connection.dialect.name == "postgresql":
-                connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{HEARTBEAT_LOCK_WAIT}'")
+            if not wait:
+                backend.set_lock_timeout(connection, HEARTBEAT_LOCK_WAIT)
             return connection.execute(
                 db.update(Export)
                 .where(Export.id == self.export_id, Export.status == RUNNING)
@@ -107,7 +107,7 @@ class Sums:
 
     def __init__(self, export: Export, query):
         self.background = None
-        if db.engine.dialect.name == "postgresql":
+        if backend.has_server_features():
             self.estimate = estimate_rows(query)
             self.background = BackgroundQuery(extracts.totals_select(export.source, query))
             self.sums = None
@@ -202,7 +202,7 @@ def _write_text(path, layout, query, columns, headings, title, totals, report) -
         if not layout.delimited_txt:
             out.write("\ufeff")
         write_preamble(out, layout, title, headings)
-        if db.engine.dialect.name == "postgresql":
+        if backend.has_server_features():
             out.flush()
             rows = copy_rows(out.buffer, query, columns, layout, report)
         else:

@@ -14,6 +14,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from models.backend import connection_options
 from models.billing.boleto_banks import BankAccount, UnknownBank, bank_for
 from models.customers.identifiers import DDDS, normalize_cnpj
 from models.service.radius import RadiusPolicy
@@ -434,12 +435,7 @@ class Settings:
     def flask_config(self) -> dict:
         """The Flask config keys derived from these settings."""
         # hide_parameters: a database error must not copy CPFs, e-mails or phones into the logs.
-        engine_options = {"hide_parameters": True}
-        if self.database_url.startswith("sqlite"):
-            # Web, worker and beat share one file: wait for a lock instead of failing at once.
-            engine_options["connect_args"] = {"timeout": 30}
-        else:
-            engine_options["pool_pre_ping"] = True  # survive a database restart
+        engine_options = {"hide_parameters": True, **connection_options(self.database_url)}
         return {
             "SECRET_KEY": self.secret_key,
             "MAX_CONTENT_LENGTH": 1024 * 1024,  # JSON bodies are small; uploads get their own limit

@@ -1,15 +1,12 @@
 """Extension objects, created unbound and initialised by the app factory."""
 
 import json
-import sqlite3
 from http import HTTPStatus
 
 from flask_cors import CORS
 from flask_migrate import Migrate
 from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint as SmorestBlueprint
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
@@ -160,17 +157,6 @@ class Blueprint(SmorestBlueprint):
         if doc_info["public"]:
             doc["security"] = []
         return doc
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, _record):
-    """Let web, worker and beat share one SQLite file: WAL readers never block the writer."""
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
 
 
 __all__ = ["Api", "Blueprint", "cors", "db", "migrate"]

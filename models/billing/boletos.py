@@ -50,7 +50,7 @@ from models.billing.receivables import (
 from models.bulk_history import record_created
 from models.clock import utcnow
 from models.customers.customers import Customer
-from models.db import UTCDateTime, db, dialect_insert, is_unique_violation
+from models.db import UTCDateTime, db, is_unique_violation, upsert
 from models.errors import Conflict
 
 RECEIVABLE_UNIQUE = "uq_boletos_receivable_id_amount"
@@ -207,7 +207,7 @@ def _issue_chunk(receivable_ids: list[int]) -> int:
     ]
     table = Boleto.__table__
     inserted = db.session.scalars(
-        dialect_insert(table)
+        upsert(table)
         .values(values)
         .on_conflict_do_nothing(index_elements=[table.c.receivable_id, table.c.amount])
         .returning(table.c.id)

@@ -40,7 +40,7 @@ from models.bulk_history import record_created
 from models.clock import utcnow
 from models.customers.customer_options import CustomerOptions
 from models.customers.customers import Customer
-from models.db import db, dialect_insert
+from models.db import db, upsert
 from models.service.plans import Plan
 from models.service.subscriptions import ACTIVE, LAST_DUE_DAY, SUSPENDED, Subscription
 
@@ -146,7 +146,7 @@ def _insert_receivables(month: date, today: date, after: int, upto: int) -> list
     ]
     table = Receivable.__table__
     statement = (
-        dialect_insert(table)
+        upsert(table)
         .from_select(columns, rows)
         .on_conflict_do_nothing(index_elements=[table.c.source_key])
         .returning(table.c.id)

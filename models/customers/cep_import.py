@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import text
 
+from models import backend, backend_copy
 from models.clock import utcnow
 from models.customers.cep_provider import LIMITS
 from models.customers.ceps import COLUMNS
@@ -150,10 +151,10 @@ class CepImport:
         """Write the good rows: new ones inserted, changed ones updated, the rest untouched."""
         if rows.empty:
             return
-        if db.session.get_bind().dialect.name == "postgresql":
+        if backend.has_server_features():
             new, written = _upsert_by_copy(rows)
         else:
-            new, written = _upsert_sqlite(rows)
+            new, written = _upsert_row_by_row(rows)
         self.report.new += new
         self.report.updated += written - new
         self.report.unchanged += len(rows) - written
@@ -181,10 +182,7 @@ def _upsert_by_copy(rows: pd.DataFrame) -> tuple[int, int]:
     )
     buffer = io.StringIO()
     rows.to_csv(buffer, header=False, index=False)  # an empty street or district: NULL
-    raw = session.connection().connection.driver_connection
-    statement = f"COPY cep_import ({_COLUMNS}) FROM STDIN (FORMAT csv)"
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:
-        copy.write(buffer.getvalue())
+    backend_copy.copy_csv_in("cep_import", _COLUMNS, buffer)
     # Set-based: a join updates what differs, an anti-join inserts what is new. Much faster
     # than one ON CONFLICT check per row; the ON CONFLICT stays for a parallel import.
     updated = session.execute(
@@ -206,7 +204,7 @@ def _upsert_by_copy(rows: pd.DataFrame) -> tuple[int, int]:
     return new, new + updated
 
 
-def _upsert_sqlite(rows: pd.DataFrame) -> tuple[int, int]:
+def _upsert_row_by_row(rows: pd.DataFrame) -> tuple[int, int]:
     """SQLite: one executemany of the upsert (in-process: no round trips to save)."""
     # A quick scan here; a parallel import could only skew the counts, never the rows.
     before = db.session.scalar(text("SELECT count(*) FROM ceps"))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.clock import utcnow
 from models.customers import cep_provider
 from models.customers.cep_provider import CepProvider
-from models.db import UTCDateTime, db, dialect_insert
+from models.db import UTCDateTime, db, upsert
 from models.errors import NotFound
 
 COLUMNS = ("cep", "street", "district", "city", "state")
@@ -36,7 +36,7 @@ def store_entry(row: dict) -> CepEntry:
     """Add or refresh one entry (a provider's answer); parallel lookups may both store it."""
     table = CepEntry.__table__
     values = {**{name: row[name] for name in COLUMNS}, "updated_at": utcnow()}
-    statement = dialect_insert(table).values(values)
+    statement = upsert(table).values(values)
     changed = {name: statement.excluded[name] for name in (*COLUMNS[1:], "updated_at")}
     db.session.execute(statement.on_conflict_do_update(index_elements=["cep"], set_=changed))
     return db.session.get(CepEntry, row["cep"], populate_existing=True)

@@ -6,10 +6,11 @@ reads just those keys, in code order (a job pages through them by `customer_code
 """
 
 from flask import current_app
-from sqlalchemy import Boolean, ForeignKey, Index, Select, String, insert, text
+from sqlalchemy import Boolean, ForeignKey, Index, Select, String, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited
+from models.backend import partial_on_flag
 from models.customers.customers import get_customer
 from models.customers.fiscal_activity_codes import usable_code
 from models.db import db
@@ -46,8 +47,7 @@ for _flag in FLAGS:
     Index(
         f"ix_customer_options_{_flag}_on",
         CustomerOptions.__table__.c.customer_code,
-        postgresql_where=text(_flag),
-        sqlite_where=text(f"{_flag} = 1"),
+        **partial_on_flag(_flag),
     )
 
 

@@ -12,11 +12,11 @@ The attendant on the phone may have only a mailbox address or a login: `email` (
 also finds the mailboxes of a customer's plans, and `any` a whole login.
 """
 
-import json
 import re
 
-from sqlalchemy import and_, func, or_, text, true
+from sqlalchemy import and_, or_, text, true
 
+from models import backend
 from models.customers.customers import Customer
 from models.customers.identifiers import fold, normalize_separators
 from models.db import db
@@ -162,17 +162,10 @@ def _with_item(condition):
 
 
 def _with_item_among_others(condition):
-    """`_with_item` for a condition ORed with the customer's own columns.
-
-    PostgreSQL cannot join a subquery that is one branch of an OR: `code IN (subquery)` there
-    would filter every customer row. `code = ANY(ARRAY(subquery))` instead runs the subquery
-    once (through the items' own index) and looks its codes up in the primary key, a bitmap
-    the trigram ones are ORed with, so the whole condition stays on indexes.
-    """
-    if db.engine.dialect.name != "postgresql":
-        return _with_item(condition)
+    """`_with_item` for a condition ORed with the customer's own columns: the codes looked up
+    in the primary key, a bitmap the trigram ones are ORed with (see the backend's note)."""
     owners = db.select(Item.customer_code).where(Item.deleted_at.is_(None), condition)
-    return Customer.code == func.any(func.array(owners.scalar_subquery()))
+    return backend.in_subquery_among_others(Customer.code, owners)
 
 
 def _whole_login(q, _phrase=False):
@@ -243,18 +236,6 @@ def _condition(q: str, field: str, phrase: bool = False):
 def _order(sort: str) -> tuple:
     """The sort key; code breaks ties between equal names, so paging never skips a row."""
     return (Customer.search_name, Customer.code) if sort == "name" else (Customer.code,)
-
-
-def _estimated_rows(query) -> int:
-    """The planner's row estimate for `query` (PostgreSQL only): costs a plan, not a scan."""
-    compiled = query.compile(dialect=db.engine.dialect)
-    plan = (
-        db.session.connection()
-        .exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params)
-        .scalar_one()
-    )
-    plan = json.loads(plan) if isinstance(plan, str) else plan
-    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def _page(query, order: tuple, offset: int, per_page: int) -> list[Customer]:
@@ -368,14 +349,14 @@ def _estimate(query, q: str | None, field: str, active: bool | None) -> int:
     together ("jardim america" matched 30,050 customers, estimated 6,064); the words typed
     together as one phrase match fewer rows than all of them apart, so the larger estimate wins.
     """
-    estimate = _estimated_rows(query.with_only_columns(Customer.code))
+    estimate = backend.estimated_count(query.with_only_columns(Customer.code))
     if q is not None and field in ("any", "name", "address") and len(_words(q)) > 1:
         phrase = _query(q, field, active, phrase=True).with_only_columns(Customer.code)
-        estimate = max(estimate, _estimated_rows(phrase))
+        estimate = max(estimate, backend.estimated_count(phrase))
     return estimate
 
 
-def _search_postgresql(
+def _search_by_estimate(
     query, q: str | None, field: str, active: bool | None, sort: str, offset: int, per_page: int
 ) -> tuple[list[Customer], int, bool]:
     """The planner's estimate picks the strategy: a walk for many matches, else one pass."""
@@ -407,8 +388,8 @@ def search_customers(
         raise Invalid.field("page", f"Only the first {MAX_RESULTS} results can be paged through.")
     q = q if q is not None and q.strip() else None
     query = _query(q, field, active)
-    if db.engine.dialect.name == "postgresql" and not _at_most_one(q, field):
-        return _search_postgresql(query, q, field, active, sort, offset, per_page)
+    if backend.has_server_features() and not _at_most_one(q, field):
+        return _search_by_estimate(query, q, field, active, sort, offset, per_page)
     items = _page(query, _order(sort), offset, per_page)
     total = _total_from_page(offset, len(items), per_page)
     return items, _count(query) if total is None else total, True

@@ -2,10 +2,11 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Index, Integer, String, Text, event
+from sqlalchemy import Boolean, CheckConstraint, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited
+from models.backend import NEVER_REUSE_KEYS, covering_index, prefix_index, trigram_index
 from models.clock import utcnow
 from models.customers.identifiers import fold, format_cep, format_cnpj, format_cpf, format_phone
 from models.db import UTCDateTime, db, flush_or_conflict, get_row
@@ -27,43 +28,15 @@ class Customer(Audited, db.Model):
         CheckConstraint("kind IN ('PF', 'PJ')", name="kind_known"),
         # Trigram indexes serve substring search on PostgreSQL (see
         # models/customers/customer_search.py).
-        Index(
-            "ix_customers_search_name_trgm",
-            "search_name",
-            postgresql_using="gin",
-            postgresql_ops={"search_name": "gin_trgm_ops"},
-        ),
-        Index(
-            "ix_customers_search_contact_trgm",
-            "search_contact",
-            postgresql_using="gin",
-            postgresql_ops={"search_contact": "gin_trgm_ops"},
-        ),
-        Index(
-            "ix_customers_search_address_trgm",
-            "search_address",
-            postgresql_using="gin",
-            postgresql_ops={"search_address": "gin_trgm_ops"},
-        ),
+        trigram_index("ix_customers_search_name_trgm", "search_name"),
+        trigram_index("ix_customers_search_contact_trgm", "search_contact"),
+        trigram_index("ix_customers_search_address_trgm", "search_address"),
         # Alphabetical lists (sort=name) walk this index the way code order walks the key;
         # with `active` it answers a name search without reading the rows (index-only).
-        Index(
-            "ix_customers_search_name_code",
-            "search_name",
-            "code",
-            postgresql_include=["active"],
-        ),
-        Index(
-            "ix_customers_search_city_prefix",
-            "search_city",
-            postgresql_ops={"search_city": "text_pattern_ops"},
-        ),
-        Index(
-            "ix_customers_document_prefix",
-            "document",
-            postgresql_ops={"document": "varchar_pattern_ops"},
-        ),
-        {"sqlite_autoincrement": True},  # never reuse a code, even after a failed insert
+        covering_index("ix_customers_search_name_code", "search_name", "code", include=["active"]),
+        prefix_index("ix_customers_search_city_prefix", "search_city"),
+        prefix_index("ix_customers_document_prefix", "document", ops="varchar_pattern_ops"),
+        NEVER_REUSE_KEYS,  # never reuse a code, even after a failed insert
     )
     __audit_ignore__ = frozenset(
         {

@@ -11,11 +11,11 @@ from sqlalchemy import (
     Index,
     String,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.audit import Audited
+from models.backend import partial
 from models.clock import utcnow
 from models.db import JSONType, UTCDateTime, db, flush_or_conflict, get_row
 from models.errors import Conflict
@@ -25,10 +25,6 @@ APPLIES_TO = (CUSTOMER, CONTACT)
 TEXT, NUMBER, DATE, CHOICE = "text", "number", "date", "choice"
 TYPES = (TEXT, NUMBER, DATE, CHOICE)
 _UNIQUE = "uq_extra_field_definitions_applies_to"
-
-
-def _where(condition: str) -> dict:
-    return {"postgresql_where": text(condition), "sqlite_where": text(condition)}
 
 
 class ExtraFieldDefinition(Audited, db.Model):
@@ -65,14 +61,14 @@ class ExtraFieldValue(Audited, db.Model):
             "customer_code",
             "definition_id",
             unique=True,
-            **_where("contact_id IS NULL"),
+            **partial("contact_id IS NULL"),
         ),
         Index(
             "uq_extra_field_values_contact_id",
             "contact_id",
             "definition_id",
             unique=True,
-            **_where("contact_id IS NOT NULL"),
+            **partial("contact_id IS NOT NULL"),
         ),
     )
     __audit_ignore__ = frozenset({"id", "definition_id", "customer_code", "contact_id"})

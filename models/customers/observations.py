@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.audit import Audited, current_actor
 from models.clock import utcnow
 from models.customers.customers import get_customer
-from models.db import UTCDateTime, db, dialect_insert, get_row, paginate
+from models.db import UTCDateTime, db, get_row, paginate, upsert
 from models.errors import Conflict, Invalid, NotFound
 from models.staff.users import User
 
@@ -147,7 +147,7 @@ def acknowledge(
         "read_at": utcnow(),
         "text_version": observation.text_version,
     }
-    statement = dialect_insert(table).values(row)
+    statement = upsert(table).values(row)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.observation_id, table.c.user_id],
         set_={

@@ -9,10 +9,11 @@ first six and last four digits for display; its security code goes to the gatewa
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited
+from models.backend import partial
 from models.clock import local_today, utcnow
 from models.customers import card_crypto
 from models.customers.customers import get_customer
@@ -47,8 +48,7 @@ class PaymentMethod(Audited, db.Model):
             DEFAULT_INDEX,
             "customer_code",
             unique=True,
-            postgresql_where=text("is_default"),
-            sqlite_where=text("is_default"),
+            **partial("is_default"),
         ),
     )
     __audit_ignore__ = frozenset({"created_at", "updated_at", "card_length"})

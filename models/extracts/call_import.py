@@ -18,7 +18,7 @@ from flask import current_app
 
 from models import clock
 from models.clock import utcnow
-from models.db import db, dialect_insert
+from models.db import db, upsert
 from models.extracts.call_terminals import TerminalDirectory
 from models.extracts.calls import Call, Tariff, call_cost
 from models.extracts.cdr_csv import BadLine, CdrReader, Layout
@@ -160,14 +160,14 @@ def _insert_new(rows: list[dict], imported_at: datetime) -> int:
     """Insert rows whose uniqueid is new; return how many were (another import running at
     the same time may have stored some first).
 
-    An executemany without RETURNING: psycopg sends it as one pipelined statement, where
-    models.db.insert_or_ignore's multi-row VALUES with RETURNING spends most of the import's
-    time having psycopg parse a statement of thousands of parameters, batch after batch.
+    An executemany without RETURNING: the PostgreSQL driver sends it as one pipelined
+    statement, where models.db.insert_or_ignore's multi-row VALUES with RETURNING spends most
+    of the import's time having the driver parse a statement of thousands of parameters.
     """
     if not rows:
         return 0
     table = Call.__table__
-    ignore = dialect_insert(table).on_conflict_do_nothing(index_elements=[table.c.uniqueid])
+    ignore = upsert(table).on_conflict_do_nothing(index_elements=[table.c.uniqueid])
     db.session.execute(ignore, rows)
     keys = [row["uniqueid"] for row in rows]
     stored = db.select(db.func.count()).where(

@@ -11,7 +11,6 @@ a spreadsheet would run as a formula (= + - @, tab, CR first) gets a leading apo
 """
 
 import csv
-import json
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -20,10 +19,9 @@ from decimal import Decimal
 from typing import IO
 from zoneinfo import ZoneInfo
 
-import psycopg
 from sqlalchemy import Select, Text, case, cast, func, literal, literal_column
-from sqlalchemy.dialects.postgresql import TIMESTAMP
 
+from models import backend, backend_copy
 from models.db import db
 from models.extracts.extracts import DATETIME, DURATION, MONEY, TEXT, Column
 
@@ -87,7 +85,7 @@ class TextLayout:
         if column.kind == DATETIME:
             # With DateStyle 'SQL, DMY' and the ISP's TimeZone: "28/11/2026 15:04:05". A plain
             # cast is as cheap as copying the raw column; to_char costs 1.5x (bench/exports.py).
-            return cast(expression, TIMESTAMP(precision=0))
+            return cast(expression, backend.whole_seconds_timestamp())
         if column.kind == MONEY:
             return func.replace(
                 func.to_char(expression, "FM9999999999990.00"), ".", self.decimal_separator
@@ -122,14 +120,6 @@ def write_totals(out: IO[str], layout: TextLayout, totals: tuple, kinds: list[st
     )
 
 
-def bound_sql(select: Select, connection, dialect=None) -> str:
-    """The SELECT with its parameters bound by psycopg, as COPY and named cursors need."""
-    compiled = select.compile(
-        dialect=dialect or db.engine.dialect, compile_kwargs={"render_postcompile": True}
-    )
-    return psycopg.ClientCursor(connection).mogrify(compiled.string, compiled.params)
-
-
 def copy_rows(
     out: IO[bytes],
     query: Select,
@@ -139,34 +129,16 @@ def copy_rows(
 ) -> int:
     """Stream the rows through PostgreSQL's COPY into `out`; returns how many were written."""
     select = query.with_only_columns(*(layout.sql_value(c).label(c.field) for c in columns))
-    options = psycopg.sql.SQL("FORMAT csv, DELIMITER {}, NULL '', ENCODING 'UTF8'").format(
-        psycopg.sql.Literal(layout.delimiter)
-    )
-    raw = db.engine.raw_connection()
-    try:
-        connection = raw.driver_connection
-        with connection.cursor() as cursor:  # for this transaction only (SET LOCAL)
-            cursor.execute("SET LOCAL DateStyle = 'SQL, DMY'")
-            zone = psycopg.sql.Literal(layout.zone.key)
-            cursor.execute(psycopg.sql.SQL("SET LOCAL TimeZone = {}").format(zone))
-        statement = psycopg.sql.SQL("COPY ({}) TO STDOUT WITH ({})").format(
-            psycopg.sql.SQL(bound_sql(select, connection)), options
-        )
-        rows = 0
-        write = out.write
-        # PostgreSQL sends a COPY row per message, and psycopg hands over one message at a
-        # time: this loop runs once per row, so it does as little as it can.
-        with connection.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in copy:
-                write(row)
-                rows += 1
-                if not rows % PROGRESS_ROWS:
-                    on_progress(rows)
-        on_progress(rows)
-        connection.rollback()  # read only; leave the pooled connection clean
-        return rows
-    finally:
-        raw.close()
+    rows = 0
+    write = out.write
+    # One iteration per row (PostgreSQL sends a COPY row per message): it does as little as it can.
+    for row in backend_copy.copy_csv_out(select, layout.delimiter, layout.zone.key):
+        write(row)
+        rows += 1
+        if not rows % PROGRESS_ROWS:
+            on_progress(rows)
+    on_progress(rows)
+    return rows
 
 
 def stream_rows(
@@ -194,10 +166,10 @@ def fetch_rows(
 ) -> Iterable[tuple]:
     """The rows as typed tuples, `batch` at a time from a server-side cursor.
 
-    On PostgreSQL a psycopg named cursor on its own connection, dates already in the ISP's
+    On PostgreSQL a named cursor on its own connection, dates already in the ISP's
     zone (naive, as a spreadsheet wants them): SQLAlchemy's row objects and type processing
     cost a third of an XLSX export's time (bench/exports.py). Elsewhere, aware UTC datetimes."""
-    if db.engine.dialect.name != "postgresql":
+    if not backend.has_server_features():
         select = query.with_only_columns(*(c.in_file.label(c.field) for c in columns))
         result = db.session.execute(select, execution_options={"yield_per": batch})
         for partition in result.partitions():
@@ -209,31 +181,12 @@ def fetch_rows(
             for c in columns
         )
     )
-    raw = db.engine.raw_connection()
-    try:
-        connection = raw.driver_connection
-        with connection.cursor(name="export_rows") as cursor:
-            cursor.itersize = batch
-            cursor.execute(bound_sql(select, connection))
-            yield from cursor
-        connection.rollback()
-    finally:
-        raw.close()
+    yield from backend_copy.cursor_rows(select, batch)
 
 
 def estimate_rows(select: Select) -> int:
     """PostgreSQL's own estimate of the rows `select` returns (EXPLAIN: no rows are read)."""
-    raw = db.engine.raw_connection()
-    try:
-        connection = raw.driver_connection
-        with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN (FORMAT JSON) " + bound_sql(select, connection))
-            plan = cursor.fetchone()[0]
-        connection.rollback()
-    finally:
-        raw.close()
-    plan = json.loads(plan) if isinstance(plan, str) else plan
-    return int(plan[0]["Plan"]["Plan Rows"])
+    return backend_copy.estimated_count_apart(select)
 
 
 class BackgroundQuery:
@@ -249,18 +202,10 @@ class BackgroundQuery:
         self._thread.start()
 
     def _run(self) -> None:
-        raw = self._engine.raw_connection()
         try:
-            connection = raw.driver_connection
-            with connection.cursor() as cursor:
-                cursor.execute(bound_sql(self._select, connection, self._engine.dialect))
-                names = [column.name for column in cursor.description]
-                self._row = dict(zip(names, cursor.fetchone(), strict=True))
-            connection.rollback()
+            self._row = backend_copy.first_row_apart(self._engine, self._select)
         except BaseException as error:  # handed to whoever waits for the result
             self._error = error
-        finally:
-            raw.close()
 
     def result(self) -> dict:
         self._thread.join()

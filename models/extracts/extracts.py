@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import Select, case, cast, func, literal, select
-from sqlalchemy.dialects.postgresql import INET
+from sqlalchemy import Select, case, func, literal, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from models.backend import address_text, address_value
 from models.clock import local_days, local_today, shift_days
 from models.customers.customers import get_customer
 from models.db import db
@@ -86,21 +86,6 @@ def _hms(field: str, title: str, seconds: Column) -> Column:
     return Column(field, title, DURATION, 90, seconds.expression, total_of=seconds.field)
 
 
-def _text(expression) -> ColumnElement:
-    """An address column as text: host() on PostgreSQL's INET (no /32), as stored on SQLite."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return func.host(expression)
-    return cast(expression, db.Text)
-
-
-def _address(value) -> ColumnElement:
-    """An IP address to compare with an address column, typed as the column is stored: an
-    `inet` on PostgreSQL, so radacct_bulk_close (nasipaddress, acctstarttime) serves it."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return cast(literal(str(value)), INET)
-    return literal(str(value))
-
-
 def connection_columns() -> list[Column]:
     duration = Column(
         "duration_s", "Duração (s)", SECONDS, 90, func.coalesce(RadAcct.acctsessiontime, 0)
@@ -122,9 +107,11 @@ def connection_columns() -> list[Column]:
         Column(
             "upload_bytes", "Upload (bytes)", BYTES, 120, func.coalesce(RadAcct.acctinputoctets, 0)
         ),
-        Column("framed_ip", "IP", TEXT, 110, _text(RadAcct.framedipaddress), free_text=False),
+        Column(
+            "framed_ip", "IP", TEXT, 110, address_text(RadAcct.framedipaddress), free_text=False
+        ),
         Column("mac", "MAC", TEXT, 120, RadAcct.callingstationid),
-        Column("nas", "NAS", TEXT, 110, _text(RadAcct.nasipaddress), free_text=False),
+        Column("nas", "NAS", TEXT, 110, address_text(RadAcct.nasipaddress), free_text=False),
         Column("termination_cause", "Motivo do término", TEXT, 140, RadAcct.acctterminatecause),
     ]
 
@@ -213,7 +200,7 @@ def connections_query(filters: dict) -> Select:
     if filters.get("login"):
         where.append(RadAcct.username == filters["login"])
     if filters.get("nas"):
-        where.append(RadAcct.nasipaddress == _address(filters["nas"]))
+        where.append(RadAcct.nasipaddress == address_value(filters["nas"]))
     return select(RadAcct).where(*where).order_by(RadAcct.acctstarttime, RadAcct.radacctid)
 
 

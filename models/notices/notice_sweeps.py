@@ -45,7 +45,7 @@ from models.bulk_history import record_created
 from models.clock import utcnow
 from models.customers.customer_options import customers_with_option
 from models.customers.customers import Customer
-from models.db import UTCDateTime, db, dialect_insert
+from models.db import UTCDateTime, db, upsert
 from models.notices import notices
 from models.notices.notices import QUEUED, Notice
 
@@ -69,7 +69,7 @@ def _claim(candidates, kind: str, stage: int) -> list[tuple[int, int]]:
     )
     key = [n.c.receivable_id, n.c.kind, n.c.stage]
     statement = (
-        dialect_insert(n)
+        upsert(n)
         .from_select([*_COLUMNS, *_TIMES], rows)
         .on_conflict_do_nothing(index_elements=key)
         .returning(n.c.id, n.c.receivable_id)

@@ -10,10 +10,11 @@ the locks. A sale (later) marks the items `sold` and ties them to its record.
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, cast, text
+from sqlalchemy import ForeignKey, Index, Integer, String, cast
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.audit import Audited, HistoryEntry, current_actor
+from models.backend import partial
 from models.clock import utcnow
 from models.customers.customers import get_customer
 from models.db import UTCDateTime, db, flush_or_conflict, get_row, lock_rows, paginate
@@ -22,10 +23,7 @@ from models.service.equipment import IN_STOCK, LENT, Equipment, get_equipment
 from models.service.subscriptions import CANCELLED, Subscription, get_subscription
 from models.staff.users import User, find_user
 
-_OPEN = {
-    "postgresql_where": text("returned_at IS NULL"),
-    "sqlite_where": text("returned_at IS NULL"),
-}
+_OPEN = partial("returned_at IS NULL")
 HELD, RETURNED, ALL = "held", "returned", "all"
 
 

@@ -8,10 +8,11 @@ who and when [6.3]. A RADIUS login's rows in the rlm_sql tables follow it (`sync
 import ipaddress
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.audit import Actor, Audited, current_actor
+from models.backend import partial, prefix_index, trigram_index
 from models.clock import utcnow
 from models.db import UTCDateTime, db, flush_or_conflict, get_or_none, get_row, paginate
 from models.errors import Conflict, Invalid, NotFound
@@ -24,10 +25,7 @@ EMAIL, RADIUS_LOGIN, IP, VOIP_TERMINAL = "email", "radius_login", "ip", "voip_te
 KINDS = (EMAIL, RADIUS_LOGIN, IP, VOIP_TERMINAL)
 # Which plans may carry each kind (a mailbox comes with any plan).
 PLAN_KINDS = {RADIUS_LOGIN: ("internet",), IP: ("internet",), VOIP_TERMINAL: ("voip",)}
-_LIVE = {
-    "postgresql_where": text("deleted_at IS NULL"),
-    "sqlite_where": text("deleted_at IS NULL"),
-}
+_LIVE = partial("deleted_at IS NULL")
 # What each kind's identifier is called, for messages and the unique index that keeps it.
 IDENTIFIERS = {
     EMAIL: ("address", "uq_subscription_items_address"),
@@ -48,20 +46,11 @@ class Item(Audited, db.Model):
         Index("uq_subscription_items_kind", "kind", "username", unique=True, **_LIVE),
         Index("uq_subscription_items_ip_address", "ip_address", unique=True, **_LIVE),
         Index("uq_subscription_items_number", "number", unique=True, **_LIVE),
-        Index(
-            "ix_subscription_items_username_prefix",
-            "username",
-            postgresql_ops={"username": "text_pattern_ops"},
-        ),
+        prefix_index("ix_subscription_items_username_prefix", "username"),
         Index("ix_subscription_items_email_domain", "email_domain"),
         # Customer search by e-mail reads part of a mailbox's address
         # (models/customers/customer_search.py).
-        Index(
-            "ix_subscription_items_address_trgm",
-            "address",
-            postgresql_using="gin",
-            postgresql_ops={"address": "gin_trgm_ops"},
-        ),
+        trigram_index("ix_subscription_items_address_trgm", "address"),
         Index("ix_subscription_items_customer_deleted", "customer_code", "deleted_at"),
     )
     __audit_redact__ = frozenset({"password", "password_hash"})

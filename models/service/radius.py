@@ -1,7 +1,8 @@
 """FreeRADIUS's rlm_sql tables, and what Provedor writes into them for each login.
 
-The tables follow Debian's `mods-config/sql/main/postgresql/schema.sql` (FreeRADIUS 3.2), column
-for column, so a stock FreeRADIUS with rlm_sql on this database enforces what Provedor decides.
+The tables follow the PostgreSQL `schema.sql` Debian ships in `mods-config/sql/main/`
+(FreeRADIUS 3.2), column for column, so a stock FreeRADIUS with rlm_sql on this database
+enforces what Provedor decides.
 Provedor adds unique indexes on (user or group, attribute) so rewriting a login is idempotent;
 FreeRADIUS only reads these tables and does not mind them. FreeRADIUS writes `radacct` and
 `radpostauth` itself.
@@ -11,30 +12,23 @@ group (reject, or a blocked pool); cancelled or the login deleted -> no rows at 
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import (
     BigInteger,
-    DateTime,
     Index,
     Integer,
     String,
     Text,
-    TypeDecorator,
-    text,
 )
-from sqlalchemy.dialects.postgresql import INET
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited
+from models.backend import BigKey, Inet, RadiusTime, partial
 from models.clock import utcnow
-from models.db import UTCDateTime, db, dialect_insert, flush_or_conflict, insert_or_ignore
+from models.db import UTCDateTime, db, flush_or_conflict, insert_or_ignore, upsert
 from models.errors import Conflict, Invalid
-
-# Big keys on PostgreSQL (as FreeRADIUS's bigserial); SQLite's autoincrement needs INTEGER.
-BigKey = BigInteger().with_variant(Integer, "sqlite")
-Inet = Text().with_variant(INET(), "postgresql")
 
 PASSWORD_ATTRIBUTE = "Cleartext-Password"  # noqa: S105 (an attribute name)
 RATE_LIMIT_ATTRIBUTE = "Mikrotik-Rate-Limit"
@@ -57,31 +51,6 @@ class RadiusPolicy:
 def policy() -> RadiusPolicy:
     """The running app's RADIUS policy."""
     return current_app.extensions["radius_policy"]
-
-
-class RadiusTime(TypeDecorator):
-    """An instant as FreeRADIUS's own queries store it: timestamptz on PostgreSQL, Unix epoch
-    seconds on SQLite (its rlm_sql_sqlite queries write strftime('%s')). Read back aware, UTC."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect):
-        if dialect.name == "sqlite":
-            return dialect.type_descriptor(Integer())
-        return dialect.type_descriptor(DateTime(timezone=True))
-
-    def process_bind_param(self, value, dialect):
-        if value is None or dialect.name != "sqlite":
-            return value
-        return int(value.timestamp())
-
-    def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        if dialect.name == "sqlite":
-            return datetime.fromtimestamp(int(value), UTC)
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class _AttributeRow:
@@ -142,10 +111,7 @@ class RadUserGroup(db.Model):
     priority: Mapped[int] = mapped_column(Integer, default=0)
 
 
-_OPEN = {
-    "postgresql_where": text("acctstoptime IS NULL"),
-    "sqlite_where": text("acctstoptime IS NULL"),
-}
+_OPEN = partial("acctstoptime IS NULL")
 
 
 class RadAcct(db.Model):
@@ -327,7 +293,7 @@ def set_groups(groups: dict[str, str]) -> None:
         return
     table = RadUserGroup.__table__
     rows = [{"username": user, "groupname": group, "priority": 1} for user, group in groups.items()]
-    statement = dialect_insert(table).values(rows)
+    statement = upsert(table).values(rows)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.username], set_={"groupname": statement.excluded.groupname}
     )

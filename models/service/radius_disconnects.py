@@ -8,9 +8,10 @@ rolls back the status change: the row is the promise, the sweep keeps it.
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from models.backend import BigKey
 from models.clock import utcnow
 from models.db import UTCDateTime, claim_due, db, get_for_update, paginate
 from models.service.radius import RadAcct
@@ -32,7 +33,7 @@ class Disconnect(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Written in the transaction of the status change: a retried change is a no-op, so it
     # adds no row; each new suspension of a session still open owes a new request.
-    radacct_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    radacct_id: Mapped[int] = mapped_column(BigKey)
     cause: Mapped[str] = mapped_column(String(20))
     subscription_id: Mapped[int | None] = mapped_column(
         ForeignKey("subscriptions.id", ondelete="SET NULL"), index=True

@@ -21,7 +21,7 @@ from sqlalchemy import Integer, String, case, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.clock import utcnow
-from models.db import UTCDateTime, db, dialect_insert, get_for_update
+from models.db import UTCDateTime, db, get_for_update, upsert
 from models.errors import AuthenticationFailed, TooManyAttempts
 from models.staff.tokens import AuthToken, issue_token, purge_expired_tokens
 from models.staff.users import (
@@ -107,7 +107,7 @@ def _count(
     )
     added = {"failures": 0, "in_flight": 0, column: 1}
     statement = (
-        dialect_insert(table)
+        upsert(table)
         .values(ip=ip, username=username, window_started_at=now, locked_until=None, **added)
         .on_conflict_do_update(
             index_elements=[table.c.ip, table.c.username],
@@ -190,7 +190,7 @@ def _remember(attempt: LoginAttempt) -> None:
     table = KnownAddress.__table__
     now = utcnow()
     db.session.execute(
-        dialect_insert(table)
+        upsert(table)
         .values(username=attempt.username, ip=attempt.ip, last_login_at=now)
         .on_conflict_do_update(
             index_elements=[table.c.username, table.c.ip], set_={"last_login_at": now}

@@ -1,4 +1,5 @@
-"""What differs per database, behind one interface (models/db.py), on the backend of this run.
+"""What differs per database, behind one seam (models/backend.py; models/db.py re-exports the
+row helpers), on the backend of this run.
 
 The helpers are what scheduled work and billing will build on: claiming due rows exactly once,
 inserting an effect once, recognising a unique violation by its constraint's name, locking a row.
@@ -8,9 +9,13 @@ A table of the tests' own stands in for those future tables.
 import threading
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, UniqueConstraint
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, UniqueConstraint
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.schema import CreateIndex
 
+from models import backend as db_backend
+from models import backend_copy
 from models.customers.customers import Customer
 from models.db import claim_due, db, get_for_update, insert_or_ignore, is_unique_violation
 from tests.builders import build_customer
@@ -158,3 +163,87 @@ def test_get_for_update_makes_a_parallel_writer_wait_for_the_commit(app):
     assert order == ["first", "second saw first"]
     with app.app_context():
         assert db.session.get(Customer, code).notes == "second"
+
+
+# The seam's intent-named pieces (models/backend.py, models/backend_copy.py).
+
+
+def _ddl(index, backend_name: str) -> str:
+    dialect = postgresql.dialect() if backend_name == "postgresql" else sqlite.dialect()
+    return str(CreateIndex(index).compile(dialect=dialect))
+
+
+def _index(name: str, make) -> Index:
+    index = make(name)
+    Table(f"t_{name}", MetaData(), Column("a", String), Column("b", String), index)
+    return index
+
+
+def test_index_helpers_say_what_they_need_and_each_backend_builds_its_own():
+    trigram = _index("tri", lambda n: db_backend.trigram_index(n, "a"))
+    prefix = _index("pre", lambda n: db_backend.prefix_index(n, "a", ops="varchar_pattern_ops"))
+    covering = _index("cov", lambda n: db_backend.covering_index(n, "a", include=["b"]))
+    live = _index("live", lambda n: Index(n, "a", **db_backend.partial("b IS NULL")))
+    flag = _index("flag", lambda n: Index(n, "a", **db_backend.partial_on_flag("b")))
+
+    assert _ddl(trigram, "postgresql") == "CREATE INDEX tri ON t_tri USING gin (a gin_trgm_ops)"
+    assert _ddl(trigram, "sqlite") == "CREATE INDEX tri ON t_tri (a)"
+    assert _ddl(prefix, "postgresql") == "CREATE INDEX pre ON t_pre (a varchar_pattern_ops)"
+    assert _ddl(covering, "postgresql") == "CREATE INDEX cov ON t_cov (a) INCLUDE (b)"
+    assert _ddl(covering, "sqlite") == "CREATE INDEX cov ON t_cov (a)"
+    assert _ddl(live, "postgresql").endswith("(a) WHERE b IS NULL")
+    assert _ddl(live, "sqlite").endswith("(a) WHERE b IS NULL")
+    assert _ddl(flag, "postgresql").endswith("(a) WHERE b")
+    assert _ddl(flag, "sqlite").endswith("(a) WHERE b = 1")
+
+
+def test_connection_options_follow_the_database_url():
+    assert db_backend.connection_options("sqlite:///x.sqlite") == {"connect_args": {"timeout": 30}}
+    assert db_backend.connection_options("postgresql+psycopg://h/db") == {"pool_pre_ping": True}
+
+
+def test_server_features_are_postgresql_ones(app, backend):
+    with app.app_context():
+        assert db_backend.has_server_features() == (backend == "postgresql")
+
+
+def test_an_address_reads_back_as_written(app):
+    with app.app_context():
+        shown = db.session.scalar(
+            db.select(db_backend.address_text(db_backend.address_value("10.1.2.3")))
+        )
+        assert shown == "10.1.2.3"
+
+
+def test_in_subquery_among_others_finds_what_in_finds(app):
+    codes = [build_customer(app) for _ in range(3)]
+    with app.app_context():
+        wanted = db.select(Customer.code).where(Customer.code.in_(codes[1:]))
+        condition = db_backend.in_subquery_among_others(Customer.code, wanted)
+        found = db.session.scalars(
+            db.select(Customer.code).where(condition | (Customer.code == -1))
+        ).all()
+        assert sorted(found) == codes[1:]
+
+
+def test_a_lock_timeout_is_set_for_the_transaction_only(app):
+    with app.app_context(), db.engine.begin() as connection:
+        db_backend.set_lock_timeout(connection, "250ms")
+        if connection.dialect.name == "postgresql":
+            assert connection.exec_driver_sql("SHOW lock_timeout").scalar() == "250ms"
+
+
+def test_postgresql_estimates_copies_and_streams_rows(app, backend):
+    if backend != "postgresql":
+        pytest.skip("server features: PostgreSQL only")
+    codes = [build_customer(app) for _ in range(2)]
+    rows = db.select(Customer.code, Customer.kind).where(Customer.code >= codes[0])
+    rows = rows.order_by(Customer.code)
+    with app.app_context():
+        assert db_backend.estimated_count(rows) >= 1
+        assert backend_copy.estimated_count_apart(rows) >= 1
+        copied = list(backend_copy.copy_csv_out(rows, ";", "America/Sao_Paulo"))
+        assert copied == [f"{code};PF\n".encode() for code in codes]
+        assert list(backend_copy.cursor_rows(rows, batch=1)) == [(code, "PF") for code in codes]
+        first = backend_copy.first_row_apart(db.engine, rows)
+        assert first == {"code": codes[0], "kind": "PF"}
