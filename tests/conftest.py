@@ -253,6 +253,18 @@ def celery_worker(app):
         yield celery
 
 
+def pytest_collection_modifyitems(config, items):
+    """TEST_SKIP_ONE_BACKEND=1 leaves out the tests marked `one_backend`: scripts/test sets it
+    for one of its two runs, so that the other runs them once (nothing in them differs by
+    database) and every test still runs in each full suite."""
+    if os.environ.get("TEST_SKIP_ONE_BACKEND", "") != "1":
+        return
+    left_out = [item for item in items if item.get_closest_marker("one_backend")]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not item.get_closest_marker("one_backend")]
+
+
 def pytest_report_header(config):
     url = os.environ.get("TEST_DATABASE_URL") or "sqlite (embedded default)"
     broker = os.environ.get("TEST_BROKER_URL") or "filesystem:// (embedded default)"
