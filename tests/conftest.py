@@ -286,7 +286,7 @@ CALENDAR_INSTANTS = {
 
 def _chosen_instants() -> list[str]:
     """TEST_CALENDAR names the instants to run at (comma-separated; default all, `none` for
-    none): scripts/test gives each backend half of them, so that the suite covers them all."""
+    none): scripts/test splits them between the backends, so that the suite covers them all."""
     chosen = os.environ.get("TEST_CALENDAR", "all").strip()
     if chosen == "all":
         return list(CALENDAR_INSTANTS)
