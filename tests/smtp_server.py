@@ -5,6 +5,7 @@ server.fail_next(2, "451 4.3.0 Try again later")  # the next 2 messages are refu
 server.drop_next(1)     # the next connection is closed at RCPT, before the message
 server.break_next_data(1)  # the next message is kept, then the connection closed unanswered
 server.hold_replies(30) # keep each message, then wait 30 s before answering 250
+server.release_held()   # answer the messages held now at once
 server.messages         # parsed EmailMessages, in the order received
 server.raw_messages     # the same as received, bytes
 """
@@ -12,6 +13,7 @@ server.raw_messages     # the same as received, bytes
 import asyncio
 import socket
 import threading
+import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
@@ -34,6 +36,7 @@ class _Handler:
         self.drop = 0
         self.break_data = 0
         self.hold_seconds = 0.0
+        self.released = threading.Event()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         with self.lock:
@@ -59,8 +62,10 @@ class _Handler:
         if break_data:  # the server has it; the client never hears so
             server.transport.close()
             return "421 4.3.2 Closing"
-        if self.hold_seconds:
-            await asyncio.sleep(self.hold_seconds)  # kept, but the sender hears nothing yet
+        # Kept, but the sender hears nothing yet: for hold_seconds, or until release_held().
+        deadline = time.monotonic() + self.hold_seconds
+        while time.monotonic() < deadline and not self.released.is_set():
+            await asyncio.sleep(0.05)
         return "250 2.0.0 OK"
 
 
@@ -95,7 +100,14 @@ class SmtpServer:
             self.handler.break_data = count
 
     def hold_replies(self, seconds: float) -> None:
+        """Hold the answer to each message from now on (0: no longer; held ones stay held)."""
+        if seconds:
+            self.handler.released.clear()
         self.handler.hold_seconds = seconds
+
+    def release_held(self) -> None:
+        """Answer the messages held now: the test saw what it waited for while they were held."""
+        self.handler.released.set()
 
     @property
     def count(self) -> int:

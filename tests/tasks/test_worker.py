@@ -1,6 +1,5 @@
 """Tasks run on a real Celery worker against committed data, and their changes are audited."""
 
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -58,7 +57,7 @@ def requester_and_code(client, admin, make_user) -> tuple[int, int]:
 
 
 def test_a_transaction_that_ends_without_commit_sends_no_task(
-    app, client, celery_worker, admin, requester_and_code
+    app, client, celery_worker, admin, requester_and_code, tasks_settled
 ):
     user_id, code = requester_and_code
     with app.app_context():
@@ -67,7 +66,7 @@ def test_a_transaction_that_ends_without_commit_sends_no_task(
         send_after_commit(rename_customer, code, "Fechado", requested_by=user_id)
         db.session.close()
         db.session.commit()  # a later commit must not send what the rollback or close dropped
-    time.sleep(2)  # the worker would have picked either up by now
+    assert tasks_settled()  # whatever was sent has run by now
     assert _name_of(client, admin, code) not in ("Desfeito", "Fechado")
 
 
@@ -123,7 +122,7 @@ def rename_then_fail(code: int, new_name: str, marker: str) -> None:
 
 
 def test_a_task_that_raises_leaves_nothing_behind(
-    app, client, celery_worker, admin, requester_and_code, tmp_path
+    app, client, celery_worker, admin, requester_and_code, tmp_path, tasks_settled
 ):
     _, code = requester_and_code
     before = client.get(f"/api/v1/customers/{code}/history", headers=admin).json["total"]
@@ -132,7 +131,7 @@ def test_a_task_that_raises_leaves_nothing_behind(
     rename_then_fail.delay(code, "Nunca Gravado", str(marker))
 
     assert wait_until(marker.exists), "the worker did not run the task"
-    time.sleep(1)  # past the task's end, where the base class rolls back
+    assert tasks_settled()  # past the task's end, where the base class rolls back
     assert _name_of(client, admin, code) != "Nunca Gravado"
     after = client.get(f"/api/v1/customers/{code}/history", headers=admin).json["total"]
     assert after == before  # no history for a change that did not happen

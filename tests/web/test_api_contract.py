@@ -19,6 +19,10 @@ from hypothesis.stateful import run_state_machine_as_test
 import tests.web.contract_formats  # noqa: F401 (registers the format strategies)
 from tests.conftest import empty_database
 
+# The contract is the document's and the code's, the same on both databases: one backend fuzzes
+# it (scripts/test; scripts/contract fuzzes a live server on PostgreSQL more deeply).
+pytestmark = pytest.mark.one_backend
+
 _serial = itertools.count(1)
 _SETTINGS = {
     "deadline": None,

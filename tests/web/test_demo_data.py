@@ -22,6 +22,8 @@ from models.customers.identifiers import (
 )
 from web.cli.demo_data import FIELDS, generate_customers
 
+pytestmark = pytest.mark.one_backend  # no database in it: run on one backend (scripts/test)
+
 EXPECTED_KEYS = [
     "code", "kind", "name", "trade_name", "document", "state_registration", "email", "phone",
     "mobile", "fax", "street", "number", "complement", "district", "city", "state", "cep",

@@ -22,6 +22,8 @@ from models.billing.boleto_codes import (
     modulo10,
 )
 
+pytestmark = pytest.mark.one_backend  # no database in it: run on one backend (scripts/test)
+
 
 @pytest.mark.parametrize(
     ("due", "factor"),

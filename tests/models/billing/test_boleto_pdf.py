@@ -13,6 +13,8 @@ from models.billing.boleto_banks import BankAccount, bank_for
 from models.billing.boleto_pdf import DEMO_MARK, BoletoView, money, render_boleto
 from models.billing.pix import pix_copia_e_cola
 
+pytestmark = pytest.mark.one_backend  # no database in it: run on one backend (scripts/test)
+
 ACCOUNT = BankAccount(bank="001", agency="1234", account="123456", agreement="1234567", wallet="17")
 
 

@@ -6,6 +6,8 @@ import pytest
 
 from models.billing.pix import crc16_ccitt, crc_is_valid, emv_fields, pix_copia_e_cola
 
+pytestmark = pytest.mark.one_backend  # no database in it: run on one backend (scripts/test)
+
 # The static BR Code example of the Banco Central's "Manual de Padrões para Iniciação do Pix"
 # (key 123e4567-e12b-12d1-a456-426655440000, Fulano de Tal, BRASILIA, no amount, no txid).
 BCB_STATIC = (

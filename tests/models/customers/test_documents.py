@@ -23,6 +23,8 @@ from models.customers.identifiers import (
     normalize_uf,
 )
 
+pytestmark = pytest.mark.one_backend  # no database in it: run on one backend (scripts/test)
+
 
 def reference_cnpj_check_digits(base: str) -> str:
     """Receita Federal's rule, written out independently of the module under test."""

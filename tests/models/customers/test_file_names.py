@@ -4,6 +4,8 @@ import pytest
 
 from models.customers.file_names import ascii_name, attachment_disposition, display_name
 
+pytestmark = pytest.mark.one_backend  # no database in it: run on one backend (scripts/test)
+
 
 @pytest.mark.parametrize(
     ("raw", "shown"),

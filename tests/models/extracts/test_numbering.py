@@ -4,6 +4,8 @@ import pytest
 
 from models.extracts.numbering import termination_of
 
+pytestmark = pytest.mark.one_backend  # no database in it: run on one backend (scripts/test)
+
 HOME = "11"
 
 

@@ -20,6 +20,8 @@ from models.extracts.export_xlsx import (
     write_xlsx,
 )
 
+pytestmark = pytest.mark.one_backend  # no database in it: run on one backend (scripts/test)
+
 ZONE = ZoneInfo("America/Sao_Paulo")  # UTC-3 all year
 COLUMNS = [
     XlsxColumn("Login", "text", 120),

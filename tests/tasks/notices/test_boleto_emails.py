@@ -5,7 +5,6 @@ barcode read back by zbar equal to the boleto's 44 digits.
 """
 
 import threading
-import time
 from datetime import date, timedelta
 from io import BytesIO
 
@@ -123,7 +122,7 @@ def test_no_address_or_consent_withdrawn_is_skipped(app, celery_worker, smtp):
     assert sweep(app, TODAY)["boleto"] == 0  # reported once, not claimed again
 
 
-def test_sweeps_run_twice_and_at_once_send_each_email_once(app, celery_worker, smtp):
+def test_sweeps_run_twice_and_at_once_send_each_email_once(app, celery_worker, smtp, tasks_settled):
     ids = [build_receivable(app, due_date=DUE) for _ in range(12)]
     for _ in range(3):  # beat twice, a retried message...: the worker runs them side by side
         sweep_notices.delay(TODAY.isoformat())
@@ -134,7 +133,7 @@ def test_sweeps_run_twice_and_at_once_send_each_email_once(app, celery_worker, s
         thread.join()
 
     assert wait_until(lambda: smtp.count >= 12 and _all_sent(app), timeout=90)
-    time.sleep(2)  # any duplicate would have arrived by now
+    assert tasks_settled()  # every sweep, and every send they queued, has run by now
     assert message_keys(smtp) == sorted(f"boleto.{rid}.0" for rid in ids)
     assert len(notices(app)) == 12
 

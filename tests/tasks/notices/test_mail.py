@@ -102,7 +102,9 @@ def test_html_escapes_what_customers_typed_and_text_keeps_it(app, celery_worker,
     assert "Ana <b>Negrito</b> & Cia" in message.get_body(("plain",)).get_content()
 
 
-def test_a_notice_is_claimed_once_and_duplicated_tasks_send_it_once(app, celery_worker, smtp):
+def test_a_notice_is_claimed_once_and_duplicated_tasks_send_it_once(
+    app, celery_worker, smtp, tasks_settled
+):
     code = build_customer(app)
     notice_id = _claim(app, code, receivable_id=7, stage=10)
     assert _claim(app, code, receivable_id=7, stage=10) is None  # the key exists: nothing new
@@ -111,7 +113,7 @@ def test_a_notice_is_claimed_once_and_duplicated_tasks_send_it_once(app, celery_
         send_notices.delay([notice_id])
 
     assert _status_is(app, notice_id, SENT)
-    time.sleep(2)  # the duplicates have run by now
+    assert tasks_settled()  # the duplicates have run by now
     assert smtp.count == 1
     assert _notice(app, notice_id).attempts == 1
     with app.app_context():  # and run again later, in place: nothing to send
@@ -276,7 +278,7 @@ def _kill_while_the_server_holds_the_first_message(smtp, settings, tmp_path, ids
 
 
 def test_a_worker_killed_while_sending_never_resends_and_recovery_fails_it(
-    app, client, celery_worker, smtp, settings, tmp_path, admin, monkeypatch
+    app, client, celery_worker, smtp, settings, tmp_path, admin, monkeypatch, tasks_settled
 ):
     code = build_customer(app)
     notice_id = _claim(app, code)
@@ -285,7 +287,7 @@ def test_a_worker_killed_while_sending_never_resends_and_recovery_fails_it(
 
     send_notices.delay([notice_id])  # the redelivered task, or a duplicate: finds it sending
     recover_notices.delay()  # within its lease: left alone
-    time.sleep(2)
+    assert tasks_settled()
     assert _notice(app, notice_id).status == SENDING
 
     monkeypatch.setitem(app.config, "SMTP", {**app.config["SMTP"], "sending_lease_s": 0})
@@ -295,14 +297,14 @@ def test_a_worker_killed_while_sending_never_resends_and_recovery_fails_it(
     assert notice.last_error == OUTCOME_UNKNOWN
     send_notices.delay([notice_id])
     recover_notices.delay()
-    time.sleep(2)
+    assert tasks_settled()
     assert smtp.count == 1  # never resent automatically
     listed = client.get("/api/v1/notices?status=failed", headers=admin).json["items"]
     assert [(item["id"], item["last_error"]) for item in listed] == [(notice_id, OUTCOME_UNKNOWN)]
 
 
 def test_a_batch_killed_mid_way_fails_only_the_message_on_the_wire_and_sends_the_rest_once(
-    app, celery_worker, smtp, settings, tmp_path, monkeypatch
+    app, celery_worker, smtp, settings, tmp_path, monkeypatch, tasks_settled
 ):
     ids = [_claim(app, build_customer(app), receivable_id=number) for number in (1, 2, 3, 4)]
     _kill_while_the_server_holds_the_first_message(smtp, settings, tmp_path, ids)
@@ -315,7 +317,7 @@ def test_a_batch_killed_mid_way_fails_only_the_message_on_the_wire_and_sends_the
     assert (first.status, first.last_error) == (FAILED, OUTCOME_UNKNOWN)
     assert [_notice(app, notice_id).attempts for notice_id in ids[1:]] == [1, 1, 1]
     recover_notices.delay()
-    time.sleep(2)
+    assert tasks_settled()
     message_ids = sorted(message["Message-ID"] for message in smtp.messages)
     assert message_ids == sorted(  # the one held when the worker died, and the three others
         f"<notice.{TEST_KIND}.{number}.0@provedor.example>" for number in (1, 2, 3, 4)
@@ -333,7 +335,7 @@ def test_a_lost_message_of_a_queued_notice_is_sent_by_recovery(
 
 
 def test_staff_send_a_failed_notice_again_once_and_the_history_says_who(
-    app, client, celery_worker, smtp, admin, headers_for
+    app, client, celery_worker, smtp, admin, headers_for, tasks_settled
 ):
     smtp.fail_next(3, "550 5.1.1 Mailbox unavailable")  # every automatic attempt refused
     code = build_customer(app)
@@ -352,7 +354,7 @@ def test_staff_send_a_failed_notice_again_once_and_the_history_says_who(
     again = client.post(f"/api/v1/notices/{notice_id}/resend", headers=finance)
     assert again.status_code == 409  # sent: never again
     assert "sent" in again.json["message"]
-    time.sleep(1)
+    assert tasks_settled()
     assert smtp.count == 1
     history = client.get(f"/api/v1/customers/{code}/history", headers=admin).json["items"]
     resent = [
@@ -443,6 +445,7 @@ def test_a_live_but_stalled_batch_taken_over_by_recovery_sends_nothing_twice(
         monkeypatch.setitem(app.config, "SMTP", {**app.config["SMTP"], "sending_lease_s": 0})
         recover_notices.delay()  # takes the stalled batch over while its worker still lives
         assert all(_status_is(app, notice_id, SENT) for notice_id in ids[1:])
+        smtp.release_held()  # taken over while the worker was stalled: it may wake up now
         assert worker.wait(timeout=60) == 0  # woke up, found the rest taken over
     finally:
         worker.kill()
@@ -509,7 +512,7 @@ def test_a_receivable_settled_before_its_notice_is_written_skips_it(app, celery_
 
 
 def test_receivables_settled_while_their_batch_is_handed_over_are_skipped_not_sent(
-    app, client, celery_worker, smtp, admin
+    app, client, celery_worker, smtp, admin, tasks_settled
 ):
     ids = [_claim(app, build_customer(app), receivable_id=number) for number in (1, 2, 3)]
     smtp.hold_replies(3)  # the first message is on the wire: the batch is written and claimed
@@ -519,6 +522,7 @@ def test_receivables_settled_while_their_batch_is_handed_over_are_skipped_not_se
     _settle_or_cancel(app, 2, "paid")
     _settle_or_cancel(app, 3, "cancelled")
     smtp.hold_replies(0)
+    smtp.release_held()  # both settled while the first message was held: answer it now
 
     assert _status_is(app, ids[0], SENT)
     assert _status_is(app, ids[1], SKIPPED) and _status_is(app, ids[2], SKIPPED)
@@ -527,7 +531,7 @@ def test_receivables_settled_while_their_batch_is_handed_over_are_skipped_not_se
         "the receivable was paid before the e-mail went out",
         "the receivable was cancelled before the e-mail went out",
     ]
-    time.sleep(1)
+    assert tasks_settled()
     assert smtp.count == 1
     listed = client.get("/api/v1/notices?status=skipped", headers=admin).json["items"]
     assert sorted(item["id"] for item in listed) == ids[1:]

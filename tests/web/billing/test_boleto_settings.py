@@ -12,6 +12,8 @@ from tests.web.boleto_settings import PRODUCTION_BOLETO, PRODUCTION_BOLETO_BB
 from web import create_app
 from web.config import PROJECT_ROOT, ConfigError, load_settings
 
+pytestmark = pytest.mark.one_backend  # no database in it: run on one backend (scripts/test)
+
 CARD_KEY = "zJhJJLzh_KQ9kPy5_Y_c4xxMYsEX9ht5NNu6VKa-3Hk="
 BOLETO_NAMES = (*PRODUCTION_BOLETO_BB, "BOLETO_AGREEMENT")
 
