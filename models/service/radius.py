@@ -13,7 +13,6 @@ group (reject, or a blocked pool); cancelled or the login deleted -> no rows at 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import (
     BigInteger,
     DateTime,
@@ -31,6 +30,7 @@ from models.audit import Audited
 from models.clock import utcnow
 from models.db import UTCDateTime, db, dialect_insert, flush_or_conflict, insert_or_ignore
 from models.errors import Conflict, Invalid
+from models.settings import current
 
 # Big keys on PostgreSQL (as FreeRADIUS's bigserial); SQLite's autoincrement needs INTEGER.
 BigKey = BigInteger().with_variant(Integer, "sqlite")
@@ -56,7 +56,7 @@ class RadiusPolicy:
 
 def policy() -> RadiusPolicy:
     """The running app's RADIUS policy."""
-    return current_app.extensions["radius_policy"]
+    return current(RadiusPolicy)
 
 
 class RadiusTime(TypeDecorator):
