@@ -19,6 +19,7 @@ from models.billing.settings import BillingPolicy, BoletoSettings
 from models.customers.identifiers import DDDS, normalize_cnpj
 from models.customers.settings import CustomerSettings
 from models.extracts.settings import ExtractSettings
+from models.notices.settings import MailSettings
 from models.service.radius import RadiusPolicy
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -467,6 +468,11 @@ class Settings:
             exports_max_running=self.exports_max_running,
         )
 
+    def mail_settings(self) -> MailSettings:
+        """Where notices are mailed from (no retry_base_s key: the MailSettings default)."""
+        names = MailSettings.__dataclass_fields__.keys() & self.smtp.keys()
+        return MailSettings(**{name: self.smtp[name] for name in names})
+
     def domain_settings(self) -> tuple:
         """Each domain's typed settings, for models/settings.py's registry."""
         return (
@@ -475,6 +481,7 @@ class Settings:
             self.boleto_settings(),
             self.customer_settings(),
             self.extract_settings(),
+            self.mail_settings(),
         )
 
     @property
@@ -524,7 +531,6 @@ class Settings:
             "DOCUMENTS_MAX_BYTES": self.documents_max_mb * 1024 * 1024,
             # Money (issue 9).
             "BILLING": self.billing,
-            "SMTP": self.smtp,
             "EQUIPMENT_TYPES": self.equipment_types,
         }
 

@@ -16,6 +16,7 @@ from models.billing.boletos import Boleto
 from models.billing.settings import BoletoSettings
 from models.db import db
 from models.notices.notices import SENT, SKIPPED
+from models.notices.settings import MailSettings
 from tasks.notices import sweep_notices
 from tests.barcodes import read_barcodes
 from tests.builders import build_customer, build_receivable
@@ -41,7 +42,7 @@ DUE = TODAY + timedelta(days=5)  # BOLETO_EMAIL_DAYS_BEFORE's default
 @pytest.fixture
 def smtp(app, monkeypatch, override_settings):
     server = SmtpServer().start()
-    monkeypatch.setitem(app.config, "SMTP", server.smtp_settings(retry_base_s=0.5))
+    override_settings(MailSettings, **server.smtp_settings(retry_base_s=0.5))
     override_settings(BoletoSettings, pix_key="12345678000195", pix_city="Recife")
     yield server
     server.stop()
