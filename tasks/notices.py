@@ -36,6 +36,8 @@ from flask import current_app
 from models.clock import local_today
 from models.db import db
 from models.notices import mailer, notice_sweeps, notices
+from models.notices.settings import MailSettings
+from models.settings import current
 from tasks.chunks import chunk
 from tasks.dispatch import send_after_commit
 
@@ -64,18 +66,15 @@ def sweep_notices(run_date: str | None = None) -> dict:
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 50  # one task, one SMTP connection and one claim for this many notices
-RETRY_BASE_SECONDS = 60.0  # first retry after a minute, then 2, 4, 8...
-# A notice `sending` for longer lost its worker: config SMTP["sending_lease_s"], from
-# NOTICE_SENDING_LEASE_SECONDS; this is its default, for a config built without it.
-SENDING_LEASE_SECONDS = 900.0
 
 
-def _smtp() -> dict:
-    return current_app.config["SMTP"]
+def _smtp() -> MailSettings:
+    return current(MailSettings)
 
 
 def _lease_s() -> float:
-    return _smtp().get("sending_lease_s", SENDING_LEASE_SECONDS)
+    """A notice `sending` for longer lost its worker (NOTICE_SENDING_LEASE_SECONDS)."""
+    return _smtp().sending_lease_s
 
 
 def send_in_batches(notice_ids: list[int]) -> None:
@@ -88,12 +87,12 @@ def send_in_batches(notice_ids: list[int]) -> None:
 def send_notices(notice_ids: list[int]) -> dict:
     """Send those of the notices still queued and due; how many ended in each state."""
     smtp = _smtp()
-    if not smtp["host"]:
+    if not smtp.host:
         notices.skip(notice_ids, notices.NO_SERVER)
         return {notices.SKIPPED: len(notice_ids)}
     with chunk():
         ready, recipients, unsendable = notices.sendable(notice_ids)
-        messages = _write(ready, recipients, smtp["sender"])
+        messages = _write(ready, recipients, smtp.sender)
         for reason in set(unsendable.values()):
             notices.skip([i for i, why in unsendable.items() if why == reason], reason)
     batch = str(uuid4())  # per run: a redelivered message has its task id, not its batch
@@ -163,10 +162,10 @@ def _deliver(postman, batch, notice_id, attempts, message, smtp) -> tuple[str, f
         notices.mark_failed(notice_id, f"{notices.OUTCOME_UNKNOWN_DATA} ({error})", batch=batch)
         return notices.FAILED, None
     except mailer.Refused as error:
-        if attempts >= smtp["max_attempts"]:
+        if attempts >= smtp.max_attempts:
             notices.mark_failed(notice_id, str(error), batch=batch)
             return notices.FAILED, None
-        delay = smtp.get("retry_base_s", RETRY_BASE_SECONDS) * 2 ** (attempts - 1)
+        delay = smtp.retry_base_s * 2 ** (attempts - 1)
         notices.retry_later(notice_id, batch, str(error), timedelta(seconds=delay))
         log.warning("notice %s refused (%s); retry in %.0f s", notice_id, error, delay)
         return notices.QUEUED, delay

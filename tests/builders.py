@@ -12,7 +12,7 @@ from decimal import Decimal
 from flask import Flask
 
 from models.audit import Actor, set_actor
-from models.customers.customers import create_customer
+from models.customers.registration import create_customer
 from models.db import db
 from schemas.customers.customers import CustomerInput
 from tests.web.customer_payloads import pf_payload, pj_payload

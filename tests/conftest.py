@@ -6,6 +6,7 @@ DATABASE_URL and CELERY_BROKER_URL are ignored on purpose: the suite drops and r
 database and empties its Redis database, which must never be production's.
 """
 
+import dataclasses
 import functools
 import os
 import shutil
@@ -21,6 +22,8 @@ from models.audit import Actor, set_actor
 from models.db import db
 from models.notices.email_templates import seed_templates
 from models.service.cancel_reasons import seed_reasons
+from models.settings import current as settings_of
+from models.settings import replace as replace_settings
 from models.staff.auth import issue_token
 from models.staff.users import ROLES, User
 
@@ -69,6 +72,20 @@ def settings(tmp_path_factory):
     if result.broker_url.startswith("redis"):
         _flush_redis(result.broker_url)
     return result
+
+
+@pytest.fixture
+def override_settings(app):
+    """Change a domain's typed settings for one test: override_settings(BillingPolicy, x=1)."""
+    previous = []
+
+    def change(kind, **changes):
+        value = dataclasses.replace(settings_of(kind, app), **changes)
+        previous.append(replace_settings(app, value))
+
+    yield change
+    for value in reversed(previous):  # the first one replaced is what the app had
+        replace_settings(app, value)
 
 
 @pytest.fixture(scope="session")

@@ -132,7 +132,7 @@ class SmtpServer:
             return [rcpt for rcpt, _ in self.handler.received]
 
     def smtp_settings(self, **overrides) -> dict:
-        """config["SMTP"] pointing here (no TLS, no login), with `overrides`."""
+        """MailSettings' values pointing here (no TLS, no login), with `overrides`."""
         return {
             "host": self.host,
             "port": self.port,

@@ -7,6 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from models import clock
 from models.db import has_unsaved_writes
+from models.settings import install as install_settings
 from web.config import PROJECT_ROOT, Settings, load_settings
 from web.errors import register_error_handlers
 from web.extensions import Api, cors, db, migrate
@@ -54,7 +55,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=0, x_host=0)
 
     clock.set_zone(settings.timezone)
-    app.extensions["radius_policy"] = settings.radius_policy()
+    install_settings(app, *settings.domain_settings())
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     api = Api(app)  # one per app: the OpenAPI document belongs to it

@@ -16,7 +16,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from models.backend import connection_options
 from models.billing.boleto_banks import BankAccount, UnknownBank, bank_for
+from models.billing.settings import BillingPolicy, BoletoSettings
 from models.customers.identifiers import DDDS, normalize_cnpj
+from models.customers.settings import CustomerSettings
+from models.extracts.settings import ExtractSettings
+from models.notices.settings import MailSettings
 from models.service.radius import RadiusPolicy
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -428,6 +432,59 @@ class Settings:
             ghost_session_minutes=self.radius_ghost_session_minutes,
         )
 
+    def billing_policy(self) -> BillingPolicy:
+        """When and how much billing charges, notifies and suspends."""
+        names = BillingPolicy.__dataclass_fields__.keys() & self.billing.keys()
+        values = {name: self.billing[name] for name in names}
+        return BillingPolicy(**values | {"boleto_fee": Decimal(self.billing["boleto_fee"])})
+
+    def boleto_settings(self) -> BoletoSettings:
+        """The account boletos are issued on and whom they pay."""
+        billing = self.billing
+        return BoletoSettings(
+            account=BankAccount.from_billing(billing),
+            beneficiary_name=billing["beneficiary_name"] or self.isp_name,
+            beneficiary_document=billing["beneficiary_document"],
+            beneficiary_address=billing["beneficiary_address"],
+            demo=billing["boleto_demo"],
+            pix_key=billing["pix_key"],
+            pix_city=billing["pix_city"],
+        )
+
+    def customer_settings(self) -> CustomerSettings:
+        """A new customer's options, the documents folder, the card keys."""
+        return CustomerSettings(
+            documents_dir=self.documents_dir or self.var_dir / "documents",
+            default_options=tuple(self.customer_default_options),
+            card_keys=tuple(self.card_keys),
+        )
+
+    def extract_settings(self) -> ExtractSettings:
+        """Extracts' reach and where exports are written."""
+        return ExtractSettings(
+            exports_dir=self.exports_dir or self.var_dir / "exports",
+            max_days=self.extract_max_days,
+            voip_home_area_code=self.voip_home_area_code,
+            exports_ttl_hours=self.exports_ttl_hours,
+            exports_max_running=self.exports_max_running,
+        )
+
+    def mail_settings(self) -> MailSettings:
+        """Where notices are mailed from (no retry_base_s key: the MailSettings default)."""
+        names = MailSettings.__dataclass_fields__.keys() & self.smtp.keys()
+        return MailSettings(**{name: self.smtp[name] for name in names})
+
+    def domain_settings(self) -> tuple:
+        """Each domain's typed settings, for models/settings.py's registry."""
+        return (
+            self.radius_policy(),
+            self.billing_policy(),
+            self.boleto_settings(),
+            self.customer_settings(),
+            self.extract_settings(),
+            self.mail_settings(),
+        )
+
     @property
     def is_production(self) -> bool:
         return self.env == "production"
@@ -470,7 +527,6 @@ class Settings:
             "DOCUMENTS_MAX_BYTES": self.documents_max_mb * 1024 * 1024,
             # Money (issue 9).
             "BILLING": self.billing,
-            "SMTP": self.smtp,
             "EQUIPMENT_TYPES": self.equipment_types,
         }
 

@@ -23,11 +23,11 @@ sweep, running after or beside the first, finds nothing left to change.
 
 from datetime import date, timedelta
 
-from flask import current_app
 from sqlalchemy import exists
 
 from models.billing.business_days import BusinessCalendar, business_calendar
 from models.billing.receivables import OWED, Receivable, overdue_customers
+from models.billing.settings import BillingPolicy
 from models.billing.suspension_holds import held, record_trust_unlock, unlocked
 from models.clock import local_midnight
 from models.customers.customer_options import customers_with_option
@@ -37,6 +37,7 @@ from models.errors import Conflict
 from models.notices.notices import SENT, Notice
 from models.service.subscription_changes import ENABLE, SUSPEND, apply_change, follow_in_radius
 from models.service.subscriptions import ACTIVE, NON_PAYMENT, SUSPENDED, Subscription
+from models.settings import current
 
 
 def overdue_boundary(today: date, days: int, calendar: BusinessCalendar | None = None) -> date:
@@ -61,7 +62,7 @@ SUSPENSION = "suspension"  # the notice kind that announces a suspension and its
 
 def notice_days() -> int:
     """Calendar days between the suspension notice and the suspension (at least)."""
-    return current_app.config["BILLING"]["suspension_notice_days"]
+    return current(BillingPolicy).suspension_notice_days
 
 
 def suspension_date(written_on: date) -> date:

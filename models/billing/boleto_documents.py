@@ -1,15 +1,15 @@
 """The boleto as the customer gets it: the PDF (models/billing/boleto_pdf.py) filled from the
 database."""
 
-from flask import current_app
-
-from models.billing.boleto_banks import BankAccount, bank_for
+from models.billing.boleto_banks import bank_for
 from models.billing.boleto_pdf import BoletoView, render_boleto
-from models.billing.boletos import Boleto, beneficiary_name
+from models.billing.boletos import Boleto
 from models.billing.receivables import Receivable
+from models.billing.settings import BoletoSettings
 from models.customers.customers import Customer
 from models.customers.identifiers import format_cep, format_cnpj, format_cpf
 from models.db import db
+from models.settings import current
 
 INSTRUCTIONS = (
     "Após o vencimento, pagável em qualquer banco até a data limite do banco.",
@@ -47,14 +47,14 @@ def boleto_view(boleto: Boleto) -> BoletoView:
     """Everything the boleto prints: the stored codes, the customer, the beneficiary."""
     receivable = db.session.get(Receivable, boleto.receivable_id)
     customer = db.session.get(Customer, boleto.customer_code)
-    billing = current_app.config["BILLING"]
+    settings = current(BoletoSettings)
     bank = bank_for(boleto.bank)
     return BoletoView(
         bank_code=boleto.bank,
         bank_name=bank.name,
-        beneficiary_name=beneficiary_name(),
-        beneficiary_document=_cnpj(billing["beneficiary_document"]),
-        agency_account=bank.agency_account(BankAccount.from_billing(billing)),
+        beneficiary_name=settings.beneficiary_name,
+        beneficiary_document=_cnpj(settings.beneficiary_document),
+        agency_account=bank.agency_account(settings.account),
         payer_name=customer.name,
         payer_document=format_document(customer.document),
         payer_address=payer_address(customer),
@@ -65,11 +65,11 @@ def boleto_view(boleto: Boleto) -> BoletoView:
         issue_date=receivable.issue_date,
         barcode=boleto.barcode,
         linha_digitavel=boleto.digitable_line_formatted,
-        wallet=billing["boleto_wallet"],
+        wallet=settings.account.wallet,
         instructions=(receivable.description, *INSTRUCTIONS),
         pix_code=boleto.pix_code,
         processing_date=boleto.issued_at.date() if boleto.issued_at else None,
-        beneficiary_address=billing["beneficiary_address"] or "",
+        beneficiary_address=settings.beneficiary_address or "",
         demo=boleto.demo,
     )
 

@@ -18,7 +18,6 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import current_app
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -47,11 +46,13 @@ from models.billing.receivables import (
     get_receivable,
     pays_by_boleto,
 )
+from models.billing.settings import BoletoSettings
 from models.bulk_history import record_created
 from models.clock import utcnow
 from models.customers.customers import Customer
 from models.db import UTCDateTime, db, is_unique_violation, upsert
 from models.errors import Conflict
+from models.settings import current
 
 RECEIVABLE_UNIQUE = "uq_boletos_receivable_id_amount"
 CHUNK = 1000  # boletos per INSERT: 12 values each, under the drivers' parameter limits
@@ -88,15 +89,6 @@ class Boleto(Audited, db.Model):
         return format_linha(self.digitable_line)
 
 
-def _billing() -> dict:
-    return current_app.config["BILLING"]
-
-
-def beneficiary_name() -> str:
-    """Who the boleto pays: BILLING beneficiary_name, else the ISP's name."""
-    return _billing()["beneficiary_name"] or current_app.config["ISP_NAME"]
-
-
 def _pays_by_boleto(customer_code: int) -> bool:
     query = db.select(Customer.code).where(
         Customer.code == customer_code, pays_by_boleto(Customer.code)
@@ -112,15 +104,15 @@ def _existing(receivable_id: int, amount: Decimal) -> Boleto | None:
 def _values(receivable, sequence: int) -> dict:
     """The boleto's columns for `receivable` (id, customer_code, balance, due_date) and the
     nosso-número `sequence` value drawn for it."""
-    billing = _billing()
-    account = BankAccount.from_billing(billing)
+    settings = current(BoletoSettings)
+    account = settings.account
     amount = receivable.balance
     codes = bank_for(account.bank).codes(account, sequence, receivable.due_date, amount)
     pix = None
-    if billing["pix_key"]:
+    if settings.pix_key:
         txid = re.sub(r"[^A-Za-z0-9]", "", codes.nosso_numero_printed)[-25:]
         pix = pix_copia_e_cola(
-            billing["pix_key"], beneficiary_name(), billing["pix_city"], amount, txid
+            settings.pix_key, settings.beneficiary_name, settings.pix_city, amount, txid
         )
     return {
         "receivable_id": receivable.id,
@@ -134,12 +126,12 @@ def _values(receivable, sequence: int) -> dict:
         "pix_code": pix,
         "amount": amount,
         "due_date": receivable.due_date,
-        "demo": billing["boleto_demo"],
+        "demo": settings.demo,
     }
 
 
 def _account() -> BankAccount:
-    return BankAccount.from_billing(_billing())
+    return current(BoletoSettings).account
 
 
 def boleto_for(receivable_id: int) -> Boleto:

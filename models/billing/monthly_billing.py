@@ -22,7 +22,6 @@ lines, events and history. A re-run, a retried task or a second beat creates not
 from datetime import date, timedelta
 from decimal import Decimal
 
-from flask import current_app
 from sqlalchemy import Date, String, case, cast, exists, insert, literal, select
 
 from models.billing.billing_events import BILLED, PENDING, BillingEvent
@@ -36,6 +35,7 @@ from models.billing.receivables import (
     ReceivableLine,
     pays_by_boleto,
 )
+from models.billing.settings import BillingPolicy
 from models.bulk_history import record_created
 from models.clock import utcnow
 from models.customers.customer_options import CustomerOptions
@@ -43,6 +43,7 @@ from models.customers.customers import Customer
 from models.db import db, upsert
 from models.service.plans import Plan
 from models.service.subscriptions import ACTIVE, LAST_DUE_DAY, SUSPENDED, Subscription
+from models.settings import current
 
 BILLING_LEAD_DAYS = 10  # at least; more when boleto e-mails go out earlier than this
 BILLED_STATUSES = (ACTIVE, SUSPENDED)
@@ -50,7 +51,7 @@ BILLED_STATUSES = (ACTIVE, SUSPENDED)
 
 def lead_days() -> int:
     """Days before its due date a month's receivable is created (after the boleto e-mail's)."""
-    return max(BILLING_LEAD_DAYS, current_app.config["BILLING"]["boleto_email_days_before"] + 1)
+    return max(BILLING_LEAD_DAYS, current(BillingPolicy).boleto_email_days_before + 1)
 
 
 def _month_start(day: date) -> date:
@@ -92,7 +93,7 @@ def _boleto_fee_applies(customer_code):
 
 
 def _boleto_fee() -> Decimal:
-    return Decimal(current_app.config["BILLING"]["boleto_fee"])
+    return current(BillingPolicy).boleto_fee
 
 
 def _expected_amount():

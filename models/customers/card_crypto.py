@@ -8,10 +8,11 @@ decrypts with any, so a new key is prepended without downtime and `rotate_batch`
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from flask import current_app
 from stdnum import luhn
 
+from models.customers.settings import CustomerSettings
 from models.db import db
+from models.settings import current
 
 # Issuer prefixes for the brand shown beside the masked number (longest prefixes first).
 _BRANDS = (
@@ -32,7 +33,7 @@ def _cipher(keys: tuple[str, ...]) -> MultiFernet:
 
 
 def _keys() -> tuple[str, ...]:
-    return tuple(current_app.config["CARD_ENCRYPTION_KEYS"])
+    return current(CustomerSettings).card_keys
 
 
 def encrypt(number: str) -> str:

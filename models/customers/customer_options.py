@@ -5,7 +5,6 @@ has a partial index holding only the customers that have it on, so `customers_wi
 reads just those keys, in code order (a job pages through them by `customer_code > last`).
 """
 
-from flask import current_app
 from sqlalchemy import Boolean, ForeignKey, Index, Select, String, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -13,8 +12,10 @@ from models.audit import Audited
 from models.backend import partial_on_flag
 from models.customers.customers import get_customer
 from models.customers.fiscal_activity_codes import usable_code
+from models.customers.settings import CustomerSettings
 from models.db import db
 from models.errors import Invalid
+from models.settings import current
 
 
 class CustomerOptions(Audited, db.Model):
@@ -53,7 +54,7 @@ for _flag in FLAGS:
 
 def _defaults(code: int) -> dict:
     """The row a new customer gets: the flags CUSTOMER_DEFAULT_OPTIONS names switched on."""
-    switched_on = set(current_app.config["CUSTOMER_DEFAULT_OPTIONS"])
+    switched_on = set(current(CustomerSettings).default_options)
     return {"customer_code": code, **{flag: flag in switched_on for flag in FLAGS}}
 
 

@@ -263,15 +263,12 @@ def _save(customer: Customer) -> Customer:
     return customer
 
 
-def create_customer(data: dict) -> Customer:
-    """Register a customer from validated input (see schemas.customers.customers.CustomerInput)."""
-    from models.customers.customer_options import add_default_options  # it builds on this module
-
+def insert_customer(data: dict) -> Customer:
+    """The customer row alone from validated input; models/customers/registration.py's
+    create_customer is the operation (it adds the default options in the same transaction)."""
     customer = Customer(active=True)
     _apply(customer, data)
-    _save(customer)
-    add_default_options(customer.code)  # same transaction: no customer is ever without them
-    return customer
+    return _save(customer)
 
 
 def update_customer(code: int, data: dict) -> Customer:

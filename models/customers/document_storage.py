@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 import filetype
-from flask import current_app
+
+from models.customers.settings import CustomerSettings
+from models.settings import current
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +45,7 @@ class Received:
 
 def storage_dir() -> Path:
     """Where document files live (DOCUMENTS_DIR), created on demand."""
-    folder = Path(current_app.config["DOCUMENTS_DIR"])
+    folder = current(CustomerSettings).documents_dir
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from flask import current_app
-
 from models import clock
 from models.clock import utcnow
 from models.db import db, upsert
@@ -23,6 +21,8 @@ from models.extracts.call_terminals import TerminalDirectory
 from models.extracts.calls import Call, Tariff, call_cost
 from models.extracts.cdr_csv import BadLine, CdrReader, Layout
 from models.extracts.numbering import termination_of
+from models.extracts.settings import ExtractSettings
+from models.settings import current
 
 INSERT_ROWS = 500  # rows per INSERT: SQLite allows 32,766 parameters per statement
 SHOWN_LINES = 10  # line numbers listed per reason; the count says how many there were
@@ -75,7 +75,7 @@ class CdrImport:
         path = Path(path)
         self.reader = CdrReader(path, layout or Layout(), clock.zone())
         self.report = ImportReport(file=path.name)
-        self.home_area_code = current_app.config["VOIP_HOME_AREA_CODE"]
+        self.home_area_code = current(ExtractSettings).voip_home_area_code
         self.imported_at = utcnow()
         self.terminals = TerminalDirectory.load(self.home_area_code)
         self.tariffs = {t.termination: t for t in db.session.scalars(db.select(Tariff))}

@@ -11,7 +11,6 @@ it): beat sends it again once it has waited EXPORTS_RESEND_SECONDS, so none stay
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -19,6 +18,8 @@ from models.clock import utcnow
 from models.db import JSONType, UTCDateTime, db, get_row, paginate
 from models.errors import Conflict, Invalid, NotFound, TooManyAttempts
 from models.extracts import extracts
+from models.extracts.settings import ExtractSettings
+from models.settings import current
 from models.staff.users import ADMIN, User
 
 QUEUED, RUNNING, DONE, FAILED, EXPIRED = "queued", "running", "done", "failed", "expired"
@@ -99,7 +100,7 @@ class ExportDownload(db.Model):
 
 def storage_dir() -> Path:
     """Where export files live (EXPORTS_DIR): every web and worker host must reach it."""
-    return Path(current_app.config["EXPORTS_DIR"])
+    return current(ExtractSettings).exports_dir
 
 
 def checked_columns(source: str, asked: list[dict] | None) -> list[dict]:
@@ -132,7 +133,7 @@ def checked_columns(source: str, asked: list[dict] | None) -> list[dict]:
 def _check_running_limit(user: User | None) -> None:
     if user is None:
         return
-    limit = current_app.config["EXPORTS_MAX_RUNNING"]
+    limit = current(ExtractSettings).exports_max_running
     running = db.session.scalar(
         db.select(db.func.count(Export.id)).where(
             Export.user_id == user.id, Export.status.in_(UNFINISHED)
@@ -262,7 +263,7 @@ def finish(export: Export, file_name: str, size: int, rows: int) -> None:
     export.status, export.file_name, export.file_size = DONE, file_name, size
     export.rows_written, export.finished_at = rows, now
     export.heartbeat_at = now
-    export.expires_at = now + timedelta(hours=current_app.config["EXPORTS_TTL_HOURS"])
+    export.expires_at = now + timedelta(hours=current(ExtractSettings).exports_ttl_hours)
 
 
 def fail(export: Export, error: str) -> None:

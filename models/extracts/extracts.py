@@ -9,7 +9,6 @@ dates in the ISP's time zone, from `from` to `to` inclusive, and are capped in l
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask import current_app
 from sqlalchemy import Select, case, func, literal, select
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -19,8 +18,10 @@ from models.customers.customers import get_customer
 from models.db import db
 from models.errors import Invalid
 from models.extracts.calls import TERMINATIONS, Call
+from models.extracts.settings import ExtractSettings
 from models.service.items import RADIUS_LOGIN, VOIP_TERMINAL, Item
 from models.service.radius import RadAcct
+from models.settings import current
 
 CONNECTIONS, CALLS = "connections", "calls"
 SOURCES = (CONNECTIONS, CALLS)
@@ -156,7 +157,7 @@ class Period:
 
 
 def max_days() -> int:
-    return current_app.config["EXTRACT_MAX_DAYS"]
+    return current(ExtractSettings).max_days
 
 
 def checked_period(first: date | None, last: date | None) -> Period:

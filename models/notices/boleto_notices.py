@@ -12,20 +12,20 @@ overdue notice that also names the suspension's date. Amounts are what is still 
 balance).
 """
 
-from flask import current_app
-
 from models.billing.auto_suspension import SUSPENSION, notice_days, suspension_date
 from models.billing.boleto_documents import boleto_pdf, pdf_filename
 from models.billing.boleto_pdf import money
 from models.billing.boletos import Boleto, boleto_for
 from models.billing.business_days import days_overdue, payable_until
 from models.billing.receivables import Receivable
+from models.billing.settings import BillingPolicy
 from models.clock import local_today
 from models.customers.payment_methods import BOLETO as PAYS_BY_BOLETO
 from models.customers.payment_methods import PaymentMethod
 from models.db import db
 from models.errors import Conflict
 from models.notices.notices import Attachment, Notice, NoticeKind, register_kind
+from models.settings import current
 
 BOLETO, OVERDUE = "boleto", "overdue"
 
@@ -80,7 +80,7 @@ def overdue_context(notice: Notice) -> dict:
     """The overdue notice's variables: the stage reached, the days overdue today, and how the
     customer pays (no boleto: card or debit)."""
     receivable = db.session.get(Receivable, notice.receivable_id)
-    business = current_app.config["BILLING"]["notice_business_days"]
+    business = current(BillingPolicy).notice_business_days
     late = days_overdue(receivable.due_date, local_today(), business)
     boleto = _boleto_or_none(notice.receivable_id)
     return {

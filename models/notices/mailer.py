@@ -21,6 +21,7 @@ from models.customers.customers import Customer
 from models.db import db
 from models.notices import email_templates
 from models.notices.notices import NOTICE_KINDS, Attachment, Notice
+from models.notices.settings import MailSettings
 
 log = logging.getLogger(__name__)
 
@@ -149,8 +150,8 @@ class Postman:
             postman.deliver(message)  # Refused or OutcomeUnknown
     """
 
-    def __init__(self, smtp: dict):
-        self.smtp = smtp  # config["SMTP"]
+    def __init__(self, smtp: MailSettings):
+        self.smtp = smtp
         self._connection: smtplib.SMTP | None = None
         self._unreachable: str | None = None
 
@@ -185,20 +186,20 @@ class Postman:
             connection.close()
 
 
-def _connect(smtp: dict) -> smtplib.SMTP:
-    host, port, timeout = smtp["host"], smtp["port"], smtp["timeout_s"]
-    if smtp["tls"] == "ssl":
+def _connect(smtp: MailSettings) -> smtplib.SMTP:
+    host, port, timeout = smtp.host, smtp.port, smtp.timeout_s
+    if smtp.tls == "ssl":
         connection = smtplib.SMTP_SSL(
             host, port, timeout=timeout, context=ssl.create_default_context()
         )
     else:
         connection = smtplib.SMTP(host, port, timeout=timeout)
     connection.ehlo()
-    if smtp["tls"] == "starttls":
+    if smtp.tls == "starttls":
         connection.starttls(context=ssl.create_default_context())
         connection.ehlo()
-    if smtp["user"]:
-        connection.login(smtp["user"], smtp["password"] or "")
+    if smtp.user:
+        connection.login(smtp.user, smtp.password or "")
     return connection
 
 

@@ -28,7 +28,6 @@ already claimed: a sweep that missed days sends one notice, not every stage it m
 
 from datetime import date, timedelta
 
-from flask import current_app
 from sqlalchemy import Integer, String, and_, exists, literal, select
 
 from models.billing.auto_suspension import SUSPENSION, customers_to_warn, overdue_boundary
@@ -41,6 +40,7 @@ from models.billing.receivables import (
     balance_column,
     pays_by_boleto,
 )
+from models.billing.settings import BillingPolicy
 from models.bulk_history import record_created
 from models.clock import utcnow
 from models.customers.customer_options import customers_with_option
@@ -48,6 +48,7 @@ from models.customers.customers import Customer
 from models.db import UTCDateTime, db, upsert
 from models.notices import notices
 from models.notices.notices import QUEUED, Notice
+from models.settings import current
 
 BOLETO, OVERDUE = "boleto", "overdue"
 AMOUNT_TOO_LARGE = f"amount does not fit a boleto (at most {BOLETO_MAX_AMOUNT})"
@@ -85,7 +86,7 @@ def _with_option(flag: str):
 
 def claim_boleto_emails(today: date) -> list[int]:
     """Claim the boleto e-mails due `today` (see the module's rule); the new notices' ids."""
-    days = current_app.config["BILLING"]["boleto_email_days_before"]
+    days = current(BillingPolicy).boleto_email_days_before
     candidates = select().where(
         Receivable.status.in_(OWED),
         Receivable.due_date >= today,
@@ -111,7 +112,7 @@ def _too_large(receivable_ids: list[int]) -> set[int]:
 
 def claim_suspension_notices(today: date) -> list[int]:
     """Claim the notices announcing a suspension due `today` (see the module's rule)."""
-    days = current_app.config["BILLING"]["auto_suspend_after_days"]
+    days = current(BillingPolicy).auto_suspend_after_days
     candidates = select().where(
         Receivable.status.in_(OWED),
         Receivable.due_date < overdue_boundary(today, days),
@@ -130,10 +131,10 @@ def latest_due_date(days: int, today: date, business: bool, calendar: BusinessCa
 
 def claim_overdue_notices(today: date) -> list[int]:
     """Claim, per receivable, the latest overdue stage reached `today`; the new notices' ids."""
-    billing = current_app.config["BILLING"]
-    stages = sorted(billing["overdue_notice_days"], reverse=True)
+    policy = current(BillingPolicy)
+    stages = sorted(policy.overdue_notice_days, reverse=True)
     calendar = business_calendar()
-    business = billing["notice_business_days"]
+    business = policy.notice_business_days
     claimed, later_than = [], None
     for stage in stages:  # the highest stage first: due dates (later_than, upto] reached it
         upto = latest_due_date(stage, today, business, calendar)

@@ -14,7 +14,6 @@ group (reject, or a blocked pool); cancelled or the login deleted -> no rows at 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import (
     BigInteger,
     Index,
@@ -29,6 +28,7 @@ from models.backend import BigKey, Inet, RadiusTime, partial
 from models.clock import utcnow
 from models.db import UTCDateTime, db, flush_or_conflict, insert_or_ignore, upsert
 from models.errors import Conflict, Invalid
+from models.settings import current
 
 PASSWORD_ATTRIBUTE = "Cleartext-Password"  # noqa: S105 (an attribute name)
 RATE_LIMIT_ATTRIBUTE = "Mikrotik-Rate-Limit"
@@ -50,7 +50,7 @@ class RadiusPolicy:
 
 def policy() -> RadiusPolicy:
     """The running app's RADIUS policy."""
-    return current_app.extensions["radius_policy"]
+    return current(RadiusPolicy)
 
 
 class _AttributeRow:

@@ -6,15 +6,16 @@ from collections import Counter
 import pytest
 from celery.signals import after_task_publish, task_postrun
 
+from models.notices.settings import MailSettings
 from tests.smtp_server import SmtpServer
 from tests.waiting import wait_until
 
 
 @pytest.fixture
-def smtp(app, monkeypatch):
-    """A running SMTP server on loopback, and config["SMTP"] pointing at it (quick retries)."""
+def smtp(override_settings):
+    """A running SMTP server on loopback, and MailSettings pointing at it (quick retries)."""
     server = SmtpServer().start()
-    monkeypatch.setitem(app.config, "SMTP", server.smtp_settings(retry_base_s=0.5))
+    override_settings(MailSettings, **server.smtp_settings(retry_base_s=0.5))
     yield server
     server.stop()
 

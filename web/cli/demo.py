@@ -2,7 +2,8 @@
 
 import click
 
-from models.customers.customers import ADDRESS_PARTS, PF, Customer, create_customer
+from models.customers.customers import ADDRESS_PARTS, PF, Customer
+from models.customers.registration import create_customer
 from models.db import db
 from models.errors import Conflict
 from web.cli import act_as_cli

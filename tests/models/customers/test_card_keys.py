@@ -5,7 +5,9 @@ from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import text
 
 from models.customers.card_crypto import decrypt
+from models.customers.settings import CustomerSettings
 from models.db import db
+from models.settings import current as settings_of
 from tests.builders import build_customer
 from tests.web.payment_payloads import MASTERCARD, VISA, bank_debit, card, created, methods_url
 
@@ -36,8 +38,8 @@ def rotate(app, *args: str) -> str:
     return result.output
 
 
-def test_rotation_re_encrypts_every_card_with_the_newest_key(app, client, admin, monkeypatch):
-    (old_key,) = app.config["CARD_ENCRYPTION_KEYS"]
+def test_rotation_re_encrypts_every_card_with_the_newest_key(app, client, admin, override_settings):
+    (old_key,) = settings_of(CustomerSettings, app).card_keys
     new_key = Fernet.generate_key().decode()
     code = build_customer(app)
     for number in (VISA, MASTERCARD, AMEX):
@@ -45,7 +47,7 @@ def test_rotation_re_encrypts_every_card_with_the_newest_key(app, client, admin,
     created(client, admin, code, bank_debit())  # no card: nothing to rotate
     before = stored_cards(app)
 
-    monkeypatch.setitem(app.config, "CARD_ENCRYPTION_KEYS", (new_key, old_key))
+    override_settings(CustomerSettings, card_keys=(new_key, old_key))
     assert sorted(decrypted(app, before).values()) == sorted((VISA, MASTERCARD, AMEX))
     newest = created(client, admin, code, card(card_number=VISA))  # written under the new key
     newest_token = stored_cards(app)[newest["id"]]
@@ -57,7 +59,7 @@ def test_rotation_re_encrypts_every_card_with_the_newest_key(app, client, admin,
     assert all(after[row_id] != token for row_id, token in before.items())
     assert history_size(app) == history  # re-encrypting is not a change of the card
 
-    monkeypatch.setitem(app.config, "CARD_ENCRYPTION_KEYS", (new_key,))
+    override_settings(CustomerSettings, card_keys=(new_key,))
     assert sorted(decrypted(app, after).values()) == sorted((VISA, VISA, MASTERCARD, AMEX))
     renewed = client.patch(
         methods_url(code, newest["id"]),
@@ -66,18 +68,16 @@ def test_rotation_re_encrypts_every_card_with_the_newest_key(app, client, admin,
     )  # the gateway gets the number decrypted with the new key alone
     assert renewed.status_code == 200, renewed.get_json()
 
-    monkeypatch.setitem(app.config, "CARD_ENCRYPTION_KEYS", (old_key,))
+    override_settings(CustomerSettings, card_keys=(old_key,))
     with pytest.raises(InvalidToken):
         decrypted(app, after)
 
 
-def test_rotation_run_again_changes_nothing(app, client, admin, monkeypatch):
-    (old_key,) = app.config["CARD_ENCRYPTION_KEYS"]
+def test_rotation_run_again_changes_nothing(app, client, admin, override_settings):
+    (old_key,) = settings_of(CustomerSettings, app).card_keys
     code = build_customer(app)
     created(client, admin, code, card())
-    monkeypatch.setitem(
-        app.config, "CARD_ENCRYPTION_KEYS", (Fernet.generate_key().decode(), old_key)
-    )
+    override_settings(CustomerSettings, card_keys=(Fernet.generate_key().decode(), old_key))
     assert "Re-encrypted 1 card numbers" in rotate(app)
     rotated = stored_cards(app)
     assert "Re-encrypted 0 card numbers" in rotate(app)

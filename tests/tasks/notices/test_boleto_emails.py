@@ -12,8 +12,10 @@ import pytest
 from pypdf import PdfReader
 
 from models.billing.boletos import Boleto
+from models.billing.settings import BoletoSettings
 from models.db import db
 from models.notices.notices import SENT, SKIPPED
+from models.notices.settings import MailSettings
 from tasks.notices import sweep_notices
 from tests.barcodes import read_barcodes
 from tests.builders import build_customer, build_receivable
@@ -37,11 +39,10 @@ DUE = TODAY + timedelta(days=5)  # BOLETO_EMAIL_DAYS_BEFORE's default
 
 
 @pytest.fixture
-def smtp(app, monkeypatch):
+def smtp(app, monkeypatch, override_settings):
     server = SmtpServer().start()
-    monkeypatch.setitem(app.config, "SMTP", server.smtp_settings(retry_base_s=0.5))
-    billing = {**app.config["BILLING"], "pix_key": "12345678000195", "pix_city": "Recife"}
-    monkeypatch.setitem(app.config, "BILLING", billing)
+    override_settings(MailSettings, **server.smtp_settings(retry_base_s=0.5))
+    override_settings(BoletoSettings, pix_key="12345678000195", pix_city="Recife")
     yield server
     server.stop()
 

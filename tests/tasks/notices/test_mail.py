@@ -35,6 +35,7 @@ from models.notices.notices import (
     Notice,
     claim_notice,
 )
+from models.notices.settings import MailSettings
 from tasks.notices import recover_notices, send_notices
 from tests.builders import BUILDER, build_customer
 from tests.notice_kinds import BROKEN_RECEIVABLE, PDF_TEXT, TEST_KIND, ensure_receivable
@@ -145,9 +146,9 @@ def test_a_connection_dropped_before_the_message_is_retried(app, celery_worker, 
     assert _notice(app, notice_id).attempts == 2
 
 
-def test_smtp_down_then_up_is_retried_and_sent_once(app, celery_worker, monkeypatch):
+def test_smtp_down_then_up_is_retried_and_sent_once(app, celery_worker, override_settings):
     server = SmtpServer()  # not started: connection refused
-    monkeypatch.setitem(app.config, "SMTP", server.smtp_settings(retry_base_s=3))
+    override_settings(MailSettings, **server.smtp_settings(retry_base_s=3))
     code = build_customer(app)
     notice_id = _claim(app, code)
     try:
@@ -201,8 +202,8 @@ def test_no_address_or_consent_withdrawn_is_skipped_not_failed(
     assert listed["total"] == 2
 
 
-def test_no_smtp_server_configured_skips(app, celery_worker, monkeypatch):
-    monkeypatch.setitem(app.config, "SMTP", {**app.config["SMTP"], "host": None})
+def test_no_smtp_server_configured_skips(app, celery_worker, override_settings):
+    override_settings(MailSettings, host=None)
     notice_id = _claim(app, build_customer(app))
     send_notices.delay([notice_id])
     assert _status_is(app, notice_id, SKIPPED)
@@ -278,7 +279,16 @@ def _kill_while_the_server_holds_the_first_message(smtp, settings, tmp_path, ids
 
 
 def test_a_worker_killed_while_sending_never_resends_and_recovery_fails_it(
-    app, client, celery_worker, smtp, settings, tmp_path, admin, monkeypatch, tasks_settled
+    app,
+    client,
+    celery_worker,
+    smtp,
+    settings,
+    tmp_path,
+    admin,
+    monkeypatch,
+    tasks_settled,
+    override_settings,
 ):
     code = build_customer(app)
     notice_id = _claim(app, code)
@@ -290,7 +300,7 @@ def test_a_worker_killed_while_sending_never_resends_and_recovery_fails_it(
     assert tasks_settled()
     assert _notice(app, notice_id).status == SENDING
 
-    monkeypatch.setitem(app.config, "SMTP", {**app.config["SMTP"], "sending_lease_s": 0})
+    override_settings(MailSettings, sending_lease_s=0)
     recover_notices.delay()
     assert _status_is(app, notice_id, FAILED)
     notice = _notice(app, notice_id)
@@ -304,13 +314,13 @@ def test_a_worker_killed_while_sending_never_resends_and_recovery_fails_it(
 
 
 def test_a_batch_killed_mid_way_fails_only_the_message_on_the_wire_and_sends_the_rest_once(
-    app, celery_worker, smtp, settings, tmp_path, monkeypatch, tasks_settled
+    app, celery_worker, smtp, settings, tmp_path, monkeypatch, tasks_settled, override_settings
 ):
     ids = [_claim(app, build_customer(app), receivable_id=number) for number in (1, 2, 3, 4)]
     _kill_while_the_server_holds_the_first_message(smtp, settings, tmp_path, ids)
     assert {_notice(app, notice_id).status for notice_id in ids} == {SENDING}
 
-    monkeypatch.setitem(app.config, "SMTP", {**app.config["SMTP"], "sending_lease_s": 0})
+    override_settings(MailSettings, sending_lease_s=0)
     recover_notices.delay()
     assert all(_status_is(app, notice_id, SENT) for notice_id in ids[1:])
     first = _notice(app, ids[0])
@@ -325,10 +335,10 @@ def test_a_batch_killed_mid_way_fails_only_the_message_on_the_wire_and_sends_the
 
 
 def test_a_lost_message_of_a_queued_notice_is_sent_by_recovery(
-    app, celery_worker, smtp, monkeypatch
+    app, celery_worker, smtp, override_settings
 ):
     notice_id = _claim(app, build_customer(app))  # claimed, but its task was never sent
-    monkeypatch.setitem(app.config, "SMTP", {**app.config["SMTP"], "sending_lease_s": 0})
+    override_settings(MailSettings, sending_lease_s=0)
     recover_notices.delay()
     assert _status_is(app, notice_id, SENT)
     assert smtp.count == 1
@@ -392,7 +402,7 @@ def test_sending_again_a_notice_that_is_queued_or_unknown_is_refused(app, client
 
 
 def test_a_batch_reaching_no_server_connects_once_and_retries_every_notice(
-    app, celery_worker, monkeypatch
+    app, celery_worker, override_settings
 ):
     listener = socket.create_server(("127.0.0.1", 0))  # accepts, then hangs up: no SMTP
     accepted = []
@@ -408,7 +418,7 @@ def test_a_batch_reaching_no_server_connects_once_and_retries_every_notice(
 
     threading.Thread(target=hang_up, daemon=True).start()
     server = SmtpServer(port=listener.getsockname()[1])
-    monkeypatch.setitem(app.config, "SMTP", server.smtp_settings(retry_base_s=600))
+    override_settings(MailSettings, **server.smtp_settings(retry_base_s=600))
     ids = [_claim(app, build_customer(app), receivable_id=number) for number in (1, 2, 3)]
     try:
         send_notices.delay(ids)
@@ -436,13 +446,13 @@ def test_a_notice_that_cannot_be_written_fails_alone_and_the_batch_goes_out(
 
 
 def test_a_live_but_stalled_batch_taken_over_by_recovery_sends_nothing_twice(
-    app, celery_worker, smtp, settings, tmp_path, monkeypatch
+    app, celery_worker, smtp, settings, tmp_path, override_settings
 ):
     ids = [_claim(app, build_customer(app), receivable_id=number) for number in (1, 2, 3)]
     worker = _worker_holding_the_first_message(smtp, settings, tmp_path, ids, hold_s=10)
     try:
         smtp.hold_replies(0)
-        monkeypatch.setitem(app.config, "SMTP", {**app.config["SMTP"], "sending_lease_s": 0})
+        override_settings(MailSettings, sending_lease_s=0)
         recover_notices.delay()  # takes the stalled batch over while its worker still lives
         assert all(_status_is(app, notice_id, SENT) for notice_id in ids[1:])
         smtp.release_held()  # taken over while the worker was stalled: it may wake up now

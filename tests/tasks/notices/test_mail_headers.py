@@ -16,6 +16,7 @@ from models.db import db
 from models.notices.email_template_defaults import SAMPLE_CONTEXT, VARIABLES
 from models.notices.mailer import UnsafeHeader, check_headers, header_value
 from models.notices.notices import SENT, Notice, NoticeKind, claim_notice, register_kind
+from models.notices.settings import MailSettings
 from tasks.notices import send_notices
 from tests.builders import BUILDER, build_customer
 from tests.notice_kinds import ensure_receivable
@@ -48,10 +49,10 @@ for _template, _kind in EVIL_KINDS.items():
 
 
 @pytest.fixture
-def smtp(app, monkeypatch):
+def smtp(app, override_settings):
     server = SmtpServer().start()
     sender = "Provedor <cobranca@provedor.example>"  # MAIL_SENDER: checked when read
-    monkeypatch.setitem(app.config, "SMTP", server.smtp_settings(sender=sender))
+    override_settings(MailSettings, **server.smtp_settings(sender=sender))
     yield server
     server.stop()
 

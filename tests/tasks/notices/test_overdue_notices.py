@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from models.audit import set_actor
 from models.billing.local_holidays import LocalHoliday
 from models.billing.receivables import settle
+from models.billing.settings import BillingPolicy
 from models.db import db
 from models.notices.notices import SENT, SKIPPED
 from tests.builders import BUILDER, build_customer, build_receivable
@@ -125,10 +126,8 @@ def test_holidays_national_and_local_move_the_due_date(app, celery_worker, smtp)
     assert _delivered(app, smtp, 3)
 
 
-def test_calendar_days_when_the_setting_says_so(app, celery_worker, smtp, monkeypatch):
-    monkeypatch.setitem(
-        app.config, "BILLING", {**app.config["BILLING"], "notice_business_days": False}
-    )
+def test_calendar_days_when_the_setting_says_so(app, celery_worker, smtp, override_settings):
+    override_settings(BillingPolicy, notice_business_days=False)
     code = _overdue_customer(app)
     receivable_id = build_receivable(app, customer_code=code, due_date=SATURDAY)
     claimed = _claims_by_day(app, SATURDAY, date(2026, 3, 20))

@@ -1,7 +1,6 @@
 """RADIUS work of the workers: Disconnect-Requests retried and reported, ghost sessions closed,
 and the rate limit of a plan's group following the plan."""
 
-import dataclasses
 import json
 import socket
 from datetime import timedelta
@@ -12,7 +11,7 @@ from sqlalchemy import text
 from models.clock import utcnow
 from models.db import db
 from models.service import radius
-from models.service.radius import RadAcct
+from models.service.radius import RadAcct, RadiusPolicy
 from models.service.radius_disconnects import claim_for_sending, record_outcome
 from models.service.subscription_changes import change_status
 from tasks.service import DICTIONARY, close_ghost_sessions, retry_disconnects, send_disconnect
@@ -23,15 +22,13 @@ SECRET = "segredo-do-nas"
 
 
 @pytest.fixture
-def policy(app):
+def policy(override_settings):
     """Change RADIUS settings for one test: `policy(blocked_pool=...)`; restored afterwards."""
-    original = app.extensions["radius_policy"]
 
     def change(**settings) -> None:
-        app.extensions["radius_policy"] = dataclasses.replace(original, **settings)
+        override_settings(RadiusPolicy, **settings)
 
-    yield change
-    app.extensions["radius_policy"] = original
+    return change
 
 
 @pytest.fixture

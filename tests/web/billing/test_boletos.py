@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from models.billing.boleto_codes import barcode_from_linha
 from models.billing.boleto_pdf import DEMO_MARK
 from models.billing.pix import crc_is_valid, emv_fields
+from models.billing.settings import BoletoSettings
 from models.clock import local_today
 from models.db import db
 from tests.barcodes import read_barcodes
@@ -33,22 +34,27 @@ def _boletos(app) -> int:
 
 
 @pytest.fixture
-def pix(app, monkeypatch):
-    billing = {**app.config["BILLING"], "pix_key": "12345678000195", "pix_city": "Recife"}
-    billing["beneficiary_document"] = "12345678000195"
-    monkeypatch.setitem(app.config, "BILLING", billing)
+def pix(override_settings):
+    override_settings(
+        BoletoSettings,
+        pix_key="12345678000195",
+        pix_city="Recife",
+        beneficiary_document="12345678000195",
+    )
 
 
-def _use_real_account(app, monkeypatch, tmp_path) -> None:
+def _use_real_account(override_settings, tmp_path) -> None:
     """The BOLETO_* settings of a real account (Bradesco) and beneficiary, parsed as at start."""
-    parsed = load_settings({"PROVEDOR_VAR_DIR": str(tmp_path), **PRODUCTION_BOLETO}).billing
-    chosen = {k: v for k, v in parsed.items() if k.startswith(("boleto_", "beneficiary_"))}
-    monkeypatch.setitem(app.config, "BILLING", {**app.config["BILLING"], **chosen})
+    parsed = load_settings({"PROVEDOR_VAR_DIR": str(tmp_path), **PRODUCTION_BOLETO})
+    chosen = parsed.boleto_settings()
+    fields = ("account", "beneficiary_name", "beneficiary_document", "beneficiary_address")
+    changes = {name: getattr(chosen, name) for name in (*fields, "demo")}
+    override_settings(BoletoSettings, **changes)  # the PIX key stays as it was
 
 
 @pytest.fixture
-def real_account(app, monkeypatch, tmp_path):
-    _use_real_account(app, monkeypatch, tmp_path)
+def real_account(override_settings, tmp_path):
+    _use_real_account(override_settings, tmp_path)
 
 
 def _pdf_text(response) -> str:
@@ -300,11 +306,11 @@ def test_on_a_real_account_the_boleto_is_unmarked_and_names_its_beneficiary(
 
 
 def test_a_demo_boleto_stays_marked_once_the_real_account_is_set(
-    app, client, admin, monkeypatch, tmp_path
+    app, client, admin, override_settings, tmp_path
 ):
     receivable_id = build_receivable(app)
     issued = client.get(_url(receivable_id), headers=admin).get_json()
-    _use_real_account(app, monkeypatch, tmp_path)  # the settings change; the boleto held does not
+    _use_real_account(override_settings, tmp_path)  # the settings change; the boleto held does not
     again = client.get(_url(receivable_id), headers=admin).get_json()
     assert again == issued and again["demo"] is True
     assert DEMO_MARK in _pdf_text(client.get(_url(receivable_id, pdf=True), headers=admin))
