@@ -65,29 +65,24 @@ def apply_scheduled_tasks(task_ids: list[int]) -> int:
     scheduled_tasks.count_attempt(task_ids)
     db.session.commit()  # kept even if what follows kills this worker
     try:
-        owed = scheduled_tasks.apply_tasks(task_ids)
+        scheduled_tasks.apply_tasks(task_ids)
         db.session.commit()
     except Exception:
         db.session.rollback()
         log.exception("batch of scheduled tasks failed; applying them one by one")
-        owed = []
         for task_id in task_ids:
-            owed += _apply_alone(task_id)
-    for disconnect_id in owed:
-        send_disconnect.delay(disconnect_id)
+            _apply_alone(task_id)
     return len(task_ids)
 
 
-def _apply_alone(task_id: int) -> list[int]:
+def _apply_alone(task_id: int) -> None:
     try:
-        owed = scheduled_tasks.apply_task(task_id)
+        scheduled_tasks.apply_task(task_id)
         db.session.commit()
-        return owed
     except Exception:
         # Left `running`: its lease ends and a later sweep tries again (MAX_ATTEMPTS times).
         db.session.rollback()
         log.exception("scheduled task %s could not be applied", task_id)
-        return []
 
 
 log = logging.getLogger(__name__)
