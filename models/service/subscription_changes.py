@@ -1,8 +1,8 @@
 """Changes to a subscription that RADIUS must follow: its terms, and suspend / enable / cancel.
 
 One operation per change, used alike by staff acting at once (the API) and by scheduled tasks
-(the worker), so both record the same history and write the same RADIUS rows. Each returns the
-Disconnect-Requests it owes; the caller sends them after commit.
+(the worker), so both record the same history and write the same RADIUS rows. The
+Disconnect-Requests a change owes are sent by workers after the commit (models/effects.py).
 """
 
 from models.clock import local_today, utcnow
