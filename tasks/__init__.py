@@ -3,10 +3,11 @@
 Follows Flask's own Celery example: `celery_init_app(app)` builds Celery with a task base class
 that runs every task inside `app.app_context()`. Tasks take ids and plain values, never ORM
 objects or personal data, and are sent only after the transaction that needs them commits
-(`tasks.dispatch.send_after_commit`). A task that acts for a user takes `requested_by` (a user
-id): its changes are recorded in history as done by the system for that user. A task is one
-transaction: the base class commits when it returns and rolls back when it raises; work too big
-or too slow for one transaction commits in chunks through `tasks.chunks`, nowhere else.
+(`models.effects.after_commit`, by task name; this module installs its sender). A task that
+acts for a user takes `requested_by` (a user id): its changes are recorded in history as done
+by the system for that user. A task is one transaction: the base class commits when it returns
+and rolls back when it raises; work too big or too slow for one transaction commits in chunks
+through `tasks.chunks`, nowhere else.
 """
 
 import gc
@@ -17,12 +18,13 @@ from celery.signals import beat_init, worker_process_init, worker_shutdown
 from flask import Flask
 
 from celerybeat.schedule import beat_schedule
+from models import effects
 from models.audit import SYSTEM, set_actor
 from models.db import db
 from models.staff.users import system_actor_for
 
 # Every module of the package but these holds tasks: a new domain's module is found, not listed.
-NOT_TASKS = {"tasks.chunks", "tasks.dispatch", "tasks.worker"}
+NOT_TASKS = {"tasks.chunks", "tasks.worker"}
 
 
 def task_modules() -> list[str]:
@@ -98,6 +100,7 @@ def celery_init_app(app: Flask, settings) -> Celery:
     beat_init.connect(_exit_without_collecting, weak=False, dispatch_uid="provedor-exit")
 
     celery.set_default()
+    effects.set_sender(celery.send_task)  # the outbox of models/effects.py sends through it
     app.extensions["celery"] = celery
     return celery
 

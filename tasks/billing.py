@@ -22,8 +22,6 @@ from flask import current_app
 from models.billing import auto_suspension, equipment_sales, monthly_billing
 from models.clock import local_today
 from tasks.chunks import commit_in_chunks
-from tasks.dispatch import send_after_commit
-from tasks.service import send_disconnect
 
 log = logging.getLogger(__name__)
 BILLING_CHUNK = (
@@ -89,9 +87,7 @@ def _in_chunks(find, apply, chunk: int) -> int:
         codes = find(after, chunk)
         if not codes:
             return None, 0
-        count, owed = apply(codes)
-        for disconnect_id in owed:
-            send_after_commit(send_disconnect, disconnect_id)
+        count, _ = apply(codes)  # the disconnects it owes are sent after the chunk commits
         return codes[-1], count
 
     return commit_in_chunks(step, 0)
@@ -122,7 +118,5 @@ def sweep_auto_suspension(run_date: str | None = None, chunk: int = SUSPENSION_C
 def lift_if_paid(customer_code: int, requested_by: int | None = None) -> int:
     """Enable the customer's non-payment suspensions at once if nothing overdue remains
     (recorded as done by the system for `requested_by`, who recorded the payment)."""
-    enabled, owed = auto_suspension.lift_customers([customer_code], _boundary(local_today()))
-    for disconnect_id in owed:
-        send_after_commit(send_disconnect, disconnect_id)
+    enabled, _ = auto_suspension.lift_customers([customer_code], _boundary(local_today()))
     return enabled

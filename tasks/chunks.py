@@ -5,7 +5,7 @@ A task is one transaction unless its work is too big or too slow for one: then i
 chunks, so that a worker killed midway loses at most the chunk it was on (a rerun or a later
 sweep finds the rest, since what is done is committed and keyed), and the locks a chunk takes
 are held for that chunk only (never while a mail server or a NAS takes its time). Messages that
-need a chunk's rows are queued while it runs (tasks.dispatch.send_after_commit) and so go out
+need a chunk's rows are queued while it runs (models.effects.after_commit) and so go out
 only once that chunk has committed; a chunk that fails is rolled back with its messages.
 """
 

@@ -38,7 +38,6 @@ from models.extracts.export_text import (
 )
 from models.extracts.exports import RUNNING, Export
 from tasks.chunks import chunk, commit_progress
-from tasks.dispatch import send_after_commit
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 1.0
@@ -285,12 +284,10 @@ def recover_stale_exports() -> int:
     sent = 0
     for export in jobs.stale_exports(stale_after):
         if jobs.requeue_or_fail(export):
-            send_after_commit(run_export, export.id)
             sent += 1
         log.warning("export %s: its worker vanished; now %s", export.id, export.status)
     waited = timedelta(seconds=current_app.config["EXPORTS_RESEND_SECONDS"])
     for export in jobs.forgotten_exports(waited):
-        send_after_commit(run_export, export.id)
         sent += 1
         log.warning(
             "export %s was still queued after %s: its task is sent again", export.id, waited

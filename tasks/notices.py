@@ -35,11 +35,11 @@ from flask import current_app
 
 from models.clock import local_today
 from models.db import db
+from models.effects import after_commit
 from models.notices import mailer, notice_sweeps, notices
 from models.notices.settings import MailSettings
 from models.settings import current
 from tasks.chunks import chunk
-from tasks.dispatch import send_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def _lease_s() -> float:
 def send_in_batches(notice_ids: list[int]) -> None:
     """Send `send_notices` for these notices, BATCH_SIZE a task, once the caller's chunk commits."""
     for start in range(0, len(notice_ids), BATCH_SIZE):
-        send_after_commit(send_notices, notice_ids[start : start + BATCH_SIZE])
+        after_commit(send_notices.name, notice_ids[start : start + BATCH_SIZE])
 
 
 @shared_task(name="tasks.mail.send_notices")

@@ -17,6 +17,7 @@ from pyrad.dictionary import Dictionary
 from pyrad.packet import DisconnectACK, DisconnectNAK, DisconnectRequest
 
 from models.db import db
+from models.effects import after_commit
 from models.service import radius, scheduled_tasks
 from models.service.radius_disconnects import (
     ACKED,
@@ -26,7 +27,6 @@ from models.service.radius_disconnects import (
     record_outcome,
 )
 from tasks.chunks import chunk, commit_in_chunks
-from tasks.dispatch import send_after_commit
 
 log = logging.getLogger(__name__)
 CLAIM_PAGE = 500  # rows claimed per statement
@@ -47,7 +47,7 @@ def sweep_scheduled_tasks() -> int:
     def claim_page(claimed: int) -> tuple[int | None, int]:
         ids = scheduled_tasks.claim_due_tasks(CLAIM_PAGE, lease)
         for start in range(0, len(ids), BATCH):
-            send_after_commit(apply_scheduled_tasks, ids[start : start + BATCH])
+            after_commit(apply_scheduled_tasks.name, ids[start : start + BATCH])
         claimed += len(ids)
         return (claimed if len(ids) == CLAIM_PAGE and claimed < SWEEP_MAX else None), len(ids)
 
@@ -68,7 +68,7 @@ def apply_scheduled_tasks(task_ids: list[int]) -> int:
         scheduled_tasks.count_attempt(task_ids)
     try:
         with chunk():
-            _send_disconnects(scheduled_tasks.apply_tasks(task_ids))
+            scheduled_tasks.apply_tasks(task_ids)
     except Exception:
         log.exception("batch of scheduled tasks failed; applying them one by one")
         for task_id in task_ids:
@@ -79,16 +79,10 @@ def apply_scheduled_tasks(task_ids: list[int]) -> int:
 def _apply_alone(task_id: int) -> None:
     try:
         with chunk():
-            _send_disconnects(scheduled_tasks.apply_task(task_id))
+            scheduled_tasks.apply_task(task_id)
     except Exception:
         # Left `running`: its lease ends and a later sweep tries again (MAX_ATTEMPTS times).
         log.exception("scheduled task %s could not be applied", task_id)
-
-
-def _send_disconnects(owed: list[int]) -> None:
-    """Send the Disconnect-Requests the chunk owes once it commits."""
-    for disconnect_id in owed:
-        send_after_commit(send_disconnect, disconnect_id)
 
 
 log = logging.getLogger(__name__)

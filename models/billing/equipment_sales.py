@@ -20,6 +20,7 @@ from models.billing import billing_events, receivables
 from models.clock import local_today, utcnow
 from models.customers.customers import get_customer
 from models.db import UTCDateTime, db, get_for_update, get_row, paginate
+from models.effects import after_commit
 from models.errors import Invalid, NotFound
 from models.service.equipment import SOLD, Equipment
 from models.service.equipment_lending import lend_equipment
@@ -28,6 +29,7 @@ BILLING_EVENT, RECEIVABLE = "billing_event", "receivable"
 MODES = (BILLING_EVENT, RECEIVABLE)
 PENDING, BILLED = "pending", "billed"
 STATUSES = (PENDING, BILLED)
+BILL_TASK = "tasks.equipment.bill_sale"
 _DESCRIPTION_MAX = 180  # room for the " (n/N)" an installment adds, within 200
 
 
@@ -103,7 +105,8 @@ def _check_terms(terms: dict) -> None:
 
 
 def sell_equipment(customer_code: int, data: dict) -> tuple[list, EquipmentSale]:
-    """Lend the items as sold and record the sale (pending billing); no commit, no task."""
+    """Lend the items as sold and record the sale (pending billing), billed by a task sent
+    after the commit (the sweep sends it again if its message is lost)."""
     terms = data["sale"]
     _check_terms(terms)
     get_customer(customer_code)
@@ -123,6 +126,7 @@ def sell_equipment(customer_code: int, data: dict) -> tuple[list, EquipmentSale]
     )
     db.session.add(sale)
     db.session.flush()
+    after_commit(BILL_TASK, sale.id)
     return assignments, sale
 
 

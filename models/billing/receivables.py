@@ -40,6 +40,7 @@ from models.clock import local_today, utcnow
 from models.customers.customers import get_customer
 from models.customers.payment_methods import BOLETO, PaymentMethod
 from models.db import UTCDateTime, db, get_row, is_unique_violation, paginate
+from models.effects import after_commit
 from models.errors import Conflict, Invalid
 
 OPEN, PAID, CANCELLED = "open", "paid", "cancelled"
@@ -59,6 +60,7 @@ SOURCE_KEY_UNIQUE = "uq_receivables_source_key"
 BOLETO_MAX_AMOUNT = Decimal(MAX_CENTS) / 100
 NUMERIC_MAX = Decimal("9999999999.99")  # NUMERIC(12,2)
 MAX_AMOUNT = BOLETO_MAX_AMOUNT  # what a receivable may be: every payment method carries it
+LIFT_TASK = "tasks.suspension.lift_if_paid"
 
 
 class AmountTooLarge(Conflict):
@@ -246,6 +248,7 @@ def settle(receivable_id: int, paid_on: date, amount: Decimal) -> Receivable:
     receivable.paid_on, receivable.paid_amount = paid_on, total
     receivable.status = PAID if total >= receivable.amount else PARTIALLY_PAID
     db.session.flush()
+    _lift_if_paid(receivable.customer_code)
     return receivable
 
 
@@ -256,7 +259,15 @@ def cancel(receivable_id: int, reason: str) -> Receivable:
     receivable.cancelled_by = current_actor(db.session).username
     db.session.flush()
     release_events(receivable.id)
+    _lift_if_paid(receivable.customer_code)  # no longer owed: as if paid
     return receivable
+
+
+def _lift_if_paid(customer_code: int) -> None:
+    """After the commit, lift the customer's non-payment suspensions if nothing overdue is left
+    (for whoever recorded the change; the daily sweep does it if the message is lost)."""
+    requested_by = current_actor(db.session).user_id
+    after_commit(LIFT_TASK, customer_code, requested_by=requested_by)
 
 
 def list_receivables(filters: dict, page: int, per_page: int) -> tuple[list[Receivable], int]:

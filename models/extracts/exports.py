@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.clock import utcnow
 from models.db import JSONType, UTCDateTime, db, get_row, paginate
+from models.effects import after_commit
 from models.errors import Conflict, Invalid, NotFound, TooManyAttempts
 from models.extracts import extracts
 from models.extracts.settings import ExtractSettings
@@ -28,6 +29,7 @@ UNFINISHED = (QUEUED, RUNNING)
 FORMATS = ("xlsx", "csv", "txt")
 MAX_ATTEMPTS = 2  # a job whose worker died twice is failed, not tried forever
 RETRY_AFTER_SECONDS = 30
+RUN_TASK = "tasks.exports.run_export"
 
 
 class Export(db.Model):
@@ -155,7 +157,7 @@ FILTERS = {
 
 def create_export(data: dict, user: User | None, requested_by: str) -> Export:
     """A queued job, after checking everything a worker would trip on (422) and the user's
-    running limit (429). The caller queues its task after commit."""
+    running limit (429). Run by the caller (the CLI); `start_export` hands it to a worker."""
     source, filters = data["source"], data.get("filters", {})
     for name in sorted(set(filters) - FILTERS[source]):
         raise Invalid.field(f"filters.{name}", f"Not a filter of {source}.")
@@ -185,6 +187,13 @@ def create_export(data: dict, user: User | None, requested_by: str) -> Export:
     )
     db.session.add(export)
     db.session.flush()
+    return export
+
+
+def start_export(data: dict, user: User) -> Export:
+    """Create `user`'s export job (see `create_export`); a worker runs it after the commit."""
+    export = create_export(data, user, user.username)
+    after_commit(RUN_TASK, export.id, requested_by=user.id)
     return export
 
 
@@ -282,7 +291,8 @@ def stale_exports(stale_after: timedelta) -> list[Export]:
 
 
 def requeue_or_fail(export: Export) -> bool:
-    """A vanished worker's job: back to the queue (True) or failed after MAX_ATTEMPTS."""
+    """A vanished worker's job: back to the queue, its task sent after the commit (True), or
+    failed after MAX_ATTEMPTS."""
     if export.attempts >= MAX_ATTEMPTS:
         fail(
             export,
@@ -292,12 +302,14 @@ def requeue_or_fail(export: Export) -> bool:
         return False
     export.status, export.rows_written = QUEUED, 0
     export.heartbeat_at = utcnow()  # its message is sent now: not one to re-send yet
+    after_commit(RUN_TASK, export.id)
     return True
 
 
 def forgotten_exports(waited: timedelta, limit: int = 100) -> list[Export]:
     """Jobs queued for longer than `waited` that no worker took: their message was lost (the
-    broker was down or restarted). Marked as sent now, so the next try waits as long again.
+    broker was down or restarted). Sent again after the commit and marked as sent now, so the
+    next try waits as long again.
 
     Sending one twice is harmless: only one worker claims a queued job."""
     sent_before = utcnow() - waited
@@ -315,6 +327,7 @@ def forgotten_exports(waited: timedelta, limit: int = 100) -> list[Export]:
     )
     for export in forgotten:
         export.heartbeat_at = utcnow()
+        after_commit(RUN_TASK, export.id)
     return forgotten
 
 

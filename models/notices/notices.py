@@ -48,6 +48,7 @@ from models.db import (
     lock_rows,
     paginate,
 )
+from models.effects import after_commit
 from models.errors import Conflict
 
 QUEUED, SENDING, SENT, FAILED, SKIPPED = "queued", "sending", "sent", "failed", "skipped"
@@ -71,6 +72,7 @@ NO_ADDRESS = "no e-mail address"
 NO_CONSENT = "e-mail consent withdrawn"
 NO_SERVER = "no SMTP server configured (SMTP_HOST)"
 TAKEN_OVER = "taken over by recovery"
+SEND_TASK = "tasks.mail.send_notices"
 _KEY = "uq_notices_receivable_id"
 # A receivable in one of these needs no notice. Named, not "not open": a status that still
 # owes (a partly paid bill) keeps its notices.
@@ -392,7 +394,7 @@ def forgotten(lease: timedelta, limit: int = 1000) -> list[int]:
 def send_again(notice_id: int) -> Notice:
     """failed or skipped -> queued, by a person who checked (e.g. in the mail server's log,
     by its Message-ID) that the customer did not get it, or who fixed the e-mail address.
-    The caller sends `tasks.mail.send_notices` after its commit. Conflict otherwise."""
+    A worker sends it after the commit. Conflict otherwise."""
     notice = get_row(Notice, notice_id, "Notice", for_update=True)
     if notice.status not in (FAILED, SKIPPED):
         raise Conflict(
@@ -401,6 +403,7 @@ def send_again(notice_id: int) -> Notice:
     notice.status, notice.attempts, notice.skipped_reason = QUEUED, 0, None
     notice.next_attempt_at = utcnow()
     db.session.flush()
+    after_commit(SEND_TASK, [notice.id])
     return notice
 
 

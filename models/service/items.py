@@ -249,7 +249,7 @@ def update_item(subscription_id: int, item_id: int, changes: dict) -> Item:
 def delete_item(subscription_id: int, item_id: int) -> list[int]:
     """Soft-delete an item: it leaves RADIUS at once and stays listed as deleted [6.3].
 
-    Returns the Disconnect-Requests owed to a deleted login's open sessions.
+    Returns the Disconnect-Requests owed to a deleted login's open sessions (sent after commit).
     """
     get_subscription(subscription_id, for_update=True)
     item = get_item(subscription_id, item_id)

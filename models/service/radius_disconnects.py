@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.backend import BigKey
 from models.clock import utcnow
 from models.db import UTCDateTime, claim_due, db, get_for_update, paginate
+from models.effects import after_commit
 from models.service.radius import RadAcct
 
 PENDING, SENDING, ACKED, NAKED, FAILED = "pending", "sending", "acked", "naked", "failed"
@@ -22,6 +23,7 @@ STATUSES = (PENDING, SENDING, ACKED, NAKED, FAILED, SUPERSEDED)
 # A sender that vanished mid-send gives the row back after this long; a sender claims one row
 # right before sending it, and one attempt waits a few seconds at most.
 SEND_LEASE = timedelta(seconds=60)
+SEND_TASK = "tasks.radius.send_disconnect"
 
 
 class Disconnect(db.Model):
@@ -51,7 +53,8 @@ class Disconnect(db.Model):
 
 
 def owe_disconnects(sessions: list[RadAcct], owners: dict[str, tuple[int, str]]) -> list[int]:
-    """Record one Disconnect-Request per open session; return the new rows' ids.
+    """Record one Disconnect-Request per open session, each sent by a worker after the commit;
+    return the new rows' ids.
 
     `owners` maps each login to its subscription and the cause (suspend, cancel, deleted).
     """
@@ -75,7 +78,10 @@ def owe_disconnects(sessions: list[RadAcct], owners: dict[str, tuple[int, str]])
         for session in sessions
     ]
     table = Disconnect.__table__
-    return list(db.session.scalars(db.insert(table).values(rows).returning(table.c.id)))
+    ids = list(db.session.scalars(db.insert(table).values(rows).returning(table.c.id)))
+    for disconnect_id in ids:
+        after_commit(SEND_TASK, disconnect_id)
+    return ids
 
 
 def supersede(subscription_ids: list[int]) -> None:

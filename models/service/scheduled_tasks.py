@@ -23,7 +23,7 @@ from models.service.subscription_changes import (
     LEADS_TO,
     NEEDS,
     apply_change,
-    follow_in_radius,
+    follow_changes,
     why_not,
 )
 from models.service.subscriptions import BY_SCHEDULE, Subscription
@@ -262,8 +262,7 @@ def apply_tasks(task_ids: list[int]) -> list[int]:
     db.session.flush()
     if not changed:
         return []
-    withdraw_for_cancelled([sid for sid, (_, kind) in changed.items() if kind == CANCEL])
-    return follow_in_radius(changed)
+    return follow_changes(changed)
 
 
 def apply_task(task_id: int) -> list[int]:

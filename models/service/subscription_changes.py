@@ -1,8 +1,8 @@
 """Changes to a subscription that RADIUS must follow: its terms, and suspend / enable / cancel.
 
 One operation per change, used alike by staff acting at once (the API) and by scheduled tasks
-(the worker), so both record the same history and write the same RADIUS rows. Each returns the
-Disconnect-Requests it owes; the caller sends them after commit.
+(the worker), so both record the same history and write the same RADIUS rows. The
+Disconnect-Requests a change owes are sent by workers after the commit (models/effects.py).
 """
 
 from models.clock import local_today, utcnow
@@ -75,6 +75,18 @@ def follow_in_radius(changed: dict[int, tuple[Subscription, str]]) -> list[int]:
     return owe_disconnects(radius.open_sessions(list(owners)), owners)
 
 
+def follow_changes(changed: dict[int, tuple[Subscription, str]]) -> list[int]:
+    """Everything status changes already made bring along, however they were made: pending
+    scheduled tasks of cancelled subscriptions withdrawn, RADIUS followed (see above)."""
+    # Imported here: scheduled tasks are built on this module's operations.
+    from models.service.scheduled_tasks import withdraw_for_cancelled
+
+    cancelled = [sid for sid, (_, action) in changed.items() if action == CANCEL]
+    if cancelled:
+        withdraw_for_cancelled(cancelled)
+    return follow_in_radius(changed)
+
+
 def apply_change(
     subscription: Subscription,
     action: str,
@@ -99,8 +111,9 @@ def change_status(
 ) -> tuple[Subscription, list[int]]:
     """Suspend, enable or cancel a subscription now; return it and the disconnects owed.
 
-    A suspension or cancellation ends the logins' open sessions (Disconnect-Request).
-    Scheduled tasks apply many at once through `apply_change` and `follow_in_radius`.
+    A suspension or cancellation ends the logins' open sessions (Disconnect-Requests, sent after
+    the commit); a cancellation withdraws the pending scheduled tasks. Scheduled tasks apply
+    many at once through `apply_change` and `follow_changes`.
     """
     subscription = get_subscription(subscription_id, for_update=True)
     if action == CANCEL:
@@ -112,7 +125,7 @@ def change_status(
         raise Conflict(refusal)
     apply_change(subscription, action, cancel_reason)
     db.session.flush()
-    owed = follow_in_radius({subscription.id: (subscription, action)})
+    owed = follow_changes({subscription.id: (subscription, action)})
     return subscription, owed
 
 

@@ -5,24 +5,40 @@ from datetime import date, timedelta
 
 import pytest
 
+from models import effects
 from models.billing.local_holidays import LocalHoliday
 from models.db import db
+from models.effects import after_commit
 from tasks.chunks import chunk, commit_in_chunks, commit_progress
-from tasks.dispatch import send_after_commit
 
 FIRST = date(2030, 1, 1)
 
 
 class FakeTask:
-    """Stands in for a Celery task: records what was sent."""
+    """Stands in for a Celery task: records what the outbox sent it."""
 
     name = "tests.chunks.fake"
 
     def __init__(self):
         self.sent: list[int] = []
+        _fakes[self.name] = self
 
-    def apply_async(self, args, kwargs):
-        self.sent.append(args[0])
+
+_fakes: dict[str, FakeTask] = {}
+
+
+@pytest.fixture(autouse=True)
+def _fake_sender():
+    """The outbox sends to the FakeTask of the name instead of a broker."""
+    previous = effects.set_sender(
+        lambda name, args=(), kwargs=None: _fakes[name].sent.append(args[0])
+    )
+    yield
+    effects.set_sender(previous)
+
+
+def send_after_commit(task: FakeTask, n: int) -> None:
+    after_commit(task.name, n)
 
 
 def _committed() -> int:

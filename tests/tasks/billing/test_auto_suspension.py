@@ -19,6 +19,7 @@ from models.db import db
 from models.notices import notices
 from tasks.billing import lift_if_paid, sweep_auto_suspension
 from tests.builders import build_customer, build_login, build_receivable, build_subscription
+from tests.outbox import recorded_effects
 from tests.waiting import wait_until
 from tests.web.api_helpers import API
 from tests.web.customers.test_customer_options import all_options
@@ -224,7 +225,7 @@ def test_cancelling_the_overdue_bill_enables_at_once_on_a_worker(app, client, ad
 def test_the_daily_sweep_enables_when_the_payment_task_was_lost(app, client, admin):
     _, subscription_id, receivable_id = debtor(app, client, admin)
     assert sweep(app)["suspended"] == 1
-    with app.app_context():
+    with app.app_context(), recorded_effects():
         settle(receivable_id, _today(app), Decimal("99.90"))
         db.session.commit()  # no task sent: as if its message were lost
     assert sweep(app) == {"suspended": 0, "enabled": 1}

@@ -22,6 +22,7 @@ from models.db import db
 from schemas.billing.equipment_sales import SaleInput
 from tasks.billing import bill_sale, sweep_unbilled_sales
 from tests.builders import BUILDER, build_customer, build_equipment, build_subscription
+from tests.outbox import recorded_effects
 from tests.tasks.billing.test_monthly_billing import _bill, _lines, _months, _receivables
 from tests.waiting import wait_until
 from tests.web.api_helpers import API
@@ -50,7 +51,7 @@ def _sale(app, sub_id: int, terms: dict, patrimony: int = 301) -> int:
         "items": [item],
         "sale": terms,
     }
-    with app.app_context():
+    with app.app_context(), recorded_effects():
         set_actor(db.session, BUILDER)
         _, sale = sell_equipment(code, SaleInput().load(body))
         db.session.commit()

@@ -16,6 +16,7 @@ from models.service.radius_disconnects import claim_for_sending, record_outcome
 from models.service.subscription_changes import change_status
 from tasks.service import DICTIONARY, close_ghost_sessions, retry_disconnects, send_disconnect
 from tests.builders import build_login, build_open_session, build_subscription
+from tests.outbox import recorded_effects
 from tests.radius_stand_in import NasStandIn
 
 SECRET = "segredo-do-nas"
@@ -46,11 +47,11 @@ def _register_nas(app, port: int) -> None:
 
 
 def _suspend_with_a_session(app, client, admin, username: str) -> None:
-    """Suspend through the operation, not the API: no message is sent, the test sends it."""
+    """Suspend through the operation, its message held back: the test sends it."""
     subscription_id = build_subscription(app)
     build_login(app, subscription_id, username)
     build_open_session(app, username, f"sessao-{username}")
-    with app.app_context():
+    with app.app_context(), recorded_effects():
         change_status(subscription_id, "suspend")
         db.session.commit()
 
@@ -220,7 +221,7 @@ def test_enabling_drops_unsent_requests_and_a_new_suspension_owes_a_new_one(app,
     subscription_id = build_subscription(app)
     build_login(app, subscription_id, "vaievem")
     build_open_session(app, "vaievem", "sessao")
-    with app.app_context():
+    with app.app_context(), recorded_effects():  # no worker sends them meanwhile
         for action in ("suspend", "enable", "suspend"):
             change_status(subscription_id, action)
             db.session.commit()

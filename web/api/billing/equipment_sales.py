@@ -12,8 +12,6 @@ from models.billing import equipment_sales
 from models.db import db
 from models.errors import Forbidden
 from schemas.billing.equipment_sales import SaleInput, SaleOutput, SalePage, SaleQuery
-from tasks.billing import bill_sale
-from tasks.dispatch import send_after_commit
 from web.extensions import Blueprint
 from web.permissions import READ, WRITE
 from web.security import may, requires
@@ -30,11 +28,10 @@ def _shown(sale):
 
 
 def sell(code: int, data: dict):
-    """Sell (lend as sold) and commit; the billing task goes after the commit."""
+    """Sell (lend as sold) and commit; the sale's billing task goes after the commit."""
     if not may("equipment_sale", WRITE):
         raise Forbidden("Your role may lend equipment but not sell it.")
     assignments, sale = equipment_sales.sell_equipment(code, data)
-    send_after_commit(bill_sale, sale.id)
     db.session.commit()
     sale = equipment_sales.get_sale(code, sale.id)
     return assignments, _shown(sale)

@@ -1,6 +1,6 @@
 """Receivables (contas a receber): list, read, settle by hand, cancel, and manual ones."""
 
-from flask import g, url_for
+from flask import url_for
 
 from models.billing import receivables
 from models.customers.customers import get_customer
@@ -14,8 +14,6 @@ from schemas.billing.receivables import (
     ReceivablePaymentInput,
     ReceivableQuery,
 )
-from tasks.billing import lift_if_paid
-from tasks.dispatch import send_after_commit
 from web.extensions import Blueprint
 from web.permissions import READ, WRITE
 from web.security import requires
@@ -81,7 +79,6 @@ def settle(data, receivable_id):
     """Record a payment received by hand: payments add up; `paid` when they reach the amount,
     `partially_paid` (with its `balance`) before, any excess recorded as `overpaid`."""
     receivable = receivables.settle(receivable_id, data["paid_on"], data["amount"])
-    send_after_commit(lift_if_paid, receivable.customer_code, requested_by=g.user.id)
     db.session.commit()
     return receivable
 
@@ -94,7 +91,5 @@ def settle(data, receivable_id):
 def cancel(data, receivable_id):
     """Cancel an open receivable, with a reason; its installments go to the next billing."""
     receivable = receivables.cancel(receivable_id, data["reason"])
-    # No longer owed: as if paid.
-    send_after_commit(lift_if_paid, receivable.customer_code, requested_by=g.user.id)
     db.session.commit()
     return receivable

@@ -5,8 +5,6 @@ from flask import g, send_file, url_for
 from models.db import db
 from models.extracts import exports
 from schemas.extracts.exports import ExportInput, ExportOutput, ExportPage, ExportQuery
-from tasks.dispatch import send_after_commit
-from tasks.extracts import run_export
 from web.extensions import Blueprint
 from web.permissions import READ, WRITE
 from web.security import client_ip, requires
@@ -34,8 +32,7 @@ def start_export(data):
 
     Filters are checked now (period cap, another customer's login or terminal, unknown
     columns: 422), not when the worker gets to it."""
-    export = exports.create_export(data, g.user, g.user.username)
-    send_after_commit(run_export, export.id, requested_by=g.user.id)
+    export = exports.start_export(data, g.user)
     db.session.commit()
     return export, 202, {"Location": url_for(".show_export", export_id=export.id)}
 

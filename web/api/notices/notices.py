@@ -11,8 +11,6 @@ from schemas.notices.notices import (
     NoticePage,
     NoticeQuery,
 )
-from tasks.dispatch import send_after_commit
-from tasks.notices import send_notices
 from web.extensions import Blueprint
 from web.permissions import READ, WRITE
 from web.security import may, requires
@@ -44,7 +42,6 @@ def resend(notice_id):
     """Send a failed or skipped notice again (202: a worker sends it). For a failure whose
     outcome is unknown, check the mail server's log for its Message-ID first."""
     notice = notices.send_again(notice_id)
-    send_after_commit(send_notices, [notice.id])
     db.session.commit()
     return notice
 

@@ -14,8 +14,6 @@ from schemas.service.items import (
     ItemPatch,
     ItemQuery,
 )
-from tasks.dispatch import send_after_commit
-from tasks.service import send_disconnect
 from web.extensions import Blueprint
 from web.permissions import READ, WRITE
 from web.security import requires
@@ -72,8 +70,7 @@ def update_item(changes, subscription_id, item_id):
 @requires("subscriptions", WRITE)
 def delete_item(subscription_id, item_id):
     """Delete an item (kept in [6.3]); a login leaves RADIUS and its sessions are disconnected."""
-    for disconnect_id in items.delete_item(subscription_id, item_id):
-        send_after_commit(send_disconnect, disconnect_id)
+    items.delete_item(subscription_id, item_id)
     db.session.commit()
 
 

@@ -4,7 +4,7 @@ from flask import url_for
 
 from models.db import db
 from models.errors import NotFound
-from models.service import installations, scheduled_tasks, subscription_changes, subscriptions
+from models.service import installations, subscription_changes, subscriptions
 from schemas.service.subscriptions import (
     AgendaQuery,
     CancelInput,
@@ -17,8 +17,6 @@ from schemas.service.subscriptions import (
     SubscriptionPatch,
     SubscriptionQuery,
 )
-from tasks.dispatch import send_after_commit
-from tasks.service import send_disconnect
 from web.extensions import Blueprint
 from web.permissions import READ, WRITE
 from web.security import requires
@@ -73,11 +71,7 @@ def update_subscription(changes, subscription_id):
 
 
 def _change_status(subscription_id: int, action: str, cancel_reason: str | None = None):
-    subscription, owed = subscription_changes.change_status(subscription_id, action, cancel_reason)
-    if action == subscription_changes.CANCEL:
-        scheduled_tasks.withdraw_for_cancelled([subscription_id])
-    for disconnect_id in owed:
-        send_after_commit(send_disconnect, disconnect_id)
+    subscription, _ = subscription_changes.change_status(subscription_id, action, cancel_reason)
     db.session.commit()
     return subscription
 
