@@ -17,10 +17,11 @@ import logging
 from datetime import date, timedelta
 
 from celery import shared_task
-from flask import current_app
 
 from models.billing import auto_suspension, equipment_sales, monthly_billing
+from models.billing.settings import BillingPolicy
 from models.clock import local_today
+from models.settings import current
 from tasks.chunks import commit_in_chunks
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ SUSPENSION_CHUNK = 200  # customers per transaction: their rows stay locked unti
 
 
 def _boundary(today: date) -> date:
-    days = current_app.config["BILLING"]["auto_suspend_after_days"]
+    days = current(BillingPolicy).auto_suspend_after_days
     return auto_suspension.overdue_boundary(today, days)
 
 
