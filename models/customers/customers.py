@@ -271,33 +271,7 @@ def insert_customer(data: dict) -> Customer:
     return _save(customer)
 
 
-def update_customer(code: int, data: dict) -> Customer:
-    """Apply a partial update; the whole record must still follow the rules afterwards.
-
-    The row is locked first, so a parallel change cannot slip between our rule checks and
-    our write.
-    """
-    customer = get_customer(code, for_update=True)
-    if data.get("active") is False and customer.active:
-        _check_nothing_serves(customer)
+def apply_changes(customer: Customer, data: dict) -> Customer:
+    """Apply validated changes to the record; the whole record must still follow the rules."""
     _apply(customer, data)
     return _save(customer)
-
-
-def _check_nothing_serves(customer: Customer) -> None:
-    """Deactivating is refused (409) while a subscription is not cancelled: staff cancel each
-    through its cancel operation, with a reason, so nothing is left serving or billing an
-    inactive customer. Receivables still owed stay owed."""
-    from models.service.subscriptions import CANCELLED, Subscription  # it builds on this module
-
-    query = db.select(Subscription.id).where(
-        Subscription.customer_code == customer.code, Subscription.status != CANCELLED
-    )
-    ids = list(db.session.scalars(query.order_by(Subscription.id)))
-    if ids:
-        listed = ", ".join(str(i) for i in ids)
-        raise Conflict(
-            f"Customer {customer.code} has subscriptions not cancelled ({listed}); "
-            "cancel them first (POST /subscriptions/{id}/cancel).",
-            {"active": [f"Subscriptions not cancelled: {listed}."]},
-        )

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from celery import shared_task
 
-from models.customers.customers import update_customer
+from models.customers.registration import update_customer
 from models.db import db
 from models.effects import after_commit
 from tests.waiting import wait_until

@@ -2,7 +2,7 @@
 
 import pytest
 
-from models.customers.customers import update_customer
+from models.customers.registration import update_customer
 from tests.builders import build_customer
 from web import create_app
 

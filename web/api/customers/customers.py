@@ -4,9 +4,9 @@ from flask import g, url_for
 
 from models.audit import history_for_customer
 from models.customers.customer_search import search_customers
-from models.customers.customers import get_customer, update_customer
+from models.customers.customers import get_customer
 from models.customers.observations import unread_mandatory
-from models.customers.registration import create_customer
+from models.customers.registration import create_customer, update_customer
 from models.db import db
 from schemas.common import PageQuery
 from schemas.customers.customer_search import CustomerPage, CustomerSearchQuery
