@@ -4,7 +4,6 @@ from flask import g, url_for
 
 from models.billing import receivables
 from models.customers.customers import get_customer
-from models.db import db
 from schemas.billing.receivables import (
     CustomerReceivableQuery,
     ManualReceivableInput,
@@ -58,7 +57,6 @@ def customer_receivables(args, code):
 def create_manual(data, code):
     """A receivable typed in by hand (no subscription); its amount is the sum of its lines."""
     receivable = receivables.create_manual(code, data)
-    db.session.commit()
     location = url_for(".get_receivable", receivable_id=receivable.id)
     return receivable, 201, {"Location": location}
 
@@ -82,7 +80,6 @@ def settle(data, receivable_id):
     `partially_paid` (with its `balance`) before, any excess recorded as `overpaid`."""
     receivable = receivables.settle(receivable_id, data["paid_on"], data["amount"])
     send_after_commit(lift_if_paid, receivable.customer_code, requested_by=g.user.id)
-    db.session.commit()
     return receivable
 
 
@@ -96,5 +93,4 @@ def cancel(data, receivable_id):
     receivable = receivables.cancel(receivable_id, data["reason"])
     # No longer owed: as if paid.
     send_after_commit(lift_if_paid, receivable.customer_code, requested_by=g.user.id)
-    db.session.commit()
     return receivable

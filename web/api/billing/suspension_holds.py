@@ -3,7 +3,6 @@
 from flask import current_app, url_for
 
 from models.billing import auto_suspension, suspension_holds
-from models.db import db
 from schemas.billing.suspension_holds import (
     HoldQuery,
     SuspensionHoldInput,
@@ -50,7 +49,6 @@ def trust_unlock(data, code):
     unlock, _ = auto_suspension.grant_trust_unlock(
         code, data["until"], billing["trust_unlock_max_days"], billing["trust_unlock_period_days"]
     )
-    db.session.commit()
     return unlock, 201, {"Location": url_for(".list_trust_unlocks", code=code)}
 
 
@@ -72,7 +70,6 @@ def list_holds(args, subscription_id):
 def place_hold(data, subscription_id):
     """Keep the non-payment sweep from suspending this subscription until `until`."""
     hold = suspension_holds.place_hold(subscription_id, data["until"], data["reason"])
-    db.session.commit()
     location = url_for(".list_holds", subscription_id=subscription_id)
     return hold, 201, {"Location": location}
 
@@ -83,5 +80,4 @@ def place_hold(data, subscription_id):
 def lift_hold(subscription_id):
     """Lift the hold in force early (404 when there is none): the next sweep may suspend."""
     hold = suspension_holds.lift_hold(subscription_id)
-    db.session.commit()
     return hold

@@ -2,7 +2,6 @@
 
 from flask import g, send_file, url_for
 
-from models.db import db
 from models.extracts import exports
 from schemas.extracts.exports import ExportInput, ExportOutput, ExportPage, ExportQuery
 from tasks.dispatch import send_after_commit
@@ -36,7 +35,6 @@ def start_export(data):
     columns: 422), not when the worker gets to it."""
     export = exports.create_export(data, g.user, g.user.username)
     send_after_commit(run_export, export.id, requested_by=g.user.id)
-    db.session.commit()
     return export, 202, {"Location": url_for(".show_export", export_id=export.id)}
 
 
@@ -66,7 +64,6 @@ def download_export(export_id):
     """The file, to whoever asked for it or an admin; every download is recorded."""
     export = exports.get_export(export_id, g.user)
     path = exports.record_download(export, g.user, client_ip())
-    db.session.commit()
     return send_file(
         path,
         mimetype=MIMETYPES[export.format],

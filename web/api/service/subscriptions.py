@@ -2,7 +2,6 @@
 
 from flask import url_for
 
-from models.db import db
 from models.errors import NotFound
 from models.service import installations, scheduled_tasks, subscription_changes, subscriptions
 from schemas.service.subscriptions import (
@@ -47,7 +46,6 @@ def list_subscriptions(args, code):
 def create_subscription(data, code):
     """Subscribe the customer to a plan; answers the plan summary [6.1.3]."""
     subscription = subscriptions.create_subscription(code, data)
-    db.session.commit()
     location = url_for(".get_subscription", subscription_id=subscription.id)
     return subscription, 201, {"Location": location}
 
@@ -68,7 +66,6 @@ def get_subscription(subscription_id):
 def update_subscription(changes, subscription_id):
     """Change the terms; a new plan (same kind) moves its logins to the plan's RADIUS group."""
     subscription = subscription_changes.update_subscription(subscription_id, changes)
-    db.session.commit()
     return subscription
 
 
@@ -78,7 +75,6 @@ def _change_status(subscription_id: int, action: str, cancel_reason: str | None 
         scheduled_tasks.withdraw_for_cancelled([subscription_id])
     for disconnect_id in owed:
         send_after_commit(send_disconnect, disconnect_id)
-    db.session.commit()
     return subscription
 
 
@@ -120,7 +116,6 @@ def cancel(data, subscription_id):
 def schedule_installation(data, subscription_id):
     """Schedule the installation [6.1.4] (again: it is rescheduled)."""
     installation, created = installations.schedule_installation(subscription_id, data)
-    db.session.commit()
     return installation, 201 if created else 200
 
 
