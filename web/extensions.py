@@ -14,6 +14,7 @@ from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 from models.db import db
 from schemas.common import ErrorSchema
 from web.openapi import ContractPlugin, error_statuses, swagger_ui_asset
+from web.transactions import committing
 
 migrate = Migrate()
 cors = CORS()
@@ -109,7 +110,8 @@ def _unique_names(pairs: list) -> dict:
 
 
 class Blueprint(SmorestBlueprint):
-    """flask-smorest's Blueprint: strict body parsing, and every error a route answers documented.
+    """flask-smorest's Blueprint: strict body parsing, every error a route answers documented,
+    and every view one transaction, committed at the boundary (web/transactions.py).
 
     webargs drops unknown query parameters by default; our input schemas reject them
     (`?sort=name` would otherwise be silently ignored), hence `unknown=None`.
@@ -132,8 +134,14 @@ class Blueprint(SmorestBlueprint):
         location["schema"] = {"type": "string"}
         return self.response(201, schema, headers={"Location": location})
 
+    def response(self, *args, **kwargs):
+        """flask-smorest's, with the commit between the view and the answer's serialisation."""
+        document = super().response(*args, **kwargs)
+        return lambda view: document(committing(view))
+
     def add_url_rule(self, rule, endpoint=None, view_func=None, *args, **kwargs):
-        """Register the route, noting the errors it can answer for its documentation."""
+        """Register the route, committing (if `response` did not), noting its errors for the doc."""
+        view_func = committing(view_func)
         super().add_url_rule(rule, endpoint, view_func, *args, **kwargs)
         statuses = error_statuses(view_func, rule, getattr(view_func, "_apidoc", {}))
         for method, doc in self._docs[self._endpoints[-1]].items():

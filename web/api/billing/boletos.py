@@ -6,7 +6,6 @@ from flask import send_file
 
 from models.billing.boleto_documents import boleto_pdf, pdf_filename
 from models.billing.boletos import boleto_for
-from models.db import db
 from schemas.billing.boletos import BoletoOutput
 from web.extensions import Blueprint
 from web.permissions import READ
@@ -27,9 +26,7 @@ NOT_ISSUABLE = (
 def get_boleto(receivable_id):
     """The boleto of what the receivable owes (after a partial payment, a boleto of the
     balance): nosso número, barcode, linha digitável, PIX code."""
-    boleto = boleto_for(receivable_id)
-    db.session.commit()  # issued once: every later request shows the same boleto
-    return boleto
+    return boleto_for(receivable_id)  # issued once: every later request shows the same boleto
 
 
 @blp.route("/receivables/<int:receivable_id>/boleto.pdf", methods=["GET"])
@@ -40,7 +37,6 @@ def get_boleto_pdf(receivable_id):
     """The boleto to print or pay: Recibo do Pagador with the PIX QR, Ficha de Compensação."""
     boleto = boleto_for(receivable_id)
     pdf = boleto_pdf(boleto)
-    db.session.commit()
     return send_file(
         io.BytesIO(pdf),
         mimetype="application/pdf",

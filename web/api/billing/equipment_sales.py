@@ -9,7 +9,6 @@ so this is its route. The billing is a task sent after the commit (tasks/billing
 from flask import url_for
 
 from models.billing import equipment_sales
-from models.db import db
 from models.errors import Forbidden
 from schemas.billing.equipment_sales import SaleInput, SaleOutput, SalePage, SaleQuery
 from web.extensions import Blueprint
@@ -28,11 +27,10 @@ def _shown(sale):
 
 
 def sell(code: int, data: dict):
-    """Sell (lend as sold) and commit; the sale's billing task goes after the commit."""
+    """Sell (lend as sold); the sale's billing task goes after the commit."""
     if not may("equipment_sale", WRITE):
         raise Forbidden("Your role may lend equipment but not sell it.")
     assignments, sale = equipment_sales.sell_equipment(code, data)
-    db.session.commit()
     sale = equipment_sales.get_sale(code, sale.id)
     return assignments, _shown(sale)
 

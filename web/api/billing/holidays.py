@@ -5,7 +5,6 @@ from flask import url_for
 from models.billing import local_holidays
 from models.billing.business_days import national_holidays
 from models.clock import local_today
-from models.db import db
 from schemas.billing.holidays import HolidayInput, HolidayList, HolidayOutput, HolidayQuery
 from web.extensions import Blueprint
 from web.permissions import READ, WRITE
@@ -41,7 +40,6 @@ def list_holidays(args):
 def create_holiday(data):
     """Add a local holiday."""
     holiday = local_holidays.create_local_holiday(data)
-    db.session.commit()
     return _shown(holiday), 201, {"Location": url_for(".get_holiday", holiday_id=holiday.id)}
 
 
@@ -59,7 +57,6 @@ def get_holiday(holiday_id):
 def delete_holiday(holiday_id):
     """Remove a local holiday: its date is a business day again."""
     local_holidays.delete_local_holiday(holiday_id)
-    db.session.commit()
 
 
 def _shown(holiday) -> dict:

@@ -4,7 +4,6 @@ from flask import url_for
 
 from models.billing import receivables
 from models.customers.customers import get_customer
-from models.db import db
 from schemas.billing.receivables import (
     CustomerReceivableQuery,
     ManualReceivableInput,
@@ -56,7 +55,6 @@ def customer_receivables(args, code):
 def create_manual(data, code):
     """A receivable typed in by hand (no subscription); its amount is the sum of its lines."""
     receivable = receivables.create_manual(code, data)
-    db.session.commit()
     location = url_for(".get_receivable", receivable_id=receivable.id)
     return receivable, 201, {"Location": location}
 
@@ -79,7 +77,6 @@ def settle(data, receivable_id):
     """Record a payment received by hand: payments add up; `paid` when they reach the amount,
     `partially_paid` (with its `balance`) before, any excess recorded as `overpaid`."""
     receivable = receivables.settle(receivable_id, data["paid_on"], data["amount"])
-    db.session.commit()
     return receivable
 
 
@@ -91,5 +88,4 @@ def settle(data, receivable_id):
 def cancel(data, receivable_id):
     """Cancel an open receivable, with a reason; its installments go to the next billing."""
     receivable = receivables.cancel(receivable_id, data["reason"])
-    db.session.commit()
     return receivable

@@ -1,9 +1,10 @@
 """Trust unlocks ("desbloqueio de confiança") and holds on non-payment suspension [5.1.1]."""
 
-from flask import current_app, url_for
+from flask import url_for
 
 from models.billing import auto_suspension, suspension_holds
-from models.db import db
+from models.billing.settings import BillingPolicy
+from models.settings import current
 from schemas.billing.suspension_holds import (
     HoldQuery,
     SuspensionHoldInput,
@@ -46,11 +47,10 @@ def list_trust_unlocks(args, code):
 def trust_unlock(data, code):
     """Enable the subscriptions suspended for non-payment now; the sweep leaves the customer
     alone until `until`, then suspends again if still overdue. Once per period."""
-    billing = current_app.config["BILLING"]
+    policy = current(BillingPolicy)
     unlock, _ = auto_suspension.grant_trust_unlock(
-        code, data["until"], billing["trust_unlock_max_days"], billing["trust_unlock_period_days"]
+        code, data["until"], policy.trust_unlock_max_days, policy.trust_unlock_period_days
     )
-    db.session.commit()
     return unlock, 201, {"Location": url_for(".list_trust_unlocks", code=code)}
 
 
@@ -72,7 +72,6 @@ def list_holds(args, subscription_id):
 def place_hold(data, subscription_id):
     """Keep the non-payment sweep from suspending this subscription until `until`."""
     hold = suspension_holds.place_hold(subscription_id, data["until"], data["reason"])
-    db.session.commit()
     location = url_for(".list_holds", subscription_id=subscription_id)
     return hold, 201, {"Location": location}
 
@@ -83,5 +82,4 @@ def place_hold(data, subscription_id):
 def lift_hold(subscription_id):
     """Lift the hold in force early (404 when there is none): the next sweep may suspend."""
     hold = suspension_holds.lift_hold(subscription_id)
-    db.session.commit()
     return hold

@@ -3,7 +3,6 @@
 from flask import current_app, url_for
 
 from models.customers import addresses
-from models.db import db
 from schemas.customers.addresses import (
     CustomerAddressInput,
     CustomerAddressList,
@@ -41,7 +40,6 @@ def list_addresses(code):
 def create_address(data, code):
     """Add an address; street, district, city and state left out are filled in from the CEP."""
     address = addresses.create_address(code, data, _types(), provider())
-    db.session.commit()
     location = url_for(".get_address", code=code, address_id=address.id)
     return address, 201, {"Location": location}
 
@@ -62,7 +60,6 @@ def get_address(code, address_id):
 def update_address(changes, code, address_id):
     """Change some parts; a new CEP refills the street, district, city and state not given."""
     address = addresses.update_address(code, address_id, changes, _types(), provider())
-    db.session.commit()
     return address
 
 
@@ -72,4 +69,3 @@ def update_address(changes, code, address_id):
 def delete_address(code, address_id):
     """Delete the address (the customer's history keeps it)."""
     addresses.delete_address(code, address_id)
-    db.session.commit()

@@ -7,7 +7,6 @@ from flask import current_app
 from models.customers.cep_provider import CepProvider
 from models.customers.ceps import get_cep
 from models.customers.identifiers import normalize_cep
-from models.db import db
 from models.errors import Invalid
 from schemas.common import Cep
 from schemas.customers.ceps import CepOutput
@@ -47,6 +46,4 @@ def lookup(cep):
         digits = normalize_cep(cep)
     except ValueError as error:
         raise Invalid.field("cep", f"{error}: {Cep.SPELLING}") from None
-    entry = get_cep(digits, provider())
-    db.session.commit()  # a provider's answer is kept in the directory
-    return entry
+    return get_cep(digits, provider())  # a provider's answer is kept in the directory

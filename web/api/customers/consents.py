@@ -1,7 +1,6 @@
 """Consents per contact channel (LGPD): e-mail, SMS, WhatsApp, phone calls."""
 
 from models.customers import consents
-from models.db import db
 from schemas.customers.consents import (
     ConsentHistoryQuery,
     ConsentList,
@@ -32,7 +31,6 @@ def record(data, code):
     """Record what the customer stated for one or more channels; when and by whom are taken
     from the request. Channels left out keep their state; every statement stays in history."""
     items = consents.record_consents(code, data["channels"])
-    db.session.commit()
     return {"items": items}
 
 

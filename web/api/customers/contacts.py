@@ -3,7 +3,6 @@
 from flask import current_app, url_for
 
 from models.customers import contacts, extra_field_values
-from models.db import db
 from schemas.customers.contacts import (
     ContactInput,
     ContactOutput,
@@ -51,7 +50,6 @@ def list_contacts(paging, code):
 def create_contact(data, code):
     """Add a contact (422 for a type not in CONTACT_TYPES, a birth date in the future)."""
     contact = contacts.create_contact(code, data, _types())
-    db.session.commit()
     location = url_for(".get_contact", code=code, contact_id=contact.id)
     return _with_fields([contact])[0], 201, {"Location": location}
 
@@ -71,7 +69,6 @@ def get_contact(code, contact_id):
 def update_contact(changes, code, contact_id):
     """Change some fields (sms_allowed stays true only while there is a mobile)."""
     contact = contacts.update_contact(code, contact_id, changes, _types())
-    db.session.commit()
     return _with_fields([contact])[0]
 
 
@@ -81,7 +78,6 @@ def update_contact(changes, code, contact_id):
 def delete_contact(code, contact_id):
     """Remove a contact and its extra field values."""
     contacts.delete_contact(code, contact_id)
-    db.session.commit()
 
 
 @blp.route(_CONTACT + "/extra-fields", methods=["GET"])
@@ -102,5 +98,4 @@ def set_contact_field(data, code, contact_id, field_id):
     """Set one of the contact's field values, checked against its type; null clears it."""
     contacts.get_contact(code, contact_id, for_update=True)
     result = extra_field_values.set_value(code, contact_id, field_id, data["value"])
-    db.session.commit()
     return result

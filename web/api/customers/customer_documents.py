@@ -7,7 +7,6 @@ from flask import current_app, request, send_file, url_for
 from models.customers import customer_documents as documents
 from models.customers import document_storage
 from models.customers.file_names import attachment_disposition
-from models.db import db
 from schemas.customers.customer_documents import (
     DocumentOutput,
     DocumentPage,
@@ -18,6 +17,7 @@ from schemas.customers.customer_documents import (
 from web.extensions import Blueprint
 from web.permissions import READ, WRITE
 from web.security import requires
+from web.transactions import on_commit, on_rollback
 
 URL_PREFIX = "/customers"
 blp = Blueprint(
@@ -53,11 +53,7 @@ def upload(data, code):
     document = documents.add_document(
         code, upload.stream, upload.filename, data["description"], data.get("observation") or None
     )
-    try:
-        db.session.commit()
-    except BaseException:
-        document_storage.remove(document.stored_name)  # no row, no file
-        raise
+    on_rollback(document_storage.remove, document.stored_name)  # no row, no file
     location = url_for(".read", code=code, document_id=document.id)
     return document, 201, {"Location": location}
 
@@ -88,7 +84,6 @@ def read(code, document_id):
 def update(changes, code, document_id):
     """Change the description or the observation."""
     document = documents.update_document(code, document_id, changes)
-    db.session.commit()
     return document
 
 
@@ -98,8 +93,7 @@ def update(changes, code, document_id):
 def delete(code, document_id):
     """Delete the document and its file (the customer's history keeps the deletion)."""
     stored_name = documents.delete_document(code, document_id)
-    db.session.commit()
-    document_storage.remove(stored_name)  # after the commit: never a row without its file
+    on_commit(document_storage.remove, stored_name)  # after it: never a row without its file
 
 
 @blp.route("/<int:code>/documents/<int:document_id>/download", methods=["GET"])

@@ -3,7 +3,6 @@
 from flask import url_for
 
 from models.customers import customer_options, fiscal_activity_codes
-from models.db import db
 from schemas.customers.customer_options import (
     CustomerOptionsInput,
     CustomerOptionsOutput,
@@ -39,7 +38,6 @@ def get_options(code):
 def replace_options(data, code):
     """Replace every option at once; the change is in the customer's history."""
     options = customer_options.replace_options(code, data)
-    db.session.commit()
     return options
 
 
@@ -60,7 +58,6 @@ def list_codes(args):
 def create_code(data):
     """Add a CNAE subclass (6110-8/01) or a service-list item (1.07)."""
     row = fiscal_activity_codes.create_code(data)
-    db.session.commit()
     return row, 201, {"Location": url_for(".get_code", code_id=row.id)}
 
 
@@ -79,5 +76,4 @@ def get_code(code_id):
 def update_code(changes, code_id):
     """Change the description, or withdraw the code ({"active": false}); holders keep it."""
     row = fiscal_activity_codes.update_code(code_id, changes)
-    db.session.commit()
     return row

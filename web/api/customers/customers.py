@@ -7,7 +7,6 @@ from models.customers.customer_search import search_customers
 from models.customers.customers import get_customer
 from models.customers.observations import unread_mandatory
 from models.customers.registration import create_customer, update_customer
-from models.db import db
 from schemas.common import PageQuery
 from schemas.customers.customer_search import CustomerPage, CustomerSearchQuery
 from schemas.customers.customers import CustomerInput, CustomerPatch, CustomerRecord
@@ -58,7 +57,6 @@ def search(args):
 def create(data):
     """Register a customer; the system assigns its code."""
     customer = create_customer(data)
-    db.session.commit()
     return _opened(customer, new=True), 201, {"Location": url_for(".read", code=customer.code)}
 
 
@@ -82,7 +80,6 @@ def read(code):
 def update(data, code):
     """Change some fields; deactivate with {"active": false} (customers are never deleted)."""
     customer = update_customer(code, data)
-    db.session.commit()
     return _opened(customer)
 
 

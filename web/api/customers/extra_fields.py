@@ -4,7 +4,6 @@ from flask import url_for
 
 from models.customers import extra_field_values, extra_fields
 from models.customers.customers import get_customer
-from models.db import db
 from schemas.customers.extra_fields import (
     ExtraFieldInput,
     ExtraFieldList,
@@ -40,7 +39,6 @@ def list_fields(args):
 def create_field(data):
     """Define an extra field for every customer or every contact."""
     field = extra_fields.create_definition(data)
-    db.session.commit()
     return field, 201, {"Location": url_for(".get_field", field_id=field.id)}
 
 
@@ -64,7 +62,6 @@ def get_field(field_id):
 def update_field(changes, field_id):
     """Rename, retype, make required, withdraw ({"active": false}); values must still fit."""
     field = extra_fields.update_definition(field_id, changes)
-    db.session.commit()
     return field
 
 
@@ -86,5 +83,4 @@ def set_customer_field(data, code, field_id):
     """Set one field's value, checked against its type; {"value": null} clears it."""
     get_customer(code, for_update=True)
     result = extra_field_values.set_value(code, None, field_id, data["value"])
-    db.session.commit()
     return result

@@ -3,7 +3,6 @@
 from flask import g, url_for
 
 from models.customers import favorites
-from models.db import db
 from schemas.customers.favorites import FavoriteInput, FavoriteList, FavoriteOutput
 from web.extensions import Blueprint
 from web.permissions import READ, WRITE
@@ -29,7 +28,6 @@ def list_favorites():
 def add_favorite(data):
     """Add a shortcut: a label and a relative API path (customers/1234/contacts)."""
     favorite = favorites.add_favorite(g.user.id, data)
-    db.session.commit()
     return favorite, 201, {"Location": url_for(".list_favorites")}
 
 
@@ -39,4 +37,3 @@ def add_favorite(data):
 def remove_favorite(favorite_id):
     """Remove one of your favorites (someone else's is not found)."""
     favorites.remove_favorite(g.user.id, favorite_id)
-    db.session.commit()

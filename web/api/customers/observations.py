@@ -3,7 +3,6 @@
 from flask import current_app, g, url_for
 
 from models.customers import observations
-from models.db import db
 from schemas.customers.observations import (
     AcknowledgeQuery,
     ObservationInput,
@@ -46,7 +45,6 @@ def create_observation(data, code):
     """Write an observation; its author is you and its time now. `type`: one of the
     OBSERVATION_TYPES setting (another is a 422 naming `type`)."""
     observation = observations.create_observation(code, data, _types())
-    db.session.commit()
     location = url_for(".get_observation", code=code, observation_id=observation.id)
     return observation, 201, {"Location": location}
 
@@ -67,7 +65,6 @@ def update_observation(changes, code, observation_id):
     """Change the type, the text (a mandatory one must then be read again by everyone) or
     the mandatory flag (off: it stops being shown). Observations are never deleted."""
     observation = observations.update_observation(code, observation_id, changes, _types())
-    db.session.commit()
     return observation
 
 
@@ -81,4 +78,3 @@ def acknowledge(args, code, observation_id):
     204 every time. Acknowledging one that is not mandatory is harmless (recorded all the same,
     so it counts if the flag is turned on later with the same text)."""
     observations.acknowledge(code, observation_id, g.user.id, args.get("text_version"))
-    db.session.commit()

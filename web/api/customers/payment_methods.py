@@ -12,7 +12,6 @@ from models.clock import local_today
 from models.customers import debit_authorization
 from models.customers import payment_methods as payments
 from models.customers.customers import get_customer
-from models.db import db
 from schemas.common import PageQuery
 from schemas.customers.payment_methods import (
     PaymentMethodInput,
@@ -52,7 +51,6 @@ def list_methods(paging, code):
 def create_method(data, code):
     """Add a payment method; the first one (or one sent with is_default) is the default."""
     method = payments.create_payment_method(code, data)
-    db.session.commit()
     location = url_for(".read_method", code=code, method_id=method.id)
     return _shown(method), 201, {"Location": location}
 
@@ -77,7 +75,6 @@ def read_method(code, method_id):
 def update_method(changes, code, method_id):
     """Change some fields; a card number only by sending the new full number."""
     method = payments.update_payment_method(code, method_id, changes)
-    db.session.commit()
     return _shown(method)
 
 
@@ -88,7 +85,6 @@ def update_method(changes, code, method_id):
 def delete_method(code, method_id):
     """Remove a payment method; if it was the default, the oldest remaining one becomes it."""
     payments.delete_payment_method(code, method_id)
-    db.session.commit()
 
 
 @blp.route("/<int:code>/payment-methods/<int:method_id>/authorization.pdf", methods=["GET"])

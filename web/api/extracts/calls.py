@@ -2,7 +2,6 @@
 
 from flask import url_for
 
-from models.db import db
 from models.extracts import calls, extracts
 from models.extracts.call_reprice import reprice_calls
 from schemas.extracts.calls import (
@@ -41,7 +40,6 @@ def list_tariffs():
 def create_tariff(data):
     """Price a termination type; calls imported from then on are charged by it."""
     tariff = calls.create_tariff(data)
-    db.session.commit()
     location = url_for(".get_tariff", termination=tariff.termination)
     return tariff, 201, {"Location": location}
 
@@ -75,7 +73,6 @@ def replace_tariff(data, termination):
     """Price a termination type, or replace its tariff; calls imported before keep their cost
     until their period is re-priced (POST /calls/reprice)."""
     tariff, created = calls.put_tariff(termination, data)
-    db.session.commit()
     if created:
         return tariff, 201, {"Location": url_for(".get_tariff", termination=termination)}
     return tariff
@@ -89,7 +86,6 @@ def reprice(data):
     """Give the calls of a period the cost today's tariffs give (finance and admins); the run
     is kept in the history: who, when, the period, and what it changed."""
     run = reprice_calls(data["from_"], data["to"])
-    db.session.commit()
     return run
 
 

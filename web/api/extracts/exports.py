@@ -2,7 +2,6 @@
 
 from flask import g, send_file, url_for
 
-from models.db import db
 from models.extracts import exports
 from schemas.extracts.exports import ExportInput, ExportOutput, ExportPage, ExportQuery
 from web.extensions import Blueprint
@@ -33,7 +32,6 @@ def start_export(data):
     Filters are checked now (period cap, another customer's login or terminal, unknown
     columns: 422), not when the worker gets to it."""
     export = exports.start_export(data, g.user)
-    db.session.commit()
     return export, 202, {"Location": url_for(".show_export", export_id=export.id)}
 
 
@@ -63,7 +61,6 @@ def download_export(export_id):
     """The file, to whoever asked for it or an admin; every download is recorded."""
     export = exports.get_export(export_id, g.user)
     path = exports.record_download(export, g.user, client_ip())
-    db.session.commit()
     return send_file(
         path,
         mimetype=MIMETYPES[export.format],

@@ -1,6 +1,5 @@
 """E-mail notices (boleto and overdue) [5.1.7, 5.1.8]: what was sent, and the templates."""
 
-from models.db import db
 from models.errors import Forbidden
 from models.notices import email_templates, notices
 from schemas.notices.notices import (
@@ -42,7 +41,6 @@ def resend(notice_id):
     """Send a failed or skipped notice again (202: a worker sends it). For a failure whose
     outcome is unknown, check the mail server's log for its Message-ID first."""
     notice = notices.send_again(notice_id)
-    db.session.commit()
     return notice
 
 
@@ -54,7 +52,6 @@ def mark_sent(notice_id):
     """Mark a notice whose outcome is unknown sent, once the mail server's log shows it took
     the message (its Message-ID is in `next_step`)."""
     notice = notices.mark_delivered(notice_id)
-    db.session.commit()
     return notice
 
 
@@ -81,5 +78,4 @@ def get_template(kind):
 def put_template(data, kind):
     """Replace a template; one that does not render with its variables is a 422 naming the part."""
     template = email_templates.update_template(kind, data)
-    db.session.commit()
     return template

@@ -2,7 +2,6 @@
 
 from flask import current_app, g, url_for
 
-from models.db import db
 from models.service import equipment
 from models.service.equipment_lending import equipment_history
 from schemas.common import PageQuery
@@ -47,7 +46,6 @@ def create(data):
     """Add an item to the inventory, in stock. `type`: one of the EQUIPMENT_TYPES setting
     (another is a 422 naming `type`); a broadcast or all-zero MAC is a 422 naming `mac`."""
     item = equipment.create_equipment(data, _types())
-    db.session.commit()
     return item, 201, {"Location": url_for(".read", equipment_id=item.id)}
 
 
@@ -70,7 +68,6 @@ def update(changes, equipment_id):
     """Correct an item's data; `status` retires an item in stock (retired) or puts it back
     (in_stock). Lending, returning and selling change the status through their own calls."""
     item = equipment.update_equipment(equipment_id, changes, _types())
-    db.session.commit()
     return item
 
 

@@ -2,7 +2,6 @@
 
 from flask import url_for
 
-from models.db import db
 from models.service import equipment_lending
 from schemas.billing.equipment_sales import LendingResult, LendingWithSaleInput
 from schemas.service.equipment import AssignmentOutput, AssignmentPage, HoldingsQuery
@@ -45,7 +44,6 @@ def lend(data, code):
         assignments, sale = sell(code, data)
         return {"items": assignments, "sale": sale}, 201, {"Location": location}
     assignments = equipment_lending.lend_equipment(code, data)
-    db.session.commit()
     return {"items": assignments, "sale": None}, 201, {"Location": location}
 
 
@@ -56,5 +54,4 @@ def lend(data, code):
 def give_back(code, assignment_id):
     """Retirar Item: the item goes back to stock, now, taken by you."""
     assignment = equipment_lending.return_equipment(code, assignment_id)
-    db.session.commit()
     return assignment

@@ -3,7 +3,6 @@
 from flask import url_for
 
 from models.customers.customers import get_customer
-from models.db import db
 from models.service import items
 from schemas.service.items import (
     DeletedItemPage,
@@ -39,7 +38,6 @@ def list_items(args, subscription_id):
 def add_item(data, subscription_id):
     """Add an item; a login (or an IP) reaches RADIUS at once."""
     item = items.add_item(subscription_id, data)
-    db.session.commit()
     location = url_for(".get_item", subscription_id=subscription_id, item_id=item.id)
     return item, 201, {"Location": location}
 
@@ -60,7 +58,6 @@ def get_item(subscription_id, item_id):
 def update_item(changes, subscription_id, item_id):
     """Change a login's password or MAC, or a mailbox's password or quota."""
     item = items.update_item(subscription_id, item_id, changes)
-    db.session.commit()
     return item
 
 
@@ -71,7 +68,6 @@ def update_item(changes, subscription_id, item_id):
 def delete_item(subscription_id, item_id):
     """Delete an item (kept in [6.3]); a login leaves RADIUS and its sessions are disconnected."""
     items.delete_item(subscription_id, item_id)
-    db.session.commit()
 
 
 @blp.route("/customers/<int:code>/deleted-items", methods=["GET"])

@@ -2,7 +2,6 @@
 
 from flask import url_for
 
-from models.db import db
 from models.service import plans
 from schemas.service.plans import PlanInput, PlanOutput, PlanPage, PlanPatch, PlanQuery
 from web.extensions import Blueprint
@@ -33,7 +32,6 @@ def list_plans(args):
 def create_plan(data):
     """Add a plan to the catalog."""
     plan = plans.create_plan(data)
-    db.session.commit()
     return plan, 201, {"Location": url_for(".get_plan", plan_id=plan.id)}
 
 
@@ -53,5 +51,4 @@ def get_plan(plan_id):
 def update_plan(changes, plan_id):
     """Change a plan; {"active": false} withdraws it from sale (plans are never deleted)."""
     plan = plans.update_plan(plan_id, changes)
-    db.session.commit()
     return plan

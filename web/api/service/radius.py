@@ -2,7 +2,6 @@
 
 from flask import url_for
 
-from models.db import db
 from models.service import radius
 from models.service.radius_disconnects import list_disconnects
 from schemas.service.radius import DisconnectPage, DisconnectQuery, NasInput, NasList, NasOutput
@@ -30,7 +29,6 @@ def list_nas():
 def add_nas(data):
     """Register a NAS with its RADIUS secret and Disconnect-Request (CoA) port."""
     nas = radius.add_nas(data)
-    db.session.commit()
     return nas, 201, {"Location": url_for(".list_nas")}
 
 

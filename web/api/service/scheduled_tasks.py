@@ -3,7 +3,6 @@
 from flask import url_for
 
 from models.customers.customers import get_customer
-from models.db import db
 from models.service import cancel_reasons, scheduled_tasks
 from schemas.service.scheduled_tasks import (
     CancelReasonInput,
@@ -47,7 +46,6 @@ def schedule(data, code):
     """Schedule a suspension, re-enabling or cancellation of one of the customer's plans."""
     get_customer(code)
     task = scheduled_tasks.schedule(code, data)
-    db.session.commit()
     return task, 201, {"Location": url_for(".get_task", code=code, task_id=task.id)}
 
 
@@ -67,7 +65,6 @@ def get_task(code, task_id):
 def withdraw(_data, code, task_id):
     """Withdraw a pending task: {"status": "cancelled"}."""
     task = scheduled_tasks.withdraw(code, task_id)
-    db.session.commit()
     return task
 
 
@@ -88,7 +85,6 @@ def list_reasons(args):
 def create_reason(data):
     """Add a cancel reason."""
     reason = cancel_reasons.create_reason(data)
-    db.session.commit()
     return reason, 201, {"Location": url_for(".list_reasons")}
 
 
@@ -100,5 +96,4 @@ def create_reason(data):
 def update_reason(changes, reason_id):
     """Rename a reason, or withdraw it ({"active": false}); past records keep their text."""
     reason = cancel_reasons.update_reason(reason_id, changes)
-    db.session.commit()
     return reason

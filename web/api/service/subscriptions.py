@@ -2,7 +2,6 @@
 
 from flask import url_for
 
-from models.db import db
 from models.errors import NotFound
 from models.service import installations, subscription_changes, subscriptions
 from schemas.service.subscriptions import (
@@ -45,7 +44,6 @@ def list_subscriptions(args, code):
 def create_subscription(data, code):
     """Subscribe the customer to a plan; answers the plan summary [6.1.3]."""
     subscription = subscriptions.create_subscription(code, data)
-    db.session.commit()
     location = url_for(".get_subscription", subscription_id=subscription.id)
     return subscription, 201, {"Location": location}
 
@@ -66,13 +64,11 @@ def get_subscription(subscription_id):
 def update_subscription(changes, subscription_id):
     """Change the terms; a new plan (same kind) moves its logins to the plan's RADIUS group."""
     subscription = subscription_changes.update_subscription(subscription_id, changes)
-    db.session.commit()
     return subscription
 
 
 def _change_status(subscription_id: int, action: str, cancel_reason: str | None = None):
     subscription, _ = subscription_changes.change_status(subscription_id, action, cancel_reason)
-    db.session.commit()
     return subscription
 
 
@@ -114,7 +110,6 @@ def cancel(data, subscription_id):
 def schedule_installation(data, subscription_id):
     """Schedule the installation [6.1.4] (again: it is rescheduled)."""
     installation, created = installations.schedule_installation(subscription_id, data)
-    db.session.commit()
     return installation, 201 if created else 200
 
 

@@ -4,7 +4,6 @@ from datetime import timedelta
 
 from flask import current_app, g
 
-from models.db import db
 from models.staff import auth, tokens
 from models.staff.users import verify_password
 from schemas.staff.auth import LoginInput, TokenOutput
@@ -12,6 +11,7 @@ from schemas.staff.users import UserOutput
 from web.extensions import Blueprint
 from web.permissions import READ, WRITE
 from web.security import client_ip, public, requires
+from web.transactions import commit_step
 
 URL_PREFIX = ""
 blp = Blueprint("auth", __name__, description="Staff login (bearer tokens)")
@@ -44,16 +44,12 @@ def login(credentials):
         lockout=timedelta(minutes=settings.login_lockout_minutes),
         token_ttl=timedelta(hours=settings.token_ttl_hours),
     )
-    try:
+    with commit_step():  # keep the attempt's count (the lockout relies on it), even on 429
         attempt = auth.start_login(credentials["username"], client_ip(), policy)
-    finally:
-        db.session.commit()  # keep the attempt's count (the lockout relies on it), even on 429
     # No transaction is open while the password is hashed: a login storm holds no connections.
     matched, new_hash = verify_password(attempt.password_hash, credentials["password"])
-    try:
+    with commit_step():  # a failure's count must stay too
         plain, token = auth.finish_login(attempt, matched, new_hash, policy)
-    finally:
-        db.session.commit()  # a failure's count must stay too
     return {"access_token": plain, "expires_at": token.expires_at}
 
 
@@ -63,7 +59,6 @@ def login(credentials):
 def logout():
     """Revoke the token this request carries."""
     tokens.revoke(g.token)
-    db.session.commit()
 
 
 @blp.route("/me", methods=["GET"])

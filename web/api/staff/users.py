@@ -2,7 +2,6 @@
 
 from flask import g, url_for
 
-from models.db import db
 from models.staff import auth, users
 from schemas.common import PageQuery
 from schemas.staff.users import UserInput, UserOutput, UserPage, UserPatch
@@ -32,7 +31,6 @@ def list_users(paging):
 def create_user(data):
     """Create a staff user."""
     user = users.create_user(**data)
-    db.session.commit()
     return user, 201, {"Location": url_for(".get_user", user_id=user.id)}
 
 
@@ -56,7 +54,6 @@ def update_user(changes, user_id):
     password ends all but the caller's.
     """
     user = users.update_user(user_id, changes, acting_user=g.user, acting_token=g.token)
-    db.session.commit()
     return user
 
 
@@ -67,5 +64,4 @@ def unlock_user(user_id):
     """Lift the user's failed-login locks: from every address, and the account's own (attempts
     from new addresses); the user's history records it."""
     user = auth.unlock_user(user_id)
-    db.session.commit()
     return user
