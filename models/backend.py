@@ -51,6 +51,11 @@ def has_server_features() -> bool:
 # Connections.
 
 
+def embedded_database_url(folder) -> str:
+    """The embedded default: a SQLite file in `folder` (a new machine needs nothing but Python)."""
+    return f"sqlite:///{folder / 'provedor.sqlite'}"
+
+
 def connection_options(database_url: str) -> dict:
     """Engine options for the database at `database_url` (besides the generic ones)."""
     if database_url.startswith("sqlite"):

@@ -14,7 +14,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from models.backend import connection_options
+from models.backend import connection_options, embedded_database_url
 from models.billing.boleto_banks import BankAccount, UnknownBank, bank_for
 from models.billing.settings import BillingPolicy, BoletoSettings
 from models.customers.identifiers import DDDS, normalize_cnpj
@@ -549,7 +549,7 @@ def load_settings(environ=None) -> Settings:
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"PROVEDOR_TIMEZONE {timezone!r} is not a known time zone") from None
 
-    database_url = env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'provedor.sqlite'}"
+    database_url = env.get("DATABASE_URL") or embedded_database_url(var_dir)
     broker_url = env.get("CELERY_BROKER_URL") or "filesystem://"
     default_backend = (
         broker_url
