@@ -8,9 +8,7 @@ what beat sent, or delete a queued message as a broker restarted without persist
 """
 
 import json
-import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -26,11 +24,10 @@ from models.clock import local_today, utcnow
 from models.db import db
 from models.extracts.exports import Export, create_export
 from tasks.extracts import run
+from tests.processes import ROOT, CeleryProcesses
 from tests.tasks.extracts.sessions import customer_with_login, load_sessions
 from tests.waiting import wait_until
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 DOCUMENTED_TASK = re.compile(r"^\| `(tasks\.[a-z_.]+)` \|", re.MULTILINE)
 
 
@@ -41,39 +38,22 @@ def documented_tasks() -> set[str]:
     return set(DOCUMENTED_TASK.findall(section))
 
 
-class Fleet:
+class Fleet(CeleryProcesses):
     """Worker and beat processes on the test database and a filesystem broker of their own."""
 
     def __init__(self, settings, app, tmp_path: Path, **overrides: str):
         self.tmp_path, self.var = tmp_path, tmp_path / "fleet-var"
         self.queue = self.var / "broker"
         self.queue.mkdir(parents=True, exist_ok=True)
-        skip = ("PYTEST", "DATABASE_URL", "CELERY_", "TEST_")
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
-        self.env.update(
-            DATABASE_URL=settings.database_url,
+        super().__init__(
+            settings,
+            tmp_path,
             CELERY_BROKER_URL="filesystem://",
             PROVEDOR_VAR_DIR=str(self.var),
             EXPORTS_DIR=app.config["EXPORTS_DIR"],
             PROVEDOR_ENV="test",
-            PROVEDOR_ENV_FILE="/dev/null",
             **overrides,
         )
-        self.log = tmp_path / "fleet.log"
-        self.processes: list[subprocess.Popen] = []
-
-    def _start(self, *arguments: str) -> subprocess.Popen:
-        with self.log.open("a") as out:
-            process = subprocess.Popen(
-                [BIN / "celery", "-A", "tasks.worker", *arguments, "-l", "INFO"],
-                cwd=ROOT,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own group: a kill reaches its pool too
-            )
-        self.processes.append(process)
-        return process
 
     def worker(self, name: str) -> subprocess.Popen:
         return self._start("worker", "-c", "1", "-n", f"{name}@%h")
@@ -109,24 +89,6 @@ class Fleet:
             except (FileNotFoundError, ValueError):  # taken (or half written) meanwhile
                 continue
         return names
-
-    @staticmethod
-    def kill(process: subprocess.Popen) -> None:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
-
-    def stop_all(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-
-    def tail(self) -> str:
-        return self.log.read_text()[-4000:] if self.log.exists() else ""
 
 
 @pytest.fixture

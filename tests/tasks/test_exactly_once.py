@@ -11,7 +11,6 @@ tests/tasks/service/test_scheduled_tasks.py.
 """
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -27,11 +26,10 @@ from sqlalchemy import text
 from models.db import db
 from tasks.service import DICTIONARY
 from tests.builders import build_due_suspensions
+from tests.processes import ROOT, CeleryProcesses
 from tests.radius_stand_in import NasStandIn
 from tests.waiting import wait_until
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 SWEEP = "tasks.plans.sweep_scheduled_tasks"
 NAS_SECRET = "segredo-do-nas"
 LEASE_SECONDS = 4
@@ -53,15 +51,14 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-class Fleet:
+class Fleet(CeleryProcesses):
     """Worker and beat processes on the test database and the broker `broker_url`."""
 
     def __init__(self, settings, tmp_path: Path, broker_url: str):
         self.tmp_path, self.broker_url = tmp_path, broker_url
-        skip = ("PYTEST", "DATABASE_URL", "CELERY_", "TEST_")
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
-        self.env.update(
-            DATABASE_URL=settings.database_url,
+        super().__init__(
+            settings,
+            tmp_path,
             CELERY_BROKER_URL=broker_url,
             PROVEDOR_VAR_DIR=str(tmp_path / "var"),
             SCHEDULED_TASKS_SWEEP_SECONDS="1",
@@ -69,23 +66,7 @@ class Fleet:
             # Redis hands a dead worker's unacknowledged messages out again after this long:
             # tasks it had already applied come back, beside the sweep's own re-claims.
             CELERY_VISIBILITY_TIMEOUT=str(LEASE_SECONDS),
-            PROVEDOR_ENV_FILE="/dev/null",
         )
-        self.log = tmp_path / "fleet.log"
-        self.processes: list[subprocess.Popen] = []
-
-    def _start(self, *arguments: str) -> subprocess.Popen:
-        with self.log.open("a") as out:
-            process = subprocess.Popen(
-                [BIN / "celery", "-A", "tasks.worker", *arguments, "-l", "INFO"],
-                cwd=ROOT,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own group: a kill reaches its children too
-            )
-        self.processes.append(process)
-        return process
 
     def worker(self, name: str, concurrency: int = 2) -> subprocess.Popen:
         return self._start("worker", "-c", str(concurrency), "-n", f"{name}@%h")
@@ -114,24 +95,6 @@ class Fleet:
             subprocess.run(
                 [sys.executable, "-c", code], cwd=ROOT, env=self.env, stdout=out, check=True
             )
-
-    @staticmethod
-    def kill(process: subprocess.Popen, sig=signal.SIGKILL) -> None:
-        os.killpg(process.pid, sig)
-        process.wait(timeout=60)
-
-    def stop_all(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-
-    def tail(self) -> str:
-        return self.log.read_text()[-4000:] if self.log.exists() else ""
 
 
 def _own_redis_db(test_url: str) -> str:
