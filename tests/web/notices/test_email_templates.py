@@ -100,6 +100,18 @@ def test_an_admin_replaces_a_template_and_history_records_it(app, client, admin)
     assert {change["field"] for change in changes} == {"subject", "text_body", "html_body"}
 
 
+def _assert_refused_naming_the_part(app, client, admin, part, source, says):
+    """Putting `source` as `part` is a 422 naming that part alone, saying `says`; nothing
+    changes and nothing is in history."""
+    before = client.get(f"{URL}/boleto", headers=admin).json
+    response = client.put(f"{URL}/boleto", json={**GOOD, part: source}, headers=admin)
+    errors = assert_envelope(response, 422, "validation_error")["errors"]
+    assert list(errors) == [part]
+    assert says in errors[part][0]
+    assert client.get(f"{URL}/boleto", headers=admin).json == before
+    assert _history(app) == []
+
+
 @pytest.mark.parametrize(
     ("part", "source", "says"),
     [
@@ -113,13 +125,7 @@ def test_an_admin_replaces_a_template_and_history_records_it(app, client, admin)
 def test_a_template_that_does_not_render_is_refused_naming_the_part(
     app, client, admin, part, source, says
 ):
-    before = client.get(f"{URL}/boleto", headers=admin).json
-    response = client.put(f"{URL}/boleto", json={**GOOD, part: source}, headers=admin)
-    errors = assert_envelope(response, 422, "validation_error")["errors"]
-    assert list(errors) == [part]
-    assert says in errors[part][0]
-    assert client.get(f"{URL}/boleto", headers=admin).json == before
-    assert _history(app) == []
+    _assert_refused_naming_the_part(app, client, admin, part, source, says)
 
 
 @pytest.mark.parametrize(
@@ -230,13 +236,7 @@ _THIRTY_MILLION = "{% for i in range(100000) %}{% for j in range(300) %}{% endfo
 def test_a_template_too_costly_or_including_others_is_refused_naming_the_part(
     app, client, admin, part, source, says
 ):
-    before = client.get(f"{URL}/boleto", headers=admin).json
-    response = client.put(f"{URL}/boleto", json={**GOOD, part: source}, headers=admin)
-    errors = assert_envelope(response, 422, "validation_error")["errors"]
-    assert list(errors) == [part]
-    assert says in errors[part][0]
-    assert client.get(f"{URL}/boleto", headers=admin).json == before
-    assert _history(app) == []
+    _assert_refused_naming_the_part(app, client, admin, part, source, says)
 
 
 def test_loops_filters_and_macros_within_the_limits_are_accepted(client, admin):
