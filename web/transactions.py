@@ -6,21 +6,17 @@ routes' own commits did: the body shows what was committed (generated ids, serve
 attributes reloaded after expire_on_commit). An error, the commit's own included (an
 IntegrityError, a serialization failure), propagates to the handlers of web/errors.py, which
 roll back and answer the usual envelope. Work outside the database that must follow the
-outcome (a file to delete once its row is gone) is hooked with `on_commit` / `on_rollback`.
+outcome (a file to delete once its row is gone) is hooked with `models.effects.on_commit` /
+`on_rollback`.
 """
 
-import logging
 from collections.abc import Callable
 from contextlib import contextmanager
 from functools import wraps
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from models.db import db, has_unsaved_writes
-
-log = logging.getLogger(__name__)
-_ON_COMMIT, _ON_ROLLBACK = "web_on_commit", "web_on_rollback"
 
 
 def committing(view: Callable) -> Callable:
@@ -55,34 +51,3 @@ def commit_step():
         yield
     finally:
         db.session.commit()
-
-
-def on_commit(action: Callable, *args) -> None:
-    """Call `action(*args)` once the current transaction has committed."""
-    db.session.connection()  # make sure there is a transaction whose end we will see
-    db.session.info.setdefault(_ON_COMMIT, []).append((action, args))
-
-
-def on_rollback(action: Callable, *args) -> None:
-    """Call `action(*args)` if the current transaction ends without committing."""
-    db.session.connection()
-    db.session.info.setdefault(_ON_ROLLBACK, []).append((action, args))
-
-
-@event.listens_for(Session, "after_commit")
-def _run_commit_hooks(session: Session) -> None:
-    session.info.pop(_ON_ROLLBACK, None)
-    for action, args in session.info.pop(_ON_COMMIT, []):
-        action(*args)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _run_rollback_hooks(session: Session, transaction) -> None:
-    if transaction.parent is not None:  # a savepoint: its transaction may still commit
-        return
-    session.info.pop(_ON_COMMIT, None)
-    for action, args in session.info.pop(_ON_ROLLBACK, []):
-        try:
-            action(*args)
-        except Exception:  # the error that rolled back is the one to answer
-            log.exception("undoing %r after a rollback failed", action)

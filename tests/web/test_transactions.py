@@ -9,13 +9,13 @@ from sqlalchemy.orm import Session
 
 from models.customers.registration import update_customer
 from models.db import db
+from models.effects import on_commit, on_rollback
 from models.errors import Conflict
 from models.staff.users import User, create_user
 from tests.builders import build_customer
 from tests.web.api_helpers import API, assert_envelope
 from web.extensions import Blueprint
 from web.security import public
-from web.transactions import on_commit, on_rollback
 
 WEB_API = Path(__file__).resolve().parents[2] / "web" / "api"
 

@@ -7,6 +7,7 @@ from flask import current_app, request, send_file, url_for
 from models.customers import customer_documents as documents
 from models.customers import document_storage
 from models.customers.file_names import attachment_disposition
+from models.effects import on_commit, on_rollback
 from schemas.customers.customer_documents import (
     DocumentOutput,
     DocumentPage,
@@ -17,7 +18,6 @@ from schemas.customers.customer_documents import (
 from web.extensions import Blueprint
 from web.permissions import READ, WRITE
 from web.security import requires
-from web.transactions import on_commit, on_rollback
 
 URL_PREFIX = "/customers"
 blp = Blueprint(
