@@ -22,9 +22,10 @@ from models import effects
 from models.audit import SYSTEM, set_actor
 from models.db import db
 from models.staff.users import system_actor_for
+from tasks import filesystem_broker
 
 # Every module of the package but these holds tasks: a new domain's module is found, not listed.
-NOT_TASKS = {"tasks.chunks", "tasks.worker"}
+NOT_TASKS = {"tasks.chunks", "tasks.filesystem_broker", "tasks.worker"}
 
 
 def task_modules() -> list[str]:
@@ -85,6 +86,7 @@ def celery_init_app(app: Flask, settings) -> Celery:
         include=task_modules(),
     )
     if settings.broker_url.startswith("filesystem"):
+        filesystem_broker.install()  # messages written whole: a polling worker never reads half
         for folder in ("data_folder_in", "processed_folder", "control_folder"):
             Path(settings.broker_transport_options[folder]).mkdir(parents=True, exist_ok=True)
 
