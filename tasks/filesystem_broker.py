@@ -10,6 +10,7 @@ import os
 import uuid
 from time import monotonic
 
+from kombu import transport as kombu_transports
 from kombu.transport import TRANSPORT_ALIASES, filesystem
 from kombu.utils.encoding import str_to_bytes
 from kombu.utils.json import dumps
@@ -36,3 +37,6 @@ class Transport(filesystem.Transport):
 def install() -> None:
     """Make `filesystem://` mean this transport in this process (before any connection)."""
     TRANSPORT_ALIASES["filesystem"] = f"{__name__}:Transport"
+    # kombu caches a name's class on first use: a connection made before this call (another
+    # app in the same process) would otherwise keep the unsafe transport.
+    kombu_transports._transport_cache.pop("filesystem", None)
