@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     """Build the app from `settings` (default: the environment), plus Flask config overrides."""
     from tasks import celery_init_app
     from web import api as api_routes
-    from web import cli
+    from web import cli, console
 
     settings = settings or load_settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     init_security(app)
     register_error_handlers(app)
     api_routes.register(api)
+    console.register(app)
     cli.register(app)
     celery_init_app(app, settings)
     return app

@@ -1,6 +1,7 @@
 """Settings: read once from the environment, typed, with an embedded default that needs nothing."""
 
 import base64
+import contextlib
 import ipaddress
 import os
 import re
@@ -134,6 +135,21 @@ def _cep_provider_url(env) -> str | None:
     return url or None
 
 
+def _kept_secret(key_file: Path, new_value: str) -> str:
+    """The secret kept in `key_file` (owner-only), written with `new_value` the first time."""
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        draft = key_file.with_name(f"{key_file.name}.{os.getpid()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(new_value)
+        # A link appears whole or not at all: processes starting together agree on one value.
+        with contextlib.suppress(FileExistsError):
+            os.link(draft, key_file)
+        draft.unlink()
+    return key_file.read_text().strip()
+
+
 def _card_keys(env, mode, var_dir: Path) -> tuple[str, ...]:
     """Keys that encrypt card numbers: CARD_ENCRYPTION_KEYS, newest first.
 
@@ -145,14 +161,8 @@ def _card_keys(env, mode, var_dir: Path) -> tuple[str, ...]:
     if not keys:
         if mode == "production":
             raise ConfigError("CARD_ENCRYPTION_KEYS must be set when PROVEDOR_ENV=production")
-        key_file = var_dir / "card-encryption.key"
-        if not key_file.exists():
-            key_file.parent.mkdir(parents=True, exist_ok=True)
-            key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
-            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as out:
-                out.write(key)
-        keys = (key_file.read_text().strip(),)
+        new_key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+        keys = (_kept_secret(var_dir / "card-encryption.key", new_key),)
     for key in keys:
         try:
             if len(base64.urlsafe_b64decode(key.encode())) != 32:
@@ -541,7 +551,9 @@ def load_settings(environ=None) -> Settings:
     if not secret_key:
         if mode == "production":
             raise ConfigError("SECRET_KEY must be set when PROVEDOR_ENV=production")
-        secret_key = secrets.token_hex(32)
+        # Kept under var/: every web process signs and reads the same console sessions, and a
+        # restart does not sign everyone out.
+        secret_key = _kept_secret(var_dir / "secret.key", secrets.token_hex(32))
 
     timezone = env.get("PROVEDOR_TIMEZONE", "America/Sao_Paulo")
     try:

@@ -1,19 +1,32 @@
-"""Bearer-token authentication, role checks, and who-did-it for the change history.
+"""Authentication, role checks, and who-did-it for the change history.
 
-Every endpoint is closed by default: it must be marked `public` or declare its roles.
+The API authenticates a bearer token; the staff console the same kind of token, kept in its
+signed session cookie (set at sign-in, web/console/auth.py). Every endpoint is closed by
+default: it must be marked `public` or declare its roles.
 """
 
 import ipaddress
+from datetime import timedelta
 
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, abort, current_app, g, request, session
 
 from models.audit import Actor, set_actor
 from models.db import db
 from models.errors import AuthenticationFailed
-from models.staff.tokens import authenticate
+from models.staff import auth
+from models.staff.tokens import AuthToken, authenticate
+from models.staff.users import verify_password
 from web.permissions import roles_for
+from web.transactions import commit_step
 
-_PUBLIC_ENDPOINTS = {"static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui"}
+_PUBLIC_ENDPOINTS = {
+    "static",
+    "console.static",
+    "api-docs.openapi_json",
+    "api-docs.openapi_swagger_ui",
+}
+CONSOLE = "console"  # the blueprint whose pages sign in by session cookie
+SESSION_TOKEN = "token"  # noqa: S105 (the session key under which the user's token is kept)
 
 
 def public(view):
@@ -51,6 +64,13 @@ def _bearer_token() -> str:
     return token.strip()
 
 
+def _console_token() -> str:
+    token = session.get(SESSION_TOKEN)
+    if not isinstance(token, str) or not token:
+        raise AuthenticationFailed("Sign in first.")
+    return token
+
+
 def _authenticate_request():
     if request.method == "OPTIONS":
         return  # CORS preflight carries no credentials by design
@@ -59,7 +79,7 @@ def _authenticate_request():
         return
     if not hasattr(view, "allowed_roles"):
         abort(403, "This endpoint declares no roles.")  # fail closed
-    token = authenticate(_bearer_token())
+    token = authenticate(_console_token() if request.blueprint == CONSOLE else _bearer_token())
     g.user, g.token = token.user, token
     if token.user.role not in view.allowed_roles:
         abort(403, "Your role does not allow this.")  # before the body is even validated
@@ -96,3 +116,22 @@ def _no_sniffing(response):
 def init_security(app: Flask) -> None:
     app.before_request(_authenticate_request)
     app.after_request(_no_sniffing)
+
+
+def log_in(username: str, password: str) -> tuple[str, AuthToken]:
+    """A new token for a username and password (API login and console sign-in alike): the
+    lockout counts every attempt, and the attempt's history, before the password is checked."""
+    settings = current_app.config["PROVEDOR_SETTINGS"]
+    policy = auth.LoginPolicy(
+        max_failures=settings.login_max_failures,
+        max_failures_per_ip=settings.login_max_failures_per_ip,
+        max_failures_per_account=settings.login_max_failures_per_account,
+        lockout=timedelta(minutes=settings.login_lockout_minutes),
+        token_ttl=timedelta(hours=settings.token_ttl_hours),
+    )
+    with commit_step():  # keep the attempt's count (the lockout relies on it), even on 429
+        attempt = auth.start_login(username, client_ip(), policy)
+    # No transaction is open while the password is hashed: a login storm holds no connections.
+    matched, new_hash = verify_password(attempt.password_hash, password)
+    with commit_step():  # a failure's count must stay too
+        return auth.finish_login(attempt, matched, new_hash, policy)

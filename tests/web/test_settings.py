@@ -99,11 +99,15 @@ def test_the_suite_never_asks_the_real_cep_provider(settings):
     assert os.environ["CEP_PROVIDER_URL"] == ""
 
 
-def test_development_makes_up_a_random_secret_key(tmp_path):
-    first = load_settings({"PROVEDOR_VAR_DIR": str(tmp_path)})
-    second = load_settings({"PROVEDOR_VAR_DIR": str(tmp_path)})
+def test_development_makes_up_a_secret_key_once_and_keeps_it_under_var(tmp_path):
+    """Every web process (and a restart) signs console sessions with the same key."""
+    first = load_settings({"PROVEDOR_VAR_DIR": str(tmp_path / "a")})
+    again = load_settings({"PROVEDOR_VAR_DIR": str(tmp_path / "a")})
+    elsewhere = load_settings({"PROVEDOR_VAR_DIR": str(tmp_path / "b")})
     assert len(first.secret_key) >= 32
-    assert first.secret_key != second.secret_key
+    assert first.secret_key == again.secret_key
+    assert first.secret_key != elsewhere.secret_key  # made up, not a constant
+    assert (tmp_path / "a" / "secret.key").stat().st_mode & 0o777 == 0o600
     assert not first.is_production
 
 

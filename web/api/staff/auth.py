@@ -1,17 +1,13 @@
 """Login, logout and "who am I"."""
 
-from datetime import timedelta
+from flask import g
 
-from flask import current_app, g
-
-from models.staff import auth, tokens
-from models.staff.users import verify_password
+from models.staff import tokens
 from schemas.staff.auth import LoginInput, TokenOutput
 from schemas.staff.users import UserOutput
 from web.extensions import Blueprint
 from web.permissions import READ, WRITE
-from web.security import client_ip, public, requires
-from web.transactions import commit_step
+from web.security import log_in, public, requires
 
 URL_PREFIX = ""
 blp = Blueprint("auth", __name__, description="Staff login (bearer tokens)")
@@ -36,20 +32,7 @@ blp = Blueprint("auth", __name__, description="Staff login (bearer tokens)")
 @public
 def login(credentials):
     """Exchange a username and password for a bearer token."""
-    settings = current_app.config["PROVEDOR_SETTINGS"]
-    policy = auth.LoginPolicy(
-        max_failures=settings.login_max_failures,
-        max_failures_per_ip=settings.login_max_failures_per_ip,
-        max_failures_per_account=settings.login_max_failures_per_account,
-        lockout=timedelta(minutes=settings.login_lockout_minutes),
-        token_ttl=timedelta(hours=settings.token_ttl_hours),
-    )
-    with commit_step():  # keep the attempt's count (the lockout relies on it), even on 429
-        attempt = auth.start_login(credentials["username"], client_ip(), policy)
-    # No transaction is open while the password is hashed: a login storm holds no connections.
-    matched, new_hash = verify_password(attempt.password_hash, credentials["password"])
-    with commit_step():  # a failure's count must stay too
-        plain, token = auth.finish_login(attempt, matched, new_hash, policy)
+    plain, token = log_in(credentials["username"], credentials["password"])
     return {"access_token": plain, "expires_at": token.expires_at}
 
 

@@ -1,0 +1,160 @@
+"""Forms: what a person typed, loaded through the API's own schemas, errors shown in Portuguese.
+
+A form's field names follow the API's body ("name", "address.cep"), so the schema that checks an
+API body checks the form; no rule is written twice. Brazilian notations (dd/mm/aaaa, 1.234,56)
+become the API's first. The schemas and operations speak English (the API's contract); MESSAGES
+turns what they say into Portuguese for the screen.
+"""
+
+import re
+from collections.abc import Iterable
+
+from marshmallow import Schema, ValidationError
+from werkzeug.datastructures import MultiDict
+
+from models.errors import DomainError
+from web.console.formats import api_date, api_money
+
+# English message (a regular expression, whole) -> Portuguese; groups carry over as {0}, {1}.
+MESSAGES: tuple[tuple[str, str], ...] = (
+    (r"Missing data for required field\.", "Preencha este campo."),
+    (r"Field may not be null\.", "Preencha este campo."),
+    (r"Cannot be blank\.", "Preencha este campo."),
+    (r"Unknown field\.", "Campo desconhecido."),
+    (r"Not a valid integer\.", "Digite um número inteiro."),
+    (r"Not a valid number\.", "Digite um número."),
+    (r"Not a valid boolean\.", "Escolha sim ou não."),
+    (r"Not a valid date\.", "Digite uma data como 31/12/2026."),
+    (r"Not a valid email address\.", "Digite um e-mail válido, como nome@exemplo.com.br."),
+    (r"Must be one of: .*", "Escolha uma das opções."),
+    (r"Longer than (\d+) characters\.", "No máximo {0} caracteres."),
+    (r"Needs at least (\d+) characters besides surrounding blanks\.", "Pelo menos {0} caracteres."),
+    (r"Length must be between (\d+) and (\d+)\.", "Entre {0} e {1} caracteres."),
+    (r"Shorter than minimum length (\d+)\.", "Pelo menos {0} caracteres."),
+    (r"Longer than maximum length (\d+)\.", "No máximo {0} caracteres."),
+    (
+        r"Contains control characters.*",
+        "Contém caracteres de controle ou quebras de linha, não permitidos aqui.",
+    ),
+    (
+        r"Contains characters that cannot be stored.*",
+        "Contém caracteres que não podem ser gravados.",
+    ),
+    (r"CPF must have 11 digits", "O CPF tem 11 dígitos."),
+    (r"CPF cannot have all digits equal", "CPF inválido: todos os dígitos iguais."),
+    (r"CPF check digits are wrong", "CPF inválido: confira os dígitos verificadores."),
+    (r"CNPJ must have .*", "O CNPJ tem 12 letras ou dígitos e 2 dígitos verificadores."),
+    (r"CNPJ cannot have all digits equal", "CNPJ inválido: todos os dígitos iguais."),
+    (r"CNPJ check digits are wrong", "CNPJ inválido: confira os dígitos verificadores."),
+    (r"Write the CPF as .*", "Escreva o CPF como 123.456.789-09 ou 12345678909."),
+    (r"Write the CNPJ as .*", "Escreva o CNPJ como 12.345.678/0001-95 ou sem pontuação."),
+    (r"CEP must have 8 digits", "O CEP tem 8 dígitos."),
+    (r"CEP cannot be all zeros", "CEP inválido."),
+    (r"Write the CEP as .*", "Escreva o CEP como 01310-100 ou 01310100."),
+    (r"phone must have 10 or 11 digits.*", "O telefone tem 10 ou 11 dígitos com o DDD."),
+    (r"unknown area code \(DDD\) (\d+)", "DDD {0} não existe."),
+    (r"mobile number must start with 9.*", "O celular começa com 9 depois do DDD."),
+    (r"landline number must start with.*", "O fixo começa com 2, 3, 4 ou 5 depois do DDD."),
+    (r"a mobile number has 11 digits.*", "O celular tem 11 dígitos: DDD, 9 e mais 8."),
+    (r"Write the phone with its area code.*", "Escreva o telefone com DDD: (11) 98765-4321."),
+    (r"Not a state code \(UF\): .*", "UF inválida."),
+    (r"unknown state code \(UF\).*", "UF inválida."),
+    (r"Digits, or ISENTO\.", "Só dígitos, ou ISENTO."),
+    (r"Required for PF customers\.", "Obrigatório para pessoa física."),
+    (r"Required for PJ customers\.", "Obrigatório para pessoa jurídica."),
+    (r"Only for PF customers\.", "Só para pessoa física."),
+    (r"Only for PJ customers\.", "Só para pessoa jurídica."),
+    (r"A customer's document cannot be removed\.", "O CPF/CNPJ do cliente não pode ser apagado."),
+    (r"Another customer has this (CPF|CNPJ).*", "Outro cliente já tem este {0}."),
+    (r"Send at least one field to change\.", "Nada foi alterado."),
+    (r"Not in the expected form\.", "Formato inválido."),
+    (
+        r"Only the first (\d+) results can be paged through\.",
+        "Só os primeiros {0} resultados podem ser vistos: refine a busca.",
+    ),
+    (r"Must be greater than or equal to (\d+) and less than or equal to (\d+)\.", "De {0} a {1}."),
+)
+_COMPILED = tuple((re.compile(english), portuguese) for english, portuguese in MESSAGES)
+UNKNOWN_MESSAGE = "Valor inválido."
+
+
+def portuguese(message: str) -> str:
+    """`message` (from a schema or an operation) in Portuguese; a generic one if not known."""
+    for pattern, text in _COMPILED:
+        match = pattern.fullmatch(message.strip())
+        if match:
+            return text.format(*match.groups())
+    return UNKNOWN_MESSAGE
+
+
+def portuguese_errors(errors, prefix: str = "") -> dict[str, list[str]]:
+    """Marshmallow's nested {field: [messages] or {part: ...}} as {"a.b": [Portuguese]}."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(errors, dict):
+        for name, value in errors.items():
+            key = f"{prefix}.{name}" if prefix else str(name)
+            if name == "_schema":
+                key = prefix or "_schema"
+            for field, messages in portuguese_errors(value, key).items():
+                flat.setdefault(field, []).extend(messages)
+    elif isinstance(errors, (list, tuple)):
+        for item in errors:
+            for field, messages in portuguese_errors(item, prefix).items():
+                flat.setdefault(field, []).extend(messages)
+    else:
+        flat[prefix or "_schema"] = [portuguese(str(errors))]
+    return flat
+
+
+def body_from(
+    form: MultiDict,
+    fields: Iterable[str],
+    *,
+    dates: Iterable[str] = (),
+    money: Iterable[str] = (),
+    checkboxes: Iterable[str] = (),
+    blank_as_none: bool = False,
+) -> dict:
+    """The API body of a form: `fields` ("address.cep" nests) as typed, Brazilian notations turned
+    into the API's, checkboxes true or false. A blank field is left out (or null, to clear it
+    in a change)."""
+    body: dict = {}
+    dates, money, checkboxes = set(dates), set(money), set(checkboxes)
+    for name in fields:
+        if name in checkboxes:
+            value = name in form
+        elif name not in form:
+            continue
+        else:
+            value = form.get(name, "")
+            if not value.strip():
+                if not blank_as_none:
+                    continue
+                value = None
+            elif name in dates:
+                value = api_date(value)
+            elif name in money:
+                value = api_money(value)
+        _put(body, name.split("."), value)
+    return body
+
+
+def _put(body: dict, path: list[str], value) -> None:
+    for part in path[:-1]:
+        body = body.setdefault(part, {})
+    body[path[-1]] = value
+
+
+def load(schema: Schema, body: dict) -> tuple[dict | None, dict[str, list[str]]]:
+    """`body` through `schema`: (data, {}) or (None, Portuguese errors by field)."""
+    try:
+        return schema.load(body), {}
+    except ValidationError as error:
+        return None, portuguese_errors(error.messages)
+
+
+def domain_errors(error: DomainError) -> dict[str, list[str]]:
+    """An operation's refusal as errors by field (or for the whole form, under "_schema")."""
+    if error.errors:
+        return portuguese_errors(error.errors)
+    return {"_schema": [portuguese(error.message)]}

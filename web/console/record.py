@@ -1,0 +1,71 @@
+"""The customer record [5]: a summary header an attendant reads in one glance, and its tabs.
+
+Each tab is a module of this package adding its routes to `bp`; TABS orders them and names what
+a role needs to see one (a tab the role may not read is not offered, and its route refuses).
+"""
+
+from dataclasses import dataclass
+
+from flask import current_app, g, redirect, url_for
+
+from models.customers.customers import get_customer
+from models.customers.observations import unread_mandatory
+from web.console.blueprint import bp, render
+from web.permissions import READ
+from web.security import may, requires
+
+RECORD_LAYOUT = "console/record/layout.html"
+
+
+@dataclass(frozen=True)
+class Tab:
+    slug: str  # its URL: /clientes/<code>/<slug>
+    label: str  # the manual's name
+    endpoint: str
+    area: str  # the role table's area it reads
+
+
+TABS = (
+    Tab("cadastro", "Cadastro", "console.record", "customers"),
+    Tab("opcoes", "Opções", "console.options", "customer_options"),
+    Tab("campos-extras", "Campos extras", "console.extra_fields", "customers"),
+    Tab("enderecos", "Endereços", "console.addresses", "customers"),
+    Tab("contatos", "Contatos", "console.contacts", "customers"),
+    Tab("observacoes", "Observações", "console.observations", "customers"),
+    Tab("pagamento", "Dados de pagamento", "console.payment_data", "payment_data"),
+    Tab("historico", "Histórico", "console.history", "customers"),
+    Tab("documentos", "Documentos", "console.documents", "customers"),
+    Tab("consentimentos", "Consentimentos", "console.consents", "customers"),
+)
+
+
+def tabs_for_user() -> list[Tab]:
+    """The tabs the signed-in user's role may read."""
+    served = current_app.view_functions
+    return [tab for tab in TABS if may(tab.area, READ) and tab.endpoint in served]
+
+
+def render_tab(slug: str, template: str, customer, **context):
+    """A tab of the record: the whole page (header, tabs) or, for htmx, the tab alone."""
+    return render(
+        template,
+        page_layout=RECORD_LAYOUT,
+        customer=customer,
+        active_tab=slug,
+        tabs=tabs_for_user(),
+        unread=unread_mandatory(customer.code, g.user.id),
+        **context,
+    )
+
+
+@bp.route("/clientes/<int:code>", methods=["GET"])
+@requires("customers", READ)
+def record(code: int):
+    """The record, opened on its Cadastro tab."""
+    return render_tab("cadastro", "console/record/cadastro.html", get_customer(code))
+
+
+@bp.route("/clientes/<int:code>/cadastro", methods=["GET"])
+@requires("customers", READ)
+def record_tab(code: int):
+    return redirect(url_for("console.record", code=code), 301)

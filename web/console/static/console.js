@@ -1,0 +1,105 @@
+// The console's behaviour beyond htmx: keyboard first, masks, the CSRF token on htmx requests,
+// dialogs. No inline scripts anywhere (the Content-Security-Policy forbids them): everything is
+// wired here by data attributes and element ids.
+"use strict";
+
+(function () {
+  // Every htmx request that changes something carries the session's CSRF token.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta && event.detail.verb !== "get") {
+      event.detail.headers["X-CSRFToken"] = meta.content;
+    }
+  });
+
+  // A fragment that failed with a page of its own (a refusal, a validation error) still shows:
+  // htmx would otherwise drop 4xx answers.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    if (status === 422 || status === 409 || status === 400 || status === 403 || status === 404) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  // Search results: arrow keys move from the box through the results; Enter opens one.
+  function resultLinks() {
+    return Array.prototype.slice.call(document.querySelectorAll("#resultados a.resultado"));
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+    var links = resultLinks();
+    if (!links.length) return;
+    var box = document.getElementById("q");
+    var index = links.indexOf(document.activeElement);
+    if (document.activeElement === box && event.key === "ArrowDown") {
+      links[0].focus();
+    } else if (index >= 0 && event.key === "ArrowDown" && index + 1 < links.length) {
+      links[index + 1].focus();
+    } else if (index > 0 && event.key === "ArrowUp") {
+      links[index - 1].focus();
+    } else if (index === 0 && event.key === "ArrowUp" && box) {
+      box.focus();
+    } else {
+      return;
+    }
+    event.preventDefault();
+  });
+
+  // Masks: CPF/CNPJ, CEP and phones take their punctuation as they are typed.
+  var MASKS = {
+    cpf: function (d) { return group(d.slice(0, 11), [3, 3, 3, 2], [".", ".", "-"]); },
+    cnpj: function (d) { return group(d.slice(0, 14), [2, 3, 3, 4, 2], [".", ".", "/", "-"]); },
+    documento: function (d) { return d.length <= 11 ? MASKS.cpf(d) : MASKS.cnpj(d); },
+    cep: function (d) { return group(d.slice(0, 8), [5, 3], ["-"]); },
+    telefone: function (d) {
+      d = d.slice(0, 11);
+      if (d.length <= 2) return d;
+      var rest = d.slice(2);
+      var split = rest.length > 8 ? 5 : 4;
+      return "(" + d.slice(0, 2) + ") " + (rest.length > split ? rest.slice(0, split) + "-" + rest.slice(split) : rest);
+    },
+  };
+  function group(digits, sizes, separators) {
+    var out = "", at = 0;
+    for (var i = 0; i < sizes.length && at < digits.length; i++) {
+      if (i > 0) out += separators[i - 1];
+      out += digits.slice(at, at + sizes[i]);
+      at += sizes[i];
+    }
+    return out;
+  }
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    var mask = field.dataset && MASKS[field.dataset.mascara];
+    if (!mask) return;
+    // Alphanumeric CNPJs (2026) keep their letters; everything else keeps digits only.
+    var raw = field.dataset.mascara === "cnpj" ? field.value.toUpperCase().replace(/[^0-9A-Z]/g, "") : field.value.replace(/\D/g, "");
+    field.value = mask(raw);
+  });
+
+  // Dialogs marked data-abrir open on arrival (mandatory observations); Esc closes the others
+  // (the browser's own <dialog> behaviour), while a dialog marked data-obrigatorio stays.
+  function openDialogs(root) {
+    (root || document).querySelectorAll("dialog[data-abrir]").forEach(function (dialog) {
+      if (!dialog.open) dialog.showModal();
+    });
+  }
+  document.addEventListener("cancel", function (event) {
+    if (event.target.matches && event.target.matches("dialog[data-obrigatorio]")) event.preventDefault();
+  }, true);
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest && event.target.closest("[data-abre-dialogo]");
+    if (opener) {
+      var dialog = document.getElementById(opener.dataset.abreDialogo);
+      if (dialog) dialog.showModal();
+    }
+    var closer = event.target.closest && event.target.closest("[data-fecha-dialogo]");
+    if (closer) {
+      var own = closer.closest("dialog");
+      if (own) own.close();
+    }
+  });
+  document.addEventListener("DOMContentLoaded", function () { openDialogs(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { openDialogs(event.target); });
+})();
