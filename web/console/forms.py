@@ -74,8 +74,13 @@ MESSAGES: tuple[tuple[str, str], ...] = (
     ),
     (r"Must be greater than or equal to (\d+) and less than or equal to (\d+)\.", "De {0} a {1}."),
 )
-_COMPILED = tuple((re.compile(english), portuguese) for english, portuguese in MESSAGES)
+_COMPILED = [(re.compile(english), portuguese) for english, portuguese in MESSAGES]
 UNKNOWN_MESSAGE = "Valor inválido."
+
+
+def add_messages(*pairs: tuple[str, str]) -> None:
+    """More (English pattern, Portuguese) pairs: a screen adds what its operations say."""
+    _COMPILED.extend((re.compile(english), portuguese) for english, portuguese in pairs)
 
 
 def portuguese(message: str) -> str:
