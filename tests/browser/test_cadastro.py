@@ -94,11 +94,28 @@ def test_editing_saves_what_changed_and_says_so(page: Page, sign_in, app):
     assert axe_violations(page) == []
     name.fill("Carlos Eduardo Nunes Filho")
     page.get_by_label("Condomínio").fill("{{7*7}}")
-    page.get_by_label("Fax").fill("")  # cleared: not there before either
+    page.get_by_label("E-mail").fill("")  # cleared: sent as null
+    page.get_by_label("Observações gerais").fill("Primeira linha\nSegunda linha")
     page.get_by_role("button", name="Salvar").click()
     expect(page.get_by_role("status")).to_have_text("Salvo.")
     expect(page.get_by_role("heading", name=re.compile("Nunes Filho"))).to_be_visible()
-    expect(page.locator("#aba")).to_contain_text("{{7*7}}")
+    tab = page.locator("#aba")
+    expect(tab).to_contain_text("{{7*7}}")
+    expect(tab).not_to_contain_text("maria.souza@example.com")
+    expect(tab).to_contain_text("Segunda linha")
+    assert axe_violations(page) == []
+
+
+def test_a_billing_address_must_be_whole(page: Page, sign_in, app):
+    code = build_customer(app, name="Cliente Sem Cobrança")
+    sign_in("attendant")
+    page.goto(f"/clientes/{code}/editar")
+    billing = page.get_by_role("group", name=re.compile("Endereço de cobrança"))
+    billing.get_by_label("Logradouro").fill("Rua da Cobrança")
+    page.get_by_role("button", name="Salvar").click()
+    billing = page.get_by_role("group", name=re.compile("Endereço de cobrança"))
+    expect(billing.get_by_label("Número")).to_have_accessible_description("Preencha este campo.")
+    expect(billing.get_by_label("Logradouro")).to_have_value("Rua da Cobrança")
     assert axe_violations(page) == []
 
 

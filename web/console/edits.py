@@ -43,7 +43,7 @@ def _same(new, old, masked: bool) -> bool:
         return (new is None) == (old is None or old == "")
     if isinstance(new, bool) or isinstance(old, bool):
         return new == old
-    new, old = str(new).strip(), str(old).strip()
+    new, old = (str(value).replace("\r\n", "\n").strip() for value in (new, old))
     if masked:
         return _NOT_ALNUM.sub("", new).upper() == _NOT_ALNUM.sub("", old).upper()
     return new == old
