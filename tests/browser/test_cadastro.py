@@ -69,7 +69,9 @@ def test_errors_show_in_portuguese_next_to_their_fields_keeping_what_was_typed(p
     page.get_by_label("CPF").fill("123.456.789-00")
     _fill_main_address(page, cep="0131")
     page.get_by_label("E-mail").fill("<script>alert(1)</script>")
-    page.get_by_role("button", name="Cadastrar").click()
+    with page.expect_response(lambda response: response.request.method == "POST") as answer:
+        page.get_by_role("button", name="Cadastrar").click()
+    assert answer.value.status == 422
     name = page.get_by_label("Nome", exact=True)
     expect(name).to_have_accessible_description("Preencha este campo.")
     expect(page.get_by_label("CPF")).to_have_accessible_description(
@@ -127,7 +129,9 @@ def test_a_cpf_of_another_customer_is_refused_by_its_field(page: Page, sign_in, 
     page.goto(f"/clientes/{code}/editar")
     page.get_by_label("CPF").fill(format_cpf(taken))
     page.get_by_label("Nome", exact=True).fill("Segunda Pessoa Alterada")
-    page.get_by_role("button", name="Salvar").click()
+    with page.expect_response(lambda response: response.request.method == "POST") as answer:
+        page.get_by_role("button", name="Salvar").click()
+    assert answer.value.status == 409
     expect(page.get_by_label("CPF")).to_have_accessible_description(
         re.compile("Outro cliente .*já o tem")
     )
