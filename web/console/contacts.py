@@ -40,7 +40,7 @@ MASKED = frozenset({*PHONES, "cpf"})
 add_messages(
     (r"Only with a mobile number\.", "Só com um celular informado."),
     (r"Cannot be in the future\.", "Não pode ser uma data futura."),
-    (r"One of: .*", "Escolha um dos tipos."),
+    (r"One of: .*", "Escolha uma das opções."),  # the CONTACT_TYPES in use
 )
 
 
