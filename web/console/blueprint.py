@@ -4,11 +4,31 @@ A view renders a page on a plain request and only its fragment when htmx asks (`
 from the same template: the template extends `layout`, which is the whole page or a bare block.
 """
 
-from flask import Blueprint, render_template, request
+from functools import wraps
 
+from flask import Blueprint, make_response, render_template, request
+
+from models.db import db
 from web.transactions import committing
 
 ASSETS_URL = "/assets"  # the console's pinned static files (htmx, its script and styles)
+
+
+def committing_unless_refused(view):
+    """`view` as one transaction: committed if it wrote, rolled back if its answer is an error.
+
+    A screen answers a refusal with the form again (422, 409...) instead of raising, and an
+    operation may have changed rows before it found the rule broken: those changes never stay.
+    """
+
+    @wraps(view)
+    def answered(*args, **kwargs):
+        response = make_response(view(*args, **kwargs))
+        if response.status_code >= 400:
+            db.session.rollback()
+        return response
+
+    return committing(answered)
 
 
 class ConsoleBlueprint(Blueprint):
@@ -16,7 +36,7 @@ class ConsoleBlueprint(Blueprint):
 
     def add_url_rule(self, rule, endpoint=None, view_func=None, **options):
         if view_func is not None:
-            view_func = committing(view_func)
+            view_func = committing_unless_refused(view_func)
         super().add_url_rule(rule, endpoint, view_func, **options)
 
 
