@@ -296,3 +296,65 @@ def test_the_star_toggles_and_the_header_lists_the_favorite(page: Page, sign_in,
         "aria-pressed", "false"
     )
     expect(page.locator("#favoritos summary")).to_have_text("Favoritos (0)")
+
+
+def test_finance_changes_an_account_and_removes_a_method(
+    page: Page, sign_in, app, client, headers_for
+):
+    code = build_customer(app)
+    account, card_method = _methods(client, headers_for, code)
+    sign_in("finance")
+    page.goto(f"/clientes/{code}/pagamento")
+    row = page.locator(f"#forma-{account['id']}")
+    row.get_by_role("link", name=re.compile("^Alterar")).click()
+    expect(page.get_by_role("heading", name="Alterar forma de pagamento")).to_be_visible()
+    expect(page.get_by_label("Nro. de Conta Cte.")).to_have_value("98765123-4")
+    page.get_by_role("button", name="Salvar").click()
+    expect(page.get_by_role("alert")).to_have_text("Nada foi alterado.")
+    page.get_by_label("Status Débito").select_option("active")
+    page.get_by_label("Nro. de Conta Cte.").fill("1111222-3")
+    page.get_by_role("button", name="Salvar").click()
+    expect(page.get_by_role("status")).to_have_text("Dados salvos com sucesso.")
+    expect(row).to_contain_text("1111222-3")
+    expect(row).to_contain_text("Ativo")
+    assert axe_violations(page) == []
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator(f"#forma-{card_method['id']}").get_by_role(
+        "button", name=re.compile("^Remover")
+    ).click()
+    expect(page.get_by_role("status")).to_have_text("Forma de pagamento removida.")
+    expect(page.locator("table.formas-pagamento tbody tr")).to_have_count(1)
+
+
+def test_a_document_is_described_again_and_downloads_under_its_own_policy(
+    page: Page, sign_in, app, tmp_path
+):
+    code = build_customer(app)
+    path = tmp_path / "pagina.html"
+    path.write_text("<script>alert(1)</script>", encoding="utf-8")
+    sign_in("attendant")
+    page.goto(f"/clientes/{code}/documentos")
+    page.get_by_label("Arquivo").set_input_files(str(path))
+    page.get_by_label("Descrição do documento").fill("Página")
+    page.get_by_role("button", name="Enviar").click()
+    rows = page.locator("table.documentos tbody tr")
+    expect(rows).to_have_count(1)
+    href = rows.first.get_by_role("link", name=re.compile("^Download")).get_attribute("href")
+    answer = page.request.get(href)
+    assert answer.headers["content-security-policy"] == "default-src 'none'; sandbox"
+    assert "attachment" in answer.headers["content-disposition"]
+
+    rows.first.get_by_role("link", name=re.compile("^Alterar")).click()
+    form = page.get_by_role("form", name="Alterar documento")
+    form.get_by_label("Descrição", exact=True).fill("")
+    form.get_by_role("button", name="Salvar").click()
+    expect(page.locator("#erro-description").first).to_have_text("Preencha este campo.")
+    form = page.get_by_role("form", name="Alterar documento")
+    form.get_by_label("Descrição", exact=True).fill("Página salva do site")
+    form.get_by_label("Observação", exact=True).fill("Enviada pelo cliente")
+    form.get_by_role("button", name="Salvar").click()
+    expect(page.get_by_role("status")).to_have_text("Documento alterado.")
+    expect(rows.first).to_contain_text("Página salva do site")
+    expect(rows.first).to_contain_text("Enviada pelo cliente")
+    assert axe_violations(page) == []

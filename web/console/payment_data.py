@@ -141,6 +141,16 @@ def _fields(method: str) -> tuple[str, ...]:
     return ("debit_status", *required, *optional)
 
 
+def _unchanged(method: payments.PaymentMethod, body: dict) -> list[str]:
+    """The fields of `body` that are what the form showed: no change to send (an account shown
+    masked, a validity typed again only to verify a new card number or security code)."""
+    stored = {name: getattr(method, name) for name in EDITED_AS_STORED}
+    stored["account_number"] = method.account_number_shown
+    if "card_number" not in body and "security_code" not in body:
+        stored["expiry"] = method.card_expiry
+    return [name for name, value in body.items() if name in stored and stored[name] == value]
+
+
 @bp.route("/clientes/<int:code>/pagamento", methods=["GET"])
 @requires("payment_data", READ)
 def payment_data(code: int):
@@ -187,10 +197,9 @@ def update_payment_method(code: int, method_id: int):
     """Change a method: a card number only by typing a new one, its security code with it."""
     method = _shown(payments.get_payment_method(code, method_id))
     body = body_from(request.form, _fields(method.method))
-    unchanged_card = "card_number" not in body and "security_code" not in body
-    if body.get("expiry") == method.card_expiry and unchanged_card:
-        body.pop("expiry")  # the same validity is no change: nothing for the gateway to verify
-    if "is_default" in request.form:
+    for name in _unchanged(method, body):
+        body.pop(name)
+    if "is_default" in request.form and not method.is_default:
         body["is_default"] = True
     data, errors = load(PaymentMethodPatch(), body)
     del body
