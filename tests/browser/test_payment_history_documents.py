@@ -358,3 +358,34 @@ def test_a_document_is_described_again_and_downloads_under_its_own_policy(
     expect(rows.first).to_contain_text("Página salva do site")
     expect(rows.first).to_contain_text("Enviada pelo cliente")
     assert axe_violations(page) == []
+
+
+def test_a_document_past_the_size_limit_is_refused_in_portuguese(
+    page: Page, sign_in, app, tmp_path, monkeypatch
+):
+    monkeypatch.setitem(app.config, "DOCUMENTS_MAX_BYTES", 4096)
+    code = build_customer(app)
+    path = tmp_path / "grande.bin"
+    path.write_bytes(b"x" * 8192)
+    sign_in("attendant")
+    page.goto(f"/clientes/{code}/documentos")
+    page.get_by_label("Arquivo").set_input_files(str(path))
+    page.get_by_label("Descrição do documento").fill("Grande demais")
+    page.get_by_role("button", name="Enviar").click()
+    expect(page.get_by_role("heading", name="Arquivo grande demais")).to_be_visible()
+    page.goto(f"/clientes/{code}/documentos")
+    expect(page.get_by_text("Nenhum documento.")).to_be_visible()
+
+
+def test_a_document_larger_than_a_json_body_uploads(page: Page, sign_in, app, tmp_path):
+    code = build_customer(app)
+    path = tmp_path / "digitalizado.pdf"
+    scanned = b"%PDF-1.4\n" + b"0" * (app.config["MAX_CONTENT_LENGTH"] + 100_000)
+    path.write_bytes(scanned)
+    sign_in("attendant")
+    page.goto(f"/clientes/{code}/documentos")
+    page.get_by_label("Arquivo").set_input_files(str(path))
+    page.get_by_label("Descrição do documento").fill("Contrato digitalizado")
+    page.get_by_role("button", name="Enviar").click()
+    expect(page.get_by_role("status")).to_have_text("Documento enviado.")
+    expect(page.locator("table.documentos tbody tr")).to_contain_text(f"{len(scanned)} bytes")

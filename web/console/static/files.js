@@ -19,6 +19,15 @@
   document.addEventListener("DOMContentLoaded", function () { showChosenMethod(document); });
   document.addEventListener("htmx:afterSettle", function (event) { showChosenMethod(event.target); });
 
+  // An upload past the size limit answers a page saying so (413): show it, as console.js does
+  // with the other refusals.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr.status === 413) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   // Drop zones: [data-soltar] holding an <input type=file>.
   function zoneOf(event) {
     return event.target.closest ? event.target.closest("[data-soltar]") : null;
