@@ -44,6 +44,60 @@ ENTITIES = {
     "equipment_sales": "Venda de equipamento",
 }
 
+# Field names in Portuguese (the recorded name stays beside them); any other shows as recorded.
+FIELDS = {
+    "kind": "Tipo",
+    "name": "Nome",
+    "trade_name": "Nome fantasia",
+    "cpf": "CPF",
+    "cnpj": "CNPJ",
+    "state_registration": "Inscrição estadual",
+    "condominium": "Condomínio",
+    "phone": "Telefone",
+    "mobile": "Celular",
+    "fax": "Fax",
+    "email": "E-mail",
+    "notes": "Observações gerais",
+    "active": "Ativo",
+    "street": "Logradouro",
+    "number": "Número",
+    "complement": "Complemento",
+    "district": "Bairro",
+    "city": "Cidade",
+    "state": "UF",
+    "cep": "CEP",
+    "description": "Descrição",
+    "observation": "Observação",
+    "original_name": "Nome do arquivo",
+    "size": "Tamanho (bytes)",
+    "content_type": "Tipo do arquivo",
+    "method": "Forma de cobrança",
+    "debit_status": "Status Débito",
+    "is_default": "Forma padrão",
+    "bank_code": "Código do banco",
+    "agency": "Agência",
+    "account_number": "Nro. de Conta Cte.",
+    "account_type": "Tipo da conta",
+    "identifier_code": "Código Identificador",
+    "card_number_encrypted": "Nro. Cartão",
+    "card_first6": "Cartão: seis primeiros dígitos",
+    "card_last4": "Cartão: quatro últimos dígitos",
+    "card_brand": "Bandeira do cartão",
+    "card_expiry": "Validade do cartão",
+    "ddd": "DDD do Telefone",
+    "contract_number": "Nro Contrato",
+}
+PARTS = {"address": "Endereço", "billing_address": "Endereço de cobrança"}
+
+
+def field_label(recorded: str) -> str:
+    """A recorded field name in Portuguese ("address.cep": "Endereço: CEP"), or as recorded."""
+    part, _, field = recorded.rpartition(".")
+    label = FIELDS.get(field)
+    if label is None or (part and part not in PARTS):
+        return recorded
+    return f"{PARTS[part]}: {label}" if part else label
+
 
 def shown_value(value) -> str:
     """A recorded value as text: nothing as empty, yes/no in Portuguese, the rest as written."""
@@ -78,5 +132,6 @@ def history(code: int):
         actions=ACTIONS,
         entities=ENTITIES,
         shown_value=shown_value,
+        field_label=field_label,
         errors=errors,
     )
