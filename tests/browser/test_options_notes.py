@@ -47,13 +47,21 @@ def test_finance_changes_an_option_and_sees_it_saved(page: Page, sign_in, app, c
     assert axe_violations(page) == []
 
 
-def test_a_technician_reads_the_options_but_cannot_change_them(page: Page, sign_in, app):
+def test_a_technician_reads_the_tabs_but_cannot_change_them(page: Page, sign_in, app):
     code = build_customer(app)
     sign_in("technician")
     page.goto(f"/clientes/{code}/opcoes")
     expect(page.get_by_label(AUTO_SUSPEND)).to_be_disabled()
     expect(page.get_by_role("button", name="Salvar")).to_have_count(0)
     assert axe_violations(page) == []
+    page.get_by_role("link", name="Observações").click()
+    expect(page.get_by_role("heading", name="Observações")).to_be_visible()
+    expect(page.get_by_role("link", name="Novo Obs")).to_have_count(0)
+    page.get_by_role("link", name="Consentimentos").click()
+    expect(page.get_by_role("heading", name="Consentimentos")).to_be_visible()
+    expect(page.get_by_role("button", name="Registrar")).to_have_count(0)
+    answer = page.goto(f"/clientes/{code}/observacoes/nova")
+    assert answer is not None and answer.status == 403
 
 
 def test_an_extra_field_value_is_set_checked_and_shown(page: Page, sign_in, app, client, admin):
@@ -166,6 +174,30 @@ def test_a_mandatory_observation_must_be_acknowledged_before_the_record_is_used(
     row = page.locator("table.observacoes tbody tr").first
     expect(row).to_contain_text("Cão bravo no portão.")
     expect(row.locator("td").nth(5)).to_contain_text(user.username)
+    assert axe_violations(page) == []
+
+
+def test_an_observation_edited_while_shown_is_read_again(
+    page: Page, sign_in, app, client, headers_for
+):
+    code = build_customer(app)
+    body = {"type": "geral", "text": "Portão azul.", "mandatory_reading": True}
+    url = f"{API}/customers/{code}/observations"
+    observation = _created(client.post(url, json=body, headers=headers_for("admin")))
+    sign_in("attendant")
+    page.goto(f"/clientes/{code}/opcoes")
+    dialog = page.get_by_role("dialog", name="Leitura Obrigatória")
+    expect(dialog).to_contain_text("Portão azul.")
+
+    changed = {"text": "Portão verde: <b>{{7*7}}</b>"}  # edited after it was shown
+    edit = client.patch(f"{url}/{observation['id']}", json=changed, headers=headers_for("admin"))
+    assert edit.status_code == 200, edit.get_json()
+    dialog.get_by_role("button", name="Li e estou ciente").click()
+    expect(dialog).to_contain_text("Portão verde: <b>{{7*7}}</b>")  # as text, shown again
+    expect(page).to_have_url(re.compile(rf"/clientes/{code}/opcoes$"))
+    dialog.get_by_role("button", name="Li e estou ciente").click()
+    expect(page.get_by_role("heading", name="Outras Opções")).to_be_visible()
+    expect(page.get_by_role("dialog")).to_have_count(0)
     assert axe_violations(page) == []
 
 
