@@ -47,6 +47,30 @@ def test_finance_changes_an_option_and_sees_it_saved(page: Page, sign_in, app, c
     assert axe_violations(page) == []
 
 
+def test_a_code_withdrawn_meanwhile_is_refused_next_to_its_field(
+    page: Page, sign_in, app, client, admin
+):
+    code = build_customer(app)
+    codes = f"{API}/fiscal-activity-codes"
+    fiscal = {"code": "1.07", "description": "Suporte técnico em informática"}
+    listed = _created(client.post(codes, json=fiscal, headers=admin))
+    sign_in("attendant")
+    page.goto(f"/clientes/{code}/opcoes")
+    page.get_by_label("Código fiscal da atividade").select_option("1.07")
+    page.get_by_label(BOLETO_FEE).check()
+    withdrawn = client.patch(f"{codes}/{listed['id']}", json={"active": False}, headers=admin)
+    assert withdrawn.status_code == 200, withdrawn.get_json()
+
+    page.get_by_role("button", name="Salvar").click()
+    expect(page.locator("#erro-fiscal_activity_code")).to_have_text(
+        "Escolha um código ativo da lista."
+    )
+    expect(page.get_by_label(BOLETO_FEE)).to_be_checked()  # what was chosen stays
+    saved = client.get(f"{API}/customers/{code}/options", headers=admin).get_json()
+    assert saved["charge_boleto_fee"] is False and saved["fiscal_activity_code"] is None
+    assert axe_violations(page) == []
+
+
 def test_a_technician_reads_the_tabs_but_cannot_change_them(page: Page, sign_in, app):
     code = build_customer(app)
     sign_in("technician")
