@@ -179,3 +179,27 @@ def unread_mandatory(code: int, user_id: int | None) -> list[Observation]:
         .order_by(Observation.created_at, Observation.id)
     )
     return list(db.session.scalars(query))
+
+
+def readers(observation_ids: list[int]) -> dict[int, list[tuple[str, datetime]]]:
+    """Who has read each observation as its text reads now, and when, first reader first: one
+    query however many observations (a read of an earlier text does not count)."""
+    if not observation_ids:
+        return {}
+    query = (
+        db.select(ObservationRead.observation_id, User.username, ObservationRead.read_at)
+        .join(User, User.id == ObservationRead.user_id)
+        .join(
+            Observation,
+            and_(
+                Observation.id == ObservationRead.observation_id,
+                Observation.text_version == ObservationRead.text_version,
+            ),
+        )
+        .where(ObservationRead.observation_id.in_(observation_ids))
+        .order_by(ObservationRead.read_at, User.username)
+    )
+    found: dict[int, list[tuple[str, datetime]]] = {}
+    for observation_id, username, read_at in db.session.execute(query):
+        found.setdefault(observation_id, []).append((username, read_at))
+    return found
