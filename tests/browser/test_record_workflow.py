@@ -9,9 +9,7 @@ from tests.browser.conftest import axe_violations
 from tests.builders import build_customer
 
 
-def test_a_field_edited_in_cadastro_shows_in_historico_with_who_and_where(
-    page: Page, sign_in, app
-):
+def test_a_field_edited_in_cadastro_shows_in_historico_with_who_and_where(page: Page, sign_in, app):
     code = build_customer(app, name="Rosa Amélia Prado", email="rosa@example.com")
     user = sign_in("attendant")
     page.get_by_label("Buscar").fill("rosa prado")

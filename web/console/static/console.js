@@ -100,6 +100,11 @@
       if (own) own.close();
     }
   });
-  document.addEventListener("DOMContentLoaded", function () { openDialogs(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    openDialogs(document);
+    // What was typed in the search box before the scripts were ready still gets its results.
+    var box = document.getElementById("q");
+    if (box && window.htmx && box.value !== box.defaultValue) window.htmx.trigger(box, "input");
+  });
   document.addEventListener("htmx:afterSettle", function (event) { openDialogs(event.target); });
 })();
