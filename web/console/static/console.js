@@ -107,4 +107,23 @@
     if (box && window.htmx && box.value !== box.defaultValue) window.htmx.trigger(box, "input");
   });
   document.addEventListener("htmx:afterSettle", function (event) { openDialogs(event.target); });
+
+  // After a swap, focus and the current tab follow what was chosen: a page of results ("Próxima",
+  // "Anterior") puts focus on its first result (the link that had it is gone, and the arrows
+  // start from there), and a record tab opened by htmx becomes the current one (aria-current).
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var elt = event.detail.requestConfig && event.detail.requestConfig.elt;  // who asked
+    if (!elt || !elt.closest) return;
+    if (elt.closest("nav.paginas")) {
+      var first = document.querySelector("#resultados a.resultado");
+      if (first) first.focus();
+    }
+    var tabs = elt.closest("nav.abas");
+    if (tabs) {
+      tabs.querySelectorAll("a[aria-current]").forEach(function (link) {
+        link.removeAttribute("aria-current");
+      });
+      elt.setAttribute("aria-current", "page");
+    }
+  });
 })();

@@ -1,0 +1,259 @@
+"""Each role sees what it may in the console, and no more: every route against the role table.
+
+Expectations come from `web.permissions` (roles_for) and the routes' own `allowed_roles`, never
+from lists written here: a change to the role table moves these tests with it. Signed in through
+the real "Entrar" form (its CSRF token read from the page), by the Flask test client.
+"""
+
+import io
+import re
+from urllib.parse import quote
+
+import pytest
+from flask import url_for
+from sqlalchemy import select
+
+from models.db import db
+from models.staff.users import ROLES
+from tests.builders import build_cep, build_contact, build_customer
+from tests.conftest import TEST_PASSWORD
+from tests.web.api_helpers import API
+from tests.web.customer_payloads import address
+from tests.web.payment_payloads import bank_debit, created
+from web.console.record import TABS
+from web.permissions import READ, roles_for
+
+PUBLIC = {"console.sign_in_form", "console.sign_in", "console.static"}
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+TAB_NAV = re.compile(r'<nav class="abas"[^>]*>(.*?)</nav>', re.S)
+HREF = re.compile(r'<a href="([^"]+)"')
+
+# A body each changing route would accept from a role it allows (field names follow the API's).
+BODIES = {
+    "console.sign_out": {},
+    "console.set_customer_active": {"active": "false"},
+    "console.save_extra_field": {"value": "Comércio"},
+    "console.record_consent": {"channel": "email", "given": "true", "how": "Por telefone"},
+    "console.create_contact": {"name": "Maria Souza", "email": "maria@example.com"},
+    "console.update_contact": {"name": "Maria Souza Lima"},
+    "console.delete_contact": {},
+    "console.upload_document": {"description": "RG", "file": (b"%PDF-1.4\n%%EOF\n", "rg.pdf")},
+    "console.update_document": {"description": "RG frente e verso"},
+    "console.delete_document": {},
+    "console.update_customer_form": {"name": "Outro Nome da Silva"},
+    "console.create_address": {"cep": "01310-100", "number": "1000", "type": "installation"},
+    "console.update_address": {"cep": "01310-100", "number": "2000"},
+    "console.delete_address": {},
+    "console.toggle_favorite": {},
+    "console.create_observation": {"type": "técnico", "text": "Portão azul."},
+    "console.update_observation": {"type": "técnico", "text": "Portão verde."},
+    "console.acknowledge_observations": {},
+    "console.save_options": {"fiscal_activity_code": ""},
+    "console.create_payment_method": {"method": "boleto"},
+    "console.update_payment_method": {"method": "boleto", "is_default": "true"},
+    "console.delete_payment_method": {},
+    "console.create_customer_form": {"kind": "PF", "name": "Novo Cliente da Silva"},
+}
+
+
+def _console_rules(app, method: str):
+    return sorted(
+        (
+            rule
+            for rule in app.url_map.iter_rules()
+            if rule.endpoint.startswith("console.") and method in rule.methods
+        ),
+        key=lambda rule: (rule.rule, rule.endpoint),
+    )
+
+
+def _view(app, endpoint: str):
+    return app.view_functions[endpoint]
+
+
+@pytest.fixture
+def record(app, client, admin) -> dict:
+    """A customer with one of everything a console route names by id."""
+    build_cep(app, "01310100")
+    code = build_customer(app, name="Cliente dos Papéis")
+    ids = {"code": code, "cep": "01310100", "filename": "console.js"}
+    ids["contact_id"] = build_contact(app, code, name="Contato Antigo")
+
+    def made(response) -> dict:
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    customer = f"{API}/customers/{code}"
+    ids["address_id"] = made(
+        client.post(f"{customer}/addresses", json=address(type="installation"), headers=admin)
+    )["id"]
+    body = {"type": "comercial", "text": "Atende só de manhã.", "mandatory_reading": False}
+    ids["observation_id"] = made(client.post(f"{customer}/observations", json=body, headers=admin))[
+        "id"
+    ]
+    upload = {"description": "Contrato", "file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "c.pdf")}
+    ids["document_id"] = made(
+        client.post(
+            f"{customer}/documents", data=upload, headers=admin, content_type="multipart/form-data"
+        )
+    )["id"]
+    ids["method_id"] = created(client, admin, code, bank_debit())["id"]
+    field = {"name": "Ramo", "applies_to": "customer", "type": "text"}
+    ids["field_id"] = made(client.post(f"{API}/extra-fields", json=field, headers=admin))["id"]
+    return ids
+
+
+def _url(app, rule, ids: dict) -> str:
+    with app.test_request_context():
+        return url_for(rule.endpoint, **{name: ids[name] for name in rule.arguments})
+
+
+@pytest.fixture
+def signed_in(app, make_user):
+    """A test client signed in through the "Entrar" form as a new user of `role`."""
+    clients: dict[str, object] = {}
+
+    def sign(role: str):
+        if role not in clients:
+            user = make_user(f"{role}.papel", role)
+            client = app.test_client()
+            form = client.get("/entrar")
+            token = CSRF.search(form.get_data(as_text=True)).group(1)
+            body = {"username": user.username, "password": TEST_PASSWORD, "csrf_token": token}
+            answer = client.post("/entrar", data=body)
+            assert answer.status_code == 303, answer.get_data(as_text=True)
+            clients[role] = client
+        return clients[role]
+
+    return sign
+
+
+def _csrf_of(client) -> str:
+    return CSRF_META.search(client.get("/").get_data(as_text=True)).group(1)
+
+
+def _snapshot(app) -> dict:
+    """Every row of every table, as it is now."""
+    with app.app_context():
+        rows = {
+            table.name: sorted(
+                (tuple(map(repr, row)) for row in db.session.execute(select(table))), key=str
+            )
+            for table in db.metadata.sorted_tables
+        }
+        db.session.remove()
+        return rows
+
+
+def _form(body: dict, csrf: str | None) -> dict:
+    data = {
+        name: (io.BytesIO(value[0]), value[1]) if isinstance(value, tuple) else value
+        for name, value in body.items()
+    }
+    return data | ({"csrf_token": csrf} if csrf else {})
+
+
+# (a) -------------------------------------------------------------------------------------------
+
+
+def test_every_console_endpoint_is_public_or_declares_its_roles(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    console = {endpoint for endpoint in endpoints if endpoint.startswith("console.")}
+    assert len(console) >= 40
+    from web.security import _PUBLIC_ENDPOINTS
+
+    opened = {
+        endpoint
+        for endpoint in console
+        if endpoint in _PUBLIC_ENDPOINTS or getattr(_view(app, endpoint), "public", False)
+    }
+    assert opened == PUBLIC
+    for endpoint in console - PUBLIC:
+        roles = getattr(_view(app, endpoint), "allowed_roles", None)
+        assert roles, f"{endpoint} declares no roles"
+        assert roles <= set(ROLES), endpoint
+
+
+def test_every_changing_route_has_a_body_here(app):
+    """A new changing route is added to BODIES (and so to the refusal tests below)."""
+    changing = {rule.endpoint for rule in _console_rules(app, "POST")} - PUBLIC
+    assert changing == set(BODIES)
+
+
+# (b) -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_tab_answers_exactly_the_roles_the_table_allows(app, record, signed_in, role):
+    client = signed_in(role)
+    code = record["code"]
+    with app.test_request_context():
+        urls = {tab.slug: url_for(tab.endpoint, code=code) for tab in TABS}
+    allowed = {tab.slug for tab in TABS if role in roles_for(tab.area, READ)}
+    for tab in TABS:
+        answer = client.get(urls[tab.slug])
+        assert answer.status_code == (200 if tab.slug in allowed else 403), (role, tab.slug)
+
+    page = client.get(f"/clientes/{code}").get_data(as_text=True)
+    links = HREF.findall(TAB_NAV.search(page).group(1))
+    assert links == [urls[tab.slug] for tab in TABS if tab.slug in allowed]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_a_role_may_not_read_is_refused(app, record, signed_in, role):
+    client = signed_in(role)
+    refused = [
+        rule
+        for rule in _console_rules(app, "GET")
+        if rule.endpoint not in PUBLIC and role not in _view(app, rule.endpoint).allowed_roles
+    ]
+    for rule in refused:
+        assert client.get(_url(app, rule, record)).status_code == 403, (role, rule.endpoint)
+
+
+# (c) -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("endpoint", sorted(BODIES))
+def test_a_change_a_role_may_not_make_is_refused_and_changes_nothing(
+    app, record, signed_in, endpoint
+):
+    rule = next(rule for rule in _console_rules(app, "POST") if rule.endpoint == endpoint)
+    url = _url(app, rule, record)
+    refused = [role for role in ROLES if role not in _view(app, endpoint).allowed_roles]
+    # A route the table opens to every role (sign out, the favourite star, "Li e estou ciente")
+    # has no one to refuse: its case holds as soon as the table closes it to someone.
+    for role in refused:
+        client = signed_in(role)
+        before = _snapshot(app)
+        answer = client.post(url, data=_form(BODIES[endpoint], _csrf_of(client)))
+        assert answer.status_code == 403, (role, endpoint)
+        assert "Seu perfil não permite esta operação." in answer.get_data(as_text=True)
+        assert _snapshot(app) == before, (role, endpoint)
+
+
+# (d) -------------------------------------------------------------------------------------------
+
+
+def test_signed_out_every_page_sends_to_entrar_and_back(app, record):
+    client = app.test_client()
+    pages = [rule for rule in _console_rules(app, "GET") if rule.endpoint not in PUBLIC]
+    assert pages
+    for rule in pages:
+        url = _url(app, rule, record)
+        answer = client.get(url)
+        assert answer.status_code == 303, rule.endpoint
+        assert answer.headers["Location"] == f"/entrar?next={quote(url, safe='/')}", rule.endpoint
+
+
+def test_signed_out_every_change_is_refused_and_changes_nothing(app, record):
+    client = app.test_client()
+    changes = [rule for rule in _console_rules(app, "POST") if rule.endpoint not in PUBLIC]
+    assert {rule.endpoint for rule in changes} == set(BODIES)
+    before = _snapshot(app)
+    for rule in changes:
+        answer = client.post(_url(app, rule, record), data=_form(BODIES[rule.endpoint], None))
+        assert answer.status_code == 303, rule.endpoint
+        assert answer.headers["Location"].startswith("/entrar?next="), rule.endpoint
+    assert _snapshot(app) == before
