@@ -243,8 +243,13 @@ def test_signed_out_every_page_sends_to_entrar_and_back(app, record):
     for rule in pages:
         url = _url(app, rule, record)
         answer = client.get(url)
+        target = f"/entrar?next={quote(url, safe='/')}"
         assert answer.status_code == 303, rule.endpoint
-        assert answer.headers["Location"] == f"/entrar?next={quote(url, safe='/')}", rule.endpoint
+        assert answer.headers["Location"] == target, rule.endpoint
+        # htmx asking for a fragment is told to go there (no sign-in form pasted into a tab).
+        fragment = client.get(url, headers={"HX-Request": "true"})
+        assert fragment.status_code == 401, rule.endpoint
+        assert fragment.headers["HX-Redirect"] == target, rule.endpoint
 
 
 def test_signed_out_every_change_is_refused_and_changes_nothing(app, record):
