@@ -5,6 +5,7 @@ from lists written here: a change to the role table moves these tests with it. S
 the real "Entrar" form (its CSRF token read from the page), by the Flask test client.
 """
 
+import inspect
 import io
 import re
 from urllib.parse import quote
@@ -14,6 +15,7 @@ from flask import url_for
 from sqlalchemy import select
 
 from models.db import db
+from models.discovery import import_submodules
 from models.staff.users import ROLES
 from tests.builders import build_cep, build_contact, build_customer
 from tests.conftest import TEST_PASSWORD
@@ -215,22 +217,35 @@ def test_every_page_a_role_may_not_read_is_refused(app, record, signed_in, role)
 # (c) -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("endpoint", sorted(BODIES))
+def _refusals() -> list[tuple[str, str]]:
+    """(endpoint, role) for every changing route and each role its `requires` refuses. A route
+    the table opens to every role (sign out, the favourite star, "Li e estou ciente") has none."""
+    views = {
+        f"console.{name}": view
+        for module in import_submodules("web.console")
+        for name, view in vars(module).items()
+        if inspect.isfunction(view) and hasattr(view, "allowed_roles")
+    }
+    return [
+        (endpoint, role)
+        for endpoint in sorted(BODIES)
+        for role in ROLES
+        if role not in views[endpoint].allowed_roles
+    ]
+
+
+@pytest.mark.parametrize(("endpoint", "role"), _refusals())
 def test_a_change_a_role_may_not_make_is_refused_and_changes_nothing(
-    app, record, signed_in, endpoint
+    app, record, signed_in, endpoint, role
 ):
     rule = next(rule for rule in _console_rules(app, "POST") if rule.endpoint == endpoint)
     url = _url(app, rule, record)
-    refused = [role for role in ROLES if role not in _view(app, endpoint).allowed_roles]
-    # A route the table opens to every role (sign out, the favourite star, "Li e estou ciente")
-    # has no one to refuse: its case holds as soon as the table closes it to someone.
-    for role in refused:
-        client = signed_in(role)
-        before = _snapshot(app)
-        answer = client.post(url, data=_form(BODIES[endpoint], _csrf_of(client)))
-        assert answer.status_code == 403, (role, endpoint)
-        assert "Seu perfil não permite esta operação." in answer.get_data(as_text=True)
-        assert _snapshot(app) == before, (role, endpoint)
+    client = signed_in(role)
+    before = _snapshot(app)
+    answer = client.post(url, data=_form(BODIES[endpoint], _csrf_of(client)))
+    assert answer.status_code == 403, (role, endpoint)
+    assert "Seu perfil não permite esta operação." in answer.get_data(as_text=True)
+    assert _snapshot(app) == before, (role, endpoint)
 
 
 # (d) -------------------------------------------------------------------------------------------
