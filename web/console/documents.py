@@ -6,7 +6,7 @@ The same operations, schemas and size limit as the API's routes
 itself (the typed name is kept for display and downloads only), so nothing escapes its folder.
 """
 
-from flask import current_app, redirect, request, send_file, url_for
+from flask import current_app, request, send_file
 
 from models.customers import customer_documents as stored
 from models.customers import document_storage
@@ -15,9 +15,9 @@ from models.customers.file_names import attachment_disposition
 from models.effects import on_commit, on_rollback
 from models.errors import DomainError
 from schemas.customers.customer_documents import DocumentPatch, DocumentQuery, DocumentUpload
-from web.console.blueprint import bp, is_fragment_request
-from web.console.forms import add_messages, body_from, domain_errors, load
-from web.console.record import render_tab
+from web.console.blueprint import bp
+from web.console.forms import add_messages, body_from, domain_errors, last_page, load
+from web.console.record import changed, render_tab
 from web.permissions import READ, WRITE
 from web.security import requires
 
@@ -78,7 +78,7 @@ def _tab(code: int, status: int = 200, **context):
         found=found,
         total=total,
         page=page,
-        last_page=max(1, (total + PER_PAGE - 1) // PER_PAGE),
+        last_page=last_page(total, PER_PAGE),
         search=typed,
         search_errors=errors,
         upload_typed=context.pop("upload_typed", {}),
@@ -86,12 +86,6 @@ def _tab(code: int, status: int = 200, **context):
         max_mb=current_app.config["DOCUMENTS_MAX_BYTES"] // (1024 * 1024),
         **context,
     ), status
-
-
-def _done(code: int, message: str):
-    if is_fragment_request():
-        return _tab(code, saved=message)
-    return redirect(url_for("console.documents", code=code), 303)
 
 
 @bp.route("/clientes/<int:code>/documentos", methods=["GET"])
@@ -126,7 +120,7 @@ def upload_document(code: int):
     except DomainError as error:
         return _tab(code, error.status, upload_typed=typed, upload_errors=domain_errors(error))
     on_rollback(document_storage.remove, document.stored_name)  # no row, no file
-    return _done(code, "Documento enviado.")
+    return changed(code, "Documento enviado.", _tab, "console.documents")
 
 
 @bp.route("/clientes/<int:code>/documentos/<int:document_id>/download", methods=["GET"])
@@ -167,7 +161,7 @@ def update_document(code: int, document_id: int):
     if not errors:
         try:
             stored.update_document(code, document_id, changes)
-            return _done(code, "Documento alterado.")
+            return changed(code, "Documento alterado.", _tab, "console.documents")
         except DomainError as error:
             status, errors = error.status, domain_errors(error)
     return _tab(code, status, editing=document, edit_typed=typed, edit_errors=errors)
@@ -179,4 +173,4 @@ def delete_document(code: int, document_id: int):
     """Delete the document and its file once the deletion commits (history keeps it)."""
     stored_name = stored.delete_document(code, document_id)
     on_commit(document_storage.remove, stored_name)  # after it: never a row without its file
-    return _done(code, "Documento excluído.")
+    return changed(code, "Documento excluído.", _tab, "console.documents")
