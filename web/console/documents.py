@@ -6,15 +6,15 @@ The same operations, schemas and size limit as the API's routes
 itself (the typed name is kept for display and downloads only), so nothing escapes its folder.
 """
 
-from flask import current_app, request, send_file
+from flask import current_app, request
 
 from models.customers import customer_documents as stored
 from models.customers import document_storage
 from models.customers.customers import get_customer
-from models.customers.file_names import attachment_disposition
 from models.effects import on_commit, on_rollback
 from models.errors import DomainError
 from schemas.customers.customer_documents import DocumentPatch, DocumentQuery, DocumentUpload
+from web import downloads
 from web.console.blueprint import bp
 from web.console.forms import add_messages, body_from, domain_errors, last_page, load
 from web.console.record import changed, render_tab
@@ -25,8 +25,6 @@ SLUG = "documentos"
 TEMPLATE = "console/record/documentos.html"
 PER_PAGE = 20
 UPLOAD_ENDPOINT = "console.upload_document"
-# The downloaded file's own policy (the API's): whatever it holds runs nothing if opened.
-DOWNLOAD_POLICY = "default-src 'none'; sandbox"
 
 CHOOSE_A_FILE = "Escolha um arquivo."
 
@@ -48,7 +46,7 @@ def _upload_limit():
 def _sandbox_downloads(response):
     """A downloaded document keeps its own sandbox policy, not the pages' (set before this)."""
     if request.endpoint == "console.download_document" and response.status_code == 200:
-        response.headers["Content-Security-Policy"] = DOWNLOAD_POLICY
+        response.headers["Content-Security-Policy"] = downloads.DOCUMENT_POLICY
     return response
 
 
@@ -127,16 +125,7 @@ def upload_document(code: int):
 @requires("customers", READ)
 def download_document(code: int, document_id: int):
     """The original bytes, as an attachment named as uploaded; the ETag is the SHA-256."""
-    document = stored.get_document(code, document_id)
-    response = send_file(
-        stored.file_of(document),
-        mimetype=document.content_type,
-        etag=document.sha256,
-        max_age=0,
-        conditional=True,
-    )
-    response.headers["Content-Disposition"] = attachment_disposition(document.original_name)
-    return response
+    return downloads.document_file(code, document_id)
 
 
 @bp.route("/clientes/<int:code>/documentos/<int:document_id>/editar", methods=["GET"])

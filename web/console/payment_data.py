@@ -8,12 +8,8 @@ stored or logged: a form re-rendered after an error comes back without it, and w
 number.
 """
 
-import io
+from flask import request
 
-from flask import current_app, request, send_file
-
-from models.clock import local_today
-from models.customers import debit_authorization
 from models.customers import payment_methods as payments
 from models.customers.customers import get_customer
 from models.errors import DomainError
@@ -22,6 +18,7 @@ from schemas.customers.payment_methods import (
     PaymentMethodInput,
     PaymentMethodPatch,
 )
+from web import downloads
 from web.console.blueprint import bp
 from web.console.forms import add_messages, body_from, domain_errors, load
 from web.console.record import changed, render_tab
@@ -220,16 +217,4 @@ def delete_payment_method(code: int, method_id: int):
 def debit_authorization_pdf(code: int, method_id: int):
     """Autorização de Débito [5.6.1.4], as the API's route makes it: the account whole for
     finance and admins (the copy to sign), masked for anyone else (a copy for reference)."""
-    method = payments.get_payment_method(code, method_id)
-    customer = get_customer(code)
-    full = may("payment_data_unmasked", READ)
-    pdf = debit_authorization.render(
-        method, customer, current_app.config["ISP_NAME"], local_today(), full_account=full
-    )
-    return send_file(
-        io.BytesIO(pdf),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=debit_authorization.filename(method),
-        max_age=0,
-    )
+    return downloads.debit_authorization_pdf(code, method_id)
