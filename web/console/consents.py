@@ -13,7 +13,7 @@ from models.customers.personal_data import personal_data
 from schemas.customers.consents import ConsentHistoryQuery, ConsentsInput
 from schemas.customers.personal_data import PersonalDataOutput
 from web.console.blueprint import bp
-from web.console.forms import add_messages, body_from, load
+from web.console.forms import add_messages, body_from, last_page, load, page_asked
 from web.console.record import render_tab
 from web.permissions import READ, WRITE
 from web.security import requires
@@ -42,10 +42,7 @@ add_messages((r"Send at least one channel\.", "Escolha um canal."))
 
 def _page(code: int, typed=None, errors=None, saved=False, status=200):
     customer = get_customer(code)
-    query, query_errors = load(
-        ConsentHistoryQuery(), body_from(request.args, ("page",)) | {"per_page": PER_PAGE}
-    )
-    page = query["page"] if query else 1
+    page, query_errors = page_asked(ConsentHistoryQuery(), PER_PAGE)
     statements, total = lgpd.consent_history(code, None, page, PER_PAGE)
     rendered = render_tab(
         "consentimentos",
@@ -56,7 +53,7 @@ def _page(code: int, typed=None, errors=None, saved=False, status=200):
         statements=statements,
         total=total,
         page=page,
-        per_page=PER_PAGE,
+        last_page=last_page(total, PER_PAGE),
         typed=typed or {},
         errors=errors or query_errors,
         saved=saved,

@@ -6,18 +6,18 @@ The same operations, schemas and size limit as the API's routes
 itself (the typed name is kept for display and downloads only), so nothing escapes its folder.
 """
 
-from flask import current_app, redirect, request, send_file, url_for
+from flask import current_app, request
 
 from models.customers import customer_documents as stored
 from models.customers import document_storage
 from models.customers.customers import get_customer
-from models.customers.file_names import attachment_disposition
 from models.effects import on_commit, on_rollback
 from models.errors import DomainError
 from schemas.customers.customer_documents import DocumentPatch, DocumentQuery, DocumentUpload
-from web.console.blueprint import bp, is_fragment_request
-from web.console.forms import add_messages, body_from, domain_errors, load
-from web.console.record import render_tab
+from web import downloads
+from web.console.blueprint import bp
+from web.console.forms import add_messages, body_from, domain_errors, last_page, load
+from web.console.record import changed, render_tab
 from web.permissions import READ, WRITE
 from web.security import requires
 
@@ -25,8 +25,6 @@ SLUG = "documentos"
 TEMPLATE = "console/record/documentos.html"
 PER_PAGE = 20
 UPLOAD_ENDPOINT = "console.upload_document"
-# The downloaded file's own policy (the API's): whatever it holds runs nothing if opened.
-DOWNLOAD_POLICY = "default-src 'none'; sandbox"
 
 CHOOSE_A_FILE = "Escolha um arquivo."
 
@@ -48,7 +46,7 @@ def _upload_limit():
 def _sandbox_downloads(response):
     """A downloaded document keeps its own sandbox policy, not the pages' (set before this)."""
     if request.endpoint == "console.download_document" and response.status_code == 200:
-        response.headers["Content-Security-Policy"] = DOWNLOAD_POLICY
+        response.headers["Content-Security-Policy"] = downloads.DOCUMENT_POLICY
     return response
 
 
@@ -78,7 +76,7 @@ def _tab(code: int, status: int = 200, **context):
         found=found,
         total=total,
         page=page,
-        last_page=max(1, (total + PER_PAGE - 1) // PER_PAGE),
+        last_page=last_page(total, PER_PAGE),
         search=typed,
         search_errors=errors,
         upload_typed=context.pop("upload_typed", {}),
@@ -86,12 +84,6 @@ def _tab(code: int, status: int = 200, **context):
         max_mb=current_app.config["DOCUMENTS_MAX_BYTES"] // (1024 * 1024),
         **context,
     ), status
-
-
-def _done(code: int, message: str):
-    if is_fragment_request():
-        return _tab(code, saved=message)
-    return redirect(url_for("console.documents", code=code), 303)
 
 
 @bp.route("/clientes/<int:code>/documentos", methods=["GET"])
@@ -126,23 +118,14 @@ def upload_document(code: int):
     except DomainError as error:
         return _tab(code, error.status, upload_typed=typed, upload_errors=domain_errors(error))
     on_rollback(document_storage.remove, document.stored_name)  # no row, no file
-    return _done(code, "Documento enviado.")
+    return changed(code, "Documento enviado.", _tab, "console.documents")
 
 
 @bp.route("/clientes/<int:code>/documentos/<int:document_id>/download", methods=["GET"])
 @requires("customers", READ)
 def download_document(code: int, document_id: int):
     """The original bytes, as an attachment named as uploaded; the ETag is the SHA-256."""
-    document = stored.get_document(code, document_id)
-    response = send_file(
-        stored.file_of(document),
-        mimetype=document.content_type,
-        etag=document.sha256,
-        max_age=0,
-        conditional=True,
-    )
-    response.headers["Content-Disposition"] = attachment_disposition(document.original_name)
-    return response
+    return downloads.document_file(code, document_id)
 
 
 @bp.route("/clientes/<int:code>/documentos/<int:document_id>/editar", methods=["GET"])
@@ -167,7 +150,7 @@ def update_document(code: int, document_id: int):
     if not errors:
         try:
             stored.update_document(code, document_id, changes)
-            return _done(code, "Documento alterado.")
+            return changed(code, "Documento alterado.", _tab, "console.documents")
         except DomainError as error:
             status, errors = error.status, domain_errors(error)
     return _tab(code, status, editing=document, edit_typed=typed, edit_errors=errors)
@@ -179,4 +162,4 @@ def delete_document(code: int, document_id: int):
     """Delete the document and its file once the deletion commits (history keeps it)."""
     stored_name = stored.delete_document(code, document_id)
     on_commit(document_storage.remove, stored_name)  # after it: never a row without its file
-    return _done(code, "Documento excluído.")
+    return changed(code, "Documento excluído.", _tab, "console.documents")

@@ -9,6 +9,7 @@ turns what they say into Portuguese for the screen.
 import re
 from collections.abc import Iterable
 
+from flask import request
 from marshmallow import Schema, ValidationError
 from werkzeug.datastructures import MultiDict
 
@@ -163,3 +164,14 @@ def domain_errors(error: DomainError) -> dict[str, list[str]]:
     if error.errors:
         return portuguese_errors(error.errors)
     return {"_schema": [portuguese(error.message)]}
+
+
+def page_asked(schema: Schema, per_page: int) -> tuple[int, dict[str, list[str]]]:
+    """The ?page= of a list, through its route's query schema: (page, errors); 1 if refused."""
+    query, errors = load(schema, body_from(request.args, ("page",)) | {"per_page": per_page})
+    return (query["page"] if query else 1), errors
+
+
+def last_page(total: int, per_page: int) -> int:
+    """The number of a list's last page (1 when it is empty)."""
+    return max(1, (total + per_page - 1) // per_page)

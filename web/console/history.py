@@ -12,7 +12,7 @@ from models.audit import history_for_customer
 from models.customers.customers import get_customer
 from schemas.common import PageQuery
 from web.console.blueprint import bp
-from web.console.forms import load
+from web.console.forms import last_page, load
 from web.console.record import render_tab
 from web.permissions import READ, history_entities
 from web.security import requires
@@ -120,7 +120,6 @@ def history(code: int):
     paging, errors = load(PageQuery(), {"page": request.args.get("page", "1")})
     page = paging["page"] if paging else 1
     entries, total = history_for_customer(code, history_entities(g.user.role), page, PER_PAGE)
-    last_page = max(1, (total + PER_PAGE - 1) // PER_PAGE)
     return render_tab(
         "historico",
         "console/record/historico.html",
@@ -128,7 +127,7 @@ def history(code: int):
         entries=entries,
         total=total,
         page=page,
-        last_page=last_page,
+        last_page=last_page(total, PER_PAGE),
         actions=ACTIONS,
         entities=ENTITIES,
         shown_value=shown_value,

@@ -20,7 +20,14 @@ from schemas.customers.observations import (
 )
 from web.console.auth import safe_next
 from web.console.blueprint import bp
-from web.console.forms import add_messages, body_from, domain_errors, load
+from web.console.forms import (
+    add_messages,
+    body_from,
+    domain_errors,
+    last_page,
+    load,
+    page_asked,
+)
 from web.console.record import render_tab
 from web.permissions import READ, WRITE
 from web.security import requires
@@ -43,10 +50,7 @@ def _types() -> tuple[str, ...]:
 def _page(code: int, *, form=None, editing=None, typed=None, errors=None, saved=None, status=200):
     """The list (one page, newest first), with the new/edit form when one is open."""
     customer = get_customer(code)
-    query, query_errors = load(
-        ObservationQuery(), body_from(request.args, ("page",)) | {"per_page": PER_PAGE}
-    )
-    page = query["page"] if query else 1
+    page, query_errors = page_asked(ObservationQuery(), PER_PAGE)
     found, total = notes.list_observations(code, None, page, PER_PAGE)
     rendered = render_tab(
         "observacoes",
@@ -55,7 +59,7 @@ def _page(code: int, *, form=None, editing=None, typed=None, errors=None, saved=
         found=found,
         total=total,
         page=page,
-        per_page=PER_PAGE,
+        last_page=last_page(total, PER_PAGE),
         read_by=notes.readers([observation.id for observation in found]),
         form=form,
         editing=editing,

@@ -8,12 +8,8 @@ stored or logged: a form re-rendered after an error comes back without it, and w
 number.
 """
 
-import io
+from flask import request
 
-from flask import current_app, redirect, request, send_file, url_for
-
-from models.clock import local_today
-from models.customers import debit_authorization
 from models.customers import payment_methods as payments
 from models.customers.customers import get_customer
 from models.errors import DomainError
@@ -22,9 +18,10 @@ from schemas.customers.payment_methods import (
     PaymentMethodInput,
     PaymentMethodPatch,
 )
-from web.console.blueprint import bp, is_fragment_request
+from web import downloads
+from web.console.blueprint import bp
 from web.console.forms import add_messages, body_from, domain_errors, load
-from web.console.record import render_tab
+from web.console.record import changed, render_tab
 from web.permissions import READ, WRITE
 from web.security import may, requires
 
@@ -124,13 +121,6 @@ def _tab(code: int, status: int = 200, **context):
     return response, status
 
 
-def _done(code: int, message: str):
-    """After a change: the tab again for htmx, a redirect (303) for a plain form."""
-    if is_fragment_request():
-        return _tab(code, saved=message)
-    return redirect(url_for("console.payment_data", code=code), 303)
-
-
 def _typed() -> dict:
     """What was typed, to show again after an error: never the card number or security code."""
     return {name: value for name, value in request.form.items() if name not in NEVER_ECHOED}
@@ -176,7 +166,7 @@ def create_payment_method(code: int):
         return _tab(code, error.status, typed=_typed(), errors=domain_errors(error))
     finally:
         data = None
-    return _done(code, "Dados salvos com sucesso.")
+    return changed(code, "Dados salvos com sucesso.", _tab, "console.payment_data")
 
 
 @bp.route("/clientes/<int:code>/pagamento/<int:method_id>/editar", methods=["GET"])
@@ -211,7 +201,7 @@ def update_payment_method(code: int, method_id: int):
         return _tab(code, error.status, editing=method, typed=_typed(), errors=domain_errors(error))
     finally:
         data = None
-    return _done(code, "Dados salvos com sucesso.")
+    return changed(code, "Dados salvos com sucesso.", _tab, "console.payment_data")
 
 
 @bp.route("/clientes/<int:code>/pagamento/<int:method_id>/remover", methods=["POST"])
@@ -219,7 +209,7 @@ def update_payment_method(code: int, method_id: int):
 def delete_payment_method(code: int, method_id: int):
     """Remove a method; if it was the default, the oldest remaining one becomes it."""
     payments.delete_payment_method(code, method_id)
-    return _done(code, "Forma de pagamento removida.")
+    return changed(code, "Forma de pagamento removida.", _tab, "console.payment_data")
 
 
 @bp.route("/clientes/<int:code>/pagamento/<int:method_id>/autorizacao.pdf", methods=["GET"])
@@ -227,16 +217,4 @@ def delete_payment_method(code: int, method_id: int):
 def debit_authorization_pdf(code: int, method_id: int):
     """Autorização de Débito [5.6.1.4], as the API's route makes it: the account whole for
     finance and admins (the copy to sign), masked for anyone else (a copy for reference)."""
-    method = payments.get_payment_method(code, method_id)
-    customer = get_customer(code)
-    full = may("payment_data_unmasked", READ)
-    pdf = debit_authorization.render(
-        method, customer, current_app.config["ISP_NAME"], local_today(), full_account=full
-    )
-    return send_file(
-        io.BytesIO(pdf),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=debit_authorization.filename(method),
-        max_age=0,
-    )
+    return downloads.debit_authorization_pdf(code, method_id)

@@ -10,7 +10,7 @@ from flask import current_app, g, redirect, url_for
 
 from models.customers.customers import get_customer
 from models.customers.observations import unread_mandatory
-from web.console.blueprint import bp, render
+from web.console.blueprint import bp, is_fragment_request, render
 from web.permissions import READ
 from web.security import may, requires
 
@@ -56,6 +56,14 @@ def render_tab(slug: str, template: str, customer, **context):
         unread=unread_mandatory(customer.code, g.user.id),
         **context,
     )
+
+
+def changed(code: int, message: str, tab, endpoint: str):
+    """After a change in a tab: for htmx, the tab again (`tab(code, saved=message)`) showing
+    `message`; for a plain form, a redirect (303) to the tab, so a reload sends nothing again."""
+    if is_fragment_request():
+        return tab(code, saved=message)
+    return redirect(url_for(endpoint, code=code), 303)
 
 
 @bp.route("/clientes/<int:code>", methods=["GET"])

@@ -6,7 +6,7 @@ from models.customers.customer_search import FIELDS, SORTS, search_customers
 from models.errors import Invalid
 from schemas.customers.customer_search import CustomerSearchQuery
 from web.console.blueprint import bp, is_fragment_request, render
-from web.console.forms import body_from, domain_errors, load
+from web.console.forms import body_from, domain_errors, last_page, load
 from web.permissions import READ
 from web.security import requires
 
@@ -83,7 +83,7 @@ def search():
         typed=typed,
         errors=errors,
         results=results,
-        per_page=PER_PAGE,
+        last_page=last_page(results["total"], PER_PAGE) if results else 1,
         min_typed=MIN_TYPED,
         field_labels=FIELD_LABELS,
         sort_labels=SORT_LABELS,

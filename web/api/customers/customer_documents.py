@@ -2,11 +2,10 @@
 
 from functools import wraps
 
-from flask import current_app, request, send_file, url_for
+from flask import current_app, request, url_for
 
 from models.customers import customer_documents as documents
 from models.customers import document_storage
-from models.customers.file_names import attachment_disposition
 from models.effects import on_commit, on_rollback
 from schemas.customers.customer_documents import (
     DocumentOutput,
@@ -15,6 +14,7 @@ from schemas.customers.customer_documents import (
     DocumentQuery,
     DocumentUpload,
 )
+from web.downloads import document_file
 from web.extensions import Blueprint
 from web.permissions import READ, WRITE
 from web.security import requires
@@ -101,14 +101,4 @@ def delete(code, document_id):
 @requires("customers", READ)
 def download(code, document_id):
     """The original bytes, as an attachment named as uploaded; the ETag is the SHA-256."""
-    document = documents.get_document(code, document_id)
-    response = send_file(
-        documents.file_of(document),
-        mimetype=document.content_type,
-        etag=document.sha256,
-        max_age=0,
-        conditional=True,
-    )
-    response.headers["Content-Disposition"] = attachment_disposition(document.original_name)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return document_file(code, document_id)

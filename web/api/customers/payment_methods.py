@@ -4,14 +4,9 @@ An attendant reads account numbers masked; a card number is masked for everyone;
 code is write-only and goes no further than the gateway seam (models/customers/payment_gateway.py).
 """
 
-import io
+from flask import url_for
 
-from flask import current_app, send_file, url_for
-
-from models.clock import local_today
-from models.customers import debit_authorization
 from models.customers import payment_methods as payments
-from models.customers.customers import get_customer
 from schemas.common import PageQuery
 from schemas.customers.payment_methods import (
     PaymentMethodInput,
@@ -19,6 +14,7 @@ from schemas.customers.payment_methods import (
     PaymentMethodPage,
     PaymentMethodPatch,
 )
+from web.downloads import debit_authorization_pdf
 from web.extensions import Blueprint
 from web.permissions import READ, WRITE
 from web.security import may, requires
@@ -92,16 +88,4 @@ def delete_method(code, method_id):
 @requires("payment_data", READ)
 def authorization(code, method_id):
     """The debit authorization [5.6.1.4]: the account whole for finance and admins, else masked."""
-    method = payments.get_payment_method(code, method_id)
-    customer = get_customer(code)
-    full = may("payment_data_unmasked", READ)
-    pdf = debit_authorization.render(
-        method, customer, current_app.config["ISP_NAME"], local_today(), full_account=full
-    )
-    return send_file(
-        io.BytesIO(pdf),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=debit_authorization.filename(method),
-        max_age=0,
-    )
+    return debit_authorization_pdf(code, method_id)

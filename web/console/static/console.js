@@ -79,14 +79,28 @@
   });
 
   // Dialogs marked data-abrir open on arrival (mandatory observations); Esc closes the others
-  // (the browser's own <dialog> behaviour), while a dialog marked data-obrigatorio stays.
+  // (the browser's own <dialog> behaviour), while a dialog marked data-obrigatorio stays until
+  // "Li e estou ciente" [5.5.6]. Cancelling its `cancel` event is not enough: Chromium lets Esc
+  // close a modal dialog anyway when the page has had no user activation yet (the close-watcher
+  // rule against trapping users), which is the case on arrival. So Esc is stopped before it
+  // becomes a close request, and a mandatory dialog that closes all the same (another close
+  // request) opens again.
   function openDialogs(root) {
     (root || document).querySelectorAll("dialog[data-abrir]").forEach(function (dialog) {
       if (!dialog.open) dialog.showModal();
     });
   }
+  function isMandatory(element) {
+    return element.matches && element.matches("dialog[data-obrigatorio]");
+  }
   document.addEventListener("cancel", function (event) {
-    if (event.target.matches && event.target.matches("dialog[data-obrigatorio]")) event.preventDefault();
+    if (isMandatory(event.target)) event.preventDefault();
+  }, true);
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && document.querySelector("dialog[data-obrigatorio][open]")) event.preventDefault();
+  }, true);
+  document.addEventListener("close", function (event) {
+    if (isMandatory(event.target) && event.target.isConnected) event.target.showModal();
   }, true);
   document.addEventListener("click", function (event) {
     var opener = event.target.closest && event.target.closest("[data-abre-dialogo]");

@@ -1,0 +1,54 @@
+"""The files the API and the staff console both hand out, built once: what a route answers with.
+
+Each is the whole response (its name, type, caching and policy), so a file downloaded from the
+console is byte for byte and header for header the one the API gives.
+"""
+
+import io
+
+from flask import Response, current_app, send_file
+
+from models.clock import local_today
+from models.customers import customer_documents, debit_authorization
+from models.customers import payment_methods as payments
+from models.customers.customers import get_customer
+from models.customers.file_names import attachment_disposition
+from web.permissions import READ
+from web.security import may
+
+# A downloaded document's own policy: whatever it holds runs nothing if opened.
+DOCUMENT_POLICY = "default-src 'none'; sandbox"
+
+
+def debit_authorization_pdf(code: int, method_id: int) -> Response:
+    """The debit authorization [5.6.1.4] (PDF, A4) as an attachment: the account whole for
+    finance and admins (the copy to sign), masked for anyone else (a copy for reference)."""
+    method = payments.get_payment_method(code, method_id)
+    customer = get_customer(code)
+    full = may("payment_data_unmasked", READ)
+    pdf = debit_authorization.render(
+        method, customer, current_app.config["ISP_NAME"], local_today(), full_account=full
+    )
+    return send_file(
+        io.BytesIO(pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=debit_authorization.filename(method),
+        max_age=0,
+    )
+
+
+def document_file(code: int, document_id: int) -> Response:
+    """A customer's document: the original bytes, as an attachment named as uploaded; the ETag
+    is the SHA-256 (a conditional request gets 304)."""
+    document = customer_documents.get_document(code, document_id)
+    response = send_file(
+        customer_documents.file_of(document),
+        mimetype=document.content_type,
+        etag=document.sha256,
+        max_age=0,
+        conditional=True,
+    )
+    response.headers["Content-Disposition"] = attachment_disposition(document.original_name)
+    response.headers["Content-Security-Policy"] = DOCUMENT_POLICY
+    return response
