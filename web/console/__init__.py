@@ -47,7 +47,8 @@ bp.before_request(_protect_from_forgery)
 def _page_headers(response):
     """The console's pages: the CSP above, never framed, never cached (they hold personal data)."""
     if request.blueprint == bp.name:
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        # A download sets its own, stricter policy (web/downloads.py): kept.
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Referrer-Policy"] = "same-origin"
         if request.endpoint != "console.static":

@@ -42,14 +42,6 @@ def _upload_limit():
         request.max_content_length = current_app.config["DOCUMENTS_MAX_BYTES"]
 
 
-@bp.after_app_request
-def _sandbox_downloads(response):
-    """A downloaded document keeps its own sandbox policy, not the pages' (set before this)."""
-    if request.endpoint == "console.download_document" and response.status_code == 200:
-        response.headers["Content-Security-Policy"] = downloads.DOCUMENT_POLICY
-    return response
-
-
 def _search_args() -> tuple[dict, dict, dict]:
     """(typed, the query as the API reads it, errors): dates typed dd/mm/aaaa."""
     typed = {name: request.args.get(name, "") for name in ("q", "from", "to")}
