@@ -251,6 +251,7 @@ def test_clearing_the_mobile_withdraws_the_sms_consent(page: Page, sign_in, app)
     page.goto(f"/clientes/{code}/contatos")
     page.get_by_role("link", name="Editar Lia Souza").click()
     form = page.get_by_role("group", name="Editar contato")
+    expect(form.get_by_label("Nome do contato")).to_be_focused()
     sms = form.get_by_label("O contato autorizou enviar SMS no celular")
     expect(sms).to_be_checked()
     expect(sms).to_be_enabled()
@@ -264,4 +265,23 @@ def test_clearing_the_mobile_withdraws_the_sms_consent(page: Page, sign_in, app)
     expect(page.get_by_role("status")).to_have_text("Contato salvo.")
     row = page.get_by_role("row", name=re.compile("Lia Souza"))
     expect(row.get_by_role("cell", name="Não", exact=True)).to_be_visible()
+    assert axe_violations(page) == []
+
+
+def test_a_contact_type_no_longer_in_use_is_refused_by_its_field(page: Page, sign_in, app):
+    code = build_customer(app, name="Cliente de Tipos")
+    sign_in("attendant")
+    page.goto(f"/clientes/{code}/contatos")
+    form = page.get_by_role("group", name="Novo contato")
+    form.get_by_label("Nome do contato").fill("Caio Prado")
+    kind = form.get_by_label("Tipo de contato")
+    # as a form opened before the setting CONTACT_TYPES dropped the type
+    kind.evaluate("select => { select.options[1].value = 'extinto'; select.selectedIndex = 1; }")
+    with page.expect_response(lambda response: response.request.method == "POST") as answer:
+        page.get_by_role("button", name="Salvar contato").click()
+    assert answer.value.status == 422
+    kind = page.get_by_role("group", name="Novo contato").get_by_label("Tipo de contato")
+    expect(kind).to_have_accessible_description("Escolha um dos tipos de contato da lista.")
+    expect(kind).to_be_focused()
+    expect(page.get_by_text("Nenhum contato.")).to_be_visible()
     assert axe_violations(page) == []

@@ -75,6 +75,7 @@ def test_errors_show_in_portuguese_next_to_their_fields_keeping_what_was_typed(p
     assert answer.value.status == 422
     name = page.get_by_label("Nome", exact=True)
     expect(name).to_have_accessible_description("Preencha este campo.")
+    expect(name).to_be_focused()  # the first field with an error
     expect(page.get_by_label("CPF")).to_have_accessible_description(
         "CPF inválido: confira os dígitos verificadores."
     )
@@ -260,6 +261,7 @@ def test_enter_saves_the_form_and_cancelar_goes_back_to_the_record(page: Page, s
     expect(page.get_by_role("button", name="Salvar")).to_have_count(0)
     page.get_by_role("link", name="Editar").click()
     name = page.get_by_label("Nome", exact=True)
+    expect(name).to_be_focused()  # ready to type
     name.fill("Cliente do Teclado Enter")
     name.press("Enter")
     expect(page.get_by_role("status")).to_have_text("Salvo.")

@@ -4,7 +4,8 @@
 // - A checkbox with data-requer (the id of an input) is disabled and unmarked while that input
 //   is blank; its hint (dica-<id>) then says why, from data-dica. The server checks it anyway
 //   (without this script the box is always there, and a refusal shows next to it).
-// - A form marked data-foco-erro puts the focus on its first field with an error on arrival.
+// - A form marked data-foco-erro puts the focus on its first field with an error on arrival;
+//   one also marked data-foco-inicial (an edit form, Novo cliente) on its first field otherwise.
 "use strict";
 
 (function () {
@@ -33,10 +34,18 @@
       if (box.getAttribute("aria-invalid") !== "true") followRequirement(box);
     });
     var form = root.matches && root.matches("form[data-foco-erro]") ? root : root.querySelector("form[data-foco-erro]");
-    if (form) {
-      var first = form.querySelector('[aria-invalid="true"]');
-      if (first) first.focus();
+    if (!form) return;
+    var first = form.querySelector('[aria-invalid="true"]');
+    if (!first && form.hasAttribute("data-foco-inicial")) first = firstField(form);
+    if (first) first.focus();
+  }
+
+  function firstField(form) {
+    var fields = form.querySelectorAll("input:not([type=hidden]):not([type=radio]), select, textarea");
+    for (var i = 0; i < fields.length; i++) {
+      if (fields[i].offsetParent !== null && !fields[i].disabled) return fields[i];
     }
+    return null;
   }
 
   document.addEventListener("change", function (event) {
