@@ -104,6 +104,7 @@ def test_contacts_are_added_edited_and_deleted_with_sms_consent(page: Page, sign
     sms = form.get_by_label("O contato autorizou enviar SMS no celular")
     expect(sms).to_have_accessible_description("Só com um celular informado.")
     expect(sms).to_be_checked()
+    expect(sms).to_be_focused()  # the field with the error
     expect(form.get_by_label("Nome do contato")).to_have_value("Paula Ribeiro")
     form.get_by_label("Celular", exact=True).press_sequentially("11987654321")
     expect(form.get_by_label("Celular", exact=True)).to_have_value("(11) 98765-4321")

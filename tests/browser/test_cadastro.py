@@ -267,3 +267,25 @@ def test_enter_saves_the_form_and_cancelar_goes_back_to_the_record(page: Page, s
     expect(page.get_by_role("status")).to_have_text("Salvo.")
     expect(page.get_by_role("heading", name=re.compile("Teclado Enter"))).to_be_visible()
     assert axe_violations(page) == []
+
+
+def test_novo_cliente_changes_kind_keeping_what_was_typed(page: Page, sign_in):
+    sign_in("attendant")
+    page.get_by_role("link", name="Novo cliente PF").click()
+    expect(page.get_by_label("Nome", exact=True)).to_be_focused()
+    page.get_by_label("Nome", exact=True).fill("Padaria Pão Quente Ltda")
+    _fill_main_address(page)
+    page.get_by_role("group", name="Tipo").get_by_label("Pessoa jurídica").check()
+    expect(page.get_by_role("heading", name="Novo cliente PJ")).to_be_visible()
+    expect(page.get_by_label("Razão social")).to_have_value("Padaria Pão Quente Ltda")
+    expect(page.get_by_label("CPF")).to_be_hidden()
+    cnpj = new_cnpj()
+    page.get_by_label("CNPJ").fill(cnpj)
+    page.get_by_label("Nome fantasia").fill("Pão Quente")
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Cadastrar").click()
+    expect(page).to_have_url(re.compile(r"/clientes/\d+$"))
+    tab = page.locator("#aba")
+    expect(tab).to_contain_text("Pessoa jurídica")
+    expect(tab).to_contain_text(format_cnpj(cnpj))
+    expect(tab).to_contain_text("Pão Quente")

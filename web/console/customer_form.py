@@ -168,7 +168,8 @@ def set_customer_active(code: int):
 
 
 def _kind() -> str:
-    kind = request.values.get("kind", PF).upper()
+    """The kind asked for: ?kind= opens the form, the form's "Tipo" registers."""
+    kind = (request.form.get("kind") or request.args.get("kind") or PF).upper()
     if kind not in (PF, PJ):
         abort(404)
     return kind

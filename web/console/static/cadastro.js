@@ -13,7 +13,8 @@
     form.querySelectorAll("[data-tipo]").forEach(function (part) {
       part.hidden = part.dataset.tipo !== kind;
     });
-    form.querySelectorAll("[data-rotulo-pf]").forEach(function (label) {
+    var scope = form.closest("section, #aba") || form;  // a heading above the form too
+    scope.querySelectorAll("[data-rotulo-pf]").forEach(function (label) {
       label.textContent = kind === "PJ" ? label.dataset.rotuloPj : label.dataset.rotuloPf;
     });
   }
@@ -35,6 +36,9 @@
     });
     var form = root.matches && root.matches("form[data-foco-erro]") ? root : root.querySelector("form[data-foco-erro]");
     if (!form) return;
+    // Someone already in a field (a fast typist, while this script loaded) keeps it.
+    var active = document.activeElement;
+    if (active && active !== document.body && document.contains(active)) return;
     var first = form.querySelector('[aria-invalid="true"]');
     if (!first && form.hasAttribute("data-foco-inicial")) first = firstField(form);
     if (first) first.focus();
@@ -59,6 +63,8 @@
     if (!source.id) return;
     document.querySelectorAll('input[data-requer="' + source.id + '"]').forEach(followRequirement);
   });
-  document.addEventListener("DOMContentLoaded", function () { setUp(document); });
-  document.addEventListener("htmx:afterSettle", function (event) { setUp(event.target); });
+  // Right when the content arrives, in the same task (a deferred script runs once the page is
+  // parsed; htmx fires afterSwap as it swaps), so no keystroke lands before the focus moves.
+  setUp(document);
+  document.addEventListener("htmx:afterSwap", function (event) { setUp(event.target); });
 })();
