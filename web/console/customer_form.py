@@ -103,13 +103,17 @@ def _chosen_kind(customer) -> str:
 
 
 def _kind_change(kind: str, customer) -> dict:
-    """What a change of kind adds to the PATCH: the kind, and the old kind's own fields cleared
-    (the new kind's document goes with the typed fields; the schema requires it)."""
+    """What a change of kind adds to the PATCH: the kind, and the old kind's own fields that
+    hold something cleared (the new kind's document comes with the typed fields, and the
+    schema requires it; the old document is replaced, not cleared)."""
     if kind == customer.kind:
         return {}
-    cleared = {name: None for name in OF_KIND[customer.kind] if name not in OF_KIND[kind]}
-    cleared = {name: None for name in cleared if getattr(customer, name) is not None}
-    cleared.pop(customer.document_field, None)  # the document itself is replaced, not cleared
+    gone = [name for name in OF_KIND[customer.kind] if name not in OF_KIND[kind]]
+    cleared = {
+        name: None
+        for name in gone
+        if name != customer.document_field and getattr(customer, name) is not None
+    }
     return {"kind": kind, **cleared}
 
 
