@@ -4,6 +4,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from models.customers.customers import get_customer
 from tests.browser.conftest import axe_violations
 from tests.builders import build_cep, build_customer
 from tests.web.customer_payloads import format_cnpj, format_cpf, new_cnpj, new_cpf
@@ -74,6 +75,7 @@ def test_errors_show_in_portuguese_next_to_their_fields_keeping_what_was_typed(p
     assert answer.value.status == 422
     name = page.get_by_label("Nome", exact=True)
     expect(name).to_have_accessible_description("Preencha este campo.")
+    expect(name).to_be_focused()  # the first field with an error
     expect(page.get_by_label("CPF")).to_have_accessible_description(
         "CPF inválido: confira os dígitos verificadores."
     )
@@ -193,3 +195,97 @@ def test_technician_and_finance_see_no_editing_and_are_refused(page: Page, sign_
         assert page.request.get(f"/clientes/{code}/editar").status == 403
         page.get_by_role("button", name="Sair").click()
         expect(page.get_by_role("heading", name="Entrar")).to_be_visible()
+
+
+def test_the_kind_changes_from_pf_to_pj_and_back_with_its_document(page: Page, sign_in, app):
+    code = build_customer(app, name="Mercearia do Bairro")
+    sign_in("attendant")
+    page.goto(f"/clientes/{code}/editar")
+    kind = page.get_by_role("group", name="Tipo")
+    expect(kind.get_by_label("Pessoa física")).to_be_checked()
+    expect(page.get_by_label("CNPJ")).to_be_hidden()
+    expect(page.get_by_label("Nome fantasia")).to_be_hidden()
+    kind.get_by_label("Pessoa jurídica").check()
+    expect(page.get_by_label("CPF")).to_be_hidden()
+    expect(page.get_by_label("Razão social")).to_have_value("Mercearia do Bairro")
+    expect(page.get_by_label("Nome fantasia")).to_be_visible()
+    assert axe_violations(page) == []
+    with page.expect_response(lambda response: response.request.method == "POST") as answer:
+        page.get_by_role("button", name="Salvar").click()  # no CNPJ yet
+    assert answer.value.status == 422
+    cnpj_input = page.get_by_label("CNPJ")
+    expect(cnpj_input).to_have_accessible_description("Obrigatório para pessoa jurídica.")
+    expect(cnpj_input).to_be_focused()  # the first field with an error
+    expect(page.get_by_role("group", name="Tipo").get_by_label("Pessoa jurídica")).to_be_checked()
+    cnpj = new_cnpj()
+    cnpj_input.fill(cnpj)
+    page.get_by_label("Nome fantasia").fill("Mercearia Boa Compra")
+    page.get_by_label("Inscrição estadual").fill("ISENTO")
+    page.get_by_role("button", name="Salvar").click()
+    expect(page.get_by_role("status")).to_have_text("Salvo.")
+    tab = page.locator("#aba")
+    expect(tab).to_contain_text("Pessoa jurídica")
+    expect(tab).to_contain_text(format_cnpj(cnpj))
+    expect(tab).to_contain_text("Mercearia Boa Compra")
+    assert axe_violations(page) == []
+
+    page.get_by_role("link", name="Editar").click()
+    kind = page.get_by_role("group", name="Tipo")
+    expect(kind.get_by_label("Pessoa jurídica")).to_be_checked()
+    kind.get_by_label("Pessoa física").check()
+    expect(page.get_by_label("Nome fantasia")).to_be_hidden()
+    expect(page.get_by_label("Nome", exact=True)).to_be_visible()
+    cpf = new_cpf()
+    page.get_by_label("CPF").fill(cpf)
+    page.get_by_role("button", name="Salvar").click()
+    expect(page.get_by_role("status")).to_have_text("Salvo.")
+    tab = page.locator("#aba")
+    expect(tab).to_contain_text("Pessoa física")
+    expect(tab).to_contain_text(format_cpf(cpf))
+    expect(tab).not_to_contain_text("Mercearia Boa Compra")
+    with app.app_context():
+        customer = get_customer(code)
+        kept = (customer.kind, customer.trade_name, customer.state_registration)
+    assert kept == ("PF", None, None)
+    assert axe_violations(page) == []
+
+
+def test_enter_saves_the_form_and_cancelar_goes_back_to_the_record(page: Page, sign_in, app):
+    code = build_customer(app, name="Cliente do Teclado")
+    sign_in("attendant")
+    page.goto(f"/clientes/{code}")
+    page.get_by_role("link", name="Editar").click()
+    expect(page).to_have_url(re.compile(rf"/clientes/{code}/editar$"))
+    page.get_by_role("link", name="Cancelar").click()
+    expect(page).to_have_url(re.compile(rf"/clientes/{code}$"))
+    expect(page.get_by_role("button", name="Salvar")).to_have_count(0)
+    page.get_by_role("link", name="Editar").click()
+    name = page.get_by_label("Nome", exact=True)
+    expect(name).to_be_focused()  # ready to type
+    name.fill("Cliente do Teclado Enter")
+    name.press("Enter")
+    expect(page.get_by_role("status")).to_have_text("Salvo.")
+    expect(page.get_by_role("heading", name=re.compile("Teclado Enter"))).to_be_visible()
+    assert axe_violations(page) == []
+
+
+def test_novo_cliente_changes_kind_keeping_what_was_typed(page: Page, sign_in):
+    sign_in("attendant")
+    page.get_by_role("link", name="Novo cliente PF").click()
+    expect(page.get_by_label("Nome", exact=True)).to_be_focused()
+    page.get_by_label("Nome", exact=True).fill("Padaria Pão Quente Ltda")
+    _fill_main_address(page)
+    page.get_by_role("group", name="Tipo").get_by_label("Pessoa jurídica").check()
+    expect(page.get_by_role("heading", name="Novo cliente PJ")).to_be_visible()
+    expect(page.get_by_label("Razão social")).to_have_value("Padaria Pão Quente Ltda")
+    expect(page.get_by_label("CPF")).to_be_hidden()
+    cnpj = new_cnpj()
+    page.get_by_label("CNPJ").fill(cnpj)
+    page.get_by_label("Nome fantasia").fill("Pão Quente")
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Cadastrar").click()
+    expect(page).to_have_url(re.compile(r"/clientes/\d+$"))
+    tab = page.locator("#aba")
+    expect(tab).to_contain_text("Pessoa jurídica")
+    expect(tab).to_contain_text(format_cnpj(cnpj))
+    expect(tab).to_contain_text("Pão Quente")

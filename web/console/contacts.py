@@ -1,17 +1,27 @@
 """Contatos [5.4]: the customer's contacts with their SMS consent, listed, added, changed and
-deleted as web/api/customers/contacts.py does (same schemas, same operations)."""
+deleted as web/api/customers/contacts.py does (same schemas, same operations).
+
+A contact's extra fields [5.4.11] (those defined for contacts) are in its edit form, each
+named `extra.<field id>`, and saved with the contact as PUT .../contacts/{id}/extra-fields/{field}
+does: ValueInput, then extra_field_values.set_value.
+"""
+
+import re
+from datetime import date
 
 from flask import current_app, flash, redirect, request, url_for
 
-from models.customers import contacts
+from models.customers import contacts, extra_field_values
 from models.customers.customers import get_customer
+from models.customers.extra_fields import DATE, NUMBER
 from models.db import db
-from models.errors import DomainError
+from models.errors import DomainError, Invalid
 from schemas.common import MAX_PER_PAGE
 from schemas.customers.contacts import ContactInput, ContactPatch
+from schemas.customers.extra_fields import ValueInput
 from web.console.blueprint import bp, is_fragment_request
 from web.console.edits import changed
-from web.console.formats import on_screen_date, on_screen_document, on_screen_phone
+from web.console.formats import api_date, on_screen_date, on_screen_document, on_screen_phone
 from web.console.forms import add_messages, body_from, domain_errors, load
 from web.console.record import render_tab
 from web.permissions import READ, WRITE
@@ -36,12 +46,22 @@ FIELDS = (
 )
 PHONES = ("phone", "fax", "radio_phone", "mobile")
 MASKED = frozenset({*PHONES, "cpf"})
+EXTRA = "extra."
+_BR_NUMBER = re.compile(r"\s*-?[0-9.]*,[0-9]*\s*")
 
 add_messages(
     (r"Only with a mobile number\.", "Só com um celular informado."),
     (r"Cannot be in the future\.", "Não pode ser uma data futura."),
-    (r"One of: .*", "Escolha uma das opções."),  # the CONTACT_TYPES in use
+    # An extra field's value (models.customers.extra_field_values), as the Campos extras tab says.
+    (r"A number with up to .*", "Um número com até 20 dígitos antes da vírgula e 10 depois."),
+    (r"A date as YYYY-MM-DD\.", "Digite uma data como 31/12/2026."),
+    (r"Not one of the options: .*", "Escolha uma das opções."),
+    (
+        r"The value was set at the same time; try again\.",
+        "Outra pessoa gravou este campo ao mesmo tempo. Confira e tente de novo.",
+    ),
 )
+TYPE_REFUSED = "Escolha um dos tipos de contato da lista."
 
 
 def _types() -> tuple[str, ...]:
@@ -58,9 +78,74 @@ def _values(contact) -> dict:
     return values
 
 
+def _extras(contact_id: int | None) -> list:
+    """The contact's active extra fields with their values (none for a new contact)."""
+    if contact_id is None:
+        return []
+    return extra_field_values.contacts_fields([contact_id])[contact_id].items
+
+
+def on_screen_extra(field, value: str | None) -> str:
+    """A stored extra value as typed: dates dd/mm/aaaa, numbers with a decimal comma."""
+    if value is None:
+        return ""
+    if field.type == DATE:
+        return on_screen_date(date.fromisoformat(value))
+    if field.type == NUMBER:
+        return value.replace(".", ",")
+    return value
+
+
+def _api_extra(field, typed: str) -> str:
+    """What was typed as the API's value: dd/mm/aaaa as YYYY-MM-DD, 12,5 as 12.5."""
+    if field.type == DATE:
+        return api_date(typed.strip())
+    if field.type == NUMBER and _BR_NUMBER.fullmatch(typed):
+        return typed.strip().replace(".", "").replace(",", ".")
+    return typed
+
+
+def _extra_changes(items) -> dict[int, str | None]:
+    """The extra fields whose typed value differs from the stored one (blank clears)."""
+    out: dict[int, str | None] = {}
+    for item in items:
+        name = f"{EXTRA}{item.definition.id}"
+        if name not in request.form:
+            continue
+        typed = request.form[name].strip()
+        if typed != on_screen_extra(item.definition, item.value):
+            out[item.definition.id] = _api_extra(item.definition, typed) if typed else None
+    return out
+
+
+def _save_extras(code: int, contact_id: int, changes: dict) -> dict[str, list[str]]:
+    """Set each changed value as the API's PUT does; errors by form field (none: all saved)."""
+    errors: dict[str, list[str]] = {}
+    for field_id, raw in changes.items():
+        data, value_errors = load(ValueInput(), {"value": raw})
+        if not value_errors:
+            try:
+                extra_field_values.set_value(code, contact_id, field_id, data["value"])
+            except Invalid as error:  # the value does not fit the field's type: nothing stored
+                value_errors = domain_errors(error)
+        if value_errors:
+            errors[f"{EXTRA}{field_id}"] = [m for ms in value_errors.values() for m in ms]
+    return errors
+
+
+def _refused_type(errors: dict) -> dict:
+    """A type not among the CONTACT_TYPES in use ("One of: ...") said in the form's words."""
+    if "type" in errors:
+        errors["type"] = [TYPE_REFUSED]
+    return errors
+
+
 def _tab(code: int, values=None, errors=None, editing=None, status=None, http_status=200):
     customer = get_customer(code)
     found, total = contacts.list_contacts(code, 1, MAX_PER_PAGE)
+    extras = _extras(editing)
+    if editing is not None and not any(name.startswith(EXTRA) for name in values or {}):
+        values = {**(values or {}), **_extra_values(extras)}
     page = render_tab(
         "contatos",
         "console/record/contatos.html",
@@ -71,9 +156,14 @@ def _tab(code: int, values=None, errors=None, editing=None, status=None, http_st
         values=values or {},
         errors=errors or {},
         editing=editing,
+        extras=extras,
         status=status,
     )
     return page, http_status
+
+
+def _extra_values(items) -> dict[str, str]:
+    return {f"{EXTRA}{i.definition.id}": on_screen_extra(i.definition, i.value) for i in items}
 
 
 def _done(code: int, message: str):
@@ -113,7 +203,8 @@ def create_contact(code: int):
         contacts.create_contact(code, data, _types())
     except DomainError as error:
         db.session.rollback()
-        return _tab(code, request.form, domain_errors(error), http_status=error.status)
+        errors = _refused_type(domain_errors(error))
+        return _tab(code, request.form, errors, http_status=error.status)
     return _done(code, "Contato incluído.")
 
 
@@ -127,21 +218,29 @@ def edit_contact(code: int, contact_id: int):
 @bp.route("/clientes/<int:code>/contatos/<int:contact_id>", methods=["POST"])
 @requires("customers", WRITE)
 def update_contact(code: int, contact_id: int):
-    """Save what changed (a field emptied is cleared)."""
+    """Save what changed (a field emptied is cleared), the extra fields too, all or nothing."""
     contact = contacts.get_contact(code, contact_id)
     stored = {name: getattr(contact, name) for name in FIELDS}
     changes = changed(_body(blank_as_none=True), stored, MASKED)
-    if not changes:
+    extra_changes = _extra_changes(_extras(contact_id))
+    if not changes and not extra_changes:
         return _done(code, "Contato salvo.")
-    data, errors = load(ContactPatch(), changes)
+    data, errors = load(ContactPatch(), changes) if changes else (None, {})
     if errors:
         return _tab(code, request.form, errors, editing=contact_id, http_status=422)
     try:
-        contacts.update_contact(code, contact_id, data, _types())
+        if changes:
+            contacts.update_contact(code, contact_id, data, _types())
+        if extra_changes:
+            contacts.get_contact(code, contact_id, for_update=True)
+            errors = _save_extras(code, contact_id, extra_changes)
     except DomainError as error:
         db.session.rollback()
-        errors = domain_errors(error)
+        errors = _refused_type(domain_errors(error))
         return _tab(code, request.form, errors, editing=contact_id, http_status=error.status)
+    if errors:
+        db.session.rollback()  # the contact's own changes go neither
+        return _tab(code, request.form, errors, editing=contact_id, http_status=422)
     return _done(code, "Contato salvo.")
 
 

@@ -46,6 +46,7 @@ def fields_of(kind: str) -> tuple[str, ...]:
 def values_of(customer) -> dict[str, str]:
     """The stored record as the form shows it (masks on)."""
     values = {name: getattr(customer, name) or "" for name in (*COMMON, *AFTER)}
+    values["kind"] = customer.kind
     values.update(trade_name=customer.trade_name or "")
     values.update(state_registration=customer.state_registration or "")
     values[customer.document_field] = on_screen_document(customer.document)
@@ -83,16 +84,37 @@ def _saved(code: int, message: str):
     return redirect(url_for("console.record", code=code), 303)
 
 
-def _form(customer, values, errors, status=200):
+def _form(customer, values, errors, status=200, kind=None):
     page = render_tab(
         "cadastro",
         "console/record/cadastro_form.html",
         customer,
-        kind=customer.kind,
+        kind=kind or customer.kind,
         values=values,
         errors=errors,
     )
     return page, status
+
+
+def _chosen_kind(customer) -> str:
+    """The kind chosen in the edit form ("Tipo"); the stored one when none or unknown."""
+    kind = (request.form.get("kind") or customer.kind).upper()
+    return kind if kind in (PF, PJ) else customer.kind
+
+
+def _kind_change(kind: str, customer) -> dict:
+    """What a change of kind adds to the PATCH: the kind, and the old kind's own fields that
+    hold something cleared (the new kind's document comes with the typed fields, and the
+    schema requires it; the old document is replaced, not cleared)."""
+    if kind == customer.kind:
+        return {}
+    gone = [name for name in OF_KIND[customer.kind] if name not in OF_KIND[kind]]
+    cleared = {
+        name: None
+        for name in gone
+        if name != customer.document_field and getattr(customer, name) is not None
+    }
+    return {"kind": kind, **cleared}
 
 
 @bp.route("/clientes/<int:code>/editar", methods=["GET"])
@@ -106,21 +128,26 @@ def edit_customer(code: int):
 @bp.route("/clientes/<int:code>/editar", methods=["POST"])
 @requires("customers", WRITE)
 def update_customer_form(code: int):
-    """Save what changed (a field emptied is cleared), then the record again: "Salvo."."""
+    """Save what changed (a field emptied is cleared), then the record again: "Salvo.".
+
+    "Tipo" may turn a PF into a PJ or back, as the API's PATCH does: the kind with the new
+    kind's document; a PJ's own fields (nome fantasia, inscrição estadual) are cleared, and
+    whatever the form holds of the other kind is ignored."""
     customer = get_customer(code)
-    typed = body_from(request.form, fields_of(customer.kind), blank_as_none=True)
-    changes = changed(typed, _stored(customer), MASKED)
+    kind = _chosen_kind(customer)
+    typed = body_from(request.form, fields_of(kind), blank_as_none=True)
+    changes = {**changed(typed, _stored(customer), MASKED), **_kind_change(kind, customer)}
     if not changes:
         return _saved(code, "Salvo.")
     data, errors = load(CustomerPatch(), changes)
     errors = errors or _new_billing_errors(changes, customer)
     if errors:
-        return _form(customer, request.form, errors, 422)
+        return _form(customer, request.form, errors, 422, kind)
     try:
         customer = update_customer(code, data)
     except DomainError as error:
         db.session.rollback()  # the record was changed in the session before the refusal
-        return _form(get_customer(code), request.form, domain_errors(error), error.status)
+        return _form(get_customer(code), request.form, domain_errors(error), error.status, kind)
     return _saved(customer.code, "Salvo.")
 
 
@@ -145,7 +172,8 @@ def set_customer_active(code: int):
 
 
 def _kind() -> str:
-    kind = request.values.get("kind", PF).upper()
+    """The kind asked for: ?kind= opens the form, the form's "Tipo" registers."""
+    kind = (request.form.get("kind") or request.args.get("kind") or PF).upper()
     if kind not in (PF, PJ):
         abort(404)
     return kind
