@@ -47,14 +47,17 @@ def test_results_appear_as_you_type_by_name_cpf_and_login(page: Page, sign_in, a
     results = page.locator("#resultados")
 
     box.fill("silva maria")  # any word order
+    expect(results).to_contain_text("para “silva maria”")  # the answer to this term, not the last
     expect(results.get_by_role("link", name="Maria Aparecida Silva")).to_be_visible()
     expect(results.get_by_role("link", name="João Souza")).to_have_count(0)
     expect(results.get_by_role("row").nth(1)).to_contain_text("529.982.247-25")
 
     box.fill("529.982")
+    expect(results).to_contain_text("1 cliente para “529.982”")
     expect(results.get_by_role("link", name="Maria Aparecida Silva")).to_be_visible()
 
     box.fill("maria.silva")
+    expect(results).to_contain_text("1 cliente para “maria.silva”")
     expect(results.get_by_role("link", name="Maria Aparecida Silva")).to_be_visible()
 
     box.press("ArrowDown")
@@ -63,3 +66,23 @@ def test_results_appear_as_you_type_by_name_cpf_and_login(page: Page, sign_in, a
     expect(page).to_have_url(re.compile(rf"/clientes/{silva}$"))
     expect(page.get_by_role("heading", name=re.compile("Maria Aparecida Silva"))).to_be_visible()
     assert axe_violations(page) == []
+
+
+def test_what_was_typed_before_the_scripts_were_ready_still_gets_its_results(
+    page: Page, sign_in, app
+):
+    build_customer(app, name="Otávio Bernardes Lima")
+    sign_in("attendant")
+    arrived = []
+
+    def slow_htmx(route):
+        arrived.append(route.request.url)
+        page.wait_for_timeout(1000)  # the attendant types meanwhile
+        route.continue_()
+
+    page.route("**/assets/htmx-*.js", slow_htmx)
+    page.goto("/", wait_until="commit")
+    page.get_by_label("Buscar").fill("bernardes")
+    expect(page.locator("#resultados")).to_contain_text("1 cliente para “bernardes”")
+    expect(page.get_by_role("link", name="Otávio Bernardes Lima")).to_be_visible()
+    assert arrived, "htmx was not delayed: the test proves nothing"

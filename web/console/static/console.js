@@ -118,13 +118,29 @@
     openDialogs(document);
     // What was typed in the search box before the scripts were ready still gets its results.
     var box = document.getElementById("q");
-    if (box && window.htmx && box.value !== box.defaultValue) window.htmx.trigger(box, "input");
+    // (Not an "input" event: htmx took the typed text as the box's last value when it started,
+    // so "input changed" would see no change.)
+    if (box && window.htmx && box.value !== box.defaultValue) window.htmx.trigger(box.form, "submit");
   });
   document.addEventListener("htmx:afterSettle", function (event) { openDialogs(event.target); });
 
   // After a swap, focus and the current tab follow what was chosen: a page of results ("Próxima",
   // "Anterior") puts focus on its first result (the link that had it is gone, and the arrows
   // start from there), and a record tab opened by htmx becomes the current one (aria-current).
+  // Results replaced while a result had the focus (the attendant pressed an arrow before the
+  // last search answered): the focus goes to the new first result, not lost to the page.
+  var resultHadFocus = false;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    resultHadFocus = event.detail.target.id === "resultados" &&
+      resultLinks().indexOf(document.activeElement) >= 0;
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (resultHadFocus && event.detail.target.id === "resultados") {
+      var firstResult = document.querySelector("#resultados a.resultado");
+      if (firstResult) firstResult.focus();
+      resultHadFocus = false;
+    }
+  });
   document.addEventListener("htmx:afterSwap", function (event) {
     var elt = event.detail.requestConfig && event.detail.requestConfig.elt;  // who asked
     if (!elt || !elt.closest) return;
