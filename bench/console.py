@@ -57,6 +57,7 @@ PER_PAGE = 20  # the console's page (web/console/search.py PER_PAGE); the API is
 GOAL_FRAGMENT_P95_MS = 60.0
 GOAL_RECORD_P95_MS = 120.0
 GOAL_BROWSER_P95_MS = 300.0
+ANY_TERMS = ("silva", "paulo rocha", "rua tiradentes")
 RECORD = {"subscriptions": 5, "receivables": 24, "history": 50}
 
 
@@ -199,6 +200,11 @@ def search_cases(conn, n: int, samples: int, rng) -> list[tuple[str, str, list[d
     cases.append(
         ("exact", "code (field=code)", [{"field": "code", "q": str(c)} for c in codes[:samples]])
     )
+    # The box as it opens (field "any"): what an attendant types without choosing a field.
+    for term in ANY_TERMS:
+        cases.append(("any", f"any `{term}`", [{"field": "any", "q": term}]))
+    cases.append(("any", "any: a CPF", [{"field": "any", "q": c} for c in cpfs]))
+    cases.append(("any", "any: a code", [{"field": "any", "q": str(c)} for c in codes[:samples]]))
     return cases
 
 

@@ -224,6 +224,7 @@ def assert_protected(response, what: str) -> None:
     assert "frame-ancestors 'none'" in csp, what
     assert response.headers.get("X-Frame-Options") == "DENY", what
     assert response.headers.get("X-Content-Type-Options") == "nosniff", what
+    assert response.headers.get("Cache-Control") == "no-store", what  # personal data
     assert inline_code(response.get_data(as_text=True)) == [], what
 
 
