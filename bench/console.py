@@ -377,6 +377,41 @@ def markdown(results: dict, facts: dict, args) -> str:
     return "\n".join(out)
 
 
+def combine(paths: list[str]) -> tuple[dict, dict, argparse.Namespace]:
+    """The median of every figure over several --json runs (labels of the first run)."""
+    import statistics
+
+    runs = [json.loads(Path(path).read_text()) for path in paths]
+
+    def median_of(pick) -> dict:
+        figures = [pick(run["results"]) for run in runs]
+        figures = [f for f in figures if f]
+        return {stat: statistics.median(f[stat] for f in figures) for stat in figures[0]}
+
+    first = runs[0]["results"]
+    search = {}
+    for label, f in first["server"]["search"].items():
+        if all(label in run["results"]["server"]["search"] for run in runs):
+            search[label] = {"group": f["group"]} | {
+                side: median_of(lambda r, key=label, s=side: r["server"]["search"][key][s])
+                for side in ("console", "api")
+            }
+    results = {
+        "server": {"search": search, "record": median_of(lambda r: r["server"]["record"])},
+        "browser": {
+            name: median_of(lambda r, name=name: r.get("browser", {}).get(name))
+            for name in first.get("browser", {})
+        },
+    }
+    facts = dict(runs[0]["facts"])
+    dates = sorted(run["facts"]["date"] for run in runs)
+    facts["date"] = f"{dates[0]} to {dates[-1]}"
+    facts["load"] = " / ".join(str(run["facts"]["load"]) for run in runs)
+    args = argparse.Namespace(**runs[0]["args"])
+    args.command += f" (median of {len(runs)} runs)"
+    return results, facts, args
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
@@ -386,7 +421,11 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=search_bench.SEED)
     parser.add_argument("--reuse", action="store_true", help="keep a database holding N rows")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--combine", nargs="+", metavar="JSON", help="medians of --json runs")
     args = parser.parse_args(argv)
+    if args.combine:
+        print(markdown(*combine(args.combine)))
+        return 0
     args.command = "bench/console.py " + " ".join(argv if argv is not None else sys.argv[1:])
     url = args.database_url
     if "bench" not in (make_url(url).database or ""):
