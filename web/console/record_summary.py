@@ -21,6 +21,7 @@ from web.permissions import READ
 from web.security import may
 
 STATUS_LABELS = {ACTIVE: "Ativo", SUSPENDED: "Suspenso", CANCELLED: "Cancelado"}
+STATUS_CLASSES = {ACTIVE: "ativo", SUSPENDED: "suspenso", CANCELLED: "cancelado"}  # console.css
 EQUIPMENT_SHOWN = 10  # the header lists this many items; the count is always whole
 # In force first (active, suspended), then cancelled; newest first within each.
 _ORDER = {ACTIVE: 0, SUSPENDED: 1, CANCELLED: 2}
@@ -37,6 +38,7 @@ def _plans(customer_code: int) -> list[dict]:
             "plan": sub.plan.name,
             "status": sub.status,
             "status_label": STATUS_LABELS.get(sub.status, sub.status),
+            "status_class": STATUS_CLASSES.get(sub.status, ""),
             "reason": sub.suspension_reason if sub.status == SUSPENDED else None,
         }
         for sub in subscriptions
