@@ -456,3 +456,16 @@ def test_repeated_failures_lock_the_console_sign_in_like_the_api(app, make_user)
         "/api/v1/auth/login", json={"username": user.username, "password": TEST_PASSWORD}
     )
     assert api.status_code == 429
+
+
+def test_the_console_cookie_opens_no_api_route(app, make_user):
+    """The API authenticates bearer tokens only: a page elsewhere cannot use the console's cookie
+    to change something through the API (which checks no CSRF token)."""
+    client, _ = signed_in(app, make_user("ana.api", "admin"))
+    assert client.get("/api/v1/customers").status_code == 401
+    response = client.post("/api/v1/customers", json={"kind": "PF", "name": "Forjado"})
+    assert response.status_code == 401
+    with app.app_context():
+        from models.customers.customers import Customer
+
+        assert db.session.scalar(db.select(db.func.count()).select_from(Customer)) == 0
