@@ -469,3 +469,21 @@ def test_the_console_cookie_opens_no_api_route(app, make_user):
         from models.customers.customers import Customer
 
         assert db.session.scalar(db.select(db.func.count()).select_from(Customer)) == 0
+
+
+def test_signing_in_over_a_session_ends_the_previous_one(app, make_user):
+    """A shared terminal: B signs in where A never signed out. A's session ends there (a copy
+    of A's cookie opens nothing), not hours later when its token expires."""
+    first = make_user("ana.turno1", "attendant")
+    second = make_user("bia.turno2", "attendant")
+    client, _ = signed_in(app, first)
+    old_cookie = client.get_cookie(COOKIE).value
+    data = {"username": second.username, "password": TEST_PASSWORD}
+    response = client.post("/entrar", data={**data, "csrf_token": csrf_of(client.get("/"))})
+    assert response.status_code == 303
+    assert live_tokens(app, first) == 0
+    assert live_tokens(app, second) == 1
+    copy = app.test_client()
+    copy.set_cookie(COOKIE, old_cookie)
+    assert goes_to_sign_in(copy.get("/"))
+    assert "bia.turno2" in client.get("/").get_data(as_text=True)
