@@ -253,10 +253,15 @@ def server_times(app, client, token: str, cases, record_code: int, samples: int)
 ARM = """() => {
   const box = document.getElementById("q");
   window.__painted = new Promise((resolve) => {
-    let pressed = null;
+    let pressed = null, sent = null;
     box.addEventListener("keydown", () => { pressed = performance.now(); }, { once: true });
+    document.body.addEventListener("htmx:beforeRequest", () => { sent = performance.now(); },
+                                   { once: true });
     document.body.addEventListener("htmx:afterSettle", () => {
-      requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - pressed), 0));
+      requestAnimationFrame(() => setTimeout(() => {
+        const now = performance.now();
+        resolve([now - pressed, now - sent]);
+      }, 0));
     }, { once: true });
   });
 }"""
@@ -295,7 +300,7 @@ def browser_times(app, username: str, cases, samples: int) -> dict:
             page.get_by_role("button", name="Sair").wait_for()
             for name, terms in groups.items():
                 page.goto(f"/?field={fields[name]}")
-                times = []
+                times, after_debounce = [], []
                 for i in range(samples + 5):
                     term = terms[i % len(terms)]
                     if len(terms) > 1 and i and term == terms[(i - 1) % len(terms)]:
@@ -304,10 +309,12 @@ def browser_times(app, username: str, cases, samples: int) -> dict:
                     page.focus("#q")
                     page.evaluate(ARM)
                     page.keyboard.type(term[-1])
-                    elapsed = page.evaluate("() => window.__painted")
+                    elapsed, since_sent = page.evaluate("() => window.__painted")
                     if i >= 5:  # warm-up
                         times.append(elapsed)
+                        after_debounce.append(since_sent)
                 results[name] = search_bench.summary(times)
+                results[f"{name}, request sent to painted"] = search_bench.summary(after_debounce)
                 b = results[name]
                 print(f"  browser {name}: p50 {b['p50']:.0f} p95 {b['p95']:.0f} ms", flush=True)
             browser.close()
@@ -368,7 +375,9 @@ def markdown(results: dict, facts: dict, args) -> str:
         f"{'yes' if r['p95'] <= GOAL_RECORD_P95_MS else 'no'} |",
     ]
     if results.get("browser"):
-        worst_browser = max(b["p95"] for b in results["browser"].values())
+        worst_browser = max(
+            b["p95"] for name, b in results["browser"].items() if "request sent" not in name
+        )
         out.append(
             f"| keystroke to results painted p95 <= {GOAL_BROWSER_P95_MS:g} ms | "
             f"{worst_browser:.0f} ms | {'yes' if worst_browser <= GOAL_BROWSER_P95_MS else 'no'} |"
