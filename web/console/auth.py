@@ -1,5 +1,6 @@
 """Entrar / Sair [1]: the same users, roles, lockout and history as the API, by session cookie."""
 
+from contextlib import suppress
 from urllib.parse import urlsplit
 
 from flask import g, redirect, request, session, url_for
@@ -21,6 +22,16 @@ def safe_next(target: str | None) -> str:
     if parts.scheme or parts.netloc:
         return url_for("console.search")
     return target
+
+
+def _end_previous_session() -> None:
+    """Signing in where someone never signed out (a shared terminal) ends their session too: a
+    copy of their cookie opens nothing afterwards."""
+    previous = session.get(SESSION_TOKEN)
+    if isinstance(previous, str) and previous:
+        # One already ended (expired, revoked, its user deactivated) is left as it is.
+        with suppress(AuthenticationFailed):
+            tokens.revoke(tokens.authenticate(previous))
 
 
 @bp.route("/entrar", methods=["GET"])
@@ -48,6 +59,7 @@ def sign_in():
         errors = {"_schema": [f"Muitas tentativas. Tente de novo em {minutes} min."]}
         response = render("console/sign_in.html", errors=errors, **typed), 429
         return (*response, {"Retry-After": str(error.retry_after_seconds)})
+    _end_previous_session()
     session.clear()  # a fresh session: a new CSRF secret, nothing carried over
     session[SESSION_TOKEN] = plain
     return redirect(safe_next(typed["next"]), 303)

@@ -11,6 +11,7 @@ from flask import current_app, g, redirect, url_for
 from models.customers.customers import get_customer
 from models.customers.observations import unread_mandatory
 from web.console.blueprint import bp, is_fragment_request, render
+from web.console.record_summary import record_summary
 from web.permissions import READ
 from web.security import may, requires
 
@@ -54,6 +55,7 @@ def render_tab(slug: str, template: str, customer, **context):
         active_tab=slug,
         tabs=tabs_for_user(),
         unread=unread_mandatory(customer.code, g.user.id),
+        summary=record_summary(customer.code),
         **context,
     )
 
