@@ -16,7 +16,7 @@ and the search as a person sees it in a browser, side by side with the API's sea
 3. In a browser (Playwright driving Debian's chromium against a real HTTP server, werkzeug
    threaded, in this process): the time from the last keystroke in the search box to the
    results painted (htmx's settle, then the next animation frame), which includes the box's
-   250 ms debounce (hx-trigger `delay:250ms`).
+   150 ms debounce (hx-trigger `delay:150ms`).
 Prints p50/p95 per query, the goals (fragment p95 <= 60 ms, record p95 <= 120 ms, browser
 p95 <= 300 ms), the ratios to the API, and the machine. --json keeps every figure.
 """

@@ -9,7 +9,8 @@ from tests.web.api_helpers import API, assert_envelope
 from web.security import public
 
 
-@pytest.mark.parametrize("path", [f"{API}/no-such-thing", f"{API}/users/1/nope", "/nothing-here"])
+# Outside /api/ an unknown URL is the console's page (tests/web/console/test_error_pages.py).
+@pytest.mark.parametrize("path", [f"{API}/no-such-thing", f"{API}/users/1/nope", f"{API}"])
 def test_unknown_route_is_a_404_envelope(client, admin, path):
     assert_envelope(client.get(path, headers=admin), 404, "not_found")
     assert_envelope(client.get(path), 404, "not_found")

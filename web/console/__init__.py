@@ -12,7 +12,7 @@ from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
 from models.discovery import import_submodules
-from web.console import formats
+from web.console import errors, formats
 from web.console.blueprint import bp
 from web.security import may
 
@@ -46,7 +46,8 @@ bp.before_request(_protect_from_forgery)
 
 def _page_headers(response):
     """The console's pages: the CSP above, never framed, never cached (they hold personal data)."""
-    if request.blueprint == bp.name:
+    console_page = response.mimetype == "text/html" and not request.path.startswith("/api/")
+    if request.blueprint == bp.name or console_page:  # its routes, and its 404 and 405 pages
         # A download sets its own, stricter policy (web/downloads.py): kept.
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers["X-Frame-Options"] = "DENY"
@@ -75,6 +76,7 @@ def register(app: Flask) -> None:
     )
     csrf.init_app(app)
     formats.install(app)
+    errors.install(app)
     app.jinja_env.globals.update(may=may, has_endpoint=lambda name: name in app.view_functions)
     import_submodules(__name__)  # each module adds its routes to `bp`
     app.register_blueprint(bp)

@@ -6,13 +6,14 @@ then back; htmx is told to go there too (HX-Redirect), not to paste a sign-in fo
 
 import logging
 
-from flask import redirect, request, session, url_for
+from flask import Flask, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from models.db import db
 from models.errors import AuthenticationFailed, DomainError
 from web.console.blueprint import bp, is_fragment_request, render
+from web.errors import handle_http_exception
 
 log = logging.getLogger(__name__)
 
@@ -72,3 +73,17 @@ def _unexpected(error: Exception):
     db.session.rollback()
     log.exception("console error on %s", request.path)
     return error_page(500, "Erro inesperado. Tente de novo; se persistir, avise o suporte.")
+
+
+def _no_such_page(error: HTTPException):
+    """A URL no route serves (a mistyped /clientes/abc): a page in Portuguese, unless it was
+    meant for the API, which answers its JSON envelope."""
+    if request.path == "/api" or request.path.startswith("/api/"):
+        return handle_http_exception(error)
+    return error_page(error.code or 404)
+
+
+def install(app: Flask) -> None:
+    """Pages for URLs outside every route (the blueprint's handlers cover its own routes)."""
+    app.register_error_handler(404, _no_such_page)
+    app.register_error_handler(405, _no_such_page)
