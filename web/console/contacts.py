@@ -6,7 +6,7 @@ named `extra.<field id>`, and saved with the contact as PUT .../contacts/{id}/ex
 does: ValueInput, then extra_field_values.set_value.
 """
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import current_app, request
 
 from models.customers import contacts, extra_field_values
 from models.customers.customers import get_customer
@@ -15,7 +15,7 @@ from models.errors import DomainError, Invalid
 from schemas.common import MAX_PER_PAGE
 from schemas.customers.contacts import ContactInput, ContactPatch
 from schemas.customers.extra_fields import ValueInput
-from web.console.blueprint import bp, is_fragment_request
+from web.console.blueprint import bp
 from web.console.edits import changed
 from web.console.formats import (
     api_extra,
@@ -25,7 +25,7 @@ from web.console.formats import (
     on_screen_phone,
 )
 from web.console.forms import add_messages, body_from, domain_errors, load
-from web.console.record import render_tab
+from web.console.record import listed_again, render_tab
 from web.permissions import READ, WRITE
 from web.security import requires
 
@@ -140,13 +140,7 @@ def _extra_values(items) -> dict[str, str]:
 
 
 def _done(code: int, message: str):
-    """The list again saying what happened: the tab for htmx, else a GET after the POST."""
-    target = url_for("console.contacts", code=code)
-    if is_fragment_request():
-        page, status = _tab(code, status=message)
-        return page, status, {"HX-Push-Url": target}
-    flash(message, "status")
-    return redirect(target, 303)
+    return listed_again(code, message, _tab, "console.contacts")
 
 
 def _body(blank_as_none: bool) -> dict:
