@@ -6,6 +6,7 @@ import uuid
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import axe_violations
+from tests.browser.customer_forms import open_record, posted
 from tests.builders import build_cep, build_contact, build_customer
 
 
@@ -16,8 +17,7 @@ def _accept_confirmations(page: Page):
 def test_an_address_is_added_from_its_cep_edited_and_deleted(page: Page, sign_in, app):
     build_cep(app, "01310100")
     code = build_customer(app, name="Cliente com Endereços")
-    sign_in("attendant")
-    page.goto(f"/clientes/{code}")
+    open_record(page, sign_in, code)
     page.get_by_role("link", name="Endereços").click()
     expect(page).to_have_url(re.compile(rf"/clientes/{code}/enderecos$"))
     expect(page.get_by_text("Nenhum outro endereço.")).to_be_visible()
@@ -58,8 +58,7 @@ def test_a_bad_or_unknown_cep_is_said_in_portuguese_keeping_what_was_typed(
     page: Page, sign_in, app
 ):
     code = build_customer(app)
-    sign_in("attendant")
-    page.goto(f"/clientes/{code}/enderecos")
+    open_record(page, sign_in, code, "/enderecos")
     form = page.get_by_role("group", name="Novo endereço")
     form.get_by_label("Tipo de endereço").select_option(label="Entrega")
     form.get_by_label("CEP").fill("0131")
@@ -83,8 +82,7 @@ def test_a_bad_or_unknown_cep_is_said_in_portuguese_keeping_what_was_typed(
 
 def test_contacts_are_added_edited_and_deleted_with_sms_consent(page: Page, sign_in, app):
     code = build_customer(app, name="Cliente com Contatos")
-    sign_in("attendant")
-    page.goto(f"/clientes/{code}")
+    open_record(page, sign_in, code)
     page.get_by_role("link", name="Contatos").click()
     expect(page).to_have_url(re.compile(rf"/clientes/{code}/contatos$"))
     form = page.get_by_role("group", name="Novo contato")
@@ -192,8 +190,7 @@ def test_a_contacts_extra_fields_are_edited_with_it(page: Page, sign_in, app):
     labels = _contact_extra_fields(app)
     code = build_customer(app, name="Cliente com Campos de Contato")
     build_contact(app, code, name="Rui Campos", job_title="Comprador", mobile="11987654321")
-    sign_in("attendant")
-    page.goto(f"/clientes/{code}/contatos")
+    open_record(page, sign_in, code, "/contatos")
     page.get_by_role("link", name="Editar Rui Campos").click()
     extras = page.get_by_role("group", name="Campos extras do contato")
     expect(extras.get_by_label(labels["text"])).to_have_value("")
@@ -202,9 +199,7 @@ def test_a_contacts_extra_fields_are_edited_with_it(page: Page, sign_in, app):
     extras.get_by_label(labels["number"]).fill("1.500,75")
     extras.get_by_label(labels["choice"]).select_option("tarde")
     page.get_by_role("group", name="Editar contato").get_by_label("Cargo").fill("Gerente")
-    with page.expect_response(lambda response: response.request.method == "POST") as answer:
-        page.get_by_role("button", name="Salvar contato").click()
-    assert answer.value.status == 422
+    assert posted(page, "Salvar contato").status == 422
     extras = page.get_by_role("group", name="Campos extras do contato")
     date_input = extras.get_by_label(labels["date"])
     expect(date_input).to_have_accessible_description(
@@ -248,8 +243,7 @@ def test_a_contacts_extra_fields_are_edited_with_it(page: Page, sign_in, app):
 def test_clearing_the_mobile_withdraws_the_sms_consent(page: Page, sign_in, app):
     code = build_customer(app, name="Cliente do SMS")
     build_contact(app, code, name="Lia Souza", mobile="11987654321", sms_allowed=True)
-    sign_in("attendant")
-    page.goto(f"/clientes/{code}/contatos")
+    open_record(page, sign_in, code, "/contatos")
     page.get_by_role("link", name="Editar Lia Souza").click()
     form = page.get_by_role("group", name="Editar contato")
     expect(form.get_by_label("Nome do contato")).to_be_focused()
@@ -271,16 +265,13 @@ def test_clearing_the_mobile_withdraws_the_sms_consent(page: Page, sign_in, app)
 
 def test_a_contact_type_no_longer_in_use_is_refused_by_its_field(page: Page, sign_in, app):
     code = build_customer(app, name="Cliente de Tipos")
-    sign_in("attendant")
-    page.goto(f"/clientes/{code}/contatos")
+    open_record(page, sign_in, code, "/contatos")
     form = page.get_by_role("group", name="Novo contato")
     form.get_by_label("Nome do contato").fill("Caio Prado")
     kind = form.get_by_label("Tipo de contato")
     # as a form opened before the setting CONTACT_TYPES dropped the type
     kind.evaluate("select => { select.options[1].value = 'extinto'; select.selectedIndex = 1; }")
-    with page.expect_response(lambda response: response.request.method == "POST") as answer:
-        page.get_by_role("button", name="Salvar contato").click()
-    assert answer.value.status == 422
+    assert posted(page, "Salvar contato").status == 422
     kind = page.get_by_role("group", name="Novo contato").get_by_label("Tipo de contato")
     expect(kind).to_have_accessible_description("Escolha um dos tipos de contato da lista.")
     expect(kind).to_be_focused()

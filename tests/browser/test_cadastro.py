@@ -6,6 +6,7 @@ from playwright.sync_api import Page, expect
 
 from models.customers.customers import get_customer
 from tests.browser.conftest import axe_violations
+from tests.browser.customer_forms import open_record, posted
 from tests.builders import build_cep, build_customer
 from tests.web.customer_payloads import format_cnpj, format_cpf, new_cnpj, new_cpf
 
@@ -70,9 +71,7 @@ def test_errors_show_in_portuguese_next_to_their_fields_keeping_what_was_typed(p
     page.get_by_label("CPF").fill("123.456.789-00")
     _fill_main_address(page, cep="0131")
     page.get_by_label("E-mail").fill("<script>alert(1)</script>")
-    with page.expect_response(lambda response: response.request.method == "POST") as answer:
-        page.get_by_role("button", name="Cadastrar").click()
-    assert answer.value.status == 422
+    assert posted(page, "Cadastrar").status == 422
     name = page.get_by_label("Nome", exact=True)
     expect(name).to_have_accessible_description("Preencha este campo.")
     expect(name).to_be_focused()  # the first field with an error
@@ -90,8 +89,7 @@ def test_errors_show_in_portuguese_next_to_their_fields_keeping_what_was_typed(p
 
 def test_editing_saves_what_changed_and_says_so(page: Page, sign_in, app):
     code = build_customer(app, name="Carlos Eduardo Nunes")
-    sign_in("attendant")
-    page.goto(f"/clientes/{code}")
+    open_record(page, sign_in, code)
     page.get_by_role("link", name="Editar").click()
     name = page.get_by_label("Nome", exact=True)
     expect(name).to_have_value("Carlos Eduardo Nunes")
@@ -112,8 +110,7 @@ def test_editing_saves_what_changed_and_says_so(page: Page, sign_in, app):
 
 def test_a_billing_address_must_be_whole(page: Page, sign_in, app):
     code = build_customer(app, name="Cliente Sem Cobrança")
-    sign_in("attendant")
-    page.goto(f"/clientes/{code}/editar")
+    open_record(page, sign_in, code, "/editar")
     billing = page.get_by_role("group", name=re.compile("Endereço de cobrança"))
     billing.get_by_label("Logradouro").fill("Rua da Cobrança")
     page.get_by_role("button", name="Salvar").click()
@@ -127,13 +124,10 @@ def test_a_cpf_of_another_customer_is_refused_by_its_field(page: Page, sign_in, 
     taken = new_cpf()
     build_customer(app, name="Primeira Pessoa", cpf=taken)
     code = build_customer(app, name="Segunda Pessoa")
-    sign_in("attendant")
-    page.goto(f"/clientes/{code}/editar")
+    open_record(page, sign_in, code, "/editar")
     page.get_by_label("CPF").fill(format_cpf(taken))
     page.get_by_label("Nome", exact=True).fill("Segunda Pessoa Alterada")
-    with page.expect_response(lambda response: response.request.method == "POST") as answer:
-        page.get_by_role("button", name="Salvar").click()
-    assert answer.value.status == 409
+    assert posted(page, "Salvar").status == 409
     expect(page.get_by_label("CPF")).to_have_accessible_description(
         re.compile("Outro cliente .*já o tem")
     )
@@ -147,8 +141,7 @@ def test_a_cpf_of_another_customer_is_refused_by_its_field(page: Page, sign_in, 
 
 def test_a_customer_is_deactivated_and_reactivated(page: Page, sign_in, app):
     code = build_customer(app, name="Cliente Temporário")
-    sign_in("attendant")
-    page.goto(f"/clientes/{code}")
+    open_record(page, sign_in, code)
     page.get_by_role("button", name="Desativar cliente").click()
     expect(page.get_by_role("status")).to_have_text("Cliente desativado.")
     expect(page.locator(".resumo")).to_contain_text("Inativo")
@@ -199,8 +192,7 @@ def test_technician_and_finance_see_no_editing_and_are_refused(page: Page, sign_
 
 def test_the_kind_changes_from_pf_to_pj_and_back_with_its_document(page: Page, sign_in, app):
     code = build_customer(app, name="Mercearia do Bairro")
-    sign_in("attendant")
-    page.goto(f"/clientes/{code}/editar")
+    open_record(page, sign_in, code, "/editar")
     kind = page.get_by_role("group", name="Tipo")
     expect(kind.get_by_label("Pessoa física")).to_be_checked()
     expect(page.get_by_label("CNPJ")).to_be_hidden()
@@ -210,9 +202,7 @@ def test_the_kind_changes_from_pf_to_pj_and_back_with_its_document(page: Page, s
     expect(page.get_by_label("Razão social")).to_have_value("Mercearia do Bairro")
     expect(page.get_by_label("Nome fantasia")).to_be_visible()
     assert axe_violations(page) == []
-    with page.expect_response(lambda response: response.request.method == "POST") as answer:
-        page.get_by_role("button", name="Salvar").click()  # no CNPJ yet
-    assert answer.value.status == 422
+    assert posted(page, "Salvar").status == 422  # no CNPJ yet
     cnpj_input = page.get_by_label("CNPJ")
     expect(cnpj_input).to_have_accessible_description("Obrigatório para pessoa jurídica.")
     expect(cnpj_input).to_be_focused()  # the first field with an error
@@ -252,8 +242,7 @@ def test_the_kind_changes_from_pf_to_pj_and_back_with_its_document(page: Page, s
 
 def test_enter_saves_the_form_and_cancelar_goes_back_to_the_record(page: Page, sign_in, app):
     code = build_customer(app, name="Cliente do Teclado")
-    sign_in("attendant")
-    page.goto(f"/clientes/{code}")
+    open_record(page, sign_in, code)
     page.get_by_role("link", name="Editar").click()
     expect(page).to_have_url(re.compile(rf"/clientes/{code}/editar$"))
     page.get_by_role("link", name="Cancelar").click()

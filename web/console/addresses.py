@@ -2,7 +2,7 @@
 added, changed and deleted as web/api/customers/addresses.py does (same schemas, same operations);
 the street, district, city and state come from the CEP as it is typed (static/cep.js)."""
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import current_app, request
 
 from models.customers import addresses
 from models.customers.customers import get_customer
@@ -10,11 +10,11 @@ from models.db import db
 from models.errors import DomainError
 from schemas.customers.addresses import CustomerAddressInput, CustomerAddressPatch
 from web.api.customers.ceps import provider
-from web.console.blueprint import bp, is_fragment_request
+from web.console.blueprint import bp
 from web.console.edits import changed
 from web.console.formats import on_screen_cep
 from web.console.forms import add_messages, body_from, domain_errors, load
-from web.console.record import render_tab
+from web.console.record import listed_again, render_tab
 from web.permissions import READ, WRITE
 from web.security import requires
 
@@ -81,13 +81,7 @@ def _tab(code: int, values=None, errors=None, editing=None, status=None, http_st
 
 
 def _done(code: int, message: str):
-    """The list again saying what happened: the tab for htmx, else a GET after the POST."""
-    target = url_for("console.addresses", code=code)
-    if is_fragment_request():
-        page, status = _tab(code, status=message)
-        return page, status, {"HX-Push-Url": target}
-    flash(message, "status")
-    return redirect(target, 303)
+    return listed_again(code, message, _tab, "console.addresses")
 
 
 @bp.route("/clientes/<int:code>/enderecos", methods=["GET"], endpoint="addresses")

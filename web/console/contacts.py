@@ -6,24 +6,26 @@ named `extra.<field id>`, and saved with the contact as PUT .../contacts/{id}/ex
 does: ValueInput, then extra_field_values.set_value.
 """
 
-import re
-from datetime import date
-
-from flask import current_app, flash, redirect, request, url_for
+from flask import current_app, request
 
 from models.customers import contacts, extra_field_values
 from models.customers.customers import get_customer
-from models.customers.extra_fields import DATE, NUMBER
 from models.db import db
 from models.errors import DomainError, Invalid
 from schemas.common import MAX_PER_PAGE
 from schemas.customers.contacts import ContactInput, ContactPatch
 from schemas.customers.extra_fields import ValueInput
-from web.console.blueprint import bp, is_fragment_request
+from web.console.blueprint import bp
 from web.console.edits import changed
-from web.console.formats import api_date, on_screen_date, on_screen_document, on_screen_phone
+from web.console.formats import (
+    api_extra,
+    on_screen_date,
+    on_screen_document,
+    on_screen_extra,
+    on_screen_phone,
+)
 from web.console.forms import add_messages, body_from, domain_errors, load
-from web.console.record import render_tab
+from web.console.record import listed_again, render_tab
 from web.permissions import READ, WRITE
 from web.security import requires
 
@@ -47,19 +49,10 @@ FIELDS = (
 PHONES = ("phone", "fax", "radio_phone", "mobile")
 MASKED = frozenset({*PHONES, "cpf"})
 EXTRA = "extra."
-_BR_NUMBER = re.compile(r"\s*-?[0-9.]*,[0-9]*\s*")
 
 add_messages(
     (r"Only with a mobile number\.", "Só com um celular informado."),
     (r"Cannot be in the future\.", "Não pode ser uma data futura."),
-    # An extra field's value (models.customers.extra_field_values), as the Campos extras tab says.
-    (r"A number with up to .*", "Um número com até 20 dígitos antes da vírgula e 10 depois."),
-    (r"A date as YYYY-MM-DD\.", "Digite uma data como 31/12/2026."),
-    (r"Not one of the options: .*", "Escolha uma das opções."),
-    (
-        r"The value was set at the same time; try again\.",
-        "Outra pessoa gravou este campo ao mesmo tempo. Confira e tente de novo.",
-    ),
 )
 TYPE_REFUSED = "Escolha um dos tipos de contato da lista."
 
@@ -85,26 +78,6 @@ def _extras(contact_id: int | None) -> list:
     return extra_field_values.contacts_fields([contact_id])[contact_id].items
 
 
-def on_screen_extra(field, value: str | None) -> str:
-    """A stored extra value as typed: dates dd/mm/aaaa, numbers with a decimal comma."""
-    if value is None:
-        return ""
-    if field.type == DATE:
-        return on_screen_date(date.fromisoformat(value))
-    if field.type == NUMBER:
-        return value.replace(".", ",")
-    return value
-
-
-def _api_extra(field, typed: str) -> str:
-    """What was typed as the API's value: dd/mm/aaaa as YYYY-MM-DD, 12,5 as 12.5."""
-    if field.type == DATE:
-        return api_date(typed.strip())
-    if field.type == NUMBER and _BR_NUMBER.fullmatch(typed):
-        return typed.strip().replace(".", "").replace(",", ".")
-    return typed
-
-
 def _extra_changes(items) -> dict[int, str | None]:
     """The extra fields whose typed value differs from the stored one (blank clears)."""
     out: dict[int, str | None] = {}
@@ -114,7 +87,7 @@ def _extra_changes(items) -> dict[int, str | None]:
             continue
         typed = request.form[name].strip()
         if typed != on_screen_extra(item.definition, item.value):
-            out[item.definition.id] = _api_extra(item.definition, typed) if typed else None
+            out[item.definition.id] = api_extra(item.definition, typed) if typed else None
     return out
 
 
@@ -167,13 +140,7 @@ def _extra_values(items) -> dict[str, str]:
 
 
 def _done(code: int, message: str):
-    """The list again saying what happened: the tab for htmx, else a GET after the POST."""
-    target = url_for("console.contacts", code=code)
-    if is_fragment_request():
-        page, status = _tab(code, status=message)
-        return page, status, {"HX-Push-Url": target}
-    flash(message, "status")
-    return redirect(target, 303)
+    return listed_again(code, message, _tab, "console.contacts")
 
 
 def _body(blank_as_none: bool) -> dict:

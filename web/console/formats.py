@@ -11,11 +11,13 @@ from datetime import date, datetime
 from flask import Flask
 
 from models import clock
+from models.customers.extra_fields import DATE, NUMBER
 from models.customers.identifiers import format_cep, format_cnpj, format_cpf, format_phone
 from models.notices.email_templates import date_br, money_br
 
 _BR_DATE = re.compile(r"\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*")
 _BR_MONEY = re.compile(r"\s*(?:R\$\s*)?(-?\d{1,3}(?:\.\d{3})*|-?\d+)(?:,(\d{1,2}))?\s*")
+_BR_NUMBER = re.compile(r"\s*-?[0-9.]*,[0-9]*\s*")
 
 
 def on_screen_date(value: date | datetime | None) -> str:
@@ -73,6 +75,38 @@ def api_money(typed: str) -> str:
         return typed
     whole, cents = match.groups()
     return f"{whole.replace('.', '')}.{(cents or '0').ljust(2, '0')}"
+
+
+def api_number(typed: str) -> str:
+    """1.234,5 or 12,5 as 1234.5 / 12.5 (the API's); anything else unchanged for the model."""
+    if _BR_NUMBER.fullmatch(typed or ""):
+        return typed.strip().replace(".", "").replace(",", ".")
+    return typed
+
+
+def on_screen_extra(field, value: str | None) -> str:
+    """An extra field's stored value as people read and type it [5.2, 5.4.11]: dates dd/mm/aaaa,
+    numbers with a decimal comma."""
+    if value is None:
+        return ""
+    if field.type == DATE:
+        try:
+            return on_screen_date(date.fromisoformat(value))
+        except ValueError:
+            return value
+    if field.type == NUMBER:
+        return value.replace(".", ",")
+    return value
+
+
+def api_extra(field, typed: str) -> str:
+    """What was typed for an extra field as the API's value: dd/mm/aaaa as YYYY-MM-DD, 12,5 as
+    12.5; anything else unchanged, for the schema or the model to refuse."""
+    if field.type == DATE:
+        return api_date(typed)
+    if field.type == NUMBER:
+        return api_number(typed)
+    return typed
 
 
 def install(app: Flask) -> None:

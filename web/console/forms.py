@@ -74,6 +74,14 @@ MESSAGES: tuple[tuple[str, str], ...] = (
         "Só os primeiros {0} resultados podem ser vistos: refine a busca.",
     ),
     (r"Must be greater than or equal to (\d+) and less than or equal to (\d+)\.", "De {0} a {1}."),
+    # An extra field's value (models.customers.extra_field_values): Campos extras, Contatos.
+    (r"A number with up to .*", "Um número com até 20 dígitos antes da vírgula e 10 depois."),
+    (r"A date as YYYY-MM-DD\.", "Digite uma data como 31/12/2026."),
+    (r"Not one of the options: .*", "Escolha uma das opções."),
+    (
+        r"The value was set at the same time; try again\.",
+        "Outra pessoa gravou este campo ao mesmo tempo. Confira e tente de novo.",
+    ),
 )
 _COMPILED = [(re.compile(english), portuguese) for english, portuguese in MESSAGES]
 UNKNOWN_MESSAGE = "Valor inválido."

@@ -6,7 +6,7 @@ a role needs to see one (a tab the role may not read is not offered, and its rou
 
 from dataclasses import dataclass
 
-from flask import current_app, g, redirect, url_for
+from flask import current_app, flash, g, redirect, url_for
 
 from models.customers.customers import get_customer
 from models.customers.observations import unread_mandatory
@@ -66,6 +66,18 @@ def changed(code: int, message: str, tab, endpoint: str):
     if is_fragment_request():
         return tab(code, saved=message)
     return redirect(url_for(endpoint, code=code), 303)
+
+
+def listed_again(code: int, message: str, tab, endpoint: str):
+    """After a change in a list-with-form tab (Endereços, Contatos): the list again saying
+    `message`; for htmx the tab (`tab(code, status=message)`) with its URL pushed, for a plain
+    form a redirect (303) to the tab with `message` flashed."""
+    target = url_for(endpoint, code=code)
+    if is_fragment_request():
+        page, status = tab(code, status=message)
+        return page, status, {"HX-Push-Url": target}
+    flash(message, "status")
+    return redirect(target, 303)
 
 
 @bp.route("/clientes/<int:code>", methods=["GET"])
