@@ -53,6 +53,7 @@ from models.customers.identifiers import format_cpf  # noqa: E402
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/provedor_bench_console"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "bench-console-password-not-secret"  # noqa: S105 (a throwaway bench user)
+SEARCH_TEMPLATE = ROOT / "web/console/templates/console/search.html"
 PER_PAGE = 20  # the console's page (web/console/search.py PER_PAGE); the API is asked the same
 GOAL_FRAGMENT_P95_MS = 60.0
 GOAL_RECORD_P95_MS = 120.0
@@ -353,8 +354,8 @@ def markdown(results: dict, facts: dict, args) -> str:
     if results.get("browser"):
         out += [
             "",
-            f"Browser (chromium headless, {args.browser_samples} samples per group, the 250 ms "
-            "debounce included): last keystroke to results painted, ms.",
+            f"Browser (chromium headless, {args.browser_samples} samples per group, the "
+            f"{_debounce_ms()} ms debounce included): last keystroke to results painted, ms.",
             "",
             "| terms | p50 | p95 | max |",
             "|---|---:|---:|---:|",
@@ -419,6 +420,11 @@ def combine(paths: list[str]) -> tuple[dict, dict, argparse.Namespace]:
     args = argparse.Namespace(**runs[0]["args"])
     args.command += f" (median of {len(runs)} runs)"
     return results, facts, args
+
+
+def _debounce_ms() -> int:
+    """The search box's wait after the last key, as its template sets it (hx-trigger delay)."""
+    return int(re.search(r"delay:(\d+)ms", SEARCH_TEMPLATE.read_text()).group(1))
 
 
 def main(argv=None) -> int:
