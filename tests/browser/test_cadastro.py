@@ -278,3 +278,20 @@ def test_novo_cliente_changes_kind_keeping_what_was_typed(page: Page, sign_in):
     expect(tab).to_contain_text("Pessoa jurídica")
     expect(tab).to_contain_text(format_cnpj(cnpj))
     expect(tab).to_contain_text("Pão Quente")
+
+
+def test_what_was_typed_before_the_scripts_ran_gets_its_mask(page: Page, sign_in):
+    sign_in("attendant")
+    delayed = []
+
+    def slow_script(route):
+        delayed.append(route.request.url)
+        page.wait_for_timeout(1000)  # the attendant types meanwhile
+        route.continue_()
+
+    page.route("**/assets/console.js", slow_script)
+    page.goto("/clientes/novo?kind=PF", wait_until="commit")
+    cpf = new_cpf()
+    page.get_by_label("CPF").fill(cpf)
+    expect(page.get_by_label("CPF")).to_have_value(format_cpf(cpf))
+    assert delayed, "console.js was not delayed: the test proves nothing"

@@ -151,10 +151,10 @@ def test_a_dismissed_delete_confirmation_deletes_nothing(page: Page, sign_in, ap
 
     page.on("dialog", dismiss)
     page.get_by_role("button", name=re.compile("Excluir")).first.click()
-    expect(page.get_by_text("Contato Que Fica")).to_be_visible()
+    expect(page.get_by_role("cell", name="Contato Que Fica", exact=True)).to_be_visible()
     assert asked == ["Excluir este contato?"]
     page.reload()
-    expect(page.get_by_text("Contato Que Fica")).to_be_visible()
+    expect(page.get_by_role("cell", name="Contato Que Fica", exact=True)).to_be_visible()
     assert axe_violations(page) == []
 
 

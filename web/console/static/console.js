@@ -69,14 +69,19 @@
     }
     return out;
   }
-  document.addEventListener("input", function (event) {
-    var field = event.target;
+  function applyMask(field) {
     var mask = field.dataset && MASKS[field.dataset.mascara];
-    if (!mask) return;
+    if (!mask || !field.value) return;
     // Alphanumeric CNPJs (2026) keep their letters; everything else keeps digits only.
     var raw = field.dataset.mascara === "cnpj" ? field.value.toUpperCase().replace(/[^0-9A-Z]/g, "") : field.value.replace(/\D/g, "");
     field.value = mask(raw);
-  });
+  }
+  function applyMasks(root) {
+    (root || document).querySelectorAll("[data-mascara]").forEach(applyMask);
+  }
+  document.addEventListener("input", function (event) { applyMask(event.target); });
+  // What was typed before this script ran (a busy machine) gets its mask too.
+  document.addEventListener("DOMContentLoaded", function () { applyMasks(document); });
 
   // Dialogs marked data-abrir open on arrival (mandatory observations); Esc closes the others
   // (the browser's own <dialog> behaviour), while a dialog marked data-obrigatorio stays until
