@@ -75,6 +75,20 @@ def sign_in(page: Page, make_user):
     return sign
 
 
+def delay_script(page: Page, pattern: str, ms: int = 1000) -> list[str]:
+    """Serve the scripts matching `pattern` `ms` late (a busy machine, a slow network), so a test
+    can type before they run; returns the URLs delayed, to check the delay happened."""
+    delayed: list[str] = []
+
+    def late(route):
+        delayed.append(route.request.url)
+        page.wait_for_timeout(ms)
+        route.continue_()
+
+    page.route(pattern, late)
+    return delayed
+
+
 def axe_violations(page: Page, impacts=("serious", "critical")) -> list[dict]:
     """axe-core's violations of `impacts` on the page as it is now (a pinned copy, injected by
     the DevTools protocol, which the page's Content-Security-Policy does not govern)."""

@@ -5,7 +5,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from models.customers.customers import get_customer
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, delay_script
 from tests.browser.customer_forms import open_record, posted
 from tests.builders import build_cep, build_customer
 from tests.web.customer_payloads import format_cnpj, format_cpf, new_cnpj, new_cpf
@@ -282,14 +282,7 @@ def test_novo_cliente_changes_kind_keeping_what_was_typed(page: Page, sign_in):
 
 def test_what_was_typed_before_the_scripts_ran_gets_its_mask(page: Page, sign_in):
     sign_in("attendant")
-    delayed = []
-
-    def slow_script(route):
-        delayed.append(route.request.url)
-        page.wait_for_timeout(1000)  # the attendant types meanwhile
-        route.continue_()
-
-    page.route("**/assets/console.js", slow_script)
+    delayed = delay_script(page, "**/assets/console.js")  # the attendant types meanwhile
     page.goto("/clientes/novo?kind=PF", wait_until="commit")
     cpf = new_cpf()
     page.get_by_label("CPF").fill(cpf)

@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, delay_script
 from tests.builders import build_customer, build_login, build_plan, build_subscription
 
 
@@ -73,14 +73,7 @@ def test_what_was_typed_before_the_scripts_were_ready_still_gets_its_results(
 ):
     build_customer(app, name="Otávio Bernardes Lima")
     sign_in("attendant")
-    arrived = []
-
-    def slow_htmx(route):
-        arrived.append(route.request.url)
-        page.wait_for_timeout(1000)  # the attendant types meanwhile
-        route.continue_()
-
-    page.route("**/assets/htmx-*.js", slow_htmx)
+    arrived = delay_script(page, "**/assets/htmx-*.js")  # the attendant types meanwhile
     page.goto("/", wait_until="commit")
     page.get_by_label("Buscar").fill("bernardes")
     expect(page.locator("#resultados")).to_contain_text("1 cliente para “bernardes”")
