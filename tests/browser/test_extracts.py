@@ -1,8 +1,10 @@
 """Conexões [6.6] in a browser: a customer's sessions, narrowed by login, NAS and period, with the
-totals of the whole filter, a page at a time."""
+totals of the whole filter, a page at a time; Exportar [6.6.1] run by a real worker, its progress
+moving to 100 %, the file downloaded and read back; Minhas exportações."""
 
 import re
 
+import openpyxl
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import axe_violations
@@ -65,9 +67,84 @@ def test_the_connections_tab_filters_and_totals(page: Page, sign_in, app):
     assert axe_violations(page) == []
 
 
-def test_a_technician_reads_the_connections(page: Page, sign_in, app):
+def test_a_technician_reads_the_connections_and_is_not_offered_an_export(page: Page, sign_in, app):
     code = _customer_with_sessions(app)
     sign_in("technician")
     page.goto(f"/clientes/{code}/conexoes")
     expect(page.locator("table.extrato tbody tr")).to_have_count(5)
+    expect(page.get_by_role("link", name="Exportar")).to_have_count(0)
     assert axe_violations(page) == []
+    # The route refuses what the screen does not offer.
+    assert page.request.get(f"/clientes/{code}/conexoes/exportar").status == 403
+    refused = page.request.post(
+        f"/clientes/{code}/conexoes/exportar",
+        form={"format": "xlsx", "coluna.login": "true"},
+        headers={"X-CSRFToken": page.locator('meta[name="csrf-token"]').get_attribute("content")},
+    )
+    assert refused.status == 403
+
+
+def test_an_xlsx_export_with_chosen_titles_and_widths_downloads_when_done(
+    page: Page, sign_in, app, celery_worker, tmp_path
+):
+    code = _customer_with_sessions(app)
+    sign_in("attendant")
+    page.goto(f"/clientes/{code}/conexoes?login=ana.pppoe")
+    expect(page.locator("table.extrato tbody tr")).to_have_count(3)
+    page.get_by_role("link", name="Exportar").click()
+    expect(page).to_have_url(re.compile(rf"/clientes/{code}/conexoes/exportar\?login=ana\.pppoe"))
+    expect(page.get_by_role("heading", name="Exportar Conexões")).to_be_visible()
+    assert axe_violations(page) == []
+
+    page.get_by_label("Título do arquivo").fill("Conexões da Ana <b>")
+    page.get_by_label("Formato").select_option("xlsx")
+    page.get_by_label("Linha de totais").check()
+    keep = {"Login": ("Usuário", "200"), "Download (bytes)": ("Baixado", "150")}
+    for checkbox in page.get_by_role("checkbox", name=re.compile("^Exportar a coluna")).all():
+        checkbox.uncheck()
+    for title, (new_title, width) in keep.items():
+        page.get_by_label(f"Exportar a coluna {title}", exact=True).check()
+        page.get_by_label(f"Título da coluna {title}", exact=True).fill(new_title)
+        page.get_by_label(f"Largura da coluna {title} (px)", exact=True).fill(width)
+    page.get_by_label("Largura da coluna Download (bytes) (px)").fill("5")  # under 10: refused
+    page.get_by_role("button", name="Exportar", exact=True).click()
+    expect(page.locator("#erro-largura-download_bytes")).to_have_text("De 10 a 2000.")
+    expect(page.get_by_label("Título da coluna Login", exact=True)).to_have_value("Usuário")
+    page.get_by_label("Largura da coluna Download (bytes) (px)").fill("150")
+    page.get_by_role("button", name="Exportar", exact=True).click()
+
+    expect(page).to_have_url(re.compile(r"/exportacoes/\d+$"))
+    export_id = int(page.url.rsplit("/", 1)[1])
+    bar = page.get_by_label(f"Progresso da exportação {export_id}")
+    expect(bar).to_have_attribute("value", "100.0", timeout=60_000)
+    expect(page.locator(".percentual")).to_have_text("100 %")
+    expect(page.locator(".situacao")).to_contain_text("Concluída")
+    # Done: the fragment stops polling.
+    expect(page.locator(f"#progresso-{export_id}")).not_to_have_attribute(
+        "hx-trigger", re.compile(".")
+    )
+    assert axe_violations(page) == []
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Baixar arquivo (XLSX)").click()
+    path = tmp_path / "export.xlsx"
+    download.value.save_as(path)
+    sheet = openpyxl.load_workbook(path).active
+    assert sheet["A1"].value == "Conexões da Ana <b>"
+    assert [c.value for c in sheet[2]] == ["Usuário", "Baixado"]
+    assert [c.value for c in sheet["A"][2:5]] == ["ana.pppoe"] * 3
+    for letter, width in (("A", 200), ("B", 150)):
+        assert abs(sheet.column_dimensions[letter].width * 7 - width) <= 1
+
+    page.get_by_role("navigation", name="Principal").get_by_role(
+        "link", name="Minhas exportações"
+    ).click()
+    expect(page).to_have_url(re.compile(r"/exportacoes$"))
+    row = page.locator("table.exportacoes tbody tr").first
+    expect(row).to_contain_text("Conexões da Ana <b>")
+    expect(row).to_contain_text("Concluída")
+    expect(row.get_by_role("progressbar")).to_have_attribute("value", "100.0")
+    assert axe_violations(page) == []
+    with page.expect_download() as again:
+        row.get_by_role("link", name=f"Baixar exportação {export_id}").click()
+    assert again.value.suggested_filename == f"connections-{export_id}.xlsx"

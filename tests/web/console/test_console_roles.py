@@ -56,6 +56,7 @@ BODIES = {
     "console.update_payment_method": {"method": "boleto", "is_default": "true"},
     "console.delete_payment_method": {},
     "console.create_customer_form": {"kind": "PF", "name": "Novo Cliente da Silva"},
+    "console.connections_export": {"format": "csv", "coluna.login": "true"},
 }
 
 
@@ -103,7 +104,19 @@ def record(app, client, admin) -> dict:
     ids["method_id"] = created(client, admin, code, bank_debit())["id"]
     field = {"name": "Ramo", "applies_to": "customer", "type": "text"}
     ids["field_id"] = made(client.post(f"{API}/extra-fields", json=field, headers=admin))["id"]
+    ids["export_id"] = _queued_export(app)
     return ids
+
+
+def _queued_export(app) -> int:
+    """An export job nobody runs (no message sent): its pages need an id."""
+    from models.extracts.exports import Export
+
+    with app.app_context():
+        export = Export(requested_by="cli", source="connections", format="csv", params={})
+        db.session.add(export)
+        db.session.commit()
+        return export.id
 
 
 def _url(app, rule, ids: dict) -> str:
