@@ -8,8 +8,16 @@ import openpyxl
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import axe_violations
-from tests.builders import build_customer, build_login, build_subscription
+from tests.builders import (
+    build_customer,
+    build_login,
+    build_plan,
+    build_subscription,
+    build_voip_terminal,
+)
+from tests.cdr_files import cdr_line, import_cdr, write_cdr
 from tests.tasks.extracts.sessions import load_sessions
+from tests.web.api_helpers import API
 
 
 def _customer_with_sessions(app) -> int:
@@ -56,7 +64,7 @@ def test_the_connections_tab_filters_and_totals(page: Page, sign_in, app):
     page.get_by_label("NAS (IP)").fill("")
     page.get_by_label("Login").fill("<script>alert(1)</script>")
     page.get_by_role("button", name="Filtrar").click()
-    expect(page.locator("#erro-login")).to_contain_text("não é um dos logins deste cliente")
+    expect(page.locator("#erro-login")).to_contain_text("não é deste cliente")
     expect(page.get_by_label("Login")).to_have_value("<script>alert(1)</script>")
     page.get_by_label("Login").fill("")
     page.get_by_label("De (dd/mm/aaaa)").fill("31/12/2030")
@@ -148,3 +156,78 @@ def test_an_xlsx_export_with_chosen_titles_and_widths_downloads_when_done(
     with page.expect_download() as again:
         row.get_by_role("link", name=f"Baixar exportação {export_id}").click()
     assert again.value.suggested_filename == f"connections-{export_id}.xlsx"
+
+
+HOME, OFFICE, OTHER = "1133334444", "1133335555", "1144446666"
+NOVEMBER = "from=01/11/2026&to=30/11/2026"
+
+
+def _customer_with_calls(app, client, admin, tmp_path) -> int:
+    """Four calls of the customer's two terminals in November 2026 (and one of another's)."""
+    code, other = build_customer(app, name="Bia Ligações"), build_customer(app)
+    sub_id = build_subscription(app, code, build_plan(app, kind="voip"))
+    build_voip_terminal(app, number=HOME, username="casa", subscription_id=sub_id)
+    build_voip_terminal(app, number=OFFICE, username="escritorio", subscription_id=sub_id)
+    build_voip_terminal(app, other, number=OTHER, username="vizinho")
+    for termination, price in (("local", "0.12"), ("mobile", "0.60")):
+        body = {"termination": termination, "price_per_minute": price}
+        body |= {"first_seconds": 30, "increment_seconds": 6}
+        client.post(f"{API}/tariffs", json=body, headers=admin)
+    lines = [
+        cdr_line(src=HOME, dst="33330001", start="2026-11-03 09:00:00", duration=40, billsec=31),
+        cdr_line(src=HOME, dst="11987650001", start="2026-11-04 09:00:00", billsec=60),
+        cdr_line(src=OFFICE, dst="33330002", start="2026-11-05 09:00:00", billsec=0).replace(
+            "ANSWERED", "BUSY"
+        ),
+        cdr_line(src=OFFICE, dst="33330003", start="2026-11-30 23:59:59", billsec=125),
+        cdr_line(src=OTHER, dst="33330004", start="2026-11-06 09:00:00", billsec=60),
+    ]
+    result = import_cdr(app, write_cdr(tmp_path / "Master.csv", lines))
+    assert result.exit_code == 0, result.output
+    return code
+
+
+def test_the_calls_tab_filters_and_totals(page: Page, sign_in, app, client, admin, tmp_path):
+    code = _customer_with_calls(app, client, admin, tmp_path)
+    sign_in("attendant")
+    page.goto(f"/clientes/{code}")
+    page.get_by_role("navigation", name="Abas do cliente").get_by_role(
+        "link", name="Ligações"
+    ).click()
+    expect(page).to_have_url(re.compile(rf"/clientes/{code}/ligacoes$"))
+    expect(page.get_by_label("Terminal (número)")).to_be_visible()
+    page.get_by_label("De (dd/mm/aaaa)").fill("01/11/2026")
+    page.get_by_label("Até (dd/mm/aaaa)").fill("30/11/2026")
+    page.get_by_role("button", name="Filtrar").click()
+    rows = page.locator("table.extrato tbody tr")
+    expect(rows).to_have_count(4)
+    totals = page.get_by_label("Totais do extrato")
+    expect(totals.locator(".total-ligacoes")).to_have_text("4")
+    expect(totals.locator(".total-duracao")).to_have_text("00:04:10")  # 250 s
+    expect(totals.locator(".total-tarifado")).to_have_text("00:03:36")  # 216 s
+    expect(totals.locator(".total-custo")).to_contain_text("0,92")
+    expect(rows.first).to_contain_text("(11) 3333-4444")
+    assert axe_violations(page) == []
+
+    page.get_by_label("Tipo de terminação").select_option("mobile")
+    page.get_by_role("button", name="Filtrar").click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Móvel")
+    expect(totals.locator(".total-ligacoes")).to_have_text("1")
+
+    # Another customer's terminal is refused beside its field.
+    page.get_by_label("Tipo de terminação").select_option("")
+    page.get_by_label("Terminal (número)").fill(OTHER)
+    page.get_by_role("button", name="Filtrar").click()
+    expect(page.locator("#erro-terminal")).to_contain_text("não é deste cliente")
+    page.get_by_label("Terminal (número)").fill(OFFICE)
+    page.get_by_role("button", name="Filtrar").click()
+    expect(rows).to_have_count(2)
+    assert axe_violations(page) == []
+
+    # Exportar carries the filters shown.
+    page.get_by_role("link", name="Exportar").click()
+    expect(page.get_by_role("heading", name="Exportar Ligações")).to_be_visible()
+    expect(page.locator("p.filtros-exportados")).to_contain_text("30/11/2026")
+    expect(page.get_by_label("Título da coluna Destino", exact=True)).to_have_value("Destino")
+    assert axe_violations(page) == []

@@ -38,6 +38,7 @@ TABS = (
     Tab("documentos", "Documentos", "console.documents", "customers"),
     Tab("consentimentos", "Consentimentos", "console.consents", "customers"),
     Tab("conexoes", "Conexões", "console.connections", "extracts"),
+    Tab("ligacoes", "Ligações", "console.calls", "extracts"),
 )
 
 

@@ -57,6 +57,7 @@ BODIES = {
     "console.delete_payment_method": {},
     "console.create_customer_form": {"kind": "PF", "name": "Novo Cliente da Silva"},
     "console.connections_export": {"format": "csv", "coluna.login": "true"},
+    "console.calls_export": {"format": "csv", "coluna.destination": "true"},
 }
 
 
