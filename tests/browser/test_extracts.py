@@ -231,3 +231,53 @@ def test_the_calls_tab_filters_and_totals(page: Page, sign_in, app, client, admi
     expect(page.locator("p.filtros-exportados")).to_contain_text("30/11/2026")
     expect(page.get_by_label("Título da coluna Destino", exact=True)).to_have_value("Destino")
     assert axe_violations(page) == []
+
+
+def _set_export(app, export_id: int, **values) -> None:
+    from models.db import db
+    from models.extracts.exports import Export
+
+    with app.app_context():
+        db.session.execute(db.update(Export).where(Export.id == export_id).values(**values))
+        db.session.commit()
+
+
+def test_the_progress_bar_moves_by_polling_and_stops_when_done(page: Page, sign_in, app):
+    """A job no worker runs, moved by hand: the page follows it every second, then stops."""
+    from models.clock import utcnow
+    from models.db import db
+    from models.extracts.exports import Export
+
+    user = sign_in("attendant")
+    with app.app_context():
+        export = Export(
+            user_id=user.id,
+            requested_by=user.username,
+            source="connections",
+            format="csv",
+            params={"title": "Acompanhada", "filters": {}, "columns": []},
+        )
+        db.session.add(export)
+        db.session.commit()
+        export_id = export.id
+    page.goto(f"/exportacoes/{export_id}")
+    fragment = page.locator(f"#progresso-{export_id}")
+    expect(fragment).to_have_attribute("hx-trigger", "every 1s")
+    expect(page.locator(".situacao")).to_contain_text("Na fila")
+    bar = page.get_by_label(f"Progresso da exportação {export_id}")
+    expect(bar).not_to_have_attribute("value", re.compile("."))  # not started: indeterminate
+    assert axe_violations(page) == []
+
+    _set_export(app, export_id, status="running", rows_total=8, rows_written=2, started_at=utcnow())
+    expect(bar).to_have_attribute("value", "25.0")
+    expect(page.locator(".situacao")).to_contain_text("Em andamento · 2 de 8 linhas")
+    _set_export(app, export_id, rows_written=6)
+    expect(bar).to_have_attribute("value", "75.0")
+    _set_export(app, export_id, status="failed", error="boom", finished_at=utcnow())
+    expect(page.get_by_role("alert")).to_have_text("A exportação falhou. Tente exportar de novo.")
+    expect(fragment).not_to_have_attribute("hx-trigger", re.compile("."))
+    expect(page.get_by_role("link", name=re.compile("^Baixar"))).to_have_count(0)
+    assert axe_violations(page) == []
+
+    # Someone else's export is not there for an attendant.
+    assert page.request.get(f"/exportacoes/{export_id + 1000}").status == 404
