@@ -281,3 +281,21 @@ def test_the_progress_bar_moves_by_polling_and_stops_when_done(page: Page, sign_
 
     # Someone else's export is not there for an attendant.
     assert page.request.get(f"/exportacoes/{export_id + 1000}").status == 404
+
+
+def test_the_totals_cover_every_page_of_connections(page: Page, sign_in, app):
+    code = build_customer(app, name="Caio Páginas")
+    build_login(app, build_subscription(app, code), "caio.pppoe")
+    load_sessions(app, "caio.pppoe", 60)
+    sign_in("attendant")
+    page.goto(f"/clientes/{code}/conexoes?login=caio.pppoe")
+    rows = page.locator("table.extrato tbody tr")
+    expect(rows).to_have_count(50)
+    pages = page.get_by_role("navigation", name="Páginas das conexões")
+    expect(pages).to_contain_text("Página 1 de 2")
+    pages.get_by_role("link", name="Próxima").click()
+    expect(page).to_have_url(re.compile(r"login=caio\.pppoe.*page=2|page=2.*login=caio\.pppoe"))
+    expect(rows).to_have_count(10)
+    expect(page.get_by_label("Totais do extrato").locator(".total-conexoes")).to_have_text("60")
+    expect(page.get_by_label("Login")).to_have_value("caio.pppoe")
+    assert axe_violations(page) == []
