@@ -56,6 +56,10 @@ BODIES = {
     "console.update_payment_method": {"method": "boleto", "is_default": "true"},
     "console.delete_payment_method": {},
     "console.create_customer_form": {"kind": "PF", "name": "Novo Cliente da Silva"},
+    "console.create_user": {"username": "novo.papel", "role": "finance", "password": "s3nha-ok-10"},
+    "console.change_user_role": {"role": "finance"},
+    "console.set_user_active": {"active": "false"},
+    "console.unlock_user": {},
 }
 
 
@@ -103,6 +107,8 @@ def record(app, client, admin) -> dict:
     ids["method_id"] = created(client, admin, code, bank_debit())["id"]
     field = {"name": "Ramo", "applies_to": "customer", "type": "text"}
     ids["field_id"] = made(client.post(f"{API}/extra-fields", json=field, headers=admin))["id"]
+    user = {"username": "outro.papel", "role": "attendant", "password": "s3nha-longa-ok"}
+    ids["user_id"] = made(client.post(f"{API}/users", json=user, headers=admin))["id"]
     return ids
 
 
