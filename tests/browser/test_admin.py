@@ -142,6 +142,10 @@ def test_other_roles_do_not_see_administracao_nor_reach_it(
     sign_in(role)
     expect(page.get_by_role("link", name="Pesquisar Cliente")).to_be_visible()
     expect(page.get_by_role("link", name="Administração")).to_have_count(0)
+    expect(page.get_by_role("link", name="Administração")).to_have_count(0)
+    answer = page.goto("/admin/motivos")  # every role reads the list a cancellation uses
+    assert answer.status == 200
+    expect(page.get_by_role("button", name="Incluir motivo")).to_have_count(0)
     for url in ("/admin", "/admin/usuarios"):
         answer = page.goto(url)
         assert answer.status == 403, url
@@ -154,6 +158,7 @@ def test_other_roles_do_not_see_administracao_nor_reach_it(
         f"/admin/usuarios/{target.id}/perfil": {"role": "admin"},
         f"/admin/usuarios/{target.id}/situacao": {"active": "false"},
         f"/admin/usuarios/{target.id}/desbloquear": {},
+        "/admin/motivos": {"name": "Motivo intruso"},
     }
     for url, form in posts.items():
         answer = page.request.post(url, form=form | {"csrf_token": token})
@@ -161,3 +166,42 @@ def test_other_roles_do_not_see_administracao_nor_reach_it(
     assert _stored(app, "intruso") is None
     stored = _stored(app, "alvo.admin")
     assert (stored.role, stored.active, stored.logins_unlocked_at) == ("attendant", True, None)
+
+
+def test_an_admin_keeps_the_cancel_reasons(app, page: Page, sign_in):
+    sign_in("admin")
+    page.goto("/admin")
+    page.get_by_role("link", name="Motivos de cancelamento").click()
+    expect(page.get_by_role("heading", name="Motivos de cancelamento")).to_be_visible()
+
+    page.get_by_label("Motivo", exact=True).fill("Mudou de cidade <b>já</b>")
+    page.get_by_role("button", name="Incluir motivo").click()
+    expect(page.get_by_role("status")).to_have_text("Motivo Mudou de cidade <b>já</b> incluído.")
+    expect(page.get_by_role("rowheader", name="Mudou de cidade <b>já</b>")).to_be_visible()
+    assert axe_violations(page) == []
+
+    # The same text again: refused next to the field, typed text kept.
+    page.get_by_label("Motivo", exact=True).fill("Mudou de cidade <b>já</b>")
+    page.get_by_role("button", name="Incluir motivo").click()
+    expect(page.get_by_text("Este motivo já existe.")).to_be_visible()
+    expect(page.get_by_label("Motivo", exact=True)).to_have_value("Mudou de cidade <b>já</b>")
+
+    row = page.locator("tbody tr").filter(has_text="Mudou de cidade <b>já</b>")
+    row.get_by_label("Novo texto de Mudou de cidade <b>já</b>").fill("Mudou para o interior")
+    row.get_by_role("button", name="Renomear").click()
+    expect(page.get_by_role("status")).to_have_text("Motivo renomeado para Mudou para o interior.")
+    row = page.locator("tbody tr").filter(
+        has=page.get_by_role("rowheader", name="Mudou para o interior", exact=True)
+    )
+    row.get_by_role("button", name="Retirar Mudou para o interior").click()
+    withdrawn = "Motivo Mudou para o interior retirado da lista."
+    expect(page.get_by_role("status")).to_have_text(withdrawn)
+    expect(row).to_contain_text("Retirado")
+    with app.app_context():
+        from models.service.cancel_reasons import list_reasons
+
+        assert "Mudou para o interior" not in [reason.name for reason in list_reasons(True)]
+        db.session.remove()
+    row.get_by_role("button", name="Voltar a usar Mudou para o interior").click()
+    expect(row).to_contain_text("Em uso")
+    assert axe_violations(page) == []

@@ -10,7 +10,7 @@ from flask import flash, g, redirect, request, url_for
 
 from models.clock import utcnow
 from models.db import db
-from models.errors import DomainError
+from models.errors import Conflict, DomainError
 from models.staff import auth, users
 from models.staff.auth import LoginThrottle
 from models.staff.users import ROLES
@@ -33,7 +33,7 @@ FIELDS = ("username", "full_name", "role", "password")
 
 add_messages(
     (r"Username '(.*)' is taken\.", "O usuário {0} já existe."),
-    (r"Already taken\.", "Este usuário já existe."),
+    (r"Already taken\.", "Já em uso."),
     (r"2-80 letters, digits, \. _ or -\.", "De 2 a 80 letras, dígitos, . _ ou -."),
     (r"2-80 letters, digits, dots, dashes or underscores\.", "De 2 a 80 letras, dígitos, . _ -."),
     (
@@ -97,6 +97,9 @@ def create_user():
         return _list(typed, errors, 422)
     try:
         user = users.create_user(**data)
+    except Conflict as error:
+        db.session.rollback()
+        return _list(typed, {"username": ["Este usuário já existe."]}, error.status)
     except DomainError as error:
         db.session.rollback()
         return _list(typed, domain_errors(error), error.status)

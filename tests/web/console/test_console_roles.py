@@ -60,6 +60,9 @@ BODIES = {
     "console.change_user_role": {"role": "finance"},
     "console.set_user_active": {"active": "false"},
     "console.unlock_user": {},
+    "console.admin_create_reason": {"name": "Mudou para outra cidade"},
+    "console.admin_rename_reason": {"name": "Outro texto do motivo"},
+    "console.admin_set_reason_active": {"active": "false"},
 }
 
 
@@ -109,6 +112,8 @@ def record(app, client, admin) -> dict:
     ids["field_id"] = made(client.post(f"{API}/extra-fields", json=field, headers=admin))["id"]
     user = {"username": "outro.papel", "role": "attendant", "password": "s3nha-longa-ok"}
     ids["user_id"] = made(client.post(f"{API}/users", json=user, headers=admin))["id"]
+    reason = {"name": "Motivo dos papéis"}
+    ids["reason_id"] = made(client.post(f"{API}/cancel-reasons", json=reason, headers=admin))["id"]
     return ids
 
 
