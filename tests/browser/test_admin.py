@@ -159,6 +159,7 @@ def test_other_roles_do_not_see_administracao_nor_reach_it(
         f"/admin/usuarios/{target.id}/situacao": {"active": "false"},
         f"/admin/usuarios/{target.id}/desbloquear": {},
         "/admin/motivos": {"name": "Motivo intruso"},
+        "/admin/feriados": {"date": "20/01/2031", "name": "Feriado intruso"},
     }
     for url, form in posts.items():
         answer = page.request.post(url, form=form | {"csrf_token": token})
@@ -204,4 +205,47 @@ def test_an_admin_keeps_the_cancel_reasons(app, page: Page, sign_in):
         db.session.remove()
     row.get_by_role("button", name="Voltar a usar Mudou para o interior").click()
     expect(row).to_contain_text("Em uso")
+    assert axe_violations(page) == []
+
+
+def test_an_admin_keeps_the_local_holidays(page: Page, sign_in):
+    sign_in("admin")
+    page.goto("/admin")
+    page.get_by_role("link", name="Feriados").click()
+    expect(page.get_by_role("heading", name="Feriados")).to_be_visible()
+    page.get_by_label("Ano").fill("2031")
+    page.get_by_role("button", name="Mostrar").click()
+    expect(page.get_by_role("table", name="Feriados de 2031")).to_be_visible()
+    tiradentes = page.locator("tbody tr").filter(has_text="Tiradentes")
+    expect(tiradentes).to_contain_text("21/04/2031")
+    expect(tiradentes.get_by_role("button")).to_have_count(0)  # national: not removable
+
+    page.get_by_label("Data", exact=True).fill("31/02/2031")
+    page.get_by_label("Nome", exact=True).fill("Aniversário da cidade <i>x</i>")
+    page.get_by_role("button", name="Incluir feriado").click()
+    expect(page.get_by_text("Digite uma data como 31/12/2026.")).to_be_visible()
+    expect(page.get_by_label("Nome", exact=True)).to_have_value("Aniversário da cidade <i>x</i>")
+
+    page.get_by_label("Data", exact=True).fill("25/01/2031")
+    page.get_by_role("button", name="Incluir feriado").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Feriado Aniversário da cidade <i>x</i> incluído."
+    )
+    expect(page.get_by_role("table", name="Feriados de 2031")).to_be_visible()
+    ours = page.locator("tbody tr").filter(has_text="Aniversário da cidade <i>x</i>")
+    expect(ours).to_contain_text("25/01/2031")
+    expect(ours).to_contain_text("Local")
+    assert axe_violations(page) == []
+
+    page.get_by_label("Data", exact=True).fill("25/01/2031")
+    page.get_by_label("Nome", exact=True).fill("Outro nome")
+    page.get_by_role("button", name="Incluir feriado").click()
+    expect(page.get_by_text("Esta data já é um feriado local.")).to_be_visible()
+
+    page.goto("/admin/feriados?year=2031")
+    page.once("dialog", lambda dialog: dialog.accept())
+    ours.get_by_role("button", name="Excluir Aniversário da cidade <i>x</i>").click()
+    expect(page.get_by_role("status")).to_have_text("Feriado excluído.")
+    expect(ours).to_have_count(0)
+    expect(tiradentes).to_have_count(1)
     assert axe_violations(page) == []

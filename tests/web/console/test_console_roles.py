@@ -63,6 +63,8 @@ BODIES = {
     "console.admin_create_reason": {"name": "Mudou para outra cidade"},
     "console.admin_rename_reason": {"name": "Outro texto do motivo"},
     "console.admin_set_reason_active": {"active": "false"},
+    "console.admin_create_holiday": {"date": "20/01/2099", "name": "São Sebastião"},
+    "console.admin_delete_holiday": {},
 }
 
 
@@ -114,6 +116,8 @@ def record(app, client, admin) -> dict:
     ids["user_id"] = made(client.post(f"{API}/users", json=user, headers=admin))["id"]
     reason = {"name": "Motivo dos papéis"}
     ids["reason_id"] = made(client.post(f"{API}/cancel-reasons", json=reason, headers=admin))["id"]
+    holiday = {"date": "2099-01-25", "name": "Aniversário da cidade"}
+    ids["holiday_id"] = made(client.post(f"{API}/holidays", json=holiday, headers=admin))["id"]
     return ids
 
 
