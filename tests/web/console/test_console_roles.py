@@ -17,7 +17,13 @@ from sqlalchemy import select
 from models.db import db
 from models.discovery import import_submodules
 from models.staff.users import ROLES
-from tests.builders import build_cep, build_contact, build_customer
+from tests.builders import (
+    build_cep,
+    build_contact,
+    build_customer,
+    build_login,
+    build_subscription,
+)
 from tests.conftest import TEST_PASSWORD
 from tests.web.api_helpers import API
 from tests.web.customer_payloads import address
@@ -56,6 +62,14 @@ BODIES = {
     "console.update_payment_method": {"method": "boleto", "is_default": "true"},
     "console.delete_payment_method": {},
     "console.create_customer_form": {"kind": "PF", "name": "Novo Cliente da Silva"},
+    "console.create_subscription": {"plan_id": "1", "due_day": "10"},
+    "console.add_item": {"kind": "radius_login", "username": "papel", "password": "s3nha-pppoe"},
+    "console.delete_item": {},
+    "console.suspend_now": {},
+    "console.enable_now": {},
+    "console.cancel_now": {"cancel_reason": "Outros"},
+    "console.schedule_task": {"subscription_id": "1", "kind": "suspend", "run_on": "31/12/2099"},
+    "console.withdraw_task": {},
 }
 
 
@@ -103,6 +117,12 @@ def record(app, client, admin) -> dict:
     ids["method_id"] = created(client, admin, code, bank_debit())["id"]
     field = {"name": "Ramo", "applies_to": "customer", "type": "text"}
     ids["field_id"] = made(client.post(f"{API}/extra-fields", json=field, headers=admin))["id"]
+    ids["subscription_id"] = build_subscription(app, customer_code=code)
+    ids["item_id"] = build_login(app, ids["subscription_id"], "papel.antigo")
+    task = {"subscription_id": ids["subscription_id"], "kind": "suspend", "run_on": "2099-12-30"}
+    ids["task_id"] = made(client.post(f"{customer}/scheduled-tasks", json=task, headers=admin))[
+        "id"
+    ]
     return ids
 
 
