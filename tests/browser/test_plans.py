@@ -8,10 +8,18 @@ from playwright.sync_api import Page, expect
 
 from models.clock import local_today
 from models.db import db
+from models.service.radius import RadAcct
+from models.service.radius_disconnects import Disconnect
 from models.service.scheduled_tasks import claim_due_tasks
 from tasks.service import apply_scheduled_tasks
 from tests.browser.conftest import axe_violations
-from tests.builders import build_customer, build_login, build_plan, build_subscription
+from tests.builders import (
+    build_customer,
+    build_login,
+    build_open_session,
+    build_plan,
+    build_subscription,
+)
 
 
 def _accept_confirmations(page: Page):
@@ -192,11 +200,12 @@ def test_roles_that_only_read_see_no_change_and_are_refused(page: Page, sign_in,
     plan = build_plan(app, name="Fibra Leitura")
     subscription = build_subscription(app, customer_code=code, plan_id=plan)
     item = build_login(app, subscription, "so.leitura")
+    build_open_session(app, "so.leitura")
     for role in ("finance", "technician"):
         _open(page, sign_in, code, role)
         expect(_situation(page, "Fibra Leitura")).to_have_text("Ativo")
         expect(page.get_by_role("row", name=re.compile("so.leitura"))).to_be_visible()
-        changes = re.compile("Incluir|Excluir|agora|Agendar|Retirar")
+        changes = re.compile("Incluir|Excluir|agora|Agendar|Retirar|Desconectar")
         expect(page.get_by_role("button", name=changes)).to_have_count(0)
         expect(page.locator("#aba form")).to_have_count(0)
         assert axe_violations(page) == []
@@ -211,8 +220,44 @@ def test_roles_that_only_read_see_no_change_and_are_refused(page: Page, sign_in,
             f"{base}/cancelar",
             f"/clientes/{code}/tarefas",
             f"/clientes/{code}/tarefas/1/retirar",
+            f"{base}/itens/{item}/desconectar",
         ):
             answer = page.request.post(url, form={"csrf_token": token, "plan_id": str(plan)})
             assert answer.status == 403, (role, url)
         page.get_by_role("button", name="Sair").click()
         expect(page.get_by_role("heading", name="Entrar")).to_be_visible()
+
+
+def test_the_radius_state_of_each_login_and_a_disconnect(page: Page, sign_in, app):
+    code = build_customer(app)
+    plan = build_plan(app, name="Fibra On-line")
+    subscription = build_subscription(app, customer_code=code, plan_id=plan)
+    build_login(app, subscription, "na.linha")
+    build_login(app, subscription, "fora.linha")
+    build_open_session(app, "na.linha", session_id="tela-1")
+    with app.app_context():
+        db.session.execute(
+            db.update(RadAcct)
+            .where(RadAcct.acctsessionid == "tela-1")
+            .values(framedipaddress="100.64.0.7")
+        )
+        db.session.commit()
+    _open(page, sign_in, code)
+    online = page.get_by_role("row", name=re.compile("na\\.linha"))
+    expect(online).to_contain_text("Ativo")
+    since = re.compile(r"On-line desde \d\d/\d\d/\d{4} \d\d:\d\d, IP 100\.64\.0\.7")
+    expect(online).to_contain_text(since)
+    offline = page.get_by_role("row", name=re.compile("fora\\.linha"))
+    expect(offline).to_contain_text("Fora de linha")
+    expect(offline.get_by_role("button", name=re.compile("Desconectar"))).to_have_count(0)
+    assert axe_violations(page) == []
+
+    _accept_confirmations(page)
+    online.get_by_role("button", name=re.compile("Desconectar")).click()
+    asked = "Desconexão de na.linha pedida ao concentrador."
+    expect(page.get_by_role("status")).to_have_text(asked)
+    with app.app_context():
+        owed = db.session.scalars(db.select(Disconnect)).all()
+        assert [(d.username, d.cause, d.subscription_id) for d in owed] == [
+            ("na.linha", "staff", subscription)
+        ]

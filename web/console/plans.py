@@ -8,8 +8,15 @@ from flask import request
 
 from models.customers.customers import get_customer
 from models.db import db
-from models.errors import DomainError, NotFound
-from models.service import cancel_reasons, items, plans, scheduled_tasks, subscription_changes
+from models.errors import Conflict, DomainError, NotFound
+from models.service import (
+    cancel_reasons,
+    items,
+    plans,
+    radius,
+    scheduled_tasks,
+    subscription_changes,
+)
 from models.service import subscriptions as subs
 from schemas.common import MAX_PER_PAGE
 from schemas.service.items import KIND_FIELDS, ItemInput
@@ -22,6 +29,7 @@ from web.permissions import READ, WRITE
 from web.security import requires
 
 AREA = "subscriptions"
+DISCONNECT_CAUSE = "staff"  # radius_disconnects.cause: asked for on the Planos tab
 SUBSCRIPTION_FIELDS = ("plan_id", "due_day", "price", "discount", "first_due_date", "notes")
 ITEM_FIELDS = (
     "address",
@@ -89,6 +97,7 @@ add_messages(
         r"Login \S+ has a fixed IP; delete the IP first\.",
         "O login tem um IP fixo: exclua o IP antes.",
     ),
+    (r"Only a RADIUS login has sessions\.", "Só um login RADIUS tem sessões."),
     (r"Required for this kind\.", "Obrigatório para este tipo de item."),
     (r"Not used by a \w+ item\.", "Não se usa neste tipo de item."),
     (r"Not a login of this subscription\.", "Escolha um login deste plano."),
@@ -124,12 +133,18 @@ def _tab(code: int, status=None, http_status=200, **forms):
     tasks, _ = scheduled_tasks.list_tasks(code, None, 1, MAX_PER_PAGE)
     new_values, new_errors = forms.get("new", ({}, {}))
     task_values, task_errors = forms.get("task", ({}, {}))
+    live = {s.id: items.live_items(s.id) for s in found}
+    logins = [i.username for its in live.values() for i in its if i.kind == items.RADIUS_LOGIN]
+    online: dict[str, list] = {}
+    for session in radius.open_sessions(logins):
+        online.setdefault(session.username, []).append(session)
     page = render_tab(
         "planos",
         "console/record/planos.html",
         customer,
         subscriptions=found,
-        live_items={s.id: items.live_items(s.id) for s in found},
+        live_items=live,
+        online=online,
         on_sale=on_sale,
         deleted=deleted,
         tasks=tasks,
@@ -277,3 +292,24 @@ def withdraw_task(code: int, task_id: int):
     except DomainError as error:
         return _refused(code, error, task=({}, domain_errors(error)))
     return _done(code, "Tarefa retirada.")
+
+
+@bp.route(
+    "/clientes/<int:code>/planos/<int:subscription_id>/itens/<int:item_id>/desconectar",
+    methods=["POST"],
+)
+@requires(AREA, WRITE)
+def disconnect_login(code: int, subscription_id: int, item_id: int):
+    """End a login's open sessions: a Disconnect-Request for each, sent by a worker after the
+    commit (models/service/radius_disconnects.py), as a suspension does."""
+    _subscription(code, subscription_id)
+    login = items.get_item(subscription_id, item_id)
+    try:
+        if login.kind != items.RADIUS_LOGIN:
+            raise Conflict("Only a RADIUS login has sessions.")
+        owed = items.disconnect([login.username], subscription_id, DISCONNECT_CAUSE)
+    except DomainError as error:
+        return _refused(code, error, act=(subscription_id, domain_errors(error)))
+    if not owed:
+        return _done(code, f"O login {login.username} não está on-line.")
+    return _done(code, f"Desconexão de {login.username} pedida ao concentrador.")

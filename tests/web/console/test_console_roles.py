@@ -70,6 +70,7 @@ BODIES = {
     "console.cancel_now": {"cancel_reason": "Outros"},
     "console.schedule_task": {"subscription_id": "1", "kind": "suspend", "run_on": "31/12/2099"},
     "console.withdraw_task": {},
+    "console.disconnect_login": {},
 }
 
 
