@@ -221,6 +221,7 @@ def test_roles_that_only_read_see_no_change_and_are_refused(page: Page, sign_in,
             f"/clientes/{code}/tarefas",
             f"/clientes/{code}/tarefas/1/retirar",
             f"{base}/itens/{item}/desconectar",
+            f"{base}/instalacao",
         ):
             answer = page.request.post(url, form={"csrf_token": token, "plan_id": str(plan)})
             assert answer.status == 403, (role, url)
@@ -261,3 +262,38 @@ def test_the_radius_state_of_each_login_and_a_disconnect(page: Page, sign_in, ap
         assert [(d.username, d.cause, d.subscription_id) for d in owed] == [
             ("na.linha", "staff", subscription)
         ]
+
+
+def test_the_installation_visit_is_scheduled_and_moved(page: Page, sign_in, app, make_user):
+    technician = make_user("tecnico.visita", "technician")
+    code = build_customer(app)
+    plan = build_plan(app, name="Fibra Visita")
+    build_subscription(app, customer_code=code, plan_id=plan)
+    _open(page, sign_in, code)
+    day = _on_screen(_today(app) + timedelta(days=3))
+
+    form = page.get_by_role("group", name=re.compile("Visita de instalação do plano Fibra Visita"))
+    form.get_by_label("Data da visita (dd/mm/aaaa)").fill(day)
+    form.get_by_label("Período").select_option(label="Janela de horário")
+    form.get_by_label("Início da janela (hh:mm)").fill("14:00")
+    form.get_by_label("Técnico").select_option(label=technician.full_name or technician.username)
+    page.get_by_role("button", name=re.compile("Agendar instalação")).click()
+    form = page.get_by_role("group", name=re.compile("Visita de instalação do plano Fibra Visita"))
+    expect(form.get_by_label("Fim da janela (hh:mm)")).to_have_accessible_description(
+        "Obrigatório numa janela de horário."
+    )
+    expect(form.get_by_label("Início da janela (hh:mm)")).to_have_value("14:00")
+    expect(form.get_by_label("Técnico")).to_have_value(str(technician.id))
+    form.get_by_label("Fim da janela (hh:mm)").fill("16:00")
+    page.get_by_role("button", name=re.compile("Agendar instalação")).click()
+    expect(page.get_by_role("status")).to_have_text("Instalação agendada.")
+    expect(page.get_by_text(re.compile(rf"Instalação: {day}, das 14:00 às 16:00"))).to_be_visible()
+    assert axe_violations(page) == []
+
+    form = page.get_by_role("group", name=re.compile("Visita de instalação do plano Fibra Visita"))
+    form.get_by_label("Período").select_option(label="Manhã")
+    form.get_by_label("Início da janela (hh:mm)").fill("")
+    form.get_by_label("Fim da janela (hh:mm)").fill("")
+    page.get_by_role("button", name=re.compile("Reagendar instalação")).click()
+    expect(page.get_by_role("status")).to_have_text("Instalação reagendada.")
+    expect(page.get_by_text(re.compile(rf"Instalação: {day}, manhã"))).to_be_visible()

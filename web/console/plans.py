@@ -11,6 +11,7 @@ from models.db import db
 from models.errors import Conflict, DomainError, NotFound
 from models.service import (
     cancel_reasons,
+    installations,
     items,
     plans,
     radius,
@@ -18,10 +19,11 @@ from models.service import (
     subscription_changes,
 )
 from models.service import subscriptions as subs
+from models.staff.users import TECHNICIAN, list_users
 from schemas.common import MAX_PER_PAGE
 from schemas.service.items import KIND_FIELDS, ItemInput
 from schemas.service.scheduled_tasks import ScheduledTaskInput
-from schemas.service.subscriptions import CancelInput, SubscriptionInput
+from schemas.service.subscriptions import CancelInput, InstallationInput, SubscriptionInput
 from web.console.blueprint import bp
 from web.console.forms import add_messages, body_from, domain_errors, load
 from web.console.record import listed_again, render_tab
@@ -41,6 +43,13 @@ ITEM_FIELDS = (
     "login_item_id",
     "number",
 )
+INSTALLATION_FIELDS = ("date", "period", "starts_at", "ends_at", "technician_id", "notes")
+PERIOD = {
+    "morning": "Manhã",
+    "afternoon": "Tarde",
+    "evening": "Noite",
+    "window": "Janela de horário",
+}
 TASK_FIELDS = ("subscription_id", "kind", "run_on", "cancel_reason")
 
 STATUS = {"active": "Ativo", "suspended": "Suspenso", "cancelled": "Cancelado"}
@@ -98,6 +107,12 @@ add_messages(
         "O login tem um IP fixo: exclua o IP antes.",
     ),
     (r"Only a RADIUS login has sessions\.", "Só um login RADIUS tem sessões."),
+    (r"Not an active user with the technician role\.", "Escolha um técnico ativo."),
+    (r"Required with period=window\.", "Obrigatório numa janela de horário."),
+    (r"Only with period=window\.", "Só numa janela de horário."),
+    (r"Must be after starts_at\.", "Deve ser depois do início."),
+    (r"A time of day as .*", "Hora como 08:30."),
+    (r"Subscription \d+ is cancelled; nothing to install\.", "O plano está cancelado."),
     (r"Required for this kind\.", "Obrigatório para este tipo de item."),
     (r"Not used by a \w+ item\.", "Não se usa neste tipo de item."),
     (r"Not a login of this subscription\.", "Escolha um login deste plano."),
@@ -145,6 +160,10 @@ def _tab(code: int, status=None, http_status=200, **forms):
         subscriptions=found,
         live_items=live,
         online=online,
+        visits={s.id: installations.installation_of(s.id) for s in found},
+        technicians=_technicians(),
+        visit_form=forms.get("visit", (None, {}, {})),
+        PERIOD=PERIOD,
         on_sale=on_sale,
         deleted=deleted,
         tasks=tasks,
@@ -164,6 +183,14 @@ def _tab(code: int, status=None, http_status=200, **forms):
         TASK_STATUS=TASK_STATUS,
     )
     return page, http_status
+
+
+def _technicians() -> dict[str, str]:
+    """The active technicians, who may be sent to install."""
+    users, _ = list_users(1, MAX_PER_PAGE)
+    return {
+        str(u.id): u.full_name or u.username for u in users if u.role == TECHNICIAN and u.active
+    }
 
 
 def _done(code: int, message: str):
@@ -313,3 +340,20 @@ def disconnect_login(code: int, subscription_id: int, item_id: int):
     if not owed:
         return _done(code, f"O login {login.username} não está on-line.")
     return _done(code, f"Desconexão de {login.username} pedida ao concentrador.")
+
+
+@bp.route("/clientes/<int:code>/planos/<int:subscription_id>/instalacao", methods=["POST"])
+@requires(AREA, WRITE)
+def schedule_installation(code: int, subscription_id: int):
+    """Schedule the installation visit [6.1.4], or move it (one per subscription)."""
+    _subscription(code, subscription_id)
+    body = _whole(body_from(request.form, INSTALLATION_FIELDS, dates=("date",)), "technician_id")
+    data, errors = load(InstallationInput(), body)
+    if errors:
+        return _tab(code, http_status=422, visit=(subscription_id, request.form, errors))
+    try:
+        _, created = installations.schedule_installation(subscription_id, data)
+    except DomainError as error:
+        errors = domain_errors(error)
+        return _refused(code, error, visit=(subscription_id, request.form, errors))
+    return _done(code, "Instalação agendada." if created else "Instalação reagendada.")

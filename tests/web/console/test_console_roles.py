@@ -71,6 +71,7 @@ BODIES = {
     "console.schedule_task": {"subscription_id": "1", "kind": "suspend", "run_on": "31/12/2099"},
     "console.withdraw_task": {},
     "console.disconnect_login": {},
+    "console.schedule_installation": {"date": "31/12/2099", "period": "morning"},
 }
 
 
