@@ -37,6 +37,7 @@ TABS = (
     Tab("historico", "Histórico", "console.history", "customers"),
     Tab("documentos", "Documentos", "console.documents", "customers"),
     Tab("consentimentos", "Consentimentos", "console.consents", "customers"),
+    Tab("planos", "Planos", "console.plans", "subscriptions"),
     Tab("conexoes", "Conexões", "console.connections", "extracts"),
     Tab("ligacoes", "Ligações", "console.calls", "extracts"),
 )

@@ -17,7 +17,13 @@ from sqlalchemy import select
 from models.db import db
 from models.discovery import import_submodules
 from models.staff.users import ROLES
-from tests.builders import build_cep, build_contact, build_customer
+from tests.builders import (
+    build_cep,
+    build_contact,
+    build_customer,
+    build_login,
+    build_subscription,
+)
 from tests.conftest import TEST_PASSWORD
 from tests.web.api_helpers import API
 from tests.web.customer_payloads import address
@@ -67,6 +73,16 @@ BODIES = {
     "console.admin_set_reason_active": {"active": "false"},
     "console.admin_create_holiday": {"date": "20/01/2099", "name": "São Sebastião"},
     "console.admin_delete_holiday": {},
+    "console.create_subscription": {"plan_id": "1", "due_day": "10"},
+    "console.add_item": {"kind": "radius_login", "username": "papel", "password": "s3nha-pppoe"},
+    "console.delete_item": {},
+    "console.suspend_now": {},
+    "console.enable_now": {},
+    "console.cancel_now": {"cancel_reason": "Outros"},
+    "console.schedule_task": {"subscription_id": "1", "kind": "suspend", "run_on": "31/12/2099"},
+    "console.withdraw_task": {},
+    "console.disconnect_login": {},
+    "console.schedule_installation": {"date": "31/12/2099", "period": "morning"},
 }
 
 
@@ -121,6 +137,12 @@ def record(app, client, admin) -> dict:
     ids["reason_id"] = made(client.post(f"{API}/cancel-reasons", json=reason, headers=admin))["id"]
     holiday = {"date": "2099-01-25", "name": "Aniversário da cidade"}
     ids["holiday_id"] = made(client.post(f"{API}/holidays", json=holiday, headers=admin))["id"]
+    ids["subscription_id"] = build_subscription(app, customer_code=code)
+    ids["item_id"] = build_login(app, ids["subscription_id"], "papel.antigo")
+    task = {"subscription_id": ids["subscription_id"], "kind": "suspend", "run_on": "2099-12-30"}
+    ids["task_id"] = made(client.post(f"{customer}/scheduled-tasks", json=task, headers=admin))[
+        "id"
+    ]
     return ids
 
 
