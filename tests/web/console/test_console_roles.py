@@ -17,7 +17,7 @@ from sqlalchemy import select
 from models.db import db
 from models.discovery import import_submodules
 from models.staff.users import ROLES
-from tests.builders import build_cep, build_contact, build_customer
+from tests.builders import build_cep, build_contact, build_customer, build_receivable
 from tests.conftest import TEST_PASSWORD
 from tests.web.api_helpers import API
 from tests.web.customer_payloads import address
@@ -56,6 +56,8 @@ BODIES = {
     "console.update_payment_method": {"method": "boleto", "is_default": "true"},
     "console.delete_payment_method": {},
     "console.create_customer_form": {"kind": "PF", "name": "Novo Cliente da Silva"},
+    "console.record_payment": {"paid_on": "02/01/2025", "amount": "10,00"},
+    "console.cancel_receivable": {"reason": "Lançado em duplicidade"},
 }
 
 
@@ -101,6 +103,7 @@ def record(app, client, admin) -> dict:
         )
     )["id"]
     ids["method_id"] = created(client, admin, code, bank_debit())["id"]
+    ids["receivable_id"] = build_receivable(app, customer_code=code)
     field = {"name": "Ramo", "applies_to": "customer", "type": "text"}
     ids["field_id"] = made(client.post(f"{API}/extra-fields", json=field, headers=admin))["id"]
     return ids
