@@ -8,6 +8,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
+from models.billing.settings import BoletoSettings
 from tests.browser.conftest import axe_violations
 from tests.builders import build_customer, build_receivable
 
@@ -116,7 +117,13 @@ def test_finance_cancels_an_open_receivable_with_a_reason(page: Page, sign_in, a
     assert axe_violations(page) == []
 
 
-def test_the_boleto_on_screen_matches_its_pdf(page: Page, sign_in, app):
+def test_the_boleto_on_screen_matches_its_pdf(page: Page, sign_in, app, override_settings):
+    override_settings(
+        BoletoSettings,
+        pix_key="12345678000195",
+        pix_city="Recife",
+        beneficiary_document="12345678000195",
+    )
     code = build_customer(app, name="Carla Boleto")
     receivable_id = build_receivable(app, customer_code=code, amount="1234.56")
     sign_in("attendant")
@@ -134,3 +141,11 @@ def test_the_boleto_on_screen_matches_its_pdf(page: Page, sign_in, app):
     assert on_screen in text
     assert "Carla Boleto" in text and "R$ 1.234,56" in text
     assert axe_violations(page) == []
+
+    # The PIX copia e cola, copied by its button.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    pix = page.get_by_label("PIX copia e cola")
+    expect(pix).to_have_value(re.compile(r"^000201"))
+    page.get_by_role("button", name="Copiar código PIX").click()
+    expect(page.locator("#copiado-pix")).to_have_text("Código copiado.")
+    assert page.evaluate("navigator.clipboard.readText()") == pix.input_value()
