@@ -2,6 +2,7 @@
 clearing the debt in the record's header, a cancel with its reason, the boleto and its PDF."""
 
 import re
+from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -9,8 +10,9 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from models.billing.settings import BoletoSettings
+from models.clock import local_today
 from tests.browser.conftest import axe_violations
-from tests.builders import build_customer, build_receivable
+from tests.builders import build_customer, build_receivable, build_subscription
 
 PAID_ON = "15/03/2025"  # any day in the past
 
@@ -149,3 +151,40 @@ def test_the_boleto_on_screen_matches_its_pdf(page: Page, sign_in, app, override
     page.get_by_role("button", name="Copiar código PIX").click()
     expect(page.locator("#copiado-pix")).to_have_text("Código copiado.")
     assert page.evaluate("navigator.clipboard.readText()") == pix.input_value()
+
+
+def test_a_hold_is_placed_and_lifted_and_a_trust_unlock_needs_a_suspension(
+    page: Page, sign_in, app
+):
+    code = build_customer(app, name="Dora Retenção")
+    subscription_id = build_subscription(app, customer_code=code)
+    with app.app_context():
+        until = (local_today() + timedelta(days=3)).strftime("%d/%m/%Y")
+    sign_in("finance")
+    page.goto(f"/clientes/{code}/financeiro")
+    expect(page.locator("#limites-desbloqueio")).to_contain_text("no máximo 5 dias à frente")
+    expect(page.locator("#limites-desbloqueio")).to_contain_text("a cada 30 dias")
+
+    # Nothing suspended for non-payment: the unlock is refused, in Portuguese.
+    page.get_by_label("Desbloquear até").fill(until)
+    page.get_by_role("button", name="Conceder desbloqueio").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "Nenhum plano do cliente está suspenso por falta de pagamento."
+    )
+    expect(page.get_by_label("Desbloquear até")).to_have_value(until)
+    assert axe_violations(page) == []
+
+    hold = page.locator(f"#retencao-{subscription_id}")
+    hold.get_by_label(re.compile("^Reter até")).fill(until)
+    hold.get_by_label(re.compile("^Motivo da retenção")).fill("Acordo: paga na sexta")
+    hold.get_by_role("button", name=re.compile("^Reter suspensão")).click()
+    expect(page.get_by_role("status")).to_have_text("Suspensão retida.")
+    expect(hold).to_contain_text(f"Retido até {until}: Acordo: paga na sexta")
+    assert axe_violations(page) == []
+
+    page.on("dialog", lambda dialog: dialog.accept())
+    hold.get_by_role("button", name=re.compile("^Encerrar retenção")).click()
+    expect(page.get_by_role("status")).to_have_text("Retenção encerrada.")
+    expect(hold).to_contain_text("Sem retenção em vigor.")
+    expect(hold).to_contain_text("encerrada em")
+    assert axe_violations(page) == []

@@ -1,18 +1,24 @@
 """Financeiro: the customer's receivables with their lines and status, a payment recorded by
 hand (a partial one leaves a balance), an open one cancelled with a reason, and its boleto (the
 linha digitável, the PDF "2ª via" and the PIX copia e cola), as web/api/billing/receivables.py
-and web/api/billing/boletos.py do (same schemas, same operations).
+and web/api/billing/boletos.py do (same schemas, same operations). Below them, the trust unlock
+of the customer and the suspension hold of each subscription [5.1.1], with their limits shown,
+as web/api/billing/suspension_holds.py does.
 """
 
 from flask import abort, request
 
-from models.billing import receivables
+from models.billing import auto_suspension, receivables, suspension_holds
 from models.billing.boletos import boleto_for
+from models.billing.settings import BillingPolicy
 from models.clock import local_today
 from models.customers.customers import get_customer
 from models.db import db
 from models.errors import DomainError
+from models.service.subscriptions import CANCELLED, Subscription, get_subscription
+from models.settings import current
 from schemas.billing.receivables import ReceivableCancelInput, ReceivablePaymentInput
+from schemas.billing.suspension_holds import SuspensionHoldInput, TrustUnlockInput
 from schemas.common import MAX_PER_PAGE
 from web import downloads
 from web.console.blueprint import bp, is_fragment_request
@@ -20,7 +26,7 @@ from web.console.forms import add_messages, body_from, domain_errors, load
 from web.console.record import listed_again, render_tab
 from web.console.record_summary import record_summary
 from web.permissions import READ, WRITE
-from web.security import requires
+from web.security import may, requires
 
 add_messages(
     (r"More than zero\.", "Informe um valor maior que zero."),
@@ -31,7 +37,27 @@ add_messages(
     (r"Receivable \d+ is partially_paid; only open\.", "Um título com pagamento não se cancela."),
     (r"Receivable \d+ is \w+; it has no boleto\.", "Este título não está em aberto."),
     (r"Receivable \d+ is not paid by boleto\.", "O cliente não paga por boleto."),
+    (r"Cannot be in the past\.", "Não pode ser uma data passada."),
+    (
+        r"At most (\d+) days ahead \((\d{4})-(\d{2})-(\d{2})\)\.",
+        "No máximo {0} dias à frente (até {3}/{2}/{1}).",
+    ),
+    (
+        r"One trust unlock per (\d+) days: the next is possible on (\d{4})-(\d{2})-(\d{2})\.",
+        "Um desbloqueio de confiança a cada {0} dias: o próximo é possível em {3}/{2}/{1}.",
+    ),
+    (
+        r"Customer \d+ has no subscription suspended for non-payment\.",
+        "Nenhum plano do cliente está suspenso por falta de pagamento.",
+    ),
+    (
+        r"Already held until (\d{4})-(\d{2})-(\d{2}); lift that hold first\.",
+        "Já retido até {2}/{1}/{0}: encerre essa retenção antes.",
+    ),
+    (r"Subscription \d+ is cancelled\.", "Este plano está cancelado."),
+    (r"Subscription \d+ has no hold in force\.", "Este plano não tem retenção em vigor."),
 )
+HOLDS_SHOWN = 5  # a subscription's latest holds listed
 
 PAYMENT, CANCEL, BOLETO = "pagamento", "cancelar", "boleto"
 # Status on screen: (text, CSS class).
@@ -62,6 +88,30 @@ def _receivable(code: int, receivable_id: int):
     return receivable
 
 
+def _holds_context(code: int, today) -> dict:
+    """The trust unlocks and, per subscription in force, its latest holds and the one in force
+    (only for a role that reads them)."""
+    if not may("suspension_holds", READ):
+        return {"holds_shown": False}
+    policy = current(BillingPolicy)
+    unlocks, _ = suspension_holds.list_trust_unlocks(code, 1, HOLDS_SHOWN)
+    query = db.select(Subscription).where(
+        Subscription.customer_code == code, Subscription.status != CANCELLED
+    )
+    subscriptions = []
+    for sub in db.session.scalars(query.order_by(Subscription.id)):
+        holds, _ = suspension_holds.list_holds(sub.id, 1, HOLDS_SHOWN)
+        in_force = next((h for h in holds if h.lifted_at is None and h.until >= today), None)
+        subscriptions.append({"sub": sub, "holds": holds, "in_force": in_force})
+    return {
+        "holds_shown": True,
+        "policy": policy,
+        "unlocks": unlocks,
+        "subscriptions": subscriptions,
+        "today": today,
+    }
+
+
 def _tab(
     code,
     status=None,
@@ -70,6 +120,7 @@ def _tab(
     values=None,
     errors=None,
     boleto=None,
+    form=None,
     http_status=200,
 ):
     customer = get_customer(code)
@@ -90,6 +141,8 @@ def _tab(
         values=values or {},
         errors=errors or {},
         status=status,
+        form=form,  # the form `values` and `errors` belong to (payment and cancel: `mode`)
+        **_holds_context(code, today),
         # After a change, htmx swaps the record's header in too (its debts changed).
         header=record_summary(code, swapped=True) if status and is_fragment_request() else None,
     )
@@ -213,3 +266,69 @@ def boleto_pdf(code: int, receivable_id: int):
     """The boleto's PDF (2ª via), the very response of GET /receivables/{id}/boleto.pdf."""
     _receivable(code, receivable_id)
     return downloads.boleto_pdf(receivable_id)
+
+
+def _subscription(code: int, subscription_id: int):
+    """The customer's subscription (404 if it is someone else's)."""
+    subscription = get_subscription(subscription_id)
+    if subscription.customer_code != code:
+        abort(404)
+    return subscription
+
+
+def _refused(code: int, form: str, errors: dict, http_status: int):
+    return _tab(code, values=request.form, errors=errors, form=form, http_status=http_status)
+
+
+@bp.route("/clientes/<int:code>/financeiro/desbloqueio", methods=["POST"])
+@requires("suspension_holds", WRITE)
+def trust_unlock(code: int):
+    """Enable the subscriptions suspended for non-payment until a date, as POST
+    /customers/{code}/trust-unlock does (within the policy's days, once per period)."""
+    get_customer(code)
+    data, errors = load(TrustUnlockInput(), body_from(request.form, ("until",), dates=("until",)))
+    if errors:
+        return _refused(code, "desbloqueio", errors, 422)
+    policy = current(BillingPolicy)
+    try:
+        auto_suspension.grant_trust_unlock(
+            code, data["until"], policy.trust_unlock_max_days, policy.trust_unlock_period_days
+        )
+    except DomainError as error:
+        db.session.rollback()
+        return _refused(code, "desbloqueio", domain_errors(error), error.status)
+    return _done(code, "Desbloqueio de confiança concedido.")
+
+
+@bp.route("/clientes/<int:code>/financeiro/retencao/<int:subscription_id>", methods=["POST"])
+@requires("suspension_holds", WRITE)
+def place_hold(code: int, subscription_id: int):
+    """Keep the non-payment sweep off a subscription until a date, as POST
+    /subscriptions/{id}/suspension-hold does."""
+    _subscription(code, subscription_id)
+    body = body_from(request.form, ("until", "reason"), dates=("until",))
+    data, errors = load(SuspensionHoldInput(), body)
+    form = f"retencao-{subscription_id}"
+    if errors:
+        return _refused(code, form, errors, 422)
+    try:
+        suspension_holds.place_hold(subscription_id, data["until"], data["reason"])
+    except DomainError as error:
+        db.session.rollback()
+        return _refused(code, form, domain_errors(error), error.status)
+    return _done(code, "Suspensão retida.")
+
+
+@bp.route(
+    "/clientes/<int:code>/financeiro/retencao/<int:subscription_id>/encerrar", methods=["POST"]
+)
+@requires("suspension_holds", WRITE)
+def lift_hold(code: int, subscription_id: int):
+    """End the hold in force now, as DELETE /subscriptions/{id}/suspension-hold does."""
+    _subscription(code, subscription_id)
+    try:
+        suspension_holds.lift_hold(subscription_id)
+    except DomainError as error:
+        db.session.rollback()
+        return _refused(code, f"retencao-{subscription_id}", domain_errors(error), error.status)
+    return _done(code, "Retenção encerrada.")

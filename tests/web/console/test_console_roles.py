@@ -17,7 +17,13 @@ from sqlalchemy import select
 from models.db import db
 from models.discovery import import_submodules
 from models.staff.users import ROLES
-from tests.builders import build_cep, build_contact, build_customer, build_receivable
+from tests.builders import (
+    build_cep,
+    build_contact,
+    build_customer,
+    build_receivable,
+    build_subscription,
+)
 from tests.conftest import TEST_PASSWORD
 from tests.web.api_helpers import API
 from tests.web.customer_payloads import address
@@ -58,6 +64,9 @@ BODIES = {
     "console.create_customer_form": {"kind": "PF", "name": "Novo Cliente da Silva"},
     "console.record_payment": {"paid_on": "02/01/2025", "amount": "10,00"},
     "console.cancel_receivable": {"reason": "Lançado em duplicidade"},
+    "console.trust_unlock": {"until": "02/01/2025"},
+    "console.place_hold": {"until": "02/01/2025", "reason": "Acordo com o cliente"},
+    "console.lift_hold": {},
 }
 
 
@@ -104,6 +113,7 @@ def record(app, client, admin) -> dict:
     )["id"]
     ids["method_id"] = created(client, admin, code, bank_debit())["id"]
     ids["receivable_id"] = build_receivable(app, customer_code=code)
+    ids["subscription_id"] = build_subscription(app, customer_code=code)
     field = {"name": "Ramo", "applies_to": "customer", "type": "text"}
     ids["field_id"] = made(client.post(f"{API}/extra-fields", json=field, headers=admin))["id"]
     return ids
