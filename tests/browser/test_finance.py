@@ -12,7 +12,12 @@ from pypdf import PdfReader
 from models.billing.settings import BoletoSettings
 from models.clock import local_today
 from tests.browser.conftest import axe_violations
-from tests.builders import build_customer, build_receivable, build_subscription
+from tests.builders import (
+    build_customer,
+    build_receivable,
+    build_skipped_notice,
+    build_subscription,
+)
 
 PAID_ON = "15/03/2025"  # any day in the past
 
@@ -188,3 +193,35 @@ def test_a_hold_is_placed_and_lifted_and_a_trust_unlock_needs_a_suspension(
     expect(hold).to_contain_text("Sem retenção em vigor.")
     expect(hold).to_contain_text("encerrada em")
     assert axe_violations(page) == []
+
+
+def test_finance_sends_a_skipped_email_again(page: Page, sign_in, app):
+    code = build_customer(app, name="Eva Aviso")
+    receivable_id = build_receivable(app, customer_code=code)
+    notice_id = build_skipped_notice(app, code, receivable_id)
+    sign_in("finance")
+    page.goto(f"/clientes/{code}/financeiro")
+    row = page.locator(f"#email-{notice_id}")
+    expect(row).to_contain_text("Boleto")
+    expect(row.locator(".situacao")).to_have_text("Não enviado")
+    expect(row).to_contain_text("(cliente sem e-mail)")
+    assert axe_violations(page) == []
+    page.on("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name=re.compile("^Reenviar")).click()
+    expect(page.get_by_role("status")).to_have_text("E-mail na fila para envio.")
+    expect(row.locator(".situacao")).not_to_have_text("Não enviado")
+    assert axe_violations(page) == []
+
+
+def test_an_attendant_sees_the_emails_but_may_not_send_again(page: Page, sign_in, app):
+    code = build_customer(app)
+    receivable_id = build_receivable(app, customer_code=code)
+    notice_id = build_skipped_notice(app, code, receivable_id)
+    sign_in("attendant")
+    page.goto(f"/clientes/{code}/financeiro")
+    expect(page.locator(f"#email-{notice_id} .situacao")).to_have_text("Não enviado")
+    expect(page.get_by_role("button", name=re.compile("^Reenviar"))).to_have_count(0)
+    refused = page.request.post(
+        f"/clientes/{code}/financeiro/emails/{notice_id}/reenviar", headers=_csrf(page)
+    )
+    assert refused.status == 403

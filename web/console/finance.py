@@ -3,7 +3,8 @@ hand (a partial one leaves a balance), an open one cancelled with a reason, and 
 linha digitável, the PDF "2ª via" and the PIX copia e cola), as web/api/billing/receivables.py
 and web/api/billing/boletos.py do (same schemas, same operations). Below them, the trust unlock
 of the customer and the suspension hold of each subscription [5.1.1], with their limits shown,
-as web/api/billing/suspension_holds.py does.
+as web/api/billing/suspension_holds.py does. Last, the e-mails sent to the customer (notices)
+with their status, a failed or skipped one sent again as web/api/notices/notices.py does.
 """
 
 from flask import abort, request
@@ -15,6 +16,7 @@ from models.clock import local_today
 from models.customers.customers import get_customer
 from models.db import db
 from models.errors import DomainError
+from models.notices import notices
 from models.service.subscriptions import CANCELLED, Subscription, get_subscription
 from models.settings import current
 from schemas.billing.receivables import ReceivableCancelInput, ReceivablePaymentInput
@@ -58,6 +60,31 @@ add_messages(
     (r"Subscription \d+ has no hold in force\.", "Este plano não tem retenção em vigor."),
 )
 HOLDS_SHOWN = 5  # a subscription's latest holds listed
+NOTICES_SHOWN = 50  # the customer's latest e-mails listed
+add_messages(
+    (
+        r"Notice \d+ is \w+; only failed or skipped ones are sent again\.",
+        "Só um e-mail que falhou ou foi ignorado é enviado de novo.",
+    ),
+)
+NOTICE_KINDS = {
+    "boleto": "Boleto",
+    "overdue": "Aviso de atraso",
+    "suspension": "Aviso de suspensão",
+}
+SKIPPED_REASONS = {
+    notices.NO_ADDRESS: "cliente sem e-mail",
+    notices.NO_CONSENT: "consentimento de e-mail retirado",
+    notices.NO_SERVER: "servidor de e-mail não configurado",
+    notices.TAKEN_OVER: "retomado pela recuperação",
+}
+NOTICE_STATUS = {
+    notices.QUEUED: ("Na fila", "aberto"),
+    notices.SENDING: ("Enviando", "aberto"),
+    notices.SENT: ("Enviado", "pago"),
+    notices.FAILED: ("Falhou", "vencido"),
+    notices.SKIPPED: ("Não enviado", "parcial"),
+}
 
 PAYMENT, CANCEL, BOLETO = "pagamento", "cancelar", "boleto"
 # Status on screen: (text, CSS class).
@@ -112,6 +139,14 @@ def _holds_context(code: int, today) -> dict:
     }
 
 
+def _notices(code: int) -> list | None:
+    """The customer's latest e-mails (None for a role that does not read them)."""
+    if not may("notices", READ):
+        return None
+    found, _ = notices.list_notices({"customer_code": code}, 1, NOTICES_SHOWN)
+    return found
+
+
 def _tab(
     code,
     status=None,
@@ -141,6 +176,11 @@ def _tab(
         values=values or {},
         errors=errors or {},
         status=status,
+        notices=_notices(code),
+        notice_kinds=NOTICE_KINDS,
+        notice_status=NOTICE_STATUS,
+        skipped_reasons=SKIPPED_REASONS,
+        resendable=(notices.FAILED, notices.SKIPPED),
         form=form,  # the form `values` and `errors` belong to (payment and cancel: `mode`)
         **_holds_context(code, today),
         # After a change, htmx swaps the record's header in too (its debts changed).
@@ -332,3 +372,17 @@ def lift_hold(code: int, subscription_id: int):
         db.session.rollback()
         return _refused(code, f"retencao-{subscription_id}", domain_errors(error), error.status)
     return _done(code, "Retenção encerrada.")
+
+
+@bp.route("/clientes/<int:code>/financeiro/emails/<int:notice_id>/reenviar", methods=["POST"])
+@requires("notice_resends", WRITE)
+def resend_notice(code: int, notice_id: int):
+    """Send a failed or skipped e-mail again, as POST /notices/{id}/resend does."""
+    if notices.get_notice(notice_id).customer_code != code:
+        abort(404)
+    try:
+        notices.send_again(notice_id)
+    except DomainError as error:
+        db.session.rollback()
+        return _refused(code, "emails", domain_errors(error), error.status)
+    return _done(code, "E-mail na fila para envio.")

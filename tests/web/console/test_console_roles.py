@@ -22,6 +22,7 @@ from tests.builders import (
     build_contact,
     build_customer,
     build_receivable,
+    build_skipped_notice,
     build_subscription,
 )
 from tests.conftest import TEST_PASSWORD
@@ -67,6 +68,7 @@ BODIES = {
     "console.trust_unlock": {"until": "02/01/2025"},
     "console.place_hold": {"until": "02/01/2025", "reason": "Acordo com o cliente"},
     "console.lift_hold": {},
+    "console.resend_notice": {},
 }
 
 
@@ -114,6 +116,7 @@ def record(app, client, admin) -> dict:
     ids["method_id"] = created(client, admin, code, bank_debit())["id"]
     ids["receivable_id"] = build_receivable(app, customer_code=code)
     ids["subscription_id"] = build_subscription(app, customer_code=code)
+    ids["notice_id"] = build_skipped_notice(app, code, ids["receivable_id"])
     field = {"name": "Ramo", "applies_to": "customer", "type": "text"}
     ids["field_id"] = made(client.post(f"{API}/extra-fields", json=field, headers=admin))["id"]
     return ids
