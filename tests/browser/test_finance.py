@@ -225,3 +225,17 @@ def test_an_attendant_sees_the_emails_but_may_not_send_again(page: Page, sign_in
         f"/clientes/{code}/financeiro/emails/{notice_id}/reenviar", headers=_csrf(page)
     )
     assert refused.status == 403
+
+
+def test_an_owed_receivable_past_its_due_date_shows_overdue(page: Page, sign_in, app):
+    code = build_customer(app)
+    with app.app_context():
+        past = local_today() - timedelta(days=5)
+    receivable_id = build_receivable(app, customer_code=code, due_date=past)
+    sign_in("attendant")
+    page.goto(f"/clientes/{code}/financeiro")
+    status = _row(page, receivable_id).locator(".situacao")
+    expect(status).to_have_text("Vencido")
+    expect(status).to_have_class(re.compile(r"\bvencido\b"))
+    expect(page.locator("header.resumo")).to_contain_text(past.strftime("%d/%m/%Y"))
+    assert axe_violations(page) == []
