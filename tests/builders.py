@@ -311,3 +311,17 @@ def build_receivable(
         )
         db.session.commit()
         return receivable.id
+
+
+def build_skipped_notice(app: Flask, customer_code: int, receivable_id: int) -> int:
+    """A boleto e-mail of the receivable, skipped (no e-mail address); returns its id."""
+    from models.notices import notices
+    from models.notices.boleto_notices import BOLETO
+
+    with app.app_context():
+        set_actor(db.session, BUILDER)
+        notice = notices.claim_notice(receivable_id, BOLETO, 0, customer_code)
+        db.session.flush()
+        notices.skip([notice.id], notices.NO_ADDRESS)
+        db.session.commit()
+        return notice.id

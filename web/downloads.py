@@ -8,6 +8,9 @@ import io
 
 from flask import Response, current_app, send_file
 
+from models.billing.boleto_documents import boleto_pdf as render_boleto
+from models.billing.boleto_documents import pdf_filename
+from models.billing.boletos import boleto_for
 from models.clock import local_today
 from models.customers import customer_documents, debit_authorization
 from models.customers import payment_methods as payments
@@ -72,5 +75,18 @@ def export_file(export_id: int, user) -> Response:
         mimetype=EXPORT_MIMETYPES[export.format],
         as_attachment=True,
         download_name=export.download_name,
+        max_age=0,
+    )
+
+
+def boleto_pdf(receivable_id: int) -> Response:
+    """The receivable's boleto (PDF, A4: Recibo do Pagador with the PIX QR, Ficha de
+    Compensação) as an attachment, issued on first request."""
+    boleto = boleto_for(receivable_id)
+    return send_file(
+        io.BytesIO(render_boleto(boleto)),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=pdf_filename(boleto),
         max_age=0,
     )

@@ -40,6 +40,7 @@ TABS = (
     Tab("planos", "Planos", "console.plans", "subscriptions"),
     Tab("conexoes", "Conexões", "console.connections", "extracts"),
     Tab("ligacoes", "Ligações", "console.calls", "extracts"),
+    Tab("financeiro", "Financeiro", "console.finance", "receivables"),
 )
 
 

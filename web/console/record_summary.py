@@ -95,12 +95,13 @@ def _equipment(customer_code: int) -> dict:
     return {"count": count, "lent": items}
 
 
-def record_summary(customer_code: int) -> dict:
+def record_summary(customer_code: int, swapped: bool = False) -> dict:
     """The header's parts this user's role may read; a part left out is not shown at all.
 
-    An htmx request for a tab gets the tab alone (no header): nothing is computed for it.
+    An htmx request for a tab gets the tab alone (no header): nothing is computed for it, unless
+    the tab swaps the header in too (`swapped`: Financeiro after a payment or a cancel).
     """
-    if is_fragment_request():
+    if is_fragment_request() and not swapped:
         return {}
     summary: dict = {}
     plans = _plans(customer_code) if may("subscriptions", READ) else None

@@ -22,6 +22,8 @@ from tests.builders import (
     build_contact,
     build_customer,
     build_login,
+    build_receivable,
+    build_skipped_notice,
     build_subscription,
 )
 from tests.conftest import TEST_PASSWORD
@@ -83,6 +85,12 @@ BODIES = {
     "console.withdraw_task": {},
     "console.disconnect_login": {},
     "console.schedule_installation": {"date": "31/12/2099", "period": "morning"},
+    "console.record_payment": {"paid_on": "02/01/2025", "amount": "10,00"},
+    "console.cancel_receivable": {"reason": "Lançado em duplicidade"},
+    "console.trust_unlock": {"until": "02/01/2025"},
+    "console.place_hold": {"until": "02/01/2025", "reason": "Acordo com o cliente"},
+    "console.lift_hold": {},
+    "console.resend_notice": {},
 }
 
 
@@ -128,6 +136,9 @@ def record(app, client, admin) -> dict:
         )
     )["id"]
     ids["method_id"] = created(client, admin, code, bank_debit())["id"]
+    ids["receivable_id"] = build_receivable(app, customer_code=code)
+    ids["subscription_id"] = build_subscription(app, customer_code=code)
+    ids["notice_id"] = build_skipped_notice(app, code, ids["receivable_id"])
     field = {"name": "Ramo", "applies_to": "customer", "type": "text"}
     ids["field_id"] = made(client.post(f"{API}/extra-fields", json=field, headers=admin))["id"]
     ids["export_id"] = _queued_export(app)
@@ -137,7 +148,6 @@ def record(app, client, admin) -> dict:
     ids["reason_id"] = made(client.post(f"{API}/cancel-reasons", json=reason, headers=admin))["id"]
     holiday = {"date": "2099-01-25", "name": "Aniversário da cidade"}
     ids["holiday_id"] = made(client.post(f"{API}/holidays", json=holiday, headers=admin))["id"]
-    ids["subscription_id"] = build_subscription(app, customer_code=code)
     ids["item_id"] = build_login(app, ids["subscription_id"], "papel.antigo")
     task = {"subscription_id": ids["subscription_id"], "kind": "suspend", "run_on": "2099-12-30"}
     ids["task_id"] = made(client.post(f"{customer}/scheduled-tasks", json=task, headers=admin))[

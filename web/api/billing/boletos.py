@@ -1,12 +1,8 @@
 """A receivable's boleto: its codes (JSON) and its PDF, issued on first request."""
 
-import io
-
-from flask import send_file
-
-from models.billing.boleto_documents import boleto_pdf, pdf_filename
 from models.billing.boletos import boleto_for
 from schemas.billing.boletos import BoletoOutput
+from web import downloads
 from web.extensions import Blueprint
 from web.permissions import READ
 from web.security import requires
@@ -35,12 +31,4 @@ def get_boleto(receivable_id):
 @requires("receivables", READ)
 def get_boleto_pdf(receivable_id):
     """The boleto to print or pay: Recibo do Pagador with the PIX QR, Ficha de Compensação."""
-    boleto = boleto_for(receivable_id)
-    pdf = boleto_pdf(boleto)
-    return send_file(
-        io.BytesIO(pdf),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=pdf_filename(boleto),
-        max_age=0,
-    )
+    return downloads.boleto_pdf(receivable_id)
