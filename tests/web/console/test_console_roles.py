@@ -17,7 +17,7 @@ from sqlalchemy import select
 from models.db import db
 from models.discovery import import_submodules
 from models.staff.users import ROLES
-from tests.builders import build_cep, build_contact, build_customer
+from tests.builders import build_cep, build_contact, build_customer, build_equipment
 from tests.conftest import TEST_PASSWORD
 from tests.web.api_helpers import API
 from tests.web.customer_payloads import address
@@ -56,6 +56,8 @@ BODIES = {
     "console.update_payment_method": {"method": "boleto", "is_default": "true"},
     "console.delete_payment_method": {},
     "console.create_customer_form": {"kind": "PF", "name": "Novo Cliente da Silva"},
+    "console.create_equipment": {"patrimony_number": "7001", "type": "onu", "model": "Huawei"},
+    "console.update_equipment": {"model": "TP-Link Archer C6"},
 }
 
 
@@ -103,6 +105,7 @@ def record(app, client, admin) -> dict:
     ids["method_id"] = created(client, admin, code, bank_debit())["id"]
     field = {"name": "Ramo", "applies_to": "customer", "type": "text"}
     ids["field_id"] = made(client.post(f"{API}/extra-fields", json=field, headers=admin))["id"]
+    ids["equipment_id"] = build_equipment(app, 7000)
     return ids
 
 
