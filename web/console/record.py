@@ -37,6 +37,7 @@ TABS = (
     Tab("historico", "Histórico", "console.history", "customers"),
     Tab("documentos", "Documentos", "console.documents", "customers"),
     Tab("consentimentos", "Consentimentos", "console.consents", "customers"),
+    Tab("equipamentos", "Equipamentos", "console.customer_equipment", "equipment"),
 )
 
 

@@ -58,6 +58,9 @@ BODIES = {
     "console.create_customer_form": {"kind": "PF", "name": "Novo Cliente da Silva"},
     "console.create_equipment": {"patrimony_number": "7001", "type": "onu", "model": "Huawei"},
     "console.update_equipment": {"model": "TP-Link Archer C6"},
+    "console.lend_equipment": {"subscription_id": "1", "items": "7000"},
+    "console.sell_equipment": {"subscription_id": "1", "items": "7000", "sale.price": "90,00"},
+    "console.return_equipment": {},
 }
 
 
@@ -106,6 +109,7 @@ def record(app, client, admin) -> dict:
     field = {"name": "Ramo", "applies_to": "customer", "type": "text"}
     ids["field_id"] = made(client.post(f"{API}/extra-fields", json=field, headers=admin))["id"]
     ids["equipment_id"] = build_equipment(app, 7000)
+    ids["assignment_id"] = 1  # none lent: the refusal comes before the lookup
     return ids
 
 
