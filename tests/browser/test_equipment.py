@@ -243,3 +243,48 @@ def test_an_attendant_sees_the_customer_equipment_without_change_controls(
     page.reload()
     expect(page.get_by_text("Nenhum item com o cliente.")).to_be_visible()
     assert axe_violations(page) == []
+
+
+def test_a_sale_as_one_receivable_with_its_due_date(
+    page: Page, sign_in, app, make_user, celery_worker
+):
+    first, _, _ = _months(app)
+    code, subscription = _customer_with_plan(app, make_user)
+    build_equipment(app, 403, model="Mikrotik hAP")
+    due = first.replace(day=15)
+    sign_in("admin")
+    page.goto(f"/clientes/{code}/equipamentos")
+    sell = page.locator("form", has=page.get_by_role("button", name="Vender"))
+    sell.get_by_label("Plano do cliente").select_option(str(subscription))
+    sell.get_by_label("Patrimônios").fill("403")
+    sell.get_by_label("Usuário Responsável").select_option("joao.tecnico")
+    sell.get_by_label("Usuário que Confirma").select_option("ana.supervisora")
+    sell.get_by_label("Forma de cobrança").select_option("receivable")
+    sell.get_by_role("button", name="Vender").click()  # no price, no due date
+    sell = page.locator("form", has=page.get_by_role("button", name="Vender"))
+    expect(sell.get_by_label("Valor da venda (R$)")).to_have_attribute("aria-invalid", "true")
+    expect(sell.get_by_label("Patrimônios")).to_have_value("403")  # kept as typed
+    sell.get_by_label("Valor da venda (R$)").fill("1.250,50")
+    sell.get_by_role("button", name="Vender").click()  # still no due date
+    sell = page.locator("form", has=page.get_by_role("button", name="Vender"))
+    expect(sell.locator("#erro-sale-due_date")).to_have_text(
+        "Preencha este campo para esta forma de cobrança."
+    )
+    expect(sell.get_by_label("Valor da venda (R$)")).to_have_value("1.250,50")
+    assert axe_violations(page) == []
+
+    sell.get_by_label("Vencimento (conta a receber)").fill(due.strftime("%d/%m/%Y"))
+    sell.get_by_role("button", name="Vender").click()
+    expect(page.get_by_role("status").first).to_have_text("Venda registrada.")
+    sales = page.locator("#vendas tbody tr")
+    expect(sales.first).to_contain_text("R$ 1.250,50")
+    expect(sales.first).to_contain_text(f"Conta a receber, vencimento {due:%d/%m/%Y}")
+    sale_id = int(re.search(r"\d+", sales.first.locator("td").first.inner_text()).group())
+
+    assert _billed(app, sale_id)
+    page.reload()
+    sales = page.locator("#vendas tbody tr")
+    expect(sales.first).to_contain_text(
+        re.compile(rf"Conta nº \d+: R\$ 1\.250,50, vence em {due:%d/%m/%Y}")
+    )
+    assert axe_violations(page) == []
