@@ -23,7 +23,7 @@ def test_the_stock_is_searched_by_mac_in_any_notation_and_by_patrimony_range(
     build_equipment(app, 150, model="Intelbras W5")
     build_equipment(app, 300, model="Mikrotik hAP")
     sign_in("technician")
-    page.get_by_role("link", name="Equipamentos").click()
+    page.get_by_role("link", name="Estoque de equipamentos").click()
     expect(page.get_by_role("heading", name="Equipamentos", level=1)).to_be_visible()
     expect(page.locator("#estoque")).to_contain_text("4 itens")
 
@@ -130,7 +130,9 @@ def test_a_technician_lends_an_item_to_a_subscription_and_takes_it_back(
     build_equipment(app, 402, model="Intelbras W5")
     sign_in("technician")
     page.goto(f"/clientes/{code}")
-    page.get_by_role("link", name="Equipamentos", exact=True).last.click()
+    page.get_by_role("navigation", name="Abas do cliente").get_by_role(
+        "link", name="Equipamentos", exact=True
+    ).click()
     expect(page.get_by_role("heading", name="Equipamentos", level=2)).to_be_visible()
     expect(page.get_by_text("Nenhum item com o cliente.")).to_be_visible()
     lend = page.locator("form", has=page.get_by_role("button", name="Emprestar"))
