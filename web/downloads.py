@@ -13,8 +13,16 @@ from models.customers import customer_documents, debit_authorization
 from models.customers import payment_methods as payments
 from models.customers.customers import get_customer
 from models.customers.file_names import attachment_disposition
+from models.extracts import exports
 from web.permissions import READ
-from web.security import may
+from web.security import client_ip, may
+
+# Werkzeug adds "; charset=utf-8" to text types itself (written here, it came twice).
+EXPORT_MIMETYPES = {
+    "csv": "text/csv",
+    "txt": "text/plain",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 # A downloaded document's own policy: whatever it holds runs nothing if opened.
 DOCUMENT_POLICY = "default-src 'none'; sandbox"
@@ -52,3 +60,17 @@ def document_file(code: int, document_id: int) -> Response:
     response.headers["Content-Disposition"] = attachment_disposition(document.original_name)
     response.headers["Content-Security-Policy"] = DOCUMENT_POLICY
     return response
+
+
+def export_file(export_id: int, user) -> Response:
+    """An export's file [6.6.1], to whoever asked for it or an admin; every download is
+    recorded (409 while it is not done, or once it has expired)."""
+    export = exports.get_export(export_id, user)
+    path = exports.record_download(export, user, client_ip())
+    return send_file(
+        path,
+        mimetype=EXPORT_MIMETYPES[export.format],
+        as_attachment=True,
+        download_name=export.download_name,
+        max_age=0,
+    )

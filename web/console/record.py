@@ -37,6 +37,8 @@ TABS = (
     Tab("historico", "Histórico", "console.history", "customers"),
     Tab("documentos", "Documentos", "console.documents", "customers"),
     Tab("consentimentos", "Consentimentos", "console.consents", "customers"),
+    Tab("conexoes", "Conexões", "console.connections", "extracts"),
+    Tab("ligacoes", "Ligações", "console.calls", "extracts"),
     Tab("equipamentos", "Equipamentos", "console.customer_equipment", "equipment"),
 )
 

@@ -56,6 +56,17 @@ BODIES = {
     "console.update_payment_method": {"method": "boleto", "is_default": "true"},
     "console.delete_payment_method": {},
     "console.create_customer_form": {"kind": "PF", "name": "Novo Cliente da Silva"},
+    "console.connections_export": {"format": "csv", "coluna.login": "true"},
+    "console.calls_export": {"format": "csv", "coluna.destination": "true"},
+    "console.create_user": {"username": "novo.papel", "role": "finance", "password": "s3nha-ok-10"},
+    "console.change_user_role": {"role": "finance"},
+    "console.set_user_active": {"active": "false"},
+    "console.unlock_user": {},
+    "console.admin_create_reason": {"name": "Mudou para outra cidade"},
+    "console.admin_rename_reason": {"name": "Outro texto do motivo"},
+    "console.admin_set_reason_active": {"active": "false"},
+    "console.admin_create_holiday": {"date": "20/01/2099", "name": "São Sebastião"},
+    "console.admin_delete_holiday": {},
     "console.create_equipment": {"patrimony_number": "7001", "type": "onu", "model": "Huawei"},
     "console.update_equipment": {"model": "TP-Link Archer C6"},
     "console.lend_equipment": {"subscription_id": "1", "items": "7000"},
@@ -108,9 +119,27 @@ def record(app, client, admin) -> dict:
     ids["method_id"] = created(client, admin, code, bank_debit())["id"]
     field = {"name": "Ramo", "applies_to": "customer", "type": "text"}
     ids["field_id"] = made(client.post(f"{API}/extra-fields", json=field, headers=admin))["id"]
+    ids["export_id"] = _queued_export(app)
+    user = {"username": "outro.papel", "role": "attendant", "password": "s3nha-longa-ok"}
+    ids["user_id"] = made(client.post(f"{API}/users", json=user, headers=admin))["id"]
+    reason = {"name": "Motivo dos papéis"}
+    ids["reason_id"] = made(client.post(f"{API}/cancel-reasons", json=reason, headers=admin))["id"]
+    holiday = {"date": "2099-01-25", "name": "Aniversário da cidade"}
+    ids["holiday_id"] = made(client.post(f"{API}/holidays", json=holiday, headers=admin))["id"]
     ids["equipment_id"] = build_equipment(app, 7000)
     ids["assignment_id"] = 1  # none lent: the refusal comes before the lookup
     return ids
+
+
+def _queued_export(app) -> int:
+    """An export job nobody runs (no message sent): its pages need an id."""
+    from models.extracts.exports import Export
+
+    with app.app_context():
+        export = Export(requested_by="cli", source="connections", format="csv", params={})
+        db.session.add(export)
+        db.session.commit()
+        return export.id
 
 
 def _url(app, rule, ids: dict) -> str:

@@ -1,23 +1,18 @@
 """Extract exports to XLSX, CSV and TXT, run by workers and downloaded later [6.6.1]."""
 
-from flask import g, send_file, url_for
+from flask import g, url_for
 
 from models.extracts import exports
 from schemas.extracts.exports import ExportInput, ExportOutput, ExportPage, ExportQuery
+from web.downloads import export_file
 from web.extensions import Blueprint
 from web.permissions import READ, WRITE
-from web.security import client_ip, requires
+from web.security import requires
 
 URL_PREFIX = "/exports"
 blp = Blueprint(
     "exports", __name__, description="Extract exports to XLSX, CSV and TXT, run by workers"
 )
-# Werkzeug adds "; charset=utf-8" to text types itself (written here, it came twice).
-MIMETYPES = {
-    "csv": "text/csv",
-    "txt": "text/plain",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 @blp.route("", methods=["POST"])
@@ -59,12 +54,4 @@ def show_export(export_id):
 @requires("extracts", READ)
 def download_export(export_id):
     """The file, to whoever asked for it or an admin; every download is recorded."""
-    export = exports.get_export(export_id, g.user)
-    path = exports.record_download(export, g.user, client_ip())
-    return send_file(
-        path,
-        mimetype=MIMETYPES[export.format],
-        as_attachment=True,
-        download_name=export.download_name,
-        max_age=0,
-    )
+    return export_file(export_id, g.user)

@@ -1,0 +1,87 @@
+"""Conexões [6.6]: the customer's RADIUS sessions in a period, with their totals, a page at a
+time, as GET /customers/<code>/connections answers them (same schema, same operation), narrowed
+by login, NAS and period (dd/mm/aaaa)."""
+
+from flask import request
+
+from models.customers.customers import get_customer
+from models.errors import DomainError
+from models.extracts import extracts
+from schemas.extracts.connections import StaffConnectionQuery
+from web.console.blueprint import bp
+from web.console.forms import add_messages, body_from, domain_errors, last_page, load
+from web.console.record import render_tab
+from web.permissions import READ
+from web.security import requires
+
+PER_PAGE = 50
+FILTERS = ("login", "nas", "from", "to")
+
+add_messages(
+    (r"The period starts after it ends\.", "O período começa depois de terminar."),
+    (r"The period may be at most (\d+) days long\.", r"O período pode ter no máximo \1 dias."),
+    (r"'(.*)' is not one of this customer's\.", r"'\1' não é deste cliente."),
+    (r"Not a valid IP address\.", "Informe o IP do NAS (por exemplo 10.0.0.1)."),
+)
+
+
+def duration(seconds) -> str:
+    """Seconds as hh:mm:ss (hours past 24 stay hours)."""
+    seconds = int(seconds or 0)
+    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def volume(count) -> str:
+    """Bytes as the manual shows traffic: in MB, GB... with a decimal comma."""
+    count = int(count or 0)
+    size, unit = float(count), "B"
+    for unit in ("B", "KB", "MB", "GB", "TB", "PB", "EB"):
+        if size < 1024 or unit == "EB":
+            break
+        size /= 1024
+    text = f"{size:.0f}" if unit == "B" else f"{size:,.2f}"
+    return f"{text.replace(',', '_').replace('.', ',').replace('_', '.')} {unit}"
+
+
+def extract_page(source: str, code: int, fields: tuple[str, ...], schema, per_page: int):
+    """(values as typed, page, rows, totals, errors) of a customer's extract from request.args."""
+    values = {name: request.args.get(name, "") for name in fields}
+    body = body_from(request.args, (*fields, "page"), dates=("from", "to"))
+    query, errors = load(schema, {**body, "per_page": per_page})
+    rows, totals, page = [], None, 1
+    if query is not None:
+        page = query.pop("page")
+        query.pop("per_page")
+        try:
+            rows, totals = extracts.page_and_totals(
+                source, {**query, "customer_code": code}, page, per_page
+            )
+        except DomainError as error:
+            errors = domain_errors(error)
+    return values, page, rows, totals, errors
+
+
+@bp.route("/clientes/<int:code>/conexoes", methods=["GET"])
+@requires("extracts", READ)
+def connections(code: int):
+    """The customer's sessions (the last 30 days by default), oldest first, with the totals of
+    the whole filter; a refused filter shows its error beside it (422)."""
+    customer = get_customer(code)
+    values, page, rows, totals, errors = extract_page(
+        extracts.CONNECTIONS, code, FILTERS, StaffConnectionQuery(), PER_PAGE
+    )
+    args = {name: value for name, value in values.items() if value}
+    return render_tab(
+        "conexoes",
+        "console/extratos/conexoes.html",
+        customer,
+        values=values,
+        rows=rows,
+        totals=totals,
+        errors=errors,
+        page=page,
+        last_page=last_page(totals["rows"], PER_PAGE) if totals else 1,
+        args={"code": code, **args},
+        duration=duration,
+        volume=volume,
+    ), (422 if errors else 200)
