@@ -38,9 +38,10 @@ TABS = (
     Tab("documentos", "Documentos", "console.documents", "customers"),
     Tab("consentimentos", "Consentimentos", "console.consents", "customers"),
     Tab("planos", "Planos", "console.plans", "subscriptions"),
+    Tab("equipamentos", "Equipamentos", "console.customer_equipment", "equipment"),
+    Tab("financeiro", "Financeiro", "console.finance", "receivables"),
     Tab("conexoes", "Conexões", "console.connections", "extracts"),
     Tab("ligacoes", "Ligações", "console.calls", "extracts"),
-    Tab("financeiro", "Financeiro", "console.finance", "receivables"),
 )
 
 

@@ -21,6 +21,7 @@ from tests.builders import (
     build_cep,
     build_contact,
     build_customer,
+    build_equipment,
     build_login,
     build_receivable,
     build_skipped_notice,
@@ -91,6 +92,11 @@ BODIES = {
     "console.place_hold": {"until": "02/01/2025", "reason": "Acordo com o cliente"},
     "console.lift_hold": {},
     "console.resend_notice": {},
+    "console.create_equipment": {"patrimony_number": "7001", "type": "onu", "model": "Huawei"},
+    "console.update_equipment": {"model": "TP-Link Archer C6"},
+    "console.lend_equipment": {"subscription_id": "1", "items": "7000"},
+    "console.sell_equipment": {"subscription_id": "1", "items": "7000", "sale.price": "90,00"},
+    "console.return_equipment": {},
 }
 
 
@@ -153,6 +159,8 @@ def record(app, client, admin) -> dict:
     ids["task_id"] = made(client.post(f"{customer}/scheduled-tasks", json=task, headers=admin))[
         "id"
     ]
+    ids["equipment_id"] = build_equipment(app, 7000)
+    ids["assignment_id"] = 1  # none lent: the refusal comes before the lookup
     return ids
 
 
