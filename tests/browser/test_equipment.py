@@ -67,7 +67,7 @@ def test_a_technician_adds_and_corrects_an_item(page: Page, sign_in, app):
     form.get_by_label("Modelo", exact=True).fill("<script>alert(1)</script>")
     form.get_by_label("Endereço MAC").fill("0011.2233.4455")  # another item's, other notation
     form.get_by_role("button", name="Incluir item").click()
-    expect(page.get_by_text("Já está em uso em outro item.")).to_be_visible()
+    expect(page.get_by_text("Já está em uso.")).to_be_visible()
     expect(page.get_by_label("Endereço MAC")).to_have_value("0011.2233.4455")  # kept as typed
     assert axe_violations(page) == []
 

@@ -70,7 +70,7 @@ def test_the_connections_tab_filters_and_totals(page: Page, sign_in, app):
     page.get_by_label("De (dd/mm/aaaa)").fill("31/12/2030")
     page.get_by_label("Até (dd/mm/aaaa)").fill("01/12/2030")
     page.get_by_role("button", name="Filtrar").click()
-    expect(page.locator("#erro-from")).to_have_text("O período começa depois de terminar.")
+    expect(page.locator("#erro-from")).to_have_text("A data inicial é depois da data final.")
     expect(page.get_by_label("De (dd/mm/aaaa)")).to_have_attribute("aria-invalid", "true")
     assert axe_violations(page) == []
 

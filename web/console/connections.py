@@ -18,7 +18,6 @@ PER_PAGE = 50
 FILTERS = ("login", "nas", "from", "to")
 
 add_messages(
-    (r"The period starts after it ends\.", "O período começa depois de terminar."),
     (r"The period may be at most (\d+) days long\.", r"O período pode ter no máximo \1 dias."),
     (r"'(.*)' is not one of this customer's\.", r"'\1' não é deste cliente."),
     (r"Not a valid IP address\.", "Informe o IP do NAS (por exemplo 10.0.0.1)."),

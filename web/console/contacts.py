@@ -52,7 +52,6 @@ EXTRA = "extra."
 
 add_messages(
     (r"Only with a mobile number\.", "Só com um celular informado."),
-    (r"Cannot be in the future\.", "Não pode ser uma data futura."),
 )
 TYPE_REFUSED = "Escolha um dos tipos de contato da lista."
 

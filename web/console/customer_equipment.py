@@ -54,7 +54,6 @@ add_messages(
     (r"Each item once\.", "Cada patrimônio uma vez só."),
     (r"Equipment assignment (\d+) was already returned\.", "Este item já foi retirado."),
     (r"Equipment (\d+) is (\w+), not lent\.", "O item {0} não está emprestado."),
-    (r"More than zero\.", "Digite um valor maior que zero."),
     (r"Required for mode .*", "Preencha este campo para esta forma de cobrança."),
     (r"Not for mode .*", "Deixe em branco nesta forma de cobrança."),
     (r"Your role may lend equipment but not sell it\.", "Seu perfil não pode vender equipamentos."),

@@ -30,7 +30,6 @@ CHOOSE_A_FILE = "Escolha um arquivo."
 
 add_messages(
     (r"Send a file part \(with a filename\), not a text field\.", CHOOSE_A_FILE),
-    (r"The period starts after it ends\.", "A data inicial é depois da data final."),
 )
 
 

@@ -29,7 +29,6 @@ add_messages(
     ),
     (r"A broadcast or all-zero address is no device's MAC\.", "Este MAC não é de um aparelho."),
     (r"Not one of the equipment types: .*", "Escolha um dos tipos da lista."),
-    (r"Already in use\.", "Já está em uso em outro item."),
     (r"Cannot come before patrimony_from\.", "Não pode ser menor que o patrimônio inicial."),
     (r"Cannot change from (\w+)\.", "Este item não pode mudar de situação aqui."),
     (r"Patrimony number (\d+) is already in use\.", "O patrimônio {0} já está em uso."),

@@ -31,15 +31,12 @@ from web.permissions import READ, WRITE
 from web.security import may, requires
 
 add_messages(
-    (r"More than zero\.", "Informe um valor maior que zero."),
-    (r"Cannot be in the future\.", "Não pode ser uma data futura."),
     (r"Far more than the receivable's amount\.", "Valor muito acima do valor do título."),
     (r"Receivable \d+ is paid; only .*", "Este título já está pago."),
     (r"Receivable \d+ is cancelled; only .*", "Este título está cancelado."),
     (r"Receivable \d+ is partially_paid; only open\.", "Um título com pagamento não se cancela."),
     (r"Receivable \d+ is \w+; it has no boleto\.", "Este título não está em aberto."),
     (r"Receivable \d+ is not paid by boleto\.", "O cliente não paga por boleto."),
-    (r"Cannot be in the past\.", "Não pode ser uma data passada."),
     (
         r"At most (\d+) days ahead \((\d{4})-(\d{2})-(\d{2})\)\.",
         "No máximo {0} dias à frente (até {3}/{2}/{1}).",

@@ -74,6 +74,12 @@ MESSAGES: tuple[tuple[str, str], ...] = (
         "Só os primeiros {0} resultados podem ser vistos: refine a busca.",
     ),
     (r"Must be greater than or equal to (\d+) and less than or equal to (\d+)\.", "De {0} a {1}."),
+    # Said by several screens' operations: one wording for all (add_messages refuses a second).
+    (r"The period starts after it ends\.", "A data inicial é depois da data final."),
+    (r"More than zero\.", "Informe um valor maior que zero."),
+    (r"Cannot be in the future\.", "Não pode ser uma data futura."),
+    (r"Cannot be in the past\.", "Não pode ser uma data passada."),
+    (r"Already in use\.", "Já está em uso."),
     # An extra field's value (models.customers.extra_field_values): Campos extras, Contatos.
     (r"A number with up to .*", "Um número com até 20 dígitos antes da vírgula e 10 depois."),
     (r"A date as YYYY-MM-DD\.", "Digite uma data como 31/12/2026."),
@@ -88,8 +94,18 @@ UNKNOWN_MESSAGE = "Valor inválido."
 
 
 def add_messages(*pairs: tuple[str, str]) -> None:
-    """More (English pattern, Portuguese) pairs: a screen adds what its operations say."""
-    _COMPILED.extend((re.compile(english), portuguese) for english, portuguese in pairs)
+    """More (English pattern, Portuguese) pairs: a screen adds what its operations say.
+
+    A pattern already known is refused: with two wordings, which one a screen shows would
+    depend on the order its modules were imported. Say it once, in MESSAGES.
+    """
+    known = {pattern.pattern: portuguese for pattern, portuguese in _COMPILED}
+    for english, portuguese in pairs:
+        if english in known and known[english] != portuguese:
+            raise ValueError(f"{english!r} is already said as {known[english]!r}")
+        if english not in known:
+            _COMPILED.append((re.compile(english), portuguese))
+            known[english] = portuguese
 
 
 def portuguese(message: str) -> str:

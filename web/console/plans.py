@@ -78,7 +78,6 @@ add_messages(
     (r"No plan \d+\.", "Escolha um dos planos da lista."),
     (r"Plan .* is no longer sold\.", "Este plano não é mais vendido."),
     (r"Cannot exceed the price\.", "Não pode passar do preço."),
-    (r"Cannot be in the past\.", "Não pode ser uma data passada."),
     (
         r"Subscription \d+ is \w+; it cannot be \w+\.",
         "O plano não está num estado que permita isto.",
@@ -100,7 +99,6 @@ add_messages(
         "O plano está cancelado: não recebe itens.",
     ),
     (r"A \w+ item needs a [\w ]+ plan\.", "Este tipo de item não cabe neste plano."),
-    (r"Already in use\.", "Já está em uso."),
     (r".* is already in use\.", "Já está em uso."),
     (
         r"Login \S+ has a fixed IP; delete the IP first\.",

@@ -92,3 +92,12 @@ def test_every_identifier_rule_has_its_portuguese_message(check):
     with pytest.raises(ValueError) as refused:
         check()
     assert portuguese(str(refused.value)) != UNKNOWN_MESSAGE, str(refused.value)
+
+
+def test_a_message_has_one_wording_whichever_screen_says_it():
+    from web.console.forms import add_messages
+
+    add_messages((r"More than zero\.", "Informe um valor maior que zero."))  # the same: fine
+    with pytest.raises(ValueError, match="already said"):
+        add_messages((r"More than zero\.", "Digite um valor maior que zero."))
+    assert portuguese("More than zero.") == "Informe um valor maior que zero."
