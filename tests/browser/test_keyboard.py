@@ -5,6 +5,7 @@ test_options_notes.py Esc on the mandatory-reading dialog: not repeated here).""
 import io
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import axe_violations
@@ -14,6 +15,9 @@ from tests.web.customer_payloads import address
 from tests.web.payment_payloads import bank_debit, created
 from web.console.record import TABS
 from web.console.search import PER_PAGE
+
+# Keys, focus and names are the browser's and the markup's: nothing a database changes.
+pytestmark = pytest.mark.one_backend
 
 # axe's rules for a control without an accessible name, whatever impact axe gives them.
 NAME_RULES = [
