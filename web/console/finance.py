@@ -197,6 +197,21 @@ def finance(code: int):
     return _tab(code)
 
 
+def _form_again(code: int, receivable_id: int, mode: str, errors: dict, status: int):
+    """The payment or cancel form shown again with its errors and what was typed; the
+    receivable read after a rollback, as stored (nothing the refused change did stays)."""
+    db.session.rollback()
+    receivable = _receivable(code, receivable_id)
+    return _tab(
+        code,
+        chosen=receivable,
+        mode=mode,
+        values=request.form,
+        errors=errors,
+        http_status=status,
+    )
+
+
 @bp.route("/clientes/<int:code>/financeiro/<int:receivable_id>/pagamento", methods=["GET"])
 @requires("receivables", WRITE)
 def payment_form(code: int, receivable_id: int):
@@ -212,27 +227,11 @@ def record_payment(code: int, receivable_id: int):
     body = body_from(request.form, ("paid_on", "amount"), dates=("paid_on",), money=("amount",))
     data, errors = load(ReceivablePaymentInput(), body)
     if errors:
-        return _tab(
-            code,
-            chosen=receivable,
-            mode=PAYMENT,
-            values=request.form,
-            errors=errors,
-            http_status=422,
-        )
+        return _form_again(code, receivable_id, PAYMENT, errors, 422)
     try:
         receivable = receivables.settle(receivable_id, data["paid_on"], data["amount"])
     except DomainError as error:
-        db.session.rollback()
-        receivable = _receivable(code, receivable_id)
-        return _tab(
-            code,
-            chosen=receivable,
-            mode=PAYMENT,
-            values=request.form,
-            errors=domain_errors(error),
-            http_status=error.status,
-        )
+        return _form_again(code, receivable_id, PAYMENT, domain_errors(error), error.status)
     if receivable.status == receivables.PAID:
         return _done(code, f"Pagamento registrado: título {receivable_id} pago.")
     return _done(code, f"Pagamento registrado: título {receivable_id} com saldo a receber.")
@@ -249,30 +248,14 @@ def cancel_form(code: int, receivable_id: int):
 @requires("receivables", WRITE)
 def cancel_receivable(code: int, receivable_id: int):
     """Cancel an open receivable with a reason, as POST /receivables/{id}/cancel does."""
-    receivable = _receivable(code, receivable_id)
+    _receivable(code, receivable_id)  # 404 unless it is this customer's
     data, errors = load(ReceivableCancelInput(), body_from(request.form, ("reason",)))
     if errors:
-        return _tab(
-            code,
-            chosen=receivable,
-            mode=CANCEL,
-            values=request.form,
-            errors=errors,
-            http_status=422,
-        )
+        return _form_again(code, receivable_id, CANCEL, errors, 422)
     try:
         receivables.cancel(receivable_id, data["reason"])
     except DomainError as error:
-        db.session.rollback()
-        receivable = _receivable(code, receivable_id)
-        return _tab(
-            code,
-            chosen=receivable,
-            mode=CANCEL,
-            values=request.form,
-            errors=domain_errors(error),
-            http_status=error.status,
-        )
+        return _form_again(code, receivable_id, CANCEL, domain_errors(error), error.status)
     return _done(code, f"Título {receivable_id} cancelado.")
 
 
