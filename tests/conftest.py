@@ -26,6 +26,7 @@ from models.settings import current as settings_of
 from models.settings import replace as replace_settings
 from models.staff.auth import issue_token
 from models.staff.users import ROLES, User
+from tests.processes import BeatFleet
 
 TEST_PASSWORD = "correct horse battery"
 
@@ -345,3 +346,18 @@ def calendar_instant(request):
     local = datetime.fromisoformat(CALENDAR_INSTANTS[name]).replace(tzinfo=clock.zone())
     with time_machine.travel(local, tick=True):
         yield local
+
+
+@pytest.fixture
+def fleet_of(settings, app, tmp_path):
+    """fleet_of(**settings) starts nothing yet: a BeatFleet (real beat and worker processes on
+    the test database) that is stopped at the end of the test whatever happened."""
+    made: list[BeatFleet] = []
+
+    def make(**overrides: str) -> BeatFleet:
+        made.append(BeatFleet(settings, app, tmp_path, **overrides))
+        return made[-1]
+
+    yield make
+    for fleet in made:
+        fleet.stop_all()

@@ -10,8 +10,7 @@ from models.clock import local_today
 from models.db import db
 from models.service.radius import RadAcct
 from models.service.radius_disconnects import Disconnect
-from models.service.scheduled_tasks import claim_due_tasks
-from tasks.service import apply_scheduled_tasks
+from models.service.scheduled_tasks import DONE, ScheduledTask
 from tests.browser.conftest import axe_violations
 from tests.builders import (
     build_customer,
@@ -20,6 +19,7 @@ from tests.builders import (
     build_plan,
     build_subscription,
 )
+from tests.waiting import wait_until
 
 
 def _accept_confirmations(page: Page):
@@ -41,12 +41,14 @@ def _today(app):
         return local_today()
 
 
-def _sweep(app) -> None:
-    """What beat's sweep and a worker do: claim the due tasks, then apply them."""
+def _task_statuses(app, subscription_id: int) -> list[str]:
     with app.app_context():
-        ids = claim_due_tasks(100, timedelta(minutes=5))
-        db.session.commit()
-    apply_scheduled_tasks(ids)
+        found = db.select(ScheduledTask.status).where(
+            ScheduledTask.subscription_id == subscription_id
+        )
+        statuses = list(db.session.scalars(found))
+        db.session.remove()
+        return statuses
 
 
 def _situation(page: Page, plan: str):
@@ -99,7 +101,9 @@ def test_a_plan_is_added_with_a_radius_login_which_is_then_deleted(page: Page, s
     assert axe_violations(page) == []
 
 
-def test_a_suspension_scheduled_for_today_shows_once_the_sweep_applies_it(page: Page, sign_in, app):
+def test_a_suspension_scheduled_for_today_is_applied_by_beat_and_a_worker(
+    page: Page, sign_in, app, fleet_of
+):
     code = build_customer(app)
     plan = build_plan(app, name="Rádio 50")
     subscription = build_subscription(app, customer_code=code, plan_id=plan)
@@ -118,7 +122,12 @@ def test_a_suspension_scheduled_for_today_shows_once_the_sweep_applies_it(page: 
     expect(_situation(page, "Rádio 50")).to_have_text("Ativo")
     assert axe_violations(page) == []
 
-    _sweep(app)
+    # Beat as deployed, sweeping every second, and a worker: the task runs with no one asking.
+    fleet = fleet_of(SCHEDULED_TASKS_SWEEP_SECONDS="1")
+    fleet.worker("sweeper")
+    fleet.beat()
+    finished = wait_until(lambda: _task_statuses(app, subscription) == [DONE], timeout=90)
+    assert finished, (_task_statuses(app, subscription), fleet.tail())
     page.reload()
     expect(_situation(page, "Rádio 50")).to_have_text("Suspenso (agendada)")
     expect(page.get_by_role("row", name=re.compile("Suspender"))).to_contain_text("Executada")

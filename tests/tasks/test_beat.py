@@ -17,14 +17,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from celery import Celery
-from celery.beat import PersistentScheduler
 
 from models.clock import local_today, utcnow
 from models.db import db
 from models.extracts.exports import Export, create_export
 from tasks.extracts import run
-from tests.processes import ROOT, CeleryProcesses
+from tests.processes import ROOT, BeatFleet
 from tests.tasks.extracts.sessions import customer_with_login, load_sessions
 from tests.waiting import wait_until
 
@@ -36,73 +34,6 @@ def documented_tasks() -> set[str]:
     text = (ROOT / "docs" / "OPERATIONS.md").read_text(encoding="utf-8")
     section = text.split("## Beat schedule", 1)[1].split("\n## ", 1)[0]
     return set(DOCUMENTED_TASK.findall(section))
-
-
-class Fleet(CeleryProcesses):
-    """Worker and beat processes on the test database and a filesystem broker of their own."""
-
-    def __init__(self, settings, app, tmp_path: Path, **overrides: str):
-        self.tmp_path, self.var = tmp_path, tmp_path / "fleet-var"
-        self.queue = self.var / "broker"
-        self.queue.mkdir(parents=True, exist_ok=True)
-        super().__init__(
-            settings,
-            tmp_path,
-            CELERY_BROKER_URL="filesystem://",
-            PROVEDOR_VAR_DIR=str(self.var),
-            EXPORTS_DIR=app.config["EXPORTS_DIR"],
-            PROVEDOR_ENV="test",
-            **overrides,
-        )
-
-    def worker(self, name: str) -> subprocess.Popen:
-        return self._start("worker", "-c", "1", "-n", f"{name}@%h")
-
-    def beat(self) -> subprocess.Popen:
-        return self._start("beat", "-s", str(self.var / "celerybeat-schedule"), "--pidfile", "")
-
-    def all_overdue(self, celery: Celery) -> None:
-        """Beat's own state file, as if it had been down for two days: on start it sends every
-        entry at once, the daily and hourly ones too (as it does after a real outage)."""
-        scheduler = PersistentScheduler(
-            app=celery, schedule_filename=str(self.var / "celerybeat-schedule")
-        )
-        for entry in scheduler.schedule.values():
-            entry.last_run_at = entry.default_now() - timedelta(days=2)
-        scheduler.sync()
-        scheduler.close()
-
-    def send(self, task: str, *args) -> None:
-        """A message on this broker, as the web app sends it after its commit."""
-        sender = Celery(set_as_current=False, broker="filesystem://")
-        folders = {"data_folder_in": str(self.queue), "data_folder_out": str(self.queue)}
-        folders["control_folder"] = str(self.queue.parent / "control")  # not in the checkout
-        sender.conf.broker_transport_options = folders
-        sender.send_task(task, args=args)
-
-    def waiting(self) -> list[str]:
-        """The task names of the messages no worker has taken yet."""
-        names = []
-        for message in self.queue.glob("*.msg"):
-            try:
-                names.append(json.loads(message.read_bytes())["headers"]["task"])
-            except (FileNotFoundError, ValueError):  # taken (or half written) meanwhile
-                continue
-        return names
-
-
-@pytest.fixture
-def fleet_of(settings, app, tmp_path):
-    """Fleet(**settings): stopped at the end of the test whatever happened."""
-    made: list[Fleet] = []
-
-    def make(**overrides: str) -> Fleet:
-        made.append(Fleet(settings, app, tmp_path, **overrides))
-        return made[-1]
-
-    yield make
-    for fleet in made:
-        fleet.stop_all()
 
 
 def _job(app, export_id: int) -> Export:
@@ -189,7 +120,7 @@ def test_an_export_whose_worker_is_killed_is_finished_by_beat_and_another_worker
     assert download.data.decode("utf-8-sig").count("\n") == 2 + rows
 
 
-def _request_exports(fleet: Fleet, token: str, count: int, **env: str) -> list[dict]:
+def _request_exports(fleet: BeatFleet, token: str, count: int, **env: str) -> list[dict]:
     """POST /exports `count` times from an app of its own process (its broker from `env`),
     as a web host does; each answer's status and body."""
     code = (
