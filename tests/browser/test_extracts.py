@@ -119,22 +119,27 @@ def test_an_xlsx_export_with_chosen_titles_and_widths_downloads_when_done(
     expect(page.locator("#erro-largura-download_bytes")).to_have_text("De 10 a 2000.")
     expect(page.get_by_label("Título da coluna Login", exact=True)).to_have_value("Usuário")
     page.get_by_label("Largura da coluna Download (bytes) (px)").fill("150")
-    page.get_by_role("button", name="Exportar", exact=True).click()
-
-    expect(page).to_have_url(re.compile(r"/exportacoes/\d+$"))
-    export_id = int(page.url.rsplit("/", 1)[1])
-    bar = page.get_by_label(f"Progresso da exportação {export_id}")
-    expect(bar).to_have_attribute("value", "100.0", timeout=60_000)
+    # The file downloads by itself once the job is done: no click on its link.
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="Exportar", exact=True).click()
+        expect(page).to_have_url(re.compile(r"/exportacoes/\d+"))
+        export_id = int(re.search(r"/exportacoes/(\d+)", page.url).group(1))
+        bar = page.get_by_label(f"Progresso da exportação {export_id}")
+        expect(bar).to_have_attribute("value", "100.0", timeout=60_000)
     expect(page.locator(".percentual")).to_have_text("100 %")
     expect(page.locator(".situacao")).to_contain_text("Concluída")
+    expect(page).to_have_url(re.compile(rf"/exportacoes/{export_id}$"))  # a reload: no download
     # Done: the fragment stops polling.
     expect(page.locator(f"#progresso-{export_id}")).not_to_have_attribute(
         "hx-trigger", re.compile(".")
     )
     assert axe_violations(page) == []
+    assert download.value.suggested_filename == f"connections-{export_id}.xlsx"
 
-    with page.expect_download() as download:
+    # The link downloads it again.
+    with page.expect_download() as again:
         page.get_by_role("link", name="Baixar arquivo (XLSX)").click()
+    assert again.value.suggested_filename == download.value.suggested_filename
     path = tmp_path / "export.xlsx"
     download.value.save_as(path)
     sheet = openpyxl.load_workbook(path).active

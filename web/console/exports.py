@@ -171,7 +171,8 @@ def start(source: str, code: int):
             except DomainError as error:
                 errors, status = domain_errors(error), error.status
             else:
-                target = url_for("console.export_status", export_id=export.id)
+                # The page the form leads to downloads the file by itself once it is done.
+                target = url_for("console.export_status", export_id=export.id, baixar=1)
                 return redirect(target, 303)
     shown = _on_screen(errors, fields)
     return _form(source, code, _typed(source, request.form), shown, filters), status
@@ -190,7 +191,14 @@ def connections_export(code: int):
 
 
 def _export_context(export) -> dict:
-    return {"export": export, "status_names": STATUS_NAMES, "source_names": SOURCE_NAMES}
+    return {
+        "export": export,
+        "status_names": STATUS_NAMES,
+        "source_names": SOURCE_NAMES,
+        # Asked right after the export form: the file downloads as soon as it is ready
+        # (console.js clicks the link once); a later visit only shows the link.
+        "download_when_done": request.args.get("baixar") == "1",
+    }
 
 
 @bp.route("/exportacoes", methods=["GET"])

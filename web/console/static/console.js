@@ -129,6 +129,19 @@
   });
   document.addEventListener("htmx:afterSettle", function (event) { openDialogs(event.target); });
 
+  // An export asked a moment ago downloads by itself once done (its page or the polled progress
+  // marks the link); only once: the mark goes, and the address loses its "?baixar=1" so that
+  // reloading the page does not download the file again.
+  function downloadWhenDone(root) {
+    var link = root.querySelector("a[data-baixar-ao-concluir]");
+    if (!link) return;
+    link.removeAttribute("data-baixar-ao-concluir");
+    window.history.replaceState(null, "", window.location.pathname);
+    link.click();
+  }
+  document.addEventListener("DOMContentLoaded", function () { downloadWhenDone(document); });
+  document.addEventListener("htmx:afterSettle", function () { downloadWhenDone(document); });
+
   // After a swap, focus and the current tab follow what was chosen: a page of results ("Próxima",
   // "Anterior") puts focus on its first result (the link that had it is gone, and the arrows
   // start from there), and a record tab opened by htmx becomes the current one (aria-current).
