@@ -239,3 +239,24 @@ def test_an_owed_receivable_past_its_due_date_shows_overdue(page: Page, sign_in,
     expect(status).to_have_class(re.compile(r"\bvencido\b"))
     expect(page.locator("header.resumo")).to_contain_text(past.strftime("%d/%m/%Y"))
     assert axe_violations(page) == []
+
+
+def test_receivables_come_in_pages_of_two_years_newest_first(page: Page, sign_in, app):
+    code = build_customer(app, name="Cliente Antigo")
+    first_due = local_today() - timedelta(days=31 * 25)
+    ids = [
+        build_receivable(app, customer_code=code, due_date=first_due + timedelta(days=31 * month))
+        for month in range(25)
+    ]
+    sign_in("attendant")
+    page.goto(f"/clientes/{code}/financeiro")
+    expect(page.locator("table.titulos tbody tr[id^='titulo-']")).to_have_count(24)
+    expect(_row(page, ids[-1])).to_be_visible()  # the newest due date on page 1
+    expect(_row(page, ids[0])).to_have_count(0)
+    pages = page.get_by_role("navigation", name="Páginas de títulos")
+    expect(pages).to_contain_text("Página 1 de 2")
+    pages.get_by_role("link", name="Próxima").click()
+    expect(page).to_have_url(re.compile(rf"/clientes/{code}/financeiro\?page=2$"))
+    expect(page.locator("table.titulos tbody tr[id^='titulo-']")).to_have_count(1)
+    expect(_row(page, ids[0])).to_be_visible()
+    assert axe_violations(page) == []

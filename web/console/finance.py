@@ -19,12 +19,15 @@ from models.errors import DomainError
 from models.notices import notices
 from models.service.subscriptions import CANCELLED, Subscription, get_subscription
 from models.settings import current
-from schemas.billing.receivables import ReceivableCancelInput, ReceivablePaymentInput
+from schemas.billing.receivables import (
+    CustomerReceivableQuery,
+    ReceivableCancelInput,
+    ReceivablePaymentInput,
+)
 from schemas.billing.suspension_holds import SuspensionHoldInput, TrustUnlockInput
-from schemas.common import MAX_PER_PAGE
 from web import downloads
 from web.console.blueprint import bp, is_fragment_request
-from web.console.forms import add_messages, body_from, domain_errors, load
+from web.console.forms import add_messages, body_from, domain_errors, last_page, load, page_asked
 from web.console.record import listed_again, render_tab
 from web.console.record_summary import record_summary
 from web.permissions import READ, WRITE
@@ -56,6 +59,7 @@ add_messages(
     (r"Subscription \d+ is cancelled\.", "Este plano está cancelado."),
     (r"Subscription \d+ has no hold in force\.", "Este plano não tem retenção em vigor."),
 )
+RECEIVABLES_PER_PAGE = 24  # two years of monthly bills
 HOLDS_SHOWN = 5  # a subscription's latest holds listed
 NOTICES_SHOWN = 50  # the customer's latest e-mails listed
 add_messages(
@@ -156,14 +160,17 @@ def _tab(
     http_status=200,
 ):
     customer = get_customer(code)
-    found, total = receivables.list_receivables({"customer_code": code}, 1, MAX_PER_PAGE)
+    page, _ = page_asked(CustomerReceivableQuery(), RECEIVABLES_PER_PAGE)
+    filters = {"customer_code": code}
+    found, total = receivables.list_receivables(filters, page, RECEIVABLES_PER_PAGE)
     today = local_today()
     page = render_tab(
         "financeiro",
         "console/record/financeiro.html",
         customer,
         receivables=found,
-        total=total,
+        page=page,
+        last_page=last_page(total, RECEIVABLES_PER_PAGE),
         statuses={r.id: status_of(r, today) for r in found},
         owed=receivables.OWED,
         open_status=receivables.OPEN,
