@@ -260,3 +260,48 @@ def test_receivables_come_in_pages_of_two_years_newest_first(page: Page, sign_in
     expect(page.locator("table.titulos tbody tr[id^='titulo-']")).to_have_count(1)
     expect(_row(page, ids[0])).to_be_visible()
     assert axe_violations(page) == []
+
+
+def _on_screen(day) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def test_finance_types_in_a_receivable_of_two_lines(page: Page, sign_in, app):
+    code = build_customer(app, name="Cliente Avulso")
+    sign_in("finance")
+    page.goto(f"/clientes/{code}/financeiro")
+    expect(page.get_by_text("Nenhum título.")).to_be_visible()
+    page.get_by_role("link", name="Novo título avulso").click()
+    expect(page).to_have_url(re.compile(rf"/clientes/{code}/financeiro/novo$"))
+    page.get_by_label("Descrição do título").fill("Visita técnica <b>")
+    page.get_by_label("Vencimento").fill(_on_screen(local_today() - timedelta(days=1)))
+    page.get_by_label("Descrição da linha 1").fill("Visita")
+    page.get_by_label("Valor da linha 1").fill("abc")
+    page.get_by_role("button", name="Incluir título").click()
+    expect(page.locator("#erro-lines-0-amount")).to_have_text("Digite um valor como 1.234,56.")
+    expect(page.get_by_label("Descrição do título")).to_have_value("Visita técnica <b>")
+    assert axe_violations(page) == []
+
+    # Nothing stored for a refusal; a date in the past is refused by the operation.
+    page.get_by_label("Valor da linha 1").fill("150,00")
+    page.get_by_role("button", name="Incluir título").click()
+    expect(page.locator("#erro-due_date")).to_have_text("Não pode ser uma data passada.")
+    page.get_by_label("Vencimento").fill(_on_screen(local_today() + timedelta(days=5)))
+    page.get_by_label("Descrição da linha 3").fill("Material")  # row 2 left blank
+    page.get_by_label("Valor da linha 3").fill("-20,00")  # lines are charges: none negative
+    page.get_by_role("button", name="Incluir título").click()
+    expect(page.locator("#erro-lines-2-amount")).to_have_text("Digite um valor como 1.234,56.")
+    page.get_by_label("Valor da linha 3").fill("20,00")
+    page.get_by_role("button", name="Incluir título").click()
+    status = page.get_by_role("status")
+    expect(status).to_have_text(re.compile(r"^Título \d+ incluído\.$"))
+    receivable_id = int(re.search(r"\d+", status.inner_text()).group())
+    row = _row(page, receivable_id)
+    expect(row).to_contain_text("Visita técnica <b>")
+    expect(row).to_contain_text("Visita: R$ 150,00")
+    expect(row).to_contain_text("Material: R$ 20,00")
+    expect(row.locator(".situacao")).to_have_text("Em aberto")
+    expect(page.locator("header.resumo")).to_contain_text("1 · R$ 170,00")  # its debt
+
+    page.get_by_role("link", name="Histórico").click()
+    expect(page.locator("main")).to_contain_text("Visita técnica <b>")

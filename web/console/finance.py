@@ -21,6 +21,7 @@ from models.service.subscriptions import CANCELLED, Subscription, get_subscripti
 from models.settings import current
 from schemas.billing.receivables import (
     CustomerReceivableQuery,
+    ManualReceivableInput,
     ReceivableCancelInput,
     ReceivablePaymentInput,
 )
@@ -40,6 +41,11 @@ add_messages(
     (r"Receivable \d+ is partially_paid; only open\.", "Um título com pagamento não se cancela."),
     (r"Receivable \d+ is \w+; it has no boleto\.", "Este título não está em aberto."),
     (r"Receivable \d+ is not paid by boleto\.", "O cliente não paga por boleto."),
+    (r"At least one line\.", "Preencha ao menos uma linha (descrição e valor)."),
+    (
+        r"The lines must add up to more than 0 and at most [\d.]+ .*",
+        "A soma das linhas deve ser maior que zero e caber num boleto.",
+    ),
     (
         r"At most (\d+) days ahead \((\d{4})-(\d{2})-(\d{2})\)\.",
         "No máximo {0} dias à frente (até {3}/{2}/{1}).",
@@ -87,7 +93,8 @@ NOTICE_STATUS = {
     notices.SKIPPED: ("Não enviado", "parcial"),
 }
 
-PAYMENT, CANCEL, BOLETO = "pagamento", "cancelar", "boleto"
+PAYMENT, CANCEL, BOLETO, NEW = "pagamento", "cancelar", "boleto", "novo"
+NEW_LINES = 4  # line rows on the "Novo título" form (blank rows are left out)
 # Status on screen: (text, CSS class).
 STATUS = {
     receivables.OPEN: ("Em aberto", "aberto"),
@@ -169,6 +176,7 @@ def _tab(
         "console/record/financeiro.html",
         customer,
         receivables=found,
+        new_lines=range(NEW_LINES),
         page=page,
         last_page=last_page(total, RECEIVABLES_PER_PAGE),
         statuses={r.id: status_of(r, today) for r in found},
@@ -264,6 +272,61 @@ def cancel_receivable(code: int, receivable_id: int):
     except DomainError as error:
         return _form_again(code, receivable_id, CANCEL, domain_errors(error), error.status)
     return _done(code, f"Título {receivable_id} cancelado.")
+
+
+def _manual_body(form) -> tuple[dict, list[int]]:
+    """The API body of the "Novo título" form, and the row each of its lines came from (blank
+    rows are left out, so an error on the body's line k belongs to row rows[k])."""
+    body = body_from(form, ("description", "due_date"), dates=("due_date",))
+    body["lines"], rows = [], []
+    for row in range(NEW_LINES):
+        names = (f"lines.{row}.description", f"lines.{row}.amount")
+        typed = body_from(form, names, money=names[1:]).get("lines", {}).get(str(row))
+        if typed:
+            body["lines"].append(typed)
+            rows.append(row)
+    return body, rows
+
+
+def _on_rows(errors: dict, rows: list[int]) -> dict:
+    """Errors on the body's lines ("lines.k.amount") put on the form's rows."""
+    shown = {}
+    for name, messages in errors.items():
+        parts = name.split(".")
+        if (
+            parts[0] == "lines"
+            and len(parts) > 1
+            and parts[1].isdigit()
+            and int(parts[1]) < len(rows)
+        ):
+            parts[1] = str(rows[int(parts[1])])
+        shown[".".join(parts)] = messages
+    return shown
+
+
+@bp.route("/clientes/<int:code>/financeiro/novo", methods=["GET"])
+@requires("receivables", WRITE)
+def manual_receivable_form(code: int):
+    return _tab(code, mode=NEW)
+
+
+@bp.route("/clientes/<int:code>/financeiro/novo", methods=["POST"])
+@requires("receivables", WRITE)
+def create_manual_receivable(code: int):
+    """A receivable typed in by hand, as POST /customers/{code}/receivables does."""
+    body, rows = _manual_body(request.form)
+    data, errors = load(ManualReceivableInput(), body)
+    status = 422
+    if data is not None:
+        try:
+            receivable = receivables.create_manual(code, data)
+        except DomainError as error:
+            db.session.rollback()
+            errors, status = domain_errors(error), error.status
+        else:
+            return _done(code, f"Título {receivable.id} incluído.")
+    shown = _on_rows(errors, rows)
+    return _tab(code, mode=NEW, values=request.form, errors=shown, http_status=status)
 
 
 @bp.route("/clientes/<int:code>/financeiro/<int:receivable_id>/boleto", methods=["GET"])

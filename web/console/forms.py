@@ -24,6 +24,7 @@ MESSAGES: tuple[tuple[str, str], ...] = (
     (r"Unknown field\.", "Campo desconhecido."),
     (r"Not a valid integer\.", "Digite um número inteiro."),
     (r"Not a valid number\.", "Digite um número."),
+    (r"An amount as a string, up to 2 decimals: .*", "Digite um valor como 1.234,56."),
     (r"Not a valid boolean\.", "Escolha sim ou não."),
     (r"Not a valid date\.", "Digite uma data como 31/12/2026."),
     (r"Not a valid email address\.", "Digite um e-mail válido, como nome@exemplo.com.br."),

@@ -88,6 +88,12 @@ BODIES = {
     "console.schedule_installation": {"date": "31/12/2099", "period": "morning"},
     "console.record_payment": {"paid_on": "02/01/2025", "amount": "10,00"},
     "console.cancel_receivable": {"reason": "Lançado em duplicidade"},
+    "console.create_manual_receivable": {
+        "description": "Visita técnica",
+        "due_date": "01/01/2099",
+        "lines.0.description": "Visita",
+        "lines.0.amount": "150,00",
+    },
     "console.trust_unlock": {"until": "02/01/2025"},
     "console.place_hold": {"until": "02/01/2025", "reason": "Acordo com o cliente"},
     "console.lift_hold": {},
