@@ -8,9 +8,10 @@ from playwright.sync_api import Page, expect
 
 from models.clock import local_today
 from models.db import db
-from models.service.radius import RadAcct
+from models.service.radius import RadAcct, RadCheck
 from models.service.radius_disconnects import Disconnect
 from models.service.scheduled_tasks import DONE, ScheduledTask
+from models.service.subscriptions import Subscription
 from tests.browser.conftest import axe_violations
 from tests.builders import (
     build_customer,
@@ -214,7 +215,7 @@ def test_roles_that_only_read_see_no_change_and_are_refused(page: Page, sign_in,
         _open(page, sign_in, code, role)
         expect(_situation(page, "Fibra Leitura")).to_have_text("Ativo")
         expect(page.get_by_role("row", name=re.compile("so.leitura"))).to_be_visible()
-        changes = re.compile("Incluir|Excluir|agora|Agendar|Retirar|Desconectar")
+        changes = re.compile("Incluir|Excluir|agora|Agendar|Retirar|Desconectar|Salvar|Alterar")
         expect(page.get_by_role("button", name=changes)).to_have_count(0)
         expect(page.locator("#aba form")).to_have_count(0)
         assert axe_violations(page) == []
@@ -223,7 +224,9 @@ def test_roles_that_only_read_see_no_change_and_are_refused(page: Page, sign_in,
         for url in (
             f"/clientes/{code}/planos",
             f"{base}/itens",
+            f"{base}/itens/{item}",
             f"{base}/itens/{item}/excluir",
+            f"{base}/condicoes",
             f"{base}/suspender",
             f"{base}/habilitar",
             f"{base}/cancelar",
@@ -306,3 +309,71 @@ def test_the_installation_visit_is_scheduled_and_moved(page: Page, sign_in, app,
     page.get_by_role("button", name=re.compile("Reagendar instalação")).click()
     expect(page.get_by_role("status")).to_have_text("Instalação reagendada.")
     expect(page.get_by_text(re.compile(rf"Instalação: {day}, manhã"))).to_be_visible()
+
+
+def _radius_password(app, username: str) -> str:
+    with app.app_context():
+        found = db.select(RadCheck.value).where(
+            RadCheck.username == username, RadCheck.attribute == "Cleartext-Password"
+        )
+        value = db.session.scalar(found)
+        db.session.remove()
+        return value
+
+
+def test_the_terms_change_and_a_login_gets_another_password_and_mac(page: Page, sign_in, app):
+    code = build_customer(app)
+    plan = build_plan(app, name="Fibra 100", price="99.90")
+    build_plan(app, name="Fibra 500", price="149.90")
+    build_plan(app, name="Hospedagem Web", kind="hosting", price="19.90")
+    subscription = build_subscription(app, customer_code=code, plan_id=plan)
+    build_login(app, subscription, "troca.senha")
+    _open(page, sign_in, code)
+    section = page.get_by_role("region", name=re.compile("Fibra 100"))
+
+    section.get_by_text("Alterar condições").click()
+    terms = section.get_by_role("group", name=re.compile("Condições do plano Fibra 100"))
+    expect(terms.get_by_label("Preço")).to_have_value("99,90")
+    plans_offered = terms.get_by_label("Plano", exact=True).locator("option")
+    expect(plans_offered).to_have_text(["Fibra 100 (atual)", "Fibra 500 (R$ 149,90)"])
+    assert axe_violations(page) == []
+    terms.get_by_label("Dia de vencimento").fill("40")
+    terms.get_by_label("Desconto").fill("10,00")
+    section.get_by_role("button", name=re.compile("Salvar condições")).click()
+    terms = page.get_by_role("group", name=re.compile("Condições do plano Fibra 100"))
+    expect(terms.get_by_label("Dia de vencimento")).to_have_accessible_description(re.compile("."))
+    expect(terms.get_by_label("Desconto")).to_have_value("10,00")  # what was typed, kept
+    with app.app_context():
+        assert db.session.get(Subscription, subscription).discount == 0
+        db.session.remove()
+
+    terms.get_by_label("Dia de vencimento").fill("15")
+    terms.get_by_label("Plano", exact=True).select_option(label="Fibra 500 (R$ 149,90)")
+    terms.get_by_label("Preço").fill("149,90")
+    page.get_by_role("button", name=re.compile("Salvar condições")).click()
+    expect(page.get_by_role("status")).to_have_text("Condições do plano alteradas.")
+    section = page.get_by_role("region", name=re.compile("Fibra 500"))
+    expect(section.locator("dt:text-is('Dia de vencimento') + dd")).to_have_text("15")
+    expect(section.locator("dt:text-is('Mensalidade') + dd")).to_have_text("R$ 139,90")
+
+    # The login: a MAC in the wrong shape is refused; a new password reaches RADIUS.
+    row = page.get_by_role("row", name=re.compile("troca.senha"))
+    row.get_by_text("Alterar").click()
+    row.get_by_label("Nova senha de troca.senha").fill("n0va-senha-pppoe")
+    row.get_by_label("MAC de troca.senha").fill("não é um MAC")
+    row.get_by_role("button", name=re.compile("Salvar")).click()
+    row = page.get_by_role("row", name=re.compile("troca.senha"))
+    expect(row.get_by_label("MAC de troca.senha")).to_have_accessible_description(re.compile("."))
+    assert _radius_password(app, "troca.senha") == "s3nha-pppoe"
+    row.get_by_label("Nova senha de troca.senha").fill("n0va-senha-pppoe")
+    row.get_by_label("MAC de troca.senha").fill("aa-bb-cc-dd-ee-ff")
+    row.get_by_role("button", name=re.compile("Salvar")).click()
+    expect(page.get_by_role("status")).to_have_text("Item alterado.")
+    assert _radius_password(app, "troca.senha") == "n0va-senha-pppoe"
+    row = page.get_by_role("row", name=re.compile("troca.senha"))
+    row.get_by_text("Alterar").click()
+    expect(row.get_by_label("MAC de troca.senha")).to_have_value(
+        re.compile("aa:bb:cc:dd:ee:ff", re.IGNORECASE)
+    )
+    expect(row.get_by_label("Nova senha de troca.senha")).to_have_value("")  # never shown
+    assert axe_violations(page) == []

@@ -21,9 +21,14 @@ from models.service import (
 from models.service import subscriptions as subs
 from models.staff.users import TECHNICIAN, list_users
 from schemas.common import MAX_PER_PAGE
-from schemas.service.items import KIND_FIELDS, ItemInput
+from schemas.service.items import KIND_FIELDS, ItemInput, ItemPatch
 from schemas.service.scheduled_tasks import ScheduledTaskInput
-from schemas.service.subscriptions import CancelInput, InstallationInput, SubscriptionInput
+from schemas.service.subscriptions import (
+    CancelInput,
+    InstallationInput,
+    SubscriptionInput,
+    SubscriptionPatch,
+)
 from web.console.blueprint import bp
 from web.console.forms import add_messages, body_from, domain_errors, load
 from web.console.record import listed_again, render_tab
@@ -33,6 +38,9 @@ from web.security import requires
 AREA = "subscriptions"
 DISCONNECT_CAUSE = "staff"  # radius_disconnects.cause: asked for on the Planos tab
 SUBSCRIPTION_FIELDS = ("plan_id", "due_day", "price", "discount", "first_due_date", "notes")
+TERMS_FIELDS = ("plan_id", "due_day", "price", "discount", "notes")
+# What an item's change form holds, by kind (ItemPatch: the other kinds do not change).
+ITEM_CHANGES = {"radius_login": ("password", "mac"), "email": ("password", "quota_mb")}
 ITEM_FIELDS = (
     "address",
     "password",
@@ -116,6 +124,12 @@ add_messages(
     (r"Not a login of this subscription\.", "Escolha um login deste plano."),
     (r"Outside the ISP's pools.*", "Fora das faixas de IP do provedor."),
     (r"Not an IPv4 or IPv6 address\.", "Não é um endereço IPv4 ou IPv6."),
+    (r"Subscription \d+ is cancelled; it cannot change\.", "O plano está cancelado."),
+    (r"The new plan must also be an? \w+ plan\.", "Escolha um plano do mesmo tipo."),
+    (
+        r"Subscription \d+ is cancelled; its items cannot change\.",
+        "O plano está cancelado: seus itens não mudam.",
+    ),
 )
 
 
@@ -169,6 +183,9 @@ def _tab(code: int, status=None, http_status=200, **forms):
         new_values=new_values,
         new_errors=new_errors,
         item_form=forms.get("item", (None, {}, {})),
+        terms_form=forms.get("terms", (None, {}, {})),
+        change_form=forms.get("change", (None, {}, {})),
+        ITEM_CHANGES=ITEM_CHANGES,
         act_form=forms.get("act", (None, {})),
         task_values=task_values,
         task_errors=task_errors,
@@ -239,6 +256,50 @@ def add_item(code: int, subscription_id: int):
         errors = domain_errors(error)
         return _refused(code, error, item=(subscription_id, request.form, errors))
     return _done(code, "Item incluído.")
+
+
+@bp.route("/clientes/<int:code>/planos/<int:subscription_id>/condicoes", methods=["POST"])
+@requires(AREA, WRITE)
+def change_terms(code: int, subscription_id: int):
+    """Another plan (of the same kind), due day, price, discount or notes [6.1.5.1], as
+    PATCH /subscriptions/{id} does."""
+    subscription = _subscription(code, subscription_id)
+    body = body_from(request.form, TERMS_FIELDS, money=("price", "discount"))
+    if "notes" in request.form and "notes" not in body:
+        body["notes"] = None  # emptied: the notes are cleared
+    if body.get("plan_id") == str(subscription.plan_id):
+        body.pop("plan_id")  # the same plan, perhaps one no longer sold: not a change
+    data, errors = load(SubscriptionPatch(), _whole(body, "plan_id", "due_day"))
+    if errors:
+        return _tab(code, http_status=422, terms=(subscription_id, request.form, errors))
+    try:
+        subscription_changes.update_subscription(subscription_id, data)
+    except DomainError as error:
+        errors = domain_errors(error)
+        return _refused(code, error, terms=(subscription_id, request.form, errors))
+    return _done(code, "Condições do plano alteradas.")
+
+
+@bp.route("/clientes/<int:code>/planos/<int:subscription_id>/itens/<int:item_id>", methods=["POST"])
+@requires(AREA, WRITE)
+def change_item(code: int, subscription_id: int, item_id: int):
+    """A login's password or MAC, a mailbox's password or quota, as PATCH .../items/{id} does;
+    a password left blank stays as it is, a MAC emptied is cleared."""
+    _subscription(code, subscription_id)
+    item = items.get_item(subscription_id, item_id)
+    fields = ITEM_CHANGES.get(item.kind, ())
+    body = body_from(request.form, fields)
+    if "mac" in fields and "mac" in request.form and "mac" not in body:
+        body["mac"] = None
+    data, errors = load(ItemPatch(), _whole(body, "quota_mb"))
+    if errors:
+        return _tab(code, http_status=422, change=(item_id, request.form, errors))
+    try:
+        items.update_item(subscription_id, item_id, data)
+    except DomainError as error:
+        errors = domain_errors(error)
+        return _refused(code, error, change=(item_id, request.form, errors))
+    return _done(code, "Item alterado.")
 
 
 @bp.route(

@@ -79,6 +79,8 @@ BODIES = {
     "console.create_subscription": {"plan_id": "1", "due_day": "10"},
     "console.add_item": {"kind": "radius_login", "username": "papel", "password": "s3nha-pppoe"},
     "console.delete_item": {},
+    "console.change_item": {"password": "outra-senha-1", "mac": "aa:bb:cc:dd:ee:ff"},
+    "console.change_terms": {"due_day": "20", "discount": "5,00"},
     "console.suspend_now": {},
     "console.enable_now": {},
     "console.cancel_now": {"cancel_reason": "Outros"},
