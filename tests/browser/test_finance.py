@@ -305,3 +305,46 @@ def test_finance_types_in_a_receivable_of_two_lines(page: Page, sign_in, app):
 
     page.get_by_role("link", name="Histórico").click()
     expect(page.locator("main")).to_contain_text("Visita técnica <b>")
+
+
+def _notice_cut_off(app, code: int, receivable_id: int) -> int:
+    """A boleto e-mail whose delivery was cut off: failed with an unknown outcome."""
+    from models.db import db
+    from models.notices import notices
+
+    notice_id = build_skipped_notice(app, code, receivable_id)
+    with app.app_context():
+        notice = db.session.get(notices.Notice, notice_id)
+        notice.status, notice.last_error = notices.FAILED, notices.OUTCOME_UNKNOWN
+        notice.skipped_reason = None
+        db.session.commit()
+    return notice_id
+
+
+def test_finance_marks_sent_an_email_the_mail_server_took(page: Page, sign_in, app):
+    code = build_customer(app, name="Eva Incerta")
+    receivable_id = build_receivable(app, customer_code=code)
+    notice_id = _notice_cut_off(app, code, receivable_id)
+    sign_in("attendant")  # reads it, may not mark it
+    page.goto(f"/clientes/{code}/financeiro")
+    row = page.locator(f"#email-{notice_id}")
+    expect(row).to_contain_text("Entrega incerta")
+    expect(row.get_by_role("button", name=re.compile("^Marcar como enviado"))).to_have_count(0)
+    url = f"/clientes/{code}/financeiro/emails/{notice_id}/enviado"
+    assert page.request.post(url, headers=_csrf(page)).status == 403
+
+    sign_in("finance")
+    page.goto(f"/clientes/{code}/financeiro")
+    row = page.locator(f"#email-{notice_id}")
+    expect(row).to_contain_text(f"Message-ID <notice.boleto.{receivable_id}.0@...>")
+    expect(row.get_by_role("button", name=re.compile("^Reenviar"))).to_be_visible()
+    assert axe_violations(page) == []
+    page.on("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name=re.compile("^Marcar como enviado")).click()
+    expect(page.get_by_role("status")).to_have_text("E-mail marcado como enviado.")
+    expect(row.locator(".situacao")).to_have_text("Enviado")
+    expect(row.get_by_role("button")).to_have_count(0)
+    # Once sent, marking it again is refused and changes nothing.
+    again = page.request.post(url, headers=_csrf(page))
+    assert again.status == 409
+    assert "Só um e-mail de entrega incerta é marcado como enviado." in again.text()

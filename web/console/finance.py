@@ -73,6 +73,10 @@ add_messages(
         r"Notice \d+ is \w+; only failed or skipped ones are sent again\.",
         "Só um e-mail que falhou ou foi ignorado é enviado de novo.",
     ),
+    (
+        r"Notice \d+ is \w+ with no unknown outcome; .*",
+        "Só um e-mail de entrega incerta é marcado como enviado.",
+    ),
 )
 NOTICE_KINDS = {
     "boleto": "Boleto",
@@ -436,3 +440,18 @@ def resend_notice(code: int, notice_id: int):
         db.session.rollback()
         return _refused(code, "emails", domain_errors(error), error.status)
     return _done(code, "E-mail na fila para envio.")
+
+
+@bp.route("/clientes/<int:code>/financeiro/emails/<int:notice_id>/enviado", methods=["POST"])
+@requires("notice_outcomes", WRITE)
+def mark_notice_sent(code: int, notice_id: int):
+    """An e-mail whose delivery was cut off, found in the mail server's log: sent, as
+    POST /notices/{id}/mark-sent does."""
+    if notices.get_notice(notice_id).customer_code != code:
+        abort(404)
+    try:
+        notices.mark_delivered(notice_id)
+    except DomainError as error:
+        db.session.rollback()
+        return _refused(code, "emails", domain_errors(error), error.status)
+    return _done(code, "E-mail marcado como enviado.")

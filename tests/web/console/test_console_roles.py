@@ -100,6 +100,7 @@ BODIES = {
     "console.place_hold": {"until": "02/01/2025", "reason": "Acordo com o cliente"},
     "console.lift_hold": {},
     "console.resend_notice": {},
+    "console.mark_notice_sent": {},
     "console.create_equipment": {"patrimony_number": "7001", "type": "onu", "model": "Huawei"},
     "console.update_equipment": {"model": "TP-Link Archer C6"},
     "console.lend_equipment": {"subscription_id": "1", "items": "7000"},
