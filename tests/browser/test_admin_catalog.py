@@ -291,7 +291,7 @@ def test_an_admin_defines_a_choice_field_that_then_shows_on_the_record(app, page
     ]
     page.goto(f"/clientes/{code}/campos-extras")
     expect(page.get_by_text("Nenhum campo extra definido para clientes.")).to_be_visible()
-    page.goto("/admin/campos-extras")
+    page.get_by_role("link", name="Definir campos extras").click()  # the tab links them
     _row(page, "Imóvel").get_by_role("button", name="Voltar a usar Imóvel").click()
     expect(_row(page, "Imóvel")).to_contain_text("Em uso")
     assert axe_violations(page) == []
@@ -406,8 +406,12 @@ SCREENS["/admin/nas"] = "radius"
 @pytest.mark.parametrize("role", ["attendant", "finance", "technician"])
 def test_other_roles_read_what_the_table_allows_and_change_nothing(app, page: Page, sign_in, role):
     plan_id = build_plan(app, name="Plano dos outros")
+    code = build_customer(app)
     sign_in(role)
     expect(page.get_by_role("link", name="Administração")).to_have_count(0)
+    page.goto(f"/clientes/{code}/campos-extras")
+    expect(page.get_by_role("heading", name="Campos extras")).to_be_visible()
+    expect(page.get_by_role("link", name="Definir campos extras")).to_have_count(0)
     for url, area in SCREENS.items():
         answer = page.goto(url)
         if role in roles_for(area, READ):
