@@ -81,6 +81,9 @@ MESSAGES: tuple[tuple[str, str], ...] = (
     (r"Cannot be in the future\.", "Não pode ser uma data futura."),
     (r"Cannot be in the past\.", "Não pode ser uma data passada."),
     (r"Already in use\.", "Já está em uso."),
+    # Money fields (schemas.common.Money, billable_money): Financeiro, Planos.
+    (r"An amount as a string, up to 2 decimals: .*", "Digite um valor como 129,90."),
+    (r"At most \S+ \(the most a boleto carries\)\.", "Acima do valor máximo de um boleto."),
     # An extra field's value (models.customers.extra_field_values): Campos extras, Contatos.
     (r"A number with up to .*", "Um número com até 20 dígitos antes da vírgula e 10 depois."),
     (r"A date as YYYY-MM-DD\.", "Digite uma data como 31/12/2026."),
@@ -174,6 +177,16 @@ def _put(body: dict, path: list[str], value) -> None:
     for part in path[:-1]:
         body = body.setdefault(part, {})
     body[path[-1]] = value
+
+
+def whole_numbers(body: dict, *names: str) -> dict:
+    """Whole numbers typed in a form (text, a sign allowed) as the JSON integers the API's
+    schemas take, so their range rule speaks; anything else is left for the schema to refuse."""
+    for name in names:
+        value = body.get(name)
+        if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,10}", value.strip()):
+            body[name] = int(value.strip())
+    return body
 
 
 def load(schema: Schema, body: dict) -> tuple[dict | None, dict[str, list[str]]]:

@@ -23,6 +23,7 @@ from tests.builders import (
     build_customer,
     build_equipment,
     build_login,
+    build_plan,
     build_receivable,
     build_skipped_notice,
     build_subscription,
@@ -76,6 +77,13 @@ BODIES = {
     "console.admin_set_reason_active": {"active": "false"},
     "console.admin_create_holiday": {"date": "20/01/2099", "name": "São Sebastião"},
     "console.admin_delete_holiday": {},
+    "console.admin_create_plan": {"name": "Plano dos papéis", "kind": "email", "price": "9,90"},
+    "console.admin_update_plan": {"name": "Plano renomeado"},
+    "console.admin_set_plan_active": {"active": "false"},
+    "console.admin_create_field": {"name": "Campo novo", "applies_to": "customer", "type": "text"},
+    "console.admin_update_field": {"name": "Ramo de atividade"},
+    "console.admin_set_field_active": {"active": "false"},
+    "console.admin_add_nas": {"nasname": "10.0.0.9", "shortname": "nas-papel", "secret": "s3gredo"},
     "console.create_subscription": {"plan_id": "1", "due_day": "10"},
     "console.add_item": {"kind": "radius_login", "username": "papel", "password": "s3nha-pppoe"},
     "console.delete_item": {},
@@ -153,6 +161,7 @@ def record(app, client, admin) -> dict:
     ids["method_id"] = created(client, admin, code, bank_debit())["id"]
     ids["receivable_id"] = build_receivable(app, customer_code=code)
     ids["subscription_id"] = build_subscription(app, customer_code=code)
+    ids["plan_id"] = build_plan(app)
     ids["notice_id"] = build_skipped_notice(app, code, ids["receivable_id"])
     field = {"name": "Ramo", "applies_to": "customer", "type": "text"}
     ids["field_id"] = made(client.post(f"{API}/extra-fields", json=field, headers=admin))["id"]
