@@ -121,7 +121,7 @@ def test_an_admin_creates_changes_and_withdraws_a_plan(app, page: Page, sign_in)
     assert answer.status == 422
     change = page.locator("form", has=page.get_by_role("button", name="Salvar plano"))
     expect(change.locator("div.campo", has_text="Preço mensal")).to_contain_text(
-        "Digite um valor como 129,90."
+        "Digite um valor como 1.234,56."
     )
     expect(change.get_by_label("Nome", exact=True)).to_have_value("Fibra 350")
     assert _stored(app, Plan, id=plan.id)[0].name == "Fibra 300 <b>já</b>"

@@ -1,8 +1,6 @@
 """Equipamentos [6.5]: the stock as a screen of its own, searched [6.5.3] and kept (add an item,
 correct it, retire it) as web/api/service/equipment.py does (same schemas, same operations)."""
 
-import re
-
 from flask import current_app, flash, redirect, request, url_for
 
 from models.db import db
@@ -11,7 +9,7 @@ from models.service import equipment
 from models.service.equipment import IN_STOCK, LENT, RETIRED, SOLD
 from schemas.service.equipment import EquipmentInput, EquipmentPatch, EquipmentQuery
 from web.console.blueprint import bp, render
-from web.console.forms import add_messages, body_from, domain_errors, last_page, load
+from web.console.forms import add_messages, body_from, domain_errors, last_page, load, whole_numbers
 from web.permissions import READ, WRITE
 from web.security import requires
 
@@ -34,16 +32,6 @@ add_messages(
     (r"Patrimony number (\d+) is already in use\.", "O patrimônio {0} já está em uso."),
     (r"MAC (\S+) is already in use\.", "O MAC {0} já está em uso."),
 )
-
-
-def _whole(body: dict, *names: str) -> dict:
-    """A whole number typed in a form (text) as the JSON integer the API's schema takes; anything
-    else is left as typed, for the schema to refuse."""
-    for name in names:
-        value = body.get(name)
-        if isinstance(value, str) and re.fullmatch(r"[0-9]{1,10}", value.strip()):
-            body[name] = int(value)
-    return body
 
 
 def _types() -> tuple[str, ...]:
@@ -102,7 +90,7 @@ def create_equipment():
     """Add an item, in stock (POST /api/v1/equipment)."""
     values = {name: request.form.get(name, "") for name in FIELDS}
     data, errors = load(
-        EquipmentInput(), _whole(body_from(request.form, FIELDS), "patrimony_number")
+        EquipmentInput(), whole_numbers(body_from(request.form, FIELDS), "patrimony_number")
     )
     if errors:
         return _stock(values, errors, http_status=422)
@@ -147,7 +135,7 @@ def update_equipment(equipment_id):
     if not body:
         flash("Nada foi alterado.", "status")
         return redirect(url_for("console.equipment_stock"), 303)
-    data, errors = load(EquipmentPatch(), _whole(body, "patrimony_number"))
+    data, errors = load(EquipmentPatch(), whole_numbers(body, "patrimony_number"))
     if errors:
         return _stock(values, errors, item, 422)
     try:

@@ -82,7 +82,6 @@ MESSAGES: tuple[tuple[str, str], ...] = (
     (r"Cannot be in the past\.", "Não pode ser uma data passada."),
     (r"Already in use\.", "Já está em uso."),
     # Money fields (schemas.common.Money, billable_money): Financeiro, Planos.
-    (r"An amount as a string, up to 2 decimals: .*", "Digite um valor como 129,90."),
     (r"At most \S+ \(the most a boleto carries\)\.", "Acima do valor máximo de um boleto."),
     # An extra field's value (models.customers.extra_field_values): Campos extras, Contatos.
     (r"A number with up to .*", "Um número com até 20 dígitos antes da vírgula e 10 depois."),

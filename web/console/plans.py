@@ -30,7 +30,7 @@ from schemas.service.subscriptions import (
     SubscriptionPatch,
 )
 from web.console.blueprint import bp
-from web.console.forms import add_messages, body_from, domain_errors, load
+from web.console.forms import add_messages, body_from, domain_errors, load, whole_numbers
 from web.console.record import listed_again, render_tab
 from web.permissions import READ, WRITE
 from web.security import requires
@@ -133,16 +133,6 @@ add_messages(
 )
 
 
-def _whole(body: dict, *names: str) -> dict:
-    """Whole numbers typed (or chosen) as the API's JSON integers; anything else is left for the
-    schema to refuse in its words."""
-    for name in names:
-        value = body.get(name)
-        if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 10:
-            body[name] = int(value.strip())
-    return body
-
-
 def _subscription(code: int, subscription_id: int):
     subscription = subs.get_subscription(subscription_id)
     if subscription.customer_code != code:
@@ -230,7 +220,7 @@ def create_subscription(code: int):
     body = body_from(
         request.form, SUBSCRIPTION_FIELDS, dates=("first_due_date",), money=("price", "discount")
     )
-    data, errors = load(SubscriptionInput(), _whole(body, "plan_id", "due_day"))
+    data, errors = load(SubscriptionInput(), whole_numbers(body, "plan_id", "due_day"))
     if errors:
         return _tab(code, http_status=422, new=(request.form, errors))
     try:
@@ -247,7 +237,7 @@ def add_item(code: int, subscription_id: int):
     kind = request.form.get("kind", "")
     required, optional = KIND_FIELDS.get(kind, ((), ()))
     body = {"kind": kind, **body_from(request.form, (*required, *optional))}
-    data, errors = load(ItemInput(), _whole(body, "quota_mb", "login_item_id"))
+    data, errors = load(ItemInput(), whole_numbers(body, "quota_mb", "login_item_id"))
     if errors:
         return _tab(code, http_status=422, item=(subscription_id, request.form, errors))
     try:
@@ -269,7 +259,7 @@ def change_terms(code: int, subscription_id: int):
         body["notes"] = None  # emptied: the notes are cleared
     if body.get("plan_id") == str(subscription.plan_id):
         body.pop("plan_id")  # the same plan, perhaps one no longer sold: not a change
-    data, errors = load(SubscriptionPatch(), _whole(body, "plan_id", "due_day"))
+    data, errors = load(SubscriptionPatch(), whole_numbers(body, "plan_id", "due_day"))
     if errors:
         return _tab(code, http_status=422, terms=(subscription_id, request.form, errors))
     try:
@@ -291,7 +281,7 @@ def change_item(code: int, subscription_id: int, item_id: int):
     body = body_from(request.form, fields)
     if "mac" in fields and "mac" in request.form and "mac" not in body:
         body["mac"] = None
-    data, errors = load(ItemPatch(), _whole(body, "quota_mb"))
+    data, errors = load(ItemPatch(), whole_numbers(body, "quota_mb"))
     if errors:
         return _tab(code, http_status=422, change=(item_id, request.form, errors))
     try:
@@ -359,7 +349,7 @@ def schedule_task(code: int):
     body = body_from(request.form, TASK_FIELDS, dates=("run_on",))
     if body.get("kind") != subscription_changes.CANCEL:
         body.pop("cancel_reason", None)  # the reason list is there for cancellations only
-    data, errors = load(ScheduledTaskInput(), _whole(body, "subscription_id"))
+    data, errors = load(ScheduledTaskInput(), whole_numbers(body, "subscription_id"))
     if errors:
         return _tab(code, http_status=422, task=(request.form, errors))
     try:
@@ -406,7 +396,9 @@ def disconnect_login(code: int, subscription_id: int, item_id: int):
 def schedule_installation(code: int, subscription_id: int):
     """Schedule the installation visit [6.1.4], or move it (one per subscription)."""
     _subscription(code, subscription_id)
-    body = _whole(body_from(request.form, INSTALLATION_FIELDS, dates=("date",)), "technician_id")
+    body = whole_numbers(
+        body_from(request.form, INSTALLATION_FIELDS, dates=("date",)), "technician_id"
+    )
     data, errors = load(InstallationInput(), body)
     if errors:
         return _tab(code, http_status=422, visit=(subscription_id, request.form, errors))
