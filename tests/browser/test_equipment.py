@@ -5,8 +5,18 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from models.audit import set_actor
+from models.db import db
+from models.service.equipment import update_equipment
+from models.service.equipment_lending import lend_equipment
 from tests.browser.conftest import axe_violations
-from tests.builders import build_customer, build_equipment, build_plan, build_subscription
+from tests.builders import (
+    BUILDER,
+    build_customer,
+    build_equipment,
+    build_plan,
+    build_subscription,
+)
 from tests.tasks.billing.test_equipment_sale import _billed
 from tests.tasks.billing.test_monthly_billing import _bill, _months
 
@@ -290,3 +300,28 @@ def test_a_sale_as_one_receivable_with_its_due_date(
         re.compile(rf"Conta nº \d+: R\$ 1\.250,50, vence em {due:%d/%m/%Y}")
     )
     assert axe_violations(page) == []
+
+
+def test_an_items_history_lists_its_corrections_and_lendings(page: Page, sign_in, app, make_user):
+    code, subscription = _customer_with_plan(app, make_user)
+    item = build_equipment(app, 9100, mac="aa:bb:cc:00:11:22")
+    with app.app_context():
+        set_actor(db.session, BUILDER)
+        update_equipment(item, {"serial_number": "SN-CORRIGIDO"}, ())
+        lending = {"subscription_id": subscription, "items": [item]}
+        lending |= {"responsible_user": "joao.tecnico", "confirming_user": "ana.supervisora"}
+        lend_equipment(code, lending)
+        db.session.commit()
+    sign_in("technician")
+    page.goto("/equipamentos?patrimony_from=9100&patrimony_to=9100")
+    page.get_by_role("link", name="Histórico do patrimônio 9100").click()
+    expect(page.get_by_role("heading", name="Histórico do patrimônio 9100")).to_be_visible()
+    entries = page.locator("li.historico-item")
+    lent = entries.filter(has_text="Comodato de equipamento · Inclusão")
+    expect(lent).to_have_count(1)
+    corrected = entries.filter(has_text="SN-CORRIGIDO")
+    expect(corrected).to_contain_text("Equipamento · Alteração")
+    expect(corrected).to_contain_text("Número de série")
+    expect(entries.last).to_contain_text("Equipamento · Inclusão")
+    assert axe_violations(page) == []
+    assert page.request.get("/equipamentos/999999/historico").status == 404

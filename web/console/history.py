@@ -1,7 +1,8 @@
-"""Histórico [5.7]: every change to the customer's record, field by field, newest first.
+"""Histórico [5.7]: every change to the customer's record, field by field, newest first; and
+an equipment item's history (the item and its lendings).
 
-Exactly the entries the API's `GET /customers/<code>/history` answers for the user's role
-(`history_entities`): a technician sees no payment data.
+Exactly the entries the API's `GET /customers/<code>/history` and `GET /equipment/<id>/history`
+answer for the user's role (`history_entities`): a technician sees no payment data.
 """
 
 import json
@@ -10,8 +11,10 @@ from flask import g, request
 
 from models.audit import history_for_customer
 from models.customers.customers import get_customer
+from models.service.equipment import get_equipment
+from models.service.equipment_lending import equipment_history
 from schemas.common import PageQuery
-from web.console.blueprint import bp
+from web.console.blueprint import bp, render
 from web.console.forms import last_page, load
 from web.console.record import render_tab
 from web.permissions import READ, history_entities
@@ -40,6 +43,7 @@ ENTITIES = {
     "notices": "Aviso por e-mail",
     "trust_unlocks": "Desbloqueio em confiança",
     "suspension_holds": "Suspensão adiada",
+    "equipment": "Equipamento",
     "equipment_assignments": "Comodato de equipamento",
     "equipment_sales": "Venda de equipamento",
 }
@@ -86,6 +90,11 @@ FIELDS = {
     "card_expiry": "Validade do cartão",
     "ddd": "DDD do Telefone",
     "contract_number": "Nro Contrato",
+    "patrimony_number": "Patrimônio",
+    "model": "Modelo",
+    "serial_number": "Número de série",
+    "mac": "MAC",
+    "status": "Situação",
 }
 PARTS = {"address": "Endereço", "billing_address": "Endereço de cobrança"}
 
@@ -112,13 +121,26 @@ def shown_value(value) -> str:
     return str(value)
 
 
+def _page() -> tuple[int, dict]:
+    paging, errors = load(PageQuery(), {"page": request.args.get("page", "1")})
+    return (paging["page"] if paging else 1), errors
+
+
+# How the shared list (templates/console/history_entries.html) names things.
+WORDING = {
+    "actions": ACTIONS,
+    "entities": ENTITIES,
+    "shown_value": shown_value,
+    "field_label": field_label,
+}
+
+
 @bp.route("/clientes/<int:code>/historico", methods=["GET"])
 @requires("customers", READ)
 def history(code: int):
     """The customer's history the user's role may read, a page at a time (htmx pages it)."""
     customer = get_customer(code)
-    paging, errors = load(PageQuery(), {"page": request.args.get("page", "1")})
-    page = paging["page"] if paging else 1
+    page, errors = _page()
     entries, total = history_for_customer(code, history_entities(g.user.role), page, PER_PAGE)
     return render_tab(
         "historico",
@@ -128,9 +150,26 @@ def history(code: int):
         total=total,
         page=page,
         last_page=last_page(total, PER_PAGE),
-        actions=ACTIONS,
-        entities=ENTITIES,
-        shown_value=shown_value,
-        field_label=field_label,
         errors=errors,
+        **WORDING,
+    )
+
+
+@bp.route("/equipamentos/<int:equipment_id>/historico", methods=["GET"])
+@requires("equipment", READ)
+def equipment_history_page(equipment_id: int):
+    """An equipment item's history: its data corrected, lent, returned, sold."""
+    item = get_equipment(equipment_id)
+    page, errors = _page()
+    entities = history_entities(g.user.role)
+    entries, total = equipment_history(equipment_id, entities, page, PER_PAGE)
+    return render(
+        "console/equipment/historico.html",
+        item=item,
+        entries=entries,
+        total=total,
+        page=page,
+        last_page=last_page(total, PER_PAGE),
+        errors=errors,
+        **WORDING,
     )
