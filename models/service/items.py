@@ -17,7 +17,7 @@ from models.clock import utcnow
 from models.db import UTCDateTime, db, flush_or_conflict, get_or_none, get_row, paginate
 from models.errors import Conflict, Invalid, NotFound
 from models.service import radius
-from models.service.radius_disconnects import owe_disconnects
+from models.service.radius_disconnects import Disconnect, owe_disconnects
 from models.service.subscriptions import ACTIVE, CANCELLED, Subscription, get_subscription
 from models.staff.users import hash_password
 
@@ -144,6 +144,20 @@ def disconnect(usernames: list[str], subscription_id: int, cause: str) -> list[i
     """Owe a Disconnect-Request for every open session of these logins; return the rows' ids."""
     owners = dict.fromkeys(usernames, (subscription_id, cause))
     return owe_disconnects(radius.open_sessions(usernames), owners)
+
+
+STAFF_CAUSE = "staff"  # radius_disconnects.cause of a disconnect staff ask for
+
+
+def disconnect_login(subscription_id: int, item_id: int) -> tuple[Item, list[Disconnect]]:
+    """Staff end a login's open sessions now (a Disconnect-Request each, sent after the commit);
+    the login and the requests owed (none when it is not online)."""
+    login = get_item(subscription_id, item_id)
+    if login.kind != RADIUS_LOGIN:
+        raise Conflict("Only a RADIUS login has sessions.")
+    owed = disconnect([login.username], subscription_id, STAFF_CAUSE)
+    found = db.select(Disconnect).where(Disconnect.id.in_(owed)).order_by(Disconnect.id)
+    return login, list(db.session.scalars(found))
 
 
 def _ip_in_pool(raw: str) -> str:

@@ -48,3 +48,7 @@ class DisconnectQuery(PageQuery):
 
 
 DisconnectPage = page_of(DisconnectOutput, "DisconnectPage")
+DisconnectList = Schema.from_dict(
+    {"items": fields.List(fields.Nested(DisconnectOutput), required=True)},
+    name="DisconnectList",
+)

@@ -8,7 +8,7 @@ from flask import request
 
 from models.customers.customers import get_customer
 from models.db import db
-from models.errors import Conflict, DomainError, NotFound
+from models.errors import DomainError, NotFound
 from models.service import (
     cancel_reasons,
     installations,
@@ -36,7 +36,6 @@ from web.permissions import READ, WRITE
 from web.security import requires
 
 AREA = "subscriptions"
-DISCONNECT_CAUSE = "staff"  # radius_disconnects.cause: asked for on the Planos tab
 SUBSCRIPTION_FIELDS = ("plan_id", "due_day", "price", "discount", "first_due_date", "notes")
 TERMS_FIELDS = ("plan_id", "due_day", "price", "discount", "notes")
 # What an item's change form holds, by kind (ItemPatch: the other kinds do not change).
@@ -379,11 +378,8 @@ def disconnect_login(code: int, subscription_id: int, item_id: int):
     """End a login's open sessions: a Disconnect-Request for each, sent by a worker after the
     commit (models/service/radius_disconnects.py), as a suspension does."""
     _subscription(code, subscription_id)
-    login = items.get_item(subscription_id, item_id)
     try:
-        if login.kind != items.RADIUS_LOGIN:
-            raise Conflict("Only a RADIUS login has sessions.")
-        owed = items.disconnect([login.username], subscription_id, DISCONNECT_CAUSE)
+        login, owed = items.disconnect_login(subscription_id, item_id)
     except DomainError as error:
         return _refused(code, error, act=(subscription_id, domain_errors(error)))
     if not owed:

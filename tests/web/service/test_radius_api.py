@@ -6,7 +6,7 @@ from sqlalchemy import text
 from models.clock import utcnow
 from models.db import db
 from models.service.radius import RadAcct
-from tests.builders import build_login, build_open_session, build_subscription
+from tests.builders import build_login, build_open_session, build_plan, build_subscription
 from tests.web.api_helpers import API, assert_envelope
 
 NAS = f"{API}/radius/nas"
@@ -193,3 +193,34 @@ def test_a_nas_address_with_a_scope_is_refused(client, admin):
     response = client.post(f"{API}/radius/nas", json=body, headers=admin)
     assert "nasname" in assert_envelope(response, 422, "validation_error")["errors"]
     assert client.get(f"{API}/radius/nas", headers=admin).get_json()["items"] == []
+
+
+def test_staff_disconnect_a_login_that_is_online(app, client, headers_for):
+    sub_id = build_subscription(app)
+    online = build_login(app, sub_id, "maria")
+    offline = build_login(app, sub_id, "joana")
+    build_open_session(app, "maria", "a1")
+    url = f"{API}/subscriptions/{sub_id}/items/{{}}/disconnect"
+
+    assert client.post(url.format(online), headers=headers_for("technician")).status_code == 403
+    response = client.post(url.format(online), headers=headers_for("attendant"))
+    assert response.status_code == 200, response.get_json()
+    [owed] = response.get_json()["items"]
+    assert (owed["username"], owed["acct_session_id"], owed["cause"]) == ("maria", "a1", "staff")
+    assert owed["status"] in ("pending", "sending")
+
+    nothing = client.post(url.format(offline), headers=headers_for("attendant"))
+    assert (nothing.status_code, nothing.get_json()) == (200, {"items": []})
+    other = client.post(
+        f"{API}/subscriptions/{sub_id}/items/999999/disconnect", headers=headers_for("attendant")
+    )
+    assert_envelope(other, 404, "not_found")
+
+
+def test_only_a_radius_login_is_disconnected(app, client, admin):
+    sub_id = build_subscription(app, plan_id=build_plan(app, kind="email"))
+    body = {"kind": "email", "address": "extra@exemplo.com.br", "password": "s3nha-da-caixa"}
+    mailbox = client.post(f"{API}/subscriptions/{sub_id}/items", json=body, headers=admin)
+    assert mailbox.status_code == 201, mailbox.get_json()
+    url = f"{API}/subscriptions/{sub_id}/items/{mailbox.get_json()['id']}/disconnect"
+    assert_envelope(client.post(url, headers=admin), 409, "conflict")

@@ -13,6 +13,7 @@ from schemas.service.items import (
     ItemPatch,
     ItemQuery,
 )
+from schemas.service.radius import DisconnectList
 from web.extensions import Blueprint
 from web.permissions import READ, WRITE
 from web.security import requires
@@ -68,6 +69,17 @@ def update_item(changes, subscription_id, item_id):
 def delete_item(subscription_id, item_id):
     """Delete an item (kept in [6.3]); a login leaves RADIUS and its sessions are disconnected."""
     items.delete_item(subscription_id, item_id)
+
+
+@blp.route("/subscriptions/<int:subscription_id>/items/<int:item_id>/disconnect", methods=["POST"])
+@blp.response(200, DisconnectList, description="The Disconnect-Requests owed (none: offline)")
+@blp.alt_response(409, description="Not a RADIUS login")
+@requires("subscriptions", WRITE)
+def disconnect_login(subscription_id, item_id):
+    """End a login's open sessions now: one Disconnect-Request to its NAS for each, sent by a
+    worker after the commit (GET /radius/disconnects follows them)."""
+    _, owed = items.disconnect_login(subscription_id, item_id)
+    return {"items": owed}
 
 
 @blp.route("/customers/<int:code>/deleted-items", methods=["GET"])
