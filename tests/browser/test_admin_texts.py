@@ -161,7 +161,7 @@ def test_finance_reprices_a_period_once_asked_and_sees_what_changed(
     page.get_by_role("button", name="Confirmar recálculo").click()
 
     expect(page.get_by_role("status")).to_have_text(
-        "Chamadas de 01/11/2026 a 30/11/2026 recalculadas pelas tarifas de hoje."
+        "Ligações de 01/11/2026 a 30/11/2026 recalculadas pelas tarifas de hoje."
     )
     result = page.get_by_role("region", name="Resultado do recálculo")
     expect(result).to_contain_text("01/11/2026 a 30/11/2026")

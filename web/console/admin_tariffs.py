@@ -125,5 +125,5 @@ def admin_reprice_calls():
         db.session.rollback()
         return _page(error.status, period=period, period_errors=domain_errors(error))
     days = f"{on_screen_date(run.period_from)} a {on_screen_date(run.period_to)}"
-    flash(f"Chamadas de {days} recalculadas pelas tarifas de hoje.", "status")
+    flash(f"Ligações de {days} recalculadas pelas tarifas de hoje.", "status")
     return redirect(url_for("console.admin_tariffs", recalculo=run.id, _anchor="recalculo"), 303)
