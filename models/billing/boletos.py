@@ -101,6 +101,14 @@ def _existing(receivable_id: int, amount: Decimal) -> Boleto | None:
     return db.session.scalars(query).first()
 
 
+def issued_boleto(receivable) -> Boleto | None:
+    """The boleto already issued for what the receivable owes, if any: issues none (a preview
+    of the e-mail reads it; sending one issues it with boleto_for)."""
+    if receivable.status not in OWED:
+        return None
+    return _existing(receivable.id, receivable.balance)
+
+
 def _values(receivable, sequence: int) -> dict:
     """The boleto's columns for `receivable` (id, customer_code, balance, due_date) and the
     nosso-número `sequence` value drawn for it."""

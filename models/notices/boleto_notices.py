@@ -15,7 +15,7 @@ balance).
 from models.billing.auto_suspension import SUSPENSION, notice_days, suspension_date
 from models.billing.boleto_documents import boleto_pdf, pdf_filename
 from models.billing.boleto_pdf import money
-from models.billing.boletos import Boleto, boleto_for
+from models.billing.boletos import Boleto, boleto_for, issued_boleto
 from models.billing.business_days import days_overdue, payable_until
 from models.billing.receivables import Receivable
 from models.billing.settings import BillingPolicy
@@ -80,14 +80,17 @@ def overdue_context(notice: Notice) -> dict:
     """The overdue notice's variables: the stage reached, the days overdue today, and how the
     customer pays (no boleto: card or debit)."""
     receivable = db.session.get(Receivable, notice.receivable_id)
+    return _overdue(receivable, _boleto_or_none(notice.receivable_id), notice.stage)
+
+
+def _overdue(receivable: Receivable, boleto: Boleto | None, stage: int) -> dict:
     business = current(BillingPolicy).notice_business_days
     late = days_overdue(receivable.due_date, local_today(), business)
-    boleto = _boleto_or_none(notice.receivable_id)
     return {
         **_context(receivable, boleto),
         "payment_method": _payment_method(receivable, boleto),
-        "stage": notice.stage,
-        "days_overdue": max(late, notice.stage),  # sent later than its day: never fewer
+        "stage": stage,
+        "days_overdue": max(late, stage),  # sent later than its day: never fewer
         "days_kind": "úteis" if business else "corridos",
     }
 
@@ -96,7 +99,10 @@ def suspension_context(notice: Notice) -> dict:
     """The suspension notice's variables: days overdue (calendar, the suspension's count) and
     the date it announces, counted from today, the day it is written and sent."""
     receivable = db.session.get(Receivable, notice.receivable_id)
-    boleto = _boleto_or_none(notice.receivable_id)
+    return _suspension(receivable, _boleto_or_none(notice.receivable_id))
+
+
+def _suspension(receivable: Receivable, boleto: Boleto | None) -> dict:
     return {
         **_context(receivable, boleto),
         "payment_method": _payment_method(receivable, boleto),
@@ -105,6 +111,25 @@ def suspension_context(notice: Notice) -> dict:
         "suspension_date": _date(suspension_date(local_today())),
         "notice_days": notice_days(),
     }
+
+
+# A preview (models/notices/previews.py) of a receivable's e-mail: the same variables, from the
+# boleto already issued if any (a preview issues none), at the stage the receivable has reached.
+def boleto_variables(receivable: Receivable) -> dict:
+    return _context(receivable, issued_boleto(receivable))
+
+
+def overdue_variables(receivable: Receivable) -> dict:
+    stages = sorted(current(BillingPolicy).overdue_notice_days)
+    business = current(BillingPolicy).notice_business_days
+    late = days_overdue(receivable.due_date, local_today(), business)
+    reached = [stage for stage in stages if stage <= late]
+    stage = reached[-1] if reached else (stages[0] if stages else max(late, 1))
+    return _overdue(receivable, issued_boleto(receivable), stage)
+
+
+def suspension_variables(receivable: Receivable) -> dict:
+    return _suspension(receivable, issued_boleto(receivable))
 
 
 def overdue_attachments(notice: Notice) -> list[Attachment]:
@@ -118,8 +143,17 @@ def preload(receivable_ids: list[int]) -> list:
     return [*db.session.scalars(receivables), *db.session.scalars(boletos)]
 
 
-register_kind(BOLETO, NoticeKind("boleto", boleto_context, boleto_attachments, preload))
-register_kind(OVERDUE, NoticeKind("overdue_notice", overdue_context, overdue_attachments, preload))
 register_kind(
-    SUSPENSION, NoticeKind("suspension_notice", suspension_context, overdue_attachments, preload)
+    BOLETO,
+    NoticeKind("boleto", boleto_context, boleto_attachments, preload, boleto_variables),
+)
+register_kind(
+    OVERDUE,
+    NoticeKind("overdue_notice", overdue_context, overdue_attachments, preload, overdue_variables),
+)
+register_kind(
+    SUSPENSION,
+    NoticeKind(
+        "suspension_notice", suspension_context, overdue_attachments, preload, suspension_variables
+    ),
 )

@@ -96,11 +96,11 @@ def update_template(kind: str, parts: dict) -> EmailTemplate:
     return template
 
 
-def check_part(name: str, source: str, context: dict) -> None:
-    """Invalid naming `name` if the part does not compile, or does not render with `context`
-    within SAVE_RENDER_SECONDS and its MAX_CHARS."""
+def check_part(name: str, source: str, context: dict, seconds: float = SAVE_RENDER_SECONDS) -> str:
+    """The part rendered with `context`; Invalid naming `name` if it does not compile, or does
+    not render within `seconds` (SAVE_RENDER_SECONDS) and its MAX_CHARS."""
     try:
-        _render_part(name, source, context, SAVE_RENDER_SECONDS)
+        return _render_part(name, source, context, seconds)
     except RenderLimit as error:
         raise Invalid.field(name, f"Too costly: with the sample data it {error}.") from None
     except Refused as error:
@@ -140,9 +140,13 @@ def render(kind: str, context: dict) -> dict[str, str]:
             rendered[name] = _render_part(name, getattr(template, name), context)
         except RenderLimit as error:
             raise RenderLimit(f"the {kind} template's {name} {error}") from None
-    # A header is one line: a newline in the subject would end it (or inject another).
-    rendered["subject"] = " ".join(rendered["subject"].split())
+    rendered["subject"] = subject_line(rendered["subject"])
     return rendered
+
+
+def subject_line(subject: str) -> str:
+    """A header is one line: a newline in the subject would end it (or inject another)."""
+    return " ".join(subject.split())
 
 
 def money_br(amount: Decimal) -> str:

@@ -43,16 +43,16 @@ def compose(notice: Notice, recipient: str, sender: str, isp_name: str) -> Email
     attachments."""
     kind = NOTICE_KINDS[notice.kind]
     customer = db.session.get(Customer, notice.customer_code)
-    context = {
-        "isp_name": isp_name,
-        "customer_name": customer.name,
-        "customer_code": customer.code,
-        **kind.context(notice),
-    }
+    context = {**customer_context(customer, isp_name), **kind.context(notice)}
     parts = email_templates.render(kind.template, context)
     return build_message(
         sender, recipient, parts, kind.attachments(notice), message_id(notice, sender)
     )
+
+
+def customer_context(customer: Customer, isp_name: str) -> dict:
+    """The variables every e-mail has besides its kind's (a template's preview uses them too)."""
+    return {"isp_name": isp_name, "customer_name": customer.name, "customer_code": customer.code}
 
 
 @contextmanager

@@ -102,12 +102,15 @@ class NoticeKind:
     files. Both run in the worker, in its transaction, from the notice's receivable_id.
     `preload(receivable_ids)` loads in a few queries what they will read for a batch, and
     returns the objects, which the caller holds while it writes the batch's e-mails.
+    `variables(receivable)` gives what `context` would for a notice of that receivable, writing
+    nothing (a template's preview, models/notices/previews.py).
     """
 
     template: str
     context: Callable[["Notice"], dict]
     attachments: Callable[["Notice"], list[Attachment]] = field(default=lambda _notice: [])
     preload: Callable[[list[int]], list] = field(default=lambda _receivable_ids: [])
+    variables: Callable[[Receivable], dict] | None = None
 
 
 NOTICE_KINDS: dict[str, NoticeKind] = {}

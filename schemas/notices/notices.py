@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 from models.db import MAX_INT_ID
 from models.notices.email_templates import KINDS
 from models.notices.notices import STATUSES, UNKNOWN
-from schemas.common import InputSchema, PageQuery, Text, page_of
+from schemas.common import InputSchema, PageQuery, Text, WholeNumber, page_of
 
 
 class NoticeOutput(Schema):
@@ -52,6 +52,35 @@ class EmailTemplateInput(InputSchema):
     subject = Text(required=True, min_length=1, max_length=200)
     text_body = Text(required=True, min_length=1, max_length=20_000, multiline=True)
     html_body = Text(required=True, min_length=1, max_length=50_000, multiline=True)
+
+
+class EmailTemplatePreviewInput(InputSchema):
+    """What an admin typed (a part left out is the stored one) and the customer whose real data
+    fills it: `receivable_id` (one of theirs), else their latest receivable, else the sample's
+    amounts. Nothing is saved."""
+
+    customer_code = WholeNumber(required=True, validate=validate.Range(min=1, max=MAX_INT_ID))
+    receivable_id = WholeNumber(validate=validate.Range(min=1, max=MAX_INT_ID))
+    subject = Text(min_length=1, max_length=200)
+    text_body = Text(min_length=1, max_length=20_000, multiline=True)
+    html_body = Text(min_length=1, max_length=50_000, multiline=True)
+
+
+class EmailTemplatePreviewOutput(Schema):
+    """The e-mail as the customer would get it: subject (the header's one line), text and HTML
+    (customer data escaped as the mailer escapes it)."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    customer_code = fields.Integer(required=True)
+    customer_name = fields.String(required=True)
+    receivable_id = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The receivable whose data it shows; null: the sample's"},
+    )
+    subject = fields.String(required=True)
+    text_body = fields.String(required=True)
+    html_body = fields.String(required=True)
 
 
 class EmailTemplateOutput(Schema):

@@ -18,8 +18,8 @@ PER_PAGE = 50
 FILTERS = ("login", "nas", "from", "to")
 
 add_messages(
-    (r"The period may be at most (\d+) days long\.", r"O período pode ter no máximo \1 dias."),
-    (r"'(.*)' is not one of this customer's\.", r"'\1' não é deste cliente."),
+    (r"The period may be at most (\d+) days long\.", "O período pode ter no máximo {0} dias."),
+    (r"'(.*)' is not one of this customer's\.", "'{0}' não é deste cliente."),
     (r"Not a valid IP address\.", "Informe o IP do NAS (por exemplo 10.0.0.1)."),
 )
 

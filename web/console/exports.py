@@ -46,7 +46,7 @@ add_messages(
     (r"Must differ from the delimiter\.", "Deve ser diferente do separador de campos."),
     (
         r"You have (\d+) exports queued or running \(at most (\d+)\); wait for one\.",
-        r"Você tem \1 exportações na fila ou em andamento (no máximo \2); aguarde uma terminar.",
+        "Você tem {0} exportações na fila ou em andamento (no máximo {1}); aguarde uma terminar.",
     ),
     (r"Column given twice\.", "Coluna repetida."),
     (r"Unknown column; .*", "Coluna desconhecida."),

@@ -84,6 +84,19 @@ BODIES = {
     "console.admin_update_field": {"name": "Ramo de atividade"},
     "console.admin_set_field_active": {"active": "false"},
     "console.admin_add_nas": {"nasname": "10.0.0.9", "shortname": "nas-papel", "secret": "s3gredo"},
+    "console.admin_set_tariff": {
+        "termination": "local",
+        "price_per_minute": "0,25",
+        "first_seconds": "30",
+        "increment_seconds": "6",
+    },
+    "console.admin_reprice_calls": {"from": "01/11/2026", "to": "30/11/2026", "confirmado": "sim"},
+    "console.admin_save_template": {
+        "subject": "Fatura de {{ customer_name }}",
+        "text_body": "Olá {{ customer_name }}.",
+        "html_body": "<p>Olá {{ customer_name }}.</p>",
+    },
+    "console.admin_preview_template": {"customer_code": "1"},
     "console.create_subscription": {"plan_id": "1", "due_day": "10"},
     "console.add_item": {"kind": "radius_login", "username": "papel", "password": "s3nha-pppoe"},
     "console.delete_item": {},
@@ -179,6 +192,7 @@ def record(app, client, admin) -> dict:
     ]
     ids["equipment_id"] = build_equipment(app, 7000)
     ids["assignment_id"] = 1  # none lent: the refusal comes before the lookup
+    ids["kind"] = "boleto"  # an e-mail template
     return ids
 
 

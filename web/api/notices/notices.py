@@ -1,11 +1,15 @@
 """E-mail notices (boleto and overdue) [5.1.7, 5.1.8]: what was sent, and the templates."""
 
+from flask import current_app
+
 from models.errors import Forbidden
-from models.notices import email_templates, notices
+from models.notices import email_templates, notices, previews
 from schemas.notices.notices import (
     EmailTemplateInput,
     EmailTemplateList,
     EmailTemplateOutput,
+    EmailTemplatePreviewInput,
+    EmailTemplatePreviewOutput,
     NoticeOutput,
     NoticePage,
     NoticeQuery,
@@ -79,3 +83,15 @@ def put_template(data, kind):
     """Replace a template; one that does not render with its variables is a 422 naming the part."""
     template = email_templates.update_template(kind, data)
     return template
+
+
+@blp.route("/email-templates/<string:kind>/preview", methods=["POST"])
+@blp.arguments(EmailTemplatePreviewInput)
+@blp.response(200, EmailTemplatePreviewOutput)
+@blp.alt_response(404, description="No such kind of template, or no such customer")
+@requires("notices", READ)
+def preview_template(data, kind):
+    """The e-mail a customer would get from these parts (those left out: the stored ones), with
+    the customer's real data; nothing is saved. A part that does not render is a 422 naming it,
+    as saving it would be."""
+    return previews.preview(kind, data, current_app.config["ISP_NAME"])
