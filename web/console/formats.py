@@ -40,6 +40,11 @@ def on_screen_money(value) -> str:
     return "" if value is None else money_br(value)
 
 
+def on_screen_count(value: int | None) -> str:
+    """A count as Brazilians write it: 120.000."""
+    return "" if value is None else f"{value:,}".replace(",", ".")
+
+
 def on_screen_document(value: str | None) -> str:
     """A CPF (11 digits) or CNPJ (14 characters) with its mask; anything else as it is."""
     if not value:
@@ -110,11 +115,12 @@ def api_extra(field, typed: str) -> str:
 
 
 def install(app: Flask) -> None:
-    """The filters templates use: `x|data`, `x|datahora`, `x|dinheiro`, `x|documento`..."""
+    """The filters templates use: `x|data`, `x|datahora`, `x|dinheiro`, `x|contagem`..."""
     app.jinja_env.filters.update(
         data=on_screen_date,
         datahora=on_screen_time,
         dinheiro=on_screen_money,
+        contagem=on_screen_count,
         documento=on_screen_document,
         cep=on_screen_cep,
         telefone=on_screen_phone,

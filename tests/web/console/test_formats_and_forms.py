@@ -39,6 +39,8 @@ def test_dates_are_typed_day_first(typed, api):
 def test_on_screen_formats_are_brazilian(app):
     with app.app_context():
         assert formats.on_screen_money(Decimal("1234.5")) == "R$ 1.234,50"
+        assert formats.on_screen_count(120000) == "120.000"
+        assert formats.on_screen_count(7) == "7"
         assert formats.on_screen_date(date(2027, 1, 31)) == "31/01/2027"
         # 02:30 UTC on 1 February is still 31 January in São Paulo.
         late = datetime(2027, 2, 1, 2, 30, tzinfo=UTC)
