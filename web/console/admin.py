@@ -15,7 +15,18 @@ SCREENS = (
     ("console.admin_holidays", "Feriados", "holidays", "Feriados locais que adiam vencimentos."),
     ("console.admin_plans", "Planos", "plans", "O catálogo de planos."),
     ("console.admin_tariffs", "Tarifas", "tariffs", "Preços por destino e o recálculo."),
-    ("console.admin_fields", "Campos extras", "extra_field_definitions", "Definições."),
+    (
+        "console.admin_fields",
+        "Campos extras",
+        "extra_field_definitions",
+        "Campos do cadastro e dos contatos.",
+    ),
+    (
+        "console.admin_fiscal_codes",
+        "Códigos de atividade fiscal",
+        "fiscal_activity_codes",
+        "CNAE e itens de serviço que a opção do cliente escolhe.",
+    ),
     ("console.admin_templates", "Modelos de e-mail", "notices", "Textos dos avisos."),
     ("console.admin_nas", "NAS", "radius", "Concentradores RADIUS."),
 )

@@ -77,6 +77,9 @@ BODIES = {
     "console.admin_set_reason_active": {"active": "false"},
     "console.admin_create_holiday": {"date": "20/01/2099", "name": "São Sebastião"},
     "console.admin_delete_holiday": {},
+    "console.admin_create_fiscal_code": {"code": "6110-8/01", "description": "Telefonia fixa"},
+    "console.admin_describe_fiscal_code": {"description": "Outra descrição"},
+    "console.admin_set_fiscal_code_active": {"active": "false"},
     "console.admin_create_plan": {"name": "Plano dos papéis", "kind": "email", "price": "9,90"},
     "console.admin_update_plan": {"name": "Plano renomeado"},
     "console.admin_set_plan_active": {"active": "false"},
@@ -185,6 +188,10 @@ def record(app, client, admin) -> dict:
     ids["reason_id"] = made(client.post(f"{API}/cancel-reasons", json=reason, headers=admin))["id"]
     holiday = {"date": "2099-01-25", "name": "Aniversário da cidade"}
     ids["holiday_id"] = made(client.post(f"{API}/holidays", json=holiday, headers=admin))["id"]
+    fiscal = {"code": "1.07", "description": "Suporte técnico"}
+    ids["code_id"] = made(client.post(f"{API}/fiscal-activity-codes", json=fiscal, headers=admin))[
+        "id"
+    ]
     ids["item_id"] = build_login(app, ids["subscription_id"], "papel.antigo")
     task = {"subscription_id": ids["subscription_id"], "kind": "suspend", "run_on": "2099-12-30"}
     ids["task_id"] = made(client.post(f"{customer}/scheduled-tasks", json=task, headers=admin))[
