@@ -270,25 +270,46 @@ def _lift_if_paid(customer_code: int) -> None:
     after_commit(LIFT_TASK, customer_code, requested_by=requested_by)
 
 
-def list_receivables(filters: dict, page: int, per_page: int) -> tuple[list[Receivable], int]:
-    """Receivables by due date (newest first), filtered by customer_code, status, due range."""
+def _filtered(query: Select, filters: dict) -> Select:
+    """`query` over receivables narrowed by customer_code, status, due range, and `overdue_on`
+    (owed and due before that day: what the console shows as "Vencido")."""
     if (
         filters.get("due_from")
         and filters.get("due_to")
         and filters["due_from"] > filters["due_to"]
     ):
         raise Invalid.field("due_from", "The due-date range starts after it ends.")
-    query = db.select(Receivable)
     if "customer_code" in filters:
         query = query.where(Receivable.customer_code == filters["customer_code"])
     if "status" in filters:
         query = query.where(Receivable.status == filters["status"])
+    if "overdue_on" in filters:
+        query = query.where(
+            Receivable.status.in_(OWED), Receivable.due_date < filters["overdue_on"]
+        )
     if "due_from" in filters:
         query = query.where(Receivable.due_date >= filters["due_from"])
     if "due_to" in filters:
         query = query.where(Receivable.due_date <= filters["due_to"])
+    return query
+
+
+def list_receivables(filters: dict, page: int, per_page: int) -> tuple[list[Receivable], int]:
+    """Receivables by due date (newest first), filtered by customer_code, status, due range
+    (and overdue_on, see `_filtered`)."""
+    query = _filtered(db.select(Receivable), filters)
     query = query.order_by(Receivable.due_date.desc(), Receivable.id.desc())
     return paginate(query, page, per_page)
+
+
+def balance_total(filters: dict) -> Decimal:
+    """What is still owed on all the receivables `filters` match (as `list_receivables` takes
+    them): the sum of their balances, in one query."""
+    query = db.select(db.func.coalesce(db.func.sum(balance_column()), 0)).where(
+        Receivable.status.in_(OWED)
+    )
+    total = db.session.scalar(_filtered(query, filters))
+    return Decimal(str(total)).quantize(Decimal("0.01"))  # SQLite may sum as a float
 
 
 def overdue_customers(as_of: date, days: int) -> Select:
