@@ -228,10 +228,13 @@ def everyones_connection_filters(filters: dict) -> dict:
 def login_owners(logins) -> dict[str, tuple[int, str]]:
     """The customer (code, name) each RADIUS login of `logins` belongs to: the one holding it
     now, else the last one that had it (a deleted login's sessions stay its customer's)."""
+    logins = {login for login in logins if login}
+    if not logins:
+        return {}
     query = (
         select(Item.username, Customer.code, Customer.name)
         .join(Customer, Customer.code == Item.customer_code)
-        .where(Item.kind == RADIUS_LOGIN, Item.username.in_(set(logins)))
+        .where(Item.kind == RADIUS_LOGIN, Item.username.in_(logins))
         # Live first, then the most recently deleted, so the first seen of a login wins.
         .order_by(Item.deleted_at.is_not(None), Item.deleted_at.desc(), Item.id.desc())
     )

@@ -9,9 +9,11 @@ from datetime import timedelta
 from playwright.sync_api import Page, expect
 
 from models.clock import local_midnight, local_today
+from models.staff.users import ROLES
 from tests.browser.conftest import axe_violations
 from tests.builders import build_customer, build_login, build_session, build_subscription
 from tests.tasks.extracts.sessions import NAS, load_sessions
+from web.permissions import READ, roles_for
 
 
 def _today_at_midnight(app):
@@ -140,9 +142,7 @@ def test_filters_refused_beside_their_fields_in_portuguese(page: Page, sign_in, 
 
 def test_every_role_reads_everyones_sessions(page: Page, sign_in, app):
     """Every staff role reads extracts (web.permissions): none is refused the screen."""
-    from web.permissions import READ, roles_for
-
-    assert set(roles_for("extracts", READ)) == {"admin", "attendant", "finance", "technician"}
+    assert set(roles_for("extracts", READ)) == set(ROLES)
     sign_in("finance")
     nav = page.get_by_role("navigation", name="Principal")
     expect(nav.get_by_role("link", name="Conexões (todas)")).to_be_visible()
