@@ -14,7 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from models.backend import address_text, address_value
 from models.clock import local_days, local_today, shift_days
-from models.customers.customers import get_customer
+from models.customers.customers import Customer, get_customer
 from models.db import db
 from models.errors import Invalid
 from models.extracts.calls import TERMINATIONS, Call
@@ -48,6 +48,10 @@ TERMINATION_LABELS = (
     ("special", "Especial"),
 )
 DEFAULT_DAYS = 30  # a period left out is the last 30 days
+# Everyone's sessions with no login, NAS or customer to narrow them: its totals read every
+# session of the period (a month of a mid-size ISP is millions: seconds, not milliseconds).
+UNNARROWED_MAX_DAYS = 1
+NARROWING = ("login", "nas", "customer_code")
 
 
 @dataclass(frozen=True)
@@ -203,6 +207,41 @@ def connections_query(filters: dict) -> Select:
     if filters.get("nas"):
         where.append(RadAcct.nasipaddress == address_value(filters["nas"]))
     return select(RadAcct).where(*where).order_by(RadAcct.acctstarttime, RadAcct.radacctid)
+
+
+def everyones_connection_filters(filters: dict) -> dict:
+    """`filters` of everyone's sessions (GET /connections, the console's Conexões (todas)).
+    Narrowed by login, NAS or customer, as they are: the period defaults to the last 30 days
+    and may be EXTRACT_MAX_DAYS long. Without any of them, one day at most, today in the ISP's
+    zone by default (422 on `to` for more): an export is the way to see more."""
+    if any(filters.get(name) for name in NARROWING):
+        return filters
+    last = filters.get("to") or local_today()
+    first = filters.get("from") or last
+    if (last - first).days + 1 > UNNARROWED_MAX_DAYS:
+        raise Invalid.field(
+            "to", "Without login, nas or customer_code, ask for one day; export for more."
+        )
+    return {**filters, "from": first, "to": last}
+
+
+def login_owners(logins) -> dict[str, tuple[int, str]]:
+    """The customer (code, name) each RADIUS login of `logins` belongs to: the one holding it
+    now, else the last one that had it (a deleted login's sessions stay its customer's)."""
+    logins = {login for login in logins if login}
+    if not logins:
+        return {}
+    query = (
+        select(Item.username, Customer.code, Customer.name)
+        .join(Customer, Customer.code == Item.customer_code)
+        .where(Item.kind == RADIUS_LOGIN, Item.username.in_(logins))
+        # Live first, then the most recently deleted, so the first seen of a login wins.
+        .order_by(Item.deleted_at.is_not(None), Item.deleted_at.desc(), Item.id.desc())
+    )
+    owners: dict[str, tuple[int, str]] = {}
+    for login, code, name in db.session.execute(query):
+        owners.setdefault(login, (code, name))
+    return owners
 
 
 def calls_query(filters: dict) -> Select:

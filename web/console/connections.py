@@ -44,6 +44,14 @@ def volume(count) -> str:
 
 def extract_page(source: str, code: int, fields: tuple[str, ...], schema, per_page: int):
     """(values as typed, page, rows, totals, errors) of a customer's extract from request.args."""
+    return filtered_page(
+        source, fields, schema, per_page, lambda query: {**query, "customer_code": code}
+    )
+
+
+def filtered_page(source: str, fields: tuple[str, ...], schema, per_page: int, narrowed):
+    """(values as typed, page, rows, totals, errors) of an extract from request.args: `fields`
+    loaded by `schema`, then `narrowed(query)` are the operation's filters (it may refuse)."""
     values = {name: request.args.get(name, "") for name in fields}
     body = body_from(request.args, (*fields, "page"), dates=("from", "to"))
     query, errors = load(schema, {**body, "per_page": per_page})
@@ -52,12 +60,26 @@ def extract_page(source: str, code: int, fields: tuple[str, ...], schema, per_pa
         page = query.pop("page")
         query.pop("per_page")
         try:
-            rows, totals = extracts.page_and_totals(
-                source, {**query, "customer_code": code}, page, per_page
-            )
+            rows, totals = extracts.page_and_totals(source, narrowed(query), page, per_page)
         except DomainError as error:
             errors = domain_errors(error)
     return values, page, rows, totals, errors
+
+
+def sessions_shown(values: dict, page: int, rows: list, totals, errors: dict) -> dict:
+    """What templates/console/extratos/sessoes.html (and its filters) shows of a page of
+    sessions; `args` are the filters typed, for the pages' links."""
+    return {
+        "values": values,
+        "rows": rows,
+        "totals": totals,
+        "errors": errors,
+        "page": page,
+        "last_page": last_page(totals["rows"], PER_PAGE) if totals else 1,
+        "args": {name: value for name, value in values.items() if value},
+        "duration": duration,
+        "volume": volume,
+    }
 
 
 @bp.route("/clientes/<int:code>/conexoes", methods=["GET"])
@@ -66,21 +88,9 @@ def connections(code: int):
     """The customer's sessions (the last 30 days by default), oldest first, with the totals of
     the whole filter; a refused filter shows its error beside it (422)."""
     customer = get_customer(code)
-    values, page, rows, totals, errors = extract_page(
-        extracts.CONNECTIONS, code, FILTERS, StaffConnectionQuery(), PER_PAGE
+    found = extract_page(extracts.CONNECTIONS, code, FILTERS, StaffConnectionQuery(), PER_PAGE)
+    shown = sessions_shown(*found)
+    shown["args"] = {"code": code, **shown["args"]}
+    return render_tab("conexoes", "console/extratos/conexoes.html", customer, **shown), (
+        422 if shown["errors"] else 200
     )
-    args = {name: value for name, value in values.items() if value}
-    return render_tab(
-        "conexoes",
-        "console/extratos/conexoes.html",
-        customer,
-        values=values,
-        rows=rows,
-        totals=totals,
-        errors=errors,
-        page=page,
-        last_page=last_page(totals["rows"], PER_PAGE) if totals else 1,
-        args={"code": code, **args},
-        duration=duration,
-        volume=volume,
-    ), (422 if errors else 200)

@@ -1,7 +1,5 @@
 """Connection extracts (RADIUS sessions) [6.6]: one customer's, or everyone's for the staff."""
 
-from models.clock import local_today
-from models.errors import Invalid
 from models.extracts import extracts
 from schemas.extracts.connections import ConnectionPage, ConnectionQuery, StaffConnectionQuery
 from web.extensions import Blueprint
@@ -9,9 +7,6 @@ from web.permissions import READ
 from web.security import requires
 
 URL_PREFIX = ""
-# Everyone's sessions with no login, NAS or customer to narrow them: its totals read every
-# session of the period (a month of a mid-size ISP is millions: seconds, not milliseconds).
-UNNARROWED_MAX_DAYS = 1
 blp = Blueprint("connections", __name__, description="Connection extracts (RADIUS sessions) [6.6]")
 
 
@@ -48,12 +43,4 @@ def connections(args):
     period defaults to the last 30 days (at most EXTRACT_MAX_DAYS); without any of them, it is
     one day at most, today in the ISP's zone by default: an export is the way to see more."""
     page, per_page = args.pop("page"), args.pop("per_page")
-    if not any(args.get(name) for name in ("login", "nas", "customer_code")):
-        last = args.get("to") or local_today()
-        first = args.get("from") or last
-        if (last - first).days + 1 > UNNARROWED_MAX_DAYS:
-            raise Invalid.field(
-                "to", "Without login, nas or customer_code, ask for one day; export for more."
-            )
-        args["from"], args["to"] = first, last
-    return _page(args, page, per_page)
+    return _page(extracts.everyones_connection_filters(args), page, per_page)
