@@ -232,6 +232,10 @@ def _missing_boleto_settings(given: dict, uses_agreement: bool) -> list[str]:
     ]
 
 
+# What only some banks' layouts use (BankAccount's fields of the same names).
+BANK_EXTRAS = {"BOLETO_VARIATION": "variation", "BOLETO_STATION": "station", "BOLETO_BYTE": "byte"}
+
+
 def _account(bank: str, given: dict, uses_agreement: bool) -> BankAccount:
     """The account from the settings given, the demonstration one's values where none is."""
     value = {name: given[name] or demo for name, demo in DEMO_BOLETO_ACCOUNT.items()}
@@ -243,6 +247,7 @@ def _account(bank: str, given: dict, uses_agreement: bool) -> BankAccount:
         account=value["BOLETO_ACCOUNT"],
         agreement=value["BOLETO_AGREEMENT"],
         wallet=value["BOLETO_WALLET"],
+        **{field: given[name] for name, field in BANK_EXTRAS.items()},
     )
     _check_account(account)
     return account
@@ -285,6 +290,7 @@ def _boleto_account(env, mode) -> dict:
     """
     names = (*DEMO_BOLETO_ACCOUNT, *BENEFICIARY_SETTINGS)
     given = {name: " ".join(env.get(name, "").split()) for name in names}
+    extras = {name: env.get(name, "").strip() for name in BANK_EXTRAS}
     try:
         layout = bank_for(given["BOLETO_BANK"] or DEMO_BOLETO_ACCOUNT["BOLETO_BANK"])
     except UnknownBank as error:
@@ -295,13 +301,16 @@ def _boleto_account(env, mode) -> dict:
             f"PROVEDOR_ENV=production issues real boletos: set {', '.join(missing)} "
             "(the bank account, and the beneficiary's name, CNPJ and address)"
         )
-    account = _account(layout.code, given, layout.uses_agreement)
+    account = _account(layout.code, given | extras, layout.uses_agreement)
     return {
         "boleto_bank": account.bank,
         "boleto_agency": account.agency,
         "boleto_account": account.account,
         "boleto_agreement": account.agreement,  # convênio
         "boleto_wallet": account.wallet,  # carteira
+        "boleto_variation": account.variation,
+        "boleto_station": account.station,  # Sicredi's posto
+        "boleto_byte": account.byte,  # Sicredi's byte de geração
         "boleto_demo": bool(missing),  # any of them made up: not a boleto anyone may pay
         **_beneficiary(given),
     }

@@ -1,8 +1,9 @@
 """Banks' boleto layouts as pluggable classes: the nosso número and the 25-digit free field.
 
 Each bank decides what its free field carries and how its nosso número is checked; everything
-else is FEBRABAN's (models/billing/boleto_codes.py). A bank is added by subclassing `Bank` with
-`@register`; `bank_for(code)` finds it, and an unknown code is a clear `UnknownBank` error.
+else is FEBRABAN's (models/billing/boleto_codes.py). A bank is a module of its own in
+models/billing/banks/ that subclasses `Bank` with `@register`; `bank_for(code)` finds it, and an
+unknown code is a clear `UnknownBank` error.
 """
 
 import re
@@ -13,7 +14,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from models.billing import boleto_codes
-from models.billing.boleto_codes import modulo11_weighted_sum
+from models.discovery import import_submodules
 
 
 class UnknownBank(ValueError):
@@ -29,6 +30,11 @@ class BankAccount:
     account: str
     agreement: str  # convênio / código do beneficiário
     wallet: str  # carteira
+    # What only some banks use: Banco do Brasil's variação de carteira, Sicoob's modalidade,
+    # Sicredi's posto and byte de geração.
+    variation: str = ""
+    station: str = ""
+    byte: str = ""
 
     @classmethod
     def from_billing(cls, billing: Mapping) -> "BankAccount":
@@ -39,6 +45,9 @@ class BankAccount:
             account=billing["boleto_account"],
             agreement=billing["boleto_agreement"],
             wallet=billing["boleto_wallet"],
+            variation=billing.get("boleto_variation", ""),
+            station=billing.get("boleto_station", ""),
+            byte=billing.get("boleto_byte", ""),
         )
 
 
@@ -113,91 +122,12 @@ def bank_for(code: str) -> Bank:
         raise UnknownBank(f"no boleto layout for bank {code!r} (known: {known})") from None
 
 
-def _digits(value: str, length: int, what: str) -> str:
+def padded_digits(value: str, length: int, what: str) -> str:
     """`value` as exactly `length` digits, zero-padded on the left; refuses anything else."""
     if not re.fullmatch(r"\d+", value or "") or len(value.lstrip("0")) > length:
         raise ValueError(f"{what} {value!r} must be at most {length} digits")
     return value.zfill(length)
 
 
-def bb_dv(digits: str) -> str:
-    """Banco do Brasil's modulo-11 check digit (weights 9..2 from the right): 10 is X, 11 is 0."""
-    result = 11 - modulo11_weighted_sum(digits) % 11
-    return "X" if result == 10 else "0" if result == 11 else str(result)
-
-
-@register
-class BancoDoBrasil(Bank):
-    """Banco do Brasil (001), convênio of 7 digits (carteiras 17 and 18).
-
-    Nosso número = convênio (7) + sequence (10), 17 digits and, for this convênio size, no
-    check digit. Free field = "000000" + nosso número (17) + carteira (2).
-    """
-
-    code = "001"
-    name = "Banco do Brasil S.A."
-    max_sequence = 10**10 - 1
-    uses_agreement = True
-
-    def nosso_numero(self, sequence: int, settings: BankAccount) -> str:
-        self._check_sequence(sequence)
-        if not re.fullmatch(r"\d{7}", settings.agreement):
-            raise ValueError("Banco do Brasil: this layout needs a 7-digit convênio")
-        return f"{settings.agreement}{sequence:010d}"
-
-    def nosso_numero_with_dv(self, number: str, settings: BankAccount) -> str:
-        return _digits(number, 17, "Banco do Brasil nosso número")
-
-    def free_field(self, nosso_numero: str, settings: BankAccount) -> str:
-        number = _digits(nosso_numero, 17, "Banco do Brasil nosso número")
-        return "000000" + number + _digits(settings.wallet, 2, "carteira")
-
-    def agency_account(self, settings: BankAccount) -> str:
-        agency = _digits(settings.agency, 4, "agência")
-        account = _digits(settings.account, 8, "conta")
-        return f"{agency}-{bb_dv(agency)} / {account}-{bb_dv(account)}"
-
-
-def bradesco_dv(digits: str) -> str:
-    """Bradesco's modulo-11 check digit (weights 2..7 from the right): 10 is P, 11 is 0.
-
-    The same rule checks the agência, the conta and the carteira + nosso número.
-    """
-    result = 11 - modulo11_weighted_sum(digits, top=7) % 11
-    return "P" if result == 10 else "0" if result == 11 else str(result)
-
-
-@register
-class Bradesco(Bank):
-    """Bradesco (237): nosso número of 11 digits checked by modulo 11 base 7 with the carteira.
-
-    Free field = agência (4) + carteira (2) + nosso número (11) + conta (7) + "0". The
-    beneficiary is its agência and conta: no convênio.
-    """
-
-    code = "237"
-    name = "Banco Bradesco S.A."
-    max_sequence = 10**11 - 1
-
-    def nosso_numero(self, sequence: int, settings: BankAccount) -> str:
-        self._check_sequence(sequence)
-        return f"{sequence:011d}"
-
-    def nosso_numero_with_dv(self, number: str, settings: BankAccount) -> str:
-        wallet = _digits(settings.wallet, 2, "carteira")
-        number = _digits(number, 11, "Bradesco nosso número")
-        return f"{wallet}/{number}-{bradesco_dv(wallet + number)}"
-
-    def free_field(self, nosso_numero: str, settings: BankAccount) -> str:
-        return (
-            _digits(settings.agency, 4, "agência")
-            + _digits(settings.wallet, 2, "carteira")
-            + _digits(nosso_numero, 11, "Bradesco nosso número")
-            + _digits(settings.account, 7, "conta")
-            + "0"
-        )
-
-    def agency_account(self, settings: BankAccount) -> str:
-        agency = _digits(settings.agency, 4, "agência")
-        account = _digits(settings.account, 7, "conta")
-        return f"{agency}-{bradesco_dv(agency)} / {account}-{bradesco_dv(account)}"
+# Every bank's module registers itself (imported last: they import this module's names).
+import_submodules("models.billing.banks")

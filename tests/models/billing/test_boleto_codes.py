@@ -11,7 +11,9 @@ from decimal import Decimal
 
 import pytest
 
-from models.billing.boleto_banks import BankAccount, UnknownBank, bank_for, bb_dv, bradesco_dv
+from models.billing.banks.banco_do_brasil import bb_dv
+from models.billing.banks.bradesco import bradesco_dv
+from models.billing.boleto_banks import BankAccount, UnknownBank, bank_for
 from models.billing.boleto_codes import (
     bank_code_with_dv,
     barcode,
