@@ -233,14 +233,14 @@ def test_bradesco_builds_the_published_boleto():
 
 
 def test_an_unknown_bank_is_a_clear_error():
-    with pytest.raises(UnknownBank, match=r"no boleto layout for bank '999'.*001, 237"):
+    with pytest.raises(UnknownBank, match=r"no boleto layout for bank '999'.*001, 033, 237"):
         bank_for("999")
 
 
 @pytest.mark.parametrize(
     ("account", "sequence", "message"),
     [
-        (BankAccount("001", "4042", "61900", "123879", "18"), 1, "7-digit convênio"),
+        (BankAccount("001", "4042", "61900", "12387", "18"), 1, "4, 6 or 7 digits"),
         (BB, 0, "outside"),
         (BB, 10**10, "outside"),
         (BankAccount("001", "4042", "61900", "1238798", "180"), 1, "carteira"),

@@ -124,7 +124,7 @@ def test_a_malformed_boleto_setting_is_refused(tmp_path, name, value, message, m
         load_settings(env)
 
 
-def test_banco_do_brasil_needs_a_7_digit_agreement(tmp_path):
+def test_banco_do_brasil_needs_an_agreement_of_4_6_or_7_digits(tmp_path):
     env = _production(tmp_path, {**PRODUCTION_BOLETO_BB, "BOLETO_AGREEMENT": "123"})
-    with pytest.raises(ConfigError, match="7-digit convênio"):
+    with pytest.raises(ConfigError, match="convênio '123' must have 4, 6 or 7 digits"):
         load_settings(env)
