@@ -42,8 +42,14 @@ def barcode_check_digit(digits43: str) -> int:
     return 1 if result in (0, 10, 11) else result
 
 
+# Banks that print their code's check digit otherwise than the rule below gives.
+PRINTED_BANK_DV = {"748": "X"}  # Sicredi prints 748-X (the rule gives 0)
+
+
 def bank_code_with_dv(bank: str) -> str:
     """The bank code as a boleto prints it ("001-9", "237-2"): modulo 11, 10 and 11 become 0."""
+    if bank in PRINTED_BANK_DV:
+        return f"{bank}-{PRINTED_BANK_DV[bank]}"
     result = 11 - modulo11_weighted_sum(bank) % 11
     return f"{bank}-{0 if result >= 10 else result}"
 
