@@ -128,3 +128,45 @@ def test_banco_do_brasil_needs_an_agreement_of_4_6_or_7_digits(tmp_path):
     env = _production(tmp_path, {**PRODUCTION_BOLETO_BB, "BOLETO_AGREEMENT": "123"})
     with pytest.raises(ConfigError, match="convênio '123' must have 4, 6 or 7 digits"):
         load_settings(env)
+
+
+# A Sicredi account (brcobranca sicredi_spec.rb: cooperativa 0710, posto 65, beneficiário 00129).
+SICREDI = {
+    "BOLETO_BANK": "748",
+    "BOLETO_AGENCY": "0710",
+    "BOLETO_ACCOUNT": "00129",
+    "BOLETO_AGREEMENT": "00129",
+    "BOLETO_WALLET": "1",
+    "BOLETO_STATION": "65",
+    "BOLETO_BYTE": "2",
+}
+
+
+def test_the_settings_only_some_banks_use_reach_the_account(tmp_path):
+    env = _production(tmp_path, {**PRODUCTION_BOLETO, **SICREDI})
+    billing = load_settings(env).billing
+    assert (billing["boleto_bank"], billing["boleto_station"], billing["boleto_byte"]) == (
+        "748",
+        "65",
+        "2",
+    )
+    sicoob = {"BOLETO_BANK": "756", "BOLETO_AGENCY": "4327", "BOLETO_AGREEMENT": "417270"}
+    sicoob |= {"BOLETO_WALLET": "1", "BOLETO_VARIATION": "05"}
+    billing = load_settings(_production(tmp_path, {**PRODUCTION_BOLETO, **sicoob})).billing
+    assert billing["boleto_variation"] == "05"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("BOLETO_STATION", "", "posto"),
+        ("BOLETO_BYTE", "1", "byte de geração"),
+        ("BOLETO_WALLET", "2", "carteira"),
+    ],
+)
+def test_a_sicredi_account_without_what_its_boletos_need_stops_the_start(
+    tmp_path, name, value, message
+):
+    env = _production(tmp_path, {**PRODUCTION_BOLETO, **SICREDI, name: value})
+    with pytest.raises(ConfigError, match=message):
+        load_settings(env)
