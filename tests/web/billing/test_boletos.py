@@ -314,3 +314,46 @@ def test_a_demo_boleto_stays_marked_once_the_real_account_is_set(
     again = client.get(_url(receivable_id), headers=admin).get_json()
     assert again == issued and again["demo"] is True
     assert DEMO_MARK in _pdf_text(client.get(_url(receivable_id, pdf=True), headers=admin))
+
+
+# One account per bank, as its BOLETO_* settings (accounts of brcobranca's specs).
+ACCOUNTS = {
+    "001": {"BOLETO_AGENCY": "4042", "BOLETO_ACCOUNT": "61900", "BOLETO_AGREEMENT": "123879"},
+    "033": {"BOLETO_AGENCY": "0059", "BOLETO_AGREEMENT": "1899775", "BOLETO_WALLET": "102"},
+    "104": {"BOLETO_AGENCY": "1825", "BOLETO_AGREEMENT": "245274", "BOLETO_WALLET": "1"},
+    "237": {},
+    "341": {"BOLETO_AGENCY": "0811", "BOLETO_ACCOUNT": "53678", "BOLETO_WALLET": "109"},
+    "748": {
+        "BOLETO_AGENCY": "0710",
+        "BOLETO_AGREEMENT": "00129",
+        "BOLETO_WALLET": "1",
+        "BOLETO_STATION": "65",
+        "BOLETO_BYTE": "2",
+    },
+    "756": {
+        "BOLETO_AGENCY": "4327",
+        "BOLETO_AGREEMENT": "417270",
+        "BOLETO_WALLET": "1",
+        "BOLETO_VARIATION": "01",
+    },
+}
+
+
+@pytest.mark.parametrize("bank", sorted(ACCOUNTS))
+def test_each_bank_issues_a_boleto_whose_pdf_reads_back(
+    app, client, admin, override_settings, tmp_path, bank
+):
+    wallet = {"001": {"BOLETO_WALLET": "18"}}.get(bank, {})
+    env = {**PRODUCTION_BOLETO, "BOLETO_BANK": bank, **wallet, **ACCOUNTS[bank]}
+    parsed = load_settings({"PROVEDOR_VAR_DIR": str(tmp_path), **env}).boleto_settings()
+    override_settings(BoletoSettings, account=parsed.account, demo=parsed.demo)
+    receivable_id = build_receivable(app, amount="99.90")
+
+    boleto = client.get(_url(receivable_id), headers=admin).get_json()
+    assert boleto["barcode"][:3] == bank
+    assert barcode_from_linha(boleto["digitable_line"]) == boleto["barcode"]
+    response = client.get(_url(receivable_id, pdf=True), headers=admin)
+    assert read_barcodes(response.data, tmp_path).get("I2/5") == {boleto["barcode"]}
+    text = _pdf_text(response)
+    assert boleto["nosso_numero"] in text
+    assert f"{bank}-" in text  # the bank's code with its check digit in the header
