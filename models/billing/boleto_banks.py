@@ -90,8 +90,22 @@ class Bank:
         if not 1 <= sequence <= self.max_sequence:
             raise ValueError(f"nosso número sequence {sequence} outside 1..{self.max_sequence}")
 
-    def codes(self, settings: BankAccount, sequence: int, due: date, amount: Decimal):
-        """Nosso número, barcode and linha digitável of one boleto."""
+    def sequence_key(self, settings: BankAccount, issued: date) -> str:
+        """The counter the nosso-número sequence is drawn from (models/billing/boleto_numbers):
+        one per convênio; a bank whose nosso número restarts each year keys it by year too."""
+        return settings.agreement
+
+    def codes(
+        self,
+        settings: BankAccount,
+        sequence: int,
+        due: date,
+        amount: Decimal,
+        *,
+        issued: date | None = None,
+    ):
+        """Nosso número, barcode and linha digitável of one boleto issued on `issued` (only
+        banks whose nosso número carries the year use it)."""
         number = self.nosso_numero(sequence, settings)
         code = boleto_codes.barcode(self.code, due, amount, self.free_field(number, settings))
         linha = boleto_codes.linha_digitavel(code)

@@ -1,4 +1,6 @@
-"""Nosso-número sequences: one counter per (bank, agreement), handed out atomically.
+"""Nosso-número sequences: one counter per (bank, key), handed out atomically. The key is the
+convênio, or for a bank whose nosso número carries the year (Sicredi) the convênio and the year
+(`Bank.sequence_key`).
 
 A bank refuses a second boleto with the same nosso número under one agreement, so two workers
 must never draw the same value. `next_nosso_numero` increments the counter with one
@@ -14,7 +16,7 @@ from models.db import db, insert_or_ignore
 
 
 class BoletoSequence(db.Model):
-    """The next nosso-número sequence value of one bank agreement (convênio)."""
+    """The next nosso-número sequence value of one counter: a bank's convênio (its key)."""
 
     __tablename__ = "boleto_sequences"
 

@@ -48,7 +48,7 @@ from models.billing.receivables import (
 )
 from models.billing.settings import BoletoSettings
 from models.bulk_history import record_created
-from models.clock import utcnow
+from models.clock import local_today, utcnow
 from models.customers.customers import Customer
 from models.db import UTCDateTime, db, is_unique_violation, upsert
 from models.errors import Conflict
@@ -109,13 +109,14 @@ def issued_boleto(receivable) -> Boleto | None:
     return _existing(receivable.id, receivable.balance)
 
 
-def _values(receivable, sequence: int) -> dict:
-    """The boleto's columns for `receivable` (id, customer_code, balance, due_date) and the
-    nosso-número `sequence` value drawn for it."""
+def _values(receivable, sequence: int, issued: date) -> dict:
+    """The boleto's columns for `receivable` (id, customer_code, balance, due_date), issued on
+    `issued` with the nosso-número `sequence` value drawn for it."""
     settings = current(BoletoSettings)
     account = settings.account
     amount = receivable.balance
-    codes = bank_for(account.bank).codes(account, sequence, receivable.due_date, amount)
+    layout = bank_for(account.bank)
+    codes = layout.codes(account, sequence, receivable.due_date, amount, issued=issued)
     pix = None
     if settings.pix_key:
         txid = re.sub(r"[^A-Za-z0-9]", "", codes.nosso_numero_printed)[-25:]
@@ -160,11 +161,12 @@ def boleto_for(receivable_id: int) -> Boleto:
         return boleto
     if not _pays_by_boleto(receivable.customer_code):
         raise Conflict(f"Receivable {receivable.id} is not paid by boleto.")
-    account = _account()
+    account, today = _account(), local_today()
+    key = bank_for(account.bank).sequence_key(account, today)
     try:
         with db.session.begin_nested():  # a loser's drawn number goes back with its insert
-            sequence = next_nosso_numero(account.bank, account.agreement)
-            boleto = Boleto(**_values(receivable, sequence))
+            sequence = next_nosso_numero(account.bank, key)
+            boleto = Boleto(**_values(receivable, sequence, today))
             db.session.add(boleto)
     except IntegrityError as error:
         if not is_unique_violation(error, RECEIVABLE_UNIQUE):
@@ -199,11 +201,13 @@ def _issue_chunk(receivable_ids: list[int]) -> int:
     ).all()
     if not rows:
         return 0
-    account = _account()
-    sequences = reserve_nosso_numeros(account.bank, account.agreement, len(rows))
+    account, today = _account(), local_today()
+    key = bank_for(account.bank).sequence_key(account, today)
+    sequences = reserve_nosso_numeros(account.bank, key, len(rows))
     now = utcnow()
     values = [
-        _values(row, seq) | {"issued_at": now} for row, seq in zip(rows, sequences, strict=True)
+        _values(row, seq, today) | {"issued_at": now}
+        for row, seq in zip(rows, sequences, strict=True)
     ]
     table = Boleto.__table__
     inserted = db.session.scalars(

@@ -63,6 +63,10 @@ class Sicredi(Bank):
             linha_formatted=boleto_codes.format_linha(linha),
         )
 
+    def sequence_key(self, settings: BankAccount, issued: date) -> str:
+        """The year's counter: the nosso número carries the year, its 5 digits restart each one."""
+        return f"{settings.agreement}/{issued.year % 100:02d}"
+
     def nosso_numero(self, sequence: int, settings: BankAccount, issued: date | None = None) -> str:
         self._check_sequence(sequence)
         year = (issued or local_today()).year % 100

@@ -1,13 +1,15 @@
 """A receivable's boleto through the API: issued once, its codes, its PDF read back, roles."""
 
 import threading
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from io import BytesIO
 
 import pytest
+import time_machine
 from pypdf import PdfReader
 
+from models import clock
 from models.billing.boleto_codes import barcode_from_linha
 from models.billing.boleto_pdf import DEMO_MARK
 from models.billing.pix import crc_is_valid, emv_fields
@@ -357,3 +359,22 @@ def test_each_bank_issues_a_boleto_whose_pdf_reads_back(
     text = _pdf_text(response)
     assert boleto["nosso_numero"] in text
     assert f"{bank}-" in text  # the bank's code with its check digit in the header
+
+
+def test_sicredi_numbers_restart_each_year_and_never_repeat(
+    app, client, make_user, token_for, override_settings, tmp_path
+):
+    env = {**PRODUCTION_BOLETO, "BOLETO_BANK": "748", **ACCOUNTS["748"]}
+    parsed = load_settings({"PROVEDOR_VAR_DIR": str(tmp_path), **env}).boleto_settings()
+    override_settings(BoletoSettings, account=parsed.account, demo=parsed.demo)
+    token = token_for(make_user("financeiro.ano", "finance"), ttl=timedelta(days=400))
+    finance = {"Authorization": f"Bearer {token}"}  # still valid in the days travelled to
+    printed = []
+    for day in (date(2026, 12, 31), date(2026, 12, 31), date(2027, 1, 2)):
+        noon = datetime(day.year, day.month, day.day, 12, tzinfo=clock.zone())
+        with time_machine.travel(noon, tick=False):
+            receivable_id = build_receivable(app, amount="99.90")
+            boleto = client.get(_url(receivable_id), headers=finance).get_json()
+        printed.append(boleto["nosso_numero"])
+    # Year, byte 2, then the year's own count from 1 (its check digit after the dash).
+    assert [number.split("-")[0] for number in printed] == ["26/200001", "26/200002", "27/200001"]
