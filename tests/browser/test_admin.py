@@ -120,6 +120,7 @@ def test_an_admin_unlocks_a_locked_user_and_deactivates_and_reactivates(
     # Deactivating asks first; then he cannot sign in until reactivated.
     asked: list[str] = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.wait_for_load_state()  # the scripts that ask first have run (they are deferred)
     _row(page, "joao.bloqueado").get_by_role("button", name="Desativar joao.bloqueado").click()
     expect(page.get_by_role("status")).to_have_text("Usuário joao.bloqueado desativado.")
     assert asked and "joao.bloqueado" in asked[0]

@@ -143,6 +143,7 @@ def test_an_admin_creates_changes_and_withdraws_a_plan(app, page: Page, sign_in)
     # Withdrawn from sale after a confirmation; the filter tells on-sale from withdrawn.
     asked: list[str] = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.wait_for_load_state()  # the scripts that ask first have run (they are deferred)
     _row(page, "Fibra 350").get_by_role("button", name="Retirar de venda Fibra 350").click()
     expect(page.get_by_role("status")).to_have_text("Plano Fibra 350 retirado de venda.")
     assert asked and "Fibra 350" in asked[0]
@@ -281,6 +282,7 @@ def test_an_admin_defines_a_choice_field_that_then_shows_on_the_record(app, page
     # Withdrawn after a confirmation: the record no longer shows it (its value is kept).
     asked: list[str] = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.wait_for_load_state()  # the scripts that ask first have run (they are deferred)
     _row(page, "Imóvel").get_by_role("button", name="Retirar Imóvel").click()
     expect(page.get_by_role("status")).to_have_text("Campo Imóvel retirado dos cadastros.")
     assert asked and "Imóvel" in asked[0]

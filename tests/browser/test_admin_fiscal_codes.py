@@ -68,10 +68,13 @@ def test_an_admin_adds_describes_and_withdraws_a_code(app, page: Page, sign_in):
     row.get_by_role("button", name="Alterar 6110-8/01").click()
     expect(page.get_by_role("status")).to_have_text("Descrição do código 6110-8/01 alterada.")
 
-    page.on("dialog", lambda dialog: dialog.accept())
+    asked: list[str] = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.wait_for_load_state()  # the scripts that ask first have run (they are deferred)
     _row(page, "6110-8/01").get_by_role("button", name="Retirar 6110-8/01").click()
     expect(page.get_by_role("status")).to_have_text("Código 6110-8/01 retirado da lista.")
     expect(_row(page, "6110-8/01").locator(".situacao")).to_have_text("Retirado")
+    assert asked and "6110-8/01" in asked[0]  # it asked first
     [stored] = _codes(app)
     assert (stored.description, stored.active) == ("Telefonia fixa comutada", False)
     assert _history(app, stored.id) == ["create", "update", "update"]
