@@ -7,14 +7,14 @@ withdraw / put back in use (FiscalActivityCodePatch, update_code); the code itse
 and customers who hold a withdrawn one keep it.
 """
 
-from flask import flash, redirect, request, url_for
+from flask import request
 
 from models.customers import fiscal_activity_codes
-from models.db import db
 from models.errors import DomainError
 from schemas.customers.customer_options import FiscalActivityCodeInput, FiscalActivityCodePatch
-from web.console.blueprint import bp, render
-from web.console.forms import add_messages, body_from, domain_errors, load
+from web.console.admin_lists import KeptList
+from web.console.blueprint import bp
+from web.console.forms import add_messages, body_from, load
 from web.permissions import READ, WRITE
 from web.security import requires
 
@@ -30,29 +30,20 @@ add_messages(
 )
 
 
-def _list(typed=None, errors=None, status=200, row_errors=None):
-    return (
-        render(
-            "console/admin/fiscal_codes.html",
-            items=fiscal_activity_codes.list_codes(None),
-            typed=typed or {},
-            errors=errors or {},
-            row_errors=row_errors or {},
-        ),
-        status,
-    )
-
-
-def _back(message: str):
-    flash(message, "status")
-    return redirect(url_for("console.admin_fiscal_codes"), 303)
+SCREEN = KeptList(
+    template="console/admin/fiscal_codes.html",
+    endpoint="console.admin_fiscal_codes",
+    rows=lambda: fiscal_activity_codes.list_codes(None),
+    patch=FiscalActivityCodePatch,
+    update=fiscal_activity_codes.update_code,
+)
 
 
 @bp.route("/admin/codigos-fiscais", methods=["GET"])
 @requires(AREA, READ)
 def admin_fiscal_codes():
     """Every code, in use or withdrawn, with the form for a new one."""
-    return _list()
+    return SCREEN.page()
 
 
 @bp.route("/admin/codigos-fiscais", methods=["POST"])
@@ -63,25 +54,12 @@ def admin_create_fiscal_code():
     typed = {name: request.form.get(name, "") for name in names}
     data, errors = load(FiscalActivityCodeInput(), body_from(request.form, names))
     if errors:
-        return _list(typed, errors, 422)
+        return SCREEN.page(typed, errors, 422)
     try:
         row = fiscal_activity_codes.create_code(data)
     except DomainError as error:
-        db.session.rollback()
-        return _list(typed, domain_errors(error), error.status)
-    return _back(f"Código {row.code} incluído.")
-
-
-def _change(code_id: int, body: dict, done: str):
-    data, errors = load(FiscalActivityCodePatch(), body)
-    if errors:
-        return _list(status=422, row_errors={code_id: errors})
-    try:
-        row = fiscal_activity_codes.update_code(code_id, data)
-    except DomainError as error:
-        db.session.rollback()
-        return _list(status=error.status, row_errors={code_id: domain_errors(error)})
-    return _back(done.format(row.code))
+        return SCREEN.refused(typed, error)
+    return SCREEN.back(f"Código {row.code} incluído.")
 
 
 @bp.route("/admin/codigos-fiscais/<int:code_id>", methods=["POST"])
@@ -89,7 +67,7 @@ def _change(code_id: int, body: dict, done: str):
 def admin_describe_fiscal_code(code_id: int):
     """Another description (the code stays)."""
     body = body_from(request.form, ("description",))
-    return _change(code_id, body, "Descrição do código {0} alterada.")
+    return SCREEN.change(code_id, body, lambda row: f"Descrição do código {row.code} alterada.")
 
 
 @bp.route("/admin/codigos-fiscais/<int:code_id>/situacao", methods=["POST"])
@@ -98,4 +76,4 @@ def admin_set_fiscal_code_active(code_id: int):
     """Withdraw the code from the list (its holders keep it), or put it back."""
     active = request.form.get("active") == "true"
     done = "Código {0} voltou à lista." if active else "Código {0} retirado da lista."
-    return _change(code_id, {"active": active}, done)
+    return SCREEN.change(code_id, {"active": active}, lambda row: done.format(row.code))

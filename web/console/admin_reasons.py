@@ -5,13 +5,13 @@ operations: add (CancelReasonInput, create_reason), rename or withdraw / put bac
 (CancelReasonPatch, update_reason); past cancellations keep the text they had.
 """
 
-from flask import flash, redirect, request, url_for
+from flask import request
 
-from models.db import db
 from models.errors import Conflict, DomainError
 from models.service import cancel_reasons
 from schemas.service.scheduled_tasks import CancelReasonInput, CancelReasonPatch
-from web.console.blueprint import bp, render
+from web.console.admin_lists import KeptList
+from web.console.blueprint import bp
 from web.console.forms import add_messages, body_from, domain_errors, load
 from web.permissions import READ, WRITE
 from web.security import requires
@@ -23,29 +23,25 @@ add_messages(
 TAKEN = {"name": ["Este motivo já existe."]}
 
 
-def _list(typed=None, errors=None, status=200, row_errors=None):
-    return (
-        render(
-            "console/admin/reasons.html",
-            items=cancel_reasons.list_reasons(None),
-            typed=typed or {},
-            errors=errors or {},
-            row_errors=row_errors or {},
-        ),
-        status,
-    )
+def _refusal(error: DomainError) -> dict:
+    return TAKEN if isinstance(error, Conflict) else domain_errors(error)
 
 
-def _back(message: str):
-    flash(message, "status")
-    return redirect(url_for("console.admin_reasons"), 303)
+SCREEN = KeptList(
+    template="console/admin/reasons.html",
+    endpoint="console.admin_reasons",
+    rows=lambda: cancel_reasons.list_reasons(None),
+    patch=CancelReasonPatch,
+    update=cancel_reasons.update_reason,
+    refusal=_refusal,
+)
 
 
 @bp.route("/admin/motivos", methods=["GET"])
 @requires("cancel_reasons", READ)
 def admin_reasons():
     """Every cancel reason, in use or withdrawn, with the form for a new one."""
-    return _list()
+    return SCREEN.page()
 
 
 @bp.route("/admin/motivos", methods=["POST"])
@@ -55,38 +51,20 @@ def admin_create_reason():
     typed = {"name": request.form.get("name", "")}
     data, errors = load(CancelReasonInput(), body_from(request.form, ("name",)))
     if errors:
-        return _list(typed, errors, 422)
+        return SCREEN.page(typed, errors, 422)
     try:
         reason = cancel_reasons.create_reason(data)
-    except Conflict as error:
-        db.session.rollback()
-        return _list(typed, TAKEN, error.status)
     except DomainError as error:
-        db.session.rollback()
-        return _list(typed, domain_errors(error), error.status)
-    return _back(f"Motivo {reason.name} incluído.")
-
-
-def _change(reason_id: int, body: dict, done: str):
-    data, errors = load(CancelReasonPatch(), body)
-    if errors:
-        return _list(status=422, row_errors={reason_id: errors})
-    try:
-        reason = cancel_reasons.update_reason(reason_id, data)
-    except Conflict as error:
-        db.session.rollback()
-        return _list(status=error.status, row_errors={reason_id: TAKEN})
-    except DomainError as error:
-        db.session.rollback()
-        return _list(status=error.status, row_errors={reason_id: domain_errors(error)})
-    return _back(done.format(reason.name))
+        return SCREEN.refused(typed, error)
+    return SCREEN.back(f"Motivo {reason.name} incluído.")
 
 
 @bp.route("/admin/motivos/<int:reason_id>", methods=["POST"])
 @requires("cancel_reasons", WRITE)
 def admin_rename_reason(reason_id: int):
     """Another text for the reason (past cancellations keep theirs)."""
-    return _change(reason_id, body_from(request.form, ("name",)), "Motivo renomeado para {0}.")
+    body = body_from(request.form, ("name",))
+    return SCREEN.change(reason_id, body, lambda row: f"Motivo renomeado para {row.name}.")
 
 
 @bp.route("/admin/motivos/<int:reason_id>/situacao", methods=["POST"])
@@ -95,4 +73,4 @@ def admin_set_reason_active(reason_id: int):
     """Withdraw the reason from the list, or put it back."""
     active = request.form.get("active") == "true"
     done = "Motivo {0} voltou à lista." if active else "Motivo {0} retirado da lista."
-    return _change(reason_id, {"active": active}, done)
+    return SCREEN.change(reason_id, {"active": active}, lambda row: done.format(row.name))
