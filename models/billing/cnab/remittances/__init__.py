@@ -1,0 +1,1 @@
+"""Each bank's remessa writers, one module per bank and layout (found by discovery)."""
