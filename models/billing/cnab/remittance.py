@@ -83,17 +83,33 @@ class RemittanceFile:
 
 
 Writer = Callable[[RemittanceFile], list[str]]
+FileName = Callable[[RemittanceFile], str]
 WRITERS: dict[tuple[str, int], Writer] = {}
+FILE_NAMES: dict[tuple[str, int], FileName] = {}
 
 
-def writer(bank: str, layout: int) -> Callable[[Writer], Writer]:
-    """Decorator: the remessa writer of `bank` in CNAB `layout`."""
+def default_file_name(remittance: RemittanceFile) -> str:
+    """CBDDMMSS.REM: the name most banks' manuals give (day, month, the day's sequence)."""
+    day = remittance.created_at.strftime("%d%m")
+    return f"CB{day}{remittance.sequence % 100:02d}.REM"
+
+
+def writer(
+    bank: str, layout: int, file_name: FileName = default_file_name
+) -> Callable[[Writer], Writer]:
+    """Decorator: the remessa writer of `bank` in CNAB `layout`, and how the bank wants the
+    file named."""
 
     def register(function: Writer) -> Writer:
         WRITERS[(bank, layout)] = function
+        FILE_NAMES[(bank, layout)] = file_name
         return function
 
     return register
+
+
+def file_name(remittance: RemittanceFile) -> str:
+    return FILE_NAMES[(remittance.beneficiary.bank, remittance.layout)](remittance)
 
 
 def supported() -> list[tuple[str, int]]:
