@@ -18,7 +18,13 @@ from datetime import date, timedelta
 
 from celery import shared_task
 
-from models.billing import auto_suspension, equipment_sales, monthly_billing
+from models.billing import (
+    auto_suspension,
+    bank_returns,
+    equipment_sales,
+    monthly_billing,
+    remittances,
+)
 from models.billing.settings import BillingPolicy
 from models.clock import local_today
 from models.settings import current
@@ -121,3 +127,19 @@ def lift_if_paid(customer_code: int, requested_by: int | None = None) -> int:
     (recorded as done by the system for `requested_by`, who recorded the payment)."""
     enabled, _ = auto_suspension.lift_customers([customer_code], _boundary(local_today()))
     return enabled
+
+
+@shared_task(name="tasks.billing.write_remittance")
+def write_remittance(remittance_id: int) -> str:
+    """Write a queued remessa (one transaction under the account's lock); its status."""
+    return remittances.write_remittance(remittance_id).status
+
+
+@shared_task(name="tasks.billing.apply_return")
+def apply_return(return_id: int) -> int:
+    """Apply an imported retorno, a chunk of occurrences per transaction, from where an
+    earlier run stopped (a killed worker's chunk is redone; its committed ones are skipped)."""
+    occurrences, start = bank_returns.pending(return_id)
+    return commit_in_chunks(
+        lambda at: (bank_returns.apply_return_chunk(return_id, occurrences, at), 1), start
+    )

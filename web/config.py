@@ -547,6 +547,8 @@ class Settings:
             # Money (issue 9).
             "BILLING": self.billing,
             "EQUIPMENT_TYPES": self.equipment_types,
+            # A retorno of 100,000 liquidações in CNAB 240 is about 50 MB.
+            "RETURNS_MAX_BYTES": 64 * 1024 * 1024,
         }
 
 

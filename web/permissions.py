@@ -80,6 +80,18 @@ ROLE_TABLE: dict[str, dict[str, tuple[str, ...]]] = {
             "boletos",
         ),
     },
+    # Billing accounts (carteiras de cobrança): admins keep them, finance reads them.
+    "billing_accounts": {
+        READ: (ADMIN, FINANCE),
+        WRITE: (ADMIN,),
+        HISTORY: ("billing_accounts",),
+    },
+    # Remessas generated and retornos imported: finance's daily cycle with the banks.
+    "bank_files": {
+        READ: (ADMIN, FINANCE),
+        WRITE: (ADMIN, FINANCE),
+        HISTORY: ("remittances", "return_files"),
+    },
     # E-mail notices sent or failed, and the templates and holidays they follow.
     "notices": {
         READ: (ADMIN, ATTENDANT, FINANCE),

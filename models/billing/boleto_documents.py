@@ -1,6 +1,7 @@
 """The boleto as the customer gets it: the PDF (models/billing/boleto_pdf.py) filled from the
 database."""
 
+from models.billing.billing_accounts import BillingAccount
 from models.billing.boleto_banks import bank_for
 from models.billing.boleto_pdf import BoletoView, render_boleto
 from models.billing.boletos import Boleto
@@ -43,18 +44,34 @@ def payer_address(customer: Customer) -> str:
     return ", ".join(part for part in (first, place, format_cep(cep) if cep else "") if part)
 
 
+def _issuer(boleto: Boleto) -> BoletoSettings:
+    """Whom the boleto pays and on which account: the billing account it was issued on; a
+    boleto issued before accounts were kept, the settings of the time."""
+    settings = current(BoletoSettings)
+    if boleto.billing_account_id is None:
+        return settings
+    billing = db.session.get(BillingAccount, boleto.billing_account_id)
+    return BoletoSettings(
+        account=billing.bank_account(),
+        beneficiary_name=billing.beneficiary_name,
+        beneficiary_document=billing.beneficiary_document,
+        beneficiary_address=billing.beneficiary_address,
+        demo=billing.demo,
+    )
+
+
 def boleto_view(boleto: Boleto) -> BoletoView:
     """Everything the boleto prints: the stored codes, the customer, the beneficiary."""
     receivable = db.session.get(Receivable, boleto.receivable_id)
     customer = db.session.get(Customer, boleto.customer_code)
-    settings = current(BoletoSettings)
+    issuer = _issuer(boleto)
     bank = bank_for(boleto.bank)
     return BoletoView(
         bank_code=boleto.bank,
         bank_name=bank.name,
-        beneficiary_name=settings.beneficiary_name,
-        beneficiary_document=_cnpj(settings.beneficiary_document),
-        agency_account=bank.agency_account(settings.account),
+        beneficiary_name=issuer.beneficiary_name,
+        beneficiary_document=_cnpj(issuer.beneficiary_document),
+        agency_account=bank.agency_account(issuer.account),
         payer_name=customer.name,
         payer_document=format_document(customer.document),
         payer_address=payer_address(customer),
@@ -65,11 +82,11 @@ def boleto_view(boleto: Boleto) -> BoletoView:
         issue_date=receivable.issue_date,
         barcode=boleto.barcode,
         linha_digitavel=boleto.digitable_line_formatted,
-        wallet=settings.account.wallet,
+        wallet=issuer.account.wallet,
         instructions=(receivable.description, *INSTRUCTIONS),
         pix_code=boleto.pix_code,
         processing_date=boleto.issued_at.date() if boleto.issued_at else None,
-        beneficiary_address=settings.beneficiary_address or "",
+        beneficiary_address=issuer.beneficiary_address or "",
         demo=boleto.demo,
     )
 

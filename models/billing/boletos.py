@@ -23,6 +23,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
+    Index,
     Numeric,
     String,
     Text,
@@ -33,7 +34,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited
-from models.billing.boleto_banks import BankAccount, bank_for
+from models.billing.billing_accounts import BillingAccount, default_account
+from models.billing.boleto_banks import bank_for
 from models.billing.boleto_codes import format_linha
 from models.billing.boleto_numbers import next_nosso_numero, reserve_nosso_numeros
 from models.billing.pix import pix_copia_e_cola
@@ -54,8 +56,15 @@ from models.db import UTCDateTime, db, is_unique_violation, upsert
 from models.errors import Conflict
 from models.settings import current
 
+# A boleto's state at its bank, as its retornos tell it (null: the bank has said nothing yet).
+REGISTERED, REJECTED, SETTLED, WRITTEN_OFF = "registered", "rejected", "settled", "written_off"
 RECEIVABLE_UNIQUE = "uq_boletos_receivable_id_amount"
-CHUNK = 1000  # boletos per INSERT: 12 values each, under the drivers' parameter limits
+CHUNK = 1000  # boletos per INSERT: 14 values each, under the drivers' parameter limits
+
+
+def bank_number(nosso_numero: str) -> str:
+    """The digits a bank file names a boleto by, whatever padding the layout adds."""
+    return nosso_numero.lstrip("0") or "0"
 
 
 class Boleto(Audited, db.Model):
@@ -63,15 +72,26 @@ class Boleto(Audited, db.Model):
 
     __tablename__ = "boletos"
     # One boleto per amount owed: the first for the whole, one for each balance after that.
-    __table_args__ = (UniqueConstraint("receivable_id", "amount", name=RECEIVABLE_UNIQUE),)
+    __table_args__ = (
+        UniqueConstraint("receivable_id", "amount", name=RECEIVABLE_UNIQUE),
+        Index("ix_boletos_account_number", "billing_account_id", "bank_number"),  # retornos
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     receivable_id: Mapped[int] = mapped_column(ForeignKey("receivables.id"))
+    # The account it was issued on (null: issued before accounts were kept in the database).
+    billing_account_id: Mapped[int | None] = mapped_column(ForeignKey("billing_accounts.id"))
     customer_code: Mapped[int] = mapped_column(ForeignKey("customers.code"), index=True)
     bank: Mapped[str] = mapped_column(String(3))
     agreement: Mapped[str] = mapped_column(String(20))
     sequence: Mapped[int] = mapped_column(BigInteger)
     nosso_numero: Mapped[str] = mapped_column(String(30))  # as printed, with its check digit
+    # The nosso número's digits without check digit or leading zeros: how the bank's remessa
+    # and retorno name the boleto (null: issued before remessas).
+    bank_number: Mapped[str | None] = mapped_column(String(20))
+    # What the bank's retornos said of it last: registered, rejected, settled, written_off.
+    bank_state: Mapped[str | None] = mapped_column(String(12))
+    bank_note: Mapped[str | None] = mapped_column(String(200))  # its last occurrence, in words
     barcode: Mapped[str] = mapped_column(String(44))
     digitable_line: Mapped[str] = mapped_column(String(47))  # digits only
     pix_code: Mapped[str | None] = mapped_column(Text)
@@ -109,11 +129,11 @@ def issued_boleto(receivable) -> Boleto | None:
     return _existing(receivable.id, receivable.balance)
 
 
-def _values(receivable, sequence: int, issued: date) -> dict:
+def _values(receivable, sequence: int, issued: date, billing: BillingAccount) -> dict:
     """The boleto's columns for `receivable` (id, customer_code, balance, due_date), issued on
-    `issued` with the nosso-número `sequence` value drawn for it."""
+    `issued` on the `billing` account with the nosso-número `sequence` value drawn for it."""
     settings = current(BoletoSettings)
-    account = settings.account
+    account = billing.bank_account()
     amount = receivable.balance
     layout = bank_for(account.bank)
     codes = layout.codes(account, sequence, receivable.due_date, amount, issued=issued)
@@ -121,26 +141,24 @@ def _values(receivable, sequence: int, issued: date) -> dict:
     if settings.pix_key:
         txid = re.sub(r"[^A-Za-z0-9]", "", codes.nosso_numero_printed)[-25:]
         pix = pix_copia_e_cola(
-            settings.pix_key, settings.beneficiary_name, settings.pix_city, amount, txid
+            settings.pix_key, billing.beneficiary_name, settings.pix_city, amount, txid
         )
     return {
         "receivable_id": receivable.id,
+        "billing_account_id": billing.id,
         "customer_code": receivable.customer_code,
         "bank": account.bank,
         "agreement": account.agreement,
         "sequence": sequence,
         "nosso_numero": codes.nosso_numero_printed,
+        "bank_number": bank_number(codes.nosso_numero),
         "barcode": codes.barcode,
         "digitable_line": codes.linha_digitavel,
         "pix_code": pix,
         "amount": amount,
         "due_date": receivable.due_date,
-        "demo": settings.demo,
+        "demo": billing.demo,
     }
-
-
-def _account() -> BankAccount:
-    return current(BoletoSettings).account
 
 
 def boleto_for(receivable_id: int) -> Boleto:
@@ -161,12 +179,13 @@ def boleto_for(receivable_id: int) -> Boleto:
         return boleto
     if not _pays_by_boleto(receivable.customer_code):
         raise Conflict(f"Receivable {receivable.id} is not paid by boleto.")
-    account, today = _account(), local_today()
+    billing, today = default_account(), local_today()
+    account = billing.bank_account()
     key = bank_for(account.bank).sequence_key(account, today)
     try:
         with db.session.begin_nested():  # a loser's drawn number goes back with its insert
             sequence = next_nosso_numero(account.bank, key)
-            boleto = Boleto(**_values(receivable, sequence, today))
+            boleto = Boleto(**_values(receivable, sequence, today, billing))
             db.session.add(boleto)
     except IntegrityError as error:
         if not is_unique_violation(error, RECEIVABLE_UNIQUE):
@@ -201,12 +220,13 @@ def _issue_chunk(receivable_ids: list[int]) -> int:
     ).all()
     if not rows:
         return 0
-    account, today = _account(), local_today()
+    billing, today = default_account(), local_today()
+    account = billing.bank_account()
     key = bank_for(account.bank).sequence_key(account, today)
     sequences = reserve_nosso_numeros(account.bank, key, len(rows))
     now = utcnow()
     values = [
-        _values(row, seq, today) | {"issued_at": now}
+        _values(row, seq, today, billing) | {"issued_at": now}
         for row, seq in zip(rows, sequences, strict=True)
     ]
     table = Boleto.__table__

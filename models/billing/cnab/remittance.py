@@ -1,7 +1,7 @@
 """Remessa files: what the ISP tells its bank about its boletos, in CNAB 240 or 400.
 
-The writer of each bank and layout is a module of `models/billing/cnab/remittances/` that
-registers a function with `@writer(bank, layout)`; the function gets a `RemittanceFile` and
+The writer of each bank and layout is a module of `models/billing/cnab/remittance_writers/`
+that registers a function with `@writer(bank, layout)`; the function gets a `RemittanceFile` and
 returns its lines. `write` joins them as the banks take them: ASCII, upper case, CRLF after each
 line (brcobranca's output, which the tests compare byte for byte).
 """
@@ -125,4 +125,4 @@ def write(remittance: RemittanceFile) -> bytes:
     return "".join(line + "\r\n" for line in lines).encode("ascii")
 
 
-import_submodules("models.billing.cnab.remittances")
+import_submodules("models.billing.cnab.remittance_writers")

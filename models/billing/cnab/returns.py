@@ -2,8 +2,8 @@
 
 `parse(data)` checks the file's shape (every line the same length, 240 or 400), reads the bank
 from its header and hands the lines to that bank's reader: a module of
-`models/billing/cnab/returns/` registering a function with `@reader(bank, layout)`. A file that
-is not right (unknown bank, wrong line length, a truncated file, trailer totals that do not add
+`models/billing/cnab/return_readers/` registering a function with `@reader(bank, layout)`. A file
+that is not right (unknown bank, wrong line length, a truncated file, trailer totals that do not add
 up) raises BadReturnFile naming the line and the reason: it is refused whole.
 """
 
@@ -122,4 +122,4 @@ def parse(data: bytes) -> ReturnFile:
     return READERS[key](lines)
 
 
-import_submodules("models.billing.cnab.returns")
+import_submodules("models.billing.cnab.return_readers")

@@ -1,0 +1,351 @@
+"""Retornos: what the bank says happened to an account's boletos, applied exactly once.
+
+`import_return` reads the uploaded file at once (a file that is not right, or not this
+account's, is refused whole and nothing is kept), stores it and queues the worker;
+`apply_return_chunk` applies its occurrences in order, a chunk per transaction, each recorded
+with its line so a chunk redone after a killed worker skips what its predecessor committed:
+- entrada confirmada / rejeitada: the boleto's bank state (and the bank's reasons);
+- liquidação: the receivable is settled with the amount paid on the payment date, as a typed
+  payment is (a partial one leaves a balance; suspension for non-payment is lifted after the
+  commit); a liquidação reported again, in this file or another, is recorded as a duplicate
+  and settles nothing (unique settlement key: account, nosso número, date, amount);
+- baixa and the rest: recorded on the boleto.
+An occurrence whose nosso número no boleto of the account has is listed for finance, never
+guessed; so is a liquidação of a receivable that no longer owes (paid by hand meanwhile).
+"""
+
+import hashlib
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.audit import Audited, current_actor
+from models.billing import boletos as boleto_states
+from models.billing.billing_accounts import BillingAccount, get_billing_account
+from models.billing.boletos import Boleto, bank_number
+from models.billing.cnab import returns as files
+from models.billing.receivables import OWED, Receivable, settle
+from models.clock import local_today, utcnow
+from models.db import JSONType, UTCDateTime, db, get_row, paginate
+from models.effects import after_commit
+from models.errors import Conflict, DomainError, Invalid, NotFound
+
+APPLY_TASK = "tasks.billing.apply_return"
+QUEUED, APPLYING, DONE = "queued", "applying", "done"
+CHUNK = 500  # occurrences per transaction
+LISTED = 200  # rejections and unknown nossos números listed in the report; counts say the rest
+FILE_UNIQUE = "uq_return_files_billing_account_id"
+
+# What each occurrence did (return_occurrences.outcome).
+APPLIED = "applied"  # the boleto (and for a liquidação its receivable) changed
+UNKNOWN = "unknown"  # no boleto of the account has this nosso número
+NOT_OWED = "not_owed"  # a liquidação of a receivable that owes nothing (paid meanwhile)
+DUPLICATE = "duplicate"  # a liquidação already applied from this or another retorno
+
+BANK_STATE = {
+    files.CONFIRMED: boleto_states.REGISTERED,
+    files.REJECTED: boleto_states.REJECTED,
+    files.SETTLED: boleto_states.SETTLED,
+    files.WRITTEN_OFF: boleto_states.WRITTEN_OFF,
+}
+
+
+class ReturnFile(Audited, db.Model):
+    """One retorno uploaded for an account, and how applying it went."""
+
+    __tablename__ = "return_files"
+    __table_args__ = (UniqueConstraint("billing_account_id", "sha256", name=FILE_UNIQUE),)
+    __audit_ignore__ = frozenset({"created_at", "finished_at", "content", "applied", "report"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    billing_account_id: Mapped[int] = mapped_column(ForeignKey("billing_accounts.id"))
+    file_name: Mapped[str] = mapped_column(String(120))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    bank: Mapped[str] = mapped_column(String(3))
+    layout: Mapped[int] = mapped_column(Integer)
+    file_date: Mapped[date | None] = mapped_column(Date)
+    file_sequence: Mapped[int | None] = mapped_column(Integer)
+    occurrences: Mapped[int] = mapped_column(Integer)
+    applied: Mapped[int] = mapped_column(Integer, default=0)  # progress: occurrences done
+    status: Mapped[str] = mapped_column(String(10), default=QUEUED)
+    report: Mapped[dict | None] = mapped_column(JSONType)
+    uploaded_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReturnOccurrence(db.Model):
+    """One occurrence of a retorno as applied: the line, the boleto, what it did."""
+
+    __tablename__ = "return_occurrences"
+    __table_args__ = (UniqueConstraint("return_file_id", "line"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_file_id: Mapped[int] = mapped_column(ForeignKey("return_files.id"))
+    line: Mapped[int] = mapped_column(Integer)
+    nosso_numero: Mapped[str] = mapped_column(String(20))
+    boleto_id: Mapped[int | None] = mapped_column(ForeignKey("boletos.id"), index=True)
+    code: Mapped[str] = mapped_column(String(4))
+    kind: Mapped[str] = mapped_column(String(12))
+    description: Mapped[str] = mapped_column(String(120))
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    paid: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    interest: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    fine: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    discount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    rebate: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    fee: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    credited: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    occurred_on: Mapped[date | None] = mapped_column(Date)
+    credit_date: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str] = mapped_column(String(10))
+    # A liquidação's identity across files: what makes a second report of it a duplicate.
+    settlement_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+
+
+def _digits(value: str) -> str:
+    return value.lstrip("0")
+
+
+def _check_account(parsed: files.ReturnFile, account: BillingAccount) -> None:
+    """The file is this account's: same bank, and the agency, account and convênio the header
+    states (those it states) are the account's."""
+    if parsed.bank != account.bank:
+        raise Invalid.field("file", f"A retorno of bank {parsed.bank}, not {account.bank}.")
+    for name in ("agency", "account", "agreement"):
+        stated = getattr(parsed, name)
+        if stated and _digits(stated) != _digits(getattr(account, name)):
+            raise Invalid.field("file", f"The header's {name} {stated} is not this account's.")
+
+
+def import_return(account_id: int, data: bytes, file_name: str) -> ReturnFile:
+    """Check and store an uploaded retorno, and queue it for the worker. Invalid (naming the
+    line and the reason) when it cannot be read or is not the account's; Conflict when the
+    same file was already imported. Flushes, never commits."""
+    account = get_billing_account(account_id)
+    try:
+        parsed = files.parse(data)
+    except (files.BadReturnFile, ValueError) as error:
+        raise Invalid.field("file", str(error)) from None
+    _check_account(parsed, account)
+    digest = hashlib.sha256(data).hexdigest()
+    earlier = db.session.scalars(
+        db.select(ReturnFile).where(
+            ReturnFile.billing_account_id == account.id, ReturnFile.sha256 == digest
+        )
+    ).first()
+    if earlier is not None:
+        raise Conflict(f"This file was already imported (retorno {earlier.id}).")
+    imported = ReturnFile(
+        billing_account_id=account.id,
+        file_name=file_name[:120],
+        sha256=digest,
+        content=data,
+        bank=parsed.bank,
+        layout=parsed.layout,
+        file_date=parsed.created_on,
+        file_sequence=parsed.sequence,
+        occurrences=len(parsed.occurrences),
+        uploaded_by=current_actor(db.session).username,
+    )
+    db.session.add(imported)
+    db.session.flush()
+    after_commit(APPLY_TASK, imported.id)
+    return imported
+
+
+def get_return(account_id: int, return_id: int) -> ReturnFile:
+    imported = get_row(ReturnFile, return_id, "Retorno")
+    if imported.billing_account_id != account_id:
+        raise NotFound(f"Retorno {return_id} not found.")
+    return imported
+
+
+def list_returns(account_id: int, page: int, per_page: int) -> tuple[list[ReturnFile], int]:
+    get_billing_account(account_id)
+    query = (
+        db.select(ReturnFile)
+        .where(ReturnFile.billing_account_id == account_id)
+        .order_by(ReturnFile.id.desc())
+    )
+    return paginate(query, page, per_page)
+
+
+def list_occurrences(return_id: int, outcome: str | None, page: int, per_page: int):
+    query = db.select(ReturnOccurrence).where(ReturnOccurrence.return_file_id == return_id)
+    if outcome:
+        query = query.where(ReturnOccurrence.outcome == outcome)
+    return paginate(query.order_by(ReturnOccurrence.line), page, per_page)
+
+
+def pending(return_id: int) -> tuple[tuple[files.ReturnOccurrence, ...], int | None]:
+    """A stored retorno's occurrences (read once per run) and where applying them resumes:
+    after the last committed chunk; None when the file is done."""
+    imported = get_row(ReturnFile, return_id, "Retorno")
+    if imported.status == DONE:
+        return (), None
+    return files.parse(imported.content).occurrences, imported.applied
+
+
+def apply_return_chunk(return_id: int, occurrences, start: int) -> int | None:
+    """Apply `occurrences[start:start + CHUNK]` of a stored retorno; the next start, or None
+    when the file is done (its report written). Flushes, never commits."""
+    imported = get_row(ReturnFile, return_id, "Retorno", for_update=True)
+    if imported.status == DONE:
+        return None
+    chunk = occurrences[start : start + CHUNK]
+    imported.status = APPLYING
+    done = set(
+        db.session.scalars(
+            db.select(ReturnOccurrence.line).where(
+                ReturnOccurrence.return_file_id == return_id,
+                ReturnOccurrence.line.in_([o.line for o in chunk]),
+            )
+        )
+    )
+    todo = [o for o in chunk if o.line not in done]
+    found = _boletos(imported.billing_account_id, todo)
+    for occurrence in todo:
+        _apply(imported, occurrence, found.get(bank_number(occurrence.nosso_numero)))
+    imported.applied = min(start + CHUNK, len(occurrences))
+    if start + CHUNK < len(occurrences):
+        db.session.flush()
+        return start + CHUNK
+    imported.status, imported.finished_at = DONE, utcnow()
+    imported.report = _report(return_id)
+    db.session.flush()
+    return None
+
+
+def _boletos(account_id: int, occurrences) -> dict[str, Boleto]:
+    numbers = {bank_number(o.nosso_numero) for o in occurrences}
+    query = db.select(Boleto).where(
+        Boleto.billing_account_id == account_id, Boleto.bank_number.in_(numbers)
+    )
+    return {boleto.bank_number: boleto for boleto in db.session.scalars(query)}
+
+
+def _apply(imported: ReturnFile, occurrence: files.ReturnOccurrence, boleto: Boleto | None):
+    outcome, key = APPLIED, None
+    if boleto is None:
+        outcome = UNKNOWN
+    elif occurrence.kind == files.SETTLED:
+        key = _settlement_key(imported, occurrence)
+        outcome = _settle(boleto, occurrence, key)
+        if outcome == DUPLICATE:
+            key = None
+    if boleto is not None and outcome != DUPLICATE:
+        boleto.bank_state = BANK_STATE.get(occurrence.kind, boleto.bank_state)
+        # Every occurrence reaches the boleto's history, in the bank's words.
+        note = f"{occurrence.code} {occurrence.description} {'; '.join(occurrence.reasons)}"
+        boleto.bank_note = note.strip()[:200]
+    row = _row(imported, occurrence, boleto, outcome, key)
+    db.session.add(row)
+    db.session.flush()
+
+
+def _settlement_key(imported: ReturnFile, occurrence: files.ReturnOccurrence) -> str:
+    day = occurrence.occurred_on or occurrence.credit_date or imported.file_date
+    number = bank_number(occurrence.nosso_numero)
+    return f"{imported.billing_account_id}:{number}:{day}:{_paid(occurrence)}"
+
+
+def _paid(occurrence: files.ReturnOccurrence) -> Decimal:
+    return occurrence.paid or occurrence.amount
+
+
+def _settle(boleto: Boleto, occurrence: files.ReturnOccurrence, key: str) -> str:
+    taken = db.select(ReturnOccurrence.id).where(ReturnOccurrence.settlement_key == key)
+    if db.session.scalar(taken) is not None:
+        return DUPLICATE
+    receivable = db.session.get(Receivable, boleto.receivable_id)
+    if receivable.status not in OWED:
+        return NOT_OWED
+    paid_on = min(occurrence.occurred_on or local_today(), local_today())
+    try:
+        settle(receivable.id, paid_on, _paid(occurrence))
+    except DomainError:  # nothing to settle (a zero amount): listed, never forced
+        return NOT_OWED
+    return APPLIED
+
+
+def _row(imported, occurrence: files.ReturnOccurrence, boleto, outcome, key) -> ReturnOccurrence:
+    return ReturnOccurrence(
+        return_file_id=imported.id,
+        line=occurrence.line,
+        nosso_numero=occurrence.nosso_numero[:20],
+        boleto_id=boleto.id if boleto is not None else None,
+        code=occurrence.code,
+        kind=occurrence.kind,
+        description=occurrence.description[:120],
+        reasons="; ".join(occurrence.reasons),
+        amount=occurrence.amount,
+        paid=occurrence.paid,
+        interest=occurrence.interest,
+        fine=occurrence.fine,
+        discount=occurrence.discount,
+        rebate=occurrence.rebate,
+        fee=occurrence.fee,
+        credited=occurrence.credited,
+        occurred_on=occurrence.occurred_on,
+        credit_date=occurrence.credit_date,
+        outcome=outcome,
+        settlement_key=key,
+    )
+
+
+def _report(return_id: int) -> dict:
+    """Counts and totals by kind and by outcome; the rejections and unknown nossos números."""
+    o = ReturnOccurrence
+    rows = db.session.execute(
+        db.select(o.kind, o.outcome, db.func.count(), db.func.sum(o.paid), db.func.sum(o.amount))
+        .where(o.return_file_id == return_id)
+        .group_by(o.kind, o.outcome)
+    ).all()
+    by_kind: dict[str, dict] = {}
+    by_outcome: dict[str, int] = {}
+    for kind, outcome, count, paid, amount in rows:
+        entry = by_kind.setdefault(kind, {"count": 0, "paid": "0.00", "amount": "0.00"})
+        entry["count"] += count
+        entry["paid"] = str(Decimal(entry["paid"]) + Decimal(paid or 0))
+        entry["amount"] = str(Decimal(entry["amount"]) + Decimal(amount or 0))
+        by_outcome[outcome] = by_outcome.get(outcome, 0) + count
+    return {
+        "by_kind": by_kind,
+        "by_outcome": by_outcome,
+        "rejections": _listed(o.kind == files.REJECTED, return_id),
+        "unknown": _listed(o.outcome == UNKNOWN, return_id),
+    }
+
+
+def _listed(condition, return_id: int) -> list[dict]:
+    o = ReturnOccurrence
+    query = (
+        db.select(o).where(o.return_file_id == return_id, condition).order_by(o.line).limit(LISTED)
+    )
+    return [
+        {
+            "line": row.line,
+            "nosso_numero": row.nosso_numero,
+            "code": row.code,
+            "description": row.description,
+            "reasons": row.reasons,
+            "amount": str(row.amount),
+            "paid": str(row.paid),
+            "occurred_on": row.occurred_on.isoformat() if row.occurred_on else None,
+        }
+        for row in db.session.scalars(query)
+    ]

@@ -1,0 +1,258 @@
+"""Remessas: registering an account's boletos with its bank, one numbered file at a time.
+
+Finance asks for a remessa (`request_remittance`); a worker writes it (`write_remittance`) in
+one transaction that takes the account's row lock, so two remessas of one account never hold
+the same number, skip one, or hold the same boleto:
+- entrada: every boleto issued on the account that no remessa has registered yet;
+- pedido de baixa: every boleto registered and not yet withdrawn whose receivable no longer owes
+  its amount (cancelled, paid by other means, or superseded by a boleto for a balance), unless
+  the bank itself reported it settled or withdrawn.
+A boleto's codes never change after issue (a changed amount gets a boleto of its own), so the
+service never asks for an alteração de vencimento or de valor: the old boleto is withdrawn and
+the new one registered. Each (boleto, occurrence) is unique in the database: a boleto goes into
+exactly one remessa for each.
+A remessa with nothing to send is marked empty and takes no number.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    UniqueConstraint,
+    and_,
+    or_,
+)
+from sqlalchemy.orm import Mapped, aliased, mapped_column
+
+from models.audit import Audited, current_actor
+from models.billing.billing_accounts import BillingAccount, get_billing_account
+from models.billing.boletos import REGISTERED, Boleto
+from models.billing.cnab import remittance as files
+from models.billing.receivables import OWED, Receivable, balance_column
+from models.clock import local_now, utcnow
+from models.customers.customers import Customer
+from models.db import UTCDateTime, db, get_row, paginate
+from models.effects import after_commit
+from models.errors import Conflict, NotFound
+
+WRITE_TASK = "tasks.billing.write_remittance"
+QUEUED, DONE, EMPTY, FAILED = "queued", "done", "empty", "failed"
+ENTRY, CANCEL = files.ENTRY, files.CANCEL
+
+
+class Remittance(Audited, db.Model):
+    """One remessa of an account: asked for, written, downloaded."""
+
+    __tablename__ = "remittances"
+    __table_args__ = (UniqueConstraint("billing_account_id", "sequence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    billing_account_id: Mapped[int] = mapped_column(ForeignKey("billing_accounts.id"))
+    status: Mapped[str] = mapped_column(String(10), default=QUEUED)
+    sequence: Mapped[int | None] = mapped_column(Integer)  # the account's remessa number
+    layout: Mapped[int | None] = mapped_column(Integer)
+    file_name: Mapped[str | None] = mapped_column(String(40))
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    entries: Mapped[int] = mapped_column(Integer, default=0)
+    cancellations: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0.00"))
+    error: Mapped[str | None] = mapped_column(String(300))
+    requested_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # The file is downloaded, not kept in history.
+    __audit_ignore__ = frozenset({"created_at", "finished_at", "content"})
+
+
+class RemittanceItem(db.Model):
+    """A boleto in a remessa, with what the remessa asked for it."""
+
+    __tablename__ = "remittance_items"
+    __table_args__ = (UniqueConstraint("boleto_id", "occurrence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    remittance_id: Mapped[int] = mapped_column(ForeignKey("remittances.id"), index=True)
+    boleto_id: Mapped[int] = mapped_column(ForeignKey("boletos.id"))
+    occurrence: Mapped[str] = mapped_column(String(10))  # entry / cancel
+
+
+def request_remittance(account_id: int) -> Remittance:
+    """Ask for the account's next remessa; the worker writes it after the commit."""
+    account = get_billing_account(account_id)
+    if not account.active:
+        raise Conflict(f"Billing account {account_id} is inactive.")
+    files_supported = files.supported()
+    if (account.bank, account.cnab_layout) not in files_supported:
+        raise Conflict(
+            f"No CNAB {account.cnab_layout} remessa for bank {account.bank}.",
+            {"cnab_layout": ["Not supported for this bank."]},
+        )
+    remittance = Remittance(
+        billing_account_id=account.id, requested_by=current_actor(db.session).username
+    )
+    db.session.add(remittance)
+    db.session.flush()
+    after_commit(WRITE_TASK, remittance.id)
+    return remittance
+
+
+def get_remittance(account_id: int, remittance_id: int) -> Remittance:
+    remittance = get_row(Remittance, remittance_id, "Remittance")
+    if remittance.billing_account_id != account_id:
+        raise NotFound(f"Remittance {remittance_id} not found.")
+    return remittance
+
+
+def remittance_file(remittance: Remittance) -> tuple[bytes, str]:
+    """The file and its name; Conflict while it is not written (or when it held nothing)."""
+    if remittance.status != DONE:
+        raise Conflict(f"Remittance {remittance.id} is {remittance.status}; it has no file.")
+    return remittance.content, remittance.file_name
+
+
+def list_remittances(account_id: int, page: int, per_page: int) -> tuple[list[Remittance], int]:
+    get_billing_account(account_id)
+    query = (
+        db.select(Remittance)
+        .where(Remittance.billing_account_id == account_id)
+        .order_by(Remittance.id.desc())
+    )
+    return paginate(query, page, per_page)
+
+
+def _sent(occurrence: str):
+    item = aliased(RemittanceItem)
+    return (
+        db.select(item.id)
+        .where(item.boleto_id == Boleto.id, item.occurrence == occurrence)
+        .exists()
+    )
+
+
+def _pending_entries(account_id: int):
+    return db.select(Boleto).where(
+        Boleto.billing_account_id == account_id, Boleto.demo.is_(False), ~_sent(ENTRY)
+    )
+
+
+def _pending_cancellations(account_id: int):
+    live = and_(Receivable.status.in_(OWED), balance_column() == Boleto.amount)
+    return (
+        db.select(Boleto)
+        .join(Receivable, Receivable.id == Boleto.receivable_id)
+        .where(Boleto.billing_account_id == account_id, _sent(ENTRY), ~_sent(CANCEL))
+        .where(~live, or_(Boleto.bank_state.is_(None), Boleto.bank_state == REGISTERED))
+    )
+
+
+def _payer(customer: Customer) -> files.Payer:
+    prefix = "billing" if customer.billing_street else "address"
+    value = {
+        name: getattr(customer, f"{prefix}_{name}") or ""
+        for name in ("street", "number", "complement", "district", "city", "state", "cep")
+    }
+    parts = (value["street"], value["number"], value["complement"])
+    street = ", ".join(part for part in parts if part)
+    return files.Payer(
+        name=customer.name,
+        document=customer.document or "",
+        address=street,
+        district=value["district"],
+        cep=value["cep"],
+        city=value["city"],
+        state=value["state"],
+    )
+
+
+def _item(occurrence: str, boleto: Boleto, receivable, customer, account) -> files.RemittanceItem:
+    return files.RemittanceItem(
+        occurrence=occurrence,
+        nosso_numero=boleto.bank_number,
+        document_number=str(boleto.receivable_id),
+        issue_date=receivable.issue_date,
+        due_date=boleto.due_date,
+        amount=boleto.amount,
+        payer=_payer(customer),
+        fine_percent=account.fine_percent,
+        interest_per_day=account.interest_per_day(boleto.amount),
+    )
+
+
+def _rows(query):
+    """(boleto, receivable, customer) for the boletos `query` selects, by boleto id."""
+    boletos = db.aliased(Boleto, query.subquery())
+    return db.session.execute(
+        db.select(boletos, Receivable, Customer)
+        .join(Receivable, Receivable.id == boletos.receivable_id)
+        .join(Customer, Customer.code == boletos.customer_code)
+        .order_by(boletos.id)
+    ).all()
+
+
+def write_remittance(remittance_id: int) -> Remittance:
+    """Write a queued remessa (the worker): lock the account, take its next number, gather what
+    is pending, write the file and record each boleto in it. Run again after it is written (a
+    duplicate message), it does nothing. Flushes, never commits."""
+    remittance = get_row(Remittance, remittance_id, "Remittance", for_update=True)
+    if remittance.status != QUEUED:
+        return remittance
+    account = get_billing_account(remittance.billing_account_id, for_update=True)
+    entries = _rows(_pending_entries(account.id))
+    cancellations = _rows(_pending_cancellations(account.id))
+    remittance.layout, remittance.finished_at = account.cnab_layout, utcnow()
+    if not entries and not cancellations:
+        remittance.status = EMPTY
+        db.session.flush()
+        return remittance
+    items = [_item(ENTRY, *row, account) for row in entries]
+    items += [_item(CANCEL, *row, account) for row in cancellations]
+    remittance.sequence = account.next_remittance_sequence
+    account.next_remittance_sequence += 1
+    document = files.RemittanceFile(
+        beneficiary=_beneficiary(account),
+        layout=account.cnab_layout,
+        sequence=remittance.sequence,
+        created_at=local_now(),
+        items=tuple(items),
+    )
+    remittance.content = files.write(document)
+    remittance.file_name = files.file_name(document)
+    remittance.entries, remittance.cancellations = len(entries), len(cancellations)
+    remittance.total = sum((row[0].amount for row in entries), Decimal("0.00"))
+    remittance.status = DONE
+    db.session.flush()
+    _record_items(remittance.id, ENTRY, entries)
+    _record_items(remittance.id, CANCEL, cancellations)
+    return remittance
+
+
+def _record_items(remittance_id: int, occurrence: str, rows) -> None:
+    values = [
+        {"remittance_id": remittance_id, "boleto_id": row[0].id, "occurrence": occurrence}
+        for row in rows
+    ]
+    for start in range(0, len(values), 5000):
+        db.session.execute(db.insert(RemittanceItem), values[start : start + 5000])
+
+
+def _beneficiary(account: BillingAccount) -> files.Beneficiary:
+    return files.Beneficiary(
+        bank=account.bank,
+        agency=account.agency,
+        agency_dv=account.agency_dv,
+        account=account.account,
+        account_dv=account.account_dv,
+        agreement=account.agreement,
+        wallet=account.wallet,
+        name=account.beneficiary_name,
+        document=account.beneficiary_document or "",
+        variation=account.variation,
+        station=account.station,
+        byte=account.byte,
+    )
