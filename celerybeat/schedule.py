@@ -78,6 +78,10 @@ BEAT_SCHEDULE = {
         "task": "tasks.equipment.sweep_unbilled_sales",
         "schedule": 60.0,
     },
+    "resume-bank-files": {
+        "task": "tasks.billing.resume_bank_files",
+        "schedule": 60.0,
+    },
     "close-ghost-sessions": {
         "task": "tasks.radius.close_ghost_sessions",
         "schedule": crontab(minute="*/5"),

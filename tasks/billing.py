@@ -143,3 +143,20 @@ def apply_return(return_id: int) -> int:
     return commit_in_chunks(
         lambda at: (bank_returns.apply_return_chunk(return_id, occurrences, at), 1), start
     )
+
+
+@shared_task(name="tasks.billing.resume_bank_files")
+def resume_bank_files(older_than_seconds: float = SWEEP_AFTER_SECONDS) -> int:
+    """Send again the remessas still queued and the retornos still being applied after
+    `older_than_seconds` (their message was lost, or their worker killed); both tasks do
+    nothing twice."""
+    age = timedelta(seconds=older_than_seconds)
+    stale_remittances = remittances.stale_remittances(age)
+    stale_returns = bank_returns.stale_returns(age)
+    for remittance_id in stale_remittances:
+        write_remittance.delay(remittance_id)
+    for return_id in stale_returns:
+        apply_return.delay(return_id)
+    if stale_remittances or stale_returns:
+        log.warning("remessas %s, retornos %s resumed", stale_remittances, stale_returns)
+    return len(stale_remittances) + len(stale_returns)

@@ -15,7 +15,7 @@ guessed; so is a liquidação of a receivable that no longer owes (paid by hand 
 """
 
 import hashlib
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -182,6 +182,14 @@ def list_returns(account_id: int, page: int, per_page: int) -> tuple[list[Return
         .order_by(ReturnFile.id.desc())
     )
     return paginate(query, page, per_page)
+
+
+def stale_returns(age: timedelta) -> list[int]:
+    """Retornos imported longer than `age` ago and still not applied to the end."""
+    query = db.select(ReturnFile.id).where(
+        ReturnFile.status != DONE, ReturnFile.created_at < utcnow() - age
+    )
+    return list(db.session.scalars(query.order_by(ReturnFile.id).limit(100)))
 
 
 def list_occurrences(return_id: int, outcome: str | None, page: int, per_page: int):

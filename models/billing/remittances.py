@@ -14,7 +14,7 @@ exactly one remessa for each.
 A remessa with nothing to send is marked empty and takes no number.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -114,6 +114,14 @@ def remittance_file(remittance: Remittance) -> tuple[bytes, str]:
     if remittance.status != DONE:
         raise Conflict(f"Remittance {remittance.id} is {remittance.status}; it has no file.")
     return remittance.content, remittance.file_name
+
+
+def stale_remittances(age: timedelta) -> list[int]:
+    """Remessas asked for longer than `age` ago and still not written."""
+    query = db.select(Remittance.id).where(
+        Remittance.status == QUEUED, Remittance.created_at < utcnow() - age
+    )
+    return list(db.session.scalars(query.order_by(Remittance.id).limit(100)))
 
 
 def list_remittances(account_id: int, page: int, per_page: int) -> tuple[list[Remittance], int]:
