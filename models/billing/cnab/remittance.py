@@ -43,6 +43,7 @@ class Beneficiary:
     byte: str = ""  # Sicredi's byte de geração
     leader_agreement: str = ""  # Banco do Brasil's convênio líder (CNAB 400 header), optional
     collection_kind: str = ""  # BB tipo de cobrança (04DSC, 08VDR, 02VIN; blank: simples)
+    transmission_code: str = ""  # Santander's código de transmissão (20 digits, from the bank)
 
 
 @dataclass(frozen=True)
