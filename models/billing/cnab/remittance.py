@@ -41,6 +41,9 @@ class Beneficiary:
     variation: str = ""  # Banco do Brasil's variação de carteira, Sicoob's modalidade
     station: str = ""  # Sicredi's posto
     byte: str = ""  # Sicredi's byte de geração
+    leader_agreement: str = ""  # Banco do Brasil's convênio líder (CNAB 400 header), optional
+    collection_kind: str = ""  # BB tipo de cobrança (04DSC, 08VDR, 02VIN; blank: simples)
+    transmission_code: str = ""  # Santander's código de transmissão (20 digits, from the bank)
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,11 @@ class RemittanceItem:
     interest_per_day: Decimal = Decimal(0)  # juros de mora, in reais a day
     discount_amount: Decimal = Decimal(0)
     discount_date: date | None = None
+    # número de controle do participante (uso da empresa), brcobranca's `documento`; when empty
+    # the layouts that carry one write document_number there (brcobranca's documento_ou_numero)
+    control_number: str = ""
+    fine_amount: Decimal = Decimal(0)  # multa in reais, for banks that take a value (Itaú)
+    protest_days: int = 0  # protestar after these days (0: no protest instruction)
 
 
 @dataclass(frozen=True)
