@@ -71,6 +71,11 @@ class RemittanceItem:
     interest_per_day: Decimal = Decimal(0)  # juros de mora, in reais a day
     discount_amount: Decimal = Decimal(0)
     discount_date: date | None = None
+    # Whether the file states juros / multa even at zero (brcobranca's Caixa and Sicredi specs
+    # ask "juros por dia" of 0.00); None: stated when the amount is above zero.
+    charges_interest: bool | None = None
+    charges_fine: bool | None = None
+    protest_days: int | None = None  # protestar N dias corridos after due; None: não protestar
 
 
 @dataclass(frozen=True)
