@@ -117,7 +117,8 @@ def lines(remittance: RemittanceFile, app_version: str = "") -> list[str]:
         LAYOUT,
         MOVEMENTS,
         lambda r, i: _extra(r, i, app_version),
-        penalty_delay=1,  # juros and multa from the day after the due date (caixa.rb)
+        interest_delay=1,  # juros and multa from the day after the due date (caixa.rb)
+        fine_delay=1,
     )
 
 

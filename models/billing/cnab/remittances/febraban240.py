@@ -247,18 +247,18 @@ def item_values(
     movement: str,
     *,
     no_interest_code: str = "3",
-    penalty_delay: int = 0,
+    interest_delay: int = 0,
+    fine_delay: int = 0,
 ) -> dict[str, object]:
     """What segments P, Q and R say of one boleto, in FEBRABAN's codes: juros "1" (valor por
     dia) or the bank's isento code, multa "2" (percentual) or "0", desconto "1" (valor fixo até
-    a data) or "0", protesto "1" (dias corridos) or "3" (não protestar). Juros and multa run
-    from the due date plus `penalty_delay` days."""
+    a data) or "0", protesto "1" (dias corridos) or "3" (não protestar). Juros run from the
+    due date plus `interest_delay` days, multa from the due date plus `fine_delay`."""
     payer = item.payer
     charges_interest = (
         item.interest_per_day > 0 if item.charges_interest is None else item.charges_interest
     )
     charges_fine = item.fine_percent > 0 if item.charges_fine is None else item.charges_fine
-    penalty_date = item.due_date + timedelta(days=penalty_delay)
     return {
         "movement": movement,
         "document_number": item.document_number,
@@ -267,7 +267,7 @@ def item_values(
         "amount": item.amount,
         "issue_date": item.issue_date,
         "interest_code": "1" if charges_interest else no_interest_code,
-        "interest_date": penalty_date if charges_interest else None,
+        "interest_date": item.due_date + timedelta(days=interest_delay) if charges_interest else None,
         "interest": item.interest_per_day if charges_interest else Decimal(0),
         "discount_code": "1" if item.discount_amount > 0 else "0",
         "discount_date": item.discount_date if item.discount_amount > 0 else None,
@@ -283,7 +283,7 @@ def item_values(
         "payer_city": payer.city,
         "payer_state": payer.state,
         "fine_code": "2" if charges_fine else "0",
-        "fine_date": penalty_date if charges_fine else None,
+        "fine_date": item.due_date + timedelta(days=fine_delay) if charges_fine else None,
         "fine": item.fine_percent if charges_fine else Decimal(0),
     }
 
