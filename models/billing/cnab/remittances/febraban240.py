@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from models.billing.cnab.layout import Field, Record, blank, zeros
 from models.billing.boleto_banks import BankAccount
+from models.billing.cnab.layout import Field, Record, blank, zeros
 from models.billing.cnab.remittance import Beneficiary, RemittanceFile, RemittanceItem
 
 LENGTH = 240
@@ -267,7 +267,9 @@ def item_values(
         "amount": item.amount,
         "issue_date": item.issue_date,
         "interest_code": "1" if charges_interest else no_interest_code,
-        "interest_date": item.due_date + timedelta(days=interest_delay) if charges_interest else None,
+        "interest_date": item.due_date + timedelta(days=interest_delay)
+        if charges_interest
+        else None,
         "interest": item.interest_per_day if charges_interest else Decimal(0),
         "discount_code": "1" if item.discount_amount > 0 else "0",
         "discount_date": item.discount_date if item.discount_amount > 0 else None,

@@ -1,5 +1,6 @@
 """Caixa (104) CNAB 240 remessa against brcobranca (commit 325e0ee):
-spec/brcobranca/remessa/cnab240/caixa_spec.rb, fixture spec/fixtures/remessa/remessa-caixa-cnab240.rem
+spec/brcobranca/remessa/cnab240/caixa_spec.rb, fixture
+spec/fixtures/remessa/remessa-caixa-cnab240.rem
 (the spec's own `let(:pagamento)` and `params`, time frozen at 2015-07-14 16:15:15)."""
 
 from dataclasses import replace
