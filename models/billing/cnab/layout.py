@@ -38,6 +38,7 @@ class Field:
     kind: str = "X"
     value: object = None  # a constant the field always holds (written as given, then padded)
     decimals: int = 2  # for V
+    align: str = "left"  # X only: "right" pads on the left (brcobranca's rjust of a text)
 
     @property
     def size(self) -> int:
@@ -68,7 +69,8 @@ def format_field(field: Field, value: object) -> str:
     """`value` written into `field`'s positions."""
     size, kind = field.size, field.kind
     if kind == "X":
-        return clean_text("" if value is None else value)[:size].ljust(size)
+        text = clean_text("" if value is None else value)[:size]
+        return text.rjust(size) if field.align == "right" else text.ljust(size)
     if value is None or value == "":
         return "0" * size
     if kind == "9":
@@ -83,6 +85,14 @@ def format_field(field: Field, value: object) -> str:
     if not isinstance(value, date):
         raise FieldValueError(f"{field.name}: {value!r} is not a date")
     return value.strftime("%d%m%y" if kind == "D6" else "%d%m%Y")
+
+
+def format_constant(field: Field) -> str:
+    """A constant as given (a text constant keeps its punctuation: Caixa's "REMESSA-PRODUCAO"),
+    then padded as its type says."""
+    if field.kind == "X":
+        return str(field.value).ljust(field.size)
+    return format_field(field, field.value)
 
 
 def parse_field(field: Field, text: str) -> object:
@@ -119,6 +129,10 @@ class Record:
                 raise LayoutError(f"{name}.{field.name}: unknown type {field.kind!r}")
             if field.start != position or field.end < field.start:
                 raise LayoutError(f"{name}.{field.name}: starts at {field.start}, not {position}")
+            if field.kind == "X" and field.value is not None:
+                text = str(field.value)
+                if len(text) > field.size or not text.isascii() or text != text.upper():
+                    raise LayoutError(f"{name}.{field.name}: constant {text!r} cannot be written")
             position = field.end + 1
         if position != length + 1:
             raise LayoutError(f"{name}: fields end at {position - 1}, not {length}")
@@ -131,7 +145,7 @@ class Record:
         if unknown:
             raise LayoutError(f"{self.name}: no field named {', '.join(sorted(unknown))}")
         line = "".join(
-            format_field(f, f.value if f.value is not None else values.get(f.name))
+            format_constant(f) if f.value is not None else format_field(f, values.get(f.name))
             for f in self.fields
         )
         assert len(line) == self.length

@@ -78,7 +78,11 @@ class RemittanceItem:
     # the layouts that carry one write document_number there (brcobranca's documento_ou_numero)
     control_number: str = ""
     fine_amount: Decimal = Decimal(0)  # multa in reais, for banks that take a value (Itaú)
-    protest_days: int = 0  # protestar after these days (0: no protest instruction)
+    # Whether the file states juros / multa even at zero (brcobranca's Caixa and Sicredi specs
+    # ask "juros por dia" of 0.00); None: stated when the amount is above zero.
+    charges_interest: bool | None = None
+    charges_fine: bool | None = None
+    protest_days: int | None = None  # protestar N dias corridos after due; None: não protestar
 
 
 @dataclass(frozen=True)
