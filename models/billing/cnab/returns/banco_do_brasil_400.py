@@ -17,9 +17,9 @@ from models.billing.cnab.returns import (
     WRITTEN_OFF,
     BadReturnFile,
     ReturnFile,
+    cnab400,
     reader,
 )
-from models.billing.cnab.returns import cnab400
 from models.billing.cnab.returns.febraban240 import digits
 
 # Header (0).

@@ -13,9 +13,9 @@ from models.billing.cnab.returns import (
     SETTLED,
     WRITTEN_OFF,
     ReturnFile,
+    cnab400,
     reader,
 )
-from models.billing.cnab.returns import cnab400
 from models.billing.cnab.returns.febraban240 import digits
 
 # Header (0).

@@ -115,7 +115,7 @@ def test_truncated_file_is_refused():
     lines = _lines("CNAB240.RET")
     with pytest.raises(BadReturnFile, match="without its trailer"):
         parse(_fixture("", lines[:-1]))
-    with pytest.raises(BadReturnFile, match="without its segment U|batch has"):
+    with pytest.raises(BadReturnFile, match=r"without its segment U|batch has"):
         parse(_fixture("", lines[:10] + lines[-2:]))
 
 
