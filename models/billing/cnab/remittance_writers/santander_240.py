@@ -7,7 +7,7 @@ docs/Santander/) and brcobranca's lib/brcobranca/remessa/cnab240/santander.rb (c
 import re
 
 from models.billing.boleto_banks import bank_for
-from models.billing.cnab.layout import Field, blank, zeros
+from models.billing.cnab.layout import Field, FieldValueError, blank, zeros
 from models.billing.cnab.remittance import (
     AMOUNT,
     CANCEL,
@@ -87,8 +87,9 @@ LAYOUT = F.Layout240(
 def _extra(remittance: RemittanceFile, item: RemittanceItem | None) -> dict:
     beneficiary = remittance.beneficiary
     if item is None:
-        # the código de transmissão is the agreement here (Beneficiary has no field of its own)
-        transmission = {"transmission": beneficiary.agreement}
+        if not beneficiary.transmission_code:
+            raise FieldValueError("Santander CNAB 240: the código de transmissão is missing")
+        transmission = {"transmission": beneficiary.transmission_code}
         return {
             FILE_HEADER.name: {**transmission, "bank_name": BANK_NAME},
             LOT_HEADER.name: transmission,

@@ -15,11 +15,12 @@ from tests.models.billing.cnab.spec240 import fixture_lines, payer, written_line
 pytestmark = pytest.mark.one_backend  # no database in it: run on one backend (scripts/test)
 
 NOW = datetime(2015, 7, 14, 16, 15, 15)
-# params: codigo_transmissao 000100001234567 (our agreement), agencia 0001 (DV 9), conta
+# params: codigo_transmissao 000100001234567, agencia 0001 (DV 9), conta
 # 013001234 DV 3, documento_cedente 28254225000193, sequencial_remessa 1.
 BENEFICIARY = R.Beneficiary(
     bank="033", agency="0001", agency_dv="9", account="013001234", account_dv="3",
-    agreement="000100001234567", wallet="101", name="SOCIEDADE BRASILEIRA DE ZOOLOGIA LTDA",
+    agreement="1234567", transmission_code="000100001234567", wallet="101",
+    name="SOCIEDADE BRASILEIRA DE ZOOLOGIA LTDA",
     document="28254225000193",
 )  # fmt: skip
 # pagamento: valor 199.9, today, nosso_numero 1234567 (DV 9 by our Santander module),
