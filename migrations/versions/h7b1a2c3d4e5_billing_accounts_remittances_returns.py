@@ -33,6 +33,7 @@ def upgrade():
     sa.Column('variation', sa.String(length=3), server_default='', nullable=False),
     sa.Column('station', sa.String(length=2), server_default='', nullable=False),
     sa.Column('byte', sa.String(length=1), server_default='', nullable=False),
+    sa.Column('transmission_code', sa.String(length=20), server_default='', nullable=False),
     sa.Column('beneficiary_name', sa.String(length=120), nullable=False),
     sa.Column('beneficiary_document', sa.String(length=14), nullable=True),
     sa.Column('beneficiary_address', sa.String(length=200), nullable=True),

@@ -52,6 +52,8 @@ class BillingAccount(Audited, db.Model):
     variation: Mapped[str] = mapped_column(String(3), default="", server_default="")
     station: Mapped[str] = mapped_column(String(2), default="", server_default="")
     byte: Mapped[str] = mapped_column(String(1), default="", server_default="")
+    # Santander's código de transmissão, which its remessas carry instead of the convênio.
+    transmission_code: Mapped[str] = mapped_column(String(20), default="", server_default="")
     beneficiary_name: Mapped[str] = mapped_column(String(120))
     beneficiary_document: Mapped[str | None] = mapped_column(String(14))
     beneficiary_address: Mapped[str | None] = mapped_column(String(200))

@@ -263,4 +263,5 @@ def _beneficiary(account: BillingAccount) -> files.Beneficiary:
         variation=account.variation,
         station=account.station,
         byte=account.byte,
+        transmission_code=account.transmission_code,
     )

@@ -63,6 +63,10 @@ class _AccountFields(InputSchema):
         validate=validate.Regexp("^[2-9]?$", error="One digit, 2 to 9."),
         metadata={"description": "Sicredi's byte de geração", "pattern": "^[2-9]?$"},
     )
+    transmission_code = fields.String(
+        validate=validate.Regexp("^[0-9]{0,20}$", error="Up to 20 digits."),
+        metadata={"description": "Santander's código de transmissão", "pattern": "^[0-9]{0,20}$"},
+    )
     beneficiary_name = Text(min_length=2, max_length=120)
     beneficiary_document = Cnpj(allow_none=True)
     beneficiary_address = Text(max_length=200, allow_none=True)
@@ -103,6 +107,7 @@ class BillingAccountOutput(Schema):
     variation = fields.String(required=True)
     station = fields.String(required=True)
     byte = fields.String(required=True)
+    transmission_code = fields.String(required=True)
     beneficiary_name = fields.String(required=True)
     beneficiary_document = fields.String(allow_none=True)
     beneficiary_address = fields.String(allow_none=True)

@@ -7,8 +7,8 @@ its check digit: our nosso número is the 17, or the 11 without the check digit
 (models/billing/banks/banco_do_brasil.py).
 """
 
-from models.billing.cnab.returns import BadReturnFile, ReturnFile, reader
 from models.billing.cnab.return_readers import febraban240 as febraban
+from models.billing.cnab.returns import BadReturnFile, ReturnFile, reader
 
 
 def bb_nosso_numero(t: dict, line: int) -> str:

@@ -9,6 +9,8 @@ presence are.
 """
 
 from models.billing.cnab.layout import Field, Record, blank
+from models.billing.cnab.return_readers import cnab400
+from models.billing.cnab.return_readers.febraban240 import digits
 from models.billing.cnab.returns import (
     CONFIRMED,
     OTHER,
@@ -17,10 +19,8 @@ from models.billing.cnab.returns import (
     WRITTEN_OFF,
     BadReturnFile,
     ReturnFile,
-    cnab400,
     reader,
 )
-from models.billing.cnab.return_readers.febraban240 import digits
 
 # Header (0).
 HEADER = Record(

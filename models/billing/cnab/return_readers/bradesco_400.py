@@ -5,6 +5,8 @@ entradas (02), liquidações (06) and baixas (09/10) are checked.
 """
 
 from models.billing.cnab.layout import Field, Record, blank
+from models.billing.cnab.return_readers import cnab400
+from models.billing.cnab.return_readers.febraban240 import digits
 from models.billing.cnab.returns import (
     CONFIRMED,
     OTHER,
@@ -13,10 +15,8 @@ from models.billing.cnab.returns import (
     WRITTEN_OFF,
     BadReturnFile,
     ReturnFile,
-    cnab400,
     reader,
 )
-from models.billing.cnab.return_readers.febraban240 import digits
 
 # Header (0).
 HEADER = Record(

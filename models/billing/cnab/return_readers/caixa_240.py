@@ -5,8 +5,8 @@ reads it (39..55). The header's 59-64 is the código do beneficiário.
 """
 
 from models.billing.cnab.layout import Field
-from models.billing.cnab.returns import BadReturnFile, ReturnFile, reader
 from models.billing.cnab.return_readers import febraban240 as febraban
+from models.billing.cnab.returns import BadReturnFile, ReturnFile, reader
 
 SEGMENT_T = febraban.segment_t(
     [

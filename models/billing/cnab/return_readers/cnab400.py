@@ -12,13 +12,13 @@ from datetime import date
 from decimal import Decimal
 
 from models.billing.cnab.layout import Field, Record
+from models.billing.cnab.return_readers.febraban240 import describe_reasons, parse_line
 from models.billing.cnab.returns import (
     OTHER,
     BadReturnFile,
     ReturnFile,
     ReturnOccurrence,
 )
-from models.billing.cnab.return_readers.febraban240 import describe_reasons, parse_line
 
 # Every CNAB 400 line: its type (1) and its number in the file (395-400).
 LINE_KIND = Record(

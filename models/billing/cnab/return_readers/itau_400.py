@@ -5,6 +5,8 @@ checked.
 """
 
 from models.billing.cnab.layout import Field, Record, blank
+from models.billing.cnab.return_readers import cnab400
+from models.billing.cnab.return_readers.febraban240 import digits
 from models.billing.cnab.returns import (
     CONFIRMED,
     OTHER,
@@ -12,10 +14,8 @@ from models.billing.cnab.returns import (
     SETTLED,
     WRITTEN_OFF,
     ReturnFile,
-    cnab400,
     reader,
 )
-from models.billing.cnab.return_readers.febraban240 import digits
 
 # Header (0).
 HEADER = Record(

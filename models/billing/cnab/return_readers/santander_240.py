@@ -8,8 +8,8 @@ brcobranca's CNAB240SANTANDER.RET (4) is not the batch's lines (6); the file tra
 """
 
 from models.billing.cnab.layout import Field, Record, blank
-from models.billing.cnab.returns import BadReturnFile, ReturnFile, reader
 from models.billing.cnab.return_readers import febraban240 as febraban
+from models.billing.cnab.returns import BadReturnFile, ReturnFile, reader
 
 # Header de arquivo.
 FILE_HEADER = Record(

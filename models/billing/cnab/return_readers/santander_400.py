@@ -6,6 +6,8 @@ before) are skipped. The trailer is required, its totals (the carteira's) not ch
 """
 
 from models.billing.cnab.layout import Field, Record
+from models.billing.cnab.return_readers import cnab400
+from models.billing.cnab.return_readers.febraban240 import digits
 from models.billing.cnab.returns import (
     CONFIRMED,
     OTHER,
@@ -13,10 +15,8 @@ from models.billing.cnab.returns import (
     SETTLED,
     WRITTEN_OFF,
     ReturnFile,
-    cnab400,
     reader,
 )
-from models.billing.cnab.return_readers.febraban240 import digits
 
 # Header (0).
 HEADER = Record(

@@ -6,8 +6,8 @@ without the check digit (models/billing/banks/sicoob.py).
 """
 
 from models.billing.cnab.layout import Field
-from models.billing.cnab.returns import BadReturnFile, ReturnFile, reader
 from models.billing.cnab.return_readers import febraban240 as febraban
+from models.billing.cnab.returns import BadReturnFile, ReturnFile, reader
 
 SEGMENT_T = febraban.segment_t(
     [

@@ -4,8 +4,8 @@ is the 8 digits (models/billing/banks/sicredi.py); brcobranca's
 lib/brcobranca/retorno/cnab240/sicredi.rb reads the 9 with the digit.
 """
 
-from models.billing.cnab.returns import BadReturnFile, ReturnFile, reader
 from models.billing.cnab.return_readers import febraban240 as febraban
+from models.billing.cnab.returns import BadReturnFile, ReturnFile, reader
 
 
 def sicredi_nosso_numero(t: dict, line: int) -> str:
