@@ -126,8 +126,8 @@ def _check_account(parsed: files.ReturnFile, account: BillingAccount) -> None:
     if parsed.bank != account.bank:
         raise Invalid.field("file", f"A retorno of bank {parsed.bank}, not {account.bank}.")
     for name in ("agency", "account", "agreement"):
-        stated = getattr(parsed, name)
-        if stated and _digits(stated) != _digits(getattr(account, name)):
+        stated = _digits(getattr(parsed, name))  # zeros: the layout does not state it
+        if stated and stated != _digits(getattr(account, name)):
             raise Invalid.field("file", f"The header's {name} {stated} is not this account's.")
 
 

@@ -1,0 +1,354 @@
+"""Remessas and retornos through the API, on the suite's real Celery worker: what a remessa
+holds, each boleto registered once, cancellations asked for, an empty remessa taking no number;
+a retorno settling receivables once, refused whole when it is not right."""
+
+import json
+from datetime import date
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from models.billing.boleto_banks import BankAccount, bank_for
+from models.billing.cnab.return_readers import bradesco_400 as bradesco
+from models.clock import local_today
+from models.db import db
+from tests.builders import build_receivable
+from tests.outbox import recorded_effects
+from tests.waiting import wait_until
+from tests.web.api_helpers import API, assert_envelope
+
+ACCOUNTS = f"{API}/billing-accounts"
+BRADESCO = {
+    "name": "Bradesco cobrança",
+    "bank": "237",
+    "agency": "1234",
+    "agency_dv": "5",
+    "account": "1234567",
+    "account_dv": "1",
+    "agreement": "123",
+    "wallet": "09",
+    "beneficiary_name": "Provedor Exemplo Ltda",
+    "beneficiary_document": "11.222.333/0001-81",
+    "fine_percent": "2.00",
+    "interest_percent_month": "1.00",
+    "cnab_layout": 400,
+    "is_default": True,
+}
+ITAU_FILE = Path(__file__).parents[2] / "models/billing/cnab/fixtures/CNAB400ITAU.RET"
+ACCOUNT = BankAccount("237", "1234", "1234567", "123", "09")
+
+
+@pytest.fixture
+def bradesco_account(client, admin):
+    created = client.post(ACCOUNTS, json=BRADESCO, headers=admin)
+    assert created.status_code == 201, created.json
+    return created.json["id"]
+
+
+def _issue(app, client, admin, amount: str = "99.90") -> dict:
+    receivable_id = build_receivable(app, amount=amount)
+    boleto = client.get(f"{API}/receivables/{receivable_id}/boleto", headers=admin)
+    assert boleto.status_code == 200, boleto.json
+    return boleto.json
+
+
+def _remittance(client, headers, account_id: int) -> dict:
+    asked = client.post(f"{ACCOUNTS}/{account_id}/remittances", headers=headers)
+    assert asked.status_code == 202, asked.json
+    url = asked.headers["Location"]
+
+    def written() -> bool:
+        return client.get(url, headers=headers).json["status"] != "queued"
+
+    assert wait_until(written, timeout=30)
+    return client.get(url, headers=headers).json
+
+
+def _details(content: bytes) -> list[str]:
+    lines = content.decode("ascii").split("\r\n")
+    assert lines[-1] == ""  # CRLF after every line
+    return [line for line in lines[:-1] if line[0] == "1"]
+
+
+def test_a_remessa_registers_each_new_boleto_once_and_asks_to_withdraw_a_cancelled_one(
+    app, client, admin, headers_for, celery_worker, bradesco_account
+):
+    finance = headers_for("finance")
+    boletos = [_issue(app, client, admin, amount) for amount in ("99.90", "150.00", "10.01")]
+    first = _remittance(client, finance, bradesco_account)
+    assert (first["status"], first["sequence"], first["entries"]) == ("done", 1, 3)
+    assert first["total"] == "259.91" and first["cancellations"] == 0
+    download = client.get(
+        f"{ACCOUNTS}/{bradesco_account}/remittances/{first['id']}/file", headers=finance
+    )
+    assert download.status_code == 200
+    assert first["file_name"] in download.headers["Content-Disposition"]
+    details = _details(download.data)
+    assert len(details) == 3 and all(len(line) == 400 for line in details)
+    assert [line[108:110] for line in details] == ["01"] * 3  # entrada
+    numbers = [line[70:81] for line in details]  # Bradesco's nosso número, 11 digits
+    assert numbers == [b["nosso_numero"].split("/")[-1].split("-")[0][-11:] for b in boletos]
+
+    again = _remittance(client, finance, bradesco_account)
+    assert (again["status"], again["sequence"]) == ("empty", None)  # took no number
+
+    cancelled = client.post(
+        f"{API}/receivables/{boletos[1]['receivable_id']}/cancel",
+        json={"reason": "Cobrança indevida"},
+        headers=admin,
+    )
+    assert cancelled.status_code == 200, cancelled.json
+    _issue(app, client, admin, "42.00")
+    third = _remittance(client, finance, bradesco_account)
+    assert (third["sequence"], third["entries"], third["cancellations"]) == (2, 1, 1)
+    file = client.get(
+        f"{ACCOUNTS}/{bradesco_account}/remittances/{third['id']}/file", headers=finance
+    )
+    assert sorted(line[108:110] for line in _details(file.data)) == ["01", "02"]
+    listed = client.get(f"{ACCOUNTS}/{bradesco_account}/remittances", headers=finance).json
+    assert [r["sequence"] for r in listed["items"]] == [2, None, 1]
+
+
+def test_two_remessas_asked_at_once_hold_each_boleto_once(
+    app, client, admin, celery_worker, bradesco_account
+):
+    for _ in range(4):
+        _issue(app, client, admin)
+    one = client.post(f"{ACCOUNTS}/{bradesco_account}/remittances", headers=admin)
+    two = client.post(f"{ACCOUNTS}/{bradesco_account}/remittances", headers=admin)
+    for asked in (one, two):
+        wait_until(
+            lambda url=asked.headers["Location"]: (
+                client.get(url, headers=admin).json["status"] != "queued"
+            ),
+            timeout=30,
+        )
+    with app.app_context():
+        per_boleto = db.session.execute(
+            text("SELECT boleto_id, count(*) FROM remittance_items GROUP BY boleto_id")
+        ).all()
+        sequences = db.session.scalars(
+            text("SELECT sequence FROM remittances WHERE sequence IS NOT NULL")
+        ).all()
+    assert len(per_boleto) == 4 and {count for _, count in per_boleto} == {1}
+    assert sequences == [1]
+
+
+def test_a_remessa_is_refused_for_a_layout_the_bank_has_not(client, admin, bradesco_account):
+    changed = client.patch(
+        f"{ACCOUNTS}/{bradesco_account}", json={"cnab_layout": 240}, headers=admin
+    )
+    assert changed.status_code == 200
+    refused = client.post(f"{ACCOUNTS}/{bradesco_account}/remittances", headers=admin)
+    assert assert_envelope(refused, 409, "conflict")["errors"] == {
+        "cnab_layout": ["Not supported for this bank."]
+    }
+
+
+@pytest.mark.parametrize(("role", "status"), [("attendant", 403), ("technician", 403)])
+def test_only_finance_and_admins_touch_bank_files(
+    client, headers_for, bradesco_account, role, status
+):
+    headers = headers_for(role)
+    assert (
+        client.post(f"{ACCOUNTS}/{bradesco_account}/remittances", headers=headers).status_code
+        == status
+    )
+    assert (
+        client.get(f"{ACCOUNTS}/{bradesco_account}/remittances", headers=headers).status_code
+        == status
+    )
+
+
+def test_a_remessa_not_yet_written_has_no_file(app, client, admin, bradesco_account):
+    asked = client.post(
+        f"{ACCOUNTS}/{bradesco_account}/remittances", headers=admin
+    ).json  # no worker
+    file = client.get(
+        f"{ACCOUNTS}/{bradesco_account}/remittances/{asked['id']}/file", headers=admin
+    )
+    assert file.status_code == 409
+    assert (
+        client.get(f"{ACCOUNTS}/9999/remittances/{asked['id']}", headers=admin).status_code == 404
+    )
+
+
+def _retorno(details: list[dict], created_on: date, sequence: int = 1) -> bytes:
+    """A Bradesco CNAB 400 retorno with these details (nosso número, code, amounts, date),
+    written with the reader's own records (the reader is proven against published files in
+    tests/models/billing/cnab/test_returns_cnab400.py)."""
+    header = bradesco.HEADER.render(
+        {
+            "record_type": "0",
+            "direction": "2",
+            "literal": "RETORNO",
+            "service": "01",
+            "service_name": "COBRANCA",
+            "agreement": "00000000000000000123",
+            "company_name": "PROVEDOR EXEMPLO",
+            "bank": "237",
+            "bank_name": "BRADESCO",
+            "created_on": created_on,
+            "density": "01600000",
+            "sequence": f"{sequence:05d}",
+            "number": "000001",
+        }
+    )
+    lines = [header]
+    for number, detail in enumerate(details, 2):
+        nosso = detail["nosso_numero"]
+        lines.append(
+            bradesco.DETAIL.render(
+                {
+                    "record_type": "1",
+                    "wallet": "009",
+                    "nosso_numero": nosso + bradesco_dv(nosso),
+                    "code": detail["code"],
+                    "occurred_on": detail["on"],
+                    "amount": detail["amount"],
+                    "paid": detail.get("paid", "0"),
+                    "credit_date": detail["on"],
+                    "number": f"{number:06d}",
+                }
+            )
+        )
+    counted = {
+        code: [d for d in details if d["code"] in code] for code in (("02",), ("06",), ("09", "10"))
+    }
+    lines.append(
+        bradesco.TRAILER.render(
+            {
+                "record_type": "9",
+                "direction": "2",
+                "service": "01",
+                "bank": "237",
+                "confirmed_count": len(counted[("02",)]),
+                "settled_count": len(counted[("06",)]),
+                "written_off_count": len(counted[("09", "10")]),
+                "number": f"{len(lines) + 1:06d}",
+            }
+        )
+    )
+    return "".join(line + "\r\n" for line in lines).encode("latin-1")
+
+
+def bradesco_dv(nosso_numero: str) -> str:
+    printed = bank_for("237").nosso_numero_with_dv(nosso_numero, ACCOUNT)
+    return printed[-1]
+
+
+def _bank_digits(boleto: dict) -> str:
+    return boleto["nosso_numero"].split("/")[-1].split("-")[0][-11:]
+
+
+def _status(app, receivable_id: int) -> tuple[str, str | None]:
+    with app.app_context():
+        row = db.session.execute(
+            text("SELECT status, paid_amount FROM receivables WHERE id = :r"), {"r": receivable_id}
+        ).one()
+        return row[0], None if row[1] is None else f"{row[1]:.2f}"
+
+
+def test_a_retorno_settles_each_receivable_once_and_lists_what_it_cannot_match(
+    app, client, admin, headers_for, celery_worker, bradesco_account
+):
+    finance = headers_for("finance")
+    paid, partial, confirmed = (_issue(app, client, admin) for _ in range(3))
+    today = _today(app)
+    details = [
+        {"nosso_numero": _bank_digits(paid), "code": "06", "on": today, "amount": "99.90",
+         "paid": "101.90"},
+        {"nosso_numero": _bank_digits(partial), "code": "06", "on": today, "amount": "99.90",
+         "paid": "50.00"},
+        {"nosso_numero": _bank_digits(confirmed), "code": "02", "on": today, "amount": "99.90"},
+        {"nosso_numero": "99999999999", "code": "06", "on": today, "amount": "12.34",
+         "paid": "12.34"},
+    ]  # fmt: skip
+    content = _retorno(details, today)
+    url = f"{ACCOUNTS}/{bradesco_account}/returns"
+    uploaded = client.post(url, data={"file": (BytesIO(content), "CB0612001.RET")}, headers=finance)
+    assert uploaded.status_code == 202, uploaded.json
+    shown_url = uploaded.headers["Location"]
+    assert wait_until(lambda: client.get(shown_url, headers=finance).json["status"] == "done")
+    shown = client.get(shown_url, headers=finance).json
+    assert shown["occurrences"] == shown["applied"] == 4
+    report = shown["report"]
+    assert report["by_outcome"] == {"applied": 3, "unknown": 1}
+    assert report["by_kind"]["settled"]["count"] == 3
+    assert [(u["nosso_numero"], u["paid"]) for u in report["unknown"]] == [("99999999999", "12.34")]
+    assert _status(app, paid["receivable_id"]) == ("paid", "101.90")
+    assert _status(app, partial["receivable_id"]) == ("partially_paid", "50.00")
+    assert _status(app, confirmed["receivable_id"]) == ("open", None)
+    with app.app_context():
+        states = dict(
+            db.session.execute(text("SELECT receivable_id, bank_state FROM boletos")).all()
+        )
+    assert states[paid["receivable_id"]] == "settled"
+    assert states[confirmed["receivable_id"]] == "registered"
+
+    again = client.post(url, data={"file": (BytesIO(content), "copia.RET")}, headers=finance)
+    assert assert_envelope(again, 409, "conflict")
+    unknown = client.get(f"{shown_url}/occurrences?outcome=unknown", headers=finance).json
+    assert [item["line"] for item in unknown["items"]] == [5]
+
+
+def test_the_command_applies_a_retorno_and_a_liquidacao_reported_twice_settles_once(
+    app, client, admin, bradesco_account, tmp_path
+):
+    boleto = _issue(app, client, admin)
+    today = _today(app)
+    detail = {"nosso_numero": _bank_digits(boleto), "code": "06", "on": today,
+              "amount": "99.90", "paid": "40.00"}  # fmt: skip
+    runner = app.test_cli_runner()
+    reports = []
+    with recorded_effects() as sent:
+        for sequence in (1, 2):  # the bank sends the same liquidação in two files
+            path = tmp_path / f"retorno{sequence}.ret"
+            path.write_bytes(_retorno([detail], today, sequence))
+            result = runner.invoke(args=["returns", "import", str(path)])
+            assert result.exit_code == 0, result.output
+            reports.append(json.loads(result.output))
+    first_report, second_report = reports
+    assert _status(app, boleto["receivable_id"]) == ("partially_paid", "40.00")
+    assert second_report["by_outcome"] == {"duplicate": 1}
+    assert first_report["by_outcome"] == {"applied": 1}
+    lifts = [args for name, args, _ in sent if name == "tasks.suspension.lift_if_paid"]
+    assert len(lifts) == 1  # the suspension lift follows the one payment
+    again = runner.invoke(args=["returns", "import", str(tmp_path / "retorno1.ret")])
+    assert again.exit_code == 1 and "already imported" in again.output
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (lambda c: c.replace(b"\r\n9", b"\r\nX", 1), "line 3"),
+        (lambda c: c.rsplit(b"\r\n", 2)[0] + b"\r\n", "truncated"),
+        (lambda c: c.replace(b"\r\n", b" \r\n", 1), "line 1"),
+        (lambda c: ITAU_FILE.read_bytes(), "bank 341, not 237"),  # another bank's file
+        (lambda c: c.replace(b"00000000000000000123", b"00000000000000000124", 1), "agreement 124"),
+    ],
+)
+def test_a_bad_retorno_is_refused_whole_and_changes_nothing(
+    app, client, admin, bradesco_account, damage, reason
+):
+    boleto = _issue(app, client, admin)
+    today = _today(app)
+    detail = {"nosso_numero": _bank_digits(boleto), "code": "06", "on": today,
+              "amount": "99.90", "paid": "99.90"}  # fmt: skip
+    content = damage(_retorno([detail], today))
+    refused = client.post(
+        f"{ACCOUNTS}/{bradesco_account}/returns",
+        data={"file": (BytesIO(content), "x.ret")},
+        headers=admin,
+    )
+    body = assert_envelope(refused, 422, "validation_error")
+    assert reason in body["errors"]["file"][0]
+    assert _status(app, boleto["receivable_id"]) == ("open", None)
+    assert client.get(f"{ACCOUNTS}/{bradesco_account}/returns", headers=admin).json["total"] == 0
+
+
+def _today(app):
+    with app.app_context():
+        return local_today()
