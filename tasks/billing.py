@@ -136,12 +136,12 @@ def write_remittance(remittance_id: int) -> str:
 
 
 @shared_task(name="tasks.billing.apply_return")
-def apply_return(return_id: int) -> int:
-    """Apply an imported retorno, a chunk of occurrences per transaction, from where an
-    earlier run stopped (a killed worker's chunk is redone; its committed ones are skipped)."""
+def apply_return(return_id: int, chunk: int = bank_returns.CHUNK) -> int:
+    """Apply an imported retorno, `chunk` occurrences per transaction, from where an earlier
+    run stopped (a killed worker's chunk is redone; its committed ones are skipped)."""
     occurrences, start = bank_returns.pending(return_id)
     return commit_in_chunks(
-        lambda at: (bank_returns.apply_return_chunk(return_id, occurrences, at), 1), start
+        lambda at: (bank_returns.apply_return_chunk(return_id, occurrences, at, chunk), 1), start
     )
 
 

@@ -208,13 +208,13 @@ def pending(return_id: int) -> tuple[tuple[files.ReturnOccurrence, ...], int | N
     return files.parse(imported.content).occurrences, imported.applied
 
 
-def apply_return_chunk(return_id: int, occurrences, start: int) -> int | None:
-    """Apply `occurrences[start:start + CHUNK]` of a stored retorno; the next start, or None
+def apply_return_chunk(return_id: int, occurrences, start: int, size: int = CHUNK) -> int | None:
+    """Apply `occurrences[start:start + size]` of a stored retorno; the next start, or None
     when the file is done (its report written). Flushes, never commits."""
     imported = get_row(ReturnFile, return_id, "Retorno", for_update=True)
     if imported.status == DONE:
         return None
-    chunk = occurrences[start : start + CHUNK]
+    chunk = occurrences[start : start + size]
     imported.status = APPLYING
     done = set(
         db.session.scalars(
@@ -228,10 +228,10 @@ def apply_return_chunk(return_id: int, occurrences, start: int) -> int | None:
     found = _boletos(imported.billing_account_id, todo)
     for occurrence in todo:
         _apply(imported, occurrence, found.get(bank_number(occurrence.nosso_numero)))
-    imported.applied = min(start + CHUNK, len(occurrences))
-    if start + CHUNK < len(occurrences):
+    imported.applied = min(start + size, len(occurrences))
+    if start + size < len(occurrences):
         db.session.flush()
-        return start + CHUNK
+        return start + size
     imported.status, imported.finished_at = DONE, utcnow()
     imported.report = _report(return_id)
     db.session.flush()
@@ -239,9 +239,14 @@ def apply_return_chunk(return_id: int, occurrences, start: int) -> int | None:
 
 
 def _boletos(account_id: int, occurrences) -> dict[str, Boleto]:
+    """The account's boletos these occurrences name, locked (in id order, so two imports never
+    deadlock): a second import reporting the same liquidação waits, then sees it applied."""
     numbers = {bank_number(o.nosso_numero) for o in occurrences}
-    query = db.select(Boleto).where(
-        Boleto.billing_account_id == account_id, Boleto.bank_number.in_(numbers)
+    query = (
+        db.select(Boleto)
+        .where(Boleto.billing_account_id == account_id, Boleto.bank_number.in_(numbers))
+        .order_by(Boleto.id)
+        .with_for_update()
     )
     return {boleto.bank_number: boleto for boleto in db.session.scalars(query)}
 

@@ -10,12 +10,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from models.audit import set_actor
+from models.billing.bank_returns import import_return
 from models.billing.boleto_banks import BankAccount, bank_for
 from models.billing.cnab.return_readers import bradesco_400 as bradesco
 from models.clock import local_today
 from models.db import db
-from tests.builders import build_receivable
+from tasks.billing import apply_return, resume_bank_files
+from tests.builders import BUILDER, build_receivable
 from tests.outbox import recorded_effects
+from tests.tasks.billing.test_auto_suspension import debtor, status_changes, subscription, sweep
+from tests.tasks.billing.test_equipment_sale import _kill, _start_crash_worker
 from tests.waiting import wait_until
 from tests.web.api_helpers import API, assert_envelope
 
@@ -352,3 +357,99 @@ def test_a_bad_retorno_is_refused_whole_and_changes_nothing(
 def _today(app):
     with app.app_context():
         return local_today()
+
+
+def _liquidation(boleto: dict, today, paid: str = "99.90") -> dict:
+    return {"nosso_numero": _bank_digits(boleto), "code": "06", "on": today,
+            "amount": boleto["amount"], "paid": paid}  # fmt: skip
+
+
+def test_a_liquidacao_lifts_the_suspension_for_non_payment_at_once_on_a_worker(
+    app, client, admin, celery_worker, bradesco_account
+):
+    code, subscription_id, receivable_id = debtor(app, client, admin, logins=("devedor",))
+    assert sweep(app)["suspended"] == 1
+    boleto = client.get(f"{API}/receivables/{receivable_id}/boleto", headers=admin).json
+    content = _retorno([_liquidation(boleto, _today(app))], _today(app))
+    uploaded = client.post(
+        f"{ACCOUNTS}/{bradesco_account}/returns",
+        data={"file": (BytesIO(content), "CB0612.RET")},
+        headers=admin,
+    )
+    assert uploaded.status_code == 202, uploaded.json
+    assert wait_until(
+        lambda: subscription(client, admin, subscription_id)["status"] == "active", timeout=60
+    ), "the liquidação did not lift the suspension"
+    lifted = [
+        entry
+        for entry in status_changes(client, admin, code, subscription_id)
+        if {"field": "status", "old": "suspended", "new": "active"} in entry["changes"]
+    ]
+    assert len(lifted) == 1 and lifted[0]["by_system"] is True
+    assert _status(app, receivable_id) == ("paid", "99.90")
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_file_then_the_retorno_again_settles_each_payment_once(
+    app, settings, client, admin, tmp_path, celery_worker, bradesco_account
+):
+    boletos = [_issue(app, client, admin) for _ in range(5)]
+    today = _today(app)
+    content = _retorno([_liquidation(b, today) for b in boletos], today)
+    with recorded_effects(), app.app_context():  # its task goes to the crash worker instead
+        set_actor(db.session, BUILDER)
+        return_id = import_return(bradesco_account, content, "kill.ret").id
+        db.session.commit()
+    queue, pause, log = "retorno-kill", tmp_path / "pause", tmp_path / "worker.log"
+    pause.write_text("after_commit")  # stop for good once the first chunk has committed
+    worker = _start_crash_worker(settings, queue, pause, log)
+    try:
+        apply_return.apply_async([return_id], {"chunk": 2}, queue=queue)
+        paused = wait_until(lambda: pause.read_text().startswith("paused"), timeout=90)
+        assert paused, log.read_text()[-3000:]
+    finally:
+        _kill(worker)
+    with app.app_context():
+        applied = db.session.scalar(text("SELECT applied FROM return_files"))
+    assert applied == 2  # the first chunk is kept, the rest not yet done
+    paid = [_status(app, b["receivable_id"])[0] for b in boletos]
+    assert paid == ["paid", "paid", "open", "open", "open"]
+
+    assert resume_bank_files(older_than_seconds=0) == 1  # beat's sweep finds it
+    apply_return.delay(return_id, chunk=2)  # and a duplicate, as a redelivery would be
+    done = "SELECT status FROM return_files"
+    assert wait_until(lambda: _sql(app, done) == [("done",)], timeout=60)
+    assert [_status(app, b["receivable_id"]) for b in boletos] == [("paid", "99.90")] * 5
+    per_line = _sql(app, "SELECT line, count(*) FROM return_occurrences GROUP BY line")
+    assert sorted(per_line) == [(line, 1) for line in range(2, 7)]
+
+
+def _sql(app, query: str) -> list[tuple]:
+    with app.app_context():
+        return [tuple(row) for row in db.session.execute(text(query))]
+
+
+def test_two_retornos_with_the_same_liquidacao_imported_at_once_settle_it_once(
+    app, client, admin, celery_worker, bradesco_account
+):
+    boletos = [_issue(app, client, admin) for _ in range(3)]
+    today = _today(app)
+    details = [_liquidation(b, today, paid="30.00") for b in boletos]
+    urls = []
+    for sequence in (1, 2):  # overlapping files: the bank sent the day's retorno twice
+        uploaded = client.post(
+            f"{ACCOUNTS}/{bradesco_account}/returns",
+            data={"file": (BytesIO(_retorno(details, today, sequence)), f"r{sequence}.ret")},
+            headers=admin,
+        )
+        assert uploaded.status_code == 202, uploaded.json
+        urls.append(uploaded.headers["Location"])
+    for url in urls:
+        assert wait_until(lambda url=url: client.get(url, headers=admin).json["status"] == "done")
+    outcomes = [client.get(url, headers=admin).json["report"]["by_outcome"] for url in urls]
+    assert (
+        sorted(o.get("applied", 0) for o in outcomes) == [0, 3]
+        or sum(o.get("applied", 0) for o in outcomes) == 3
+    )
+    assert sum(o.get("duplicate", 0) for o in outcomes) == 3
+    assert [_status(app, b["receivable_id"]) for b in boletos] == [("partially_paid", "30.00")] * 3
