@@ -447,9 +447,6 @@ def test_two_retornos_with_the_same_liquidacao_imported_at_once_settle_it_once(
     for url in urls:
         assert wait_until(lambda url=url: client.get(url, headers=admin).json["status"] == "done")
     outcomes = [client.get(url, headers=admin).json["report"]["by_outcome"] for url in urls]
-    assert (
-        sorted(o.get("applied", 0) for o in outcomes) == [0, 3]
-        or sum(o.get("applied", 0) for o in outcomes) == 3
-    )
+    assert sum(o.get("applied", 0) for o in outcomes) == 3  # each payment once, whichever file
     assert sum(o.get("duplicate", 0) for o in outcomes) == 3
     assert [_status(app, b["receivable_id"]) for b in boletos] == [("partially_paid", "30.00")] * 3
