@@ -63,7 +63,7 @@ def upgrade():
     sa.Column('entries', sa.Integer(), nullable=False),
     sa.Column('cancellations', sa.Integer(), nullable=False),
     sa.Column('total', sa.Numeric(precision=14, scale=2), nullable=False),
-    sa.Column('error', sa.String(length=300), nullable=True),
+    sa.Column('resend', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
     sa.Column('requested_by', sa.String(length=80), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
@@ -97,13 +97,14 @@ def upgrade():
     sa.Column('remittance_id', sa.Integer(), nullable=False),
     sa.Column('boleto_id', sa.Integer(), nullable=False),
     sa.Column('occurrence', sa.String(length=10), nullable=False),
+    sa.Column('resent', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.ForeignKeyConstraint(['boleto_id'], ['boletos.id'], name=op.f('fk_remittance_items_boleto_id_boletos')),
     sa.ForeignKeyConstraint(['remittance_id'], ['remittances.id'], name=op.f('fk_remittance_items_remittance_id_remittances')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_remittance_items')),
-    sa.UniqueConstraint('boleto_id', 'occurrence', name=op.f('uq_remittance_items_boleto_id'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_remittance_items'))
     )
     with op.batch_alter_table('remittance_items', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_remittance_items_remittance_id'), ['remittance_id'], unique=False)
+        batch_op.create_index('uq_remittance_items_boleto_occurrence', ['boleto_id', 'occurrence'], unique=True, postgresql_where=sa.text('NOT resent'), sqlite_where=sa.text('NOT resent'))
 
     op.create_table('return_occurrences',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -163,6 +164,7 @@ def downgrade():
     op.drop_table('return_occurrences')
     with op.batch_alter_table('remittance_items', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_remittance_items_remittance_id'))
+        batch_op.drop_index('uq_remittance_items_boleto_occurrence')
 
     op.drop_table('remittance_items')
     op.drop_table('return_files')

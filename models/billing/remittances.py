@@ -12,33 +12,41 @@ service never asks for an alteração de vencimento or de valor: the old boleto 
 the new one registered. Each (boleto, occurrence) is unique in the database: a boleto goes into
 exactly one remessa for each.
 A remessa with nothing to send is marked empty and takes no number.
+
+Finance may send a registered boleto's entrada again on purpose (the bank lost it, or rejected
+it and the cause is mended): `resend` names the boletos; the item says it was re-sent, and only
+the first entrada of each boleto is unique.
 """
 
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import (
+    Boolean,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     Numeric,
     String,
     UniqueConstraint,
     and_,
+    false,
     or_,
 )
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from models.audit import Audited, current_actor
+from models.backend import partial
 from models.billing.billing_accounts import BillingAccount, get_billing_account
-from models.billing.boletos import REGISTERED, Boleto
+from models.billing.boletos import REGISTERED, REJECTED, Boleto
 from models.billing.cnab import remittance as files
 from models.billing.receivables import OWED, Receivable, balance_column
 from models.clock import local_now, utcnow
 from models.customers.customers import Customer
-from models.db import UTCDateTime, db, get_row, paginate
+from models.db import JSONType, UTCDateTime, db, get_row, paginate
 from models.effects import after_commit
-from models.errors import Conflict, NotFound
+from models.errors import Conflict, Invalid, NotFound
 
 WRITE_TASK = "tasks.billing.write_remittance"
 QUEUED, DONE, EMPTY, FAILED = "queued", "done", "empty", "failed"
@@ -61,7 +69,7 @@ class Remittance(Audited, db.Model):
     entries: Mapped[int] = mapped_column(Integer, default=0)
     cancellations: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0.00"))
-    error: Mapped[str | None] = mapped_column(String(300))
+    resend: Mapped[list | None] = mapped_column(JSONType)  # boleto ids whose entrada goes again
     requested_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -74,16 +82,27 @@ class RemittanceItem(db.Model):
     """A boleto in a remessa, with what the remessa asked for it."""
 
     __tablename__ = "remittance_items"
-    __table_args__ = (UniqueConstraint("boleto_id", "occurrence"),)
+    __table_args__ = (
+        # Each boleto's first entrada and baixa once; a re-sent entrada is on purpose.
+        Index(
+            "uq_remittance_items_boleto_occurrence",
+            "boleto_id",
+            "occurrence",
+            unique=True,
+            **partial("NOT resent"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     remittance_id: Mapped[int] = mapped_column(ForeignKey("remittances.id"), index=True)
     boleto_id: Mapped[int] = mapped_column(ForeignKey("boletos.id"))
     occurrence: Mapped[str] = mapped_column(String(10))  # entry / cancel
+    resent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
-def request_remittance(account_id: int) -> Remittance:
-    """Ask for the account's next remessa; the worker writes it after the commit."""
+def request_remittance(account_id: int, resend: list[int] | None = None) -> Remittance:
+    """Ask for the account's next remessa (with the entradas of the `resend` boletos again);
+    the worker writes it after the commit."""
     account = get_billing_account(account_id)
     if not account.active:
         raise Conflict(f"Billing account {account_id} is inactive.")
@@ -93,13 +112,40 @@ def request_remittance(account_id: int) -> Remittance:
             f"No CNAB {account.cnab_layout} remessa for bank {account.bank}.",
             {"cnab_layout": ["Not supported for this bank."]},
         )
+    if resend:
+        _check_resend(account.id, resend)
     remittance = Remittance(
-        billing_account_id=account.id, requested_by=current_actor(db.session).username
+        billing_account_id=account.id,
+        requested_by=current_actor(db.session).username,
+        resend=sorted(set(resend)) if resend else None,
     )
     db.session.add(remittance)
     db.session.flush()
     after_commit(WRITE_TASK, remittance.id)
     return remittance
+
+
+def _resendable(account_id: int, boleto_ids: list[int]):
+    """Those of `boleto_ids` that are the account's, registered, still owed and not settled or
+    withdrawn at the bank: what an entrada may be sent again for."""
+    return (
+        db.select(Boleto)
+        .join(Receivable, Receivable.id == Boleto.receivable_id)
+        .where(Boleto.id.in_(boleto_ids), Boleto.billing_account_id == account_id, _sent(ENTRY))
+        .where(Receivable.status.in_(OWED), balance_column() == Boleto.amount, ~_sent(CANCEL))
+        .where(or_(Boleto.bank_state.is_(None), Boleto.bank_state.in_((REGISTERED, REJECTED))))
+    )
+
+
+def _check_resend(account_id: int, boleto_ids: list[int]) -> None:
+    resendable = _resendable(account_id, boleto_ids).with_only_columns(Boleto.id)
+    found = set(db.session.scalars(resendable))
+    refused = sorted(set(boleto_ids) - found)
+    if refused:
+        raise Invalid.field(
+            "resend",
+            f"Not registered on this account, or no longer owed: {', '.join(map(str, refused))}.",
+        )
 
 
 def get_remittance(account_id: int, remittance_id: int) -> Remittance:
@@ -212,12 +258,14 @@ def write_remittance(remittance_id: int) -> Remittance:
         return remittance
     account = get_billing_account(remittance.billing_account_id, for_update=True)
     entries = _rows(_pending_entries(account.id))
+    resent = _rows(_resendable(account.id, remittance.resend)) if remittance.resend else []
     cancellations = _rows(_pending_cancellations(account.id))
     remittance.layout, remittance.finished_at = account.cnab_layout, utcnow()
-    if not entries and not cancellations:
+    if not entries and not resent and not cancellations:
         remittance.status = EMPTY
         db.session.flush()
         return remittance
+    entries += resent
     items = [_item(ENTRY, *row, account) for row in entries]
     items += [_item(CANCEL, *row, account) for row in cancellations]
     remittance.sequence = account.next_remittance_sequence
@@ -235,14 +283,45 @@ def write_remittance(remittance_id: int) -> Remittance:
     remittance.total = sum((row[0].amount for row in entries), Decimal("0.00"))
     remittance.status = DONE
     db.session.flush()
-    _record_items(remittance.id, ENTRY, entries)
-    _record_items(remittance.id, CANCEL, cancellations)
+    again = {row[0].id for row in resent}
+    _record_items(remittance.id, ENTRY, entries, again)
+    _record_items(remittance.id, CANCEL, cancellations, set())
     return remittance
 
 
-def _record_items(remittance_id: int, occurrence: str, rows) -> None:
+def list_items(remittance: Remittance, page: int, per_page: int):
+    """What a remessa holds: each boleto with what was asked for it, by boleto."""
+    query = (
+        db.select(RemittanceItem)
+        .where(RemittanceItem.remittance_id == remittance.id)
+        .order_by(RemittanceItem.occurrence.desc(), RemittanceItem.boleto_id)
+    )
+    items, total = paginate(query, page, per_page)
+    ids = [item.boleto_id for item in items]
+    boletos = {b.id: b for b in db.session.scalars(db.select(Boleto).where(Boleto.id.in_(ids)))}
+    return [_shown_item(item, boletos[item.boleto_id]) for item in items], total
+
+
+def _shown_item(item: RemittanceItem, boleto: Boleto) -> dict:
+    return {
+        "boleto_id": boleto.id,
+        "receivable_id": boleto.receivable_id,
+        "nosso_numero": boleto.nosso_numero,
+        "amount": boleto.amount,
+        "due_date": boleto.due_date,
+        "occurrence": item.occurrence,
+        "resent": item.resent,
+    }
+
+
+def _record_items(remittance_id: int, occurrence: str, rows, resent: set[int]) -> None:
     values = [
-        {"remittance_id": remittance_id, "boleto_id": row[0].id, "occurrence": occurrence}
+        {
+            "remittance_id": remittance_id,
+            "boleto_id": row[0].id,
+            "occurrence": occurrence,
+            "resent": row[0].id in resent,
+        }
         for row in rows
     ]
     for start in range(0, len(values), 5000):

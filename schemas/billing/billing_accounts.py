@@ -147,6 +147,34 @@ class RemittanceOutput(Schema):
 RemittancePage = page_of(RemittanceOutput, "RemittancePage")
 
 
+class RemittanceRequest(InputSchema):
+    """What to send besides what is pending: `{}` for just that."""
+
+    resend = fields.List(
+        WholeNumber(validate=validate.Range(min=1)),
+        validate=validate.Length(min=1, max=500),
+        metadata={
+            "description": "Boleto ids whose entrada goes again on purpose (registered on this "
+            "account and still owed); at most 500"
+        },
+    )
+
+
+class RemittanceItemOutput(Schema):
+    boleto_id = fields.Integer(required=True)
+    receivable_id = fields.Integer(required=True)
+    nosso_numero = fields.String(required=True)
+    amount = Money(required=True)
+    due_date = fields.Date(required=True)
+    occurrence = fields.String(
+        required=True, metadata={"description": "entry (entrada) or cancel (pedido de baixa)"}
+    )
+    resent = fields.Boolean(required=True, metadata={"description": "An entrada sent again"})
+
+
+RemittanceItemPage = page_of(RemittanceItemOutput, "RemittanceItemPage")
+
+
 class ReturnUpload(InputSchema):
     """The retorno as the bank delivered it (multipart/form-data)."""
 

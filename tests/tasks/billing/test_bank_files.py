@@ -60,7 +60,7 @@ def _issue(app, client, admin, amount: str = "99.90") -> dict:
 
 
 def _remittance(client, headers, account_id: int) -> dict:
-    asked = client.post(f"{ACCOUNTS}/{account_id}/remittances", headers=headers)
+    asked = client.post(f"{ACCOUNTS}/{account_id}/remittances", json={}, headers=headers)
     assert asked.status_code == 202, asked.json
     url = asked.headers["Location"]
 
@@ -121,8 +121,8 @@ def test_two_remessas_asked_at_once_hold_each_boleto_once(
 ):
     for _ in range(4):
         _issue(app, client, admin)
-    one = client.post(f"{ACCOUNTS}/{bradesco_account}/remittances", headers=admin)
-    two = client.post(f"{ACCOUNTS}/{bradesco_account}/remittances", headers=admin)
+    one = client.post(f"{ACCOUNTS}/{bradesco_account}/remittances", json={}, headers=admin)
+    two = client.post(f"{ACCOUNTS}/{bradesco_account}/remittances", json={}, headers=admin)
     for asked in (one, two):
         wait_until(
             lambda url=asked.headers["Location"]: (
@@ -146,7 +146,7 @@ def test_a_remessa_is_refused_for_a_layout_the_bank_has_not(client, admin, brade
         f"{ACCOUNTS}/{bradesco_account}", json={"cnab_layout": 240}, headers=admin
     )
     assert changed.status_code == 200
-    refused = client.post(f"{ACCOUNTS}/{bradesco_account}/remittances", headers=admin)
+    refused = client.post(f"{ACCOUNTS}/{bradesco_account}/remittances", json={}, headers=admin)
     assert assert_envelope(refused, 409, "conflict")["errors"] == {
         "cnab_layout": ["Not supported for this bank."]
     }
@@ -157,20 +157,14 @@ def test_only_finance_and_admins_touch_bank_files(
     client, headers_for, bradesco_account, role, status
 ):
     headers = headers_for(role)
-    assert (
-        client.post(f"{ACCOUNTS}/{bradesco_account}/remittances", headers=headers).status_code
-        == status
-    )
-    assert (
-        client.get(f"{ACCOUNTS}/{bradesco_account}/remittances", headers=headers).status_code
-        == status
-    )
+    url = f"{ACCOUNTS}/{bradesco_account}/remittances"
+    assert client.post(url, json={}, headers=headers).status_code == status
+    assert client.get(url, headers=headers).status_code == status
 
 
 def test_a_remessa_not_yet_written_has_no_file(app, client, admin, bradesco_account):
-    asked = client.post(
-        f"{ACCOUNTS}/{bradesco_account}/remittances", headers=admin
-    ).json  # no worker
+    url = f"{ACCOUNTS}/{bradesco_account}/remittances"
+    asked = client.post(url, json={}, headers=admin).json  # no worker runs it
     file = client.get(
         f"{ACCOUNTS}/{bradesco_account}/remittances/{asked['id']}/file", headers=admin
     )
@@ -450,3 +444,37 @@ def test_two_retornos_with_the_same_liquidacao_imported_at_once_settle_it_once(
     assert sum(o.get("applied", 0) for o in outcomes) == 3  # each payment once, whichever file
     assert sum(o.get("duplicate", 0) for o in outcomes) == 3
     assert [_status(app, b["receivable_id"]) for b in boletos] == [("partially_paid", "30.00")] * 3
+
+
+def test_a_remessa_lists_what_it_holds_and_sends_an_entrada_again_only_on_purpose(
+    app, client, admin, celery_worker, bradesco_account
+):
+    boletos = [_issue(app, client, admin) for _ in range(2)]
+    first = _remittance(client, admin, bradesco_account)
+    items_url = f"{ACCOUNTS}/{bradesco_account}/remittances/{first['id']}/items"
+    held = client.get(items_url, headers=admin).json
+    assert held["total"] == 2
+    assert [(i["receivable_id"], i["occurrence"], i["resent"]) for i in held["items"]] == [
+        (b["receivable_id"], "entry", False) for b in boletos
+    ]
+    boleto_id = held["items"][0]["boleto_id"]
+    url = f"{ACCOUNTS}/{bradesco_account}/remittances"
+    asked = client.post(url, json={"resend": [boleto_id]}, headers=admin)
+    assert asked.status_code == 202, asked.json
+    assert wait_until(
+        lambda: client.get(asked.headers["Location"], headers=admin).json["status"] == "done"
+    )
+    again = client.get(f"{asked.headers['Location']}/items", headers=admin).json["items"]
+    assert [(i["boleto_id"], i["resent"]) for i in again] == [(boleto_id, True)]
+
+    for body in ({"resend": [999999]}, {"resend": []}, {"resend": ["1"]}, {"resend": 1}):
+        refused = client.post(url, json=body, headers=admin)
+        assert "resend" in assert_envelope(refused, 422, "validation_error")["errors"]
+    cancelled = client.post(
+        f"{API}/receivables/{boletos[1]['receivable_id']}/cancel",
+        json={"reason": "Indevida"},
+        headers=admin,
+    )
+    assert cancelled.status_code == 200
+    other = held["items"][1]["boleto_id"]
+    assert client.post(url, json={"resend": [other]}, headers=admin).status_code == 422

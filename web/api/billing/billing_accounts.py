@@ -11,8 +11,10 @@ from schemas.billing.billing_accounts import (
     BillingAccountPatch,
     OccurrencePage,
     OccurrenceQuery,
+    RemittanceItemPage,
     RemittanceOutput,
     RemittancePage,
+    RemittanceRequest,
     ReturnOutput,
     ReturnPage,
     ReturnUpload,
@@ -65,13 +67,15 @@ def update_account(changes, account_id):
 
 
 @blp.route("/<int:account_id>/remittances", methods=["POST"])
+@blp.arguments(RemittanceRequest)
 @blp.response(202, RemittanceOutput)
 @blp.alt_response(409, description="The account is inactive, or its bank has no such layout")
 @requires("bank_files", WRITE)
-def request_remittance(account_id):
+def request_remittance(data, account_id):
     """Generate the account's next remessa: the worker gathers the boletos to register and to
-    withdraw; poll the Location until its status is done (or empty), then download it."""
-    remittance = remittances.request_remittance(account_id)
+    withdraw (and the entradas to send again, `resend`); poll the Location until its status is
+    done (or empty), then download it."""
+    remittance = remittances.request_remittance(account_id, data.get("resend"))
     location = url_for(".get_remittance", account_id=account_id, remittance_id=remittance.id)
     return remittance, 202, {"Location": location}
 
@@ -92,6 +96,17 @@ def list_remittances(args, account_id):
 def get_remittance(account_id, remittance_id):
     """One remessa: its number, status and what it holds."""
     return remittances.get_remittance(account_id, remittance_id)
+
+
+@blp.route("/<int:account_id>/remittances/<int:remittance_id>/items", methods=["GET"])
+@blp.arguments(PageQuery, location="query")
+@blp.response(200, RemittanceItemPage)
+@requires("bank_files", READ)
+def list_remittance_items(args, account_id, remittance_id):
+    """What the remessa holds: each boleto and what was asked for it."""
+    remittance = remittances.get_remittance(account_id, remittance_id)
+    items, total = remittances.list_items(remittance, args["page"], args["per_page"])
+    return {"items": items, "total": total, "page": args["page"], "per_page": args["per_page"]}
 
 
 @blp.route("/<int:account_id>/remittances/<int:remittance_id>/file", methods=["GET"])
