@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.audit import Audited
 from models.backend import partial_on_flag
 from models.billing.boleto_banks import BankAccount, bank_for
+from models.billing.cnab import remittance, returns
 from models.billing.settings import BoletoSettings
 from models.clock import local_today, utcnow
 from models.db import UTCDateTime, db, flush_or_conflict, get_row, is_unique_violation
@@ -105,6 +106,7 @@ def _seed() -> BillingAccount:
         beneficiary_address=settings.beneficiary_address,
         is_default=True,
         demo=settings.demo,
+        cnab_layout=max(supported_layouts(account.bank), default=400),
     )
 
 
@@ -166,8 +168,17 @@ def _check(account: BillingAccount) -> None:
         raise Invalid(
             "The account does not fit its bank's boleto.", {"bank": [str(error)]}
         ) from None
-    if account.cnab_layout not in LAYOUTS:
-        raise Invalid.field("cnab_layout", "240 or 400.")
+    layouts = supported_layouts(account.bank)
+    if account.cnab_layout not in layouts:
+        named = " or ".join(map(str, layouts)) or "none"
+        raise Invalid.field("cnab_layout", f"This bank's remessa and retorno: CNAB {named}.")
+
+
+def supported_layouts(bank: str) -> tuple[int, ...]:
+    """The CNAB layouts in which the service both writes this bank's remessas and reads its
+    retornos (models/billing/cnab/)."""
+    both = set(remittance.supported()) & set(returns.supported())
+    return tuple(layout for layout in LAYOUTS if (bank, layout) in both)
 
 
 def _unique_flush(account: BillingAccount) -> None:

@@ -141,15 +141,20 @@ def test_two_remessas_asked_at_once_hold_each_boleto_once(
     assert sequences == [1]
 
 
-def test_a_remessa_is_refused_for_a_layout_the_bank_has_not(client, admin, bradesco_account):
+def test_an_account_takes_only_a_layout_its_bank_has_both_files_in(client, admin, bradesco_account):
     changed = client.patch(
         f"{ACCOUNTS}/{bradesco_account}", json={"cnab_layout": 240}, headers=admin
     )
-    assert changed.status_code == 200
-    refused = client.post(f"{ACCOUNTS}/{bradesco_account}/remittances", json={}, headers=admin)
-    assert assert_envelope(refused, 409, "conflict")["errors"] == {
-        "cnab_layout": ["Not supported for this bank."]
+    assert assert_envelope(changed, 422, "validation_error")["errors"] == {
+        "cnab_layout": ["This bank's remessa and retorno: CNAB 400."]
     }
+    sicoob = {**BRADESCO, "name": "Sicoob", "bank": "756", "agreement": "229385", "wallet": "1",
+              "variation": "01", "is_default": False}  # fmt: skip
+    refused = client.post(ACCOUNTS, json={**sicoob, "cnab_layout": 400}, headers=admin)
+    assert "cnab_layout" in assert_envelope(refused, 422, "validation_error")["errors"]
+    assert (
+        client.post(ACCOUNTS, json={**sicoob, "cnab_layout": 240}, headers=admin).status_code == 201
+    )
 
 
 @pytest.mark.parametrize(("role", "status"), [("attendant", 403), ("technician", 403)])

@@ -94,7 +94,7 @@ def test_the_default_stays_until_another_is_made_default(client, admin):
 
 def test_a_name_is_used_once(client, admin):
     assert client.post(URL, json=SICOOB, headers=admin).status_code == 201
-    again = client.post(URL, json={**SICOOB, "bank": "237"}, headers=admin)
+    again = client.post(URL, json={**SICOOB, "bank": "237", "cnab_layout": 400}, headers=admin)
     assert assert_envelope(again, 409, "conflict")["errors"] == {"name": ["Already in use."]}
 
 
