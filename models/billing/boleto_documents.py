@@ -44,6 +44,24 @@ def payer_address(customer: Customer) -> str:
     return ", ".join(part for part in (first, place, format_cep(cep) if cep else "") if part)
 
 
+def _account_instructions(boleto: Boleto) -> tuple[str, ...]:
+    """The account's own lines for the Instruções box: its text, then its fine and interest
+    (a boleto issued before accounts were kept has none)."""
+    if boleto.billing_account_id is None:
+        return ()
+    billing = db.session.get(BillingAccount, boleto.billing_account_id)
+    lines = [line.strip() for line in billing.instructions.splitlines() if line.strip()]
+    charges = []
+    if billing.fine_percent:
+        charges.append(f"multa de {billing.fine_percent:.2f}%".replace(".", ","))
+    if billing.interest_percent_month:
+        daily = billing.interest_per_day(boleto.amount)
+        charges.append(f"juros de R$ {daily:.2f} ao dia".replace(".", ","))
+    if charges:
+        lines.append("Após o vencimento, " + " e ".join(charges) + ".")
+    return tuple(lines)
+
+
 def _issuer(boleto: Boleto) -> BoletoSettings:
     """Whom the boleto pays and on which account: the billing account it was issued on; a
     boleto issued before accounts were kept, the settings of the time."""
@@ -83,7 +101,7 @@ def boleto_view(boleto: Boleto) -> BoletoView:
         barcode=boleto.barcode,
         linha_digitavel=boleto.digitable_line_formatted,
         wallet=issuer.account.wallet,
-        instructions=(receivable.description, *INSTRUCTIONS),
+        instructions=(receivable.description, *_account_instructions(boleto), *INSTRUCTIONS),
         pix_code=boleto.pix_code,
         processing_date=boleto.issued_at.date() if boleto.issued_at else None,
         beneficiary_address=issuer.beneficiary_address or "",

@@ -1,6 +1,9 @@
 """/api/v1/billing-accounts: the collection contracts admins keep, seeded from BOLETO_*."""
 
+from io import BytesIO
+
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import text
 
 from models.db import db
@@ -138,3 +141,19 @@ def test_finance_reads_accounts_and_only_admins_change_them(
     headers = headers_for(role)
     assert client.get(URL, headers=headers).status_code == reads
     assert client.post(URL, json=SICOOB, headers=headers).status_code == writes
+
+
+def test_the_boleto_prints_the_accounts_instructions_fine_and_interest(app, client, admin):
+    changes = {
+        "instructions": "Não receber após 30 dias.\nDúvidas: (11) 4004-0000",
+        "fine_percent": "2.00",
+        "interest_percent_month": "3.00",
+    }
+    seed = client.get(URL, headers=admin).json["items"][0]
+    assert client.patch(f"{URL}/{seed['id']}", json=changes, headers=admin).status_code == 200
+    receivable_id = build_receivable(app, amount="100.00")
+    pdf = client.get(f"{API}/receivables/{receivable_id}/boleto.pdf", headers=admin)
+    text_of = PdfReader(BytesIO(pdf.data)).pages[0].extract_text()
+    assert "Não receber após 30 dias." in text_of and "Dúvidas: (11) 4004-0000" in text_of
+    # 3% a month on R$ 100,00 is R$ 0,10 a day
+    assert "Após o vencimento, multa de 2,00% e juros de R$ 0,10 ao dia." in text_of
