@@ -28,3 +28,17 @@ class BoletoOutput(Schema):
             "without BOLETO_* settings): not payable, and its PDF says so"
         },
     )
+    billing_account_id = fields.Integer(
+        allow_none=True, metadata={"description": "The account it was issued on"}
+    )
+    bank_state = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "What the bank's retornos said last: registered, rejected, settled, "
+            "written_off; null until a retorno names it"
+        },
+    )
+    bank_note = fields.String(
+        allow_none=True,
+        metadata={"description": "The bank's last occurrence, in its words (code, reasons)"},
+    )

@@ -291,6 +291,10 @@ def test_a_retorno_settles_each_receivable_once_and_lists_what_it_cannot_match(
         )
     assert states[paid["receivable_id"]] == "settled"
     assert states[confirmed["receivable_id"]] == "registered"
+    shown = client.get(f"{API}/receivables/{confirmed['receivable_id']}/boleto", headers=finance)
+    assert shown.json["bank_state"] == "registered"
+    assert shown.json["bank_note"] == "02 Entrada Confirmada"
+    assert shown.json["billing_account_id"] == bradesco_account
 
     again = client.post(url, data={"file": (BytesIO(content), "copia.RET")}, headers=finance)
     assert assert_envelope(again, 409, "conflict")
