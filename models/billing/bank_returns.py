@@ -37,7 +37,7 @@ from models.billing.boletos import Boleto, bank_number
 from models.billing.cnab import returns as files
 from models.billing.receivables import OWED, Receivable, settle
 from models.clock import local_today, utcnow
-from models.db import JSONType, UTCDateTime, db, get_row, paginate
+from models.db import JSONType, UTCDateTime, db, flush_or_conflict, get_row, paginate
 from models.effects import after_commit
 from models.errors import Conflict, DomainError, Invalid, NotFound
 
@@ -162,7 +162,8 @@ def import_return(account_id: int, data: bytes, file_name: str) -> ReturnFile:
         uploaded_by=current_actor(db.session).username,
     )
     db.session.add(imported)
-    db.session.flush()
+    # The same file uploaded twice at once: the second insert loses to the unique key.
+    flush_or_conflict(FILE_UNIQUE, Conflict("This file is being imported already."))
     after_commit(APPLY_TASK, imported.id)
     return imported
 

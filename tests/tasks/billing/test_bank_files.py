@@ -3,6 +3,7 @@ holds, each boleto registered once, cancellations asked for, an empty remessa ta
 a retorno settling receivables once, refused whole when it is not right."""
 
 import json
+import threading
 from datetime import date
 from io import BytesIO
 from pathlib import Path
@@ -487,3 +488,26 @@ def test_a_remessa_lists_what_it_holds_and_sends_an_entrada_again_only_on_purpos
     assert cancelled.status_code == 200
     other = held["items"][1]["boleto_id"]
     assert client.post(url, json={"resend": [other]}, headers=admin).status_code == 422
+
+
+def test_the_same_retorno_uploaded_twice_at_once_is_imported_once(
+    app, client, admin, bradesco_account
+):
+    boleto = _issue(app, client, admin)
+    content = _retorno([_liquidation(boleto, _today(app))], _today(app))
+    url = f"{ACCOUNTS}/{bradesco_account}/returns"
+    barrier, statuses = threading.Barrier(2), []
+
+    def upload():
+        with app.test_client() as own:
+            barrier.wait()
+            response = own.post(url, data={"file": (BytesIO(content), "r.ret")}, headers=admin)
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=upload) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [202, 409]
+    assert client.get(url, headers=admin).json["total"] == 1
