@@ -114,8 +114,9 @@ class Customer(Audited, db.Model):
         if key == "document":
             return self.document_field
         for api_name, prefix in ADDRESSES.items():
-            if key.startswith(prefix):
-                return f"{api_name}.{key.removeprefix(prefix)}"
+            part = key.removeprefix(prefix)
+            if key.startswith(prefix) and part in ADDRESS_PARTS:  # not billing_account_id
+                return f"{api_name}.{part}"
         return key
 
     def get_address(self, api_name: str) -> dict | None:
