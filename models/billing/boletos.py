@@ -9,6 +9,10 @@ nosso número is drawn (models/boleto_numbers.next_nosso_numero) inside the same
 the insert, so a parallel caller that loses the race gives its number back and reads the
 winner's boleto: no second boleto, no gap in the bank's sequence.
 
+The account a boleto is issued on (`billing_account_id`): the one its receivable's subscription
+names, else the one its customer names, else the default; a named account no longer active is
+passed over (`named_account`). Each account draws its nosso números from its bank's counter.
+
 The codes are stored as issued (barcode, linha digitável, PIX code): a later change of the
 bank settings never changes a boleto a customer already holds. So is `demo`: a boleto issued on
 the made-up development account (web/config.py DEMO_BOLETO_ACCOUNT) says so for ever.
@@ -32,6 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql import ColumnElement
 
 from models.audit import Audited
 from models.billing.billing_accounts import BillingAccount, default_account
@@ -54,6 +59,7 @@ from models.clock import local_today, utcnow
 from models.customers.customers import Customer
 from models.db import UTCDateTime, db, is_unique_violation, upsert
 from models.errors import Conflict
+from models.service.subscriptions import Subscription
 from models.settings import current
 
 # A boleto's state at its bank, as its retornos tell it (null: the bank has said nothing yet).
@@ -114,6 +120,39 @@ def _pays_by_boleto(customer_code: int) -> bool:
         Customer.code == customer_code, pays_by_boleto(Customer.code)
     )
     return db.session.scalar(query) is not None
+
+
+def named_account(receivables) -> ColumnElement:
+    """For a select from `receivables` (the table or an alias): the id of the active account
+    the receivable's subscription names, else of the one its customer names; null when neither
+    names an active one (the default account then)."""
+    s, c, a = Subscription.__table__, Customer.__table__, BillingAccount.__table__
+    by_subscription = (
+        db.select(a.c.id)
+        .join_from(s, a, a.c.id == s.c.billing_account_id)
+        .where(s.c.id == receivables.c.subscription_id, a.c.active.is_(True))
+    )
+    by_customer = (
+        db.select(a.c.id)
+        .join_from(c, a, a.c.id == c.c.billing_account_id)
+        .where(c.c.code == receivables.c.customer_code, a.c.active.is_(True))
+    )
+    return db.func.coalesce(by_subscription.scalar_subquery(), by_customer.scalar_subquery())
+
+
+def _accounts(named: set[int | None]) -> dict[int | None, BillingAccount]:
+    """{id: account} of the accounts `named_account` chose; None: the default."""
+    ids = named - {None}
+    query = db.select(BillingAccount).where(BillingAccount.id.in_(ids))
+    accounts: dict[int | None, BillingAccount] = {a.id: a for a in db.session.scalars(query)}
+    if None in named:
+        accounts[None] = default_account()
+    return accounts
+
+
+def _sequence_key(billing: BillingAccount, issued: date) -> str:
+    """The nosso-número counter of the account's boletos issued on `issued`."""
+    return bank_for(billing.bank).sequence_key(billing.bank_account(), issued)
 
 
 def _existing(receivable_id: int, amount: Decimal) -> Boleto | None:
@@ -179,12 +218,13 @@ def boleto_for(receivable_id: int) -> Boleto:
         return boleto
     if not _pays_by_boleto(receivable.customer_code):
         raise Conflict(f"Receivable {receivable.id} is not paid by boleto.")
-    billing, today = default_account(), local_today()
-    account = billing.bank_account()
-    key = bank_for(account.bank).sequence_key(account, today)
+    r = Receivable.__table__
+    named = db.session.scalar(db.select(named_account(r)).where(r.c.id == receivable_id))
+    billing, today = _accounts({named})[named], local_today()
+    key = _sequence_key(billing, today)
     try:
         with db.session.begin_nested():  # a loser's drawn number goes back with its insert
-            sequence = next_nosso_numero(account.bank, key)
+            sequence = next_nosso_numero(billing.bank, key)
             boleto = Boleto(**_values(receivable, sequence, today, billing))
             db.session.add(boleto)
     except IntegrityError as error:
@@ -199,31 +239,50 @@ def issue_boletos(receivable_ids: list[int]) -> int:
     (the caller chose owed ones paid by boleto; one too large for a boleto is left out);
     how many were issued. Flushes, never commits.
 
-    A receivable issued meanwhile by someone else keeps its boleto (insert-or-ignore); the
-    nosso número drawn for it here is left unused, a gap the bank accepts.
+    Each receivable goes on its account (`named_account`). Each account reserves its numbers
+    once, the accounts in one order (bank, counter, id), so parallel callers wait for each
+    other's counters and never deadlock. A receivable issued meanwhile by someone else keeps its
+    boleto (insert-or-ignore); the nosso número drawn for it here is left unused, a gap the bank
+    accepts.
     """
-    issued = 0
+    rows = []
     for start in range(0, len(receivable_ids), CHUNK):
-        issued += _issue_chunk(receivable_ids[start : start + CHUNK])
+        rows += _to_issue(receivable_ids[start : start + CHUNK])
+    if not rows:
+        return 0
+    groups: dict[int | None, list] = {}
+    for row in rows:
+        groups.setdefault(row.account_id, []).append(row)
+    accounts, today = _accounts(set(groups)), local_today()
+    counters = {named: (a.bank, _sequence_key(a, today), a.id) for named, a in accounts.items()}
+    issued = 0
+    for named in sorted(groups, key=counters.__getitem__):  # one order for every caller
+        group, billing = groups[named], accounts[named]
+        bank, key, _ = counters[named]
+        sequences = reserve_nosso_numeros(bank, key, len(group))
+        for start in range(0, len(group), CHUNK):
+            chunk = slice(start, start + CHUNK)
+            issued += _issue_chunk(group[chunk], sequences[chunk], today, billing)
     return issued
 
 
-def _issue_chunk(receivable_ids: list[int]) -> int:
+def _to_issue(receivable_ids: list[int]) -> list:
+    """Those receivables owed that have no boleto for their balance, with the account each
+    goes on (`account_id`, null: the default), in id order."""
     r = Receivable.__table__.c
     balance = balance_column()
     issued = db.select(Boleto.id).where(Boleto.receivable_id == r.id, Boleto.amount == balance)
-    rows = db.session.execute(
+    return db.session.execute(
         db.select(r.id, r.customer_code, balance.label("balance"), r.due_date)
+        .add_columns(named_account(Receivable.__table__).label("account_id"))
         .where(r.id.in_(receivable_ids), r.status.in_(OWED))
         .where(balance > 0, balance <= BOLETO_MAX_AMOUNT, ~issued.exists())
         .order_by(r.id)
     ).all()
-    if not rows:
-        return 0
-    billing, today = default_account(), local_today()
-    account = billing.bank_account()
-    key = bank_for(account.bank).sequence_key(account, today)
-    sequences = reserve_nosso_numeros(account.bank, key, len(rows))
+
+
+def _issue_chunk(rows: list, sequences: range, today: date, billing: BillingAccount) -> int:
+    """Insert the boletos of `rows` (at most CHUNK) on `billing`, with the numbers reserved."""
     now = utcnow()
     values = [
         _values(row, seq, today, billing) | {"issued_at": now}

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Integer, String, Text, event
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited
@@ -83,6 +83,9 @@ class Customer(Audited, db.Model):
     billing_cep: Mapped[str | None] = mapped_column(String(8))
     billing_reference: Mapped[str | None] = mapped_column(String(120))
     notes: Mapped[str | None] = mapped_column(Text)
+    # The billing account its boletos are issued on (null: the default one); a subscription
+    # may name another (models/billing/boletos.py). Checked by models/customers/registration.py.
+    billing_account_id: Mapped[int | None] = mapped_column(ForeignKey("billing_accounts.id"))
     # Folded (lower case, no accents) copies that search reads; kept up to date on flush.
     # Text, not VARCHAR(n): folding can lengthen a string (NFKD turns one character into many).
     search_name: Mapped[str] = mapped_column(Text, default="")
@@ -111,8 +114,9 @@ class Customer(Audited, db.Model):
         if key == "document":
             return self.document_field
         for api_name, prefix in ADDRESSES.items():
-            if key.startswith(prefix):
-                return f"{api_name}.{key.removeprefix(prefix)}"
+            part = key.removeprefix(prefix)
+            if key.startswith(prefix) and part in ADDRESS_PARTS:  # not billing_account_id
+                return f"{api_name}.{part}"
         return key
 
     def get_address(self, api_name: str) -> dict | None:

@@ -1,9 +1,11 @@
 """A customer's registration and changes: the record, its default options, its service.
 
 Its own module so dependencies run one way: customer_options and the service domain build on
-customers.py, and this builds on them (customers.py imports neither).
+customers.py, and this builds on them (customers.py imports neither). A billing account the
+customer names is checked here (models/billing/billing_accounts.py imports no customer module).
 """
 
+from models.billing.billing_accounts import usable_account
 from models.customers.customer_options import add_default_options
 from models.customers.customers import Customer, apply_changes, get_customer, insert_customer
 from models.db import db
@@ -13,6 +15,7 @@ from models.service.subscriptions import CANCELLED, Subscription
 
 def create_customer(data: dict) -> Customer:
     """Register a customer from validated input (see schemas.customers.customers.CustomerInput)."""
+    usable_account(data.get("billing_account_id"))
     customer = insert_customer(data)
     add_default_options(customer.code)  # same transaction: no customer is ever without them
     return customer
@@ -25,6 +28,8 @@ def update_customer(code: int, data: dict) -> Customer:
     our write.
     """
     customer = get_customer(code, for_update=True)
+    if "billing_account_id" in data:
+        usable_account(data["billing_account_id"])
     if data.get("active") is False and customer.active:
         _check_nothing_serves(customer)
     return apply_changes(customer, data)

@@ -5,6 +5,7 @@ One operation per change, used alike by staff acting at once (the API) and by sc
 Disconnect-Requests a change owes are sent by workers after the commit (models/effects.py).
 """
 
+from models.billing.billing_accounts import usable_account
 from models.clock import local_today, utcnow
 from models.db import db
 from models.errors import Conflict, Invalid
@@ -147,6 +148,8 @@ def update_subscription(subscription_id: int, changes: dict) -> Subscription:
         subscription.plan_id, subscription.plan = new_plan.id, new_plan
     if "first_due_date" in changes and changes["first_due_date"] < local_today():
         raise Invalid.field("first_due_date", "Cannot be in the past.")
+    if "billing_account_id" in changes:
+        usable_account(changes["billing_account_id"])
     for key, value in changes.items():
         setattr(subscription, key, value)
     check_terms(subscription)

@@ -14,6 +14,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.audit import Audited
+from models.billing.billing_accounts import usable_account
 from models.clock import local_today, utcnow
 from models.customers.customers import get_customer
 from models.db import JSONType, UTCDateTime, db, get_or_none, get_row, paginate
@@ -57,6 +58,8 @@ class Subscription(Audited, db.Model):
     first_due_date: Mapped[date] = mapped_column(Date)
     # Null: billed at the customer's billing address (or main address).
     billing_address: Mapped[dict | None] = mapped_column(JSONType)
+    # The billing account its boletos are issued on (null: the customer's, else the default).
+    billing_account_id: Mapped[int | None] = mapped_column(ForeignKey("billing_accounts.id"))
     cancel_reason: Mapped[str | None] = mapped_column(String(120))
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set while suspended: who suspended it (SUSPENDED_FOR) and why, for the history.
@@ -125,6 +128,7 @@ def create_subscription(customer_code: int, data: dict) -> Subscription:
         discount=data.get("discount", Decimal("0.00")),
         first_due_date=first_due,
         billing_address=data.get("billing_address"),
+        billing_account_id=usable_account(data.get("billing_account_id")),
     )
     check_terms(subscription)
     db.session.add(subscription)

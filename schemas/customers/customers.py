@@ -8,6 +8,7 @@ models.customers.customers' to judge (409). The OpenAPI document shows PF and PJ
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from models.customers.customers import PF, PJ, PJ_ONLY_FIELDS
+from models.db import MAX_INT_ID
 from schemas.common import (
     Cep,
     Cnpj,
@@ -20,12 +21,17 @@ from schemas.common import (
     StrictBoolean,
     Text,
     Uf,
+    WholeNumber,
 )
 from schemas.customers.observations import UnreadObservationOutput
 
 # Each kind's document, and the fields only that kind may fill.
 DOCUMENT_OF = {PF: "cpf", PJ: "cnpj"}
 ONLY_FOR = {PF: ("cpf",), PJ: ("cnpj", *PJ_ONLY_FIELDS)}
+_ACCOUNT_DOC = (
+    "The active billing account (GET /billing-accounts) its boletos are issued on; "
+    "null: the default account. A subscription may name another."
+)
 # OpenAPI 3.0 for "null and nothing else" (nullable needs a type; enum narrows it to null).
 _NULL_ONLY = {"type": "string", "nullable": True, "enum": [None]}
 
@@ -119,6 +125,11 @@ class CustomerInput(InputSchema):
     mobile = MobilePhone(allow_none=True, metadata={"example": "(11) 98765-4321"})
     email = Email(allow_none=True, validate=validate.Length(max=254))
     notes = Text(allow_none=True, max_length=5000, multiline=True)
+    billing_account_id = WholeNumber(
+        allow_none=True,
+        validate=validate.Range(min=1, max=MAX_INT_ID),
+        metadata={"description": _ACCOUNT_DOC},
+    )
 
     @validates_schema
     def _kind_rules(self, data, **_kwargs):
@@ -178,6 +189,7 @@ class CustomerOutput(Schema):
     mobile = MobilePhone(allow_none=True)
     email = fields.String(allow_none=True)
     notes = fields.String(allow_none=True)
+    billing_account_id = fields.Integer(allow_none=True, metadata={"description": _ACCOUNT_DOC})
 
 
 class CustomerRecord(CustomerOutput):

@@ -23,6 +23,16 @@ from schemas.customers.customers import AddressInput, AddressOutput
 
 _DUE_DAY = {"validate": validate.Range(min=1, max=LAST_DUE_DAY)}
 _DUE_DAY_DOC = {"description": f"Day of the month the bill is due, 1-{LAST_DUE_DAY}"}
+_ACCOUNT_DOC = {
+    "description": "The active billing account (GET /billing-accounts) its boletos are issued "
+    "on; null: the customer's, else the default account"
+}
+
+
+def _account_id() -> WholeNumber:
+    return WholeNumber(
+        allow_none=True, validate=validate.Range(min=1, max=MAX_INT_ID), metadata=_ACCOUNT_DOC
+    )
 
 
 class SubscriptionInput(InputSchema):
@@ -44,6 +54,7 @@ class SubscriptionInput(InputSchema):
         allow_none=True,
         metadata={"description": "Where the bill goes; null: the customer's billing address"},
     )
+    billing_account_id = _account_id()
 
 
 class SubscriptionPatch(PatchInput):
@@ -57,6 +68,7 @@ class SubscriptionPatch(PatchInput):
     discount = Money()
     first_due_date = Date()
     billing_address = fields.Nested(AddressInput, allow_none=True)
+    billing_account_id = _account_id()
 
     @validates_schema
     def _whole_addresses(self, data, **_kwargs):
@@ -110,6 +122,7 @@ class SubscriptionOutput(Schema):
     monthly_amount = Money(required=True, metadata={"description": "Price less discount"})
     first_due_date = Date(required=True)
     billing_address = fields.Nested(AddressOutput, allow_none=True)
+    billing_account_id = fields.Integer(allow_none=True, metadata=_ACCOUNT_DOC)
     cancel_reason = fields.String(allow_none=True)
     suspended_for = fields.String(
         allow_none=True,
