@@ -28,7 +28,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, defer, mapped_column
 
 from models.audit import Audited, current_actor
 from models.backend import lock_rows
@@ -212,7 +212,7 @@ def pending(return_id: int) -> tuple[tuple[files.ReturnOccurrence, ...], int | N
 def apply_return_chunk(return_id: int, occurrences, start: int) -> int | None:
     """Apply `occurrences[start:start + CHUNK]` of a stored retorno; the next start, or None
     when the file is done (its report written). Flushes, never commits."""
-    imported = get_row(ReturnFile, return_id, "Retorno", for_update=True)
+    imported = _locked_return(return_id)
     if imported.status == DONE:
         return None
     chunk = occurrences[start : start + CHUNK]
@@ -247,6 +247,23 @@ def apply_return_chunk(return_id: int, occurrences, start: int) -> int | None:
     imported.report = _report(return_id)
     db.session.flush()
     return None
+
+
+def _locked_return(return_id: int) -> ReturnFile:
+    """The retorno's row, locked, without its file: `pending` read that once, and a chunk
+    would otherwise fetch the whole file again (megabytes) only to lock the row."""
+    lock_rows(ReturnFile, [return_id])
+    query = (
+        db.select(ReturnFile)
+        .where(ReturnFile.id == return_id)
+        .options(defer(ReturnFile.content))
+        .with_for_update(of=ReturnFile)
+        .execution_options(populate_existing=True)
+    )
+    imported = db.session.scalars(query).first()
+    if imported is None:
+        raise NotFound(f"Retorno {return_id} not found.")
+    return imported
 
 
 def _boletos(account_id: int, occurrences) -> dict[str, Boleto]:
