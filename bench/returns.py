@@ -10,12 +10,13 @@ liquidações against 1,000,000 open receivables, through the API and a real wor
    admin (`flask --app web users create`) and, through the API, a Bradesco (237) CNAB 400
    billing account as the default; loads with COPY --customers customers (bench/search.py's
    loader, demo data with addresses), one plan, one subscription each (every 20th suspended for
-   non-payment, its receivable overdue), one open receivable each (99.90) and its boleto on that
-   account: the columns `issue_boletos` writes, codes and `bank_number` computed by the same
-   code (the bank's layout, `models.billing.boletos.bank_number`), nosso número = boleto id; the
-   account's sequence row set past them. All boletos but the last --remessa are recorded as sent
-   (remittance_items under an earlier remessa, number 1). --reuse keeps a database that holds
-   exactly --customers boletos (each run puts back what the previous one changed).
+   non-payment, its receivable overdue), one open receivable each (99.90, one plan line) and
+   its boleto on that account: the columns `issue_boletos` writes, codes and `bank_number`
+   computed by the same code (the bank's layout, `models.billing.boletos.bank_number`), nosso
+   número = boleto id; the account's sequence row set past them. All boletos but the last
+   --remessa are recorded as sent (remittance_items under an earlier remessa, number 1).
+   --reuse keeps a database that holds exactly --customers boletos (each run puts back what the
+   previous one changed).
 2. Remessa: a fresh worker (`celery -A tasks.worker worker -P solo`, the bench's DATABASE_URL,
    CELERY_BROKER_URL, PROVEDOR_VAR_DIR); POST /billing-accounts/{id}/remittances, poll GET until
    done, GET the file (counted: --remessa detail lines); wall time from the POST, the worker's
@@ -153,6 +154,7 @@ def load(conninfo: str, url: str, n: int, remessa: int, account_id: int) -> dict
             ((i, i, i, "Mensalidade Bench 100M", AMOUNT, due(i) - timedelta(days=10), due(i),
               "open", now, now) for i in ids),
         ))  # fmt: skip
+        add_lines(conn)
         timings["subscriptions, receivables"] = time.perf_counter() - started
 
         started = time.perf_counter()
@@ -206,6 +208,23 @@ def load(conninfo: str, url: str, n: int, remessa: int, account_id: int) -> dict
         conn.execute("VACUUM ANALYZE")
         timings["vacuum analyze"] = time.perf_counter() - started
     return timings
+
+
+def add_lines(conn) -> None:
+    """Each receivable's one line (its plan), as monthly billing writes it: what settle and the
+    remessa load with a receivable."""
+    rebuild_indexes_after(
+        conn,
+        "receivable_lines",
+        lambda: conn.execute(
+            "INSERT INTO receivable_lines (id, receivable_id, description, amount, kind)"
+            " SELECT id, id, 'Bench 100M', amount, 'plan' FROM receivables"
+        ),
+    )
+    conn.execute(
+        "SELECT setval(pg_get_serial_sequence('receivable_lines', 'id'), max(id))"
+        " FROM receivable_lines"
+    )
 
 
 def boleto_count(conninfo: str) -> int:
@@ -374,6 +393,8 @@ def seconds_between(first: str, last: str) -> float:
 
 def job(app, env, log_path: Path, submit, poll) -> tuple[dict, dict, dict]:
     """A fresh worker; `submit()` -> url; poll until `poll(state)`; wall, state, memory."""
+    # An empty broker: the previous retorno's lift messages would run first on this worker.
+    redis.Redis.from_url(env["CELERY_BROKER_URL"]).flushdb()
     worker = start_worker(env, log_path)
     try:
         wait_ready(app, worker, log_path)
@@ -428,7 +449,6 @@ def remessa_job(app, client, headers, env, var_dir, account_id, expected: int) -
 
 def retorno_job(app, client, headers, env, var_dir, account_id, conninfo, numbers, sequence):
     broker = redis.Redis.from_url(env["CELERY_BROKER_URL"])
-    broker.flushdb()
     on = datetime.now(UTC).date() - timedelta(days=1)  # never after the ISP's local today
     content = retorno(numbers, on, sequence)
     base = f"/api/v1/billing-accounts/{account_id}/returns"
@@ -563,6 +583,9 @@ def main() -> None:
     account_id = default_account(client, headers)
     if reuse:
         print(f"reusing {args.customers:,} boletos", flush=True)
+        with psycopg.connect(conninfo) as conn:  # a database loaded before lines were
+            if conn.execute("SELECT count(*) FROM receivable_lines").fetchone()[0] == 0:
+                add_lines(conn)
     else:
         results["load_s"] = load(
             conninfo, args.database_url, args.customers, args.remessa, account_id
