@@ -28,9 +28,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, defer, mapped_column
 
 from models.audit import Audited, current_actor
+from models.backend import lock_rows
 from models.billing import boletos as boleto_states
 from models.billing.billing_accounts import BillingAccount, get_billing_account
 from models.billing.boletos import Boleto, bank_number
@@ -212,7 +213,7 @@ def pending(return_id: int) -> tuple[tuple[files.ReturnOccurrence, ...], int | N
 def apply_return_chunk(return_id: int, occurrences, start: int, size: int = CHUNK) -> int | None:
     """Apply `occurrences[start:start + size]` of a stored retorno; the next start, or None
     when the file is done (its report written). Flushes, never commits."""
-    imported = get_row(ReturnFile, return_id, "Retorno", for_update=True)
+    imported = _locked_return(return_id)
     if imported.status == DONE:
         return None
     chunk = occurrences[start : start + size]
@@ -227,8 +228,18 @@ def apply_return_chunk(return_id: int, occurrences, start: int, size: int = CHUN
     )
     todo = [o for o in chunk if o.line not in done]
     found = _boletos(imported.billing_account_id, todo)
-    for occurrence in todo:
-        _apply(imported, occurrence, found.get(bank_number(occurrence.nosso_numero)))
+    boletos = [found.get(bank_number(o.nosso_numero)) for o in todo]
+    locked = _lock_receivables(boletos)  # held: the session keeps only what is referenced
+    taken = _taken_keys(imported, todo, boletos)
+    # Settle first (each settle flushes its receivable), then the boletos and the occurrence
+    # rows in one flush: a few statements per chunk instead of several per occurrence.
+    outcomes = [
+        _outcome(imported, occurrence, boleto, taken)
+        for occurrence, boleto in zip(todo, boletos, strict=True)
+    ]
+    for occurrence, boleto, (outcome, key) in zip(todo, boletos, outcomes, strict=True):
+        _record(imported, occurrence, boleto, outcome, key)
+    del locked
     imported.applied = min(start + size, len(occurrences))
     if start + size < len(occurrences):
         db.session.flush()
@@ -237,6 +248,23 @@ def apply_return_chunk(return_id: int, occurrences, start: int, size: int = CHUN
     imported.report = _report(return_id)
     db.session.flush()
     return None
+
+
+def _locked_return(return_id: int) -> ReturnFile:
+    """The retorno's row, locked, without its file: `pending` read that once, and a chunk
+    would otherwise fetch the whole file again (megabytes) only to lock the row."""
+    lock_rows(ReturnFile, [return_id])
+    query = (
+        db.select(ReturnFile)
+        .where(ReturnFile.id == return_id)
+        .options(defer(ReturnFile.content))
+        .with_for_update(of=ReturnFile)
+        .execution_options(populate_existing=True)
+    )
+    imported = db.session.scalars(query).first()
+    if imported is None:
+        raise NotFound(f"Retorno {return_id} not found.")
+    return imported
 
 
 def _boletos(account_id: int, occurrences) -> dict[str, Boleto]:
@@ -252,23 +280,58 @@ def _boletos(account_id: int, occurrences) -> dict[str, Boleto]:
     return {boleto.bank_number: boleto for boleto in db.session.scalars(query)}
 
 
-def _apply(imported: ReturnFile, occurrence: files.ReturnOccurrence, boleto: Boleto | None):
-    outcome, key = APPLIED, None
+def _lock_receivables(boletos) -> list[Receivable]:
+    """Lock the chunk's receivables in one statement, in id order (two retornos never wait on
+    each other in a circle), and keep them in the session for `_settle`'s look-ups."""
+    ids = sorted({boleto.receivable_id for boleto in boletos if boleto is not None})
+    if not ids:
+        return []
+    lock_rows(Receivable, ids)
+    query = (
+        db.select(Receivable)
+        .where(Receivable.id.in_(ids))
+        .order_by(Receivable.id)
+        .with_for_update(of=Receivable)
+    )
+    return list(db.session.scalars(query))
+
+
+def _taken_keys(imported: ReturnFile, occurrences, boletos) -> set[str]:
+    """The settlement keys of the chunk's liquidações already applied (this file or another)."""
+    keys = {
+        _settlement_key(imported, occurrence)
+        for occurrence, boleto in zip(occurrences, boletos, strict=True)
+        if boleto is not None and occurrence.kind == files.SETTLED
+    }
+    if not keys:
+        return set()
+    query = db.select(ReturnOccurrence.settlement_key).where(
+        ReturnOccurrence.settlement_key.in_(keys)
+    )
+    return set(db.session.scalars(query))
+
+
+def _outcome(imported: ReturnFile, occurrence, boleto: Boleto | None, taken: set[str]):
+    """What the occurrence does (settling a liquidação's receivable) and its settlement key;
+    `taken` holds the keys applied so far, this chunk's included."""
     if boleto is None:
-        outcome = UNKNOWN
-    elif occurrence.kind == files.SETTLED:
-        key = _settlement_key(imported, occurrence)
-        outcome = _settle(boleto, occurrence, key)
-        if outcome == DUPLICATE:
-            key = None
+        return UNKNOWN, None
+    if occurrence.kind != files.SETTLED:
+        return APPLIED, None
+    key = _settlement_key(imported, occurrence)
+    if key in taken:
+        return DUPLICATE, None
+    taken.add(key)
+    return _settle(boleto, occurrence), key
+
+
+def _record(imported: ReturnFile, occurrence, boleto: Boleto | None, outcome: str, key):
     if boleto is not None and outcome != DUPLICATE:
         boleto.bank_state = BANK_STATE.get(occurrence.kind, boleto.bank_state)
         # Every occurrence reaches the boleto's history, in the bank's words.
         note = f"{occurrence.code} {occurrence.description} {'; '.join(occurrence.reasons)}"
         boleto.bank_note = note.strip()[:200]
-    row = _row(imported, occurrence, boleto, outcome, key)
-    db.session.add(row)
-    db.session.flush()
+    db.session.add(_row(imported, occurrence, boleto, outcome, key))
 
 
 def _settlement_key(imported: ReturnFile, occurrence: files.ReturnOccurrence) -> str:
@@ -281,10 +344,7 @@ def _paid(occurrence: files.ReturnOccurrence) -> Decimal:
     return occurrence.paid or occurrence.amount
 
 
-def _settle(boleto: Boleto, occurrence: files.ReturnOccurrence, key: str) -> str:
-    taken = db.select(ReturnOccurrence.id).where(ReturnOccurrence.settlement_key == key)
-    if db.session.scalar(taken) is not None:
-        return DUPLICATE
+def _settle(boleto: Boleto, occurrence: files.ReturnOccurrence) -> str:
     receivable = db.session.get(Receivable, boleto.receivable_id)
     if receivable.status not in OWED:
         return NOT_OWED

@@ -34,7 +34,7 @@ from sqlalchemy import (
     false,
     or_,
 )
-from sqlalchemy.orm import Mapped, aliased, mapped_column
+from sqlalchemy.orm import Mapped, aliased, lazyload, load_only, mapped_column
 
 from models.audit import Audited, current_actor
 from models.backend import partial
@@ -238,13 +238,27 @@ def _item(occurrence: str, boleto: Boleto, receivable, customer, account) -> fil
     )
 
 
+_PAYER_COLUMNS = tuple(
+    getattr(Customer, f"{prefix}_{name}")
+    for prefix in ("billing", "address")
+    for name in ("street", "number", "complement", "district", "city", "state", "cep")
+)
+
+
 def _rows(query):
-    """(boleto, receivable, customer) for the boletos `query` selects, by boleto id."""
+    """(boleto, receivable, customer) for the boletos `query` selects, by boleto id: of the
+    receivable and the customer only what the file needs (not a receivable's lines: a remessa
+    of 100,000 boletos loaded 100,000 receivables' lines for nothing)."""
     boletos = db.aliased(Boleto, query.subquery())
     return db.session.execute(
         db.select(boletos, Receivable, Customer)
         .join(Receivable, Receivable.id == boletos.receivable_id)
         .join(Customer, Customer.code == boletos.customer_code)
+        .options(
+            lazyload(Receivable.lines),
+            load_only(Receivable.issue_date),
+            load_only(Customer.name, Customer.document, *_PAYER_COLUMNS),
+        )
         .order_by(boletos.id)
     ).all()
 
@@ -281,7 +295,7 @@ def write_remittance(remittance_id: int) -> Remittance:
     remittance.file_name = files.file_name(document)
     remittance.entries, remittance.cancellations = len(entries), len(cancellations)
     remittance.total = sum((row[0].amount for row in entries), Decimal("0.00"))
-    remittance.status = DONE
+    remittance.status, remittance.finished_at = DONE, utcnow()  # written: the file's time
     db.session.flush()
     again = {row[0].id for row in resent}
     _record_items(remittance.id, ENTRY, entries, again)
