@@ -129,6 +129,13 @@ def lift_if_paid(customer_code: int, requested_by: int | None = None) -> int:
     return enabled
 
 
+@shared_task(name="tasks.suspension.lift_paid_customers")
+def lift_paid_customers(customer_codes: list[int], requested_by: int | None = None) -> int:
+    """`lift_if_paid` for a batch of customers (the payments of a bank file's chunk)."""
+    enabled, _ = auto_suspension.lift_customers(customer_codes, _boundary(local_today()))
+    return enabled
+
+
 @shared_task(name="tasks.billing.write_remittance")
 def write_remittance(remittance_id: int) -> str:
     """Write a queued remessa (one transaction under the account's lock); its status."""
@@ -138,10 +145,10 @@ def write_remittance(remittance_id: int) -> str:
 @shared_task(name="tasks.billing.apply_return")
 def apply_return(return_id: int, chunk: int = bank_returns.CHUNK) -> int:
     """Apply an imported retorno, `chunk` occurrences per transaction, from where an earlier
-    run stopped (a killed worker's chunk is redone; its committed ones are skipped)."""
-    occurrences, start = bank_returns.pending(return_id)
+    run stopped (a killed worker's chunk is redone; its committed ones are not); how many
+    transactions it took."""
     return commit_in_chunks(
-        lambda at: (bank_returns.apply_return_chunk(return_id, occurrences, at, chunk), 1), start
+        lambda _: (0 if bank_returns.apply_return_chunk(return_id, chunk) else None, 1), 0
     )
 
 

@@ -1,9 +1,10 @@
 """Retornos: what the bank says happened to an account's boletos, applied exactly once.
 
 `import_return` reads the uploaded file at once (a file that is not right, or not this
-account's, is refused whole and nothing is kept), stores it and queues the worker;
-`apply_return_chunk` applies its occurrences in order, a chunk per transaction, each recorded
-with its line so a chunk redone after a killed worker skips what its predecessor committed:
+account's, is refused whole and nothing is kept), stores it with each occurrence as a pending
+row, and queues the worker; `apply_return_chunk` applies the pending rows in line order, a
+chunk per transaction (so a worker's memory does not grow with the file, and a chunk redone
+after a killed worker finds only what its predecessor left pending):
 - entrada confirmada / rejeitada: the boleto's bank state (and the bank's reasons);
 - liquidação: the receivable is settled with the amount paid on the payment date, as a typed
   payment is (a partial one leaves a balance; suspension for non-payment is lifted after the
@@ -36,19 +37,21 @@ from models.billing import boletos as boleto_states
 from models.billing.billing_accounts import BillingAccount, get_billing_account
 from models.billing.boletos import Boleto, bank_number
 from models.billing.cnab import returns as files
-from models.billing.receivables import OWED, Receivable, settle
+from models.billing.receivables import Receivable, settle_locked
 from models.clock import local_today, utcnow
 from models.db import JSONType, UTCDateTime, db, flush_or_conflict, get_row, paginate
 from models.effects import after_commit
-from models.errors import Conflict, DomainError, Invalid, NotFound
+from models.errors import Conflict, Invalid, NotFound
 
 APPLY_TASK = "tasks.billing.apply_return"
 QUEUED, APPLYING, DONE = "queued", "applying", "done"
 CHUNK = 500  # occurrences per transaction
+STORE_BATCH = 1000  # occurrence rows per INSERT at import (19 values each)
 LISTED = 200  # rejections and unknown nossos números listed in the report; counts say the rest
 FILE_UNIQUE = "uq_return_files_billing_account_id"
 
 # What each occurrence did (return_occurrences.outcome).
+PENDING = "pending"  # stored at import, not applied yet
 APPLIED = "applied"  # the boleto (and for a liquidação its receivable) changed
 UNKNOWN = "unknown"  # no boleto of the account has this nosso número
 NOT_OWED = "not_owed"  # a liquidação of a receivable that owes nothing (paid meanwhile)
@@ -165,6 +168,7 @@ def import_return(account_id: int, data: bytes, file_name: str) -> ReturnFile:
     db.session.add(imported)
     # The same file uploaded twice at once: the second insert loses to the unique key.
     flush_or_conflict(FILE_UNIQUE, Conflict("This file is being imported already."))
+    _store_occurrences(imported.id, parsed.occurrences)
     after_commit(APPLY_TASK, imported.id)
     return imported
 
@@ -201,58 +205,41 @@ def list_occurrences(return_id: int, outcome: str | None, page: int, per_page: i
     return paginate(query.order_by(ReturnOccurrence.line), page, per_page)
 
 
-def pending(return_id: int) -> tuple[tuple[files.ReturnOccurrence, ...], int | None]:
-    """A stored retorno's occurrences (read once per run) and where applying them resumes:
-    after the last committed chunk; None when the file is done."""
-    imported = get_row(ReturnFile, return_id, "Retorno")
-    if imported.status == DONE:
-        return (), None
-    return files.parse(imported.content).occurrences, imported.applied
-
-
-def apply_return_chunk(return_id: int, occurrences, start: int, size: int = CHUNK) -> int | None:
-    """Apply `occurrences[start:start + size]` of a stored retorno; the next start, or None
-    when the file is done (its report written). Flushes, never commits."""
+def apply_return_chunk(return_id: int, size: int = CHUNK) -> bool:
+    """Apply the next `size` pending occurrences of an imported retorno, in line order; whether
+    any are left. The last call writes the report. Flushes, never commits."""
     imported = _locked_return(return_id)
     if imported.status == DONE:
-        return None
-    chunk = occurrences[start : start + size]
-    imported.status = APPLYING
-    done = set(
+        return False
+    rows = list(
         db.session.scalars(
-            db.select(ReturnOccurrence.line).where(
-                ReturnOccurrence.return_file_id == return_id,
-                ReturnOccurrence.line.in_([o.line for o in chunk]),
-            )
+            db.select(ReturnOccurrence)
+            .where(ReturnOccurrence.return_file_id == return_id)
+            .where(ReturnOccurrence.outcome == PENDING)
+            .order_by(ReturnOccurrence.line)
+            .limit(size)
         )
     )
-    todo = [o for o in chunk if o.line not in done]
-    found = _boletos(imported.billing_account_id, todo)
-    boletos = [found.get(bank_number(o.nosso_numero)) for o in todo]
-    locked = _lock_receivables(boletos)  # held: the session keeps only what is referenced
-    taken = _taken_keys(imported, todo, boletos)
-    # Settle first (each settle flushes its receivable), then the boletos and the occurrence
-    # rows in one flush: a few statements per chunk instead of several per occurrence.
-    outcomes = [
-        _outcome(imported, occurrence, boleto, taken)
-        for occurrence, boleto in zip(todo, boletos, strict=True)
-    ]
-    for occurrence, boleto, (outcome, key) in zip(todo, boletos, outcomes, strict=True):
-        _record(imported, occurrence, boleto, outcome, key)
-    del locked
-    imported.applied = min(start + size, len(occurrences))
-    if start + size < len(occurrences):
+    if not rows:
+        imported.status, imported.finished_at = DONE, utcnow()
+        imported.report = _report(return_id)
         db.session.flush()
-        return start + size
-    imported.status, imported.finished_at = DONE, utcnow()
-    imported.report = _report(return_id)
+        return False
+    imported.status = APPLYING
+    found = _boletos(imported.billing_account_id, rows)
+    boletos = [found.get(bank_number(row.nosso_numero)) for row in rows]
+    receivables = _lock_receivables(boletos)
+    _decide(imported, rows, boletos, receivables)
+    for row, boleto in zip(rows, boletos, strict=True):
+        _record(row, boleto)
+    imported.applied += len(rows)
     db.session.flush()
-    return None
+    return True
 
 
 def _locked_return(return_id: int) -> ReturnFile:
-    """The retorno's row, locked, without its file: `pending` read that once, and a chunk
-    would otherwise fetch the whole file again (megabytes) only to lock the row."""
+    """The retorno's row, locked, without its file (megabytes the worker never needs: the
+    occurrences were stored as rows when it was imported)."""
     lock_rows(ReturnFile, [return_id])
     query = (
         db.select(ReturnFile)
@@ -267,10 +254,10 @@ def _locked_return(return_id: int) -> ReturnFile:
     return imported
 
 
-def _boletos(account_id: int, occurrences) -> dict[str, Boleto]:
+def _boletos(account_id: int, rows) -> dict[str, Boleto]:
     """The account's boletos these occurrences name, locked (in id order, so two imports never
     deadlock): a second import reporting the same liquidação waits, then sees it applied."""
-    numbers = {bank_number(o.nosso_numero) for o in occurrences}
+    numbers = {bank_number(row.nosso_numero) for row in rows}
     query = (
         db.select(Boleto)
         .where(Boleto.billing_account_id == account_id, Boleto.bank_number.in_(numbers))
@@ -280,12 +267,12 @@ def _boletos(account_id: int, occurrences) -> dict[str, Boleto]:
     return {boleto.bank_number: boleto for boleto in db.session.scalars(query)}
 
 
-def _lock_receivables(boletos) -> list[Receivable]:
+def _lock_receivables(boletos) -> dict[int, Receivable]:
     """Lock the chunk's receivables in one statement, in id order (two retornos never wait on
-    each other in a circle), and keep them in the session for `_settle`'s look-ups."""
+    each other in a circle)."""
     ids = sorted({boleto.receivable_id for boleto in boletos if boleto is not None})
     if not ids:
-        return []
+        return {}
     lock_rows(Receivable, ids)
     query = (
         db.select(Receivable)
@@ -293,16 +280,11 @@ def _lock_receivables(boletos) -> list[Receivable]:
         .order_by(Receivable.id)
         .with_for_update(of=Receivable)
     )
-    return list(db.session.scalars(query))
+    return {receivable.id: receivable for receivable in db.session.scalars(query)}
 
 
-def _taken_keys(imported: ReturnFile, occurrences, boletos) -> set[str]:
-    """The settlement keys of the chunk's liquidações already applied (this file or another)."""
-    keys = {
-        _settlement_key(imported, occurrence)
-        for occurrence, boleto in zip(occurrences, boletos, strict=True)
-        if boleto is not None and occurrence.kind == files.SETTLED
-    }
+def _taken_keys(keys: set[str]) -> set[str]:
+    """Those settlement keys already applied (from this file or another)."""
     if not keys:
         return set()
     query = db.select(ReturnOccurrence.settlement_key).where(
@@ -311,74 +293,80 @@ def _taken_keys(imported: ReturnFile, occurrences, boletos) -> set[str]:
     return set(db.session.scalars(query))
 
 
-def _outcome(imported: ReturnFile, occurrence, boleto: Boleto | None, taken: set[str]):
-    """What the occurrence does (settling a liquidação's receivable) and its settlement key;
-    `taken` holds the keys applied so far, this chunk's included."""
-    if boleto is None:
-        return UNKNOWN, None
-    if occurrence.kind != files.SETTLED:
-        return APPLIED, None
-    key = _settlement_key(imported, occurrence)
-    if key in taken:
-        return DUPLICATE, None
-    taken.add(key)
-    return _settle(boleto, occurrence), key
+def _decide(imported: ReturnFile, rows, boletos, receivables: dict[int, Receivable]) -> None:
+    """Each row's outcome (and a liquidação's settlement key); the chunk's liquidações settled
+    together (receivables.settle_locked: one flush, one suspension-lift message)."""
+    keys = {
+        row: _settlement_key(imported, row)
+        for row, boleto in zip(rows, boletos, strict=True)
+        if boleto is not None and row.kind == files.SETTLED
+    }
+    taken = _taken_keys(set(keys.values()))
+    payments = []
+    for row, boleto in zip(rows, boletos, strict=True):
+        row.boleto_id = boleto.id if boleto is not None else None
+        if boleto is None:
+            row.outcome = UNKNOWN
+        elif row not in keys:
+            row.outcome = APPLIED
+        elif keys[row] in taken:
+            row.outcome = DUPLICATE
+        else:
+            taken.add(keys[row])
+            row.settlement_key = keys[row]
+            paid_on = min(row.occurred_on or local_today(), local_today())
+            payments.append((row, (receivables[boleto.receivable_id], paid_on, _paid(row))))
+    added = settle_locked([payment for _, payment in payments])
+    for (row, _), ok in zip(payments, added, strict=True):
+        row.outcome = APPLIED if ok else NOT_OWED  # not owed: paid by hand meanwhile, listed
 
 
-def _record(imported: ReturnFile, occurrence, boleto: Boleto | None, outcome: str, key):
-    if boleto is not None and outcome != DUPLICATE:
-        boleto.bank_state = BANK_STATE.get(occurrence.kind, boleto.bank_state)
-        # Every occurrence reaches the boleto's history, in the bank's words.
-        note = f"{occurrence.code} {occurrence.description} {'; '.join(occurrence.reasons)}"
-        boleto.bank_note = note.strip()[:200]
-    db.session.add(_row(imported, occurrence, boleto, outcome, key))
+def _record(row: ReturnOccurrence, boleto: Boleto | None) -> None:
+    """The boleto's bank state and note: every occurrence reaches its history, in the bank's
+    words (a duplicate liquidação changes nothing)."""
+    if boleto is None or row.outcome == DUPLICATE:
+        return
+    boleto.bank_state = BANK_STATE.get(row.kind, boleto.bank_state)
+    boleto.bank_note = f"{row.code} {row.description} {row.reasons}".strip()[:200]
 
 
-def _settlement_key(imported: ReturnFile, occurrence: files.ReturnOccurrence) -> str:
-    day = occurrence.occurred_on or occurrence.credit_date or imported.file_date
-    number = bank_number(occurrence.nosso_numero)
-    return f"{imported.billing_account_id}:{number}:{day}:{_paid(occurrence)}"
+def _settlement_key(imported: ReturnFile, row: ReturnOccurrence) -> str:
+    day = row.occurred_on or row.credit_date or imported.file_date
+    return f"{imported.billing_account_id}:{bank_number(row.nosso_numero)}:{day}:{_paid(row)}"
 
 
-def _paid(occurrence: files.ReturnOccurrence) -> Decimal:
-    return occurrence.paid or occurrence.amount
+def _paid(row: ReturnOccurrence) -> Decimal:
+    return row.paid or row.amount
 
 
-def _settle(boleto: Boleto, occurrence: files.ReturnOccurrence) -> str:
-    receivable = db.session.get(Receivable, boleto.receivable_id)
-    if receivable.status not in OWED:
-        return NOT_OWED
-    paid_on = min(occurrence.occurred_on or local_today(), local_today())
-    try:
-        settle(receivable.id, paid_on, _paid(occurrence))
-    except DomainError:  # nothing to settle (a zero amount): listed, never forced
-        return NOT_OWED
-    return APPLIED
+def _stored(return_id: int, occurrence: files.ReturnOccurrence) -> dict:
+    """An occurrence as its row, pending until the worker applies it."""
+    return {
+        "return_file_id": return_id,
+        "line": occurrence.line,
+        "nosso_numero": occurrence.nosso_numero[:20],
+        "code": occurrence.code,
+        "kind": occurrence.kind,
+        "description": occurrence.description[:120],
+        "reasons": "; ".join(occurrence.reasons),
+        "amount": occurrence.amount,
+        "paid": occurrence.paid,
+        "interest": occurrence.interest,
+        "fine": occurrence.fine,
+        "discount": occurrence.discount,
+        "rebate": occurrence.rebate,
+        "fee": occurrence.fee,
+        "credited": occurrence.credited,
+        "occurred_on": occurrence.occurred_on,
+        "credit_date": occurrence.credit_date,
+        "outcome": PENDING,
+    }
 
 
-def _row(imported, occurrence: files.ReturnOccurrence, boleto, outcome, key) -> ReturnOccurrence:
-    return ReturnOccurrence(
-        return_file_id=imported.id,
-        line=occurrence.line,
-        nosso_numero=occurrence.nosso_numero[:20],
-        boleto_id=boleto.id if boleto is not None else None,
-        code=occurrence.code,
-        kind=occurrence.kind,
-        description=occurrence.description[:120],
-        reasons="; ".join(occurrence.reasons),
-        amount=occurrence.amount,
-        paid=occurrence.paid,
-        interest=occurrence.interest,
-        fine=occurrence.fine,
-        discount=occurrence.discount,
-        rebate=occurrence.rebate,
-        fee=occurrence.fee,
-        credited=occurrence.credited,
-        occurred_on=occurrence.occurred_on,
-        credit_date=occurrence.credit_date,
-        outcome=outcome,
-        settlement_key=key,
-    )
+def _store_occurrences(return_id: int, occurrences) -> None:
+    rows = [_stored(return_id, occurrence) for occurrence in occurrences]
+    for start in range(0, len(rows), STORE_BATCH):
+        db.session.execute(db.insert(ReturnOccurrence), rows[start : start + STORE_BATCH])
 
 
 def _report(return_id: int) -> dict:

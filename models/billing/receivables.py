@@ -61,6 +61,7 @@ BOLETO_MAX_AMOUNT = Decimal(MAX_CENTS) / 100
 NUMERIC_MAX = Decimal("9999999999.99")  # NUMERIC(12,2)
 MAX_AMOUNT = BOLETO_MAX_AMOUNT  # what a receivable may be: every payment method carries it
 LIFT_TASK = "tasks.suspension.lift_if_paid"
+LIFT_MANY_TASK = "tasks.suspension.lift_paid_customers"  # one message for a batch of payments
 
 
 class AmountTooLarge(Conflict):
@@ -234,6 +235,23 @@ def _for_change(receivable_id: int, statuses: tuple[str, ...]) -> Receivable:
     return receivable
 
 
+def _payment_error(receivable: Receivable, paid_on: date, amount: Decimal) -> Invalid | None:
+    """Why this payment cannot be added to an owed receivable, or None."""
+    if amount <= 0:
+        return Invalid.field("amount", "More than zero.")
+    if paid_on > local_today():
+        return Invalid.field("paid_on", "Cannot be in the future.")
+    if (receivable.paid_amount or Decimal("0.00")) + amount > NUMERIC_MAX:
+        return Invalid.field("amount", "Far more than the receivable's amount.")
+    return None
+
+
+def _pay(receivable: Receivable, paid_on: date, amount: Decimal) -> None:
+    total = (receivable.paid_amount or Decimal("0.00")) + amount
+    receivable.paid_on, receivable.paid_amount = paid_on, total
+    receivable.status = PAID if total >= receivable.amount else PARTIALLY_PAID
+
+
 def settle(receivable_id: int, paid_on: date, amount: Decimal) -> Receivable:
     """Add a payment to an owed receivable: paid when the payments reach its amount,
     partially paid before (see the module's note on amounts)."""
@@ -242,14 +260,32 @@ def settle(receivable_id: int, paid_on: date, amount: Decimal) -> Receivable:
     if paid_on > local_today():
         raise Invalid.field("paid_on", "Cannot be in the future.")
     receivable = _for_change(receivable_id, OWED)
-    total = (receivable.paid_amount or Decimal("0.00")) + amount
-    if total > NUMERIC_MAX:  # the column must still hold the sum
-        raise Invalid.field("amount", "Far more than the receivable's amount.")
-    receivable.paid_on, receivable.paid_amount = paid_on, total
-    receivable.status = PAID if total >= receivable.amount else PARTIALLY_PAID
+    error = _payment_error(receivable, paid_on, amount)
+    if error is not None:
+        raise error
+    _pay(receivable, paid_on, amount)
     db.session.flush()
     _lift_if_paid(receivable.customer_code)
     return receivable
+
+
+def settle_locked(payments: list[tuple[Receivable, date, Decimal]]) -> list[bool]:
+    """Add payments to receivables the caller has locked (a bank file's batch), by the rules
+    of `settle`: which were added (False: the receivable no longer owes, or the payment is not
+    one `settle` takes). One flush, and one message after the commit to lift the suspensions
+    of all their customers. Flushes, never commits."""
+    added = []
+    for receivable, paid_on, amount in payments:
+        ok = receivable.status in OWED and _payment_error(receivable, paid_on, amount) is None
+        if ok:
+            _pay(receivable, paid_on, amount)
+        added.append(ok)
+    db.session.flush()
+    paid = sorted({r.customer_code for (r, _, _), ok in zip(payments, added, strict=True) if ok})
+    if paid:
+        requested_by = current_actor(db.session).user_id
+        after_commit(LIFT_MANY_TASK, paid, requested_by=requested_by)
+    return added
 
 
 def cancel(receivable_id: int, reason: str) -> Receivable:

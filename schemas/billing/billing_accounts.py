@@ -209,7 +209,7 @@ ReturnPage = page_of(ReturnOutput, "ReturnPage")
 
 class OccurrenceQuery(PageQuery):
     outcome = fields.String(
-        validate=validate.OneOf(("applied", "unknown", "not_owed", "duplicate"))
+        validate=validate.OneOf(("pending", "applied", "unknown", "not_owed", "duplicate"))
     )
 
 

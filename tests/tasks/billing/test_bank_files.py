@@ -323,7 +323,7 @@ def test_the_command_applies_a_retorno_and_a_liquidacao_reported_twice_settles_o
     assert _status(app, boleto["receivable_id"]) == ("partially_paid", "40.00")
     assert second_report["by_outcome"] == {"duplicate": 1}
     assert first_report["by_outcome"] == {"applied": 1}
-    lifts = [args for name, args, _ in sent if name == "tasks.suspension.lift_if_paid"]
+    lifts = [args for name, args, _ in sent if name == "tasks.suspension.lift_paid_customers"]
     assert len(lifts) == 1  # the suspension lift follows the one payment
     again = runner.invoke(args=["returns", "import", str(tmp_path / "retorno1.ret")])
     assert again.exit_code == 1 and "already imported" in again.output
@@ -511,3 +511,28 @@ def test_the_same_retorno_uploaded_twice_at_once_is_imported_once(
         thread.join(timeout=60)
     assert sorted(statuses) == [202, 409]
     assert client.get(url, headers=admin).json["total"] == 1
+
+
+def test_a_liquidacao_of_a_bill_already_paid_by_hand_is_listed_and_settles_nothing(
+    app, client, admin, bradesco_account
+):
+    boleto = _issue(app, client, admin)
+    today = _today(app)
+    typed = client.post(
+        f"{API}/receivables/{boleto['receivable_id']}/payments",
+        json={"paid_on": today.isoformat(), "amount": "99.90"},
+        headers=admin,
+    )
+    assert typed.status_code == 200, typed.json
+    path_report = _import_by_command(app, _retorno([_liquidation(boleto, today)], today))
+    assert path_report["by_outcome"] == {"not_owed": 1}
+    assert _status(app, boleto["receivable_id"]) == ("paid", "99.90")  # not paid twice
+
+
+def _import_by_command(app, content: bytes) -> dict:
+    path = Path(app.config["DOCUMENTS_DIR"]).parent / "retorno-cli.ret"
+    path.write_bytes(content)
+    with recorded_effects():
+        result = app.test_cli_runner().invoke(args=["returns", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
