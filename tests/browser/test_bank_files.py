@@ -69,6 +69,24 @@ def _add_sicoob_as_default(page: Page) -> None:
     expect(first).to_contain_text("4327 / 417270-0")
     assert axe_violations(page) == []
 
+    # Changed: the default stays the default until another is made it (said by its field).
+    first.get_by_role("link", name="Alterar Sicoob principal").click()
+    form = page.get_by_role("form", name="Alterar conta Sicoob principal")
+    expect(form.get_by_label("Convênio / Código do beneficiário")).to_have_value("229385")
+    expect(form.get_by_label("Multa %")).to_have_value("2,00")
+    form.get_by_label("Conta padrão").uncheck()
+    form.get_by_role("button", name="Salvar conta").click()
+    expect(page.locator("#erro-is_default")).to_have_text(
+        "É a conta padrão: torne outra conta a padrão antes."
+    )
+    form = page.get_by_role("form", name="Alterar conta Sicoob principal")
+    expect(form.get_by_label("Conta padrão")).to_have_attribute("aria-invalid", "true")
+    assert axe_violations(page) == []
+    form.get_by_label("Conta padrão").check()
+    form.get_by_label("Instruções").fill("Não receber após 30 dias do vencimento.")
+    form.get_by_role("button", name="Salvar conta").click()
+    expect(page.get_by_role("status")).to_have_text("Conta de cobrança Sicoob principal alterada.")
+
 
 def test_finance_runs_the_daily_cycle_on_the_accounts_an_admin_keeps(
     page: Page, sign_in, app, client, admin, headers_for, celery_worker
