@@ -23,7 +23,14 @@ from schemas.common import PageQuery
 from web import downloads
 from web.console.admin_billing_accounts import bank_names
 from web.console.blueprint import bp, render
-from web.console.forms import add_messages, domain_errors, last_page, load, page_asked
+from web.console.forms import (
+    add_messages,
+    domain_errors,
+    last_page,
+    load,
+    page_asked,
+    whole_numbers,
+)
 from web.permissions import READ, WRITE
 from web.security import requires
 
@@ -132,6 +139,14 @@ def _chosen_account(accounts) -> object | None:
     return accounts[0] if accounts else None
 
 
+def _page_of(name: str) -> int:
+    """The page of one of the screen's two lists (?remessas=2, ?retornos=3), through the API's
+    PageQuery; the first when it is not one."""
+    asked = whole_numbers({"page": request.args.get(name, "1")}, "page")
+    query, _ = load(PageQuery(), asked | {"per_page": PER_PAGE})
+    return query["page"] if query else 1
+
+
 def _screen(account_id: int | None = None, status: int = 200, upload_errors=None, errors=None):
     accounts = billing_accounts.list_billing_accounts()
     if account_id is not None:
@@ -139,9 +154,15 @@ def _screen(account_id: int | None = None, status: int = 200, upload_errors=None
     else:
         account = _chosen_account(accounts)
     found_remittances, found_returns = [], []
+    pages = {"remessas": _page_of("remessas"), "retornos": _page_of("retornos")}
+    last = {"remessas": 1, "retornos": 1}
     if account is not None:
-        found_remittances, _ = remittances.list_remittances(account.id, 1, PER_PAGE)
-        found_returns, _ = bank_returns.list_returns(account.id, 1, PER_PAGE)
+        found_remittances, total = remittances.list_remittances(
+            account.id, pages["remessas"], PER_PAGE
+        )
+        last["remessas"] = last_page(total, PER_PAGE)
+        found_returns, total = bank_returns.list_returns(account.id, pages["retornos"], PER_PAGE)
+        last["retornos"] = last_page(total, PER_PAGE)
     return (
         render(
             "console/cobranca/index.html",
@@ -150,6 +171,8 @@ def _screen(account_id: int | None = None, status: int = 200, upload_errors=None
             banks=bank_names(),
             remittances=found_remittances,
             returns=found_returns,
+            pages=pages,
+            last=last,
             remittance_status=REMITTANCE_STATUS,
             return_status=RETURN_STATUS,
             errors=errors or {},
