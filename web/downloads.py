@@ -8,6 +8,7 @@ import io
 
 from flask import Response, current_app, send_file
 
+from models.billing import remittances
 from models.billing.boleto_documents import boleto_pdf as render_boleto
 from models.billing.boleto_documents import pdf_filename
 from models.billing.boletos import boleto_for
@@ -89,4 +90,16 @@ def boleto_pdf(receivable_id: int) -> Response:
         as_attachment=True,
         download_name=pdf_filename(boleto),
         max_age=0,
+    )
+
+
+def remittance_file(account_id: int, remittance_id: int) -> Response:
+    """A remessa's file, as the bank takes it, as an attachment under its own name (409 while
+    it is not written, or when it held nothing)."""
+    remittance = remittances.get_remittance(account_id, remittance_id)
+    content, name = remittances.remittance_file(remittance)
+    return Response(
+        content,
+        mimetype="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -27,6 +27,12 @@ SCREENS = (
         "fiscal_activity_codes",
         "CNAE e itens de serviço que a opção do cliente escolhe.",
     ),
+    (
+        "console.admin_billing_accounts",
+        "Contas de cobrança",
+        "billing_accounts",
+        "Bancos, convênios e carteiras dos boletos; a conta padrão.",
+    ),
     ("console.admin_templates", "Modelos de e-mail", "notices", "Textos dos avisos."),
     ("console.admin_nas", "NAS", "radius", "Concentradores RADIUS."),
 )

@@ -130,6 +130,21 @@ BODIES = {
     "console.lend_equipment": {"subscription_id": "1", "items": "7000"},
     "console.sell_equipment": {"subscription_id": "1", "items": "7000", "sale.price": "90,00"},
     "console.return_equipment": {},
+    "console.admin_create_billing_account": {
+        "name": "Conta dos papéis",
+        "bank": "756",
+        "agency": "4327",
+        "account": "417270",
+        "agreement": "229385",
+        "wallet": "1",
+        "variation": "01",
+        "beneficiary_name": "Provedor Exemplo Ltda",
+        "cnab_layout": "240",
+        "active": "true",
+    },
+    "console.admin_update_billing_account": {"name": "Conta renomeada"},
+    "console.generate_remittance": {},
+    "console.import_return": {"file": (b"0" * 400 + b"\r\n", "retorno.ret")},
 }
 
 
@@ -200,6 +215,9 @@ def record(app, client, admin) -> dict:
     ids["equipment_id"] = build_equipment(app, 7000)
     ids["assignment_id"] = 1  # none lent: the refusal comes before the lookup
     ids["kind"] = "boleto"  # an e-mail template
+    accounts = client.get(f"{API}/billing-accounts", headers=admin).json["items"]
+    ids["account_id"] = accounts[0]["id"]  # the seeded default
+    ids["remittance_id"] = ids["return_id"] = 1  # none yet: the refusal comes before the lookup
     return ids
 
 

@@ -1,7 +1,7 @@
 """Billing accounts (admins keep them) and their bank files: remessas finance generates and
 downloads, retornos finance uploads; the worker writes and applies them."""
 
-from flask import Response, url_for
+from flask import url_for
 
 from models.billing import bank_returns, billing_accounts, remittances
 from schemas.billing.billing_accounts import (
@@ -21,6 +21,7 @@ from schemas.billing.billing_accounts import (
 )
 from schemas.common import PageQuery
 from web.api.customers.customer_documents import body_limit
+from web.downloads import remittance_file
 from web.extensions import Blueprint
 from web.permissions import READ, WRITE
 from web.security import requires
@@ -115,13 +116,7 @@ def list_remittance_items(args, account_id, remittance_id):
 @requires("bank_files", READ)
 def download_remittance(account_id, remittance_id):
     """The file to send to the bank."""
-    remittance = remittances.get_remittance(account_id, remittance_id)
-    content, name = remittances.remittance_file(remittance)
-    return Response(
-        content,
-        mimetype="application/octet-stream",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return remittance_file(account_id, remittance_id)
 
 
 @blp.route("/<int:account_id>/returns", methods=["POST"])

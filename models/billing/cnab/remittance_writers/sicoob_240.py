@@ -69,7 +69,10 @@ def _extra(remittance: RemittanceFile, item: RemittanceItem | None) -> dict:
     beneficiary = remittance.beneficiary
     if item is None:
         return {FILE_HEADER.name: {"bank_name": BANK_NAME}}
-    number = bank_for("756").nosso_numero_with_dv(item.nosso_numero, F.bank_account(beneficiary))
+    # The boleto's bank number drops its leading zeros (models.billing.boletos.bank_number);
+    # Sicoob's check digit is computed over the 7 digits.
+    digits = item.nosso_numero.zfill(7)
+    number = bank_for("756").nosso_numero_with_dv(digits, F.bank_account(beneficiary))
     return {SEGMENT_P.name: {"nosso_numero": number, "modality": beneficiary.variation}}
 
 
