@@ -25,12 +25,11 @@ liquidações against 1,000,000 open receivables, through the API and a real wor
    tests/tasks/billing/test_bank_files.py does) holding liquidações (code 06, paid = amount) of
    boletos spread over the table: first --small of them, then --liquidations others, each with a
    fresh worker: POST .../returns (multipart) -> poll until done; wall, worker time, peak RSS.
-   Checked: every liquidação applied and its receivable paid (SQL count). Lifts: every
-   liquidação sends `tasks.suspension.lift_if_paid` after its chunk commits. The bench's worker
-   consumes the default queue, so it would start running them once the retorno is done: the
-   worker is stopped at once (warm shutdown: what it prefetched goes back to Redis) and the lift
-   messages are counted as the distinct task ids in the Redis queue (and its unacked hash) plus
-   those the worker's log says it received (one it ran or prefetched is counted once).
+   Checked: every liquidação applied and its receivable paid (SQL count). Lifts: each chunk
+   sends one `tasks.suspension.lift_paid_customers` message for its customers after it
+   commits; the worker, kept running after the retorno is done, runs them, and the bench waits
+   (at most LIFT_WAIT_S) until no liquidated customer is suspended for non-payment any more
+   (`lifts_done_s`, `still_suspended`: 0 when every lift happened).
 4. --runs times steps 2-3 (the state put back between runs); prints each run, the medians, a
    table against the goals (each <= 20 s, worker memory flat: peak at --liquidations vs
    --small), and the machine. --json FILE keeps every figure.
@@ -39,7 +38,6 @@ liquidações against 1,000,000 open receivables, through the API and a real wor
 import argparse
 import json
 import os
-import re
 import signal
 import statistics
 import subprocess
@@ -68,7 +66,7 @@ POLL_S = 0.2
 TIMEOUT_S = 1800
 SUSPENDED_EVERY = 20  # every 20th customer is suspended for non-payment
 AMOUNT = Decimal("99.90")
-LIFT_TASK = "tasks.suspension.lift_if_paid"
+LIFT_WAIT_S = 120  # for the lift messages to have run after the retorno is done
 ACCOUNT = {  # as tests/tasks/billing/test_bank_files.py
     "name": "Bradesco cobrança",
     "bank": "237",
@@ -371,28 +369,23 @@ def memory_mb(pid: int) -> dict:
     return {key: int(fields[key].split()[0]) / 1024 for key in ("VmHWM", "VmRSS")}
 
 
-def lift_ids(broker: redis.Redis, log_path: Path) -> set[str]:
-    """Distinct ids of lift_if_paid messages: still in Redis, or received by the worker."""
-    ids = set()
-    for raw in broker.lrange("celery", 0, -1):
-        headers = json.loads(raw)["headers"]
-        if headers.get("task") == LIFT_TASK:
-            ids.add(headers["id"])
-    for raw in broker.hvals("unacked"):
-        headers = json.loads(raw)[0]["headers"]
-        if headers.get("task") == LIFT_TASK:
-            ids.add(headers["id"])
-    received = re.compile(rf"Task {re.escape(LIFT_TASK)}\[([0-9a-f-]+)\] received")
-    ids.update(received.findall(log_path.read_text()))
-    return ids
+def still_suspended(conninfo: str, numbers: list[int]) -> int:
+    """Subscriptions of the liquidated customers still suspended for non-payment."""
+    with psycopg.connect(conninfo) as conn:
+        return conn.execute(
+            "SELECT count(*) FROM subscriptions WHERE suspended_for = 'non_payment'"
+            " AND customer_code = ANY(%s)",
+            (numbers,),
+        ).fetchone()[0]
 
 
 def seconds_between(first: str, last: str) -> float:
     return (datetime.fromisoformat(last) - datetime.fromisoformat(first)).total_seconds()
 
 
-def job(app, env, log_path: Path, submit, poll) -> tuple[dict, dict, dict]:
-    """A fresh worker; `submit()` -> url; poll until `poll(state)`; wall, state, memory."""
+def job(app, env, log_path: Path, submit, poll, after=None) -> tuple[dict, dict, dict]:
+    """A fresh worker; `submit()` -> url; poll until `poll(state)`; wall, state, memory; then
+    `after()` (its figures added) while the worker still runs."""
     # An empty broker: the previous retorno's lift messages would run first on this worker.
     redis.Redis.from_url(env["CELERY_BROKER_URL"]).flushdb()
     worker = start_worker(env, log_path)
@@ -410,10 +403,11 @@ def job(app, env, log_path: Path, submit, poll) -> tuple[dict, dict, dict]:
             time.sleep(POLL_S)
         wall = time.perf_counter() - started
         memory = memory_mb(worker.pid)
+        extra = after() if after else {}
     finally:
         stop_worker(worker)
     return (
-        {"wall_s": wall, "idle_rss_mb": idle["VmRSS"], "peak_rss_mb": memory["VmHWM"]},
+        {"wall_s": wall, "idle_rss_mb": idle["VmRSS"], "peak_rss_mb": memory["VmHWM"], **extra},
         state,
         url,
     )
@@ -423,7 +417,7 @@ def remessa_job(app, client, headers, env, var_dir, account_id, expected: int) -
     base = f"/api/v1/billing-accounts/{account_id}/remittances"
 
     def submit() -> str:
-        asked = client.post(base, headers=headers)
+        asked = client.post(base, json={}, headers=headers)
         if asked.status_code != 202:
             raise SystemExit(f"POST remittances: {asked.status_code} {asked.get_json()}")
         return asked.headers["Location"]
@@ -448,7 +442,6 @@ def remessa_job(app, client, headers, env, var_dir, account_id, expected: int) -
 
 
 def retorno_job(app, client, headers, env, var_dir, account_id, conninfo, numbers, sequence):
-    broker = redis.Redis.from_url(env["CELERY_BROKER_URL"])
     on = datetime.now(UTC).date() - timedelta(days=1)  # never after the ISP's local today
     content = retorno(numbers, on, sequence)
     base = f"/api/v1/billing-accounts/{account_id}/returns"
@@ -461,9 +454,20 @@ def retorno_job(app, client, headers, env, var_dir, account_id, conninfo, number
             raise SystemExit(f"POST returns: {answer.status_code} {answer.get_json()}")
         return answer.headers["Location"]
 
+    def lifted() -> dict:
+        """The lift messages the chunks sent, run by this worker: how long after done until
+        no liquidated customer is still suspended for non-payment (at most LIFT_WAIT_S)."""
+        started = time.perf_counter()
+        left = still_suspended(conninfo, numbers)
+        while left and time.perf_counter() - started < LIFT_WAIT_S:
+            time.sleep(POLL_S)
+            left = still_suspended(conninfo, numbers)
+        return {"lifts_done_s": time.perf_counter() - started, "still_suspended": left}
+
     figures, state, _ = job(
         app, env, log_path, submit,
         lambda url: client.get(url, headers=headers).get_json(),
+        after=lifted,
     )  # fmt: skip
     if state["status"] != "done":
         raise SystemExit(f"retorno {state}")
@@ -472,13 +476,12 @@ def retorno_job(app, client, headers, env, var_dir, account_id, conninfo, number
             "SELECT count(*) FROM receivables WHERE status = 'paid' AND id = ANY(%s)", (numbers,)
         ).fetchone()[0]
     suspended = sum(1 for n in numbers if n % SUSPENDED_EVERY == 0)
-    lifts = len(lift_ids(broker, log_path))
     figures.update(
         liquidations=len(numbers), file_mb=len(content) / 1e6,
         worker_s=seconds_between(state["created_at"], state["finished_at"]),
         by_outcome=state["report"]["by_outcome"], receivables_paid=paid,
-        lifts_queued=lifts, of_suspended_customers=suspended,
-        ok=paid == len(numbers) == lifts
+        of_suspended_customers=suspended,
+        ok=paid == len(numbers) and figures["still_suspended"] == 0
         and state["report"]["by_outcome"] == {"applied": len(numbers)},
     )  # fmt: skip
     return figures
