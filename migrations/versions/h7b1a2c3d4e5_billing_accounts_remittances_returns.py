@@ -63,6 +63,7 @@ def upgrade():
     sa.Column('entries', sa.Integer(), nullable=False),
     sa.Column('cancellations', sa.Integer(), nullable=False),
     sa.Column('total', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.Column('error', sa.String(length=300), nullable=True),
     sa.Column('resend', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
     sa.Column('requested_by', sa.String(length=80), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),

@@ -11,7 +11,9 @@ A boleto's codes never change after issue (a changed amount gets a boleto of its
 service never asks for an alteração de vencimento or de valor: the old boleto is withdrawn and
 the new one registered. Each (boleto, occurrence) is unique in the database: a boleto goes into
 exactly one remessa for each.
-A remessa with nothing to send is marked empty and takes no number.
+A remessa with nothing to send is marked empty and takes no number; one the bank's layout
+cannot carry (say, Santander's código de transmissão missing) is marked failed with the reason,
+and takes no number either.
 
 Finance may send a registered boleto's entrada again on purpose (the bank lost it, or rejected
 it and the cause is mended): `resend` names the boletos; the item says it was re-sent, and only
@@ -70,6 +72,9 @@ class Remittance(Audited, db.Model):
     cancellations: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0.00"))
     resend: Mapped[list | None] = mapped_column(JSONType)  # boleto ids whose entrada goes again
+    # Why it could not be written (failed): the account or a payer's data does not fit the
+    # bank's layout; nothing was recorded as sent, and the number was not taken.
+    error: Mapped[str | None] = mapped_column(String(300))
     requested_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -282,16 +287,21 @@ def write_remittance(remittance_id: int) -> Remittance:
     entries += resent
     items = [_item(ENTRY, *row, account) for row in entries]
     items += [_item(CANCEL, *row, account) for row in cancellations]
-    remittance.sequence = account.next_remittance_sequence
-    account.next_remittance_sequence += 1
     document = files.RemittanceFile(
         beneficiary=_beneficiary(account),
         layout=account.cnab_layout,
-        sequence=remittance.sequence,
+        sequence=account.next_remittance_sequence,
         created_at=local_now(),
         items=tuple(items),
     )
-    remittance.content = files.write(document)
+    try:
+        remittance.content = files.write(document)
+    except ValueError as error:  # data the bank's layout cannot carry: finance must mend it
+        remittance.status, remittance.error = FAILED, str(error)[:300]
+        db.session.flush()
+        return remittance
+    remittance.sequence = account.next_remittance_sequence
+    account.next_remittance_sequence += 1
     remittance.file_name = files.file_name(document)
     remittance.entries, remittance.cancellations = len(entries), len(cancellations)
     remittance.total = sum((row[0].amount for row in entries), Decimal("0.00"))

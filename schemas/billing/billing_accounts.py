@@ -131,7 +131,12 @@ class RemittanceOutput(Schema):
     id = fields.Integer(required=True)
     billing_account_id = fields.Integer(required=True)
     status = fields.String(
-        required=True, metadata={"description": "queued, done, or empty (nothing to send)"}
+        required=True,
+        metadata={"description": "queued, done, empty (nothing to send) or failed (see error)"},
+    )
+    error = fields.String(
+        allow_none=True,
+        metadata={"description": "Why it failed: data the bank's layout cannot carry"},
     )
     sequence = fields.Integer(allow_none=True, metadata={"description": "The remessa's number"})
     layout = fields.Integer(allow_none=True)

@@ -536,3 +536,24 @@ def _import_by_command(app, content: bytes) -> dict:
         result = app.test_cli_runner().invoke(args=["returns", "import", str(path)])
     assert result.exit_code == 0, result.output
     return json.loads(result.output)
+
+
+def test_a_remessa_the_layout_cannot_carry_fails_with_its_reason_and_takes_no_number(
+    app, client, admin, celery_worker
+):
+    santander = {**BRADESCO, "name": "Santander", "bank": "033", "agreement": "1234567",
+                 "wallet": "101", "account": "13000123"}  # fmt: skip
+    created = client.post(ACCOUNTS, json=santander, headers=admin)
+    assert created.status_code == 201, created.json
+    account_id = created.json["id"]
+    _issue(app, client, admin)
+    failed = _remittance(client, admin, account_id)
+    assert (failed["status"], failed["sequence"]) == ("failed", None)
+    assert "código de transmissão" in failed["error"]
+    assert (
+        client.get(f"{ACCOUNTS}/{account_id}", headers=admin).json["next_remittance_sequence"] == 1
+    )
+    mended = {"transmission_code": "000100001234567"}
+    assert client.patch(f"{ACCOUNTS}/{account_id}", json=mended, headers=admin).status_code == 200
+    written = _remittance(client, admin, account_id)
+    assert (written["status"], written["sequence"], written["entries"]) == ("done", 1, 1)
