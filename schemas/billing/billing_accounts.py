@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from schemas.common import (
     Cnpj,
+    Date,
     InputSchema,
     Money,
     PageQuery,
@@ -170,7 +171,7 @@ class RemittanceItemOutput(Schema):
     receivable_id = fields.Integer(required=True)
     nosso_numero = fields.String(required=True)
     amount = Money(required=True)
-    due_date = fields.Date(required=True)
+    due_date = Date(required=True)
     occurrence = fields.String(
         required=True, metadata={"description": "entry (entrada) or cancel (pedido de baixa)"}
     )
@@ -192,7 +193,7 @@ class ReturnOutput(Schema):
     file_name = fields.String(required=True)
     bank = fields.String(required=True)
     layout = fields.Integer(required=True)
-    file_date = fields.Date(allow_none=True)
+    file_date = Date(allow_none=True)
     file_sequence = fields.Integer(allow_none=True)
     occurrences = fields.Integer(required=True)
     applied = fields.Integer(required=True, metadata={"description": "Progress: applied so far"})
@@ -234,8 +235,8 @@ class OccurrenceOutput(Schema):
     rebate = Money(required=True)
     fee = Money(required=True)
     credited = Money(required=True)
-    occurred_on = fields.Date(allow_none=True)
-    credit_date = fields.Date(allow_none=True)
+    occurred_on = Date(allow_none=True)
+    credit_date = Date(allow_none=True)
     outcome = fields.String(required=True)
 
 
