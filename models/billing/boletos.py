@@ -50,6 +50,7 @@ from models.billing.receivables import (
     AmountTooLarge,
     Receivable,
     balance_column,
+    balance_is,
     get_receivable,
     pays_by_boleto,
 )
@@ -271,7 +272,7 @@ def _to_issue(receivable_ids: list[int]) -> list:
     goes on (`account_id`, null: the default), in id order."""
     r = Receivable.__table__.c
     balance = balance_column()
-    issued = db.select(Boleto.id).where(Boleto.receivable_id == r.id, Boleto.amount == balance)
+    issued = db.select(Boleto.id).where(Boleto.receivable_id == r.id, balance_is(Boleto.amount))
     return db.session.execute(
         db.select(r.id, r.customer_code, balance.label("balance"), r.due_date)
         .add_columns(named_account(Receivable.__table__).label("account_id"))

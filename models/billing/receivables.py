@@ -132,6 +132,12 @@ def balance_column():
     return Receivable.amount - db.func.coalesce(Receivable.paid_amount, 0)
 
 
+def balance_is(amount):
+    """SQL: the receivable's balance equals `amount` (a column), compared in whole cents:
+    SQLite subtracts NUMERIC in floating point (99.90 - 40.00 is 59.900000000000006)."""
+    return db.func.round(balance_column() * 100) == db.func.round(amount * 100)
+
+
 class ReceivableLine(db.Model):
     """One part of a receivable's amount (plan, discount, installment, boleto fee...)."""
 

@@ -36,14 +36,14 @@ from sqlalchemy import (
     false,
     or_,
 )
-from sqlalchemy.orm import Mapped, aliased, mapped_column
+from sqlalchemy.orm import Mapped, aliased, defer, mapped_column
 
 from models.audit import Audited, current_actor
 from models.backend import partial
 from models.billing.billing_accounts import BillingAccount, get_billing_account
 from models.billing.boletos import REGISTERED, REJECTED, Boleto
 from models.billing.cnab import remittance as files
-from models.billing.receivables import OWED, Receivable, balance_column
+from models.billing.receivables import OWED, Receivable, balance_is
 from models.clock import local_now, utcnow
 from models.customers.customers import Customer
 from models.db import JSONType, UTCDateTime, db, get_row, paginate
@@ -52,6 +52,7 @@ from models.errors import Conflict, Invalid, NotFound
 
 WRITE_TASK = "tasks.billing.write_remittance"
 QUEUED, DONE, EMPTY, FAILED = "queued", "done", "empty", "failed"
+MAX_RESUMES = 5  # a remessa whose writing keeps failing stops, for someone to look
 ENTRY, CANCEL = files.ENTRY, files.CANCEL
 
 
@@ -75,6 +76,7 @@ class Remittance(Audited, db.Model):
     # Why it could not be written (failed): the account or a payer's data does not fit the
     # bank's layout; nothing was recorded as sent, and the number was not taken.
     error: Mapped[str | None] = mapped_column(String(300))
+    resumes: Mapped[int] = mapped_column(Integer, default=0)  # times beat sent it again
     requested_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -137,7 +139,7 @@ def _resendable(account_id: int, boleto_ids: list[int]):
         db.select(Boleto)
         .join(Receivable, Receivable.id == Boleto.receivable_id)
         .where(Boleto.id.in_(boleto_ids), Boleto.billing_account_id == account_id, _sent(ENTRY))
-        .where(Receivable.status.in_(OWED), balance_column() == Boleto.amount, ~_sent(CANCEL))
+        .where(Receivable.status.in_(OWED), balance_is(Boleto.amount), ~_sent(CANCEL))
         .where(or_(Boleto.bank_state.is_(None), Boleto.bank_state.in_((REGISTERED, REJECTED))))
     )
 
@@ -167,12 +169,27 @@ def remittance_file(remittance: Remittance) -> tuple[bytes, str]:
     return remittance.content, remittance.file_name
 
 
-def stale_remittances(age: timedelta) -> list[int]:
-    """Remessas asked for longer than `age` ago and still not written."""
-    query = db.select(Remittance.id).where(
-        Remittance.status == QUEUED, Remittance.created_at < utcnow() - age
+def resume_stale_remittances(age: timedelta) -> list[int]:
+    """Remessas asked for longer than `age` ago and still not written: the ids to send again.
+    One sent again MAX_RESUMES times without being written is marked failed. Flushes."""
+    query = (
+        db.select(Remittance)
+        .where(Remittance.status == QUEUED, Remittance.created_at < utcnow() - age)
+        .options(defer(Remittance.content))
+        .order_by(Remittance.id)
+        .limit(100)
+        .with_for_update(skip_locked=True)
     )
-    return list(db.session.scalars(query.order_by(Remittance.id).limit(100)))
+    again = []
+    for remittance in db.session.scalars(query):
+        remittance.resumes += 1
+        if remittance.resumes > MAX_RESUMES:
+            remittance.status = FAILED
+            remittance.error = f"Stopped after {MAX_RESUMES} attempts; see the worker's log."
+        else:
+            again.append(remittance.id)
+    db.session.flush()
+    return again
 
 
 def list_remittances(account_id: int, page: int, per_page: int) -> tuple[list[Remittance], int]:
@@ -194,14 +211,25 @@ def _sent(occurrence: str):
     )
 
 
+def _live():
+    """The boleto is what its receivable still owes (not cancelled, paid, or replaced by a
+    boleto of the balance after a partial payment)."""
+    return and_(Receivable.status.in_(OWED), balance_is(Boleto.amount))
+
+
 def _pending_entries(account_id: int):
-    return db.select(Boleto).where(
-        Boleto.billing_account_id == account_id, Boleto.demo.is_(False), ~_sent(ENTRY)
+    """Boletos to register: issued on the account, never registered, and still owed (one no
+    longer owed before its first remessa is never sent to the bank at all)."""
+    return (
+        db.select(Boleto)
+        .join(Receivable, Receivable.id == Boleto.receivable_id)
+        .where(Boleto.billing_account_id == account_id, Boleto.demo.is_(False), ~_sent(ENTRY))
+        .where(_live())
     )
 
 
 def _pending_cancellations(account_id: int):
-    live = and_(Receivable.status.in_(OWED), balance_column() == Boleto.amount)
+    live = _live()
     return (
         db.select(Boleto)
         .join(Receivable, Receivable.id == Boleto.receivable_id)
