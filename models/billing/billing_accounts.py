@@ -189,6 +189,33 @@ def _unique_flush(account: BillingAccount) -> None:
     flush_or_conflict(NAME_UNIQUE, taken)
 
 
+# Which boletos a bank and its retornos know the account by: fixed once boletos are issued on it
+# (their nossos números, the retornos' header check and the number counter depend on them).
+IDENTITY = ("bank", "agency", "account", "agreement", "wallet", "variation", "station", "byte")
+
+
+def _default_race() -> Conflict:
+    return Conflict(
+        "Another account was made the default at the same moment; try again.",
+        {"is_default": ["Changed meanwhile."]},
+    )
+
+
+def _refuse_identity_change(account: BillingAccount, changes: dict) -> None:
+    """Conflict when `changes` would alter what the bank knows the account's boletos by, and
+    boletos were issued on it: add a new account instead (and make it the default)."""
+    changed = sorted(n for n in IDENTITY if n in changes and changes[n] != getattr(account, n))
+    if not changed:
+        return
+    boletos = db.metadata.tables["boletos"]
+    issued = db.select(boletos.c.id).where(boletos.c.billing_account_id == account.id).limit(1)
+    if db.session.execute(issued).first() is not None:
+        raise Conflict(
+            "Boletos were issued on this account: add a new account instead.",
+            {name: ["Boletos were issued on this account."] for name in changed},
+        )
+
+
 def _make_default(account: BillingAccount) -> None:
     """Only one default: the previous one stops being it (flushed first: the unique index)."""
     db.session.execute(
@@ -210,7 +237,7 @@ def create_billing_account(data: dict) -> BillingAccount:
     if make_default:
         _make_default(account)
         account.is_default = True
-        db.session.flush()
+        flush_or_conflict(DEFAULT_UNIQUE, _default_race())
     return account
 
 
@@ -219,6 +246,7 @@ def update_billing_account(account_id: int, changes: dict) -> BillingAccount:
     cannot be deactivated or stop being the default (make another one the default instead)."""
     account = get_billing_account(account_id, for_update=True)
     make_default = changes.pop("is_default", None)
+    _refuse_identity_change(account, changes)
     if make_default is False and account.is_default:
         raise Conflict("Make another account the default instead.", {"is_default": ["Default."]})
     for name, value in changes.items():
@@ -232,5 +260,5 @@ def update_billing_account(account_id: int, changes: dict) -> BillingAccount:
             raise Conflict("An inactive account cannot be the default.", {"active": ["Inactive."]})
         _make_default(account)
         account.is_default = True
-        db.session.flush()
+        flush_or_conflict(DEFAULT_UNIQUE, _default_race())
     return account
