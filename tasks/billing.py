@@ -158,8 +158,8 @@ def resume_bank_files(older_than_seconds: float = SWEEP_AFTER_SECONDS) -> int:
     `older_than_seconds` (their message was lost, or their worker killed); both tasks do
     nothing twice."""
     age = timedelta(seconds=older_than_seconds)
-    stale_remittances = remittances.stale_remittances(age)
-    stale_returns = bank_returns.stale_returns(age)
+    stale_remittances = remittances.resume_stale_remittances(age)
+    stale_returns = bank_returns.resume_stale_returns(age)
     for remittance_id in stale_remittances:
         write_remittance.delay(remittance_id)
     for return_id in stale_returns:

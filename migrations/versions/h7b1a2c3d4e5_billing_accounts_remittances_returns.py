@@ -64,6 +64,7 @@ def upgrade():
     sa.Column('cancellations', sa.Integer(), nullable=False),
     sa.Column('total', sa.Numeric(precision=14, scale=2), nullable=False),
     sa.Column('error', sa.String(length=300), nullable=True),
+    sa.Column('resumes', sa.Integer(), nullable=False),
     sa.Column('resend', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
     sa.Column('requested_by', sa.String(length=80), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -89,6 +90,9 @@ def upgrade():
     sa.Column('uploaded_by', sa.String(length=80), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('progressed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('resumes', sa.Integer(), nullable=False),
+    sa.Column('error', sa.String(length=300), nullable=True),
     sa.ForeignKeyConstraint(['billing_account_id'], ['billing_accounts.id'], name=op.f('fk_return_files_billing_account_id_billing_accounts')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_return_files')),
     sa.UniqueConstraint('billing_account_id', 'sha256', name='uq_return_files_billing_account_id')

@@ -39,12 +39,14 @@ from models.billing.boletos import Boleto, bank_number
 from models.billing.cnab import returns as files
 from models.billing.receivables import Receivable, settle_locked
 from models.clock import local_today, utcnow
+from models.customers.file_names import display_name
 from models.db import JSONType, UTCDateTime, db, flush_or_conflict, get_row, paginate
 from models.effects import after_commit
 from models.errors import Conflict, Invalid, NotFound
 
 APPLY_TASK = "tasks.billing.apply_return"
-QUEUED, APPLYING, DONE = "queued", "applying", "done"
+QUEUED, APPLYING, DONE, FAILED = "queued", "applying", "done", "failed"
+MAX_RESUMES = 5  # a retorno whose application keeps failing stops, for someone to look
 CHUNK = 500  # occurrences per transaction
 STORE_BATCH = 1000  # occurrence rows per INSERT at import (19 values each)
 LISTED = 200  # rejections and unknown nossos números listed in the report; counts say the rest
@@ -70,7 +72,9 @@ class ReturnFile(Audited, db.Model):
 
     __tablename__ = "return_files"
     __table_args__ = (UniqueConstraint("billing_account_id", "sha256", name=FILE_UNIQUE),)
-    __audit_ignore__ = frozenset({"created_at", "finished_at", "content", "applied", "report"})
+    __audit_ignore__ = frozenset(
+        {"created_at", "finished_at", "content", "applied", "report", "progressed_at", "resumes"}
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     billing_account_id: Mapped[int] = mapped_column(ForeignKey("billing_accounts.id"))
@@ -88,6 +92,10 @@ class ReturnFile(Audited, db.Model):
     uploaded_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last committed chunk (or the import): what beat's sweep measures staleness from.
+    progressed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resumes: Mapped[int] = mapped_column(Integer, default=0)  # times beat sent it again
+    error: Mapped[str | None] = mapped_column(String(300))  # why it stopped (failed)
 
 
 class ReturnOccurrence(db.Model):
@@ -135,6 +143,18 @@ def _check_account(parsed: files.ReturnFile, account: BillingAccount) -> None:
             raise Invalid.field("file", f"The header's {name} {stated} is not this account's.")
 
 
+AMOUNT_MAX = Decimal("999999999999.99")  # NUMERIC(14,2): the occurrence rows' amounts
+AMOUNTS = ("amount", "paid", "interest", "fine", "discount", "rebate", "fee", "credited")
+
+
+def _check_amounts(occurrences) -> None:
+    """Every amount fits a row (a layout's field may hold more digits than any boleto's)."""
+    for occurrence in occurrences:
+        for name in AMOUNTS:
+            if getattr(occurrence, name) > AMOUNT_MAX:
+                raise Invalid.field("file", f"line {occurrence.line}: {name} too large")
+
+
 def import_return(account_id: int, data: bytes, file_name: str) -> ReturnFile:
     """Check and store an uploaded retorno, and queue it for the worker. Invalid (naming the
     line and the reason) when it cannot be read or is not the account's; Conflict when the
@@ -145,6 +165,7 @@ def import_return(account_id: int, data: bytes, file_name: str) -> ReturnFile:
     except (files.BadReturnFile, ValueError) as error:
         raise Invalid.field("file", str(error)) from None
     _check_account(parsed, account)
+    _check_amounts(parsed.occurrences)
     digest = hashlib.sha256(data).hexdigest()
     earlier = db.session.scalars(
         db.select(ReturnFile).where(
@@ -155,7 +176,7 @@ def import_return(account_id: int, data: bytes, file_name: str) -> ReturnFile:
         raise Conflict(f"This file was already imported (retorno {earlier.id}).")
     imported = ReturnFile(
         billing_account_id=account.id,
-        file_name=file_name[:120],
+        file_name=display_name(file_name)[:120] or "retorno",
         sha256=digest,
         content=data,
         bank=parsed.bank,
@@ -164,6 +185,7 @@ def import_return(account_id: int, data: bytes, file_name: str) -> ReturnFile:
         file_sequence=parsed.sequence,
         occurrences=len(parsed.occurrences),
         uploaded_by=current_actor(db.session).username,
+        progressed_at=utcnow(),
     )
     db.session.add(imported)
     # The same file uploaded twice at once: the second insert loses to the unique key.
@@ -190,12 +212,30 @@ def list_returns(account_id: int, page: int, per_page: int) -> tuple[list[Return
     return paginate(query, page, per_page)
 
 
-def stale_returns(age: timedelta) -> list[int]:
-    """Retornos imported longer than `age` ago and still not applied to the end."""
-    query = db.select(ReturnFile.id).where(
-        ReturnFile.status != DONE, ReturnFile.created_at < utcnow() - age
+def resume_stale_returns(age: timedelta) -> list[int]:
+    """Retornos not applied to the end whose last progress is older than `age` (a lost
+    message, a killed worker): the ids to send again. One sent again MAX_RESUMES times
+    without finishing is marked failed instead, for finance to look. Flushes."""
+    last = db.func.coalesce(ReturnFile.progressed_at, ReturnFile.created_at)
+    query = (
+        db.select(ReturnFile)
+        .where(ReturnFile.status.in_((QUEUED, APPLYING)), last < utcnow() - age)
+        .options(defer(ReturnFile.content))
+        .order_by(ReturnFile.id)
+        .limit(100)
+        .with_for_update(skip_locked=True)
     )
-    return list(db.session.scalars(query.order_by(ReturnFile.id).limit(100)))
+    again = []
+    for imported in db.session.scalars(query):
+        imported.resumes += 1
+        imported.progressed_at = utcnow()
+        if imported.resumes > MAX_RESUMES:
+            imported.status = FAILED
+            imported.error = f"Stopped after {MAX_RESUMES} attempts; see the worker's log."
+        else:
+            again.append(imported.id)
+    db.session.flush()
+    return again
 
 
 def list_occurrences(return_id: int, outcome: str | None, page: int, per_page: int):
@@ -209,7 +249,7 @@ def apply_return_chunk(return_id: int, size: int = CHUNK) -> bool:
     """Apply the next `size` pending occurrences of an imported retorno, in line order; whether
     any are left. The last call writes the report. Flushes, never commits."""
     imported = _locked_return(return_id)
-    if imported.status == DONE:
+    if imported.status in (DONE, FAILED):
         return False
     rows = list(
         db.session.scalars(
@@ -233,6 +273,7 @@ def apply_return_chunk(return_id: int, size: int = CHUNK) -> bool:
     for row, boleto in zip(rows, boletos, strict=True):
         _record(row, boleto)
     imported.applied += len(rows)
+    imported.progressed_at = utcnow()
     db.session.flush()
     return True
 

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from models.db import MAX_INT_ID
 from schemas.common import (
     Cnpj,
     Date,
@@ -157,7 +158,7 @@ class RemittanceRequest(InputSchema):
     """What to send besides what is pending: `{}` for just that."""
 
     resend = fields.List(
-        WholeNumber(validate=validate.Range(min=1)),
+        WholeNumber(validate=validate.Range(min=1, max=MAX_INT_ID)),
         validate=validate.Length(min=1, max=500),
         metadata={
             "description": "Boleto ids whose entrada goes again on purpose (registered on this "
@@ -197,7 +198,10 @@ class ReturnOutput(Schema):
     file_sequence = fields.Integer(allow_none=True)
     occurrences = fields.Integer(required=True)
     applied = fields.Integer(required=True, metadata={"description": "Progress: applied so far"})
-    status = fields.String(required=True, metadata={"description": "queued, applying, done"})
+    status = fields.String(
+        required=True, metadata={"description": "queued, applying, done, or failed (see error)"}
+    )
+    error = fields.String(allow_none=True, metadata={"description": "Why it stopped"})
     report = fields.Dict(
         allow_none=True,
         metadata={

@@ -24,11 +24,13 @@ from web import downloads
 from web.console.admin_billing_accounts import bank_names
 from web.console.blueprint import bp, render
 from web.console.forms import (
+    UNKNOWN_MESSAGE,
     add_messages,
     domain_errors,
     last_page,
     load,
     page_asked,
+    portuguese,
     whole_numbers,
 )
 from web.permissions import READ, WRITE
@@ -49,6 +51,7 @@ RETURN_STATUS = {
     bank_returns.QUEUED: ("Na fila", "parcial"),
     bank_returns.APPLYING: ("Aplicando", "parcial"),
     bank_returns.DONE: ("Concluído", "pago"),
+    bank_returns.FAILED: ("Falhou", "vencido"),
 }
 OCCURRENCES = {remittances.ENTRY: "Entrada", remittances.CANCEL: "Pedido de baixa"}
 KINDS = {
@@ -65,7 +68,22 @@ OUTCOMES = {
     bank_returns.DUPLICATE: "Duplicadas",
 }
 
+WRITE_FAILED = (
+    "Os dados da conta ou de um boleto não cabem no leiaute do banco; corrija e gere de novo."
+)
+
+
+def remittance_error(message: str) -> str:
+    """Why a remessa failed, in Portuguese (the writers say it in English for the API)."""
+    shown = portuguese(message)
+    return WRITE_FAILED if shown == UNKNOWN_MESSAGE else shown
+
+
 add_messages(
+    (
+        r"Santander CNAB (?:240|400): the código de transmissão is missing",
+        "Falta o código de transmissão do Santander na conta de cobrança.",
+    ),
     # A retorno refused whole (models/billing/cnab/returns.py and its readers): the line first.
     (r"the file is empty", "O arquivo está vazio."),
     (
@@ -174,6 +192,7 @@ def _screen(account_id: int | None = None, status: int = 200, upload_errors=None
             pages=pages,
             last=last,
             remittance_status=REMITTANCE_STATUS,
+            remittance_error=remittance_error,
             return_status=RETURN_STATUS,
             errors=errors or {},
             upload_errors=upload_errors or {},
@@ -213,6 +232,7 @@ def _remittance_row(account_id: int, remittance_id: int):
         "console/cobranca/remessa_linha.html",
         remittance=remittance,
         remittance_status=REMITTANCE_STATUS,
+        remittance_error=remittance_error,
     )
 
 
@@ -236,6 +256,7 @@ def remittance_page(account_id: int, remittance_id: int):
         account=account,
         remittance=remittance,
         remittance_status=REMITTANCE_STATUS,
+        remittance_error=remittance_error,
         items=items,
         total=total,
         page=page,

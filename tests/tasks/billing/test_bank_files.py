@@ -4,7 +4,8 @@ a retorno settling receivables once, refused whole when it is not right."""
 
 import json
 import threading
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 
@@ -12,11 +13,18 @@ import pytest
 from sqlalchemy import text
 
 from models.audit import set_actor
-from models.billing.bank_returns import import_return
+from models.billing.bank_returns import (
+    MAX_RESUMES,
+    _check_amounts,
+    import_return,
+    resume_stale_returns,
+)
 from models.billing.boleto_banks import BankAccount, bank_for
 from models.billing.cnab.return_readers import bradesco_400 as bradesco
+from models.billing.cnab.returns import SETTLED, ReturnOccurrence
 from models.clock import local_today
 from models.db import db
+from models.errors import Invalid
 from tasks.billing import apply_return, resume_bank_files
 from tests.builders import BUILDER, build_receivable
 from tests.outbox import recorded_effects
@@ -477,7 +485,9 @@ def test_a_remessa_lists_what_it_holds_and_sends_an_entrada_again_only_on_purpos
     again = client.get(f"{asked.headers['Location']}/items", headers=admin).json["items"]
     assert [(i["boleto_id"], i["resent"]) for i in again] == [(boleto_id, True)]
 
-    for body in ({"resend": [999999]}, {"resend": []}, {"resend": ["1"]}, {"resend": 1}):
+    bodies = ({"resend": [999999]}, {"resend": []}, {"resend": ["1"]}, {"resend": 1},
+              {"resend": [2**31]}, {"resend": [10**20]})  # fmt: skip
+    for body in bodies:
         refused = client.post(url, json=body, headers=admin)
         assert "resend" in assert_envelope(refused, 422, "validation_error")["errors"]
     cancelled = client.post(
@@ -557,3 +567,71 @@ def test_a_remessa_the_layout_cannot_carry_fails_with_its_reason_and_takes_no_nu
     assert client.patch(f"{ACCOUNTS}/{account_id}", json=mended, headers=admin).status_code == 200
     written = _remittance(client, admin, account_id)
     assert (written["status"], written["sequence"], written["entries"]) == ("done", 1, 1)
+
+
+def test_a_boleto_no_longer_owed_before_its_first_remessa_is_never_sent(
+    app, client, admin, celery_worker, bradesco_account
+):
+    cancelled, partial = _issue(app, client, admin), _issue(app, client, admin)
+    assert (
+        client.post(
+            f"{API}/receivables/{cancelled['receivable_id']}/cancel",
+            json={"reason": "Indevida"},
+            headers=admin,
+        ).status_code
+        == 200
+    )
+    paid = client.post(
+        f"{API}/receivables/{partial['receivable_id']}/payments",
+        json={"paid_on": _today(app).isoformat(), "amount": "40.00"},
+        headers=admin,
+    )
+    assert paid.status_code == 200, paid.json
+    balance = client.get(f"{API}/receivables/{partial['receivable_id']}/boleto", headers=admin)
+    assert balance.json["amount"] == "59.90"
+    written = _remittance(client, admin, bradesco_account)
+    assert (written["entries"], written["cancellations"]) == (1, 0)  # the balance's boleto only
+    items = client.get(
+        f"{ACCOUNTS}/{bradesco_account}/remittances/{written['id']}/items", headers=admin
+    ).json["items"]
+    assert [(i["amount"], i["occurrence"]) for i in items] == [("59.90", "entry")]
+
+
+def test_what_the_bank_knows_an_account_by_is_fixed_once_boletos_are_issued_on_it(
+    app, client, admin, bradesco_account
+):
+    url = f"{ACCOUNTS}/{bradesco_account}"
+    assert client.patch(url, json={"agency": "4321"}, headers=admin).status_code == 200
+    _issue(app, client, admin)
+    refused = client.patch(url, json={"agency": "1234", "wallet": "19"}, headers=admin)
+    assert assert_envelope(refused, 409, "conflict")["errors"].keys() == {"agency", "wallet"}
+    assert client.get(url, headers=admin).json["agency"] == "4321"
+    unchanged = client.patch(url, json={"agency": "4321", "name": "Bradesco 2"}, headers=admin)
+    assert unchanged.status_code == 200  # the same value, and what the bank never sees
+
+
+def test_a_retorno_whose_application_keeps_failing_stops_as_failed(
+    app, client, admin, bradesco_account
+):
+    boleto = _issue(app, client, admin)
+    content = _retorno([_liquidation(boleto, _today(app))], _today(app))
+    with recorded_effects(), app.app_context():  # its message lost: only beat sends it
+        set_actor(db.session, BUILDER)
+        return_id = import_return(bradesco_account, content, "\u202eTER.exe\x00.ret").id
+        db.session.commit()
+        for _ in range(MAX_RESUMES):
+            assert resume_stale_returns(timedelta(0)) == [return_id]
+            db.session.commit()
+        assert resume_stale_returns(timedelta(0)) == []
+        db.session.commit()
+    shown = client.get(f"{ACCOUNTS}/{bradesco_account}/returns/{return_id}", headers=admin).json
+    assert shown["status"] == "failed" and "5 attempts" in shown["error"]
+    assert shown["file_name"] == "TER.exe.ret"  # no control or direction characters
+
+
+def test_a_retorno_amount_no_row_can_hold_is_refused_by_its_line():
+    huge = ReturnOccurrence(line=7, nosso_numero="1", code="06", kind=SETTLED,
+                            description="Liquidação", paid=Decimal("1000000000000.00"))  # fmt: skip
+    with pytest.raises(Invalid) as refused:
+        _check_amounts([huge])
+    assert refused.value.errors == {"file": ["line 7: paid too large"]}
