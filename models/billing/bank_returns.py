@@ -158,7 +158,8 @@ def _check_amounts(occurrences) -> None:
 def import_return(account_id: int, data: bytes, file_name: str) -> ReturnFile:
     """Check and store an uploaded retorno, and queue it for the worker. Invalid (naming the
     line and the reason) when it cannot be read or is not the account's; Conflict when the
-    same file was already imported. Flushes, never commits."""
+    same file was already imported, unless that import failed: then it goes on where it
+    stopped. Flushes, never commits."""
     account = get_billing_account(account_id)
     try:
         parsed = files.parse(data)
@@ -172,6 +173,12 @@ def import_return(account_id: int, data: bytes, file_name: str) -> ReturnFile:
             ReturnFile.billing_account_id == account.id, ReturnFile.sha256 == digest
         )
     ).first()
+    if earlier is not None and earlier.status == FAILED:  # mended: go on where it stopped
+        earlier.status, earlier.error, earlier.resumes = QUEUED, None, 0
+        earlier.progressed_at = utcnow()
+        db.session.flush()
+        after_commit(APPLY_TASK, earlier.id)
+        return earlier
     if earlier is not None:
         raise Conflict(f"This file was already imported (retorno {earlier.id}).")
     imported = ReturnFile(

@@ -627,6 +627,13 @@ def test_a_retorno_whose_application_keeps_failing_stops_as_failed(
     shown = client.get(f"{ACCOUNTS}/{bradesco_account}/returns/{return_id}", headers=admin).json
     assert shown["status"] == "failed" and "5 attempts" in shown["error"]
     assert shown["file_name"] == "TER.exe.ret"  # no control or direction characters
+    again = client.post(
+        f"{ACCOUNTS}/{bradesco_account}/returns",
+        data={"file": (BytesIO(content), "r.ret")},
+        headers=admin,
+    )
+    assert again.status_code == 202 and again.json["id"] == return_id  # mended: it goes on
+    assert (again.json["status"], again.json["error"]) == ("queued", None)
 
 
 def test_a_retorno_amount_no_row_can_hold_is_refused_by_its_line():
