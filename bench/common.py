@@ -2,9 +2,11 @@
 
 import os
 import platform
+import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import psycopg
@@ -68,3 +70,48 @@ def service_env(url: str, broker: str, var_dir: str, **settings: str) -> dict:
         **settings,
     )
     return env
+
+
+# --- A bench's own worker ---------------------------------------------------------------------
+def start_worker(env: dict, log_path: Path, name: str) -> subprocess.Popen:
+    """A solo Celery worker of the real app on the default queue, in its own session."""
+    command = ["celery", "-A", "tasks.worker", "worker", "-P", "solo", "-Q", "celery",
+               "-n", f"{name}@%h", "--loglevel", "INFO"]  # fmt: skip
+    with open(log_path, "a") as log:
+        return subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+
+
+def wait_ready(app, worker: subprocess.Popen, log_path: Path, timeout: float = 90) -> None:
+    celery = app.extensions["celery"]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise SystemExit(f"the worker exited ({worker.returncode}); see {log_path}")
+        if celery.control.ping(timeout=1.0):
+            return
+    raise SystemExit("the worker did not answer ping")
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
+    if worker.poll() is None:
+        worker.send_signal(signal.SIGTERM)
+    try:
+        worker.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)  # its own session: only what this script started
+        worker.wait()
+
+
+def memory_mb(pid: int) -> dict:
+    """A process's peak (VmHWM) and current (VmRSS) resident memory, in MB."""
+    with open(f"/proc/{pid}/status") as status:
+        fields = dict(line.split(":", 1) for line in status)
+    return {key: int(fields[key].split()[0]) / 1024 for key in ("VmHWM", "VmRSS")}
+
+
+def seconds_between(first: str, last: str) -> float:
+    """Seconds between two ISO timestamps (a job's created/started_at and finished_at)."""
+    return (datetime.fromisoformat(last) - datetime.fromisoformat(first)).total_seconds()

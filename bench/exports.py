@@ -29,7 +29,6 @@
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -45,7 +44,17 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import conninfo_of, machine_facts, recreate_database, service_env  # noqa: E402
+from bench.common import (  # noqa: E402
+    conninfo_of,
+    machine_facts,
+    memory_mb,
+    recreate_database,
+    seconds_between,
+    service_env,
+    start_worker,
+    stop_worker,
+    wait_ready,
+)
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/provedor_bench_exports"
 DEFAULT_BROKER = "redis://127.0.0.1:6379/13"
@@ -291,47 +300,10 @@ def run_reference(kind: str, conninfo: str, sql: str, out: Path, layout: list) -
 
 
 # --- The job path ----------------------------------------------------------------------------
-def start_worker(env: dict, log_path: Path) -> subprocess.Popen:
-    command = ["celery", "-A", "tasks.worker", "worker", "-P", "solo", "-Q", "celery",
-               "-n", "bench-exports@%h", "--loglevel", "INFO"]  # fmt: skip
-    with open(log_path, "a") as log:
-        return subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-
-
-def wait_ready(app, worker: subprocess.Popen, log_path: Path, timeout: float = 90) -> None:
-    celery = app.extensions["celery"]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if worker.poll() is not None:
-            raise SystemExit(f"the worker exited ({worker.returncode}); see {log_path}")
-        if celery.control.ping(timeout=1.0):
-            return
-    raise SystemExit("the worker did not answer ping")
-
-
-def stop_worker(worker: subprocess.Popen) -> None:
-    if worker.poll() is None:
-        worker.send_signal(signal.SIGTERM)
-    try:
-        worker.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        os.killpg(worker.pid, signal.SIGKILL)  # its own session: only what this script started
-        worker.wait()
-
-
-def memory_mb(pid: int) -> dict:
-    with open(f"/proc/{pid}/status") as status:
-        fields = dict(line.split(":", 1) for line in status)
-    return {key: int(fields[key].split()[0]) / 1024 for key in ("VmHWM", "VmRSS")}
-
-
 def job(app, client, headers, env, var_dir: Path, fmt: str, rows: int) -> dict:
     """One export through the API and a fresh worker: wall from the POST, the worker's peak."""
     log_path = var_dir / f"worker-{fmt}-{rows}.log"
-    worker = start_worker(env, log_path)
+    worker = start_worker(env, log_path, "bench-exports")
     try:
         wait_ready(app, worker, log_path)
         idle = memory_mb(worker.pid)
@@ -378,12 +350,6 @@ def job(app, client, headers, env, var_dir: Path, fmt: str, rows: int) -> dict:
         "progress_samples": len(progress),
         "checked": check_file(path, fmt, rows),
     }
-
-
-def seconds_between(first: str, last: str) -> float:
-    from datetime import datetime
-
-    return (datetime.fromisoformat(last) - datetime.fromisoformat(first)).total_seconds()
 
 
 def check_file(path: Path, fmt: str, rows: int) -> str:

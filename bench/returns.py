@@ -37,8 +37,6 @@ liquidações against 1,000,000 open receivables, through the API and a real wor
 
 import argparse
 import json
-import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -55,7 +53,17 @@ import redis
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import conninfo_of, machine_facts, recreate_database, service_env  # noqa: E402
+from bench.common import (  # noqa: E402
+    conninfo_of,
+    machine_facts,
+    memory_mb,
+    recreate_database,
+    seconds_between,
+    service_env,
+    start_worker,
+    stop_worker,
+    wait_ready,
+)
 from bench.search import load_customers  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/provedor_bench_returns"
@@ -331,44 +339,7 @@ def spread(n: int, count: int, offset: int) -> list[int]:
     return [offset + k * stride for k in range(count)]
 
 
-# --- Worker ----------------------------------------------------------------------------------
-def start_worker(env: dict, log_path: Path) -> subprocess.Popen:
-    command = ["celery", "-A", "tasks.worker", "worker", "-P", "solo", "-Q", "celery",
-               "-n", "bench-returns@%h", "--loglevel", "INFO"]  # fmt: skip
-    with open(log_path, "a") as log:
-        return subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-
-
-def wait_ready(app, worker: subprocess.Popen, log_path: Path, timeout: float = 90) -> None:
-    celery = app.extensions["celery"]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if worker.poll() is not None:
-            raise SystemExit(f"the worker exited ({worker.returncode}); see {log_path}")
-        if celery.control.ping(timeout=1.0):
-            return
-    raise SystemExit("the worker did not answer ping")
-
-
-def stop_worker(worker: subprocess.Popen) -> None:
-    if worker.poll() is None:
-        worker.send_signal(signal.SIGTERM)
-    try:
-        worker.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        os.killpg(worker.pid, signal.SIGKILL)  # its own session: only what this script started
-        worker.wait()
-
-
-def memory_mb(pid: int) -> dict:
-    with open(f"/proc/{pid}/status") as status:
-        fields = dict(line.split(":", 1) for line in status)
-    return {key: int(fields[key].split()[0]) / 1024 for key in ("VmHWM", "VmRSS")}
-
-
+# --- Jobs ------------------------------------------------------------------------------------
 def still_suspended(conninfo: str, numbers: list[int]) -> int:
     """Subscriptions of the liquidated customers still suspended for non-payment."""
     with psycopg.connect(conninfo) as conn:
@@ -379,16 +350,12 @@ def still_suspended(conninfo: str, numbers: list[int]) -> int:
         ).fetchone()[0]
 
 
-def seconds_between(first: str, last: str) -> float:
-    return (datetime.fromisoformat(last) - datetime.fromisoformat(first)).total_seconds()
-
-
 def job(app, env, log_path: Path, submit, poll, after=None) -> tuple[dict, dict, dict]:
     """A fresh worker; `submit()` -> url; poll until `poll(state)`; wall, state, memory; then
     `after()` (its figures added) while the worker still runs."""
     # An empty broker: the previous retorno's lift messages would run first on this worker.
     redis.Redis.from_url(env["CELERY_BROKER_URL"]).flushdb()
-    worker = start_worker(env, log_path)
+    worker = start_worker(env, log_path, "bench-returns")
     try:
         wait_ready(app, worker, log_path)
         idle = memory_mb(worker.pid)
