@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from models.billing.boleto_banks import BankAccount
 from models.discovery import import_submodules
 
 # What a remessa line asks of the bank (the bank's own code for each is in its writer).
@@ -44,6 +45,20 @@ class Beneficiary:
     leader_agreement: str = ""  # Banco do Brasil's convênio líder (CNAB 400 header), optional
     collection_kind: str = ""  # BB tipo de cobrança (04DSC, 08VDR, 02VIN; blank: simples)
     transmission_code: str = ""  # Santander's código de transmissão (20 digits, from the bank)
+
+    def bank_account(self) -> BankAccount:
+        """The beneficiary as the boleto layouts know it (models/billing/banks): for the
+        nosso número's check digit."""
+        return BankAccount(
+            bank=self.bank,
+            agency=self.agency,
+            account=self.account,
+            agreement=self.agreement,
+            wallet=self.wallet,
+            variation=self.variation,
+            station=self.station,
+            byte=self.byte,
+        )
 
 
 @dataclass(frozen=True)

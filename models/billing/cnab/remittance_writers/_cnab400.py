@@ -3,8 +3,7 @@ beneficiary's kind of document, and the refusal of what a bank's layout cannot s
 
 from collections.abc import Mapping
 
-from models.billing.boleto_banks import BankAccount
-from models.billing.cnab.remittance import Beneficiary, RemittanceItem
+from models.billing.cnab.remittance import RemittanceItem
 
 
 class UnsupportedOccurrence(ValueError):
@@ -28,6 +27,21 @@ def document_kind(document: str) -> str:
     return "01" if len(digits) <= 11 else "02"
 
 
+def payer_fields(item: RemittanceItem) -> dict:
+    """The payer's fields, as every layout but Bradesco's names them (219-351)."""
+    payer = item.payer
+    return {
+        "payer_kind": document_kind(payer.document),
+        "payer_document": payer.document,
+        "payer_name": payer.name,
+        "payer_address": payer.address,
+        "payer_district": payer.district,
+        "payer_cep": payer.cep,
+        "payer_city": payer.city,
+        "payer_state": payer.state,
+    }
+
+
 def control_number(item: RemittanceItem) -> str:
     """The número de controle do participante: brcobranca's `documento_ou_numero`."""
     return item.control_number or item.document_number
@@ -44,17 +58,3 @@ def refuse(item: RemittanceItem, bank: str, *, fine_amount=False, fine_percent=T
         raise UnsupportedOccurrence(f"{bank} CNAB 400: multa as a value and a percentage")
     if item.protest_days and not protest:
         raise UnsupportedOccurrence(f"{bank} CNAB 400: no protest instruction in this layout")
-
-
-def bank_account(beneficiary: Beneficiary) -> BankAccount:
-    """The boleto layouts' view of the beneficiary, to reuse their nosso-número check digits."""
-    return BankAccount(
-        bank=beneficiary.bank,
-        agency=beneficiary.agency,
-        account=beneficiary.account,
-        agreement=beneficiary.agreement,
-        wallet=beneficiary.wallet,
-        variation=beneficiary.variation,
-        station=beneficiary.station,
-        byte=beneficiary.byte,
-    )

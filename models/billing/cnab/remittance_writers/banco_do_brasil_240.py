@@ -80,7 +80,7 @@ def _extra(remittance: RemittanceFile, item: RemittanceItem | None) -> dict:
             FILE_HEADER.name: {**agreement, "bank_name": BANK_NAME},
             LOT_HEADER.name: agreement,
         }
-    account = F.bank_account(beneficiary)
+    account = beneficiary.bank_account()
     printed = bank_for("001").nosso_numero_with_dv(item.nosso_numero, account)
     return {SEGMENT_P.name: {"nosso_numero": re.sub(r"\W", "", printed)}}
 

@@ -21,7 +21,6 @@ from models.billing.cnab.remittance import (
     writer,
 )
 from models.billing.cnab.remittance_writers._cnab400 import (
-    bank_account,
     control_number,
     document_kind,
     occurrence_code,
@@ -123,7 +122,7 @@ def payer_address(item: RemittanceItem) -> str:
 @writer(BANK, 400)
 def write_bradesco_400(remittance: RemittanceFile) -> list[str]:
     beneficiary = remittance.beneficiary
-    account = bank_account(beneficiary)
+    account = beneficiary.bank_account()
     lines = [
         HEADER.render(
             {

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from models.billing.boleto_banks import BankAccount
 from models.billing.cnab.layout import Field, Record, blank, zeros
-from models.billing.cnab.remittance import Beneficiary, RemittanceFile, RemittanceItem
+from models.billing.cnab.remittance import RemittanceFile, RemittanceItem
 
 LENGTH = 240
 
@@ -334,17 +333,3 @@ def lines(
     out.append(_render(layout.lot_trailer, totals, file_extra.get(layout.lot_trailer.name, {})))
     out.append(_render(layout.file_trailer, totals, file_extra.get(layout.file_trailer.name, {})))
     return out
-
-
-def bank_account(beneficiary: Beneficiary) -> BankAccount:
-    """The beneficiary as models/billing/banks knows it (for the nosso número's check digit)."""
-    return BankAccount(
-        bank=beneficiary.bank,
-        agency=beneficiary.agency,
-        account=beneficiary.account,
-        agreement=beneficiary.agreement,
-        wallet=beneficiary.wallet,
-        variation=beneficiary.variation,
-        station=beneficiary.station,
-        byte=beneficiary.byte,
-    )

@@ -24,6 +24,7 @@ from models.billing.cnab.remittance_writers._cnab400 import (
     control_number,
     document_kind,
     occurrence_code,
+    payer_fields,
     refuse,
 )
 
@@ -155,14 +156,7 @@ def _detail(remittance: RemittanceFile, item: RemittanceItem, line: int) -> str:
             "interest_per_day": item.interest_per_day,
             "discount_date": item.discount_date,
             "discount_amount": item.discount_amount,
-            "payer_kind": document_kind(item.payer.document),
-            "payer_document": item.payer.document,
-            "payer_name": item.payer.name,
-            "payer_address": item.payer.address,
-            "payer_district": item.payer.district,
-            "payer_cep": item.payer.cep,
-            "payer_city": item.payer.city,
-            "payer_state": item.payer.state,
+            **payer_fields(item),
             "term": item.protest_days or DEFAULT_TERM,
             "line": line,
         }

@@ -94,7 +94,7 @@ def _extra(remittance: RemittanceFile, item: RemittanceItem | None) -> dict:
             FILE_HEADER.name: {**transmission, "bank_name": BANK_NAME},
             LOT_HEADER.name: transmission,
         }
-    account = F.bank_account(beneficiary)
+    account = beneficiary.bank_account()
     printed = bank_for("033").nosso_numero_with_dv(item.nosso_numero, account)
     return {SEGMENT_P.name: {"nosso_numero": re.sub(r"\D", "", printed)}}
 

@@ -22,10 +22,10 @@ from models.billing.cnab.remittance import (
     writer,
 )
 from models.billing.cnab.remittance_writers._cnab400 import (
-    bank_account,
     control_number,
     document_kind,
     occurrence_code,
+    payer_fields,
     refuse,
 )
 
@@ -127,7 +127,7 @@ TRAILER = Record(
 
 def _detail(remittance: RemittanceFile, item: RemittanceItem, line: int) -> str:
     beneficiary = remittance.beneficiary
-    with_dv = bank_for(BANK).nosso_numero_with_dv(item.nosso_numero, bank_account(beneficiary))
+    with_dv = bank_for(BANK).nosso_numero_with_dv(item.nosso_numero, beneficiary.bank_account())
     long_account = len(beneficiary.account) > LONG_ACCOUNT
     return DETAIL.render(
         {
@@ -147,14 +147,7 @@ def _detail(remittance: RemittanceFile, item: RemittanceItem, line: int) -> str:
             "interest_per_day": item.interest_per_day,
             "discount_date": item.discount_date,
             "discount_amount": item.discount_amount,
-            "payer_kind": document_kind(item.payer.document),
-            "payer_document": item.payer.document,
-            "payer_name": item.payer.name,
-            "payer_address": item.payer.address,
-            "payer_district": item.payer.district,
-            "payer_cep": item.payer.cep,
-            "payer_city": item.payer.city,
-            "payer_state": item.payer.state,
+            **payer_fields(item),
             "account_complement_id": "I" if long_account else "",
             "account_complement": (
                 beneficiary.account[LONG_ACCOUNT] + beneficiary.account_dv if long_account else ""

@@ -72,7 +72,7 @@ def _extra(remittance: RemittanceFile, item: RemittanceItem | None) -> dict:
     # The boleto's bank number drops its leading zeros (models.billing.boletos.bank_number);
     # Sicoob's check digit is computed over the 7 digits.
     digits = item.nosso_numero.zfill(7)
-    number = bank_for("756").nosso_numero_with_dv(digits, F.bank_account(beneficiary))
+    number = bank_for("756").nosso_numero_with_dv(digits, beneficiary.bank_account())
     return {SEGMENT_P.name: {"nosso_numero": number, "modality": beneficiary.variation}}
 
 

@@ -27,6 +27,7 @@ from models.billing.cnab.remittance import (
 from models.billing.cnab.remittance_writers._cnab400 import (
     document_kind,
     occurrence_code,
+    payer_fields,
     refuse,
 )
 
@@ -168,14 +169,7 @@ def write_sicoob_400(remittance: RemittanceFile) -> list[str]:
                     "fine_percent": item.fine_percent,
                     "discount_date": item.discount_date,
                     "discount_amount": item.discount_amount,
-                    "payer_kind": document_kind(item.payer.document),
-                    "payer_document": item.payer.document,
-                    "payer_name": item.payer.name,
-                    "payer_address": item.payer.address,
-                    "payer_district": item.payer.district,
-                    "payer_cep": item.payer.cep,
-                    "payer_city": item.payer.city,
-                    "payer_state": item.payer.state,
+                    **payer_fields(item),
                     "line": len(lines) + 1,
                 }
             )

@@ -75,7 +75,7 @@ LAYOUT = F.Layout240(
 def _extra(remittance: RemittanceFile, item: RemittanceItem | None) -> dict:
     if item is None:
         return {FILE_HEADER.name: {"bank_name": BANK_NAME}}
-    account = F.bank_account(remittance.beneficiary)
+    account = remittance.beneficiary.bank_account()
     printed = bank_for("748").nosso_numero_with_dv(item.nosso_numero, account)  # AA/BNNNNN-D
     return {SEGMENT_P.name: {"nosso_numero": re.sub(r"\D", "", printed)}}
 
