@@ -39,6 +39,22 @@ def beat_schedule(
             "schedule": float(sweep_seconds),
         },
         **_export_sweeps(exports or {}),
+        **_pix_sweeps(billing or {}),
+    }
+
+
+def _pix_sweeps(billing: dict) -> dict:
+    """PIX charges planned and sent (PIX_CHARGES_SWEEP_SECONDS), and each PSP asked for the
+    PIX received that a webhook may have missed (PIX_RECONCILE_SECONDS)."""
+    return {
+        "plan-pix-charges": {
+            "task": "tasks.pix.plan_charges",
+            "schedule": float(billing.get("pix_charges_seconds", 60)),
+        },
+        "reconcile-pix": {
+            "task": "tasks.pix.reconcile",
+            "schedule": float(billing.get("pix_reconcile_seconds", 300)),
+        },
     }
 
 

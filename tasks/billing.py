@@ -23,8 +23,13 @@ from models.billing import (
     bank_returns,
     equipment_sales,
     monthly_billing,
+    pix_charges,
+    pix_payments,
+    pix_reconciliation,
+    psp_connections,
     remittances,
 )
+from models.billing.psp_client import PspUnavailable
 from models.billing.settings import BillingPolicy
 from models.clock import local_today
 from models.settings import current
@@ -167,3 +172,61 @@ def resume_bank_files(older_than_seconds: float = SWEEP_AFTER_SECONDS) -> int:
     if stale_remittances or stale_returns:
         log.warning("remessas %s, retornos %s resumed", stale_remittances, stale_returns)
     return len(stale_remittances) + len(stale_returns)
+
+
+# PIX through the PSPs (models/billing/pix_charges.py, pix_payments.py, pix_reconciliation.py).
+# A PSP that is down (timeout, 5xx) raises PspUnavailable: the task is retried with backoff,
+# and beat's sweeps send again what is still pending, so nothing waits on one message.
+PSP_RETRY = {
+    "autoretry_for": (PspUnavailable,),
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(name="tasks.pix.plan_charges")
+def plan_pix_charges() -> int:
+    """Create, change or remove the receivables' PIX charges as they changed; sends the syncs
+    after the commit; how many were sent."""
+    charge_ids = pix_charges.plan_charges()
+    pix_charges.queue_sync(charge_ids)
+    return len(charge_ids)
+
+
+@shared_task(name="tasks.pix.sync_charge", **PSP_RETRY)
+def sync_pix_charge(charge_id: int) -> str | None:
+    """Make the PSP hold the charge as the service has it (any number of times: once)."""
+    return pix_charges.sync_charge(charge_id)
+
+
+@shared_task(name="tasks.pix.apply_received")
+def apply_received_pix(received_ids: list[int]) -> dict:
+    """Apply received PIX and their refunds (any number of times: once)."""
+    return pix_payments.apply_received(received_ids)
+
+
+@shared_task(name="tasks.pix.reconcile")
+def reconcile_pix() -> int:
+    """Ask every PSP for the PIX received since its last window, a window per transaction
+    until caught up; a PSP that is down is asked again next time. How many windows."""
+    windows = 0
+    for connection_id in pix_reconciliation.connections_to_reconcile():
+        try:
+            windows += commit_in_chunks(
+                lambda _, cid=connection_id: (
+                    (0 if pix_reconciliation.reconcile_window(cid) else None),
+                    1,
+                ),
+                0,
+            )
+        except PspUnavailable as error:
+            log.warning("PSP of connection %s down for reconciliation: %s", connection_id, error)
+    return windows
+
+
+@shared_task(name="tasks.pix.register_webhook", **PSP_RETRY)
+def register_pix_webhook(account_id: int, requested_by: int | None = None) -> str:
+    """Register the account's webhook with its PSP under a new secret."""
+    return psp_connections.register_webhook(account_id)

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from models.backend import connection_options, embedded_database_url
 from models.billing.boleto_banks import BankAccount, UnknownBank, bank_for
-from models.billing.settings import BillingPolicy, BoletoSettings
+from models.billing.settings import BillingPolicy, BoletoSettings, PixSettings
 from models.customers.identifiers import DDDS, normalize_cnpj
 from models.customers.settings import CustomerSettings
 from models.extracts.settings import ExtractSettings
@@ -323,6 +323,11 @@ def _billing(env, mode) -> dict:
         **_boleto_account(env, mode),
         "pix_key": env.get("PIX_KEY", "").strip() or None,  # no key: boletos without PIX
         "pix_city": env.get("PIX_MERCHANT_CITY", "").strip() or "SAO PAULO",
+        # PIX through a PSP (API Pix): where the PSPs reach the webhook, how often beat plans
+        # charges and asks each PSP for the PIX received (a lost webhook's delay).
+        "public_base_url": _public_base_url(env),
+        "pix_charges_seconds": _int(env, "PIX_CHARGES_SWEEP_SECONDS", 60, minimum=1),
+        "pix_reconcile_seconds": _int(env, "PIX_RECONCILE_SECONDS", 300, minimum=10),
         "billing_at": _clock_time(env, "BILLING_AT", "02:00"),  # monthly billing, daily run
         "boleto_email_days_before": _int(env, "BOLETO_EMAIL_DAYS_BEFORE", 5, minimum=0),
         "overdue_notice_days": _days_list(env, "OVERDUE_NOTICE_DAYS", (3, 10, 20)),
@@ -335,6 +340,15 @@ def _billing(env, mode) -> dict:
         "trust_unlock_max_days": _int(env, "TRUST_UNLOCK_MAX_DAYS", 5, minimum=1),
         "trust_unlock_period_days": _int(env, "TRUST_UNLOCK_PERIOD_DAYS", 30, minimum=1),
     }
+
+
+def _public_base_url(env) -> str | None:
+    """PUBLIC_BASE_URL: the https address the PSPs post webhooks to (behind the proxy that
+    terminates their mutual TLS); unset, no webhook can be registered."""
+    raw = env.get("PUBLIC_BASE_URL", "").strip().rstrip("/")
+    if raw and not raw.startswith(("https://", "http://")):
+        raise ConfigError(f"PUBLIC_BASE_URL must be an https URL, got {raw!r}")
+    return raw or None
 
 
 def _smtp(env) -> dict:
@@ -457,6 +471,10 @@ class Settings:
         values = {name: self.billing[name] for name in names}
         return BillingPolicy(**values | {"boleto_fee": Decimal(self.billing["boleto_fee"])})
 
+    def pix_settings(self) -> PixSettings:
+        """PIX through the PSPs: the webhook's public address."""
+        return PixSettings(public_base_url=self.billing["public_base_url"])
+
     def boleto_settings(self) -> BoletoSettings:
         """The account boletos are issued on and whom they pay."""
         billing = self.billing
@@ -499,6 +517,7 @@ class Settings:
             self.radius_policy(),
             self.billing_policy(),
             self.boleto_settings(),
+            self.pix_settings(),
             self.customer_settings(),
             self.extract_settings(),
             self.mail_settings(),

@@ -86,6 +86,19 @@ ROLE_TABLE: dict[str, dict[str, tuple[str, ...]]] = {
         WRITE: (ADMIN,),
         HISTORY: ("billing_accounts",),
     },
+    # PSP connections (API Pix credentials): admins keep them, finance reads them (no secret
+    # is ever shown).
+    "psp_connections": {
+        READ: (ADMIN, FINANCE),
+        WRITE: (ADMIN,),
+        HISTORY: ("psp_connections",),
+    },
+    # PIX received and their charges: finance lists the unknown ones and follows refunds.
+    "pix": {
+        READ: (ADMIN, FINANCE),
+        WRITE: (ADMIN, FINANCE),
+        HISTORY: ("pix_charges", "pix_received", "pix_refunds"),
+    },
     # Remessas generated and retornos imported: finance's daily cycle with the banks.
     "bank_files": {
         READ: (ADMIN, FINANCE),

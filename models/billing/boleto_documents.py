@@ -102,7 +102,7 @@ def boleto_view(boleto: Boleto) -> BoletoView:
         linha_digitavel=boleto.digitable_line_formatted,
         wallet=issuer.account.wallet,
         instructions=(receivable.description, *_account_instructions(boleto), *INSTRUCTIONS),
-        pix_code=boleto.pix_code,
+        pix_code=boleto.pix_code_shown,
         processing_date=boleto.issued_at.date() if boleto.issued_at else None,
         beneficiary_address=issuer.beneficiary_address or "",
         demo=boleto.demo,

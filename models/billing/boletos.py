@@ -39,6 +39,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql import ColumnElement
 
 from models.audit import Audited
+from models.billing import pix_charges
 from models.billing.billing_accounts import BillingAccount, default_account
 from models.billing.boleto_banks import bank_for
 from models.billing.boleto_codes import format_linha
@@ -110,6 +111,16 @@ class Boleto(Audited, db.Model):
 
     def audit_customer_code(self) -> int:
         return self.customer_code
+
+    @property
+    def pix_code_shown(self) -> str | None:
+        """The PIX code to pay it with: the dynamic one of the receivable's charge at its PSP
+        when that charge is active for this amount, else the static code it was issued with."""
+        return pix_charges.code_for(self.receivable_id, self.amount) or self.pix_code
+
+    @property
+    def pix_is_dynamic(self) -> bool:
+        return self.pix_code_shown is not None and self.pix_code_shown != self.pix_code
 
     @property
     def digitable_line_formatted(self) -> str:

@@ -1,4 +1,9 @@
-"""PIX "copia e cola": the static BR Code (EMV QRCPS-MPM) a boleto híbrido prints and shows as QR.
+"""PIX "copia e cola": the BR Codes (EMV QRCPS-MPM) a boleto híbrido prints and shows as QR.
+
+Static (`pix_copia_e_cola`): the ISP's key and the amount; nothing tells the service it was paid.
+Dynamic (`pix_dynamic_code`): the location of a charge the PSP holds (field 26, ID 25) and no
+txid of its own ("***" in 62/05): the payer's bank fetches the charge, its amount with fine and
+interest as of the day, and the PSP notifies the payment (models/billing/pix_charges.py).
 
 Fields, each ID (2) + length (2) + value: 00 payload format "01", 26 merchant account (00 GUI
 "br.gov.bcb.pix", 01 the key), 52 category "0000", 53 currency "986", 54 amount, 58 "BR",
@@ -64,6 +69,32 @@ def pix_copia_e_cola(
         _field("60", city),
         _field("62", _field("05", reference)),
     ]
+    payload = "".join(parts) + "6304"
+    return payload + f"{crc16_ccitt(payload.encode('utf-8')):04X}"
+
+
+def pix_dynamic_code(location: str, name: str, city: str, rec_location: str | None = None) -> str:
+    """The dynamic BR Code of the charge at `location` (the PSP's URL without its scheme);
+    `rec_location` adds a Pix Automático recurrence (field 80, the "QR composto")."""
+    location = location.removeprefix("https://")
+    if not location or len(location) > 77:
+        raise ValueError("a charge location has 1 to 77 characters")
+    name, city = ascii_text(name, 25), ascii_text(city, 15)
+    if not name or not city:
+        raise ValueError("the merchant name and city are required")
+    parts = [
+        _field("00", "01"),
+        _field("01", "12"),  # point of initiation: a code for one payment
+        _field("26", _field("00", GUI) + _field("25", location)),
+        _field("52", "0000"),
+        _field("53", "986"),
+        _field("58", "BR"),
+        _field("59", name),
+        _field("60", city),
+        _field("62", _field("05", NO_TXID)),
+    ]
+    if rec_location:
+        parts.append(_field("80", _field("00", GUI) + _field("25", rec_location)))
     payload = "".join(parts) + "6304"
     return payload + f"{crc16_ccitt(payload.encode('utf-8')):04X}"
 

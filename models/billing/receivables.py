@@ -294,6 +294,24 @@ def settle_locked(payments: list[tuple[Receivable, date, Decimal]]) -> list[bool
     return added
 
 
+def refund_locked(receivable: Receivable, amount: Decimal) -> None:
+    """Take a refunded payment (a PIX devolução) back from a receivable the caller locked: what
+    it undoes is owed again (open, or partially paid while other payments remain). A refund
+    of more than was paid takes back what was paid. Flushes, never commits."""
+    paid = receivable.paid_amount or Decimal("0.00")
+    left = max(paid - amount, Decimal("0.00"))
+    receivable.paid_amount = left or None
+    if receivable.status == CANCELLED:
+        return
+    if left >= receivable.amount:
+        receivable.status = PAID
+    else:
+        receivable.status = PARTIALLY_PAID if left else OPEN
+        if not left:
+            receivable.paid_on = None
+    db.session.flush()
+
+
 def cancel(receivable_id: int, reason: str) -> Receivable:
     """Cancel an open receivable; its billing events go back to pending for the next billing."""
     receivable = _for_change(receivable_id, (OPEN,))

@@ -32,3 +32,10 @@ class BoletoSettings:
     demo: bool = False  # any account setting made up: not a boleto anyone may pay
     pix_key: str | None = None  # no key: boletos without PIX
     pix_city: str = "SAO PAULO"
+
+
+@dataclass(frozen=True)
+class PixSettings:
+    """PIX through the PSPs' API Pix (models/billing/psp_connections.py)."""
+
+    public_base_url: str | None = None  # PUBLIC_BASE_URL: where the PSPs post webhooks

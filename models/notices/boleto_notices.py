@@ -48,7 +48,7 @@ def _context(receivable: Receivable, boleto: Boleto | None) -> dict:
         "due_date": _date(receivable.due_date),
         "payable_until": _date(payable_until(receivable.due_date)),
         "linha_digitavel": boleto.digitable_line_formatted if boleto else "",
-        "pix_code": (boleto.pix_code or "") if boleto else "",
+        "pix_code": (boleto.pix_code_shown or "") if boleto else "",
     }
 
 

@@ -16,7 +16,18 @@ class BoletoOutput(Schema):
         metadata={"description": "Linha digitável, formatted (47 digits)"},
     )
     pix_code = fields.String(
-        allow_none=True, metadata={"description": "PIX copia e cola; null without a PIX key"}
+        allow_none=True,
+        attribute="pix_code_shown",
+        metadata={
+            "description": "PIX copia e cola: the dynamic code of the receivable's charge at "
+            "the account's PSP when it has one for this amount, else the static code (null "
+            "without a PIX key)"
+        },
+    )
+    pix_dynamic = fields.Boolean(
+        required=True,
+        attribute="pix_is_dynamic",
+        metadata={"description": "Whether pix_code is the PSP charge's (paid: settled by itself)"},
     )
     amount = Money(required=True)
     due_date = Date(required=True)

@@ -4,7 +4,13 @@ from decimal import Decimal
 
 import pytest
 
-from models.billing.pix import crc16_ccitt, crc_is_valid, emv_fields, pix_copia_e_cola
+from models.billing.pix import (
+    crc16_ccitt,
+    crc_is_valid,
+    emv_fields,
+    pix_copia_e_cola,
+    pix_dynamic_code,
+)
 
 pytestmark = pytest.mark.one_backend  # no database in it: run on one backend (scripts/test)
 
@@ -90,3 +96,40 @@ def test_a_malformed_payload_is_refused():
         emv_fields("0002012X")
     with pytest.raises(ValueError, match="runs past the end"):
         emv_fields("00020126990014br.gov.bcb.pix")
+
+
+# The Banco Central's API Pix 2.9.0 document (bacen/pix-api, openapi.yaml, example of a
+# cobv composed with a recurrence: "QR composto", journey 4).
+BCB_COBV_REC = (
+    "00020101021226810014br.gov.bcb.pix2559pix.example.com/qr/v2/cobv/"
+    "1e6c54d3ec9449b7a7fc53b6b0f998e75204000053039865802BR5913Fulano de Tal6008BRASILIA"
+    "62070503***80800014br.gov.bcb.pix2558pix.example.com/qr/v2/rec/"
+    "3ffa640fa4f14080adccb949fa2dc0d06304A441"
+)
+
+
+def test_dynamic_code_matches_the_banco_centrals_example():
+    code = pix_dynamic_code(
+        "pix.example.com/qr/v2/cobv/1e6c54d3ec9449b7a7fc53b6b0f998e7",
+        "Fulano de Tal",
+        "BRASILIA",
+        rec_location="pix.example.com/qr/v2/rec/3ffa640fa4f14080adccb949fa2dc0d0",
+    )
+    assert code == BCB_COBV_REC
+    assert crc_is_valid(code)
+
+
+def test_dynamic_code_carries_the_location_and_no_txid():
+    code = pix_dynamic_code("https://psp.example/qr/v2/cobv/abc", "Provedor São José", "São Paulo")
+    fields = emv_fields(code)
+    assert fields["01"] == "12"
+    assert emv_fields(fields["26"]) == {"00": "br.gov.bcb.pix", "25": "psp.example/qr/v2/cobv/abc"}
+    assert emv_fields(fields["62"]) == {"05": "***"}
+    assert "54" not in fields  # the amount is the charge's, as of the day it is paid
+    assert fields["59"] == "Provedor Sao Jose" and crc_is_valid(code)
+
+
+@pytest.mark.parametrize("location", ["", "x" * 78])
+def test_dynamic_code_refuses_a_location_that_does_not_fit(location):
+    with pytest.raises(ValueError):
+        pix_dynamic_code(location, "Provedor", "Recife")

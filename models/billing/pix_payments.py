@@ -1,0 +1,321 @@
+"""PIX received (API Pix `Pix` objects) and their refunds, each applied exactly once.
+
+Every PIX the PSP reports, by webhook or by reconciliation (`GET /pix`), is stored first, keyed
+by its endToEndId (unique): the same PIX delivered five times, or by both ways, is one row.
+A worker then applies the pending rows under their lock (`apply_received`): the charge its txid
+names gives the receivable, which gets the payment (a partial amount leaves a balance); the
+suspensions of customers who paid are lifted after the commit. A PIX whose txid no charge has is
+`unknown`, one for a receivable no longer owed is `not_owed`: both are listed for finance,
+never guessed.
+
+Refunds (devoluções) come inside the PIX they refund (its `devolucoes`): one row each, keyed by
+the PIX and the refund's id. A refund that reached DEVOLVIDO takes its amount back from the
+receivable its PIX paid (`receivables.refund_locked`), once.
+"""
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.audit import Audited
+from models.billing import pix_charges
+from models.billing.pix_charges import PixCharge
+from models.billing.receivables import Receivable, refund_locked, settle_locked
+from models.clock import local_today, utcnow, zone
+from models.db import UTCDateTime, db, insert_or_ignore, lock_rows, paginate
+from models.effects import after_commit
+from models.errors import Invalid
+
+PENDING, APPLIED, UNKNOWN, NOT_OWED = "pending", "applied", "unknown", "not_owed"
+STATUSES = (PENDING, APPLIED, UNKNOWN, NOT_OWED)
+WEBHOOK, RECONCILIATION = "webhook", "reconciliation"
+REFUNDED, REFUND_STATUSES = "DEVOLVIDO", ("EM_PROCESSAMENTO", "DEVOLVIDO", "NAO_REALIZADO")
+APPLY_TASK = "tasks.pix.apply_received"
+E2E = re.compile(r"^[a-zA-Z0-9]{1,35}$")
+TXID = re.compile(r"^[a-zA-Z0-9]{1,35}$")
+MAX_PIX_PER_DELIVERY = 1000  # a webhook or a page carrying more is refused (400)
+
+
+class ReceivedPix(Audited, db.Model):
+    """One PIX received on an account's key, and what it paid."""
+
+    __tablename__ = "pix_received"
+    __table_args__ = (CheckConstraint(f"status IN {STATUSES!r}", name="status_known"),)
+    __audit_ignore__ = frozenset({"received_at"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    billing_account_id: Mapped[int] = mapped_column(ForeignKey("billing_accounts.id"))
+    end_to_end_id: Mapped[str] = mapped_column(String(35), unique=True)
+    txid: Mapped[str | None] = mapped_column(String(35), index=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    paid_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the PIX's `horario`
+    payer_note: Mapped[str | None] = mapped_column(String(140))  # infoPagador
+    source: Mapped[str] = mapped_column(String(16))  # webhook or reconciliation: the first
+    status: Mapped[str] = mapped_column(String(10), default=PENDING, index=True)
+    receivable_id: Mapped[int | None] = mapped_column(ForeignKey("receivables.id"), index=True)
+    customer_code: Mapped[int | None] = mapped_column(ForeignKey("customers.code"), index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    refunds: Mapped[list["PixRefund"]] = relationship(order_by="PixRefund.id", lazy="selectin")
+
+    def audit_customer_code(self) -> int | None:
+        return self.customer_code
+
+
+class PixRefund(Audited, db.Model):
+    """A devolução of a received PIX, as the PSP reported it."""
+
+    __tablename__ = "pix_refunds"
+    __table_args__ = (UniqueConstraint("received_id", "refund_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_id: Mapped[int] = mapped_column(ForeignKey("pix_received.id"), index=True)
+    refund_id: Mapped[str] = mapped_column(String(35))  # the devolução's `id`
+    rtr_id: Mapped[str | None] = mapped_column(String(32))
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    status: Mapped[str] = mapped_column(String(20))
+    # When a DEVOLVIDO was taken back from the receivable its PIX paid (if it paid one): once.
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    customer_code: Mapped[int | None] = mapped_column(ForeignKey("customers.code"))
+
+    def audit_customer_code(self) -> int | None:
+        return self.customer_code
+
+
+def _amount(value) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError("not an amount") from None
+    if not amount.is_finite() or amount <= 0 or amount.as_tuple().exponent < -2:
+        raise ValueError("not a positive amount in cents")
+    if amount > Decimal("9999999999.99"):
+        raise ValueError("too large")
+    return amount
+
+
+def _instant(value) -> datetime:
+    instant = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if instant.tzinfo is None:
+        raise ValueError("without time zone")
+    return instant
+
+
+def parse_pix(items) -> list[dict]:
+    """The PIX of a webhook body or a `GET /pix` page as rows (and their refunds); Invalid
+    naming the first item that is not one (nothing of the delivery is kept then)."""
+    if not isinstance(items, list):
+        raise Invalid.field("pix", "A list of Pix.")
+    if len(items) > MAX_PIX_PER_DELIVERY:
+        raise Invalid.field("pix", f"At most {MAX_PIX_PER_DELIVERY} Pix at a time.")
+    parsed = []
+    for index, item in enumerate(items):
+        try:
+            parsed.append(_parse_one(item))
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise Invalid.field("pix", f"Item {index} is not a Pix: {error}.") from None
+    return parsed
+
+
+def _parse_one(item: dict) -> dict:
+    e2e = item["endToEndId"]
+    if not isinstance(e2e, str) or not E2E.match(e2e):
+        raise ValueError("endToEndId")
+    txid = item.get("txid")
+    if txid is not None and (not isinstance(txid, str) or not TXID.match(txid)):
+        raise ValueError("txid")
+    refunds = []
+    for refund in item.get("devolucoes") or []:
+        if refund.get("status") not in REFUND_STATUSES:
+            raise ValueError("devolucoes.status")
+        refunds.append(
+            {
+                "refund_id": str(refund["id"])[:35],
+                "rtr_id": (refund.get("rtrId") or None) and str(refund["rtrId"])[:32],
+                "amount": _amount(refund["valor"]),
+                "status": refund["status"],
+            }
+        )
+    note = item.get("infoPagador")
+    return {
+        "end_to_end_id": e2e,
+        "txid": txid or None,
+        "amount": _amount(item["valor"]),
+        "paid_at": _instant(item["horario"]),
+        "payer_note": str(note)[:140] if note else None,
+        "refunds": refunds,
+    }
+
+
+def record_received(account_id: int, parsed: list[dict], source: str) -> list[int]:
+    """Store the PIX (each endToEndId once) and their refunds; the ids of the rows to apply
+    (new PIX, and PIX with a refund not yet taken back). Flushes, never commits."""
+    if not parsed:
+        return []
+    now = utcnow()
+    rows = [
+        {
+            "billing_account_id": account_id,
+            "source": source,
+            "status": PENDING,
+            "received_at": now,
+            **{k: v for k, v in pix.items() if k != "refunds"},
+        }
+        for pix in parsed
+    ]
+    insert_or_ignore(ReceivedPix.__table__, rows, ("end_to_end_id",))
+    with_refunds = [pix for pix in parsed if pix["refunds"]]
+    ids_by_e2e = dict(
+        db.session.execute(
+            db.select(ReceivedPix.end_to_end_id, ReceivedPix.id).where(
+                ReceivedPix.end_to_end_id.in_([pix["end_to_end_id"] for pix in parsed])
+            )
+        ).all()
+    )
+    for pix in with_refunds:
+        _record_refunds(ids_by_e2e[pix["end_to_end_id"]], pix["refunds"])
+    to_apply = db.select(ReceivedPix.id).where(
+        ReceivedPix.id.in_(list(ids_by_e2e.values())),
+        (ReceivedPix.status == PENDING)
+        | db.select(PixRefund.id)
+        .where(
+            PixRefund.received_id == ReceivedPix.id,
+            PixRefund.status == REFUNDED,
+            PixRefund.handled_at.is_(None),
+        )
+        .exists(),
+    )
+    return sorted(db.session.scalars(to_apply))
+
+
+def _record_refunds(received_id: int, refunds: list[dict]) -> None:
+    table = PixRefund.__table__
+    insert_or_ignore(
+        table, [{"received_id": received_id, **r} for r in refunds], ("received_id", "refund_id")
+    )
+    for refund in refunds:  # a refund still processing may have reached its final status
+        db.session.execute(
+            db.update(table)
+            .where(
+                table.c.received_id == received_id,
+                table.c.refund_id == refund["refund_id"],
+                table.c.status != refund["status"],
+                table.c.handled_at.is_(None),
+            )
+            .values(status=refund["status"], rtr_id=refund["rtr_id"])
+        )
+
+
+def queue_apply(received_ids: list[int]) -> None:
+    """Send the worker the rows to apply once the current transaction commits."""
+    if received_ids:
+        after_commit(APPLY_TASK, received_ids)
+
+
+def _paid_on(paid_at: datetime) -> date:
+    return min(paid_at.astimezone(zone()).date(), local_today())
+
+
+def apply_received(received_ids: list[int]) -> dict:
+    """Apply the pending PIX among `received_ids` to their receivables and take back their
+    refunds, under the rows' locks, exactly once; counts by outcome. Flushes, never commits."""
+    lock_rows(ReceivedPix, received_ids)
+    pending = list(
+        db.session.scalars(
+            db.select(ReceivedPix)
+            .where(ReceivedPix.id.in_(received_ids), ReceivedPix.status == PENDING)
+            .order_by(ReceivedPix.id)
+            .with_for_update()
+        )
+    )
+    counts = {APPLIED: 0, UNKNOWN: 0, NOT_OWED: 0, "refunded": 0}
+    charges = _charges_by_txid([pix.txid for pix in pending if pix.txid])
+    receivables = _locked_receivables({c.receivable_id for c in charges.values()})
+    payments, paying = [], []
+    for pix in pending:
+        charge = charges.get(pix.txid)
+        if charge is None:
+            pix.status = UNKNOWN
+        else:
+            receivable = receivables[charge.receivable_id]
+            pix.receivable_id, pix.customer_code = receivable.id, receivable.customer_code
+            payments.append((receivable, _paid_on(pix.paid_at), pix.amount))
+            paying.append(pix)
+        pix.applied_at = utcnow()
+    for pix, added in zip(paying, settle_locked(payments), strict=True):
+        pix.status = APPLIED if added else NOT_OWED
+    for receivable in {r.id: r for r, _, _ in payments}.values():
+        pix_charges.after_payment(receivable)
+    for pix in pending:
+        counts[pix.status] += 1
+    counts["refunded"] = _take_back_refunds(received_ids)
+    db.session.flush()
+    return counts
+
+
+def _charges_by_txid(txids: list[str]) -> dict[str, PixCharge]:
+    if not txids:
+        return {}
+    query = db.select(PixCharge).where(PixCharge.txid.in_(txids))
+    return {charge.txid: charge for charge in db.session.scalars(query)}
+
+
+def _locked_receivables(ids: set[int]) -> dict[int, Receivable]:
+    if not ids:
+        return {}
+    ordered = sorted(ids)  # one order for every worker: no deadlock
+    lock_rows(Receivable, ordered)
+    query = (
+        db.select(Receivable)
+        .where(Receivable.id.in_(ordered))
+        .order_by(Receivable.id)
+        .with_for_update(of=Receivable)
+        .execution_options(populate_existing=True)
+    )
+    return {receivable.id: receivable for receivable in db.session.scalars(query)}
+
+
+def _take_back_refunds(received_ids: list[int]) -> int:
+    """Reopen what the refunds that reached DEVOLVIDO undo (their PIX was applied)."""
+    refunds = list(
+        db.session.scalars(
+            db.select(PixRefund)
+            .join(ReceivedPix, ReceivedPix.id == PixRefund.received_id)
+            .where(
+                PixRefund.received_id.in_(received_ids),
+                PixRefund.status == REFUNDED,
+                PixRefund.handled_at.is_(None),
+                ReceivedPix.status != PENDING,
+            )
+            .order_by(PixRefund.id)
+            .with_for_update(of=PixRefund)
+        )
+    )
+    for refund in refunds:
+        pix = db.session.get(ReceivedPix, refund.received_id)
+        refund.handled_at, refund.customer_code = utcnow(), pix.customer_code
+        if pix.status == APPLIED and pix.receivable_id is not None:
+            receivable = _locked_receivables({pix.receivable_id})[pix.receivable_id]
+            refund_locked(receivable, refund.amount)
+    return len(refunds)
+
+
+def list_received(filters: dict, page: int, per_page: int) -> tuple[list[ReceivedPix], int]:
+    """Received PIX, newest first, by status (finance's `unknown` and `not_owed` lists),
+    account and customer."""
+    query = db.select(ReceivedPix)
+    for name in ("status", "billing_account_id", "customer_code"):
+        if name in filters:
+            query = query.where(getattr(ReceivedPix, name) == filters[name])
+    query = query.order_by(ReceivedPix.paid_at.desc(), ReceivedPix.id.desc())
+    return paginate(query, page, per_page)

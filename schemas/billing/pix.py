@@ -1,0 +1,136 @@
+"""PIX through the PSPs: a billing account's PSP connection, charges, PIX received, webhooks."""
+
+from marshmallow import Schema, fields, validate
+
+from models.billing import pix_charges, pix_payments, psp_connections
+from schemas.common import Date, InputSchema, Money, PageQuery, StrictBoolean, Text, page_of
+
+URL = validate.Regexp(r"^https://[^\s]{3,190}$", error="An https URL.")
+
+
+class PspConnectionInput(InputSchema):
+    """Secrets are write-only: left out on a change, the stored ones stay."""
+
+    provider = fields.String(
+        load_default=psp_connections.STANDARD,
+        validate=validate.OneOf(tuple(psp_connections.PROVIDERS)),
+        metadata={"description": "The PSP's known deviations: inter (bare-array webhooks)"},
+    )
+    base_url = fields.String(
+        required=True, validate=URL, metadata={"description": "API Pix base, e.g. .../v2"}
+    )
+    token_url = fields.String(
+        required=True, validate=URL, metadata={"description": "OAuth2 token endpoint"}
+    )
+    client_id = Text(required=True, min_length=1, max_length=200)
+    client_secret = fields.String(
+        load_only=True, validate=validate.Length(min=1, max=500), metadata={"writeOnly": True}
+    )
+    certificate_pem = fields.String(
+        load_only=True,
+        validate=validate.Length(min=100, max=20_000),
+        metadata={
+            "writeOnly": True,
+            "description": "The client certificate and its private key, PEM (mutual TLS)",
+        },
+    )
+    ca_pem = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=20_000),
+        metadata={"description": "The CA of the PSP's server certificate, if not a public one"},
+    )
+    pix_key = Text(
+        required=True,
+        min_length=1,
+        max_length=77,
+        metadata={"description": "The PIX key the charges are paid to"},
+    )
+    days_valid_after_due = fields.Integer(
+        load_default=30,
+        validate=validate.Range(min=0, max=365),
+        metadata={"description": "Days a charge may still be paid after its due date"},
+    )
+    active = StrictBoolean(load_default=True)
+
+
+class PspConnectionOutput(Schema):
+    billing_account_id = fields.Integer(required=True)
+    provider = fields.String(required=True)
+    base_url = fields.String(required=True)
+    token_url = fields.String(required=True)
+    client_id = fields.String(required=True)
+    has_client_secret = fields.Boolean(required=True)
+    has_certificate = fields.Boolean(required=True)
+    ca_pem = fields.String(allow_none=True)
+    pix_key = fields.String(required=True)
+    days_valid_after_due = fields.Integer(required=True)
+    active = fields.Boolean(required=True)
+    webhook_registered_at = fields.AwareDateTime(allow_none=True)
+    reconciled_until = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "PIX received up to here were asked of the PSP"}
+    )
+
+
+class WebhookRegistration(InputSchema):
+    """An empty body: the service draws the secret and builds the URL."""
+
+
+class WebhookRegistrationOutput(Schema):
+    status = fields.String(required=True, metadata={"description": "queued"})
+
+
+class PixChargeOutput(Schema):
+    receivable_id = fields.Integer(required=True)
+    billing_account_id = fields.Integer(required=True)
+    txid = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": list(pix_charges.STATUSES)})
+    amount = Money(required=True)
+    due_date = Date(required=True)
+    location = fields.String(allow_none=True)
+    pix_code = fields.String(allow_none=True, metadata={"description": "The dynamic BR Code"})
+    error = fields.String(allow_none=True, metadata={"description": "Why the PSP refused it"})
+    updated_at = fields.AwareDateTime(required=True)
+
+
+class PixRefundOutput(Schema):
+    refund_id = fields.String(required=True)
+    amount = Money(required=True)
+    status = fields.String(required=True)
+    handled_at = fields.AwareDateTime(allow_none=True)
+
+
+class ReceivedPixOutput(Schema):
+    id = fields.Integer(required=True)
+    billing_account_id = fields.Integer(required=True)
+    end_to_end_id = fields.String(required=True)
+    txid = fields.String(allow_none=True)
+    amount = Money(required=True)
+    paid_at = fields.AwareDateTime(required=True)
+    payer_note = fields.String(allow_none=True)
+    source = fields.String(required=True, metadata={"enum": ["webhook", "reconciliation"]})
+    status = fields.String(
+        required=True,
+        metadata={
+            "enum": list(pix_payments.STATUSES),
+            "description": "unknown: no charge has its txid; not_owed: its receivable was "
+            "already paid or cancelled (finance refunds or uses it)",
+        },
+    )
+    receivable_id = fields.Integer(allow_none=True)
+    customer_code = fields.Integer(allow_none=True)
+    received_at = fields.AwareDateTime(required=True)
+    applied_at = fields.AwareDateTime(allow_none=True)
+    refunds = fields.List(fields.Nested(PixRefundOutput), required=True)
+
+
+class ReceivedPixQuery(PageQuery):
+    status = fields.String(validate=validate.OneOf(pix_payments.STATUSES))
+    billing_account_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    customer_code = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+
+
+ReceivedPixPage = page_of(ReceivedPixOutput, "ReceivedPixPage")
+
+
+class WebhookAnswer(Schema):
+    received = fields.Integer(required=True, metadata={"description": "PIX in the delivery"})
