@@ -127,8 +127,6 @@ class PixApi:
             self._verify = self._files[-1]
         self._cleanup = weakref.finalize(self, _remove, list(self._files))
         self._session = requests.Session()
-        self._session.cert = self._files[0]
-        self._session.verify = self._verify
         self._token_key = (config.token_url, config.client_id)
 
     def close(self) -> None:
@@ -235,10 +233,15 @@ class PixApi:
                 json=body,
                 params=params,
                 headers=headers,
-                timeout=self.config.timeout,
+                **self._tls(),
             )
         except requests.RequestException as error:
             raise PspUnavailable(f"{method} {path.split('/')[1]}: {_transport(error)}") from None
+
+    def _tls(self) -> dict:
+        """Per request, not on the session: requests lets REQUESTS_CA_BUNDLE override a
+        session's `verify`, and the PSP's own CA must win."""
+        return {"cert": self._files[0], "verify": self._verify, "timeout": self.config.timeout}
 
     def _token(self, fresh: bool = False) -> str:
         now = time.monotonic()
@@ -252,7 +255,7 @@ class PixApi:
                 data={"grant_type": "client_credentials"},
                 auth=(self.config.client_id, self.config.client_secret),
                 headers={"Accept": "application/json"},
-                timeout=self.config.timeout,
+                **self._tls(),
             )
         except requests.RequestException as error:
             raise PspUnavailable(f"token: {_transport(error)}") from None
