@@ -15,7 +15,6 @@ import json
 import secrets
 import threading
 import time
-import warnings
 from datetime import date
 
 import trustme
@@ -143,8 +142,8 @@ class PspStandIn:
     def reject_rec(self, id_rec: str) -> dict:
         return self.ledger.set_rec_status(id_rec, "REJEITADA")
 
-    def settle_cobr(self, txid: str, paid: bool = True) -> dict:
-        return self.ledger.settle_cobr(txid, paid)
+    def settle_cobr(self, txid: str, paid: bool = True, failed_status: str = "REJEITADA") -> dict:
+        return self.ledger.settle_cobr(txid, paid, failed_status)
 
     # --- WSGI ---------------------------------------------------------------------------
     def _wsgi(self, environ, start_response):
@@ -235,9 +234,7 @@ class PspStandIn:
             body=raw or None,
             content_type=request.content_type or "application/json",
         )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openapi-core: "Unsupported scheme type" (OAuth2)
-            refused = request_errors(spec_request)
+        refused = request_errors(spec_request)
         if refused:
             self._record(f"request {request.method} {path}: " + " | ".join(refused))
             return self._answer(spec_request, *_schema_problem(refused))
@@ -256,7 +253,7 @@ class PspStandIn:
             per_page = int(args.get("paginacao.itensPorPagina", 100))
             return ledger.list_pix(args["inicio"], args["fim"], page, per_page)
         if name.startswith("put_webhook"):
-            kind = {"put_webhook": "pix:" + params.get("chave", "")}.get(name, name[7:])
+            kind = name.removeprefix("put_webhook") or "pix:" + params.get("chave", "")
             if name == "put_webhook" and params["chave"] != self.pix_key:
                 raise Problem(
                     400,
@@ -277,9 +274,7 @@ class PspStandIn:
 
     def _answer(self, spec_request: SpecRequest, status: int, body) -> Response:
         content_type = "application/problem+json" if status >= 400 else "application/json"
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            wrong = response_errors(spec_request, status, body, content_type)
+        wrong = response_errors(spec_request, status, body, content_type)
         if wrong:
             self._record(
                 f"response {status} to {spec_request.method.upper()} {spec_request.path}: "

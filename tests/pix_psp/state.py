@@ -488,11 +488,17 @@ class Ledger:
         self._deliver("rec", {"recs": [notice]})
         return _copy(rec)
 
-    def settle_cobr(self, txid: str, paid: bool = True) -> dict:
+    def settle_cobr(self, txid: str, paid: bool = True, failed_status: str = "REJEITADA") -> dict:
+        """The due date's debit: CONCLUIDA, or (not paid) REJEITADA or EXPIRADA; webhookcobr.
+
+        The document's CobRStatus has no NAO_REALIZADA: a debit that did not happen ends REJEITADA
+        (the payer's PSP refused it) or EXPIRADA (no retry left)."""
+        if failed_status not in ("REJEITADA", "EXPIRADA"):
+            raise ValueError("a failed cobr ends REJEITADA or EXPIRADA")
         with self.lock:
             cobr = self._cobr(txid)
             instant = datetime.now(UTC)
-            status = "CONCLUIDA" if paid else "NAO_REALIZADA"
+            status = "CONCLUIDA" if paid else failed_status
             cobr["status"] = status
             cobr["atualizacao"].append({"status": status, "data": now_text(instant)})
             attempt = {
