@@ -11,6 +11,7 @@ not checked: a real PSP gives them anyway, and the client must cope.
 """
 
 import base64
+import copy
 import json
 import secrets
 import threading
@@ -213,8 +214,8 @@ class PspStandIn:
         except ValueError:
             body = raw.decode(errors="replace")
         path = request.path[len(API_PREFIX) :]
-        with self._lock:
-            self.requests.append((request.method, path, body))
+        with self._lock:  # a copy: the operation may keep and later change parts of `body`
+            self.requests.append((request.method, path, copy.deepcopy(body)))
         if not self._token_ok(request):
             return _json(
                 401,
