@@ -208,6 +208,7 @@ class PixApi:
         """One API call: a 401/403 gets one fresh token and one more try; errors classified."""
         response = self._send(method, path, body, params, self._token())
         if response.status_code in (401, 403):
+            log.info("PSP %s refused its token on %s %s: a new one", self._base, method, path)
             self._drop_token()
             response = self._send(method, path, body, params, self._token(fresh=True))
         if response.status_code == 404 and missing_ok:

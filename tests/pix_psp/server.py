@@ -104,7 +104,8 @@ class PspStandIn:
     # --- what tests look at and do ------------------------------------------------------
     @property
     def charges(self) -> dict:
-        return self.ledger.charges
+        """txid -> the cobv as GET /cobv/{txid} answers it now (a snapshot)."""
+        return self.ledger.charge_views()
 
     @property
     def window_violations(self) -> int:

@@ -181,6 +181,10 @@ class Ledger:
         with self.lock:
             return 200, self._public(self._charge(txid), complete=True)
 
+    def charge_views(self) -> dict[str, dict]:
+        with self.lock:
+            return {txid: self._public(c, complete=True) for txid, c in self.charges.items()}
+
     def _charge(self, txid: str) -> dict:
         charge = self.charges.get(txid)
         if charge is None:
