@@ -42,6 +42,7 @@ class Webhooks:
         self._held: list[tuple[str, object]] = []
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
+        self._local = threading.local()  # one keep-alive session per delivering thread
 
     # --- faults -------------------------------------------------------------------------
     def duplicate(self, n: int) -> None:
@@ -117,7 +118,7 @@ class Webhooks:
         started = time.monotonic()
         status = None
         try:
-            answer = requests.post(
+            answer = self._session().post(
                 url,
                 data=json.dumps(body),
                 headers={"Content-Type": "application/json"},
@@ -130,6 +131,14 @@ class Webhooks:
             status = None  # the receiver was down or refused our TLS: what a real PSP records
         with self._lock:
             self.delivered.append((url, status, time.monotonic() - started))
+
+    def _session(self) -> requests.Session:
+        """A session per thread: PSPs keep connections open, and a TLS handshake per delivery
+        would make bursts of webhooks slower than the receiver."""
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
 
     def close(self) -> None:
         self.join(5)
