@@ -30,20 +30,39 @@ from tests.pix_psp.validation import SpecRequest, request_errors, response_error
 from tests.pix_psp.webhooks import Webhooks
 
 API_PREFIX = "/v2"
-# (document path pattern, methods, Ledger method per method)
-ROUTES = [
-    ("/cobv/{txid}", {"PUT": "put_cobv", "PATCH": "patch_cobv", "GET": "get_cobv"}),
-    ("/pix", {"GET": "list_pix"}),
-    ("/pix/{e2eid}", {"GET": "get_pix"}),
-    ("/pix/{e2eid}/devolucao/{id}", {"PUT": "put_devolucao", "GET": "get_devolucao"}),
-    ("/webhook/{chave}", {"PUT": "put_webhook"}),
-    ("/webhookrec", {"PUT": "put_webhookrec"}),
-    ("/webhookcobr", {"PUT": "put_webhookcobr"}),
-    ("/locrec", {"POST": "post_locrec"}),
-    ("/rec", {"POST": "post_rec"}),
-    ("/rec/{idRec}", {"GET": "get_rec", "PATCH": "patch_rec"}),
-    ("/cobr/{txid}", {"PUT": "put_cobr", "GET": "get_cobr", "PATCH": "patch_cobr"}),
-]
+
+
+def operations(psp: "PspStandIn") -> dict:
+    """(the document's path pattern, method) -> f(path params, query, body) -> (status, body)."""
+    ledger = psp.ledger
+    return {
+        ("/cobv/{txid}", "PUT"): lambda p, q, b: ledger.put_cobv(p["txid"], b),
+        ("/cobv/{txid}", "PATCH"): lambda p, q, b: ledger.patch_cobv(p["txid"], b),
+        ("/cobv/{txid}", "GET"): lambda p, q, b: ledger.get_cobv(p["txid"]),
+        ("/pix", "GET"): lambda p, q, b: ledger.list_pix(
+            q["inicio"],
+            q["fim"],
+            int(q.get("paginacao.paginaAtual", 0)),
+            int(q.get("paginacao.itensPorPagina", 100)),
+        ),
+        ("/pix/{e2eid}", "GET"): lambda p, q, b: ledger.get_pix(p["e2eid"]),
+        ("/pix/{e2eid}/devolucao/{id}", "PUT"): lambda p, q, b: ledger.put_devolucao(
+            p["e2eid"], p["id"], b
+        ),
+        ("/pix/{e2eid}/devolucao/{id}", "GET"): lambda p, q, b: ledger.get_devolucao(
+            p["e2eid"], p["id"]
+        ),
+        ("/webhook/{chave}", "PUT"): lambda p, q, b: psp.register_webhook("pix", b, p["chave"]),
+        ("/webhookrec", "PUT"): lambda p, q, b: psp.register_webhook("rec", b),
+        ("/webhookcobr", "PUT"): lambda p, q, b: psp.register_webhook("cobr", b),
+        ("/locrec", "POST"): lambda p, q, b: ledger.post_locrec(),
+        ("/rec", "POST"): lambda p, q, b: ledger.post_rec(b),
+        ("/rec/{idRec}", "GET"): lambda p, q, b: ledger.get_rec(p["idRec"]),
+        ("/rec/{idRec}", "PATCH"): lambda p, q, b: ledger.patch_rec(p["idRec"], b),
+        ("/cobr/{txid}", "PUT"): lambda p, q, b: ledger.put_cobr(p["txid"], b),
+        ("/cobr/{txid}", "GET"): lambda p, q, b: ledger.get_cobr(p["txid"]),
+        ("/cobr/{txid}", "PATCH"): lambda p, q, b: ledger.patch_cobr(p["txid"], b),
+    }
 
 
 def _werkzeug_rule(pattern: str) -> str:
@@ -77,14 +96,13 @@ class PspStandIn:
         self.base_url = f"https://{self.host}{API_PREFIX}"
         self.token_url = f"https://{self.host}/oauth/token"
         self.ledger = Ledger(self.host, pix_key, self.webhooks.deliver)
+        self._operations = operations(self)
+        patterns = sorted({pattern for pattern, _method in self._operations})
+        methods = {p: [m for q, m in self._operations if q == p] for p in patterns}
         self._map = Map(
-            [
-                Rule(_werkzeug_rule(pattern), endpoint=pattern, methods=list(methods))
-                for pattern, methods in ROUTES
-            ]
+            [Rule(_werkzeug_rule(p), endpoint=p, methods=methods[p]) for p in patterns]
             + [Rule("/oauth/token", endpoint="token", methods=["POST"])]
         )
-        self._handlers = dict(ROUTES)
 
     # --- lifecycle ----------------------------------------------------------------------
     def start(self) -> "PspStandIn":
@@ -124,6 +142,18 @@ class PspStandIn:
 
     def fail_next(self, operation: str, kind: str, times: int = 1) -> None:
         self.faults.fail_next(operation, kind, times)
+
+    def register_webhook(self, kind: str, body: dict, chave: str | None = None):
+        """PUT /webhook/{chave}, /webhookrec, /webhookcobr: where `kind`'s notices go."""
+        if kind == "pix" and chave != self.pix_key:
+            raise Problem(
+                400,
+                "WebhookOperacaoInvalida",
+                "Webhook inválido.",
+                "A chave informada não pertence ao usuário recebedor.",
+            )
+        self.webhooks.urls[f"pix:{chave}" if kind == "pix" else kind] = body["webhookUrl"]
+        return 200, None
 
     def set_inter_mode(self, enabled: bool) -> None:
         """Deliver /pix webhooks as a bare JSON array, as Inter does."""
@@ -241,38 +271,11 @@ class PspStandIn:
             self._record(f"request {request.method} {path}: " + " | ".join(refused))
             return self._answer(spec_request, *_schema_problem(refused))
         try:
-            status, answer = self._operate(request, pattern, params, body)
+            operation = self._operations[(pattern, request.method)]
+            status, answer = operation(params, request.args, body)
         except Problem as problem:
             status, answer = problem.status, problem.body
         return self._answer(spec_request, status, answer)
-
-    def _operate(self, request, pattern, params, body):
-        name = self._handlers[pattern][request.method]
-        ledger = self.ledger
-        if name == "list_pix":
-            args = request.args
-            page = int(args.get("paginacao.paginaAtual", 0))
-            per_page = int(args.get("paginacao.itensPorPagina", 100))
-            return ledger.list_pix(args["inicio"], args["fim"], page, per_page)
-        if name.startswith("put_webhook"):
-            kind = name.removeprefix("put_webhook") or "pix:" + params.get("chave", "")
-            if name == "put_webhook" and params["chave"] != self.pix_key:
-                raise Problem(
-                    400,
-                    "WebhookOperacaoInvalida",
-                    "Webhook inválido.",
-                    "A chave informada não pertence ao usuário recebedor.",
-                )
-            self.webhooks.urls[kind] = body["webhookUrl"]
-            return 200, None
-        if name in ("put_devolucao", "get_devolucao"):
-            extra = (body,) if name == "put_devolucao" else ()
-            return getattr(ledger, name)(params["e2eid"], params["id"], *extra)
-        key = next(iter(params.values()), None)
-        positional = [v for v in (key, body) if v is not None]
-        if name in ("get_cobv", "get_pix", "get_rec", "get_cobr"):
-            positional = [key]
-        return getattr(ledger, name)(*positional)
 
     def _answer(self, spec_request: SpecRequest, status: int, body) -> Response:
         content_type = "application/problem+json" if status >= 400 else "application/json"
