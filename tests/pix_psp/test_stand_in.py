@@ -14,6 +14,7 @@ import requests
 
 from models.billing.pix import crc_is_valid, emv_fields
 from models.billing.psp_client import PixApi, PspRejected
+from tests.pix_psp import MtlsLiveServer
 from tests.pix_psp.conftest import config_for
 from tests.pix_psp.validation import request_errors, response_errors
 
@@ -411,3 +412,22 @@ def test_every_operation_is_in_the_document(psp):
     paths = openapi().spec / "paths"
     for pattern, method in operations(psp):
         assert (paths / pattern / method.lower()).exists(), (pattern, method)
+
+
+def test_mtls_live_server_serves_a_flask_app_to_the_psps_deliveries(psp, api):
+    """What the lead's tests do with the service's app: the proxy's place in production."""
+    from flask import Flask, request
+
+    app = Flask("receiver")
+    seen = []
+
+    @app.post("/api/v1/pix/webhook/<account>/pix")
+    def pix_webhook(account):
+        seen.append((account, request.get_json(), request.environ.get("SSL_CLIENT_CERT")))
+        return "", 200
+
+    with MtlsLiveServer(app, psp.ca_pem, psp.service_server_pem) as server:
+        api.put_webhook(psp.pix_key, f"{server.url}/api/v1/pix/webhook/7")
+        pix = psp.pay_unknown(Decimal("9.99"))
+    assert seen[0][:2] == ("7", {"pix": [pix]}) and "BEGIN CERTIFICATE" in seen[0][2]
+    assert psp.webhooks.delivered[0][1] == 200
