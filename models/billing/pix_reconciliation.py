@@ -30,7 +30,7 @@ def connections_to_reconcile() -> list[int]:
     return list(db.session.scalars(query.order_by(PspConnection.id)))
 
 
-def reconcile_window(connection_id: int, api_for=PixApi, now: datetime | None = None) -> bool:
+def reconcile_window(connection_id: int, now: datetime | None = None) -> bool:
     """Ask the PSP for the next window of PIX received and store what it lists (the worker
     applies them after the commit); whether more windows are left to catch up. Locks the
     connection: two beats never ask the same window at once. PspUnavailable propagates (the
@@ -43,17 +43,18 @@ def reconcile_window(connection_id: int, api_for=PixApi, now: datetime | None = 
     if start >= end_of_all:
         return False
     inicio, fim = start - OVERLAP, min(start + WINDOW, end_of_all)
-    api = api_for(connection.config())
     to_apply: list[int] = []
-    page, pages = 0, 1
-    while page < min(pages, MAX_PAGES):
-        answer = api.list_pix(inicio, fim, page=page, per_page=PER_PAGE)
-        parsed = pix_payments.parse_pix(answer.get("pix") or [])
-        to_apply += pix_payments.record_received(
-            connection.billing_account_id, parsed, pix_payments.RECONCILIATION
-        )
-        pages = answer.get("parametros", {}).get("paginacao", {}).get("quantidadeDePaginas", 1)
-        page += 1
+    with PixApi(connection.config()) as api:
+        page, pages = 0, 1
+        while page < min(pages, MAX_PAGES):
+            answer = api.list_pix(inicio, fim, page=page, per_page=PER_PAGE)
+            parsed = pix_payments.parse_pix(answer.get("pix") or [])
+            to_apply += pix_payments.record_received(
+                connection.billing_account_id, parsed, pix_payments.RECONCILIATION
+            )
+            paging = answer.get("parametros", {}).get("paginacao", {})
+            pages = paging.get("quantidadeDePaginas", 1)
+            page += 1
     connection.reconciled_until = fim
     pix_payments.queue_apply(sorted(set(to_apply)))
     return fim < end_of_all

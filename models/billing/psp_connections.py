@@ -66,6 +66,7 @@ class PspConnection(Audited, db.Model):
     days_valid_after_due: Mapped[int] = mapped_column(Integer, default=30)
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     webhook_secret_hash: Mapped[str | None] = mapped_column(String(64))
+    webhook_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     webhook_registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reconciled_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -197,6 +198,7 @@ def request_webhook_registration(account_id: int) -> None:
     if not connection.active:
         raise Conflict("The PSP connection is inactive.", {"active": ["Inactive."]})
     webhook_url(account_id, "")  # PUBLIC_BASE_URL set
+    connection.webhook_requested_at = utcnow()
     after_commit(REGISTER_TASK, account_id, requested_by=current_actor(db.session).user_id)
 
 
@@ -206,6 +208,7 @@ def register_webhook(account_id: int) -> str:
     the old secret stays)."""
     connection = get_connection(account_id, for_update=True)
     url = webhook_url(account_id, connection.new_webhook_secret())
-    PixApi(connection.config()).put_webhook(connection.pix_key, url)
+    with PixApi(connection.config()) as api:
+        api.put_webhook(connection.pix_key, url)
     connection.webhook_registered_at = utcnow()
     return "registered"
