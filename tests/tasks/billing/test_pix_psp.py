@@ -17,6 +17,7 @@ from tests.builders import build_receivable
 from tests.pix_psp import PspStandIn
 from tests.pix_psp.service import connected_service
 from tests.tasks.billing.test_auto_suspension import debtor, group_of, subscription, sweep
+from tests.tasks.billing.test_equipment_sale import _kill, _start_crash_worker
 from tests.waiting import wait_until
 from tests.web.api_helpers import API
 from tests.web.billing.pix_helpers import charge_of, paid
@@ -110,20 +111,30 @@ def test_a_psp_that_is_down_leaves_the_charge_pending_and_the_static_code_until_
     assert _puts(psp, charge.txid) == 1
 
 
-def test_a_killed_worker_after_the_psp_answered_leaves_one_charge(app, psp, service, celery_worker):
-    """The worker's transaction dies after the PSP made the charge (as a SIGKILL between the
-    PUT and the commit would): the next run finds it at the PSP and keeps it."""
+@pytest.mark.slow
+def test_a_worker_killed_after_the_psp_made_the_charge_leaves_one_charge(
+    app, settings, tmp_path, psp, service, celery_worker
+):
+    """A real worker process stops before its commit, after the PSP made the charge, and is
+    SIGKILLed there: the charge is not recorded; the task again finds it at the PSP."""
     from models.billing import pix_charges
 
     receivable_id = build_receivable(app)
     with app.app_context():
         (charge_id,) = pix_charges.plan_charges()
         db.session.commit()
-        pix_charges.sync_charge(charge_id)
-        db.session.rollback()  # the process died before its commit
+    queue, pause, log = "pix-kill", tmp_path / "pause", tmp_path / "worker.log"
+    pause.write_text("before_commit")
+    worker = _start_crash_worker(settings, queue, pause, log)
+    try:
+        celery_worker.send_task("tasks.pix.sync_charge", [charge_id], queue=queue)
+        paused = wait_until(lambda: pause.read_text().startswith("paused"), timeout=90)
+        assert paused, log.read_text()[-3000:]
+    finally:
+        _kill(worker)
     txid = charge_of(app, receivable_id).txid
     assert psp.charges[txid]["status"] == "ATIVA" and _status(app, receivable_id) == "pending"
-    celery_worker.send_task("tasks.pix.sync_charge", [charge_id])
+    celery_worker.send_task("tasks.pix.sync_charge", [charge_id])  # the redelivery, or beat
     assert wait_until(lambda: _status(app, receivable_id) == "active", timeout=30)
     assert _puts(psp, txid) == 1
 
