@@ -133,7 +133,7 @@ def test_a_worker_killed_after_the_psp_made_the_charge_leaves_one_charge(
     finally:
         _kill(worker)
     txid = charge_of(app, receivable_id).txid
-    assert psp.charges[txid]["status"] == "ATIVA" and _status(app, receivable_id) == "pending"
+    assert psp.charges[txid]["status"] == "ATIVA"  # made at the PSP, never recorded here
     celery_worker.send_task("tasks.pix.sync_charge", [charge_id])  # the redelivery, or beat
     assert wait_until(lambda: _status(app, receivable_id) == "active", timeout=30)
     assert _puts(psp, txid) == 1
@@ -269,3 +269,31 @@ def test_the_psp_connections_secrets_are_write_only(app, client, admin, headers_
             headers=headers_for(role),
         )
         assert changed.status_code == 403
+
+
+@pytest.mark.slow
+def test_two_beats_and_two_workers_make_each_charge_once_and_settle_lost_webhooks(
+    app, settings, psp, service, fleet_of
+):
+    fleet = fleet_of(
+        PIX_CHARGES_SWEEP_SECONDS="1",
+        PIX_RECONCILE_SECONDS="2",
+        CARD_ENCRYPTION_KEYS=",".join(settings.card_keys),  # the secrets the test app stored
+    )
+    receivables = [build_receivable(app, amount="25.00") for _ in range(6)]
+    fleet.beat(), fleet.beat(), fleet.worker("pix-a"), fleet.worker("pix-b")
+    everything_active = wait_until(
+        lambda: all(_status(app, r) == "active" for r in receivables), timeout=120
+    )
+    assert everything_active, fleet.tail()
+    charges = [charge_of(app, r) for r in receivables]
+    assert [_puts(psp, c.txid) for c in charges] == [1] * 6
+    psp.webhooks.drop(6)  # every webhook lost: only reconciliation can settle them
+    for charge in charges:
+        psp.pay(charge.txid)
+    everything_paid = wait_until(
+        lambda: all(paid(app, r)[0] == "paid" for r in receivables), timeout=120
+    )
+    assert everything_paid, fleet.tail()
+    assert _sources(app) == [("reconciliation", "applied")] * 6
+    assert [paid(app, r)[1] for r in receivables] == [Decimal("25.00")] * 6
