@@ -13,7 +13,7 @@ from models.billing.pix import crc_is_valid, emv_fields
 from models.clock import utcnow
 from models.db import db
 from tests.barcodes import read_barcodes
-from tests.builders import build_receivable
+from tests.builders import build_customer, build_receivable
 from tests.pix_psp import PspStandIn
 from tests.pix_psp.service import connected_service
 from tests.tasks.billing.test_auto_suspension import debtor, group_of, subscription, sweep
@@ -56,10 +56,11 @@ def _puts(psp, txid: str) -> int:
     return sum(1 for method, path, _ in psp.requests if (method, path) == ("PUT", f"/cobv/{txid}"))
 
 
-def test_a_charge_is_created_once_and_its_dynamic_code_reaches_the_api_and_the_pdf(
+def test_a_charge_is_created_once_and_its_dynamic_code_reaches_the_api_the_pdf_and_the_mail(
     app, client, admin, psp, service, celery_worker, tmp_path
 ):
-    receivable_id = build_receivable(app, amount="129.90")
+    customer_code = build_customer(app)
+    receivable_id = build_receivable(app, customer_code, amount="129.90")
     for _ in range(2):  # two beats planning at once
         _plan(celery_worker)
     charge = _active_charge(app, celery_worker, receivable_id)
@@ -75,6 +76,13 @@ def test_a_charge_is_created_once_and_its_dynamic_code_reaches_the_api_and_the_p
     assert emv_fields(emv_fields(boleto["pix_code"])["62"]) == {"05": "***"}
     pdf = client.get(f"{API}/receivables/{receivable_id}/boleto.pdf", headers=admin)
     assert read_barcodes(pdf.data, tmp_path).get("QR-Code") == {boleto["pix_code"]}
+    mail = client.post(
+        f"{API}/email-templates/boleto/preview",
+        json={"customer_code": customer_code, "receivable_id": receivable_id},
+        headers=admin,
+    )
+    assert mail.status_code == 200, mail.json
+    assert boleto["pix_code"] in mail.json["text_body"]  # the boleto e-mail carries it too
     shown = client.get(f"{API}/receivables/{receivable_id}/pix-charge", headers=admin).json
     assert shown["status"] == "active" and shown["txid"] == charge.txid
 
