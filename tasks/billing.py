@@ -207,10 +207,19 @@ def apply_received_pix(received_ids: list[int]) -> dict:
     return pix_payments.apply_received(received_ids)
 
 
+@shared_task(name="tasks.pix.send_refund", **PSP_RETRY)
+def send_pix_refund(refund_id: int, requested_by: int | None = None) -> str | None:
+    """Ask the PSP for a refund finance requested (any number of times: once)."""
+    return pix_payments.send_refund(refund_id)
+
+
 @shared_task(name="tasks.pix.reconcile")
 def reconcile_pix() -> int:
     """Ask every PSP for the PIX received since its last window, a window per transaction
-    until caught up; a PSP that is down is asked again next time. How many windows."""
+    until caught up; a PSP that is down is asked again next time. Refunds requested whose
+    message was lost are sent again. How many windows."""
+    for refund_id in pix_payments.refunds_to_resend():
+        send_pix_refund.delay(refund_id)
     windows = 0
     for connection_id in pix_reconciliation.connections_to_reconcile():
         try:

@@ -10,11 +10,14 @@ never guessed.
 
 Refunds (devoluções) come inside the PIX they refund (its `devolucoes`): one row each, keyed by
 the PIX and the refund's id. A refund that reached DEVOLVIDO takes its amount back from the
-receivable its PIX paid (`receivables.refund_locked`), once.
+receivable its PIX paid (`receivables.refund_locked`), once. Finance may ask for one
+(`request_refund`: a PIX for a receivable already paid, say): a worker asks the PSP
+(`PUT /pix/{e2eid}/devolucao/{id}`, the id ours, so a retry asks for the same one) and its final
+status comes back like any other.
 """
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import (
@@ -26,20 +29,34 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.audit import Audited
+from models.audit import Audited, current_actor
 from models.billing import pix_charges
 from models.billing.pix_charges import PixCharge
+from models.billing.psp_client import PixApi, PspRejected
+from models.billing.psp_connections import active_connection
 from models.billing.receivables import Receivable, refund_locked, settle_locked
 from models.clock import local_today, utcnow, zone
-from models.db import UTCDateTime, db, insert_or_ignore, lock_rows, paginate
+from models.db import (
+    UTCDateTime,
+    db,
+    get_for_update,
+    get_row,
+    insert_or_ignore,
+    lock_rows,
+    paginate,
+)
 from models.effects import after_commit
-from models.errors import Invalid
+from models.errors import Conflict, Invalid
 
 PENDING, APPLIED, UNKNOWN, NOT_OWED = "pending", "applied", "unknown", "not_owed"
 STATUSES = (PENDING, APPLIED, UNKNOWN, NOT_OWED)
 WEBHOOK, RECONCILIATION = "webhook", "reconciliation"
-REFUNDED, REFUND_STATUSES = "DEVOLVIDO", ("EM_PROCESSAMENTO", "DEVOLVIDO", "NAO_REALIZADO")
+REFUNDED, NOT_REFUNDED = "DEVOLVIDO", "NAO_REALIZADO"
+REFUND_STATUSES = ("EM_PROCESSAMENTO", REFUNDED, NOT_REFUNDED)  # the PSP's
+REQUESTED, REFUSED = "requested", "refused"  # ours: asked by finance; refused by the PSP
 APPLY_TASK = "tasks.pix.apply_received"
+REFUND_TASK = "tasks.pix.send_refund"
+RESEND_REFUNDS_AFTER = timedelta(seconds=60)
 E2E = re.compile(r"^[a-zA-Z0-9]{1,35}$")
 TXID = re.compile(r"^[a-zA-Z0-9]{1,35}$")
 MAX_PIX_PER_DELIVERY = 1000  # a webhook or a page carrying more is refused (400)
@@ -87,6 +104,10 @@ class PixRefund(Audited, db.Model):
     # When a DEVOLVIDO was taken back from the receivable its PIX paid (if it paid one): once.
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     customer_code: Mapped[int | None] = mapped_column(ForeignKey("customers.code"))
+    # Asked through the service (null: made at the PSP directly), and why the PSP refused it.
+    requested_by: Mapped[str | None] = mapped_column(String(80))
+    requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(String(300))
 
     def audit_customer_code(self) -> int | None:
         return self.customer_code
@@ -319,3 +340,61 @@ def list_received(filters: dict, page: int, per_page: int) -> tuple[list[Receive
             query = query.where(getattr(ReceivedPix, name) == filters[name])
     query = query.order_by(ReceivedPix.paid_at.desc(), ReceivedPix.id.desc())
     return paginate(query, page, per_page)
+
+
+def request_refund(received_id: int, amount: Decimal) -> PixRefund:
+    """Ask the PSP to give back `amount` of a PIX received (a worker sends it after the commit):
+    never more than what was received less the refunds not refused."""
+    pix = get_row(ReceivedPix, received_id, "Received PIX", for_update=True)
+    if active_connection(pix.billing_account_id) is None:
+        raise Conflict("The account's PSP connection is inactive.", {"received_id": ["Inactive."]})
+    counted = [r for r in pix.refunds if r.status not in (NOT_REFUNDED, REFUSED)]
+    left = pix.amount - sum((r.amount for r in counted), Decimal("0.00"))
+    if not Decimal("0.01") <= amount <= left:
+        raise Invalid.field("amount", f"From 0.01 to {left} (received less refunds).")
+    actor = current_actor(db.session)
+    refund = PixRefund(
+        received_id=pix.id,
+        refund_id=f"PV{pix.id:012d}D{len(pix.refunds) + 1:03d}",
+        amount=amount,
+        status=REQUESTED,
+        customer_code=pix.customer_code,
+        requested_by=actor.username,
+        requested_at=utcnow(),
+    )
+    db.session.add(refund)
+    db.session.flush()
+    after_commit(REFUND_TASK, refund.id, requested_by=actor.user_id)
+    return refund
+
+
+def send_refund(refund_id: int) -> str | None:
+    """Ask the PSP for a refund finance requested (once: the PSP is asked for it by its id
+    first); its status. PspUnavailable propagates (retried; the sweep sends it again)."""
+    refund = get_for_update(PixRefund, refund_id)
+    if refund is None or refund.status != REQUESTED:
+        return refund and refund.status
+    pix = db.session.get(ReceivedPix, refund.received_id)
+    connection = active_connection(pix.billing_account_id)
+    if connection is None:
+        return refund.status
+    try:
+        with PixApi(connection.config()) as api:
+            remote = api.get_devolucao(pix.end_to_end_id, refund.refund_id)
+            if remote is None:
+                remote = api.put_devolucao(pix.end_to_end_id, refund.refund_id, refund.amount)
+    except PspRejected as error:
+        refund.status, refund.error = REFUSED, str(error)[:300]
+        return refund.status
+    refund.status, refund.rtr_id = remote["status"], (remote.get("rtrId") or "")[:32] or None
+    if refund.status == REFUNDED:
+        queue_apply([pix.id])  # taken back like one the PSP reported
+    return refund.status
+
+
+def refunds_to_resend(older_than: timedelta = RESEND_REFUNDS_AFTER) -> list[int]:
+    """Refunds still `requested` a while after they were asked for (their message lost)."""
+    query = db.select(PixRefund.id).where(
+        PixRefund.status == REQUESTED, PixRefund.requested_at < utcnow() - older_than
+    )
+    return list(db.session.scalars(query.order_by(PixRefund.id).limit(1000)))

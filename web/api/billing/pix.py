@@ -7,10 +7,12 @@ from models.billing import pix_charges, pix_payments, psp_connections
 from models.errors import AuthenticationFailed, NotFound
 from schemas.billing.pix import (
     PixChargeOutput,
+    PixRefundOutput,
     PspConnectionInput,
     PspConnectionOutput,
     ReceivedPixPage,
     ReceivedPixQuery,
+    RefundRequest,
     WebhookAnswer,
     WebhookRegistration,
     WebhookRegistrationOutput,
@@ -98,6 +100,17 @@ def list_received(query):
     page, per_page = query.pop("page"), query.pop("per_page")
     items, total = pix_payments.list_received(query, page, per_page)
     return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+@blp.route("/pix/received/<int:received_id>/refunds", methods=["POST"])
+@blp.arguments(RefundRequest)
+@blp.response(202, PixRefundOutput)
+@blp.alt_response(409, description="The account's PSP connection is inactive")
+@requires("pix", WRITE)
+def request_refund(data, received_id):
+    """Give back (part of) a PIX received, e.g. one for a receivable already paid: a worker asks
+    the PSP; the refund's status follows (DEVOLVIDO: what it paid is owed again)."""
+    return pix_payments.request_refund(received_id, data["amount"])
 
 
 @blp.route("/receivables/<int:receivable_id>/pix-charge", methods=["GET"])
