@@ -216,10 +216,8 @@ def send_pix_refund(refund_id: int, requested_by: int | None = None) -> str | No
 @shared_task(name="tasks.pix.reconcile")
 def reconcile_pix() -> int:
     """Ask every PSP for the PIX received since its last window, a window per transaction
-    until caught up; a PSP that is down is asked again next time. Refunds requested whose
-    message was lost are sent again. How many windows."""
-    for refund_id in pix_payments.refunds_to_resend():
-        send_pix_refund.delay(refund_id)
+    until caught up; a PSP that is down, or that answers what cannot be read, is asked again
+    next time, and never keeps the others from being asked. How many windows."""
     windows = 0
     for connection_id in pix_reconciliation.connections_to_reconcile():
         try:
@@ -232,7 +230,22 @@ def reconcile_pix() -> int:
             )
         except PspUnavailable as error:
             log.warning("PSP of connection %s down for reconciliation: %s", connection_id, error)
+        except Exception:  # a bug or a broken answer: logged, and the next connection goes on
+            log.exception("reconciliation of PSP connection %s failed", connection_id)
     return windows
+
+
+@shared_task(name="tasks.pix.resume")
+def resume_pix() -> int:
+    """Send again what a lost message or a failed worker left: PIX received still pending,
+    refunds reported DEVOLVIDO not yet taken back, refunds requested not yet sent. How many."""
+    received = pix_payments.received_to_apply()
+    if received:
+        pix_payments.queue_apply(received)
+    refunds = pix_payments.refunds_to_resend()
+    for refund_id in refunds:
+        send_pix_refund.delay(refund_id)
+    return len(received) + len(refunds)
 
 
 @shared_task(name="tasks.pix.register_webhook", **PSP_RETRY)

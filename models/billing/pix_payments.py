@@ -32,7 +32,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.audit import Audited, current_actor
 from models.billing import pix_charges
 from models.billing.pix_charges import PixCharge
-from models.billing.psp_client import PixApi, PspRejected
+from models.billing.psp_client import PixApi, PspRejected, PspUnavailable
 from models.billing.psp_connections import active_connection
 from models.billing.receivables import Receivable, refund_locked, settle_locked
 from models.clock import local_today, utcnow, zone
@@ -56,7 +56,7 @@ REFUND_STATUSES = ("EM_PROCESSAMENTO", REFUNDED, NOT_REFUNDED)  # the PSP's
 REQUESTED, REFUSED = "requested", "refused"  # ours: asked by finance; refused by the PSP
 APPLY_TASK = "tasks.pix.apply_received"
 REFUND_TASK = "tasks.pix.send_refund"
-RESEND_REFUNDS_AFTER = timedelta(seconds=60)
+RESEND_REFUNDS_AFTER = timedelta(seconds=60)  # and PIX left pending: beat sends them again
 E2E = re.compile(r"^[a-zA-Z0-9]{1,35}$")
 TXID = re.compile(r"^[a-zA-Z0-9]{1,35}$")
 MAX_PIX_PER_DELIVERY = 1000  # a webhook or a page carrying more is refused (400)
@@ -132,6 +132,18 @@ def _instant(value) -> datetime:
     return instant
 
 
+def parse_each(items) -> tuple[list[dict], int]:
+    """The PIX of a `GET /pix` page that can be read, and how many could not: a bad item must
+    not stop reconciliation (the webhook refuses the whole delivery instead)."""
+    parsed, bad = [], 0
+    for item in items if isinstance(items, list) else []:
+        try:
+            parsed.append(_parse_one(item))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            bad += 1
+    return parsed, bad
+
+
 def parse_pix(items) -> list[dict]:
     """The PIX of a webhook body or a `GET /pix` page as rows (and their refunds); Invalid
     naming the first item that is not one (nothing of the delivery is kept then)."""
@@ -152,7 +164,7 @@ def _parse_one(item: dict) -> dict:
     e2e = item["endToEndId"]
     if not isinstance(e2e, str) or not E2E.match(e2e):
         raise ValueError("endToEndId")
-    txid = item.get("txid")
+    txid = item.get("txid") or None  # "" from some PSPs: no txid
     if txid is not None and (not isinstance(txid, str) or not TXID.match(txid)):
         raise ValueError("txid")
     refunds = []
@@ -184,6 +196,7 @@ def record_received(account_id: int, parsed: list[dict], source: str) -> list[in
     if not parsed:
         return []
     now = utcnow()
+    parsed = sorted(parsed, key=lambda pix: pix["end_to_end_id"])  # one lock order for all
     rows = [
         {
             "billing_account_id": account_id,
@@ -261,25 +274,30 @@ def apply_received(received_ids: list[int]) -> dict:
     )
     counts = {APPLIED: 0, UNKNOWN: 0, NOT_OWED: 0, "refunded": 0}
     charges = _charges_by_txid([pix.txid for pix in pending if pix.txid])
-    receivables = _locked_receivables({c.receivable_id for c in charges.values()})
-    payments, paying = [], []
+    refunds = _refunds_to_take_back(received_ids)
+    refunded_receivables = {pix.receivable_id for _, pix in refunds if pix.receivable_id}
+    receivables = _locked_receivables(  # every row this call changes, locked once, in order
+        {c.receivable_id for c in charges.values()} | refunded_receivables
+    )
+    payments, paying, paid_through = [], [], {}
     for pix in pending:
         charge = charges.get(pix.txid)
-        if charge is None:
-            pix.status = UNKNOWN
+        if charge is None or charge.billing_account_id != pix.billing_account_id:
+            pix.status = UNKNOWN  # another account's txid is not this account's payment
         else:
             receivable = receivables[charge.receivable_id]
             pix.receivable_id, pix.customer_code = receivable.id, receivable.customer_code
             payments.append((receivable, _paid_on(pix.paid_at), pix.amount))
             paying.append(pix)
+            paid_through[receivable.id] = charge
         pix.applied_at = utcnow()
     for pix, added in zip(paying, settle_locked(payments), strict=True):
         pix.status = APPLIED if added else NOT_OWED
-    for receivable in {r.id: r for r, _, _ in payments}.values():
-        pix_charges.after_payment(receivable)
+    for receivable_id, charge in paid_through.items():
+        pix_charges.after_payment(receivables[receivable_id], charge)
     for pix in pending:
         counts[pix.status] += 1
-    counts["refunded"] = _take_back_refunds(received_ids)
+    counts["refunded"] = _take_back(refunds, receivables)
     db.session.flush()
     return counts
 
@@ -306,28 +324,42 @@ def _locked_receivables(ids: set[int]) -> dict[int, Receivable]:
     return {receivable.id: receivable for receivable in db.session.scalars(query)}
 
 
-def _take_back_refunds(received_ids: list[int]) -> int:
-    """Reopen what the refunds that reached DEVOLVIDO undo (their PIX was applied)."""
-    refunds = list(
-        db.session.scalars(
-            db.select(PixRefund)
-            .join(ReceivedPix, ReceivedPix.id == PixRefund.received_id)
-            .where(
-                PixRefund.received_id.in_(received_ids),
-                PixRefund.status == REFUNDED,
-                PixRefund.handled_at.is_(None),
-                ReceivedPix.status != PENDING,
-            )
-            .order_by(PixRefund.id)
-            .with_for_update(of=PixRefund)
+def _refunds_to_take_back(received_ids: list[int]) -> list[tuple[PixRefund, ReceivedPix]]:
+    """The DEVOLVIDO refunds of those PIX not yet taken back, locked, with their PIX (a PIX
+    still pending is applied first, in the same call)."""
+    query = (
+        db.select(PixRefund, ReceivedPix)
+        .join(ReceivedPix, ReceivedPix.id == PixRefund.received_id)
+        .where(
+            PixRefund.received_id.in_(received_ids),
+            PixRefund.status == REFUNDED,
+            PixRefund.handled_at.is_(None),
         )
+        .order_by(PixRefund.id)
+        .with_for_update(of=PixRefund)
     )
-    for refund in refunds:
-        pix = db.session.get(ReceivedPix, refund.received_id)
+    return [(refund, pix) for refund, pix in db.session.execute(query)]
+
+
+def _take_back(refunds: list, receivables: dict[int, Receivable]) -> int:
+    """Reopen what each refund undoes on the receivable its PIX paid: at most what that PIX
+    brought less its refunds already taken back (a PSP reporting more takes back no one
+    else's payment); a refund of a PIX that paid nothing is only marked handled."""
+    taken = {  # per PIX, what earlier calls took back
+        pix.id: sum(
+            (r.amount for r in pix.refunds if r.status == REFUNDED and r.handled_at is not None),
+            Decimal("0.00"),
+        )
+        for _, pix in refunds
+    }
+    for refund, pix in refunds:
         refund.handled_at, refund.customer_code = utcnow(), pix.customer_code
-        if pix.status == APPLIED and pix.receivable_id is not None:
-            receivable = _locked_receivables({pix.receivable_id})[pix.receivable_id]
-            refund_locked(receivable, refund.amount)
+        if pix.status != APPLIED or pix.receivable_id not in receivables:
+            continue
+        amount = min(refund.amount, max(pix.amount - taken[pix.id], Decimal("0.00")))
+        taken[pix.id] += amount
+        if amount:
+            refund_locked(receivables[pix.receivable_id], amount)
     return len(refunds)
 
 
@@ -340,6 +372,21 @@ def list_received(filters: dict, page: int, per_page: int) -> tuple[list[Receive
             query = query.where(getattr(ReceivedPix, name) == filters[name])
     query = query.order_by(ReceivedPix.paid_at.desc(), ReceivedPix.id.desc())
     return paginate(query, page, per_page)
+
+
+def received_to_apply(older_than: timedelta = RESEND_REFUNDS_AFTER) -> list[int]:
+    """PIX still pending a while after they were stored, and PIX with a DEVOLVIDO refund not yet
+    taken back: their message was lost, or their worker failed (beat sends them again)."""
+    pending = db.select(ReceivedPix.id).where(
+        ReceivedPix.status == PENDING, ReceivedPix.received_at < utcnow() - older_than
+    )
+    refunded = db.select(PixRefund.received_id).where(
+        PixRefund.status == REFUNDED, PixRefund.handled_at.is_(None)
+    )
+    ids = set(db.session.scalars(pending.limit(1000))) | set(
+        db.session.scalars(refunded.limit(1000))
+    )
+    return sorted(ids)
 
 
 def request_refund(received_id: int, amount: Decimal) -> PixRefund:
@@ -386,7 +433,10 @@ def send_refund(refund_id: int) -> str | None:
     except PspRejected as error:
         refund.status, refund.error = REFUSED, str(error)[:300]
         return refund.status
-    refund.status, refund.rtr_id = remote["status"], (remote.get("rtrId") or "")[:32] or None
+    status = remote.get("status")
+    if status not in REFUND_STATUSES:
+        raise PspUnavailable(f"the PSP answered a refund with status {status!r}")
+    refund.status, refund.rtr_id = status, (remote.get("rtrId") or "")[:32] or None
     if refund.status == REFUNDED:
         queue_apply([pix.id])  # taken back like one the PSP reported
     return refund.status

@@ -79,7 +79,12 @@ def webhook(account_id, kind="pix"):
     body = JsonBodyParser().load_json(request, None)
     if isinstance(body, dict) and ("recs" in body or "cobsr" in body):
         return {"received": _automatic(connection, body)}
-    items = body.get("pix") if isinstance(body, dict) else body  # Inter: a bare array
+    if isinstance(body, list) and connection.webhook_bare_array:
+        items = body  # Inter's deviation: the Pix as a bare array
+    elif isinstance(body, dict):
+        items = body.get("pix", [])  # none: a PSP's test post on registration (Efí's)
+    else:
+        items = None  # refused below
     parsed = pix_payments.parse_pix(items)
     ids = pix_payments.record_received(connection.billing_account_id, parsed, pix_payments.WEBHOOK)
     pix_payments.queue_apply(ids)
