@@ -33,6 +33,7 @@ import http.client
 import json
 import os
 import random
+import re
 import signal
 import statistics
 import subprocess
@@ -449,11 +450,13 @@ def run_once(args, env: dict, conninfo: str, account_id: int, secret: str, var_d
         duplicates = sorted(rng.sample(range(1, args.count + 1), again_count), reverse=True)
 
         first, again = [], []
+        warm_posts = 3 * args.burst
         with PaidPoller(conninfo, args.count) as poller:
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             for k in range(0, len(order), args.burst):
                 first += pool.burst([bodies[i] for i in order[k : k + args.burst]])
             last_first = max(answered for _, _, answered in first)
+            client_cpu = time.process_time() - cpu_started
             for k in range(0, len(duplicates), args.burst):
                 again += pool.burst([bodies[i] for i in duplicates[k : k + args.burst]])
             last_any = max([last_first] + [answered for _, _, answered in again])
@@ -474,6 +477,8 @@ def run_once(args, env: dict, conninfo: str, account_id: int, secret: str, var_d
             "webhooks_per_s": len(first) / (last_first - started),
             "answer_ms": stats_ms([s for _, s, _ in first]),
             "duplicate_answer_ms": stats_ms([s for _, s, _ in again]),
+            "app_ms": stats_ms(app_seconds(web_log, warm_posts, len(first))),
+            "client_cpu_share": client_cpu / (last_first - started) / (os.cpu_count() or 1),
             "settled_after_last_s": max(0.0, poller.all_paid_at - last_first),
             "settled_after_last_any_s": max(0.0, poller.all_paid_at - last_any),
             "settled_from_first_s": poller.all_paid_at - started,
@@ -484,6 +489,18 @@ def run_once(args, env: dict, conninfo: str, account_id: int, secret: str, var_d
             pool.close()
         stop(web)
         stop(worker)
+
+
+APP_TIME = re.compile(r"POST /api/v1/pix/webhook/\S+ \d+ user=\S+ ([0-9.]+)ms")
+
+
+def app_seconds(web_log: Path, skip: int, count: int) -> list[float]:
+    """The first deliveries' times as the app logged them (web/requestlog.py: from the
+    request's start in Flask to its answer, the commit and the task sent included; not the
+    time waiting for a gunicorn thread, nor the client's). The bursts follow one another:
+    after the warm-up's lines, the next `count` lines are the first deliveries'."""
+    times = [float(m.group(1)) / 1000 for m in map(APP_TIME.search, web_log.open()) if m]
+    return times[skip : skip + count]
 
 
 def verify(conninfo: str, count: int) -> dict:
@@ -526,11 +543,13 @@ def median_of(runs: list[dict]) -> dict:
 
 
 def line(label: str, r: dict) -> str:
-    a, d = r["answer_ms"], r["duplicate_answer_ms"]
+    a, d, app = r["answer_ms"], r["duplicate_answer_ms"], r["app_ms"]
     return (
         f"| {label} | {r['webhooks']:.0f} + {r['duplicates']:.0f} | {r['not_200']:.0f} "
         f"| {r['webhooks_per_s']:.0f} | {a['p50']:.1f} | {a['p95']:.1f} | {a['p99']:.1f} "
-        f"| {a['max']:.0f} | {d['p95']:.1f} | {r['settled_after_last_s']:.2f} "
+        f"| {a['max']:.0f} | {app['p50']:.1f} | {app['p95']:.1f} "
+        f"| {r['client_cpu_share'] * 100:.0f}% | {d['p95']:.1f} "
+        f"| {r['settled_after_last_s']:.2f} "
         f"| {r['settled_after_last_any_s']:.2f} | {'yes' if r['ok'] else 'NO'} |"
     )
 
@@ -550,9 +569,10 @@ def report(runs: list[dict], facts: dict, settings: dict, args) -> str:
         f"{' / '.join(f'{x:.1f}' for x in facts['load_average'])}",
         "",
         "| run | webhooks + duplicates | not 200 | webhooks/s | answer p50 ms | p95 ms "
-        "| p99 ms | max ms | duplicates p95 ms | all paid after last webhook s "
-        "| after last duplicate s | exactly once |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| p99 ms | max ms | in the app p50 ms | in the app p95 ms | client CPU "
+        "| duplicates p95 ms | all paid after last webhook s | after last duplicate s "
+        "| exactly once |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     lines += [line(str(i + 1), run) for i, run in enumerate(runs)]
     lines.append(line("**median**", med))
