@@ -250,7 +250,8 @@ def apply_received(received_ids: list[int]) -> dict:
             .with_for_update()
         )
     )
-    pending += _other_pending(received_ids, APPLY_BATCH - len(pending))
+    if pending:  # all applied already (by an earlier task taking them along): nothing to add
+        pending += _other_pending(received_ids, APPLY_BATCH - len(pending))
     counts = {APPLIED: 0, UNKNOWN: 0, NOT_OWED: 0, "refunded": 0}
     charges = _charges_by_txid([pix.txid for pix in pending if pix.txid])
     receivables = _locked_receivables({c.receivable_id for c in charges.values()})
@@ -267,8 +268,9 @@ def apply_received(received_ids: list[int]) -> dict:
         pix.applied_at = utcnow()
     for pix, added in zip(paying, settle_locked(payments), strict=True):
         pix.status = APPLIED if added else NOT_OWED
-    for receivable in {r.id: r for r, _, _ in payments}.values():
-        pix_charges.after_payment(receivable)
+    with db.session.no_autoflush:  # one flush for the batch, not one per charge looked up
+        for receivable in {r.id: r for r, _, _ in payments}.values():
+            pix_charges.after_payment(receivable)
     for pix in pending:
         counts[pix.status] += 1
     counts["refunded"] = _take_back_refunds(received_ids)
