@@ -29,6 +29,7 @@ paid, exactly once.
 """
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -207,12 +208,12 @@ def reset(conninfo: str) -> None:
     vacuum(conninfo)
 
 
-def check_broker_alone(broker_url: str) -> None:
+def check_broker_alone(broker_url: str, wait: float = 0) -> None:
     """Refuse a Redis database another process is connected to: its worker would take our
-    tasks (and ours its), as a test suite sharing the database did."""
+    tasks (and ours its), as a test suite sharing the database did. Then flush it."""
     client = redis.Redis.from_url(broker_url)
     number = client.connection_pool.connection_kwargs.get("db", 0)
-    deadline = time.monotonic() + 15  # the last run's processes may still be closing theirs
+    deadline = time.monotonic() + wait  # the last run's processes may still be closing theirs
     while True:
         others = [c for c in client.client_list() if int(c.get("db", -1)) == number]
         others = [c for c in others if c.get("cmd") != "client|list"]
@@ -238,11 +239,12 @@ def start(line: str, env: dict, log_path: Path) -> subprocess.Popen:
 def stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)  # its own session: only what this script started
-        process.wait()
+    # Its own session: only what this script started (and a child left behind).
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def wait_web(port: int, web: subprocess.Popen, log_path: Path) -> None:
@@ -261,20 +263,17 @@ def wait_web(port: int, web: subprocess.Popen, log_path: Path) -> None:
     raise SystemExit(f"gunicorn did not come up; see {log_path}")
 
 
-def wait_worker(broker_url: str, worker: subprocess.Popen, log_path: Path) -> None:
-    from celery import Celery
-
-    client = Celery(broker=broker_url)
+def wait_worker(worker: subprocess.Popen, log_path: Path) -> None:
+    """Until the worker logs that it is ready (no Celery client here: its connections to the
+    broker would outlive the run and look like another process's)."""
     deadline = time.monotonic() + 90
-    try:
-        while time.monotonic() < deadline:
-            if worker.poll() is not None:
-                raise SystemExit(f"the worker exited; see {log_path}")
-            if client.control.ping(timeout=1.0):
-                return
-        raise SystemExit(f"the worker did not answer ping; see {log_path}")
-    finally:
-        client.close()
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise SystemExit(f"the worker exited; see {log_path}")
+        if " ready." in log_path.read_text():
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"the worker did not get ready; see {log_path}")
 
 
 # --- HTTP -----------------------------------------------------------------------------------
@@ -428,7 +427,7 @@ def delivery_order(count: int, burst: int, reordered: int, rng: random.Random) -
 def run_once(args, env: dict, conninfo: str, account_id: int, secret: str, var_dir: str,
              number: int) -> dict:  # fmt: skip
     reset(conninfo)
-    check_broker_alone(args.broker_url)
+    check_broker_alone(args.broker_url, wait=0 if number == 1 else 30)
     port = free_port()
     env = {**env, "PORT": str(port)}
     web_log = Path(var_dir) / f"web-{number}.log"
@@ -438,7 +437,7 @@ def run_once(args, env: dict, conninfo: str, account_id: int, secret: str, var_d
     pool = None
     try:
         wait_web(port, web, web_log)
-        wait_worker(args.broker_url, worker, worker_log)
+        wait_worker(worker, worker_log)
         path = f"/api/v1/pix/webhook/{account_id}/pix?hmac={secret}&ignorar="
         pool = Pool(args.burst, port, path)
         empty = json.dumps({"pix": []}).encode()

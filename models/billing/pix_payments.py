@@ -43,7 +43,7 @@ APPLY_TASK = "tasks.pix.apply_received"
 E2E = re.compile(r"^[a-zA-Z0-9]{1,35}$")
 TXID = re.compile(r"^[a-zA-Z0-9]{1,35}$")
 MAX_PIX_PER_DELIVERY = 1000  # a webhook or a page carrying more is refused (400)
-APPLY_BATCH = 500  # pending PIX one apply task takes at most (its own, then others waiting)
+APPLY_BATCH = 200  # pending PIX one apply task takes at most (its own, then others waiting)
 
 
 class ReceivedPix(Audited, db.Model):
@@ -250,8 +250,7 @@ def apply_received(received_ids: list[int]) -> dict:
             .with_for_update()
         )
     )
-    if pending:  # all applied already (by an earlier task taking them along): nothing to add
-        pending += _other_pending(received_ids, APPLY_BATCH - len(pending))
+    pending += _other_pending(received_ids, APPLY_BATCH - len(pending))
     counts = {APPLIED: 0, UNKNOWN: 0, NOT_OWED: 0, "refunded": 0}
     charges = _charges_by_txid([pix.txid for pix in pending if pix.txid])
     receivables = _locked_receivables({c.receivable_id for c in charges.values()})
