@@ -44,6 +44,7 @@ from models.db import (
     insert_or_ignore,
     lock_rows,
     paginate,
+    upsert,
 )
 from models.effects import after_commit
 from models.errors import Conflict, Invalid
@@ -60,6 +61,7 @@ RESEND_REFUNDS_AFTER = timedelta(seconds=60)  # and PIX left pending: beat sends
 E2E = re.compile(r"^[a-zA-Z0-9]{1,35}$")
 TXID = re.compile(r"^[a-zA-Z0-9]{1,35}$")
 MAX_PIX_PER_DELIVERY = 1000  # a webhook or a page carrying more is refused (400)
+APPLY_BATCH = 200  # pending PIX one apply task takes at most (its own, then others waiting)
 
 
 class ReceivedPix(Audited, db.Model):
@@ -207,8 +209,18 @@ def record_received(account_id: int, parsed: list[dict], source: str) -> list[in
         }
         for pix in parsed
     ]
-    insert_or_ignore(ReceivedPix.__table__, rows, ("end_to_end_id",))
+    table = ReceivedPix.__table__
+    inserted = db.session.execute(
+        upsert(table)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=[table.c.end_to_end_id])
+        .returning(table.c.id)
+    ).all()
     with_refunds = [pix for pix in parsed if pix["refunds"]]
+    if len(inserted) == len(parsed) and not with_refunds:
+        # Every PIX is new (pending) and none carries a refund: what a webhook usually brings,
+        # one statement. A PIX seen before may still be pending or have a refund: below.
+        return sorted(row.id for row in inserted)
     ids_by_e2e = dict(
         db.session.execute(
             db.select(ReceivedPix.end_to_end_id, ReceivedPix.id).where(
@@ -261,8 +273,9 @@ def _paid_on(paid_at: datetime) -> date:
 
 
 def apply_received(received_ids: list[int]) -> dict:
-    """Apply the pending PIX among `received_ids` to their receivables and take back their
-    refunds, under the rows' locks, exactly once; counts by outcome. Flushes, never commits."""
+    """Apply the pending PIX among `received_ids` (and up to APPLY_BATCH other pending ones)
+    to their receivables and take back the refunds of `received_ids`, under the rows' locks,
+    exactly once; counts by outcome. Flushes, never commits."""
     lock_rows(ReceivedPix, received_ids)
     pending = list(
         db.session.scalars(
@@ -272,6 +285,7 @@ def apply_received(received_ids: list[int]) -> dict:
             .with_for_update()
         )
     )
+    pending += _other_pending(received_ids, APPLY_BATCH - len(pending))
     counts = {APPLIED: 0, UNKNOWN: 0, NOT_OWED: 0, "refunded": 0}
     charges = _charges_by_txid([pix.txid for pix in pending if pix.txid])
     refunds = _refunds_to_take_back(received_ids)
@@ -293,13 +307,32 @@ def apply_received(received_ids: list[int]) -> dict:
         pix.applied_at = utcnow()
     for pix, added in zip(paying, settle_locked(payments), strict=True):
         pix.status = APPLIED if added else NOT_OWED
-    for receivable_id, charge in paid_through.items():
-        pix_charges.after_payment(receivables[receivable_id], charge)
+    with db.session.no_autoflush:  # one flush for the batch, not one per charge looked up
+        for receivable_id, charge in paid_through.items():
+            pix_charges.after_payment(receivables[receivable_id], charge)
     for pix in pending:
         counts[pix.status] += 1
     counts["refunded"] = _take_back(refunds, receivables)
     db.session.flush()
     return counts
+
+
+def _other_pending(received_ids: list[int], limit: int) -> list[ReceivedPix]:
+    """Up to `limit` more pending PIX, taken along by this task (a burst of webhooks is
+    applied in a few transactions instead of one each; their own tasks then find them
+    applied). Rows another task has locked are skipped, never waited for: this task already
+    holds its own rows, and waits only for receivables, in one order."""
+    if limit <= 0:
+        return []
+    return list(
+        db.session.scalars(
+            db.select(ReceivedPix)
+            .where(ReceivedPix.status == PENDING, ReceivedPix.id.not_in(received_ids))
+            .order_by(ReceivedPix.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
 
 
 def _charges_by_txid(txids: list[str]) -> dict[str, PixCharge]:

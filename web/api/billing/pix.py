@@ -1,7 +1,11 @@
 """PIX through the PSPs: a billing account's PSP connection (admins), the webhook the PSP posts
 to, the PIX received (finance) and a receivable's charge."""
 
-from flask import request
+import hashlib
+import hmac
+import time
+
+from flask import current_app, request
 
 from models.billing import pix_charges, pix_payments, psp_connections
 from models.errors import AuthenticationFailed, NotFound
@@ -24,6 +28,11 @@ from web.security import requires, webhook_secret
 URL_PREFIX = ""
 blp = Blueprint("pix", __name__, description="PIX: PSP connections, webhooks, PIX received")
 WEBHOOK_KINDS = ("pix", "rec", "cobr")
+# How long a process trusts the connection it last read for an account's webhook: a burst of
+# webhooks reads it once instead of once per post. A secret replaced by a new registration,
+# or a connection deactivated, still lets the old secret in for at most this long in each
+# process; a secret that does not match what is kept is always checked against the database.
+SECRET_CACHE_SECONDS = 10.0
 
 
 @blp.route("/billing-accounts/<int:account_id>/psp", methods=["GET"])
@@ -73,11 +82,12 @@ def webhook(account_id, kind="pix"):
     """Where the PSP posts (behind the proxy that checks its mutual TLS): `{"pix": [...]}`
     (a bare array from Inter), and for Pix Automático `{"recs": [...]}`, `{"cobsr": [...]}`.
     Stored and answered at once; a worker applies them. The same PIX posted again is ignored."""
-    connection = psp_connections.connection_for_webhook(account_id, _webhook_secret())
-    if connection is None:
+    billing_account_id = _webhook_account(account_id, _webhook_secret())
+    if billing_account_id is None:
         raise AuthenticationFailed("Not a webhook of this service.")
     body = JsonBodyParser().load_json(request, None)
     if isinstance(body, dict) and ("recs" in body or "cobsr" in body):
+        connection = psp_connections.connection_for_webhook(account_id, _webhook_secret())
         return {"received": _automatic(connection, body)}
     if isinstance(body, list) and connection.webhook_bare_array:
         items = body  # Inter's deviation: the Pix as a bare array
@@ -86,9 +96,29 @@ def webhook(account_id, kind="pix"):
     else:
         items = None  # refused below
     parsed = pix_payments.parse_pix(items)
-    ids = pix_payments.record_received(connection.billing_account_id, parsed, pix_payments.WEBHOOK)
+    ids = pix_payments.record_received(billing_account_id, parsed, pix_payments.WEBHOOK)
     pix_payments.queue_apply(ids)
     return {"received": len(parsed)}
+
+
+def _webhook_account(account_id: int, secret: str | None) -> int | None:
+    """The billing account whose active connection has `secret` as its webhook secret (None
+    otherwise), from this process's copy of the secret's digest while it is fresh: checking
+    it costs a hash instead of a query."""
+    if not secret:
+        return None
+    cache = current_app.extensions.setdefault("pix_webhook_secrets", {})
+    digest = hashlib.sha256(secret.encode()).hexdigest()  # as psp_connections keeps it
+    kept = cache.get(account_id)
+    if kept is not None and kept[0] > time.monotonic() and hmac.compare_digest(digest, kept[1]):
+        return kept[2]
+    connection = psp_connections.connection_for_webhook(account_id, secret)
+    if connection is None:
+        cache.pop(account_id, None)
+        return None
+    expires = time.monotonic() + SECRET_CACHE_SECONDS
+    cache[account_id] = (expires, connection.webhook_secret_hash, connection.billing_account_id)
+    return connection.billing_account_id
 
 
 def _automatic(connection, body: dict) -> int:
