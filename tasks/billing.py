@@ -24,6 +24,7 @@ from models.billing import (
     equipment_sales,
     monthly_billing,
     pix_charges,
+    pix_inbox,
     pix_payments,
     pix_reconciliation,
     psp_connections,
@@ -235,10 +236,30 @@ def reconcile_pix() -> int:
     return windows
 
 
+@shared_task(name="tasks.pix.drain_inbox")
+def drain_pix_inbox() -> int:
+    """Store and apply what the webhooks left in the inbox, a batch per transaction, one drain
+    at a time; how many deliveries."""
+    token = pix_inbox.take_lock()
+    if token is None:
+        return 0  # another drain is at it, and goes on until the inbox is empty
+    try:
+        drained = commit_in_chunks(
+            lambda _: (0, count) if (count := pix_inbox.drain_batch(token)) else (None, 0), 0
+        )
+    finally:
+        left = pix_inbox.release_lock(token)
+    if left:  # delivered while this drain was ending
+        drain_pix_inbox.delay()
+    return drained
+
+
 @shared_task(name="tasks.pix.resume")
 def resume_pix() -> int:
-    """Send again what a lost message or a failed worker left: PIX received still pending,
-    refunds reported DEVOLVIDO not yet taken back, refunds requested not yet sent. How many."""
+    """Send again what a lost message or a failed worker left: the webhooks' inbox, PIX received
+    still pending, refunds reported DEVOLVIDO not yet taken back, refunds requested not yet
+    sent. How many."""
+    drain_pix_inbox.delay()
     received = pix_payments.received_to_apply()
     if received:
         pix_payments.queue_apply(received)

@@ -473,7 +473,8 @@ class Settings:
 
     def pix_settings(self) -> PixSettings:
         """PIX through the PSPs: the webhook's public address."""
-        return PixSettings(public_base_url=self.billing["public_base_url"])
+        redis = self.broker_url if self.broker_url.startswith(("redis://", "rediss://")) else None
+        return PixSettings(public_base_url=self.billing["public_base_url"], inbox_url=redis)
 
     def boleto_settings(self) -> BoletoSettings:
         """The account boletos are issued on and whom they pay."""

@@ -7,7 +7,7 @@ import time
 
 from flask import current_app, request
 
-from models.billing import pix_charges, pix_payments, psp_connections
+from models.billing import pix_charges, pix_inbox, pix_payments, psp_connections
 from models.errors import AuthenticationFailed, NotFound
 from schemas.billing.pix import (
     PixChargeOutput,
@@ -82,29 +82,31 @@ def webhook(account_id, kind="pix"):
     """Where the PSP posts (behind the proxy that checks its mutual TLS): `{"pix": [...]}`
     (a bare array from Inter), and for Pix Automático `{"recs": [...]}`, `{"cobsr": [...]}`.
     Stored and answered at once; a worker applies them. The same PIX posted again is ignored."""
-    billing_account_id = _webhook_account(account_id, _webhook_secret())
-    if billing_account_id is None:
+    known = _webhook_account(account_id, _webhook_secret())
+    if known is None:
         raise AuthenticationFailed("Not a webhook of this service.")
+    billing_account_id, bare_array = known
     body = JsonBodyParser().load_json(request, None)
     if isinstance(body, dict) and ("recs" in body or "cobsr" in body):
         connection = psp_connections.connection_for_webhook(account_id, _webhook_secret())
         return {"received": _automatic(connection, body)}
-    if isinstance(body, list) and connection.webhook_bare_array:
+    if isinstance(body, list) and bare_array:
         items = body  # Inter's deviation: the Pix as a bare array
     elif isinstance(body, dict):
         items = body.get("pix", [])  # none: a PSP's test post on registration (Efí's)
     else:
         items = None  # refused below
     parsed = pix_payments.parse_pix(items)
-    ids = pix_payments.record_received(billing_account_id, parsed, pix_payments.WEBHOOK)
-    pix_payments.queue_apply(ids)
+    if not pix_inbox.deliver(billing_account_id, parsed):  # no Redis: stored here
+        ids = pix_payments.record_received(billing_account_id, parsed, pix_payments.WEBHOOK)
+        pix_payments.queue_apply(ids)
     return {"received": len(parsed)}
 
 
-def _webhook_account(account_id: int, secret: str | None) -> int | None:
-    """The billing account whose active connection has `secret` as its webhook secret (None
-    otherwise), from this process's copy of the secret's digest while it is fresh: checking
-    it costs a hash instead of a query."""
+def _webhook_account(account_id: int, secret: str | None) -> tuple[int, bool] | None:
+    """(the billing account, whether its PSP posts bare arrays) when its connection has
+    `secret` as its webhook secret (None otherwise), from this process's copy of the secret's
+    digest while it is fresh: checking it costs a hash instead of a query."""
     if not secret:
         return None
     cache = current_app.extensions.setdefault("pix_webhook_secrets", {})
@@ -117,8 +119,9 @@ def _webhook_account(account_id: int, secret: str | None) -> int | None:
         cache.pop(account_id, None)
         return None
     expires = time.monotonic() + SECRET_CACHE_SECONDS
-    cache[account_id] = (expires, connection.webhook_secret_hash, connection.billing_account_id)
-    return connection.billing_account_id
+    known = (connection.billing_account_id, connection.webhook_bare_array)
+    cache[account_id] = (expires, connection.webhook_secret_hash, known)
+    return known
 
 
 def _automatic(connection, body: dict) -> int:
