@@ -352,24 +352,31 @@ def _remove(charge: PixCharge, api, remote: dict | None) -> None:
         charge.status = REMOVED
 
 
-def after_payment(receivable: Receivable, paid: PixCharge) -> None:
-    """The charges of a receivable a PIX paid through charge `paid`: once it is paid, that one
-    is concluded and any other live generation removed (nobody pays twice); while something
-    is still owed, the live charge is sent again with the balance."""
-    if receivable.status == PAID:
-        if paid.status in LIVE:
-            paid.status = CONCLUDED
-        others = db.select(PixCharge).where(
-            PixCharge.receivable_id == receivable.id,
-            PixCharge.id != paid.id,
-            PixCharge.status.in_(LIVE),
-        )
-        for other in db.session.scalars(others):
-            other.status, other.sent_at = REMOVING, None
-        return
-    live = charge_of(receivable.id)
-    owed = receivable.status in OWED
-    if owed and live is not None and live.status in LIVE and receivable.balance != live.amount:
-        live.amount, live.status, live.sent_at = receivable.balance, PENDING, utcnow()
+def after_payments(paid_through: list[tuple[Receivable, PixCharge]]) -> None:
+    """The charges of receivables PIX paid, each through the charge given: a receivable now
+    paid has that charge concluded and any other live generation removed (nobody pays twice,
+    one statement for the batch); one still owing has its live charge sent again with the
+    balance."""
+    settled = [(r, c) for r, c in paid_through if r.status == PAID]
+    for _, charge in settled:
+        if charge.status in LIVE:
+            charge.status = CONCLUDED
+    if settled:
         db.session.flush()
-        queue_sync([live.id])
+        db.session.execute(
+            db.update(PixCharge)
+            .where(
+                PixCharge.receivable_id.in_([r.id for r, _ in settled]),
+                PixCharge.id.not_in([c.id for _, c in settled]),
+                PixCharge.status.in_(LIVE),
+            )
+            .values(status=REMOVING, sent_at=None)
+            .execution_options(synchronize_session="fetch")
+        )
+    for receivable, _ in paid_through:
+        if receivable.status in OWED:
+            live = charge_of(receivable.id)
+            if live is not None and live.status in LIVE and receivable.balance != live.amount:
+                live.amount, live.status, live.sent_at = receivable.balance, PENDING, utcnow()
+                db.session.flush()
+                queue_sync([live.id])

@@ -307,9 +307,7 @@ def apply_received(received_ids: list[int]) -> dict:
         pix.applied_at = utcnow()
     for pix, added in zip(paying, settle_locked(payments), strict=True):
         pix.status = APPLIED if added else NOT_OWED
-    with db.session.no_autoflush:  # one flush for the batch, not one per charge looked up
-        for receivable_id, charge in paid_through.items():
-            pix_charges.after_payment(receivables[receivable_id], charge)
+    pix_charges.after_payments([(receivables[r], charge) for r, charge in paid_through.items()])
     for pix in pending:
         counts[pix.status] += 1
     counts["refunded"] = _take_back(refunds, receivables)
