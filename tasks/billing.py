@@ -237,20 +237,20 @@ def reconcile_pix() -> int:
 
 
 @shared_task(name="tasks.pix.drain_inbox")
-def drain_pix_inbox() -> int:
-    """Store and apply what the webhooks left in the inbox, a batch per transaction, one drain
-    at a time; how many deliveries."""
-    token = pix_inbox.take_lock()
+def drain_pix_inbox(shard: int) -> int:
+    """Store and apply what the webhooks left in the inbox's list `shard`, a batch per
+    transaction, one drain per list at a time; how many deliveries."""
+    token = pix_inbox.take_lock(shard)
     if token is None:
-        return 0  # another drain is at it, and goes on until the inbox is empty
+        return 0  # another drain is at it, and goes on until the list is empty
     try:
         drained = commit_in_chunks(
-            lambda _: (0, count) if (count := pix_inbox.drain_batch(token)) else (None, 0), 0
+            lambda _: (0, count) if (count := pix_inbox.drain_batch(shard)) else (None, 0), 0
         )
     finally:
-        left = pix_inbox.release_lock(token)
+        left = pix_inbox.release_lock(shard, token)
     if left:  # delivered while this drain was ending
-        drain_pix_inbox.delay()
+        drain_pix_inbox.delay(shard)
     return drained
 
 
@@ -259,7 +259,8 @@ def resume_pix() -> int:
     """Send again what a lost message or a failed worker left: the webhooks' inbox, PIX received
     still pending, refunds reported DEVOLVIDO not yet taken back, refunds requested not yet
     sent. How many."""
-    drain_pix_inbox.delay()
+    for shard in range(pix_inbox.SHARDS):
+        drain_pix_inbox.delay(shard)
     received = pix_payments.received_to_apply()
     if received:
         pix_payments.queue_apply(received)

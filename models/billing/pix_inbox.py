@@ -7,8 +7,10 @@ a batch per transaction: each PIX stored once by its endToEndId and applied, and
 commit are the batch's entries taken off the list. So:
 - a worker killed mid-batch leaves the entries on the list: the next drain stores them again,
   which changes nothing (the endToEndId is unique) and applies what is still pending;
-- one drain at a time (a Redis lock with an expiry); the push that finds the list empty sends
-  the drain's message, and beat's `tasks.pix.resume` drains every minute in case one was lost;
+- the inbox is SHARDS lists, a delivery's by its first endToEndId (the same PIX posted again
+  lands on the same list), so as many drains work at once, one per list (a Redis lock with an
+  expiry each); the push that finds its list empty sends that list's drain, and beat's
+  `tasks.pix.resume` drains every list every minute in case a message was lost;
 - a delivery Redis itself lost (a crash before it saved) is what reconciliation is for: the
   PSP's `GET /pix` lists it again.
 Without Redis (the embedded default) the route stores the PIX in the database itself.
@@ -16,6 +18,7 @@ Without Redis (the embedded default) the route stores the PIX in the database it
 
 import json
 import uuid
+import zlib
 
 from models.billing import pix_payments
 from models.billing.settings import PixSettings
@@ -23,7 +26,8 @@ from models.db import db
 from models.effects import on_commit, send_now
 from models.settings import current
 
-INBOX, LOCK = "provedor:pix:inbox", "provedor:pix:inbox:lock"
+INBOX, LOCK = "provedor:pix:inbox:{shard}", "provedor:pix:inbox:{shard}:lock"
+SHARDS = 2  # drains at once: the worker's two processes (WORKER_CONCURRENCY's default)
 DRAIN_TASK = "tasks.pix.drain_inbox"
 BATCH = 500  # deliveries per transaction
 LOCK_SECONDS = 120  # a drain killed while holding the lock blocks others this long at most
@@ -50,8 +54,9 @@ def deliver(account_id: int, parsed: list[dict]) -> bool:
         return False
     if parsed:
         entry = json.dumps({"account": account_id, "pix": [_plain(pix) for pix in parsed]})
-        if client.rpush(INBOX, entry) == 1:
-            send_now(DRAIN_TASK)
+        shard = zlib.crc32(parsed[0]["end_to_end_id"].encode()) % SHARDS
+        if client.rpush(INBOX.format(shard=shard), entry) == 1:
+            send_now(DRAIN_TASK, shard)
     return True
 
 
@@ -77,29 +82,30 @@ def _parsed(pix: dict) -> dict:
     }
 
 
-def take_lock() -> str | None:
-    """The drain's lock (its token), or None when another drain holds it (or without Redis)."""
+def take_lock(shard: int) -> str | None:
+    """The lock of list `shard` (its token), or None when another drain holds it (or without
+    Redis)."""
     client = _redis()
     token = uuid.uuid4().hex
-    if client is None or not client.set(LOCK, token, nx=True, ex=LOCK_SECONDS):
+    if client is None or not client.set(LOCK.format(shard=shard), token, nx=True, ex=LOCK_SECONDS):
         return None
     return token
 
 
-def release_lock(token: str) -> bool:
-    """Give the lock back (only if still ours); whether the inbox has entries left."""
-    client = _redis()
-    if client.get(LOCK) == token.encode():
-        client.delete(LOCK)
-    return client.llen(INBOX) > 0
+def release_lock(shard: int, token: str) -> bool:
+    """Give the lock back (only if still ours); whether the list has entries left."""
+    client, lock = _redis(), LOCK.format(shard=shard)
+    if client.get(lock) == token.encode():
+        client.delete(lock)
+    return client.llen(INBOX.format(shard=shard)) > 0
 
 
-def drain_batch(token: str) -> int:
-    """Store and apply the inbox's next batch (flushes; the caller commits). Its entries leave
-    the inbox after the commit, while the lock is still ours; how many deliveries it took."""
-    client = _redis()
-    client.expire(LOCK, LOCK_SECONDS)  # still draining
-    entries = client.lrange(INBOX, 0, BATCH - 1)
+def drain_batch(shard: int) -> int:
+    """Store and apply the next batch of list `shard`, whose lock the caller holds (flushes;
+    the caller commits). Its entries leave the list after the commit; how many it took."""
+    client, inbox = _redis(), INBOX.format(shard=shard)
+    client.expire(LOCK.format(shard=shard), LOCK_SECONDS)  # still draining
+    entries = client.lrange(inbox, 0, BATCH - 1)
     if not entries:
         return 0
     by_account: dict[int, list[dict]] = {}
@@ -111,6 +117,6 @@ def drain_batch(token: str) -> int:
         to_apply += pix_payments.record_received(account_id, parsed, pix_payments.WEBHOOK)
     if to_apply:
         pix_payments.apply_received(sorted(set(to_apply)))
-    on_commit(client.ltrim, INBOX, len(entries), -1)
+    on_commit(client.ltrim, inbox, len(entries), -1)
     db.session.flush()
     return len(entries)

@@ -5,6 +5,7 @@ Runs on both backends: with SQLite the suite's broker is not Redis, so the inbox
 database of its own here (the service uses the inbox only when its broker is Redis)."""
 
 import os
+import zlib
 
 import pytest
 import redis
@@ -35,10 +36,23 @@ def inbox(settings, override_settings):
         if os.environ.get("REQUIRE_SERVICES") == "1":
             raise
         pytest.skip("no Redis on 127.0.0.1:6379")
-    client.delete(pix_inbox.INBOX, pix_inbox.LOCK)
+    _empty(client)
     override_settings(PixSettings, inbox_url=url)
     yield client
-    client.delete(pix_inbox.INBOX, pix_inbox.LOCK)
+    _empty(client)
+
+
+def _empty(client) -> None:
+    for shard in range(pix_inbox.SHARDS):
+        client.delete(pix_inbox.INBOX.format(shard=shard), pix_inbox.LOCK.format(shard=shard))
+
+
+def _waiting(client) -> int:
+    return sum(client.llen(pix_inbox.INBOX.format(shard=s)) for s in range(pix_inbox.SHARDS))
+
+
+def _shard_of(items) -> int:
+    return zlib.crc32(items[0]["endToEndId"].encode()) % pix_inbox.SHARDS
 
 
 def _charged(app) -> tuple[int, str]:
@@ -60,32 +74,36 @@ def _rows(app) -> list[tuple]:
 def test_a_drain_that_dies_before_its_commit_leaves_the_delivery_for_the_next(app, inbox):
     account_id, _ = connect_default_account(app)
     receivable_id, txid = _charged(app)
-    _deliver(app, account_id, [pix(txid, "70.00")])
+    items = [pix(txid, "70.00")]
+    _deliver(app, account_id, items)
+    shard = _shard_of(items)
     with app.app_context():
-        token = pix_inbox.take_lock()
-        assert pix_inbox.take_lock() is None  # one drain at a time
-        assert pix_inbox.drain_batch(token) == 1
+        token = pix_inbox.take_lock(shard)
+        assert pix_inbox.take_lock(shard) is None  # one drain per list at a time
+        assert pix_inbox.drain_batch(shard) == 1
         db.session.rollback()  # the worker died: nothing stored, nothing taken off
-        pix_inbox.release_lock(token)
-    assert inbox.llen(pix_inbox.INBOX) == 1 and _rows(app) == []
+        pix_inbox.release_lock(shard, token)
+    assert _waiting(inbox) == 1 and _rows(app) == []
     _drain(app)
-    assert inbox.llen(pix_inbox.INBOX) == 0
+    assert _waiting(inbox) == 0
     assert _rows(app) == [("applied",)] and paid(app, receivable_id)[0] == "paid"
 
 
 def test_a_drain_that_dies_after_its_commit_stores_nothing_twice(app, inbox):
     account_id, _ = connect_default_account(app)
     receivable_id, txid = _charged(app)
-    _deliver(app, account_id, [pix(txid, "30.00")])  # partial: a second payment would show
+    items = [pix(txid, "30.00")]  # partial: a second payment would show
+    _deliver(app, account_id, items)
+    shard = _shard_of(items)
     with app.app_context():
-        token = pix_inbox.take_lock()
-        pix_inbox.drain_batch(token)
+        token = pix_inbox.take_lock(shard)
+        pix_inbox.drain_batch(shard)
         db.session.info.pop("effects_on_commit")  # died right after the commit: not taken off
         db.session.commit()
-        pix_inbox.release_lock(token)
-    assert inbox.llen(pix_inbox.INBOX) == 1
+        pix_inbox.release_lock(shard, token)
+    assert _waiting(inbox) == 1
     _drain(app)
-    assert inbox.llen(pix_inbox.INBOX) == 0 and _rows(app) == [("applied",)]
+    assert _waiting(inbox) == 0 and _rows(app) == [("applied",)]
     status, amount = paid(app, receivable_id)
     assert (status, str(amount)) == ("partially_paid", "30.00")
 
@@ -93,7 +111,8 @@ def test_a_drain_that_dies_after_its_commit_stores_nothing_twice(app, inbox):
 def _drain(app) -> None:
     from tasks.billing import drain_pix_inbox
 
-    assert drain_pix_inbox.apply().successful()
+    for shard in range(pix_inbox.SHARDS):
+        assert drain_pix_inbox.apply([shard]).successful()
 
 
 def test_without_redis_the_caller_stores_the_delivery(app, override_settings):
