@@ -25,7 +25,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -61,10 +61,12 @@ def _app(env: dict):
     return create_app(load_settings(env))
 
 
-def make_debtors(env: dict, count: int) -> list[tuple[str, int, str]]:
-    """N suspended debtors with an active PIX charge: (login, receivable id, txid) each."""
+def make_debtors(env: dict, count: int, account_id: int) -> list[tuple[str, int, str]]:
+    """N suspended debtors with an active PIX charge on the account (made the default):
+    (login, receivable id, txid) each."""
     from models.audit import Actor, set_actor
     from models.billing import pix_charges
+    from models.billing.billing_accounts import update_billing_account
     from models.db import db
     from models.staff.auth import issue_token
     from models.staff.users import User
@@ -76,8 +78,9 @@ def make_debtors(env: dict, count: int) -> list[tuple[str, int, str]]:
         user = User(username="bench.admin", role="admin", active=True)
         user.set_password("bench password 1")
         db.session.add(user)
+        update_billing_account(account_id, {"is_default": True})
         db.session.commit()
-        token, _ = issue_token(user)
+        token, _ = issue_token(user, timedelta(hours=1))
         db.session.commit()
     client, admin = app.test_client(), {"Authorization": f"Bearer {token}"}
     made = []
@@ -172,7 +175,7 @@ def main(argv=None) -> int:
     check_broker_alone(args.broker_url)
     create_database(args.database_url, env)
     account_id, secret = create_connection(env)
-    debtors = make_debtors(env, args.customers)
+    debtors = make_debtors(env, args.customers, account_id)
     medians = []
     for number in range(1, args.runs + 1):
         if number > 1:
