@@ -40,7 +40,7 @@ from models.billing.psp_client import PixApi, PspRejected
 from models.billing.psp_connections import PspConnection, active_connection
 from models.billing.receivables import OWED, PAID, Receivable, balance_column
 from models.billing.settings import BoletoSettings
-from models.clock import utcnow
+from models.clock import local_today, utcnow
 from models.customers.customers import Customer
 from models.db import UTCDateTime, db, get_for_update, insert_or_ignore
 from models.effects import after_commit
@@ -81,7 +81,9 @@ class PixCharge(Audited, db.Model):
     __audit_ignore__ = frozenset({"created_at", "updated_at", "attempts", "sent_at"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    receivable_id: Mapped[int] = mapped_column(ForeignKey("receivables.id"))  # indexed by the unique (receivable, generation)
+    receivable_id: Mapped[int] = mapped_column(
+        ForeignKey("receivables.id")
+    )  # indexed by the unique (receivable, generation)
     customer_code: Mapped[int] = mapped_column(ForeignKey("customers.code"), index=True)
     billing_account_id: Mapped[int] = mapped_column(ForeignKey("billing_accounts.id"))
     generation: Mapped[int] = mapped_column(Integer, default=1)
@@ -159,6 +161,7 @@ def _create_missing(with_psp: dict[int, int], limit: int) -> int:
     """A pending charge for each owed receivable of a customer paying by boleto (boleto
     híbrido) whose account has a PSP and that has no live charge."""
     from models.billing.boletos import named_account  # boletos shows our codes: no cycle at load
+    from models.billing.pix_recurring_charges import holds_bill
     from models.billing.receivables import pays_by_boleto
 
     r = Receivable.__table__
@@ -180,6 +183,7 @@ def _create_missing(with_psp: dict[int, int], limit: int) -> int:
         .where(r.c.status.in_(OWED), balance > 0, ~live.exists())
         .where(pays_by_boleto(r.c.customer_code))
         .where(account.in_(list(with_psp)))
+        .where(~holds_bill(r, local_today()))  # Pix Automático's cobr pays it
         .order_by(r.c.id)
         .limit(limit)
     ).all()

@@ -16,6 +16,7 @@ receivable its PIX paid (`receivables.refund_locked`), once.
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from types import SimpleNamespace
 
 from sqlalchemy import (
     CheckConstraint,
@@ -264,10 +265,26 @@ def apply_received(received_ids: list[int]) -> dict:
 
 
 def _charges_by_txid(txids: list[str]) -> dict[str, PixCharge]:
+    """{txid: what it charged (anything with a `receivable_id`)}: a cobv, a Pix Automático
+    cobr, or journey 3's immediate charge (the recurrence's first bill)."""
+    # Pix Automático builds on this module: imported here, no cycle at load.
+    from models.billing.pix_automatic import PixRecurrence
+    from models.billing.pix_recurring_charges import PixRecurringCharge
+
     if not txids:
         return {}
     query = db.select(PixCharge).where(PixCharge.txid.in_(txids))
-    return {charge.txid: charge for charge in db.session.scalars(query)}
+    found = {charge.txid: charge for charge in db.session.scalars(query)}
+    query = db.select(PixRecurringCharge).where(PixRecurringCharge.txid.in_(txids))
+    found |= {charge.txid: charge for charge in db.session.scalars(query)}
+    first = db.select(PixRecurrence.first_txid, PixRecurrence.first_receivable_id).where(
+        PixRecurrence.first_txid.in_(txids), PixRecurrence.first_receivable_id.is_not(None)
+    )
+    found |= {
+        row.first_txid: SimpleNamespace(receivable_id=row.first_receivable_id)
+        for row in db.session.execute(first)
+    }
+    return found
 
 
 def _locked_receivables(ids: set[int]) -> dict[int, Receivable]:

@@ -3,7 +3,13 @@ to, the PIX received (finance) and a receivable's charge."""
 
 from flask import request
 
-from models.billing import pix_charges, pix_payments, psp_connections
+from models.billing import (
+    pix_automatic,
+    pix_charges,
+    pix_payments,
+    pix_recurring_charges,
+    psp_connections,
+)
 from models.errors import AuthenticationFailed, NotFound
 from schemas.billing.pix import (
     PixChargeOutput,
@@ -85,7 +91,15 @@ def webhook(account_id, kind="pix"):
 
 
 def _automatic(connection, body: dict) -> int:
-    raise NotFound("Pix Automático is not enabled on this account.")
+    """Pix Automático: recurrences move to the PSP's status; recurring charges concluded record
+    their PIX (settled by the worker, once), failed ones fall back to the boleto/PIX ladder."""
+    account_id = connection.billing_account_id
+    received = 0
+    if "recs" in body:
+        received += pix_automatic.receive_recs(account_id, body["recs"])
+    if "cobsr" in body:
+        received += pix_recurring_charges.receive_cobrs(account_id, body["cobsr"])
+    return received
 
 
 @blp.route("/pix/received", methods=["GET"])
