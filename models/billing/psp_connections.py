@@ -16,6 +16,7 @@ reconciliation goes on from there, so the first run after an outage catches up.
 
 import hashlib
 import hmac
+import logging
 import secrets
 from datetime import datetime
 
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited, current_actor
 from models.billing.billing_accounts import get_billing_account
-from models.billing.psp_client import PixApi, PspConfig
+from models.billing.psp_client import PixApi, PspConfig, PspRejected
 from models.billing.settings import PixSettings
 from models.clock import utcnow
 from models.customers import card_crypto
@@ -32,6 +33,8 @@ from models.db import MAX_INT_ID, UTCDateTime, db
 from models.effects import after_commit
 from models.errors import Conflict, Invalid, NotFound
 from models.settings import current
+
+log = logging.getLogger(__name__)
 
 # The providers' known deviations from the API Pix, by name (the default follows the standard).
 STANDARD, INTER = "standard", "inter"
@@ -206,6 +209,14 @@ def register_webhook(account_id: int) -> str:
     the old secret stays)."""
     connection = get_connection(account_id, for_update=True)
     url = webhook_url(account_id, connection.new_webhook_secret())
-    PixApi(connection.config()).put_webhook(connection.pix_key, url)
+    api = PixApi(connection.config())
+    api.put_webhook(connection.pix_key, url)
+    # Pix Automático's outcomes come to the same URL (`/rec`, `/cobr` appended), under the same
+    # secret; a PSP without Pix Automático refuses these, which leaves its PIX webhook working.
+    for register in (api.put_webhookrec, api.put_webhookcobr):
+        try:
+            register(url)
+        except PspRejected as error:
+            log.warning("PSP of account %s: %s", account_id, error)
     connection.webhook_registered_at = utcnow()
     return "registered"

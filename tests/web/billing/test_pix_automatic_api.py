@@ -20,6 +20,7 @@ from tests.models.billing.pix_automatic_support import (
     webhook_secret,
 )
 from tests.outbox import recorded_effects
+from tests.waiting import wait_until
 
 API = "/api/v1"
 DUE = date(2027, 5, 20)
@@ -251,3 +252,151 @@ def test_a_webhook_without_the_secret_is_401(app, client, admin, subscription, a
     answer = client.post(hook, json={"recs": [{"idRec": id_rec, "status": "CANCELADA"}]})
     assert answer.status_code == 401
     assert client.get(url(subscription), headers=admin).json["status"] == "approved"
+
+
+# --- end to end: the stand-in PSP, the suite's real worker, the service behind mutual TLS ----
+
+
+@pytest.fixture
+def live_psp(app, client, admin, override_settings, celery_worker):
+    """The stand-in PSP, the default account connected to it through the API, the service
+    behind the proxy's mutual TLS (MtlsLiveServer) and its webhooks registered by a worker."""
+    from models.billing.psp_client import forget_tokens
+    from models.billing.settings import PixSettings
+    from models.clock import local_today
+    from tests.pix_psp import MtlsLiveServer, PspStandIn
+
+    forget_tokens()
+    with PspStandIn() as psp, MtlsLiveServer(app, psp.ca_pem, psp.service_server_pem) as proxy:
+        psp.set_today(local_today())  # the PSP's calendar is the ISP's
+        override_settings(PixSettings, public_base_url=proxy.url)
+        with app.app_context():
+            account_id = default_account_id()
+        connection = {
+            "base_url": psp.base_url,
+            "token_url": psp.token_url,
+            "client_id": psp.client_id,
+            "client_secret": psp.client_secret,
+            "certificate_pem": psp.client_pem,
+            "ca_pem": psp.ca_pem,
+            "pix_key": psp.pix_key,
+        }
+        put = client.put(f"{API}/billing-accounts/{account_id}/psp", json=connection, headers=admin)
+        assert put.status_code == 201, put.json
+        hook = client.post(
+            f"{API}/billing-accounts/{account_id}/psp/webhook", json={}, headers=admin
+        )
+        assert hook.status_code == 202
+        assert wait_until(lambda: webhooks_registered(psp) == 3, timeout=30), psp.requests
+        yield psp
+        assert psp.violations == [] and psp.window_violations == 0
+
+
+def default_account_id() -> int:
+    from models.billing.billing_accounts import default_account
+
+    account_id = default_account().id
+    db.session.commit()
+    return account_id
+
+
+def webhooks_registered(psp) -> int:
+    paths = {path for method, path, _body in list(psp.requests) if method == "PUT"}
+    return len({p for p in paths if p.startswith(("/webhook/", "/webhookrec", "/webhookcobr"))})
+
+
+def cobr_puts(psp) -> list[str]:
+    return [path for method, path, _ in list(psp.requests) if method == "PUT" and "/cobr/" in path]
+
+
+def shown(client, admin, subscription) -> dict:
+    return client.get(url(subscription), headers=admin).json
+
+
+def test_end_to_end_approved_charged_inside_the_window_once_settled_once(
+    app, client, admin, subscription, live_psp
+):
+    from models.clock import local_today
+    from tasks.billing import plan_pix_automatic
+
+    psp = live_psp
+    assert client.post(url(subscription), json={"journey": 2}, headers=admin).status_code == 202
+    assert wait_until(lambda: shown(client, admin, subscription)["status"] == "created")
+    recurrence = shown(client, admin, subscription)
+    assert recurrence["pix_code"] and recurrence["id_rec"] in psp.ledger.recs
+    psp.approve_rec(recurrence["id_rec"])  # webhookrec, over mutual TLS, to the service
+    assert wait_until(lambda: shown(client, admin, subscription)["status"] == "approved")
+
+    customer = client.get(f"{API}/subscriptions/{subscription}", headers=admin).json
+    code, today = customer["customer_code"], local_today()
+    bills = {
+        days: build_receivable(
+            app, code, due_date=today + timedelta(days=days), subscription_id=subscription
+        )
+        for days in (1, 2, 10, 11)
+    }
+    for _ in range(2):  # two beats
+        plan_pix_automatic.delay()
+    assert wait_until(lambda: len(shown(client, admin, subscription)["charges"]) == 2)
+    charges = shown(client, admin, subscription)["charges"]
+    assert [c["receivable_id"] for c in charges] == [bills[2], bills[10]]
+    assert wait_until(
+        lambda: all(c["status"] == "active" for c in shown(client, admin, subscription)["charges"])
+    )
+    celery = app.extensions["celery"]
+    with app.app_context():
+        ids = db.session.scalars(db.select(pix_recurring_charges.PixRecurringCharge.id)).all()
+    for charge_id in ids:  # a duplicated message changes nothing
+        celery.send_task(pix_recurring_charges.SYNC_TASK, args=[charge_id])
+    plan_pix_automatic.delay()
+    assert wait_until(lambda: len(cobr_puts(psp)) == 2, timeout=10)
+    assert sorted(cobr_puts(psp)) == sorted(f"/cobr/{c['txid']}" for c in charges)
+
+    psp.webhooks.duplicate(3)  # CONCLUIDA delivered three times
+    psp.settle_cobr(charges[0]["txid"], paid=True)
+    assert wait_until(lambda: paid_amount(app, bills[2])[0] == "paid")
+    received = client.get(f"{API}/pix/received", headers=admin).json
+    assert received["total"] == 1 and received["items"][0]["status"] == "applied"
+    assert str(paid_amount(app, bills[2])[1]) == "99.90"
+
+
+def test_end_to_end_a_failed_debit_falls_back_to_a_cobv_and_cancelling_cancels_the_rec(
+    app, client, admin, subscription, live_psp
+):
+    from models.clock import local_today
+    from tasks.billing import plan_pix_automatic
+
+    psp = live_psp
+    client.post(url(subscription), json={"journey": 2}, headers=admin)
+    assert wait_until(lambda: shown(client, admin, subscription)["status"] == "created")
+    id_rec = shown(client, admin, subscription)["id_rec"]
+    psp.approve_rec(id_rec)
+    assert wait_until(lambda: shown(client, admin, subscription)["status"] == "approved")
+    code = client.get(f"{API}/subscriptions/{subscription}", headers=admin).json["customer_code"]
+    bill = build_receivable(
+        app, code, due_date=local_today() + timedelta(days=4), subscription_id=subscription
+    )
+    plan_pix_automatic.delay()
+    assert wait_until(
+        lambda: [c["status"] for c in shown(client, admin, subscription)["charges"]] == ["active"]
+    )
+    (charge,) = shown(client, admin, subscription)["charges"]
+    assert psp.charges == {}  # no cobv while the cobr holds the bill
+
+    psp.settle_cobr(charge["txid"], paid=False, failed_status="REJEITADA")
+    assert wait_until(
+        lambda: shown(client, admin, subscription)["charges"][0]["status"] == "failed"
+    )
+    assert wait_until(lambda: len(psp.charges) == 1)  # the fallback: a cobv, sent by a worker
+    pix_charge = client.get(f"{API}/receivables/{bill}/pix-charge", headers=admin).json
+    assert pix_charge["txid"] in psp.charges and pix_charge["status"] == "active"
+
+    cancel = client.post(
+        f"{API}/subscriptions/{subscription}/cancel",
+        json={"cancel_reason": "Outros"},
+        headers=admin,
+    )
+    assert cancel.status_code == 200
+    plan_pix_automatic.delay()
+    assert wait_until(lambda: shown(client, admin, subscription)["status"] == "cancelled")
+    assert psp.ledger.recs[id_rec]["status"] == "CANCELADA"
