@@ -301,15 +301,15 @@ def create_recurrence(recurrence_id: int, api_for=PixApi) -> str | None:
 
 
 def _put_first_charge(api, recurrence: PixRecurrence, pix_key: str) -> None:
-    """Journey 3's immediate charge (`PUT /cob/{txid}`): the oldest open bill's balance."""
+    """Journey 3's immediate charge (`PUT /cob/{txid}`): the oldest open bill's balance; a
+    retry after a killed worker finds it (`GET` first)."""
+    if api.get_cob(recurrence.first_txid) is not None:
+        return
     receivable = db.session.get(Receivable, recurrence.first_receivable_id)
     customer = db.session.get(Customer, recurrence.customer_code)
     payer = {"cpf" if len(customer.document) == 11 else "cnpj": customer.document}
     payer["nome"] = ascii_text(customer.name, 200) or str(customer.code)
-    put_cob = getattr(api, "put_cob", None)
-    if put_cob is None:  # the API Pix client has no immediate charges yet
-        raise PspRejected("Journey 3 needs PUT /cob, which this PSP client cannot send.")
-    put_cob(
+    api.put_cob(
         recurrence.first_txid,
         {
             "calendario": {"expiracao": 86400},

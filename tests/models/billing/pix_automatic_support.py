@@ -81,6 +81,9 @@ class FakeApi:
         rec.update(body)
         return dict(rec)
 
+    def get_cob(self, txid: str) -> dict | None:
+        return self.psp.cobs.get(txid)
+
     def put_cob(self, txid: str, body: dict) -> dict:
         self.psp.calls.append(("PUT /cob", txid))
         self.psp.cobs[txid] = body

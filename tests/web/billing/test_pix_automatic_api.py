@@ -400,3 +400,29 @@ def test_end_to_end_a_failed_debit_falls_back_to_a_cobv_and_cancelling_cancels_t
     plan_pix_automatic.delay()
     assert wait_until(lambda: shown(client, admin, subscription)["status"] == "cancelled")
     assert psp.ledger.recs[id_rec]["status"] == "CANCELADA"
+
+
+def test_end_to_end_journey_3_the_first_bill_is_paid_by_the_composed_code(
+    app, client, admin, subscription, live_psp
+):
+    from models.clock import local_today
+
+    psp = live_psp
+    code = client.get(f"{API}/subscriptions/{subscription}", headers=admin).json["customer_code"]
+    bill = build_receivable(
+        app, code, due_date=local_today() + timedelta(days=20), subscription_id=subscription
+    )
+    assert client.post(url(subscription), json={"journey": 3}, headers=admin).status_code == 202
+    assert wait_until(lambda: shown(client, admin, subscription)["status"] == "created")
+    recurrence = shown(client, admin, subscription)
+    assert recurrence["journey"] == 3 and recurrence["first_receivable_id"] == bill
+    rec = psp.ledger.recs[recurrence["id_rec"]]
+    assert rec["ativacao"]["tipoJornada"] == "JORNADA_3"
+    assert rec["ativacao"]["dadosJornada"] == {"txid": recurrence["first_txid"]}
+    assert psp.ledger.cobs[recurrence["first_txid"]]["valor"] == {"original": "99.90"}
+
+    psp.pay(recurrence["first_txid"])  # the customer pays the composed code's charge
+    psp.approve_rec(recurrence["id_rec"])  # and so approves the recurrence
+    assert wait_until(lambda: paid_amount(app, bill)[0] == "paid")
+    assert wait_until(lambda: shown(client, admin, subscription)["status"] == "approved")
+    assert str(paid_amount(app, bill)[1]) == "99.90"
