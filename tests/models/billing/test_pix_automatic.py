@@ -2,7 +2,7 @@
 once and never outside it, a killed or duplicated send finds its cobr, outcomes by webhook
 (approval, rejection, CONCLUIDA settling once, a failed debit falling back to a cobv), and the
 authorization cancelled with its subscription. The PSP is a small fake (pix_automatic_support);
-the stand-in PSP's end-to-end tests are in tests/tasks/billing/test_pix_automatic_psp.py."""
+the stand-in PSP's end-to-end tests are in tests/web/billing/test_pix_automatic_api.py."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -86,6 +86,26 @@ def sweep_and_send(app, psp, day: date) -> list[int]:
         for charge_id in ids:
             step(app, pix_recurring_charges.sync_recurring_charge, charge_id, api_for=psp.api_for)
     return ids
+
+
+@pytest.mark.one_backend
+@pytest.mark.parametrize(
+    ("today", "inside"),
+    [
+        (date(2027, 3, 9), False),  # 11 days before
+        (date(2027, 3, 10), True),  # 10
+        (date(2027, 3, 15), True),
+        (date(2027, 3, 18), True),  # 2
+        (date(2027, 3, 19), False),  # 1
+        (date(2027, 3, 20), False),  # the due date
+        (date(2027, 3, 21), False),
+        (date(2027, 2, 28), False),  # across a month's end: 20 days
+        (date(2027, 3, 1), False),  # 19
+    ],
+)
+def test_the_window_is_10_to_2_days_before_the_due_date_both_included(today, inside):
+    assert pix_recurring_charges.in_window(DUE, today) is inside
+    assert pix_recurring_charges.in_window(date(2028, 3, 1), date(2028, 2, 20)) is True  # leap
 
 
 def test_the_recurrence_is_created_at_the_psp_with_its_qr_code(app, psp, approved):

@@ -426,3 +426,47 @@ def test_end_to_end_journey_3_the_first_bill_is_paid_by_the_composed_code(
     assert wait_until(lambda: paid_amount(app, bill)[0] == "paid")
     assert wait_until(lambda: shown(client, admin, subscription)["status"] == "approved")
     assert str(paid_amount(app, bill)[1]) == "99.90"
+
+
+@pytest.mark.slow
+def test_end_to_end_a_worker_killed_after_the_put_leaves_one_cobr(
+    app, settings, client, admin, subscription, live_psp, tmp_path
+):
+    """A real worker process sends the cobr and is killed before its commit (the PSP has the
+    cobr, the row is still pending); the sync again, on another worker, finds it."""
+    from models.clock import local_today
+    from tasks.billing import sync_pix_recurring_charge
+    from tests.tasks.billing.test_equipment_sale import _kill, _start_crash_worker
+
+    psp = live_psp
+    client.post(url(subscription), json={"journey": 2}, headers=admin)
+    assert wait_until(lambda: shown(client, admin, subscription)["status"] == "created")
+    psp.approve_rec(shown(client, admin, subscription)["id_rec"])
+    assert wait_until(lambda: shown(client, admin, subscription)["status"] == "approved")
+    code = client.get(f"{API}/subscriptions/{subscription}", headers=admin).json["customer_code"]
+    build_receivable(
+        app, code, due_date=local_today() + timedelta(days=6), subscription_id=subscription
+    )
+    with recorded_effects():  # its message is lost: the crash worker gets it instead
+        (charge_id,) = run(app, pix_recurring_charges.plan_recurring)
+
+    # The sale test's crash worker stops before its task's first commit, whatever the task.
+    queue, pause, log = "cobr-kill", tmp_path / "pause", tmp_path / "worker.log"
+    pause.write_text("before_commit")
+    worker = _start_crash_worker(settings, queue, pause, log)
+    try:
+        sync_pix_recurring_charge.apply_async([charge_id], queue=queue)
+        paused = wait_until(lambda: pause.read_text().startswith("paused"), timeout=90)
+        assert paused, log.read_text()[-3000:]
+    finally:
+        _kill(worker)
+    assert len(cobr_puts(psp)) == 1  # the PSP has it; the row does not know
+    assert shown(client, admin, subscription)["charges"][0]["status"] == "pending"
+
+    sync_pix_recurring_charge.delay(charge_id)  # the next sweep's resend, on the suite's worker
+    sync_pix_recurring_charge.delay(charge_id)  # and a duplicate
+    assert wait_until(
+        lambda: shown(client, admin, subscription)["charges"][0]["status"] == "active"
+    )
+    wait_until(lambda: False, timeout=1)
+    assert len(cobr_puts(psp)) == 1
