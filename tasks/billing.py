@@ -242,6 +242,7 @@ def register_pix_webhook(account_id: int, requested_by: int | None = None) -> st
 def plan_pix_automatic() -> dict:
     """Cancel the recurrences of cancelled subscriptions, make each bill's cobr in its window,
     follow bills paid or cancelled, and send again what a lost message left; counts."""
+    pix_automatic.begin_sweep()
     cancel = pix_automatic.recurrences_to_cancel()
     create, cancel_again = pix_automatic.stale_recurrences()
     charges = pix_recurring_charges.plan_recurring()

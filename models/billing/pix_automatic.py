@@ -36,7 +36,7 @@ from models.billing.receivables import OWED, Receivable
 from models.billing.settings import BoletoSettings
 from models.clock import local_today, utcnow
 from models.customers.customers import Customer
-from models.db import UTCDateTime, db, get_for_update, get_row, is_unique_violation
+from models.db import UTCDateTime, db, get_for_update, get_row, is_unique_violation, lock_rows
 from models.effects import after_commit
 from models.errors import Conflict, Invalid, NotFound
 from models.service.plans import Plan
@@ -442,3 +442,10 @@ def queue(to_create: list[int], to_cancel: list[int]) -> None:
         after_commit(CREATE_TASK, recurrence_id)
     for recurrence_id in to_cancel:
         after_commit(CANCEL_TASK, recurrence_id)
+
+
+def begin_sweep() -> None:
+    """Beat's sweep starts here: on SQLite it takes the write lock first (a no-op UPDATE), so
+    two sweeps at once run one after the other instead of failing; on PostgreSQL the rows'
+    locks and the unique keys keep parallel sweeps apart and this does nothing."""
+    lock_rows(PixRecurrence, [0])

@@ -4,6 +4,7 @@ once and never outside it, a killed or duplicated send finds its cobr, outcomes 
 authorization cancelled with its subscription. The PSP is a small fake (pix_automatic_support);
 the stand-in PSP's end-to-end tests are in tests/web/billing/test_pix_automatic_api.py."""
 
+import threading
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -161,6 +162,7 @@ def test_a_worker_killed_after_the_put_finds_its_cobr(app, psp, approved):
 
 def plan_and_queue() -> list[int]:
     """What beat's task does for the cobrs: plan, and queue their syncs after the commit."""
+    pix_automatic.begin_sweep()
     ids = pix_recurring_charges.plan_recurring()
     pix_recurring_charges.queue_sync(ids)
     return ids
@@ -346,3 +348,23 @@ def test_journey_3_charges_the_oldest_bill_at_once_and_its_pix_settles_it(app, p
         step(app, pix_payments.apply_received, ids)
     assert paid_amount(app, bill) == ("paid", PAID)
     assert sent[0][0] == pix_automatic.CREATE_TASK
+
+
+def test_two_beats_at_the_same_moment_make_one_cobr(app, psp, approved):
+    barrier, outcomes = threading.Barrier(2), []
+
+    def beat():
+        barrier.wait()
+        try:
+            outcomes.append(step(app, plan_and_queue))
+        except Exception as error:
+            outcomes.append(error)
+
+    with on_day(DUE - timedelta(days=8)), recorded_effects():
+        beats = [threading.Thread(target=beat) for _ in range(2)]
+        for thread in beats:
+            thread.start()
+        for thread in beats:
+            thread.join(timeout=60)
+    assert sorted(map(len, outcomes)) == [0, 1], outcomes  # one made it, the other saw it made
+    assert len(rows(app, PixRecurringCharge)) == 1
