@@ -21,7 +21,12 @@ API_SPEC_OPTIONS = {
     "info": {"description": "Provedor: the customer module of an ISP's back office."},
     "security": [{"bearerAuth": []}],
     "components": {
-        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+        "securitySchemes": {
+            "bearerAuth": {"type": "http", "scheme": "bearer"},
+            # The PSPs' webhooks: the secret registered with the PSP, in the URL or a header.
+            "webhookSecret": {"type": "apiKey", "in": "query", "name": "hmac"},
+            "webhookSecretHeader": {"type": "apiKey", "in": "header", "name": "X-Webhook-Secret"},
+        },
     },
 }
 

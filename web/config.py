@@ -327,7 +327,7 @@ def _billing(env, mode) -> dict:
         # charges and asks each PSP for the PIX received (a lost webhook's delay).
         "public_base_url": _public_base_url(env),
         "pix_charges_seconds": _int(env, "PIX_CHARGES_SWEEP_SECONDS", 60, minimum=1),
-        "pix_reconcile_seconds": _int(env, "PIX_RECONCILE_SECONDS", 300, minimum=10),
+        "pix_reconcile_seconds": _int(env, "PIX_RECONCILE_SECONDS", 300, minimum=1),
         "billing_at": _clock_time(env, "BILLING_AT", "02:00"),  # monthly billing, daily run
         "boleto_email_days_before": _int(env, "BOLETO_EMAIL_DAYS_BEFORE", 5, minimum=0),
         "overdue_notice_days": _days_list(env, "OVERDUE_NOTICE_DAYS", (3, 10, 20)),

@@ -148,6 +148,7 @@ class Blueprint(SmorestBlueprint):
             if method != "parameters":
                 doc["error_statuses"] = statuses
                 doc["public"] = getattr(view_func, "public", False)
+                doc["security"] = getattr(view_func, "openapi_security", [])
 
     @staticmethod
     def _prepare_errors_doc(doc, doc_info, *, api, **_kwargs):
@@ -163,7 +164,7 @@ class Blueprint(SmorestBlueprint):
                 }
         doc["responses"] = dict(sorted(responses.items(), key=lambda item: str(item[0])))
         if doc_info["public"]:
-            doc["security"] = []
+            doc["security"] = doc_info["security"]  # none, or what the route checks itself
         return doc
 
 

@@ -35,6 +35,14 @@ def public(view):
     return view
 
 
+def webhook_secret(view):
+    """Open this endpoint to callers without a token that prove the secret the view checks
+    itself (a PSP's webhook): documented as the `webhookSecret` schemes."""
+    view.public = True
+    view.openapi_security = [{"webhookSecret": []}, {"webhookSecretHeader": []}]
+    return view
+
+
 def requires(area: str, action: str):
     """Allow this endpoint to the roles the role table gives `action` in `area`.
 

@@ -35,6 +35,7 @@ def upgrade():
     sa.Column('days_valid_after_due', sa.Integer(), nullable=False),
     sa.Column('active', sa.Boolean(), server_default=sa.true(), nullable=False),
     sa.Column('webhook_secret_hash', sa.String(length=64), nullable=True),
+    sa.Column('webhook_requested_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('webhook_registered_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('reconciled_until', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),

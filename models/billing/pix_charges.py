@@ -81,9 +81,8 @@ class PixCharge(Audited, db.Model):
     __audit_ignore__ = frozenset({"created_at", "updated_at", "attempts", "sent_at"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    receivable_id: Mapped[int] = mapped_column(
-        ForeignKey("receivables.id")
-    )  # indexed by the unique (receivable, generation)
+    # Indexed by the unique (receivable_id, generation).
+    receivable_id: Mapped[int] = mapped_column(ForeignKey("receivables.id"))
     customer_code: Mapped[int] = mapped_column(ForeignKey("customers.code"), index=True)
     billing_account_id: Mapped[int] = mapped_column(ForeignKey("billing_accounts.id"))
     generation: Mapped[int] = mapped_column(Integer, default=1)
@@ -288,10 +287,10 @@ def _adopt(charge: PixCharge, remote: dict, connection: PspConnection) -> None:
     )
 
 
-def sync_charge(charge_id: int, api_for=PixApi) -> str | None:
+def sync_charge(charge_id: int) -> str | None:
     """Make the PSP hold the charge as the row says (under the row's lock); its status, or
     None when it does not exist. PspUnavailable propagates: the caller retries later and the
-    row stays as it was. `api_for` builds the client (tests give the stand-in's)."""
+    row stays as it was."""
     charge = get_for_update(PixCharge, charge_id)
     if charge is None:
         return None
@@ -301,7 +300,11 @@ def sync_charge(charge_id: int, api_for=PixApi) -> str | None:
     if connection is None:  # disconnected meanwhile: its charges stay where they are
         return charge.status
     charge.attempts += 1
-    api = api_for(connection.config())
+    with PixApi(connection.config()) as api:
+        return _sync(charge, connection, api)
+
+
+def _sync(charge: PixCharge, connection: PspConnection, api: PixApi) -> str:
     remote = api.get_cobv(charge.txid)
     if charge.status == REMOVING:
         _remove(charge, api, remote)

@@ -2,7 +2,8 @@
 
 Each active connection keeps `reconciled_until`, the end of the last window asked
 (`GET /pix?inicio&fim`, every page). A run asks from there (less an overlap: a PSP may list a PIX
-a little after its `horario`) up to a minute ago, one window of at most a day per transaction,
+a little after its `horario`: the next run looks back that far again) up to now, one window of
+at most a day per transaction,
 so the first run after an outage catches up day by day and a killed worker loses one window.
 What it finds goes through the same store and worker as the webhooks: a PIX the webhook already
 brought is the same row (its endToEndId), so nothing is applied twice.
@@ -17,7 +18,6 @@ from models.clock import utcnow
 from models.db import db, get_for_update
 
 OVERLAP = timedelta(minutes=10)
-LAG = timedelta(minutes=1)  # the newest minute is left to the webhook and the next run
 WINDOW = timedelta(days=1)
 FIRST_LOOK_BACK = timedelta(days=1)  # a new connection: from a day before it was made
 PER_PAGE = 100
@@ -30,7 +30,7 @@ def connections_to_reconcile() -> list[int]:
     return list(db.session.scalars(query.order_by(PspConnection.id)))
 
 
-def reconcile_window(connection_id: int, api_for=PixApi, now: datetime | None = None) -> bool:
+def reconcile_window(connection_id: int, now: datetime | None = None) -> bool:
     """Ask the PSP for the next window of PIX received and store what it lists (the worker
     applies them after the commit); whether more windows are left to catch up. Locks the
     connection: two beats never ask the same window at once. PspUnavailable propagates (the
@@ -38,22 +38,23 @@ def reconcile_window(connection_id: int, api_for=PixApi, now: datetime | None = 
     connection = get_for_update(PspConnection, connection_id)
     if connection is None or not connection.active:
         return False
-    end_of_all = (now or utcnow()) - LAG
+    end_of_all = now or utcnow()
     start = connection.reconciled_until or (connection.created_at - FIRST_LOOK_BACK)
     if start >= end_of_all:
         return False
     inicio, fim = start - OVERLAP, min(start + WINDOW, end_of_all)
-    api = api_for(connection.config())
     to_apply: list[int] = []
-    page, pages = 0, 1
-    while page < min(pages, MAX_PAGES):
-        answer = api.list_pix(inicio, fim, page=page, per_page=PER_PAGE)
-        parsed = pix_payments.parse_pix(answer.get("pix") or [])
-        to_apply += pix_payments.record_received(
-            connection.billing_account_id, parsed, pix_payments.RECONCILIATION
-        )
-        pages = answer.get("parametros", {}).get("paginacao", {}).get("quantidadeDePaginas", 1)
-        page += 1
+    with PixApi(connection.config()) as api:
+        page, pages = 0, 1
+        while page < min(pages, MAX_PAGES):
+            answer = api.list_pix(inicio, fim, page=page, per_page=PER_PAGE)
+            parsed = pix_payments.parse_pix(answer.get("pix") or [])
+            to_apply += pix_payments.record_received(
+                connection.billing_account_id, parsed, pix_payments.RECONCILIATION
+            )
+            paging = answer.get("parametros", {}).get("paginacao", {})
+            pages = paging.get("quantidadeDePaginas", 1)
+            page += 1
     connection.reconciled_until = fim
     pix_payments.queue_apply(sorted(set(to_apply)))
     return fim < end_of_all

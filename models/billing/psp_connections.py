@@ -69,6 +69,7 @@ class PspConnection(Audited, db.Model):
     days_valid_after_due: Mapped[int] = mapped_column(Integer, default=30)
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     webhook_secret_hash: Mapped[str | None] = mapped_column(String(64))
+    webhook_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     webhook_registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reconciled_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -200,6 +201,7 @@ def request_webhook_registration(account_id: int) -> None:
     if not connection.active:
         raise Conflict("The PSP connection is inactive.", {"active": ["Inactive."]})
     webhook_url(account_id, "")  # PUBLIC_BASE_URL set
+    connection.webhook_requested_at = utcnow()
     after_commit(REGISTER_TASK, account_id, requested_by=current_actor(db.session).user_id)
 
 
@@ -209,14 +211,14 @@ def register_webhook(account_id: int) -> str:
     the old secret stays)."""
     connection = get_connection(account_id, for_update=True)
     url = webhook_url(account_id, connection.new_webhook_secret())
-    api = PixApi(connection.config())
-    api.put_webhook(connection.pix_key, url)
-    # Pix Automático's outcomes come to the same URL (`/rec`, `/cobr` appended), under the same
-    # secret; a PSP without Pix Automático refuses these, which leaves its PIX webhook working.
-    for register in (api.put_webhookrec, api.put_webhookcobr):
-        try:
-            register(url)
-        except PspRejected as error:
-            log.warning("PSP of account %s: %s", account_id, error)
+    with PixApi(connection.config()) as api:
+        api.put_webhook(connection.pix_key, url)
+        # Pix Automático's outcomes come to the same URL (`/rec`, `/cobr` appended), under the
+        # same secret; a PSP without Pix Automático refuses these, its PIX webhook still works.
+        for register in (api.put_webhookrec, api.put_webhookcobr):
+            try:
+                register(url)
+            except PspRejected as error:
+                log.warning("PSP of account %s: %s", account_id, error)
     connection.webhook_registered_at = utcnow()
     return "registered"

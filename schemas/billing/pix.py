@@ -71,7 +71,12 @@ class PspConnectionOutput(Schema):
     pix_key = fields.String(required=True)
     days_valid_after_due = fields.Integer(required=True)
     active = fields.Boolean(required=True)
-    webhook_registered_at = fields.AwareDateTime(allow_none=True)
+    webhook_requested_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "When an admin last asked to register it"}
+    )
+    webhook_registered_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "When the PSP last accepted it"}
+    )
     reconciled_until = fields.AwareDateTime(
         allow_none=True, metadata={"description": "PIX received up to here were asked of the PSP"}
     )

@@ -82,6 +82,15 @@ def test_openapi_declares_bearer_auth_and_opens_only_login_and_health(openapi):
         if operation.get("security") == []
     }
     assert open_operations == {(f"{API}/auth/login", "post"), (f"{API}/health", "get")}
+    by_webhook_secret = {
+        (path, method)
+        for path, method, operation in _operations(openapi)
+        if operation.get("security") == [{"webhookSecret": []}, {"webhookSecretHeader": []}]
+    }
+    assert by_webhook_secret == {
+        (f"{API}/pix/webhook/{{account_id}}", "post"),
+        (f"{API}/pix/webhook/{{account_id}}/{{kind}}", "post"),
+    }
 
 
 @one_backend

@@ -11,6 +11,7 @@ writes use it, old rows still read), run this, then drop the old key and restart
 import click
 from flask.cli import AppGroup
 
+from models.billing.psp_connections import PspConnection
 from models.customers.card_crypto import rotate_batch
 from models.customers.cep_import import CHUNK_ROWS, CepImport, CepImportReport, Unreadable
 from models.customers.payment_methods import PaymentMethod
@@ -77,8 +78,19 @@ payment_methods_cli = AppGroup("payment-methods", help="Payment data (Dados Déb
 @payment_methods_cli.command("rotate-keys")
 @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10_000))
 def rotate_keys_command(batch_size):
-    """Re-encrypt every stored card number with the newest key; safe to run again."""
-    column = PaymentMethod.__table__.c.card_number_encrypted
+    """Re-encrypt every stored card number, and the PSP connections' secrets kept under the
+    same keys, with the newest key; safe to run again."""
+    psp = PspConnection.__table__.c
+    columns = {
+        "card numbers": [PaymentMethod.__table__.c.card_number_encrypted],
+        "PSP secrets": [psp.client_secret_encrypted, psp.certificate_encrypted],
+    }
+    for what, encrypted in columns.items():
+        rotated = sum(_rotate_column(column, batch_size) for column in encrypted)
+        click.echo(f"Re-encrypted {rotated} {what} with the newest key.")
+
+
+def _rotate_column(column, batch_size: int) -> int:
     after_id, rotated = 0, 0
     while after_id is not None:
         try:
@@ -88,7 +100,7 @@ def rotate_keys_command(batch_size):
             db.session.rollback()
             raise
         rotated += count
-    click.echo(f"Re-encrypted {rotated} card numbers with the newest key.")
+    return rotated
 
 
 COMMANDS = (ceps_cli, payment_methods_cli)

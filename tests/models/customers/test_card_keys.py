@@ -86,3 +86,18 @@ def test_rotation_run_again_changes_nothing(app, client, admin, override_setting
 
 def test_rotation_with_no_cards_does_nothing(app):
     assert "Re-encrypted 0 card numbers" in rotate(app)
+
+
+def test_rotation_re_encrypts_the_psp_secrets_too(app, override_settings):
+    from models.billing.psp_connections import connection_of
+    from tests.web.billing.pix_helpers import PLACEHOLDER_PEM, connect_default_account
+
+    (old_key,) = settings_of(CustomerSettings, app).card_keys
+    new_key = Fernet.generate_key().decode()
+    account_id, _ = connect_default_account(app)
+    override_settings(CustomerSettings, card_keys=(new_key, old_key))
+    assert "Re-encrypted 2 PSP secrets" in rotate(app)
+    override_settings(CustomerSettings, card_keys=(new_key,))  # the old key dropped
+    with app.app_context():
+        config = connection_of(account_id).config()
+    assert (config.client_secret, config.certificate_pem) == ("s3cret", PLACEHOLDER_PEM)

@@ -23,7 +23,7 @@ from schemas.billing.pix import (
 )
 from web.extensions import Blueprint, JsonBodyParser
 from web.permissions import READ, WRITE
-from web.security import public, requires
+from web.security import requires, webhook_secret
 
 URL_PREFIX = ""
 blp = Blueprint("pix", __name__, description="PIX: PSP connections, webhooks, PIX received")
@@ -72,7 +72,7 @@ def _webhook_secret() -> str | None:
 @blp.route("/pix/webhook/<int:account_id>/<any(pix, rec, cobr):kind>", methods=["POST"])
 @blp.response(200, WebhookAnswer)
 @blp.alt_response(401, description="Not this account's webhook secret")
-@public
+@webhook_secret
 def webhook(account_id, kind="pix"):
     """Where the PSP posts (behind the proxy that checks its mutual TLS): `{"pix": [...]}`
     (a bare array from Inter), and for Pix Automático `{"recs": [...]}`, `{"cobsr": [...]}`.
