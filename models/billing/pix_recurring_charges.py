@@ -210,11 +210,16 @@ def _remove_cobv(receivable_id: int) -> None:
 
 
 def _follow_bills(limit: int) -> None:
-    """Pending or active cobrs whose bill no longer owes: concluded when their own PIX paid
-    it (a lost webhook, settled by reconciliation), else to cancel at the PSP."""
+    """Pending or active cobrs whose bill changed: concluded when their own PIX paid it (a
+    lost webhook, settled by reconciliation); else, paid another way, cancelled, or its
+    balance or due date changed (a partial payment), cancelled at the PSP: a bill still owed
+    then falls back to a cobv of what it owes, never debited for what it no longer does."""
     r = Receivable.__table__
-    gone = db.select(r.c.id).where(
-        r.c.id == PixRecurringCharge.receivable_id, r.c.status.not_in(OWED)
+    changed = db.select(r.c.id).where(
+        r.c.id == PixRecurringCharge.receivable_id,
+        r.c.status.not_in(OWED)
+        | (db.func.round(balance_column() * 100) != db.func.round(PixRecurringCharge.amount * 100))
+        | (r.c.due_date != PixRecurringCharge.due_date),
     )
     received = pix_payments.ReceivedPix
     own_pix = db.select(received.id).where(
@@ -222,7 +227,7 @@ def _follow_bills(limit: int) -> None:
     )
     query = (
         db.select(PixRecurringCharge, own_pix.exists().label("paid_by_it"))
-        .where(PixRecurringCharge.status.in_((PENDING, ACTIVE)), gone.exists())
+        .where(PixRecurringCharge.status.in_((PENDING, ACTIVE)), changed.exists())
         .order_by(PixRecurringCharge.id)
         .limit(limit)
     )

@@ -307,16 +307,22 @@ def test_a_cancelled_subscription_cancels_its_authorization(app, psp, approved, 
     assert psp.calls.count(("PATCH /rec", approved["id_rec"])) == 1
 
 
-def test_a_bill_paid_another_way_has_its_cobr_cancelled(app, psp, approved):
+@pytest.mark.parametrize(("paid", "left"), [("99.90", "paid"), ("40.00", "partially_paid")])
+def test_a_bill_paid_another_way_has_its_cobr_cancelled(app, psp, approved, paid, left):
     from models.billing.receivables import settle
 
     sweep_and_send(app, psp, DUE - timedelta(days=4))
     with on_day(DUE - timedelta(days=3)):
-        step(app, settle, approved["receivable_id"], DUE - timedelta(days=3), PAID)
+        step(app, settle, approved["receivable_id"], DUE - timedelta(days=3), Decimal(paid))
     sweep_and_send(app, psp, DUE - timedelta(days=3))
     charge = rows(app, PixRecurringCharge)[0]
     assert charge.status == pix_recurring_charges.CANCELLED
-    assert psp.cobrs[charge.txid]["status"] == "CANCELADA"
+    assert psp.cobrs[charge.txid]["status"] == "CANCELADA"  # never debited for the old amount
+    assert paid_amount(app, approved["receivable_id"])[0] == left
+    with on_day(DUE - timedelta(days=3)), recorded_effects():
+        step(app, pix_charges.plan_charges)
+    cobvs = [(c.receivable_id, str(c.amount)) for c in rows(app, PixCharge)]
+    assert cobvs == ([] if left == "paid" else [(approved["receivable_id"], "59.90")])
 
 
 def test_journey_3_charges_the_oldest_bill_at_once_and_its_pix_settles_it(app, psp):
