@@ -170,6 +170,11 @@ def _create_in_window(today: date, limit: int) -> int:
         .add_columns(PixRecurrence.id.label("recurrence_id"), PixRecurrence.billing_account_id)
         .join(PixRecurrence, PixRecurrence.subscription_id == r.c.subscription_id)
         .where(PixRecurrence.status == APPROVED, connected.exists())
+        # Journey 3's first bill is paid by the immediate charge that approved the recurrence.
+        .where(
+            PixRecurrence.first_receivable_id.is_(None)
+            | (PixRecurrence.first_receivable_id != r.c.id)
+        )
         .where(r.c.status.in_(OWED), balance_column() > 0, ~had.exists())
         .where(r.c.due_date.between(first, last))
         .order_by(r.c.id)

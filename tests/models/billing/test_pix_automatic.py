@@ -374,3 +374,17 @@ def test_two_beats_at_the_same_moment_make_one_cobr(app, psp, approved):
             thread.join(timeout=60)
     assert sorted(map(len, outcomes)) == [0, 1], outcomes  # one made it, the other saw it made
     assert len(rows(app, PixRecurringCharge)) == 1
+
+
+def test_journey_3_never_sends_a_cobr_for_the_bill_its_immediate_charge_pays(app, psp):
+    with on_day(DUE - timedelta(days=20)), recorded_effects():
+        account_id = connect_psp(app)
+        customer = build_customer(app)
+        subscription_id = build_subscription(app, customer)
+        build_receivable(app, customer, due_date=DUE, subscription_id=subscription_id)
+        recurrence_id = step(app, pix_automatic.request_recurrence, subscription_id, 3)
+        step(app, pix_automatic.create_recurrence, recurrence_id, api_for=psp.api_for)
+        id_rec = rows(app, PixRecurrence)[0].id_rec
+        step(app, pix_automatic.receive_recs, account_id, [psp.approve(id_rec)])
+    assert sweep_and_send(app, psp, DUE - timedelta(days=5)) == []  # the PIX is on its way
+    assert psp.cobrs == {}
