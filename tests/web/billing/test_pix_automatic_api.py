@@ -100,6 +100,18 @@ def test_409_when_the_subscription_already_has_a_live_one(app, client, admin, su
     assert count(app) == 1
 
 
+def test_parallel_posts_make_one(app, client, admin, subscription):
+    from tests.web.test_concurrency import _in_parallel
+
+    connect_psp(app)
+    with recorded_effects():
+        answers = _in_parallel(
+            app, 4, lambda c, _: c.post(url(subscription), json={"journey": 2}, headers=admin)
+        )
+    assert sorted(a.status_code for a in answers) == [202, 409, 409, 409]
+    assert count(app) == 1
+
+
 @pytest.mark.parametrize(
     ("body", "status"),
     [
