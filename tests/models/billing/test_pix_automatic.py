@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from models.audit import set_actor
+from models.audit import HistoryEntry, set_actor
 from models.billing import pix_automatic, pix_charges, pix_payments, pix_recurring_charges
 from models.billing.pix_automatic import PixRecurrence
 from models.billing.pix_charges import PixCharge
@@ -269,6 +269,21 @@ def test_concluida_settles_the_bill_once_even_delivered_three_times(app, psp, ap
     charge = rows(app, PixRecurringCharge)[0]
     assert charge.status == pix_recurring_charges.CONCLUDED
     assert charge.end_to_end_id == "E12345678202703201000abcdefghijk"
+    # Each step is in the customer's history: made, sent, concluded.
+    with app.app_context():
+        steps = db.session.execute(
+            db.select(HistoryEntry.action, HistoryEntry.changes)
+            .where(HistoryEntry.entity == "pix_recurring_charges")
+            .order_by(HistoryEntry.id)
+        ).all()
+    statuses = [
+        change["new"]
+        for _action, changes in steps
+        for change in changes
+        if change["field"] == "status"
+    ]
+    assert steps[0][0] == "create"
+    assert statuses == ["pending", "active", "concluded"]
 
 
 @pytest.mark.parametrize("outcome", ["NAO_REALIZADA", "REJEITADA", "EXPIRADA"])
