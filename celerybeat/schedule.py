@@ -60,6 +60,10 @@ def _pix_sweeps(billing: dict) -> dict:
             "task": "tasks.pix.reconcile",
             "schedule": float(billing.get("pix_reconcile_seconds", 300)),
         },
+        "resume-pix": {
+            "task": "tasks.pix.resume",
+            "schedule": 60.0,
+        },
     }
 
 

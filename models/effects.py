@@ -39,6 +39,11 @@ def after_commit(task_name: str, *args, **kwargs) -> None:
     on_commit(_send, task_name, args, kwargs)
 
 
+def send_now(task_name: str, *args, **kwargs) -> None:
+    """Send the task `task_name` now, outside any transaction (what no row waits for)."""
+    _send(task_name, args, kwargs)
+
+
 def on_commit(action: Callable, *args) -> None:
     """Call `action(*args)` once the current transaction has committed."""
     _park(_ON_COMMIT, action, args)

@@ -25,6 +25,7 @@ from models.billing import (
     monthly_billing,
     pix_automatic,
     pix_charges,
+    pix_inbox,
     pix_payments,
     pix_reconciliation,
     pix_recurring_charges,
@@ -209,10 +210,17 @@ def apply_received_pix(received_ids: list[int]) -> dict:
     return pix_payments.apply_received(received_ids)
 
 
+@shared_task(name="tasks.pix.send_refund", **PSP_RETRY)
+def send_pix_refund(refund_id: int, requested_by: int | None = None) -> str | None:
+    """Ask the PSP for a refund finance requested (any number of times: once)."""
+    return pix_payments.send_refund(refund_id)
+
+
 @shared_task(name="tasks.pix.reconcile")
 def reconcile_pix() -> int:
     """Ask every PSP for the PIX received since its last window, a window per transaction
-    until caught up; a PSP that is down is asked again next time. How many windows."""
+    until caught up; a PSP that is down, or that answers what cannot be read, is asked again
+    next time, and never keeps the others from being asked. How many windows."""
     windows = 0
     for connection_id in pix_reconciliation.connections_to_reconcile():
         try:
@@ -225,7 +233,42 @@ def reconcile_pix() -> int:
             )
         except PspUnavailable as error:
             log.warning("PSP of connection %s down for reconciliation: %s", connection_id, error)
+        except Exception:  # a bug or a broken answer: logged, and the next connection goes on
+            log.exception("reconciliation of PSP connection %s failed", connection_id)
     return windows
+
+
+@shared_task(name="tasks.pix.drain_inbox")
+def drain_pix_inbox() -> int:
+    """Store and apply what the webhooks left in the inbox, a batch per transaction, one drain
+    at a time; how many deliveries."""
+    token = pix_inbox.take_lock()
+    if token is None:
+        return 0  # another drain is at it, and goes on until the inbox is empty
+    try:
+        drained = commit_in_chunks(
+            lambda _: (0, count) if (count := pix_inbox.drain_batch(token)) else (None, 0), 0
+        )
+    finally:
+        left = pix_inbox.release_lock(token)
+    if left:  # delivered while this drain was ending
+        drain_pix_inbox.delay()
+    return drained
+
+
+@shared_task(name="tasks.pix.resume")
+def resume_pix() -> int:
+    """Send again what a lost message or a failed worker left: the webhooks' inbox, PIX received
+    still pending, refunds reported DEVOLVIDO not yet taken back, refunds requested not yet
+    sent. How many."""
+    drain_pix_inbox.delay()
+    received = pix_payments.received_to_apply()
+    if received:
+        pix_payments.queue_apply(received)
+    refunds = pix_payments.refunds_to_resend()
+    for refund_id in refunds:
+        send_pix_refund.delay(refund_id)
+    return len(received) + len(refunds)
 
 
 @shared_task(name="tasks.pix.register_webhook", **PSP_RETRY)

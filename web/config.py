@@ -346,7 +346,7 @@ def _public_base_url(env) -> str | None:
     """PUBLIC_BASE_URL: the https address the PSPs post webhooks to (behind the proxy that
     terminates their mutual TLS); unset, no webhook can be registered."""
     raw = env.get("PUBLIC_BASE_URL", "").strip().rstrip("/")
-    if raw and not raw.startswith(("https://", "http://")):
+    if raw and not raw.startswith("https://"):
         raise ConfigError(f"PUBLIC_BASE_URL must be an https URL, got {raw!r}")
     return raw or None
 
@@ -473,7 +473,8 @@ class Settings:
 
     def pix_settings(self) -> PixSettings:
         """PIX through the PSPs: the webhook's public address."""
-        return PixSettings(public_base_url=self.billing["public_base_url"])
+        redis = self.broker_url if self.broker_url.startswith(("redis://", "rediss://")) else None
+        return PixSettings(public_base_url=self.billing["public_base_url"], inbox_url=redis)
 
     def boleto_settings(self) -> BoletoSettings:
         """The account boletos are issued on and whom they pay."""

@@ -279,10 +279,14 @@ def create_recurrence(recurrence_id: int, api_for=PixApi) -> str | None:
     if connection is None:
         return recurrence.status
     recurrence.attempts += 1
-    api = api_for(connection.config())
+    with api_for(connection.config()) as api:
+        return _create(recurrence, connection.pix_key, api)
+
+
+def _create(recurrence: PixRecurrence, pix_key: str, api) -> str:
     try:
         if recurrence.journey == 3:
-            _put_first_charge(api, recurrence, connection.pix_key)
+            _put_first_charge(api, recurrence, pix_key)
         loc = api.post_locrec()
         remote = api.post_rec(_rec_body(recurrence, loc["id"]))
     except PspRejected as error:
@@ -342,7 +346,11 @@ def cancel_at_psp(recurrence_id: int, api_for=PixApi) -> str | None:
     if connection is None:
         return recurrence.status
     recurrence.attempts += 1
-    api = api_for(connection.config())
+    with api_for(connection.config()) as api:
+        return _cancel(recurrence, api)
+
+
+def _cancel(recurrence: PixRecurrence, api) -> str:
     try:
         remote = api.patch_rec(recurrence.id_rec, {"status": "CANCELADA"})
     except PspRejected as error:  # already ended there (expired, rejected, cancelled)?

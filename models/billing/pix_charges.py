@@ -37,7 +37,7 @@ from models.audit import Audited
 from models.billing.billing_accounts import BillingAccount, default_account
 from models.billing.pix import ascii_text, pix_dynamic_code
 from models.billing.psp_client import PixApi, PspRejected
-from models.billing.psp_connections import PspConnection, active_connection
+from models.billing.psp_connections import PspConnection, active_connection, connection_of
 from models.billing.receivables import OWED, PAID, Receivable, balance_column
 from models.billing.settings import BoletoSettings
 from models.clock import local_today, utcnow
@@ -115,35 +115,36 @@ def charge_of(receivable_id: int) -> PixCharge | None:
 
 def code_for(receivable_id: int, amount: Decimal) -> str | None:
     """The dynamic BR Code to show for paying `amount` of the receivable: its charge's, when
-    the PSP holds it active for that amount (else the caller shows the static code)."""
+    the PSP holds it active for that amount through an active connection (else the caller
+    shows the static code)."""
     charge = charge_of(receivable_id)
     if charge is None or charge.status != ACTIVE or charge.amount != amount:
         return None
-    return charge.pix_code
+    return charge.pix_code if active_connection(charge.billing_account_id) else None
 
 
-def _accounts_with_psp() -> dict[int, int]:
-    """{billing account id: its active connection's id}."""
-    rows = db.session.execute(
-        db.select(PspConnection.billing_account_id, PspConnection.id).where(
-            PspConnection.active.is_(True)
-        )
-    ).all()
-    return dict(rows)
+def _accounts_with_psp() -> list[int]:
+    """The billing accounts whose PSP connection is active."""
+    query = db.select(PspConnection.billing_account_id).where(PspConnection.active.is_(True))
+    return list(db.session.scalars(query))
 
 
 def plan_charges(limit: int = SWEEP_LIMIT) -> list[int]:
-    """Bring the charges in line with the receivables (set-based), and return the ids of the
-    charges to send to their PSP: new ones, changed ones and those whose sync was lost."""
+    """Bring the charges in line with the receivables and the connections (set-based), and
+    return the ids of the charges to send to their PSP: new ones, changed ones, those to
+    remove and those whose sync was lost."""
     with_psp = _accounts_with_psp()
-    if not with_psp:
-        return []
-    _create_missing(with_psp, limit)
+    if with_psp:
+        _create_missing(with_psp, limit)
     _mark_changes(limit)
     stale = utcnow() - RESEND_AFTER
+    connected = db.select(PspConnection.id).where(
+        PspConnection.billing_account_id == PixCharge.billing_account_id,
+        PspConnection.active.is_(True) | (PixCharge.status == REMOVING),
+    )
     due = (
         db.select(PixCharge.id)
-        .where(PixCharge.status.in_(TO_SEND))
+        .where(PixCharge.status.in_(TO_SEND), connected.exists())
         .where((PixCharge.sent_at.is_(None)) | (PixCharge.sent_at < stale))
         .order_by(PixCharge.id)
         .limit(limit)
@@ -156,19 +157,25 @@ def plan_charges(limit: int = SWEEP_LIMIT) -> list[int]:
     return ids
 
 
-def _create_missing(with_psp: dict[int, int], limit: int) -> int:
+def _create_missing(with_psp: list[int], limit: int) -> int:
     """A pending charge for each owed receivable of a customer paying by boleto (boleto
-    híbrido) whose account has a PSP and that has no live charge."""
+    híbrido) whose account has an active PSP connection, and that no charge covers: none is
+    live, and none was paid at the PSP with its PIX not yet credited (a webhook on its way)."""
     from models.billing.boletos import named_account  # boletos shows our codes: no cycle at load
     from models.billing.pix_recurring_charges import holds_bill
     from models.billing.receivables import pays_by_boleto
 
     r = Receivable.__table__
+    received = db.metadata.tables["pix_received"]  # models/billing/pix_payments.py
     default_id = default_account().id
     account = db.func.coalesce(named_account(r), default_id)
+    credited = db.select(received.c.id).where(
+        received.c.txid == PixCharge.txid, received.c.status == "applied"
+    )
     live = db.select(PixCharge.id).where(
         PixCharge.receivable_id == r.c.id,
-        PixCharge.status.in_((*LIVE, REMOVING)),
+        PixCharge.status.in_((*LIVE, REMOVING))
+        | ((PixCharge.status == CONCLUDED) & ~credited.exists()),
     )
     latest = (
         db.select(db.func.coalesce(db.func.max(PixCharge.generation), 0))
@@ -206,13 +213,18 @@ def _create_missing(with_psp: dict[int, int], limit: int) -> int:
 
 
 def _mark_changes(limit: int) -> None:
-    """Live charges whose receivable changed: removed when it no longer owes, sent again with
-    the new balance or due date when those changed."""
+    """Live charges whose receivable or connection changed: removed when the receivable no
+    longer owes or the connection was deactivated, sent again with the new balance or due
+    date when those changed."""
     r = Receivable.__table__
     gone = db.select(r.c.id).where(r.c.id == PixCharge.receivable_id, r.c.status.not_in(OWED))
+    inactive = db.select(PspConnection.id).where(
+        PspConnection.billing_account_id == PixCharge.billing_account_id,
+        PspConnection.active.is_(False),
+    )
     db.session.execute(
         db.update(PixCharge)
-        .where(PixCharge.status.in_(LIVE), gone.exists())
+        .where(PixCharge.status.in_(LIVE), gone.exists() | inactive.exists())
         .values(status=REMOVING, sent_at=None)
         .execution_options(synchronize_session=False)
     )
@@ -294,14 +306,20 @@ def sync_charge(charge_id: int) -> str | None:
     charge = get_for_update(PixCharge, charge_id)
     if charge is None:
         return None
-    if charge.status not in TO_SEND:
+    connection = connection_of(charge.billing_account_id)
+    if charge.status not in TO_SEND or connection is None:
         return charge.status
-    connection = active_connection(charge.billing_account_id)
-    if connection is None:  # disconnected meanwhile: its charges stay where they are
-        return charge.status
+    if charge.status == PENDING and not connection.active:
+        return charge.status  # the next plan removes it
     charge.attempts += 1
-    with PixApi(connection.config()) as api:
-        return _sync(charge, connection, api)
+    try:
+        with PixApi(connection.config()) as api:
+            return _sync(charge, connection, api)
+    except PspRejected as error:  # not worth retrying: a person must look
+        charge.error = str(error)[:300]
+        charge.status = REMOVED if charge.status == REMOVING else FAILED
+        log.warning("PIX charge %s refused by the PSP: %s", charge.txid, charge.error)
+        return charge.status
 
 
 def _sync(charge: PixCharge, connection: PspConnection, api: PixApi) -> str:
@@ -310,20 +328,15 @@ def _sync(charge: PixCharge, connection: PspConnection, api: PixApi) -> str:
         _remove(charge, api, remote)
         return charge.status
     body = _body(charge, connection)
-    try:
-        if remote is None:
-            remote = api.put_cobv(charge.txid, body)
-        elif remote.get("status") == "CONCLUIDA":
-            charge.status = CONCLUDED  # paid meanwhile: the webhook or reconciliation settles
-            return charge.status
-        elif not _same(remote, body):
-            remote = api.patch_cobv(
-                charge.txid, {"valor": body["valor"], "calendario": body["calendario"]}
-            )
-    except PspRejected as error:
-        charge.status, charge.error = FAILED, str(error)[:300]
-        log.warning("PIX charge %s refused by the PSP: %s", charge.txid, charge.error)
+    if remote is None:
+        remote = api.put_cobv(charge.txid, body)
+    elif remote.get("status") == "CONCLUIDA":
+        charge.status = CONCLUDED  # paid meanwhile: the webhook or reconciliation credits it
         return charge.status
+    elif not _same(remote, body):
+        remote = api.patch_cobv(
+            charge.txid, {"valor": body["valor"], "calendario": body["calendario"]}
+        )
     _adopt(charge, remote, connection)
     charge.status, charge.error = ACTIVE, None
     return charge.status
@@ -341,15 +354,31 @@ def _remove(charge: PixCharge, api, remote: dict | None) -> None:
         charge.status = REMOVED
 
 
-def after_payment(receivable: Receivable) -> None:
-    """The receivable's live charge after a PIX payment was added to it: concluded when it
-    is paid, sent again with the balance when something is still owed."""
-    charge = charge_of(receivable.id)
-    if charge is None or charge.status not in LIVE:
-        return
-    if receivable.status == PAID:
-        charge.status = CONCLUDED
-    elif receivable.status in OWED and receivable.balance != charge.amount:
-        charge.amount, charge.status, charge.sent_at = receivable.balance, PENDING, utcnow()
+def after_payments(paid_through: list[tuple[Receivable, PixCharge]]) -> None:
+    """The charges of receivables PIX paid, each through the charge given: a receivable now
+    paid has that charge concluded and any other live generation removed (nobody pays twice,
+    one statement for the batch); one still owing has its live charge sent again with the
+    balance."""
+    settled = [(r, c) for r, c in paid_through if r.status == PAID]
+    for _, charge in settled:
+        if charge.status in LIVE:
+            charge.status = CONCLUDED
+    if settled:
         db.session.flush()
-        queue_sync([charge.id])
+        db.session.execute(
+            db.update(PixCharge)
+            .where(
+                PixCharge.receivable_id.in_([r.id for r, _ in settled]),
+                PixCharge.id.not_in([c.id for _, c in settled]),
+                PixCharge.status.in_(LIVE),
+            )
+            .values(status=REMOVING, sent_at=None)
+            .execution_options(synchronize_session="fetch")
+        )
+    for receivable, _ in paid_through:
+        if receivable.status in OWED:
+            live = charge_of(receivable.id)
+            if live is not None and live.status in LIVE and receivable.balance != live.amount:
+                live.amount, live.status, live.sent_at = receivable.balance, PENDING, utcnow()
+                db.session.flush()
+                queue_sync([live.id])

@@ -272,14 +272,18 @@ def sync_recurring_charge(charge_id: int, api_for=PixApi, today: date | None = N
     if connection is None:
         return charge.status
     charge.attempts += 1
-    api = api_for(connection.config())
+    with api_for(connection.config()) as api:
+        return _send(charge, api, today or local_today())
+
+
+def _send(charge: PixRecurringCharge, api, today: date) -> str:
     remote = api.get_cobr(charge.txid)
     if charge.status == CANCELLING:
         return _cancel(charge, api, remote)
     if remote is not None:  # sent before (a duplicated task, a worker killed after the PUT)
         return _adopt(charge, remote.get("status"))
     recurrence = db.session.get(PixRecurrence, charge.recurrence_id)
-    if not in_window(charge.due_date, today or local_today()):
+    if not in_window(charge.due_date, today):
         return _fail(charge, "Its window passed before it was sent: the bill falls back.")
     if recurrence.status != APPROVED:
         return _fail(charge, f"The recurrence is {recurrence.status}: the bill falls back.")

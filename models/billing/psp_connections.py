@@ -25,7 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited, current_actor
 from models.billing.billing_accounts import get_billing_account
-from models.billing.psp_client import PixApi, PspConfig, PspRejected
+from models.billing.psp_client import PixApi, PspConfig, PspRejected, forget_tokens
 from models.billing.settings import PixSettings
 from models.clock import utcnow
 from models.customers import card_crypto
@@ -51,7 +51,9 @@ class PspConnection(Audited, db.Model):
     """The API Pix of one billing account's PSP, its credentials and its PIX key."""
 
     __tablename__ = "psp_connections"
-    __audit_redact__ = frozenset({"client_secret_encrypted", "certificate_encrypted"})
+    __audit_redact__ = frozenset(
+        {"client_secret_encrypted", "certificate_encrypted", "webhook_secret_hash"}
+    )
     __audit_ignore__ = frozenset({"created_at", "updated_at", "reconciled_until"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,6 +87,7 @@ class PspConnection(Audited, db.Model):
 
     @property
     def webhook_bare_array(self) -> bool:
+        """Whether the PSP posts the webhook's Pix as a bare array (Inter)."""
         return PROVIDERS[self.provider]["webhook_bare_array"]
 
     def config(self) -> PspConfig:
@@ -171,13 +174,22 @@ def save_connection(account_id: int, data: dict) -> tuple[PspConnection, bool]:
     for name, value in data.items():
         setattr(connection, name, value)
     db.session.flush()
+    if not created:  # mended credentials or key: what the PSP refused is tried again
+        charges = db.metadata.tables["pix_charges"]  # models/billing/pix_charges.py
+        db.session.execute(
+            db.update(charges)
+            .where(charges.c.billing_account_id == account_id, charges.c.status == "failed")
+            .values(status="pending", sent_at=None)
+        )
+    forget_tokens()  # a token of the old credentials is not used again
     return connection, created
 
 
 def connection_for_webhook(account_id: int, secret: str | None) -> PspConnection | None:
-    """The active connection of `account_id` when `secret` is its webhook secret; None for
-    anything else (unknown account, no connection, a wrong or missing secret)."""
-    connection = active_connection(account_id) if 0 < account_id <= MAX_INT_ID else None
+    """The connection of `account_id` when `secret` is its webhook secret; None for anything
+    else (unknown account, no connection, a wrong or missing secret). A deactivated one still
+    takes webhooks: its charges may still be paid until the PSP has removed them."""
+    connection = connection_of(account_id) if 0 < account_id <= MAX_INT_ID else None
     if connection is None or not connection.webhook_secret_matches(secret):
         return None
     return connection

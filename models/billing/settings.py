@@ -39,3 +39,5 @@ class PixSettings:
     """PIX through the PSPs' API Pix (models/billing/psp_connections.py)."""
 
     public_base_url: str | None = None  # PUBLIC_BASE_URL: where the PSPs post webhooks
+    # The webhooks' inbox (models/billing/pix_inbox.py): the Redis broker's URL, if Redis.
+    inbox_url: str | None = None

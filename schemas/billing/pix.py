@@ -1,5 +1,7 @@
 """PIX through the PSPs: a billing account's PSP connection, charges, PIX received, webhooks."""
 
+from decimal import Decimal
+
 from marshmallow import Schema, fields, validate
 
 from models.billing import (
@@ -104,10 +106,30 @@ class PixChargeOutput(Schema):
 
 
 class PixRefundOutput(Schema):
-    refund_id = fields.String(required=True)
+    id = fields.Integer(required=True)
+    received_id = fields.Integer(required=True)
+    refund_id = fields.String(required=True, metadata={"description": "The devolução's id"})
     amount = Money(required=True)
-    status = fields.String(required=True)
+    status = fields.String(
+        required=True,
+        metadata={
+            "enum": [pix_payments.REQUESTED, *pix_payments.REFUND_STATUSES, pix_payments.REFUSED],
+            "description": "requested: not yet taken by the PSP; the PSP's EM_PROCESSAMENTO, "
+            "DEVOLVIDO (the receivable owes it again), NAO_REALIZADO; refused: see error",
+        },
+    )
     handled_at = fields.AwareDateTime(allow_none=True)
+    requested_by = fields.String(allow_none=True)
+    requested_at = fields.AwareDateTime(allow_none=True)
+    error = fields.String(allow_none=True)
+
+
+class RefundRequest(InputSchema):
+    amount = Money(
+        required=True,
+        validate=validate.Range(min=Decimal("0.01"), max=Decimal("9999999999.99")),
+        metadata={"description": "At most what was received less the refunds already asked"},
+    )
 
 
 class ReceivedPixOutput(Schema):

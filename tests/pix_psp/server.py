@@ -170,6 +170,9 @@ class PspStandIn:
     def refund(self, e2eid: str, amount) -> dict:
         return self.ledger.refund(e2eid, amount)
 
+    def settle_refund(self, e2eid: str, refund_id: str, done: bool = True) -> dict:
+        return self.ledger.settle_refund(e2eid, refund_id, done)
+
     def approve_rec(self, id_rec: str) -> dict:
         return self.ledger.set_rec_status(id_rec, "APROVADA")
 

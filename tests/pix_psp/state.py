@@ -516,6 +516,19 @@ class Ledger:
         self._deliver("pix", {"pix": [answer]}, self.pix_key)
         return _copy(refund)
 
+    def settle_refund(self, e2eid: str, refund_id: str, done: bool = True) -> dict:
+        """A devolução asked through the API reaches its final status (DEVOLVIDO, or
+        NAO_REALIZADO); the Pix is delivered again, as the spec says."""
+        with self.lock:
+            record = self._pix(e2eid)
+            (refund,) = [r for r in record.get("devolucoes", []) if r["id"] == refund_id]
+            refund["status"] = "DEVOLVIDO" if done else "NAO_REALIZADO"
+            if done:
+                refund["horario"]["liquidacao"] = now_text()
+            answer = _copy(record)
+        self._deliver("pix", {"pix": [answer]}, self.pix_key)
+        return _copy(refund)
+
     def set_rec_status(self, id_rec: str, status: str) -> dict:
         with self.lock:
             rec = self._rec(id_rec)

@@ -57,6 +57,12 @@ class FakeApi:
     def __init__(self, psp: FakePsp):
         self.psp = psp
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_exc):
+        self.psp.calls.append(("close", ""))
+
     def post_locrec(self) -> dict:
         loc_id = next(self.psp._ids)
         self.psp.calls.append(("POST /locrec", str(loc_id)))

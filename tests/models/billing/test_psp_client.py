@@ -10,13 +10,13 @@ import trustme
 
 from models.billing.psp_client import (
     PixApi,
-    PspConfig,
     PspError,
     PspRejected,
     PspUnavailable,
     forget_tokens,
 )
 from tests.pix_psp import PspStandIn
+from tests.pix_psp.conftest import config_for as config_of
 
 pytestmark = pytest.mark.one_backend
 
@@ -29,19 +29,6 @@ def psp():
     with PspStandIn() as stand_in:
         yield stand_in
     forget_tokens()
-
-
-def config_of(psp, **changes) -> PspConfig:
-    values = {
-        "base_url": psp.base_url,
-        "token_url": psp.token_url,
-        "client_id": psp.client_id,
-        "client_secret": psp.client_secret,
-        "certificate_pem": psp.client_pem,
-        "ca_pem": psp.ca_pem,
-        "timeout": 5.0,
-    }
-    return PspConfig(**{**values, **changes})
 
 
 @pytest.fixture

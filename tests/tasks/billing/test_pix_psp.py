@@ -305,3 +305,56 @@ def test_two_beats_and_two_workers_make_each_charge_once_and_settle_lost_webhook
     assert everything_paid, fleet.tail()
     assert _sources(app) == [("reconciliation", "applied")] * 6
     assert [paid(app, r)[1] for r in receivables] == [Decimal("25.00")] * 6
+
+
+def _refunds(client, headers, received_id: int) -> list[dict]:
+    listed = client.get(f"{API}/pix/received?per_page=100", headers=headers).json["items"]
+    return next(item["refunds"] for item in listed if item["id"] == received_id)
+
+
+def test_finance_gives_back_a_pix_paid_for_a_receivable_already_paid(
+    app, client, admin, headers_for, psp, service, celery_worker
+):
+    finance = headers_for("finance")
+    receivable_id = build_receivable(app, amount="50.00")
+    charge = _active_charge(app, celery_worker, receivable_id)
+    typed = client.post(
+        f"{API}/receivables/{receivable_id}/payments",
+        json={"paid_on": str(_today(app)), "amount": "50.00"},
+        headers=finance,
+    )
+    assert typed.status_code == 200, typed.json
+    payment = psp.pay(charge.txid)  # the customer paid the PIX too
+    assert wait_until(lambda: _sources(app) == [("webhook", "not_owed")], timeout=30)
+    (received,) = client.get(f"{API}/pix/received?status=not_owed", headers=finance).json["items"]
+    url = f"{API}/pix/received/{received['id']}/refunds"
+
+    assert client.post(url, json={"amount": "50.01"}, headers=finance).status_code == 422
+    assert client.post(url, json={"amount": "0.00"}, headers=finance).status_code == 422
+    assert (
+        client.post(url, json={"amount": "50.00"}, headers=headers_for("attendant")).status_code
+        == 403
+    )
+    asked = client.post(url, json={"amount": "50.00"}, headers=finance)
+    assert asked.status_code == 202 and asked.json["status"] == "requested", asked.json
+    assert asked.json["requested_by"] is not None
+    assert (
+        client.post(url, json={"amount": "0.01"}, headers=finance).status_code == 422
+    )  # all of it
+    assert wait_until(
+        lambda: _refunds(client, finance, received["id"])[0]["status"] == "EM_PROCESSAMENTO",
+        timeout=30,
+    )
+    psp.settle_refund(payment["endToEndId"], asked.json["refund_id"])
+    assert wait_until(
+        lambda: _refunds(client, finance, received["id"])[0]["status"] == "DEVOLVIDO",
+        timeout=30,
+    )
+    assert paid(app, receivable_id) == ("paid", Decimal("50.00"))  # the typed payment stands
+
+
+def _today(app):
+    from models.clock import local_today
+
+    with app.app_context():
+        return local_today()

@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
+from models.audit import set_actor
 from models.db import db
-from tests.builders import build_receivable
+from tests.builders import BUILDER, build_receivable
 from tests.tasks.billing.test_auto_suspension import debtor, group_of, subscription, sweep
 from tests.waiting import wait_until
 from tests.web.api_helpers import API
@@ -186,12 +187,6 @@ def test_another_accounts_secret_or_an_unknown_account_is_refused(app, client):
     assert _received(app) == []
 
 
-def test_an_inactive_connection_takes_no_webhook(app, client, admin):
-    account_id, secret = connect_default_account(app, active=False)
-    answer = client.post(webhook_url(account_id, secret), json={"pix": []})
-    assert answer.status_code == 401
-
-
 @pytest.mark.parametrize(
     ("body", "status"),
     [
@@ -225,6 +220,68 @@ def test_a_body_that_is_not_json_is_a_400(app, client):
     assert answer.status_code == 400
     answer = client.post(webhook_url(account_id, secret), data="pix=1")
     assert answer.status_code == 415
+
+
+def test_a_bare_array_is_only_taken_from_a_psp_that_sends_one(app, client):
+    account_id, secret = connect_default_account(app)  # a standard PSP
+    _, txid = _charged(app)
+    answer = client.post(webhook_url(account_id, secret), json=[pix(txid, "99.90")])
+    assert answer.status_code == 422 and _received(app) == []
+
+
+def test_a_psps_test_post_on_registration_is_answered_200(app, client):
+    account_id, secret = connect_default_account(app)
+    answer = client.post(webhook_url(account_id, secret), json={"evento": "teste_webhook"})
+    assert answer.status_code == 200 and answer.json == {"received": 0}
+    assert _received(app) == []
+
+
+def test_a_deactivated_connection_still_takes_the_pix_of_its_charges(app, client, celery_worker):
+    from models.billing import psp_connections
+
+    account_id, secret = connect_default_account(app)
+    receivable_id, txid = _charged(app)
+    with app.app_context():
+        psp_connections.connection_of(account_id).active = False
+        db.session.commit()
+    answer = client.post(webhook_url(account_id, secret), json={"pix": [pix(txid, "99.90")]})
+    assert answer.status_code == 200  # the customer paid a code they held: credited
+    assert wait_until(lambda: paid(app, receivable_id)[0] == "paid", timeout=30)
+
+
+def test_a_pix_with_an_empty_txid_is_one_without(app, client, celery_worker):
+    account_id, secret = connect_default_account(app)
+    answer = client.post(webhook_url(account_id, secret), json={"pix": [pix("", "5.00")]})
+    assert answer.status_code == 200
+    assert wait_until(lambda: [r[1] for r in _received(app)] == ["unknown"], timeout=30)
+
+
+def test_another_accounts_txid_is_unknown_here(app, client, celery_worker):
+    from models.billing.billing_accounts import create_billing_account
+    from models.billing.psp_connections import save_connection
+    from tests.web.billing.pix_helpers import PLACEHOLDER_PEM
+
+    connect_default_account(app)
+    receivable_id, txid = _charged(app)  # a charge on the default account
+    with app.app_context():
+        set_actor(db.session, BUILDER)
+        other = create_billing_account(
+            {"name": "Outra", "bank": "237", "agency": "1234", "agency_dv": "5",
+             "account": "1234567", "account_dv": "1", "agreement": "123", "wallet": "09",
+             "beneficiary_name": "Provedor", "cnab_layout": 400}
+        )  # fmt: skip
+        connection, _ = save_connection(
+            other.id,
+            {"base_url": "https://b.invalid/v2", "token_url": "https://b.invalid/t",
+             "client_id": "b", "client_secret": "b", "certificate_pem": PLACEHOLDER_PEM,
+             "pix_key": "b@b.example"},
+        )  # fmt: skip
+        other_secret, other_id = connection.new_webhook_secret(), other.id
+        db.session.commit()
+    answer = client.post(webhook_url(other_id, other_secret), json={"pix": [pix(txid, "99.90")]})
+    assert answer.status_code == 200
+    assert wait_until(lambda: [r[1] for r in _received(app)] == ["unknown"], timeout=30)
+    assert paid(app, receivable_id)[0] == "open"
 
 
 def test_more_than_a_thousand_pix_at_once_is_refused(app, client):

@@ -1,11 +1,16 @@
 """PIX through the PSPs: a billing account's PSP connection (admins), the webhook the PSP posts
 to, the PIX received (finance) and a receivable's charge."""
 
-from flask import request
+import hashlib
+import hmac
+import time
+
+from flask import current_app, request
 
 from models.billing import (
     pix_automatic,
     pix_charges,
+    pix_inbox,
     pix_payments,
     pix_recurring_charges,
     psp_connections,
@@ -13,10 +18,12 @@ from models.billing import (
 from models.errors import AuthenticationFailed, NotFound
 from schemas.billing.pix import (
     PixChargeOutput,
+    PixRefundOutput,
     PspConnectionInput,
     PspConnectionOutput,
     ReceivedPixPage,
     ReceivedPixQuery,
+    RefundRequest,
     WebhookAnswer,
     WebhookRegistration,
     WebhookRegistrationOutput,
@@ -28,6 +35,11 @@ from web.security import requires, webhook_secret
 URL_PREFIX = ""
 blp = Blueprint("pix", __name__, description="PIX: PSP connections, webhooks, PIX received")
 WEBHOOK_KINDS = ("pix", "rec", "cobr")
+# How long a process trusts the connection it last read for an account's webhook: a burst of
+# webhooks reads it once instead of once per post. A secret replaced by a new registration,
+# or a connection deactivated, still lets the old secret in for at most this long in each
+# process; a secret that does not match what is kept is always checked against the database.
+SECRET_CACHE_SECONDS = 10.0
 
 
 @blp.route("/billing-accounts/<int:account_id>/psp", methods=["GET"])
@@ -77,17 +89,46 @@ def webhook(account_id, kind="pix"):
     """Where the PSP posts (behind the proxy that checks its mutual TLS): `{"pix": [...]}`
     (a bare array from Inter), and for Pix Automático `{"recs": [...]}`, `{"cobsr": [...]}`.
     Stored and answered at once; a worker applies them. The same PIX posted again is ignored."""
-    connection = psp_connections.connection_for_webhook(account_id, _webhook_secret())
-    if connection is None:
+    known = _webhook_account(account_id, _webhook_secret())
+    if known is None:
         raise AuthenticationFailed("Not a webhook of this service.")
+    billing_account_id, bare_array = known
     body = JsonBodyParser().load_json(request, None)
     if isinstance(body, dict) and ("recs" in body or "cobsr" in body):
+        connection = psp_connections.connection_for_webhook(account_id, _webhook_secret())
         return {"received": _automatic(connection, body)}
-    items = body.get("pix") if isinstance(body, dict) else body  # Inter: a bare array
+    if isinstance(body, list) and bare_array:
+        items = body  # Inter's deviation: the Pix as a bare array
+    elif isinstance(body, dict):
+        items = body.get("pix", [])  # none: a PSP's test post on registration (Efí's)
+    else:
+        items = None  # refused below
     parsed = pix_payments.parse_pix(items)
-    ids = pix_payments.record_received(connection.billing_account_id, parsed, pix_payments.WEBHOOK)
-    pix_payments.queue_apply(ids)
+    if not pix_inbox.deliver(billing_account_id, parsed):  # no Redis: stored here
+        ids = pix_payments.record_received(billing_account_id, parsed, pix_payments.WEBHOOK)
+        pix_payments.queue_apply(ids)
     return {"received": len(parsed)}
+
+
+def _webhook_account(account_id: int, secret: str | None) -> tuple[int, bool] | None:
+    """(the billing account, whether its PSP posts bare arrays) when its connection has
+    `secret` as its webhook secret (None otherwise), from this process's copy of the secret's
+    digest while it is fresh: checking it costs a hash instead of a query."""
+    if not secret:
+        return None
+    cache = current_app.extensions.setdefault("pix_webhook_secrets", {})
+    digest = hashlib.sha256(secret.encode()).hexdigest()  # as psp_connections keeps it
+    kept = cache.get(account_id)
+    if kept is not None and kept[0] > time.monotonic() and hmac.compare_digest(digest, kept[1]):
+        return kept[2]
+    connection = psp_connections.connection_for_webhook(account_id, secret)
+    if connection is None:
+        cache.pop(account_id, None)
+        return None
+    expires = time.monotonic() + SECRET_CACHE_SECONDS
+    known = (connection.billing_account_id, connection.webhook_bare_array)
+    cache[account_id] = (expires, connection.webhook_secret_hash, known)
+    return known
 
 
 def _automatic(connection, body: dict) -> int:
@@ -112,6 +153,17 @@ def list_received(query):
     page, per_page = query.pop("page"), query.pop("per_page")
     items, total = pix_payments.list_received(query, page, per_page)
     return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+@blp.route("/pix/received/<int:received_id>/refunds", methods=["POST"])
+@blp.arguments(RefundRequest)
+@blp.response(202, PixRefundOutput)
+@blp.alt_response(409, description="The account's PSP connection is inactive")
+@requires("pix", WRITE)
+def request_refund(data, received_id):
+    """Give back (part of) a PIX received, e.g. one for a receivable already paid: a worker asks
+    the PSP; the refund's status follows (DEVOLVIDO: what it paid is owed again)."""
+    return pix_payments.request_refund(received_id, data["amount"])
 
 
 @blp.route("/receivables/<int:receivable_id>/pix-charge", methods=["GET"])
