@@ -44,11 +44,16 @@ def beat_schedule(
 
 
 def _pix_sweeps(billing: dict) -> dict:
-    """PIX charges planned and sent (PIX_CHARGES_SWEEP_SECONDS), and each PSP asked for the
-    PIX received that a webhook may have missed (PIX_RECONCILE_SECONDS)."""
+    """PIX charges planned and sent, and Pix Automático's recurrences and cobrs
+    (PIX_CHARGES_SWEEP_SECONDS), and each PSP asked for the PIX received that a webhook may
+    have missed (PIX_RECONCILE_SECONDS)."""
     return {
         "plan-pix-charges": {
             "task": "tasks.pix.plan_charges",
+            "schedule": float(billing.get("pix_charges_seconds", 60)),
+        },
+        "plan-pix-automatic": {
+            "task": "tasks.pix.plan_automatic",
             "schedule": float(billing.get("pix_charges_seconds", 60)),
         },
         "reconcile-pix": {

@@ -54,6 +54,11 @@ def on_rollback(action: Callable, *args) -> None:
     _park(_ON_ROLLBACK, action, args)
 
 
+def has_pending(session: Session) -> bool:
+    """Whether something waits for the transaction's commit (a task to send)."""
+    return bool(session.info.get(_ON_COMMIT))
+
+
 def _park(key: str, action: Callable, args: tuple) -> None:
     db.session.connection()  # make sure there is a transaction whose end we will see
     db.session.info.setdefault(key, []).append((action, args))

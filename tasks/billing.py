@@ -23,10 +23,12 @@ from models.billing import (
     bank_returns,
     equipment_sales,
     monthly_billing,
+    pix_automatic,
     pix_charges,
     pix_inbox,
     pix_payments,
     pix_reconciliation,
+    pix_recurring_charges,
     psp_connections,
     remittances,
 )
@@ -274,3 +276,38 @@ def resume_pix() -> int:
 def register_pix_webhook(account_id: int, requested_by: int | None = None) -> str:
     """Register the account's webhook with its PSP under a new secret."""
     return psp_connections.register_webhook(account_id)
+
+
+# Pix Automático (models/billing/pix_automatic.py, pix_recurring_charges.py): recurrences made
+# and cancelled at the PSP, each bill's cobr sent inside its window, by beat's one sweep.
+
+
+@shared_task(name="tasks.pix.plan_automatic")
+def plan_pix_automatic() -> dict:
+    """Cancel the recurrences of cancelled subscriptions, make each bill's cobr in its window,
+    follow bills paid or cancelled, and send again what a lost message left; counts."""
+    pix_automatic.begin_sweep()
+    cancel = pix_automatic.recurrences_to_cancel()
+    create, cancel_again = pix_automatic.stale_recurrences()
+    charges = pix_recurring_charges.plan_recurring()
+    pix_automatic.queue(create, sorted(set(cancel) | set(cancel_again)))
+    pix_recurring_charges.queue_sync(charges)
+    return {"created": len(create), "cancelled": len(cancel), "charges": len(charges)}
+
+
+@shared_task(name="tasks.pix.create_recurrence", **PSP_RETRY)
+def create_pix_recurrence(recurrence_id: int) -> str | None:
+    """Create the recurrence at its PSP (locrec + rec); once."""
+    return pix_automatic.create_recurrence(recurrence_id)
+
+
+@shared_task(name="tasks.pix.cancel_recurrence", **PSP_RETRY)
+def cancel_pix_recurrence(recurrence_id: int) -> str | None:
+    """Cancel the recurrence at its PSP (PATCH /rec status CANCELADA); once."""
+    return pix_automatic.cancel_at_psp(recurrence_id)
+
+
+@shared_task(name="tasks.pix.sync_recurring_charge", **PSP_RETRY)
+def sync_pix_recurring_charge(charge_id: int) -> str | None:
+    """Send the bill's cobr (inside its window only) or its cancellation; once."""
+    return pix_recurring_charges.sync_recurring_charge(charge_id)

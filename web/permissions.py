@@ -97,7 +97,13 @@ ROLE_TABLE: dict[str, dict[str, tuple[str, ...]]] = {
     "pix": {
         READ: (ADMIN, FINANCE),
         WRITE: (ADMIN, FINANCE),
-        HISTORY: ("pix_charges", "pix_received", "pix_refunds"),
+        HISTORY: (
+            "pix_charges",
+            "pix_received",
+            "pix_refunds",
+            "pix_recurrences",
+            "pix_recurring_charges",
+        ),
     },
     # Remessas generated and retornos imported: finance's daily cycle with the banks.
     "bank_files": {

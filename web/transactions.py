@@ -16,6 +16,7 @@ from functools import wraps
 
 from sqlalchemy.orm import Session
 
+from models import effects
 from models.db import db, has_unsaved_writes
 
 
@@ -36,8 +37,13 @@ def committing(view: Callable) -> Callable:
 
 
 def _wrote(session: Session) -> bool:
-    """Whether the transaction holds writes: flushed or executed, or still pending."""
-    return has_unsaved_writes(session) or bool(session.new or session.dirty or session.deleted)
+    """Whether the transaction holds writes: flushed or executed, or still pending, or a task
+    to send once it commits (a view that only queues work, e.g. a webhook registration)."""
+    return (
+        has_unsaved_writes(session)
+        or bool(session.new or session.dirty or session.deleted)
+        or effects.has_pending(session)
+    )
 
 
 @contextmanager

@@ -40,7 +40,7 @@ from models.billing.psp_client import PixApi, PspRejected
 from models.billing.psp_connections import PspConnection, active_connection, connection_of
 from models.billing.receivables import OWED, PAID, Receivable, balance_column
 from models.billing.settings import BoletoSettings
-from models.clock import utcnow
+from models.clock import local_today, utcnow
 from models.customers.customers import Customer
 from models.db import UTCDateTime, db, get_for_update, insert_or_ignore
 from models.effects import after_commit
@@ -162,6 +162,7 @@ def _create_missing(with_psp: list[int], limit: int) -> int:
     híbrido) whose account has an active PSP connection, and that no charge covers: none is
     live, and none was paid at the PSP with its PIX not yet credited (a webhook on its way)."""
     from models.billing.boletos import named_account  # boletos shows our codes: no cycle at load
+    from models.billing.pix_recurring_charges import holds_bill
     from models.billing.receivables import pays_by_boleto
 
     r = Receivable.__table__
@@ -188,6 +189,7 @@ def _create_missing(with_psp: list[int], limit: int) -> int:
         .where(r.c.status.in_(OWED), balance > 0, ~live.exists())
         .where(pays_by_boleto(r.c.customer_code))
         .where(account.in_(list(with_psp)))
+        .where(~holds_bill(r, local_today()))  # Pix Automático's cobr pays it
         .order_by(r.c.id)
         .limit(limit)
     ).all()

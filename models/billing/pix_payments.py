@@ -19,6 +19,7 @@ status comes back like any other.
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from types import SimpleNamespace
 
 from sqlalchemy import (
     CheckConstraint,
@@ -307,7 +308,9 @@ def apply_received(received_ids: list[int]) -> dict:
         pix.applied_at = utcnow()
     for pix, added in zip(paying, settle_locked(payments), strict=True):
         pix.status = APPLIED if added else NOT_OWED
-    pix_charges.after_payments([(receivables[r], charge) for r, charge in paid_through.items()])
+    pix_charges.after_payments(  # a cobv's; Pix Automático's charges follow their own way
+        [(receivables[r], c) for r, c in paid_through.items() if isinstance(c, PixCharge)]
+    )
     for pix in pending:
         counts[pix.status] += 1
     counts["refunded"] = _take_back(refunds, receivables)
@@ -334,10 +337,30 @@ def _other_pending(received_ids: list[int], limit: int) -> list[ReceivedPix]:
 
 
 def _charges_by_txid(txids: list[str]) -> dict[str, PixCharge]:
+    """{txid: what it charged (its `receivable_id`, `billing_account_id`)}: a cobv, a Pix
+    Automático cobr, or journey 3's immediate charge (the recurrence's first bill)."""
+    # Pix Automático builds on this module: imported here, no cycle at load.
+    from models.billing.pix_automatic import PixRecurrence
+    from models.billing.pix_recurring_charges import PixRecurringCharge
+
     if not txids:
         return {}
     query = db.select(PixCharge).where(PixCharge.txid.in_(txids))
-    return {charge.txid: charge for charge in db.session.scalars(query)}
+    found = {charge.txid: charge for charge in db.session.scalars(query)}
+    query = db.select(PixRecurringCharge).where(PixRecurringCharge.txid.in_(txids))
+    found |= {charge.txid: charge for charge in db.session.scalars(query)}
+    first = db.select(
+        PixRecurrence.first_txid,
+        PixRecurrence.first_receivable_id,
+        PixRecurrence.billing_account_id,
+    ).where(PixRecurrence.first_txid.in_(txids), PixRecurrence.first_receivable_id.is_not(None))
+    found |= {
+        row.first_txid: SimpleNamespace(
+            receivable_id=row.first_receivable_id, billing_account_id=row.billing_account_id
+        )
+        for row in db.session.execute(first)
+    }
+    return found
 
 
 def _locked_receivables(ids: set[int]) -> dict[int, Receivable]:

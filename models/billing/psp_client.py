@@ -141,6 +141,13 @@ class PixApi:
         self.close()
 
     # --- cob with due date ---------------------------------------------------------------
+    # immediate charge (Pix Automático's journey 3: paid to approve the recurrence)
+    def put_cob(self, txid: str, body: dict) -> dict:
+        return self._call("PUT", f"/cob/{_seg(txid)}", body)
+
+    def get_cob(self, txid: str) -> dict | None:
+        return self._call("GET", f"/cob/{_seg(txid)}", missing_ok=True)
+
     def put_cobv(self, txid: str, body: dict) -> dict:
         return self._call("PUT", f"/cobv/{_seg(txid)}", body)
 

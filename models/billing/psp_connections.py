@@ -16,6 +16,7 @@ reconciliation goes on from there, so the first run after an outage catches up.
 
 import hashlib
 import hmac
+import logging
 import secrets
 from datetime import datetime
 
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited, current_actor
 from models.billing.billing_accounts import get_billing_account
-from models.billing.psp_client import PixApi, PspConfig, forget_tokens
+from models.billing.psp_client import PixApi, PspConfig, PspRejected, forget_tokens
 from models.billing.settings import PixSettings
 from models.clock import utcnow
 from models.customers import card_crypto
@@ -32,6 +33,8 @@ from models.db import MAX_INT_ID, UTCDateTime, db
 from models.effects import after_commit
 from models.errors import Conflict, Invalid, NotFound
 from models.settings import current
+
+log = logging.getLogger(__name__)
 
 # The providers' known deviations from the API Pix, by name (the default follows the standard).
 STANDARD, INTER = "standard", "inter"
@@ -222,5 +225,12 @@ def register_webhook(account_id: int) -> str:
     url = webhook_url(account_id, connection.new_webhook_secret())
     with PixApi(connection.config()) as api:
         api.put_webhook(connection.pix_key, url)
+        # Pix Automático's outcomes come to the same URL (`/rec`, `/cobr` appended), under the
+        # same secret; a PSP without Pix Automático refuses these, its PIX webhook still works.
+        for register in (api.put_webhookrec, api.put_webhookcobr):
+            try:
+                register(url)
+            except PspRejected as error:
+                log.warning("PSP of account %s: %s", account_id, error)
     connection.webhook_registered_at = utcnow()
     return "registered"

@@ -4,7 +4,13 @@ from decimal import Decimal
 
 from marshmallow import Schema, fields, validate
 
-from models.billing import pix_charges, pix_payments, psp_connections
+from models.billing import (
+    pix_automatic,
+    pix_charges,
+    pix_payments,
+    pix_recurring_charges,
+    psp_connections,
+)
 from schemas.common import Date, InputSchema, Money, PageQuery, StrictBoolean, Text, page_of
 
 URL = validate.Regexp(r"^https://[^\s]{3,190}$", error="An https URL.")
@@ -161,3 +167,54 @@ ReceivedPixPage = page_of(ReceivedPixOutput, "ReceivedPixPage")
 
 class WebhookAnswer(Schema):
     received = fields.Integer(required=True, metadata={"description": "PIX in the delivery"})
+
+
+class PixAutomaticInput(InputSchema):
+    """Journey 2: the customer approves by reading the recurrence's QR code; journey 3: the
+    same code composed with an immediate charge of the oldest open bill, paid to approve."""
+
+    journey = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.OneOf(pix_automatic.JOURNEYS),
+        metadata={"enum": list(pix_automatic.JOURNEYS)},
+    )
+
+
+class PixRecurringChargeOutput(Schema):
+    receivable_id = fields.Integer(required=True)
+    txid = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": list(pix_recurring_charges.STATUSES)})
+    psp_status = fields.String(allow_none=True, metadata={"description": "The PSP's last word"})
+    amount = Money(required=True)
+    due_date = Date(required=True)
+    error = fields.String(allow_none=True, metadata={"description": "Why it failed"})
+    updated_at = fields.AwareDateTime(required=True)
+
+
+class PixAutomaticOutput(Schema):
+    subscription_id = fields.Integer(required=True)
+    billing_account_id = fields.Integer(required=True)
+    journey = fields.Integer(required=True)
+    status = fields.String(
+        required=True,
+        metadata={
+            "enum": list(pix_automatic.STATUSES),
+            "description": "created: awaiting the customer's approval by pix_code",
+        },
+    )
+    id_rec = fields.String(allow_none=True, metadata={"description": "The PSP's idRec"})
+    pix_code = fields.String(
+        allow_none=True, metadata={"description": "The QR code the customer approves by"}
+    )
+    location = fields.String(allow_none=True)
+    first_txid = fields.String(allow_none=True, metadata={"description": "Journey 3's charge"})
+    first_receivable_id = fields.Integer(allow_none=True)
+    error = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+    charges = fields.List(
+        fields.Nested(PixRecurringChargeOutput),
+        required=True,
+        metadata={"description": "Each bill's recurring charge (cobr), by due date"},
+    )

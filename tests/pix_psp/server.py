@@ -36,6 +36,8 @@ def operations(psp: "PspStandIn") -> dict:
     """(the document's path pattern, method) -> f(path params, query, body) -> (status, body)."""
     ledger = psp.ledger
     return {
+        ("/cob/{txid}", "PUT"): lambda p, q, b: ledger.put_cob(p["txid"], b),
+        ("/cob/{txid}", "GET"): lambda p, q, b: ledger.get_cob(p["txid"]),
         ("/cobv/{txid}", "PUT"): lambda p, q, b: ledger.put_cobv(p["txid"], b),
         ("/cobv/{txid}", "PATCH"): lambda p, q, b: ledger.patch_cobv(p["txid"], b),
         ("/cobv/{txid}", "GET"): lambda p, q, b: ledger.get_cobv(p["txid"]),

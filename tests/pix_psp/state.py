@@ -113,6 +113,7 @@ class Ledger:
         self.locrecs: dict[int, dict] = {}
         self.recs: dict[str, dict] = {}
         self.cobrs: dict[str, dict] = {}
+        self.cobs: dict[str, dict] = {}  # immediate charges (journey 3)
         self.window_violations = 0
         self._today: date | None = None
         self._ids = iter(range(1000, 10**9))
@@ -125,6 +126,44 @@ class Ledger:
         self._today = day
 
     # --- cobv ---------------------------------------------------------------------------
+    def put_cob(self, txid: str, body: dict) -> tuple[int, dict]:
+        """An immediate charge (Pix Automático's journey 3 composes its QR code with one)."""
+        with self.lock:
+            if txid in self.cobs or txid in self.charges:
+                raise Problem(400, "CobOperacaoInvalida", "Cobrança inválida.", "txid já utilizado")
+            self._own_key(body.get("chave"), "CobOperacaoInvalida")
+            created = now_text()
+            location = f"{self.host}/qr/v2/cob/{uuid.uuid4().hex}"
+            charge = {
+                "calendario": {"criacao": created, "expiracao": 86400, **body["calendario"]},
+                "txid": txid,
+                "revisao": 0,
+                "loc": {
+                    "id": next(self._ids),
+                    "location": location,
+                    "tipoCob": "cob",
+                    "txid": txid,
+                },
+                "location": location,
+                "status": "ATIVA",
+                "valor": body["valor"],
+                "chave": body["chave"],
+                "pixCopiaECola": dynamic_br_code(location, RECEIVER["nome"], RECEIVER["cidade"]),
+            }
+            charge["loc"]["criacao"] = created
+            for optional in ("devedor", "solicitacaoPagador", "infoAdicionais"):
+                if optional in body:
+                    charge[optional] = body[optional]
+            self.cobs[txid] = charge
+            return 201, self._public(charge)
+
+    def get_cob(self, txid: str) -> tuple[int, dict]:
+        with self.lock:
+            charge = self.cobs.get(txid)
+            if charge is None:
+                raise not_found("Cobrança")
+            return 200, self._public(charge, complete=True)
+
     def put_cobv(self, txid: str, body: dict) -> tuple[int, dict]:
         with self.lock:
             if txid in self.charges:
@@ -439,7 +478,7 @@ class Ledger:
     def pay(self, txid: str | None, amount=None, when: datetime | None = None) -> dict:
         """A payer pays a charge (or sends a PIX with a txid no charge has): the Pix + webhook."""
         with self.lock:
-            charge = self.charges.get(txid) if txid else None
+            charge = (self.charges.get(txid) or self.cobs.get(txid)) if txid else None
             if amount is None:
                 if charge is None:
                     raise ValueError("an amount is needed for a PIX without a charge")

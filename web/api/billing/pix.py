@@ -7,7 +7,14 @@ import time
 
 from flask import current_app, request
 
-from models.billing import pix_charges, pix_inbox, pix_payments, psp_connections
+from models.billing import (
+    pix_automatic,
+    pix_charges,
+    pix_inbox,
+    pix_payments,
+    pix_recurring_charges,
+    psp_connections,
+)
 from models.errors import AuthenticationFailed, NotFound
 from schemas.billing.pix import (
     PixChargeOutput,
@@ -125,7 +132,15 @@ def _webhook_account(account_id: int, secret: str | None) -> tuple[int, bool] | 
 
 
 def _automatic(connection, body: dict) -> int:
-    raise NotFound("Pix Automático is not enabled on this account.")
+    """Pix Automático: recurrences move to the PSP's status; recurring charges concluded record
+    their PIX (settled by the worker, once), failed ones fall back to the boleto/PIX ladder."""
+    account_id = connection.billing_account_id
+    received = 0
+    if "recs" in body:
+        received += pix_automatic.receive_recs(account_id, body["recs"])
+    if "cobsr" in body:
+        received += pix_recurring_charges.receive_cobrs(account_id, body["cobsr"])
+    return received
 
 
 @blp.route("/pix/received", methods=["GET"])
