@@ -162,7 +162,10 @@ def save_connection(account_id: int, data: dict) -> tuple[PspConnection, bool]:
     if created:
         missing = [name for name in SECRET_FIELDS if not data.get(name)]
         if missing:
-            raise Invalid({name: ["Required for a new connection."] for name in missing})
+            raise Invalid(
+                "A new connection needs the client secret and the certificate.",
+                {name: ["Required for a new connection."] for name in missing},
+            )
         connection = PspConnection(billing_account_id=account_id)
         db.session.add(connection)
     if data.get("certificate_pem"):
