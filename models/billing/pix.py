@@ -73,19 +73,31 @@ def pix_copia_e_cola(
     return payload + f"{crc16_ccitt(payload.encode('utf-8')):04X}"
 
 
-def pix_dynamic_code(location: str, name: str, city: str, rec_location: str | None = None) -> str:
-    """The dynamic BR Code of the charge at `location` (the PSP's URL without its scheme);
-    `rec_location` adds a Pix Automático recurrence (field 80, the "QR composto")."""
+def _location(location: str) -> str:
     location = location.removeprefix("https://")
     if not location or len(location) > 77:
         raise ValueError("a charge location has 1 to 77 characters")
+    return location
+
+
+def pix_dynamic_code(
+    location: str | None, name: str, city: str, rec_location: str | None = None
+) -> str:
+    """The dynamic BR Code of the charge at `location` (the PSP's URL without its scheme);
+    `rec_location` adds a Pix Automático recurrence (field 80, the "QR composto"). Without a
+    charge (None): the recurrence's own code, which the customer reads to approve it."""
     name, city = ascii_text(name, 25), ascii_text(city, 15)
     if not name or not city:
         raise ValueError("the merchant name and city are required")
+    if location is None and rec_location is None:
+        raise ValueError("a charge or a recurrence location is needed")
+    account = _field("00", GUI)
+    if location is not None:
+        account += _field("25", _location(location))
     parts = [
         _field("00", "01"),
-        _field("01", "12"),  # point of initiation: a code for one payment
-        _field("26", _field("00", GUI) + _field("25", location)),
+        *([_field("01", "12")] if location is not None else []),  # a code for one payment
+        _field("26", account),
         _field("52", "0000"),
         _field("53", "986"),
         _field("58", "BR"),
@@ -93,8 +105,8 @@ def pix_dynamic_code(location: str, name: str, city: str, rec_location: str | No
         _field("60", city),
         _field("62", _field("05", NO_TXID)),
     ]
-    if rec_location:
-        parts.append(_field("80", _field("00", GUI) + _field("25", rec_location)))
+    if rec_location is not None:
+        parts.append(_field("80", _field("00", GUI) + _field("25", _location(rec_location))))
     payload = "".join(parts) + "6304"
     return payload + f"{crc16_ccitt(payload.encode('utf-8')):04X}"
 

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.audit import Audited
 from models.backend import partial
 from models.billing.billing_accounts import BillingAccount, default_account
-from models.billing.pix import GUI, NO_TXID, _field, ascii_text, crc16_ccitt
+from models.billing.pix import ascii_text, pix_dynamic_code
 from models.billing.psp_client import PixApi, PspRejected
 from models.billing.psp_connections import active_connection
 from models.billing.receivables import OWED, Receivable
@@ -252,21 +252,8 @@ def _rec_body(recurrence: PixRecurrence, loc_id: int) -> dict:
 def recurrence_code(location: str, account: BillingAccount) -> str:
     """The recurrence's QR code (journey 2): its location in field 80, as the PSP would give
     it in `dadosQR.pixCopiaECola` when it does not."""
-    name = ascii_text(account.beneficiary_name, 25)
-    city = ascii_text(current(BoletoSettings).pix_city, 15)
-    parts = [
-        _field("00", "01"),
-        _field("01", "12"),
-        _field("52", "0000"),
-        _field("53", "986"),
-        _field("58", "BR"),
-        _field("59", name),
-        _field("60", city),
-        _field("62", _field("05", NO_TXID)),
-        _field("80", _field("00", GUI) + _field("25", location.removeprefix("https://"))),
-    ]
-    payload = "".join(parts) + "6304"
-    return payload + f"{crc16_ccitt(payload.encode('utf-8')):04X}"
+    city = current(BoletoSettings).pix_city
+    return pix_dynamic_code(None, account.beneficiary_name, city, rec_location=location)
 
 
 def create_recurrence(recurrence_id: int, api_for=PixApi) -> str | None:

@@ -133,3 +133,27 @@ def test_dynamic_code_carries_the_location_and_no_txid():
 def test_dynamic_code_refuses_a_location_that_does_not_fit(location):
     with pytest.raises(ValueError):
         pix_dynamic_code(location, "Provedor", "Recife")
+
+
+# The same document's example of a recurrence's own QR code (journey 2: no charge, field 26
+# with the GUI alone, the recurrence's location in field 80).
+BCB_REC = (
+    "00020126180014br.gov.bcb.pix5204000053039865802BR5913Fulano de Tal6008BRASILIA"
+    "62070503***80800014br.gov.bcb.pix2558pix.example.com/qr/v2/rec/"
+    "2353c790eefb11eaadc10242ac120002630462C9"
+)
+
+
+def test_a_recurrences_code_matches_the_banco_centrals_example():
+    code = pix_dynamic_code(
+        None,
+        "Fulano de Tal",
+        "BRASILIA",
+        rec_location="pix.example.com/qr/v2/rec/2353c790eefb11eaadc10242ac120002",
+    )
+    assert code == BCB_REC
+
+
+def test_a_code_needs_a_charge_or_a_recurrence():
+    with pytest.raises(ValueError):
+        pix_dynamic_code(None, "Provedor", "Recife")
