@@ -7,10 +7,12 @@ Billing equipment sales: one task per sale, and a beat sweep for sales whose mes
 `bill_sale(sale_id)` is safe to run any number of times, at once or after a killed worker: it
 locks the sale, does nothing once it is billed, and what it creates is keyed `sale:{id}` in the
 database (models/billing/equipment_sales.py). The sweep re-sends the task for sales still pending a
-few
-minutes after they were made, so a message lost between the commit and a worker costs a delay.
+few minutes after they were made, so a message lost between the commit and a worker costs a delay.
 
 Automatic suspension for non-payment: beat's daily sweep, and lifting it when a bill is paid.
+
+Bank files (remessas written, retornos applied in chunks) and PIX through the PSPs (charges, the
+webhooks' inbox, reconciliation, refunds, Pix Automático): see their sections below.
 """
 
 import logging
@@ -62,7 +64,6 @@ def run_monthly_billing(run_date: str | None = None, chunk: int = BILLING_CHUNK)
     return created
 
 
-log = logging.getLogger(__name__)
 SWEEP_AFTER_SECONDS = 300  # a sale's own task normally bills it within seconds
 
 
@@ -86,7 +87,6 @@ def sweep_unbilled_sales(older_than_seconds: float = SWEEP_AFTER_SECONDS) -> int
     return len(ids)
 
 
-log = logging.getLogger(__name__)
 SUSPENSION_CHUNK = 200  # customers per transaction: their rows stay locked until it commits
 
 
