@@ -292,7 +292,14 @@ def plan_pix_automatic() -> dict:
     charges = pix_recurring_charges.plan_recurring()
     pix_automatic.queue(create, sorted(set(cancel) | set(cancel_again)))
     pix_recurring_charges.queue_sync(charges)
-    return {"created": len(create), "cancelled": len(cancel), "charges": len(charges)}
+    followed = pix_automatic.recurrences_to_follow()  # their webhooks may have been lost
+    followed += pix_recurring_charges.charges_to_follow()
+    return {
+        "created": len(create),
+        "cancelled": len(cancel),
+        "charges": len(charges),
+        "followed": len(followed),
+    }
 
 
 @shared_task(name="tasks.pix.create_recurrence", **PSP_RETRY)
@@ -305,6 +312,18 @@ def create_pix_recurrence(recurrence_id: int) -> str | None:
 def cancel_pix_recurrence(recurrence_id: int) -> str | None:
     """Cancel the recurrence at its PSP (PATCH /rec status CANCELADA); once."""
     return pix_automatic.cancel_at_psp(recurrence_id)
+
+
+@shared_task(name="tasks.pix.follow_recurrence", **PSP_RETRY)
+def follow_pix_recurrence(recurrence_id: int) -> str | None:
+    """Ask the PSP how a recurrence awaiting approval stands (a lost webhookrec)."""
+    return pix_automatic.follow_recurrence(recurrence_id)
+
+
+@shared_task(name="tasks.pix.follow_recurring_charge", **PSP_RETRY)
+def follow_pix_recurring_charge(charge_id: int) -> str | None:
+    """Ask the PSP how a cobr past its due date stands (a lost webhookcobr)."""
+    return pix_recurring_charges.follow_recurring_charge(charge_id)
 
 
 @shared_task(name="tasks.pix.sync_recurring_charge", **PSP_RETRY)

@@ -31,7 +31,7 @@ from models.backend import partial
 from models.billing.billing_accounts import BillingAccount, default_account
 from models.billing.pix import ascii_text, pix_dynamic_code
 from models.billing.psp_client import PixApi, PspRejected
-from models.billing.psp_connections import active_connection
+from models.billing.psp_connections import active_connection, connection_of
 from models.billing.receivables import OWED, Receivable
 from models.billing.settings import BoletoSettings
 from models.clock import local_today, utcnow
@@ -429,6 +429,47 @@ def stale_recurrences(limit: int = 1000) -> tuple[list[int], list[int]]:
     return [r.id for r in rows if r.status == PENDING], [
         r.id for r in rows if r.status == CANCELLING
     ]
+
+
+FOLLOW_AFTER = timedelta(minutes=30)  # a webhookrec may be lost: the PSP is asked this often
+FOLLOW_TASK = "tasks.pix.follow_recurrence"
+
+
+def recurrences_to_follow(limit: int = 1000) -> list[int]:
+    """Recurrences awaiting the customer's approval with no news from the PSP for FOLLOW_AFTER
+    (their webhookrec may have been lost): their follow-up is queued (sent_at renewed)."""
+    stale = utcnow() - FOLLOW_AFTER
+    query = (
+        db.select(PixRecurrence.id)
+        .where(PixRecurrence.status == CREATED, PixRecurrence.updated_at < stale)
+        .where(PixRecurrence.sent_at.is_(None) | (PixRecurrence.sent_at < stale))
+        .order_by(PixRecurrence.id)
+        .limit(limit)
+    )
+    ids = list(db.session.scalars(query))
+    if ids:
+        db.session.execute(
+            db.update(PixRecurrence).where(PixRecurrence.id.in_(ids)).values(sent_at=utcnow())
+        )
+    for recurrence_id in ids:
+        after_commit(FOLLOW_TASK, recurrence_id)
+    return ids
+
+
+def follow_recurrence(recurrence_id: int) -> str | None:
+    """Ask the PSP how a recurrence awaiting approval stands (`GET /rec/{idRec}`) and take its
+    status when it is ahead (as its webhookrec would have); the status."""
+    recurrence = get_for_update(PixRecurrence, recurrence_id)
+    if recurrence is None or recurrence.status != CREATED or recurrence.id_rec is None:
+        return recurrence and recurrence.status
+    connection = connection_of(recurrence.billing_account_id)
+    if connection is None:
+        return recurrence.status
+    with PixApi(connection.config()) as api:
+        remote = api.get_rec(recurrence.id_rec)
+    if remote is not None and _adopt_status(recurrence, remote.get("status")):
+        recurrence.error = None
+    return recurrence.status
 
 
 def queue(to_create: list[int], to_cancel: list[int]) -> None:

@@ -32,7 +32,7 @@ from models.billing.pix_automatic import APPROVED, PixRecurrence
 from models.billing.pix_charges import LIVE as COBV_LIVE
 from models.billing.pix_charges import REMOVING, PixCharge
 from models.billing.psp_client import PixApi, PspRejected
-from models.billing.psp_connections import PspConnection, active_connection
+from models.billing.psp_connections import PspConnection, active_connection, connection_of
 from models.billing.receivables import OWED, Receivable, balance_column
 from models.clock import local_today, utcnow
 from models.db import UTCDateTime, db, get_for_update
@@ -407,3 +407,49 @@ def _why(item: dict) -> str:
             reason = reason or attempt["rejeicao"]
     detail = f": {reason.get('codigo')} {reason.get('descricao')}" if reason else ""
     return f"The debit did not happen ({item['status']}{detail}); the bill falls back."
+
+
+FOLLOW_TASK = "tasks.pix.follow_recurring_charge"
+
+
+def charges_to_follow(today: date | None = None, limit: int = SWEEP_LIMIT) -> list[int]:
+    """Cobrs still active after their due date (the debit's day: its webhookcobr may have been
+    lost), not asked about for RESEND_AFTER: their follow-up is queued (sent_at renewed)."""
+    stale = utcnow() - RESEND_AFTER
+    query = (
+        db.select(PixRecurringCharge.id)
+        .where(
+            PixRecurringCharge.status == ACTIVE,
+            PixRecurringCharge.due_date < (today or local_today()),
+        )
+        .where(PixRecurringCharge.sent_at.is_(None) | (PixRecurringCharge.sent_at < stale))
+        .order_by(PixRecurringCharge.id)
+        .limit(limit)
+    )
+    ids = list(db.session.scalars(query))
+    if ids:
+        db.session.execute(
+            db.update(PixRecurringCharge)
+            .where(PixRecurringCharge.id.in_(ids))
+            .values(sent_at=utcnow())
+        )
+    for charge_id in ids:
+        after_commit(FOLLOW_TASK, charge_id)
+    return ids
+
+
+def follow_recurring_charge(charge_id: int) -> str | None:
+    """Ask the PSP how a cobr past its due date stands (`GET /cobr/{txid}`) and take what it
+    says as its webhookcobr would have brought it (paid: settled once; failed: the bill falls
+    back); the status."""
+    charge = get_for_update(PixRecurringCharge, charge_id)
+    if charge is None or charge.status != ACTIVE:
+        return charge and charge.status
+    connection = connection_of(charge.billing_account_id)
+    if connection is None:
+        return charge.status
+    with PixApi(connection.config()) as api:
+        remote = api.get_cobr(charge.txid)
+    if remote is not None and _valid_cobr_notice(remote):
+        receive_cobrs(charge.billing_account_id, [remote])
+    return charge.status

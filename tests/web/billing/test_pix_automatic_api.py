@@ -455,3 +455,67 @@ def test_end_to_end_a_worker_killed_after_the_put_leaves_one_cobr(
     )
     wait_until(lambda: False, timeout=1)
     assert len(cobr_puts(psp)) == 1
+
+
+def test_end_to_end_lost_webhooks_are_followed_up_by_asking_the_psp(
+    app, client, admin, subscription, live_psp
+):
+    """A lost webhookrec: the sweep asks the PSP (GET /rec) once the recurrence has waited
+    its time. A lost webhookcobr of a failed debit: the sweep asks (GET /cobr) after the due
+    date, and the bill falls back to a cobv."""
+    import time_machine
+
+    from models.clock import local_today, utcnow
+    from tasks.billing import plan_pix_automatic
+
+    psp = live_psp
+    client.post(url(subscription), json={"journey": 2}, headers=admin)
+    assert wait_until(lambda: shown(client, admin, subscription)["status"] == "created")
+    id_rec = shown(client, admin, subscription)["id_rec"]
+    psp.webhooks.drop(1)
+    psp.approve_rec(id_rec)  # its webhookrec is lost
+    plan_pix_automatic.delay()
+    assert not wait_until(
+        lambda: shown(client, admin, subscription)["status"] == "approved", timeout=2
+    )  # not asked yet: approval by webhook is the rule, asking the fallback
+    with time_machine.travel(utcnow() + timedelta(minutes=31), tick=True):
+        plan_pix_automatic.delay()
+        assert wait_until(lambda: shown(client, admin, subscription)["status"] == "approved")
+
+    code = client.get(f"{API}/subscriptions/{subscription}", headers=admin).json["customer_code"]
+    due = local_today() + timedelta(days=4)
+    bill = build_receivable(app, code, due_date=due, subscription_id=subscription)
+    plan_pix_automatic.delay()
+    assert wait_until(
+        lambda: [c["status"] for c in shown(client, admin, subscription)["charges"]] == ["active"]
+    )
+    (charge,) = shown(client, admin, subscription)["charges"]
+    psp.webhooks.drop(1)
+    psp.settle_cobr(charge["txid"], paid=False, failed_status="REJEITADA")  # lost
+    plan_pix_automatic.delay()  # before the due date: nothing to ask yet
+    assert not wait_until(
+        lambda: shown(client, admin, subscription)["charges"][0]["status"] == "failed", timeout=2
+    )
+    with time_machine.travel(utcnow() + timedelta(days=5), tick=True):  # past the due date
+        psp.set_today(due + timedelta(days=1))
+        plan_pix_automatic.delay()
+        assert wait_until(lambda: _cobr_status(app, charge["txid"]) == "failed")
+        assert wait_until(lambda: _cobv_status(app, bill) == "active")  # the fallback
+    assert len(psp.webhooks.lost) == 2
+
+
+def _cobr_status(app, txid: str) -> str:
+    with app.app_context():
+        return db.session.scalar(
+            db.select(pix_recurring_charges.PixRecurringCharge.status).where(
+                pix_recurring_charges.PixRecurringCharge.txid == txid
+            )
+        )
+
+
+def _cobv_status(app, receivable_id: int) -> str | None:
+    from models.billing import pix_charges
+
+    with app.app_context():
+        charge = pix_charges.charge_of(receivable_id)
+        return charge.status if charge else None
