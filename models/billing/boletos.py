@@ -120,7 +120,8 @@ class Boleto(Audited, db.Model):
 
     @property
     def pix_is_dynamic(self) -> bool:
-        return self.pix_code_shown is not None and self.pix_code_shown != self.pix_code
+        """Whether the code shown is the PSP charge's (one lookup, not pix_code_shown's two)."""
+        return pix_charges.code_for(self.receivable_id, self.amount) is not None
 
     @property
     def digitable_line_formatted(self) -> str:
