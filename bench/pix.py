@@ -29,6 +29,7 @@ paid, exactly once.
 """
 
 import argparse
+import asyncio
 import contextlib
 import http.client
 import json
@@ -374,6 +375,73 @@ class Pool:
         return sum(c.reconnects for c in self.clients)
 
 
+class EventLoopPool:
+    """The same bursts from one thread's event loop: `size` keep-alive connections, each burst
+    written to all of them at once and every answer read as it comes. A hundred client threads
+    cost ~0.85 of a core at 2,000 posts/s here, and each answer's time then includes the
+    client's own waits for the GIL; this client costs a fraction of that, so the times are
+    the server's (docs/BENCHMARKS.md, "PIX webhooks")."""
+
+    def __init__(self, size: int, port: int, path: str):
+        self.size, self.port, self.path = size, port, path
+        self.reconnects = 0
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.streams: list = [None] * size
+
+    def burst(self, bodies: list[bytes]) -> list:
+        return asyncio.run_coroutine_threadsafe(self._burst(bodies), self.loop).result()
+
+    async def _burst(self, bodies: list[bytes]) -> list:
+        return await asyncio.gather(*(self._post(k, body) for k, body in enumerate(bodies)))
+
+    async def _post(self, k: int, body: bytes) -> tuple[int | None, float, float]:
+        head = (
+            f"POST {self.path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        for attempt in (1, 2):
+            started = time.perf_counter()
+            try:
+                if self.streams[k] is None:
+                    self.streams[k] = await asyncio.open_connection("127.0.0.1", self.port)
+                reader, writer = self.streams[k]
+                writer.write(head + body)
+                status, length, closes = _answer_head(await reader.readuntil(b"\r\n\r\n"))
+                await reader.readexactly(length)
+                answered = time.perf_counter()
+                if closes:
+                    writer.close()
+                    self.streams[k] = None
+                return status, answered - started, answered
+            except (OSError, asyncio.IncompleteReadError, ValueError):
+                # The server closed the idle connection: once more on a new one.
+                self.streams[k] = None
+                self.reconnects += 1
+                if attempt == 2:
+                    return None, time.perf_counter() - started, time.perf_counter()
+        return None, 0.0, time.perf_counter()
+
+    def close(self) -> None:
+        for stream in self.streams:
+            if stream is not None:
+                self.loop.call_soon_threadsafe(stream[1].close)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join()
+
+
+def _answer_head(head: bytes) -> tuple[int, int, bool]:
+    """(status, Content-Length, whether the server closes) of an HTTP/1.1 answer's head."""
+    lines = head.decode("latin-1").split("\r\n")
+    fields = dict(line.lower().split(": ", 1) for line in lines[1:] if ": " in line)
+    closes = fields.get("connection", "") == "close"
+    return int(lines[0].split(" ", 2)[1]), int(fields.get("content-length", "0")), closes
+
+
+CLIENTS = {"loop": EventLoopPool, "threads": Pool}
+
+
 class PaidPoller:
     """Counts paid receivables every POLL_SECONDS; the time the count first reached N."""
 
@@ -429,17 +497,17 @@ def run_once(args, env: dict, conninfo: str, account_id: int, secret: str, var_d
     reset(conninfo)
     check_broker_alone(args.broker_url, wait=0 if number == 1 else 30)
     port = free_port()
-    env = {**env, "PORT": str(port)}
-    web_log = Path(var_dir) / f"web-{number}.log"
+    env = {**env, "WEBHOOKS_PORT": str(port), "PORT": str(port)}
+    web_log = Path(var_dir) / f"{args.front}-{number}.log"
     worker_log = Path(var_dir) / f"worker-{number}.log"
-    web = start(procfile_line("web"), env, web_log)
+    web = start(procfile_line(args.front), env, web_log)
     worker = start(procfile_line("worker"), env, worker_log)
     pool = None
     try:
         wait_web(port, web, web_log)
         wait_worker(worker, worker_log)
         path = f"/api/v1/pix/webhook/{account_id}/pix?hmac={secret}&ignorar="
-        pool = Pool(args.burst, port, path)
+        pool = CLIENTS[args.client](args.burst, port, path)
         empty = json.dumps({"pix": []}).encode()
         for _ in range(3):  # warm-up: every connection, every gunicorn worker's first request
             warm = pool.burst([empty] * args.burst)
@@ -599,6 +667,14 @@ def main(argv=None) -> int:
     parser.add_argument("--duplicates", type=int, default=10, help="percent posted again")
     parser.add_argument("--reordered", type=int, default=50, help="PIX held back, posted last")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--client", choices=sorted(CLIENTS), default="loop",
+        help="loop: one event loop (default); threads: one thread per concurrent request",
+    )  # fmt: skip
+    parser.add_argument(
+        "--front", choices=("webhooks", "web"), default="webhooks",
+        help="the Procfile process posted to: the webhook front (default) or gunicorn's app",
+    )  # fmt: skip
     parser.add_argument("--database-url", default=DEFAULT_URL, help="dropped and recreated")
     parser.add_argument("--broker-url", default=DEFAULT_BROKER, help="flushed each run")
     parser.add_argument("--json", help="also write every figure to this file")

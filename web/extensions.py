@@ -65,7 +65,7 @@ class JsonBodyParser(FlaskParser):
             raise UnsupportedMediaType(
                 "Send the body as JSON (UTF-8), with Content-Type: application/json."
             )
-        return _parse_json(req.get_data(cache=True))
+        return parse_json(req.get_data(cache=True))
 
     def load_multipart(self, req, schema):
         """An upload's fields and files together; the one body besides JSON the API takes."""
@@ -82,7 +82,9 @@ def _declares_json(req) -> bool:
     return req.mimetype == "application/json" and charset in ("utf-8", "utf8")
 
 
-def _parse_json(raw: bytes):
+def parse_json(raw: bytes):
+    """A JSON body as RFC 8259 has it (BadRequest saying why not); the PIX webhook front reads
+    bodies with it too."""
     if not raw.strip():
         raise BadRequest("The body is empty; send a JSON object.")
     try:

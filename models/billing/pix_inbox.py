@@ -36,7 +36,7 @@ _clients: dict[str, object] = {}
 
 def _redis():
     """This process's client of the inbox's Redis (None without one: the database is used)."""
-    url = current(PixSettings).inbox_url
+    url = inbox_url()
     if url is None:
         return None
     if url not in _clients:
@@ -53,11 +53,24 @@ def deliver(account_id: int, parsed: list[dict]) -> bool:
     if client is None:
         return False
     if parsed:
-        entry = json.dumps({"account": account_id, "pix": [_plain(pix) for pix in parsed]})
-        shard = zlib.crc32(parsed[0]["end_to_end_id"].encode()) % SHARDS
-        if client.rpush(INBOX.format(shard=shard), entry) == 1:
+        shard, inbox, entry = entry_for(account_id, parsed)
+        if client.rpush(inbox, entry) == 1:
             send_now(DRAIN_TASK, shard)
     return True
+
+
+def entry_for(account_id: int, parsed: list[dict]) -> tuple[int, str, str]:
+    """Where a (non-empty) delivery goes, and what is pushed: (its shard, the shard's list, the
+    entry). The webhook front (web/pix_front.py) pushes it itself, without blocking; whoever
+    pushes it into an empty list sends that shard's drain (DRAIN_TASK)."""
+    entry = json.dumps({"account": account_id, "pix": [_plain(pix) for pix in parsed]})
+    shard = zlib.crc32(parsed[0]["end_to_end_id"].encode()) % SHARDS
+    return shard, INBOX.format(shard=shard), entry
+
+
+def inbox_url() -> str | None:
+    """The inbox's Redis (None without one: webhooks are stored in the database)."""
+    return current(PixSettings).inbox_url
 
 
 def _plain(pix: dict) -> dict:

@@ -211,11 +211,13 @@ def record_received(account_id: int, parsed: list[dict], source: str) -> list[in
         for pix in parsed
     ]
     table = ReceivedPix.__table__
+    # Rows as parameters, not in the statement: SQLAlchemy then compiles it once and sends
+    # the rows in batches of multi-row VALUES (its "insertmanyvalues").
     inserted = db.session.execute(
         upsert(table)
-        .values(rows)
         .on_conflict_do_nothing(index_elements=[table.c.end_to_end_id])
-        .returning(table.c.id)
+        .returning(table.c.id),
+        rows,
     ).all()
     with_refunds = [pix for pix in parsed if pix["refunds"]]
     if len(inserted) == len(parsed) and not with_refunds:

@@ -40,6 +40,7 @@ WEBHOOK_KINDS = ("pix", "rec", "cobr")
 # or a connection deactivated, still lets the old secret in for at most this long in each
 # process; a secret that does not match what is kept is always checked against the database.
 SECRET_CACHE_SECONDS = 10.0
+SECRETS_KEPT = "pix_webhook_secrets"  # app.extensions: account -> (expires, digest, known)
 
 
 @blp.route("/billing-accounts/<int:account_id>/psp", methods=["GET"])
@@ -94,33 +95,39 @@ def webhook(account_id, kind="pix"):
         raise AuthenticationFailed("Not a webhook of this service.")
     billing_account_id, bare_array = known
     body = JsonBodyParser().load_json(request, None)
-    if isinstance(body, dict) and ("recs" in body or "cobsr" in body):
+    if is_automatic(body):
         connection = psp_connections.connection_for_webhook(account_id, _webhook_secret())
         return {"received": _automatic(connection, body)}
-    if isinstance(body, list) and bare_array:
-        items = body  # Inter's deviation: the Pix as a bare array
-    elif isinstance(body, dict):
-        items = body.get("pix", [])  # none: a PSP's test post on registration (Efí's)
-    else:
-        items = None  # refused below
-    parsed = pix_payments.parse_pix(items)
+    parsed = pix_payments.parse_pix(pix_items(body, bare_array))
     if not pix_inbox.deliver(billing_account_id, parsed):  # no Redis: stored here
         ids = pix_payments.record_received(billing_account_id, parsed, pix_payments.WEBHOOK)
         pix_payments.queue_apply(ids)
     return {"received": len(parsed)}
 
 
+def is_automatic(body) -> bool:
+    """Whether a webhook body is Pix Automático's (recurrences or recurring charges)."""
+    return isinstance(body, dict) and ("recs" in body or "cobsr" in body)
+
+
+def pix_items(body, bare_array: bool):
+    """The PIX of a webhook body: `{"pix": [...]}`, or a bare array from a PSP known to post
+    them (Inter's deviation); None for any other body (parse_pix refuses it)."""
+    if isinstance(body, list) and bare_array:
+        return body
+    if isinstance(body, dict):
+        return body.get("pix", [])  # none: a PSP's test post on registration (Efí's)
+    return None
+
+
 def _webhook_account(account_id: int, secret: str | None) -> tuple[int, bool] | None:
     """(the billing account, whether its PSP posts bare arrays) when its connection has
     `secret` as its webhook secret (None otherwise), from this process's copy of the secret's
     digest while it is fresh: checking it costs a hash instead of a query."""
-    if not secret:
-        return None
-    cache = current_app.extensions.setdefault("pix_webhook_secrets", {})
-    digest = hashlib.sha256(secret.encode()).hexdigest()  # as psp_connections keeps it
-    kept = cache.get(account_id)
-    if kept is not None and kept[0] > time.monotonic() and hmac.compare_digest(digest, kept[1]):
-        return kept[2]
+    known = fresh_webhook_account(current_app, account_id, secret)
+    if known is not None or not secret:
+        return known
+    cache = current_app.extensions.setdefault(SECRETS_KEPT, {})
     connection = psp_connections.connection_for_webhook(account_id, secret)
     if connection is None:
         cache.pop(account_id, None)
@@ -129,6 +136,16 @@ def _webhook_account(account_id: int, secret: str | None) -> tuple[int, bool] | 
     known = (connection.billing_account_id, connection.webhook_bare_array)
     cache[account_id] = (expires, connection.webhook_secret_hash, known)
     return known
+
+
+def fresh_webhook_account(app, account_id: int, secret: str | None) -> tuple[int, bool] | None:
+    """What `_webhook_account` answers, from `app`'s copy of the secret's digest alone (None
+    when there is no fresh copy, or `secret` does not match it): no database."""
+    kept = app.extensions.get(SECRETS_KEPT, {}).get(account_id)
+    if not secret or kept is None or kept[0] <= time.monotonic():
+        return None
+    digest = hashlib.sha256(secret.encode()).hexdigest()  # as psp_connections keeps it
+    return kept[2] if hmac.compare_digest(digest, kept[1]) else None
 
 
 def _automatic(connection, body: dict) -> int:

@@ -1,0 +1,192 @@
+"""The PIX webhooks' own front: the Procfile's `pix` process (uvicorn), where the proxy sends
+`/api/v1/pix/webhook/...` (docs/OPERATIONS.md, "PIX through a PSP").
+
+A PSP posts its PIX in bursts and wants an answer at once. Under gunicorn each post costs a
+thread and ~2 ms of Flask; this front answers the common post on an event loop instead: a
+delivery of plain PIX, for an account whose webhook secret this process checked within the
+last SECRET_CACHE_SECONDS, while the inbox is Redis. It checks the body with the route's own
+functions (`parse_json`, `pix_items`, `parse_pix`), pushes the delivery to the inbox without
+blocking (`pix_inbox.entry_for`) and answers as the route does. Every other request (a secret
+not checked lately, a body that is not plain PIX or not valid, Pix Automático, no Redis, any
+other path) goes to the Flask app itself, in a thread: the route stays the one definition of
+what a webhook does, and this front only a faster way to the same answer.
+"""
+
+import asyncio
+import json
+import re
+import time
+from urllib.parse import parse_qs
+
+from a2wsgi import WSGIMiddleware
+from redis.exceptions import RedisError
+from werkzeug.exceptions import BadRequest
+
+from models.billing import pix_inbox, pix_payments
+from models.effects import send_now
+from models.errors import Invalid
+from web.api.billing.pix import fresh_webhook_account, is_automatic, pix_items
+from web.extensions import parse_json
+from web.requestlog import log_request, request_id_of
+
+WEBHOOK = re.compile(r"/api/v1/pix/webhook/(?P<account>[0-9]{1,18})(?:/pix)?")
+JSON_TYPES = (b"application/json", b"application/json; charset=utf-8")
+FLASK_THREADS = 8  # what reaches the Flask app: first posts, errors, Pix Automático
+
+
+class PixWebhookFront:
+    """An ASGI app: PIX deliveries answered on the event loop, everything else by `flask_app`."""
+
+    def __init__(self, flask_app):
+        self.flask_app = flask_app
+        self.fallback = WSGIMiddleware(flask_app, workers=FLASK_THREADS)
+        self.max_body = flask_app.config["MAX_CONTENT_LENGTH"]
+        with flask_app.app_context():
+            self.inbox_url = pix_inbox.inbox_url()
+        self._pusher = None  # made on first use, inside the server's event loop
+
+    async def __call__(self, scope, receive, send):
+        match = WEBHOOK.fullmatch(scope.get("path", ""))
+        if scope["type"] != "http" or scope["method"] != "POST" or match is None:
+            return await self.fallback(scope, receive, send)
+        started = time.perf_counter()
+        headers = dict(reversed(scope["headers"]))  # the first of a repeated header, as Flask
+        body, complete = await _read_body(receive, self.max_body)
+        account_id = int(match["account"])
+        received = await self._deliver(scope, headers, account_id, body) if complete else None
+        if received is None:  # the Flask app answers it, from the same body
+            return await self.fallback(scope, _replay(body, receive), send)
+        request_id = request_id_of(headers.get(b"x-request-id", b"").decode("latin-1"))
+        answer = json.dumps({"received": received}).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(answer)).encode()),
+                    (b"x-request-id", request_id.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": answer})
+        ms = (time.perf_counter() - started) * 1000
+        log_request("POST", scope["path"], 200, "-", ms, request_id)
+
+    async def _deliver(self, scope, headers: dict, account_id: int, body: bytes) -> int | None:
+        """How many PIX were handed to the inbox; None when the Flask app must answer."""
+        if self.inbox_url is None or headers.get(b"content-type", b"").lower() not in JSON_TYPES:
+            return None
+        known = fresh_webhook_account(self.flask_app, account_id, _secret(scope, headers))
+        if known is None:
+            return None
+        billing_account_id, bare_array = known
+        try:
+            payload = parse_json(body)
+            if is_automatic(payload):
+                return None
+            parsed = pix_payments.parse_pix(pix_items(payload, bare_array))
+        except (BadRequest, Invalid):
+            return None  # the route's answer names what is wrong
+        if parsed:
+            try:
+                await self._inbox().push(*pix_inbox.entry_for(billing_account_id, parsed))
+            except (RedisError, OSError):
+                return None  # the route tries again, and answers the error if Redis is down
+        return len(parsed)
+
+    def _inbox(self) -> "InboxPusher":
+        if self._pusher is None:
+            import redis.asyncio
+
+            self._pusher = InboxPusher(redis.asyncio.Redis.from_url(self.inbox_url))
+        return self._pusher
+
+
+class InboxPusher:
+    """Pushes deliveries to the inbox in as few round trips as possible (a group commit): the
+    deliveries that arrive while a push is in flight go together in the next one, one RPUSH
+    per list. Each delivery's caller resumes once its entry is in Redis (or with the error)."""
+
+    def __init__(self, client):
+        self.client = client
+        self.waiting: dict[tuple[int, str], list] = {}  # (shard, list) -> [(entry, future)]
+        self.flushing = False
+
+    async def push(self, shard: int, inbox: str, entry: str) -> None:
+        done = asyncio.get_running_loop().create_future()
+        self.waiting.setdefault((shard, inbox), []).append((entry, done))
+        if not self.flushing:
+            self.flushing = True
+            asyncio.get_running_loop().create_task(self._flush())
+        await done
+
+    async def _flush(self) -> None:
+        try:
+            while self.waiting:
+                batch, self.waiting = self.waiting, {}
+                pipe = self.client.pipeline(transaction=False)
+                for (_shard, inbox), pushes in batch.items():
+                    pipe.rpush(inbox, *(entry for entry, _ in pushes))
+                try:
+                    lengths = await pipe.execute()
+                except Exception as error:  # each waiting request answers it (or falls back)
+                    for pushes in batch.values():
+                        for _, done in pushes:
+                            done.set_exception(error)
+                    continue
+                for ((shard, _inbox), pushes), length in zip(batch.items(), lengths, strict=True):
+                    if length == len(pushes):  # the list was empty: its drain may be idle
+                        asyncio.get_running_loop().run_in_executor(
+                            None, send_now, pix_inbox.DRAIN_TASK, shard
+                        )
+                    for _, done in pushes:
+                        done.set_result(None)
+        finally:
+            self.flushing = False
+
+
+def _secret(scope, headers: dict) -> str | None:
+    """As the route reads it: the proxy's header, else `?hmac=` of the registered URL."""
+    if b"x-webhook-secret" in headers:
+        return headers[b"x-webhook-secret"].decode("latin-1")
+    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("hmac")
+    return values[0] if values else None
+
+
+async def _read_body(receive, limit: int) -> tuple[bytes, bool]:
+    """The request's body, and whether it was read whole: reading stops past `limit` (the
+    Flask app then answers 413 from what was read)."""
+    chunks, size, more = [], 0, True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"", False
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        more = message.get("more_body", False)
+        if size > limit:
+            return b"".join(chunks), False
+    return b"".join(chunks), True
+
+
+def _replay(body: bytes, receive):
+    """`receive` for the Flask app: the body already read, then the client's own messages."""
+    sent = False
+
+    async def replayed():
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replayed
+
+
+def create_front():
+    """The ASGI app uvicorn serves (`uvicorn --factory web.pix_front:create_front`)."""
+    from web import create_app
+
+    return PixWebhookFront(create_app())
