@@ -222,6 +222,9 @@ class NFComData:
     additional_info: tuple[str, ...] = ()
     technical_contact: TechnicalContact | None = None
     software_version: str = "Provedor 1.0"  # verProc
+    # The QR Code's consultation address: SEFAZ compares it with the one SVRS publishes (G142,
+    # rejection 464), so settings can follow a change there without a release.
+    qr_code_base: str = QR_CODE_URL
 
 
 class IncompleteInvoice(ValueError):
@@ -243,14 +246,16 @@ def access_key(data: NFComData) -> access_keys.AccessKey:
     )
 
 
-def qr_code_url(key: str, environment: int, signature: str | None = None) -> str:
+def qr_code_url(
+    key: str, environment: int, signature: str | None = None, base: str = QR_CODE_URL
+) -> str:
     """infNFComSupl/qrCodNFCom: the consultation URL with the key and the environment.
 
     In contingency (tpEmis 2) it also carries `sign`, the base64 RSA-SHA1 signature of the key
     by the issuer's certificate (MOC Visão Geral 9.2.2; G144/G145: required then, refused
     otherwise). The URL is the element's text, so the XML serializer escapes the "&".
     """
-    url = f"{QR_CODE_URL}?chNFCom={key}&tpAmb={environment}"
+    url = f"{base}?chNFCom={key}&tpAmb={environment}"
     return f"{url}&sign={signature}" if signature else url
 
 
@@ -263,7 +268,7 @@ def build_xml(data: NFComData, qr_signature: str | None = None) -> bytes:
         raise IncompleteInvoice("A data de emissão precisa do fuso horário.")
     if (data.contingency is None) != (qr_signature is None):
         raise IncompleteInvoice("O QR Code leva a assinatura da chave em contingência, e só nela.")
-    key = str(access_key(data))
+    key = access_key(data)
     items = [_item(number, line) for number, line in enumerate(data.lines, start=1)]
     document = Nfcom(
         infNFCom=Nfcom.InfNfcom(
@@ -284,7 +289,7 @@ def build_xml(data: NFComData, qr_signature: str | None = None) -> bytes:
             Id=f"NFCom{key}",
         ),
         infNFComSupl=Nfcom.InfNfcomSupl(
-            qrCodNFCom=qr_code_url(key, data.environment, qr_signature)
+            qrCodNFCom=qr_code_url(str(key), data.environment, qr_signature, data.qr_code_base)
         ),
     )
     return _SERIALIZER.render(document, ns_map={None: NAMESPACE}).encode()
@@ -345,20 +350,19 @@ def _timestamp(value: datetime) -> str:
     return value.isoformat(timespec="seconds")
 
 
-def _ide(data: NFComData, key: str) -> Nfcom.InfNfcom.Ide:
-    parts = access_keys.parse(key)
+def _ide(data: NFComData, key: access_keys.AccessKey) -> Nfcom.InfNfcom.Ide:
     contingency = data.contingency
     return Nfcom.InfNfcom.Ide(
-        cUF=_enum(TcodUfIbge, parts.uf_code),
+        cUF=_enum(TcodUfIbge, key.uf_code),
         tpAmb=_enum(Tamb, data.environment),
         mod=TmodNfcom.VALUE_62,
         serie=str(data.series),
         nNF=str(data.number),
-        cNF=parts.code,
-        cDV=key[-1],
+        cNF=key.code,
+        cDV=str(key.digit),
         dhEmi=_timestamp(data.issued_at),
-        tpEmis=_enum(TtpEmis, parts.emission_type),
-        nSiteAutoriz=str(parts.site),
+        tpEmis=_enum(TtpEmis, key.emission_type),
+        nSiteAutoriz=str(key.site),
         cMunFG=data.issuer.address.city_code,
         finNFCom=TfinNfcom.VALUE_0,
         tpFat=TfatNfcom.VALUE_0,

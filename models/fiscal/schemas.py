@@ -1,11 +1,11 @@
 """Validation against the official XSDs nfelib ships (PL_NFCOM_1.00_NT2026.002 RTC 1.01).
 
-Each schema is parsed once per process (lxml's XMLSchema is reusable and costs ~100 ms to load).
+Each schema is parsed once per thread (lxml's XMLSchema is reusable; loading one costs ~20 ms).
 The errors come back with their line and the element, so finance is told what to fix before
 anything is sent to SEFAZ.
 """
 
-import functools
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,9 +30,16 @@ class SchemaError:
         return f"Linha {self.line}: {self.message}"
 
 
-@functools.cache
+_loaded = threading.local()
+
+
 def _schema(name: str) -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(str(SCHEMA_DIR / name)))
+    # One per thread: a validator keeps the errors of its last run (error_log), so threads
+    # sharing one could read each other's.
+    schemas = _loaded.__dict__.setdefault("schemas", {})
+    if name not in schemas:
+        schemas[name] = etree.XMLSchema(etree.parse(str(SCHEMA_DIR / name)))
+    return schemas[name]
 
 
 def _parse(xml: bytes) -> tuple[etree._Element | None, list[SchemaError]]:
