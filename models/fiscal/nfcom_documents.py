@@ -52,8 +52,9 @@ from models.fiscal import access_keys
 
 NAMESPACE = "http://www.portalfiscal.inf.br/nfcom"
 LAYOUT_VERSION = "1.00"
-# The consultation address SVRS publishes for every UF (MOC Visão Geral 9.2.1 and nfelib's
-# sample NFCom; G142 compares it ignoring case). Both environments use it, told apart by tpAmb.
+# The consultation address for every UF, both environments told apart by tpAmb: nfelib's sample
+# NFCom writes it so; the MOC's example (Visão Geral 9.2.1) is http://.../NFCom/QRCode, and
+# G142 compares it ignoring case.
 QR_CODE_URL = "https://dfe-portal.svrs.rs.gov.br/NFCom/qrcode"
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -151,13 +152,17 @@ class Contribution:
 
 @dataclass(frozen=True)
 class IbsCbs:
-    """The IBS/CBS group of NT 2025.001 (RTC): CST, cClassTrib and the three rates (percent)."""
+    """The IBS/CBS group of NT 2025.001 (RTC): CST, cClassTrib and the three rates (percent).
+
+    Without rates the group carries only CST and cClassTrib (gIBSCBS is optional in the schema),
+    for a classification that is not taxed.
+    """
 
     cst: str
     classification: str  # cClassTrib, 6 digits
-    ibs_uf_rate: Decimal
-    ibs_mun_rate: Decimal
-    cbs_rate: Decimal
+    ibs_uf_rate: Decimal | None = None
+    ibs_mun_rate: Decimal | None = None
+    cbs_rate: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -298,13 +303,13 @@ def build_xml(data: NFComData, qr_signature: str | None = None) -> bytes:
 _SERIALIZER = XmlSerializer(config=SerializerConfig(xml_declaration=True, encoding="UTF-8"))
 
 
-def money(value: Decimal) -> Decimal:
+def _money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _cents(value: Decimal) -> str:
     """TDec_1302: 2 decimals."""
-    return f"{money(value):.2f}"
+    return f"{_money(value):.2f}"
 
 
 def _optional_cents(value: Decimal) -> str | None:
@@ -320,7 +325,7 @@ def _rate(value: Decimal) -> str:
 
 def _rate_2(value: Decimal) -> str:
     """TDec_0302 (pICMS, pRedBC): exactly 2 decimals."""
-    return f"{money(value):.2f}"
+    return f"{_money(value):.2f}"
 
 
 def _decimals(value: Decimal, least: int, most: int) -> str:
@@ -332,7 +337,7 @@ def _decimals(value: Decimal, least: int, most: int) -> str:
 
 
 def _tax(base: Decimal, rate: Decimal) -> Decimal:
-    return money(base * rate / 100)
+    return _money(base * rate / 100)
 
 
 def _enum(kind: type[E], value: object) -> E:
@@ -442,7 +447,8 @@ class _Item:
     cofins: Decimal = ZERO
     fust: Decimal = ZERO
     funttel: Decimal = ZERO
-    ibs_cbs_base: Decimal | None = None
+    has_ibs_cbs: bool = False
+    ibs_cbs_base: Decimal = ZERO
     ibs_uf: Decimal = ZERO
     ibs_mun: Decimal = ZERO
     cbs: Decimal = ZERO
@@ -452,10 +458,10 @@ Imposto = Nfcom.InfNfcom.Det.Imposto
 
 
 def _item(number: int, line: Line) -> _Item:
-    amount = money(line.quantity * line.unit_price - line.discount + line.other)
+    amount = _money(line.quantity * line.unit_price - line.discount + line.other)
     if amount <= 0:
         raise IncompleteInvoice(f"O item {number} ({line.description}) não tem valor positivo.")
-    item = _Item(det=None, amount=amount, discount=money(line.discount), other=money(line.other))
+    item = _Item(det=None, amount=amount, discount=_money(line.discount), other=_money(line.other))
     imposto = Imposto()
     _icms(imposto, line.icms, item)
     if line.pis:
@@ -526,7 +532,7 @@ def _icms(imposto: Imposto, icms: Icms, item: _Item) -> None:
     if icms.cst == "20":
         if not icms.base_reduction:
             raise IncompleteInvoice("O ICMS de CST 20 precisa do percentual de redução da base.")
-        item.icms_base = money(amount * (100 - icms.base_reduction) / 100)
+        item.icms_base = _money(amount * (100 - icms.base_reduction) / 100)
     else:
         item.icms_base = amount
     item.icms = _tax(item.icms_base, icms.rate)
@@ -546,6 +552,15 @@ def _icms(imposto: Imposto, icms: Icms, item: _Item) -> None:
 
 
 def _ibs_cbs(group: IbsCbs, amount: Decimal, item: _Item) -> TtribNfcom:
+    item.has_ibs_cbs = True
+    rates = (group.ibs_uf_rate, group.ibs_mun_rate, group.cbs_rate)
+    if all(rate is None for rate in rates):
+        return TtribNfcom(CST=group.cst, cClassTrib=group.classification)
+    if any(rate is None for rate in rates):
+        raise IncompleteInvoice(
+            f"O IBS/CBS de cClassTrib {group.classification} precisa das três alíquotas "
+            "(IBS estadual, IBS municipal e CBS)."
+        )
     item.ibs_cbs_base = amount
     item.ibs_uf = _tax(amount, group.ibs_uf_rate)
     item.ibs_mun = _tax(amount, group.ibs_mun_rate)
@@ -570,11 +585,10 @@ def _total(items: list[_Item]) -> Nfcom.InfNfcom.Total:
     amount = total("amount")
     ibs_cbs_tot = None
     grand_total = None
-    with_ibs_cbs = [item for item in items if item.ibs_cbs_base is not None]
-    if with_ibs_cbs:
+    if any(item.has_ibs_cbs for item in items):
         ibs_uf, ibs_mun, cbs = total("ibs_uf"), total("ibs_mun"), total("cbs")
         ibs_cbs_tot = Tibscbstot(
-            vBCIBSCBS=_cents(sum((item.ibs_cbs_base for item in with_ibs_cbs), ZERO)),
+            vBCIBSCBS=_cents(total("ibs_cbs_base")),
             gIBS=Tibscbstot.GIbs(
                 gIBSUF=Tibscbstot.GIbs.GIbsuf(vDif="0.00", vDevTrib="0.00", vIBSUF=_cents(ibs_uf)),
                 gIBSMun=Tibscbstot.GIbs.GIbsmun(

@@ -21,6 +21,7 @@ from models.fiscal.access_keys import parse
 from models.fiscal.nfcom_documents import (
     Contingency,
     Customer,
+    IbsCbs,
     Icms,
     IncompleteInvoice,
     Regime,
@@ -178,6 +179,18 @@ def test_a_simples_nacional_issuer_without_ibs_cbs_is_valid(a1, certificate):
     assert text(document, "n:infNFCom/n:total/n:vTotDFe") is None
 
 
+def test_an_untaxed_ibs_cbs_classification_carries_only_cst_and_class(certificate):
+    line = taxed_line("PLANO", "Internet", "100", ibs_cbs=IbsCbs("410", "410001"))
+    xml = signed(dataclasses.replace(company_invoice(), lines=(line,)), certificate)
+
+    assert schemas.validate(xml) == []
+    document = etree.fromstring(xml)
+    group = document.find("n:infNFCom/n:det/n:imposto/n:IBSCBS", NS)
+    assert [etree.QName(child).localname for child in group] == ["CST", "cClassTrib"]
+    assert text(document, "n:infNFCom/n:total/n:IBSCBSTot/n:vBCIBSCBS") == "0.00"
+    assert text(document, "n:infNFCom/n:total/n:vTotDFe") == "100.00"
+
+
 def test_a_retry_builds_the_same_key_and_document_and_the_next_number_another_code():
     first = build_xml(person_invoice(number=77))
 
@@ -241,6 +254,14 @@ def test_a_tampered_amount_fails_the_signature_and_a_malformed_one_the_schema(a1
         ({"lines": (taxed_line("X", "Brinde", "0"),)}, "não tem valor positivo"),
         ({"lines": (taxed_line("X", "Plano", "10", icms=Icms("00")),)}, "precisa da alíquota"),
         ({"lines": (taxed_line("X", "Plano", "10", icms=Icms("60")),)}, "CST de ICMS"),
+        (
+            {
+                "lines": (
+                    taxed_line("X", "Plano", "10", ibs_cbs=IbsCbs("000", "000001", cbs_rate=1)),
+                )
+            },
+            "três alíquotas",
+        ),
         ({"customer": Customer("Sem documento", company_invoice().customer.address)}, "CPF ou de"),
     ],
 )
