@@ -46,13 +46,16 @@ class Certificate:
 def load_certificate(pkcs12_data: bytes, password: str, now: datetime) -> Certificate:
     """The key and certificate of an A1 file; CertificateError (in Portuguese) when it would not
     sign at `now`."""
+    # A PKCS#12 file is a DER SEQUENCE; cryptography's error is the same for any other bytes
+    # and for a wrong password, so the first byte tells finance which one to fix.
+    if not pkcs12_data.startswith(b"\x30"):
+        raise CertificateError("O arquivo não é um certificado A1 (PKCS#12, .pfx ou .p12).")
     try:
         key, certificate, _chain = pkcs12.load_key_and_certificates(pkcs12_data, password.encode())
     except ValueError:
-        # cryptography says the same for a wrong password and for bytes that are no PKCS#12
         raise CertificateError(
-            "Não foi possível abrir o certificado: a senha está errada ou o arquivo não é um "
-            "certificado A1 (PKCS#12, .pfx/.p12)."
+            "Não foi possível abrir o certificado A1: a senha está errada ou o arquivo está "
+            "corrompido."
         ) from None
     if key is None or certificate is None:
         raise CertificateError("O arquivo não traz a chave privada e o certificado A1.")

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
 from lxml import etree
 
 from models.fiscal import schemas
@@ -25,8 +26,9 @@ def test_the_a1_opens_with_its_password(a1, certificate):
 @pytest.mark.parametrize(
     ("pkcs12", "password", "now", "reason"),
     [
-        (None, "senha errada", VALID_AT, "a senha está errada ou o arquivo não é"),
+        (None, "senha errada", VALID_AT, "a senha está errada"),
         (b"%PDF-1.7 not a certificate", A1_PASSWORD, VALID_AT, "não é um certificado A1"),
+        (b"\x30\x03\x02\x01\x03", A1_PASSWORD, VALID_AT, "está corrompido"),
         (None, A1_PASSWORD, datetime(2027, 1, 2, tzinfo=UTC), "venceu em 01/01/2027"),
         (None, A1_PASSWORD, datetime(2025, 12, 31, tzinfo=UTC), "só vale a partir de 01/01/2026"),
     ],
@@ -35,6 +37,19 @@ def test_an_a1_that_cannot_sign_says_why_in_portuguese(a1, pkcs12, password, now
     with pytest.raises(CertificateError, match=reason) as raised:
         load_certificate(pkcs12 or a1.pkcs12, password, now)
     assert raised.value.status == 422
+
+
+def test_a_pkcs12_without_the_private_key_is_refused(a1):
+    only_certificates = pkcs12.serialize_key_and_certificates(
+        None,
+        None,
+        None,
+        [x509.load_pem_x509_certificate(a1.certificate_pem)],
+        BestAvailableEncryption(A1_PASSWORD.encode()),
+    )
+
+    with pytest.raises(CertificateError, match="não traz a chave privada"):
+        load_certificate(only_certificates, A1_PASSWORD, VALID_AT)
 
 
 def test_an_a1_without_an_rsa_key_is_refused():
