@@ -35,6 +35,8 @@ from models.fiscal.nfcom_documents import (
     NFComData,
     Regime,
     Subscriber,
+    TechnicalContact,
+    Unit,
 )
 
 NOT_BEFORE = datetime(2026, 1, 1, tzinfo=UTC)
@@ -287,7 +289,15 @@ def company_invoice(number: int = 2) -> NFComData:
             ),
         ),
         subscriber=Subscriber(code="CLI-000777", kind=1, contract="CT-2024-0007"),
-        lines=(taxed_line("PLANO-EMP-500", "Link dedicado 500 Mega", "749.90"),),
+        lines=(
+            taxed_line(
+                "PLANO-EMP-500",
+                "Link dedicado 500 Mega",
+                "749.90",
+                unit=Unit.GB,
+                quantity=Decimal(1),
+            ),
+        ),
         bill=Bill(
             competence="202612",
             due_date=date(2026, 12, 15),
@@ -297,4 +307,8 @@ def company_invoice(number: int = 2) -> NFComData:
         series=1,
         number=number,
         issued_at=datetime(2026, 12, 1, 10, 0, tzinfo=BRASILIA),
+        additional_info=("Contrato CT-2024-0007, SLA 99,5%.",),
+        technical_contact=TechnicalContact(
+            cnpj=ISSUER_CNPJ, name="Equipe Fiscal", email="fiscal@provedor.test", phone="5132101000"
+        ),
     )

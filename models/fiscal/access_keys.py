@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass
 
 MODEL = "62"
-KEY_LENGTH = 44
 _KEY = re.compile(r"[0-9]{6}[A-Z0-9]{12}[0-9]{26}")
 
 

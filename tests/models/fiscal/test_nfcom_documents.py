@@ -126,7 +126,10 @@ def test_a_company_with_ie_billed_on_one_line_is_signed_and_valid(a1, certificat
     assert text(document, "n:infNFCom/n:dest/n:IE") == "0240012345"
     assert text(document, "n:infNFCom/n:assinante/n:tpServUtil") == "4"  # internet access
     assert len(document.findall("n:infNFCom/n:det", NS)) == 1
+    assert text(document, "n:infNFCom/n:det/n:prod/n:uMed") == "3"  # GB
     assert text(document, "n:infNFCom/n:total/n:vNF") == "749.90"
+    assert text(document, "n:infNFCom/n:infAdic/n:infCpl") == "Contrato CT-2024-0007, SLA 99,5%."
+    assert text(document, "n:infNFCom/n:gRespTec/n:xContato") == "Equipe Fiscal"
 
 
 def test_the_qr_code_is_the_consultation_url_with_key_and_environment(certificate):
