@@ -1,7 +1,7 @@
 """XMLDSig of NFCom documents and events with the ISP's A1 certificate (ICP-Brasil, PKCS#12).
 
 The signature is the subset the schema fixes (xmldsig-core-schema_v1.01.xsd) and the MOC NFCom
-1.00a (Visão Geral 4.x, "Padrão da Assinatura Digital") describes: enveloped, of the element
+1.00a (Visão Geral 3.2.4, "Padrão da Assinatura Digital") describes: enveloped, of the element
 whose Id the Reference names (`#NFCom<key>` for infNFCom, `#ID<...>` for an event's infEvento);
 C14N 1.0; RSA-SHA1; SHA-1 digest; two Transforms (enveloped-signature, C14N); KeyInfo with the
 end certificate alone ("EndCertOnly"); no namespace prefix (rejection 404), so the Signature
