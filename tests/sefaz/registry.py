@@ -21,7 +21,6 @@ class Authorization:
     key: str
     protocol: str
     received_at: datetime
-    digest: str
     protocol_xml: bytes  # the protNFCom as answered, kept for consultations
     cancel_protocol: str | None = None
     cancelled_at: datetime | None = None

@@ -276,7 +276,7 @@ class SvrsStandIn:
         protocol = registry.next_protocol(key[:2])
         answer = self._ret_nfcom(100, "Autorizado o uso da NFCom", key, now, protocol, digest)
         kept = answer.find(f"{{{NFCOM_NS}}}protNFCom")
-        registry.by_key[key] = Authorization(key, protocol, now, digest, etree.tostring(kept))
+        registry.by_key[key] = Authorization(key, protocol, now, etree.tostring(kept))
         registry.by_number[number] = key
         return answer
 
