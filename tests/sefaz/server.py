@@ -54,16 +54,22 @@ PARALYSED = {
 class SvrsStandIn:
     """SVRS on https://127.0.0.1:PORT for tests; see README.md beside this module."""
 
-    def __init__(self, cnpj: str = "06117473000150", environment: str = "2"):
+    def __init__(
+        self, cnpj: str = "06117473000150", environment: str = "2", verifier: str = "xmlsec1"
+    ):
+        if verifier not in checks.VERIFIERS:
+            raise ValueError(f"verifier: one of {checks.VERIFIERS}")
         self.cnpj = cnpj
         self.environment = environment  # tpAmb it serves: "2" homologação, "1" produção
+        self.verifier = verifier  # of signatures: xmlsec1 (the tests), in-process (volume)
         self._ca = trustme.CA(organization_name="Stand-in SVRS CA")
         self.ca_pem = self._ca.cert_pem.bytes().decode()
         self._a1: dict[str, tuple[str, str]] = {}
         self.certificate_pem, self.key_pem = self.a1_for(cnpj)
         server_pem = self._ca.issue_cert("127.0.0.1", "localhost")
         server_pem = server_pem.private_key_and_cert_chain_pem.bytes().decode()
-        checks.xmlsec1_path()  # fail at once, not at the first request, when it is missing
+        if verifier == "xmlsec1":
+            checks.xmlsec1_path()  # fail at once, not at the first request, when it is missing
         self.registry = Registry()
         self.faults = Faults()
         self.violations: list[str] = []
@@ -239,7 +245,9 @@ class SvrsStandIn:
 
     def _check_nfcom(self, root) -> tuple[str, str]:
         """Groups D, E (signature) and G's first rules (Anexo I 2.2): (key, digest value)."""
-        refusal, signer_cnpj = checks.signature_problem(root, "infNFCom", self.ca_pem)
+        refusal, signer_cnpj = checks.signature_problem(
+            root, "infNFCom", self.ca_pem, self.verifier
+        )
         if refusal:
             raise refusal
         information = root.find(f"{{{NFCOM_NS}}}infNFCom")
@@ -383,7 +391,9 @@ class SvrsStandIn:
         kind = information.findtext(f"{n}tpEvento")
         key = information.findtext(f"{n}chNFCom")
         sequence = information.findtext(f"{n}nSeqEvento")
-        refusal, signer_cnpj = checks.signature_problem(event, "infEvento", self.ca_pem)
+        refusal, signer_cnpj = checks.signature_problem(
+            event, "infEvento", self.ca_pem, self.verifier
+        )
         if refusal:
             raise refusal
         author = information.findtext(f"{n}CNPJ")

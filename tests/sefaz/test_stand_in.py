@@ -15,8 +15,9 @@ import requests
 import trustme
 from lxml import etree
 
-from tests.sefaz import documents
-from tests.sefaz.checks import check_digit, composed_key
+from tests.sefaz import SvrsStandIn, documents
+from tests.sefaz.certificates import issue_a1
+from tests.sefaz.checks import VERIFIERS, check_digit, composed_key, signature_problem
 from tests.sefaz.registry import BRASILIA
 from tests.sefaz.server import cancel_deadline
 
@@ -345,3 +346,59 @@ def test_a_cancel_of_an_unknown_key_is_217(svrs):
     key = documents.key_of(documents.nfcom(number=999))
     event = documents.cancel_event(key, "3412500000000001", svrs.now())
     assert send_event(svrs, event)[0] == "217"
+
+
+# --- the two verifiers -------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def company():
+    """A CA, its A1 for the sample's issuer, and a stranger's A1 for the same CNPJ."""
+    ca = trustme.CA()
+    return (
+        ca.cert_pem.bytes().decode(),
+        issue_a1(ca, "06117473000150"),
+        issue_a1(trustme.CA(), "06117473000150"),
+    )
+
+
+def spoiled(document: bytes, spoil: str) -> bytes:
+    if spoil == "a value":
+        return document.replace(b"<vNF>111.54</vNF>", b"<vNF>11.54</vNF>")
+    if spoil == "the signature value":
+        start = document.index(b"<SignatureValue>") + len(b"<SignatureValue>")
+        flipped = b"B" if document[start : start + 1] == b"A" else b"A"
+        return document[:start] + flipped + document[start + 1 :]
+    return document
+
+
+@pytest.mark.parametrize("verifier", VERIFIERS)
+@pytest.mark.parametrize(
+    ("signer", "spoil", "status"),
+    [
+        ("own", "nothing", None),
+        ("own", "a value", 297),
+        ("own", "the signature value", 297),
+        ("stranger", "nothing", 297),  # a certificate the CA did not issue
+    ],
+)
+def test_both_verifiers_give_the_same_verdict(company, verifier, signer, spoil, status):
+    ca_pem, own, stranger = company
+    certificate, key = own if signer == "own" else stranger
+    document = spoiled(documents.sign(documents.nfcom(), certificate, key), spoil)
+
+    refusal, cnpj = signature_problem(etree.fromstring(document), "infNFCom", ca_pem, verifier)
+
+    assert (refusal.status if refusal else None, cnpj) == (status, "06117473000150")
+
+
+def test_the_in_process_stand_in_authorizes_and_refuses_alike():
+    with SvrsStandIn(verifier="in-process") as svrs:
+        document = signed(svrs, documents.nfcom())
+        assert status_of(send_nfcom(svrs, spoiled(document, "a value")))[0] == "297"
+        answer = send_nfcom(svrs, document)
+        assert status_of(answer)[0] == "100"
+        protocol = answer.findtext("n:protNFCom/n:infProt/n:nProt", namespaces=NS)
+        event = documents.cancel_event(
+            documents.key_of(etree.fromstring(document)), protocol, svrs.now()
+        )
+        assert send_event(svrs, event)[0] == "135"
+        assert svrs.violations == []
