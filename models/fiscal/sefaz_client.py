@@ -23,7 +23,6 @@ is collected; neither is ever logged.
 import base64
 import contextlib
 import gzip
-import logging
 import os
 import re
 import tempfile
@@ -33,8 +32,6 @@ from datetime import datetime
 
 import requests
 from lxml import etree
-
-log = logging.getLogger(__name__)
 
 NFCOM_NS = "http://www.portalfiscal.inf.br/nfcom"
 SOAP12_NS = "http://www.w3.org/2003/05/soap-envelope"
@@ -184,7 +181,7 @@ class Sefaz:
         )
         etree.SubElement(query, f"{{{NFCOM_NS}}}tpAmb").text = self.tp_amb
         etree.SubElement(query, f"{{{NFCOM_NS}}}xServ").text = "STATUS"
-        result = self._call("NFComStatusServico", query, paralysed_is_answer=True)
+        result = self._call("NFComStatusServico", query)
         return _answer_of(result, "retConsStatServNFCom", paralysed_is_answer=True)
 
     def send_event(self, signed_event_xml: bytes) -> Answer:
@@ -193,7 +190,7 @@ class Sefaz:
         return _answer_of(self._call("NFComRecepcaoEvento", event), "retEventoNFCom")
 
     # --- SOAP ---------------------------------------------------------------------------
-    def _call(self, service: str, data, paralysed_is_answer: bool = False) -> etree._Element:
+    def _call(self, service: str, data) -> etree._Element:
         """POST one envelope; the element inside nfcomResultMsg."""
         namespace = WSDL_NS + service
         envelope = etree.Element(f"{{{SOAP12_NS}}}Envelope", nsmap={"soap12": SOAP12_NS})

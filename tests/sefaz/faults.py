@@ -3,8 +3,8 @@
 `fail_next("NFComRecepcao", "timeout", times=2)` makes the next two calls of that service fail. The
 services are "NFComRecepcao", "NFComConsulta", "NFComStatusServico", "NFComRecepcaoEvento". Kinds:
 
-- "timeout": the answer comes `slow_seconds` late (past the client's timeout); the request is
-  processed all the same (an NFCom may be authorized although the client gave up);
+- "timeout": the request is processed, and its answer comes `slow_seconds` late (past the
+  client's timeout): an NFCom may be authorized although the client gave up;
 - "drop": the request is processed, then the connection is closed without an answer (a worker
   that never hears of its authorization: it must consult before sending again);
 - "500": HTTP 500 with a SOAP Receiver fault, nothing processed;

@@ -141,10 +141,10 @@ class SvrsStandIn:
         fault = self.faults.take(service)
         if fault == "500":
             return _fault(500, "Receiver", "Falha simulada do SVRS")(environ, start_response)
-        if fault == "timeout":
-            time.sleep(self.faults.slow_seconds)
         paralysed = int(fault) if fault in ("108", "109") else self.paralysed
         response = self._soap(request, service, paralysed)
+        if fault == "timeout":
+            time.sleep(self.faults.slow_seconds)
         if fault == "drop":
             _drop(environ)
             return []
