@@ -1,0 +1,332 @@
+"""The one adapter to SEFAZ for the NFCom: SVRS's four web services (no state runs its own).
+
+The rest of the service never speaks SOAP: it calls Sefaz and decides on two things only:
+
+- SefazUnavailable: no answer now (timeout, connection refused or dropped, TLS failure, HTTP 5xx,
+  an answer that is not SOAP, cStat 108/109 "Serviço Paralisado"): retry later or go into
+  contingency. After a timeout or a dropped connection on authorize() the NFCom may have been
+  authorized all the same: consult() its key before sending it again.
+- an Answer: every other cStat, which the caller acts on (100 authorized, 204 duplicated, 2xx/5xx
+  rejections with their text for finance, 135 event registered...).
+
+What SVRS expects (MOC NFCom "Visão Geral" 1.00a, 3.4.1 and 4; SVRS's WSDLs): SOAP 1.2 over mutual
+TLS with the A1 certificate, no SOAP Header, the Body holding one `nfcomDadosMsg` in the service's
+namespace `http://www.portalfiscal.inf.br/nfcom/wsdl/<service>`; for NFComRecepcao its text is the
+NFCom gzip-compressed and base64-encoded, for the other services the XML itself. The answer is
+`nfcomResultMsg` holding retNFCom, retConsSitNFCom, retConsStatServNFCom or retEventoNFCom.
+
+Mutual TLS: requests takes the client certificate from a file only, so the certificate and its key
+are written once per Sefaz to a private temporary file (0600), removed on close() or when the object
+is collected; neither is ever logged.
+"""
+
+import base64
+import contextlib
+import gzip
+import os
+import re
+import tempfile
+import weakref
+from dataclasses import dataclass
+from datetime import datetime
+
+import requests
+from lxml import etree
+
+NFCOM_NS = "http://www.portalfiscal.inf.br/nfcom"
+SOAP12_NS = "http://www.w3.org/2003/05/soap-envelope"
+WSDL_NS = "http://www.portalfiscal.inf.br/nfcom/wsdl/"
+VERSION = "1.00"  # the layout version of every NFCom message (PL_NFCom 1.00)
+
+# service -> its WSDL operation (the SOAP action is namespace/operation)
+OPERATIONS = {
+    "NFComRecepcao": "nfcomRecepcao",
+    "NFComConsulta": "nfcomConsultaNF",
+    "NFComStatusServico": "nfcomStatusServicoNF",
+    "NFComRecepcaoEvento": "nfcomRecepcaoEvento",
+}
+
+# The published addresses (SVRS's WSDLs and the portal dfe-portal.svrs.rs.gov.br/NFCom).
+PRODUCTION = "producao"
+HOMOLOGATION = "homologacao"
+TP_AMB = {PRODUCTION: "1", HOMOLOGATION: "2"}
+URLS = {
+    PRODUCTION: {
+        service: f"https://nfcom.svrs.rs.gov.br/WS/{service}/{service}.asmx"
+        for service in OPERATIONS
+    },
+    HOMOLOGATION: {
+        service: f"https://nfcom-homologacao.svrs.rs.gov.br/WS/{service}/{service}.asmx"
+        for service in OPERATIONS
+    },
+}
+
+OUT_OF_SERVICE = frozenset({108, 109})  # Serviço Paralisado Momentaneamente / sem Previsão
+AUTHORIZED = frozenset({100, 150})  # 150: authorized, but late (MOC Anexo I, G38)
+DUPLICATE = 204
+# 204's xMotivo carries the first authorization: "Duplicidade de NFCom [nProt:...][dhAut:...]"
+_FIRST_PROTOCOL = re.compile(r"\[nProt:\s*(\d+)\]\s*\[dhAut:\s*([^\]]+)\]")
+
+
+class SefazError(Exception):
+    """SEFAZ's answer could not be used as one (a SOAP fault from our side, HTTP 4xx): a bug to
+    look into, not something a retry fixes."""
+
+
+class SefazUnavailable(SefazError):
+    """No usable answer now: retry later or issue in contingency."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What SEFAZ said: cStat, xMotivo and, when there is one, the protocol.
+
+    `protocol_xml` is what is kept with the invoice: protNFCom for authorize() and consult(),
+    retEventoNFCom for send_event(). For a 204 (duplicated) `protocol` and `received_at` are the
+    first authorization's, read from xMotivo as SVRS writes them; consult() gives its protNFCom.
+    """
+
+    status: int  # cStat
+    reason: str  # xMotivo
+    protocol: str | None = None  # nProt
+    received_at: datetime | None = None  # dhRecbto (dhRegEvento for events, dhAut for a 204)
+    access_key: str | None = None  # chNFCom
+    digest: str | None = None  # digVal: the DigestValue SEFAZ computed over the NFCom
+    protocol_xml: bytes | None = None
+
+    @property
+    def authorized(self) -> bool:
+        return self.status in AUTHORIZED
+
+
+def _private_file(text: str) -> str:
+    descriptor, path = tempfile.mkstemp(prefix="sefaz-", suffix=".pem")
+    try:
+        os.fchmod(descriptor, 0o600)
+        os.write(descriptor, text.encode())
+    finally:
+        os.close(descriptor)
+    return path
+
+
+def _remove(paths: list[str]) -> None:
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+
+class Sefaz:
+    """SVRS's NFCom services for one issuer's A1 certificate, in one environment."""
+
+    def __init__(
+        self,
+        environment: str,
+        certificate_pem: str,
+        key_pem: str,
+        ca_pem: str | None = None,
+        urls: dict[str, str] | None = None,
+        timeout: float = 30.0,
+    ):
+        if environment not in TP_AMB:
+            raise ValueError(f"environment must be {PRODUCTION!r} or {HOMOLOGATION!r}")
+        self.environment = environment
+        self.tp_amb = TP_AMB[environment]
+        self.urls = {**URLS[environment], **(urls or {})}
+        self.timeout = timeout
+        self._files = [_private_file(certificate_pem.rstrip() + "\n" + key_pem)]
+        self._verify: str | bool = True
+        if ca_pem:
+            self._files.append(_private_file(ca_pem))
+            self._verify = self._files[-1]
+        self._cleanup = weakref.finalize(self, _remove, list(self._files))
+        self._session = requests.Session()
+
+    def close(self) -> None:
+        """Close the connections and delete the private certificate file."""
+        self._session.close()
+        self._cleanup()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_exc):
+        self.close()
+
+    def __repr__(self) -> str:  # the key never reaches a log or a traceback
+        return f"Sefaz({self.environment!r})"
+
+    # --- the four services --------------------------------------------------------------
+    def authorize(self, signed_nfcom_xml: bytes) -> Answer:
+        """NFComRecepcao (synchronous): the answer is the NFCom's fate, not a receipt."""
+        packed = base64.b64encode(gzip.compress(_without_declaration(signed_nfcom_xml)))
+        result = self._call("NFComRecepcao", packed.decode("ascii"))
+        answer = _answer_of(result, "retNFCom")
+        if answer.status == DUPLICATE:
+            return _with_first_protocol(answer)
+        return answer
+
+    def consult(self, access_key: str) -> Answer:
+        """NFComConsulta: 100 with an authorized key's protNFCom, 101 cancelled, 217 unknown."""
+        query = etree.Element(f"{{{NFCOM_NS}}}consSitNFCom", versao=VERSION, nsmap={None: NFCOM_NS})
+        etree.SubElement(query, f"{{{NFCOM_NS}}}tpAmb").text = self.tp_amb
+        etree.SubElement(query, f"{{{NFCOM_NS}}}xServ").text = "CONSULTAR"
+        etree.SubElement(query, f"{{{NFCOM_NS}}}chNFCom").text = access_key
+        return _answer_of(self._call("NFComConsulta", query), "retConsSitNFCom")
+
+    def status(self) -> Answer:
+        """NFComStatusServico: 107 in operation, 108/109 paralysed (an answer here, not raised:
+        it is what this service is asked for)."""
+        query = etree.Element(
+            f"{{{NFCOM_NS}}}consStatServNFCom", versao=VERSION, nsmap={None: NFCOM_NS}
+        )
+        etree.SubElement(query, f"{{{NFCOM_NS}}}tpAmb").text = self.tp_amb
+        etree.SubElement(query, f"{{{NFCOM_NS}}}xServ").text = "STATUS"
+        result = self._call("NFComStatusServico", query)
+        return _answer_of(result, "retConsStatServNFCom", paralysed_is_answer=True)
+
+    def send_event(self, signed_event_xml: bytes) -> Answer:
+        """NFComRecepcaoEvento: a signed eventoNFCom (110111 cancel...); 135 registered."""
+        event = etree.fromstring(_without_declaration(signed_event_xml))
+        return _answer_of(self._call("NFComRecepcaoEvento", event), "retEventoNFCom")
+
+    # --- SOAP ---------------------------------------------------------------------------
+    def _call(self, service: str, data) -> etree._Element:
+        """POST one envelope; the element inside nfcomResultMsg."""
+        namespace = WSDL_NS + service
+        envelope = etree.Element(f"{{{SOAP12_NS}}}Envelope", nsmap={"soap12": SOAP12_NS})
+        body = etree.SubElement(envelope, f"{{{SOAP12_NS}}}Body")
+        message = etree.SubElement(body, f"{{{namespace}}}nfcomDadosMsg", nsmap={None: namespace})
+        if isinstance(data, str):
+            message.text = data
+        else:
+            message.append(data)
+        action = f"{namespace}/{OPERATIONS[service]}"
+        headers = {"Content-Type": f'application/soap+xml; charset=utf-8; action="{action}"'}
+        try:
+            response = self._session.post(
+                self.urls[service],
+                data=etree.tostring(envelope, xml_declaration=True, encoding="UTF-8"),
+                headers=headers,
+                cert=self._files[0],
+                verify=self._verify,  # per request: REQUESTS_CA_BUNDLE must not override it
+                timeout=self.timeout,
+            )
+        except requests.RequestException as error:
+            raise SefazUnavailable(f"{service}: {_transport(error)}") from None
+        if response.status_code >= 500:
+            raise SefazUnavailable(f"{service}: HTTP {response.status_code}")
+        if response.status_code >= 400:
+            raise SefazError(f"{service}: HTTP {response.status_code}: {_fault_text(response)}")
+        return _result_of(service, response.content)
+
+
+def _without_declaration(document: bytes) -> bytes:
+    """The document without its `<?xml ...?>` line: it goes inside another message."""
+    return re.sub(rb"^\s*<\?xml[^>]*\?>\s*", b"", document, count=1)
+
+
+def _result_of(service: str, content: bytes) -> etree._Element:
+    try:
+        envelope = etree.fromstring(content, etree.XMLParser(resolve_entities=False))
+    except etree.XMLSyntaxError:
+        raise SefazUnavailable(f"{service}: the answer is not XML") from None
+    result = envelope.find(f"{{{SOAP12_NS}}}Body/{{{WSDL_NS}{service}}}nfcomResultMsg")
+    if result is None:
+        raise SefazUnavailable(f"{service}: the answer has no nfcomResultMsg")
+    children = [child for child in result if isinstance(child.tag, str)]
+    if children:
+        return children[0]
+    # Some clients meet the answer packed like the request (gzip + base64): accept both.
+    try:
+        unpacked = gzip.decompress(base64.b64decode((result.text or "").strip(), validate=True))
+        return etree.fromstring(unpacked, etree.XMLParser(resolve_entities=False))
+    except (ValueError, OSError, etree.XMLSyntaxError):
+        raise SefazUnavailable(f"{service}: nfcomResultMsg holds no answer") from None
+
+
+def _text(element, path: str) -> str | None:
+    found = element.find(path, {"n": NFCOM_NS})
+    return found.text if found is not None else None
+
+
+def _instant(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _answer_of(result, root: str, paralysed_is_answer: bool = False) -> Answer:
+    if result.tag != f"{{{NFCOM_NS}}}{root}":
+        raise SefazUnavailable(f"expected {root}, SEFAZ answered {etree.QName(result).localname}")
+    # retEventoNFCom keeps its fields in infEvento; the others at the root
+    where = result.find("n:infEvento", {"n": NFCOM_NS}) if root == "retEventoNFCom" else result
+    status = int(_text(where, "n:cStat") or 0)
+    reason = _text(where, "n:xMotivo") or ""
+    if status in OUT_OF_SERVICE and not paralysed_is_answer:
+        raise SefazUnavailable(f"{status} {reason}")
+    if root == "retEventoNFCom":
+        return Answer(
+            status,
+            reason,
+            protocol=_text(where, "n:nProt"),
+            received_at=_instant(_text(where, "n:dhRegEvento")),
+            access_key=_text(where, "n:chNFCom"),
+            protocol_xml=_own_document(result),
+        )
+    if root == "retConsStatServNFCom":
+        return Answer(status, reason, received_at=_instant(_text(where, "n:dhRecbto")))
+    protocol = result.find("n:protNFCom", {"n": NFCOM_NS})
+    if protocol is None:
+        return Answer(status, reason)
+    nested = protocol.find("n:protNFCom", {"n": NFCOM_NS})  # retConsSitNFCom's is an xs:any
+    if nested is not None:
+        protocol = nested
+    information = protocol.find("n:infProt", {"n": NFCOM_NS})
+    return Answer(
+        status,
+        reason,
+        protocol=_text(information, "n:nProt"),
+        received_at=_instant(_text(information, "n:dhRecbto")),
+        access_key=_text(information, "n:chNFCom"),
+        digest=_text(information, "n:digVal"),
+        protocol_xml=_own_document(protocol),
+    )
+
+
+def _own_document(element) -> bytes:
+    """`element` as a document of its own: without the envelope's namespace declarations."""
+    kept = etree.fromstring(etree.tostring(element))
+    etree.cleanup_namespaces(kept)
+    return etree.tostring(kept, encoding="UTF-8")
+
+
+def _with_first_protocol(answer: Answer) -> Answer:
+    found = _FIRST_PROTOCOL.search(answer.reason)
+    if not found:
+        return answer
+    return Answer(
+        answer.status,
+        answer.reason,
+        protocol=found.group(1),
+        received_at=_instant(found.group(2).strip()),
+        access_key=answer.access_key,
+    )
+
+
+def _fault_text(response: requests.Response) -> str:
+    """A SOAP 1.2 fault's reason, short."""
+    try:
+        fault = etree.fromstring(response.content)
+    except etree.XMLSyntaxError:
+        return "no SOAP fault"
+    reason = fault.find(f".//{{{SOAP12_NS}}}Reason/{{{SOAP12_NS}}}Text")
+    return (reason.text or "")[:300] if reason is not None else "no SOAP fault"
+
+
+def _transport(error: requests.RequestException) -> str:
+    """What went wrong on the wire, without the URL or any header."""
+    if isinstance(error, requests.Timeout):
+        return "timed out"
+    if isinstance(error, requests.exceptions.SSLError):
+        return "TLS failure"
+    if isinstance(error, requests.ConnectionError):
+        return "connection failed"
+    return type(error).__name__
