@@ -3,6 +3,7 @@ applied by the real worker; each webhook's answer time and the time until every 
 paid, exactly once.
 
     .venv/bin/python bench/pix.py [--count 10000] [--burst 100] [--runs 3] [--json FILE]
+        [--front webhooks|web] [--client loop|threads]
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/provedor_bench_pix]
         [--broker-url redis://127.0.0.1:6379/15]
 
@@ -11,14 +12,15 @@ paid, exactly once.
    and its webhook secret (`new_webhook_secret()`); N customers, each with one open receivable
    and its ACTIVE PixCharge (txid `txid_for(receivable, 1)`), loaded with COPY.
 2. Per run: puts every receivable back to open (its charge active, no PIX received), flushes
-   the bench's Redis database, starts the Procfile's `web` line (gunicorn, web/gunicorn_conf.py,
-   WEB_CONCURRENCY/WEB_THREADS from the environment) and `worker` line (Celery prefork,
-   WORKER_CONCURRENCY, default 2), waits for both, warms every connection up with an empty
-   delivery (`{"pix": []}`).
+   the bench's Redis database, starts the Procfile's `webhooks` line (the webhook front,
+   web/pix_front.py; `--front web`: the `web` line instead, gunicorn with the Flask route) and
+   `worker` line (Celery prefork, WORKER_CONCURRENCY, default 2), waits for both, warms every
+   connection up with an empty delivery (`{"pix": []}`).
 3. Delivers the N PIX, one per webhook (`POST /api/v1/pix/webhook/<account>/pix?hmac=...`),
-   in bursts of `--burst` requests released at once from as many threads, each keeping its
-   own keep-alive connection; each PIX pays its receivable in full. Reordered: `--reordered`
-   PIX of the first bursts are held back and delivered last (after PIX paid later). Then the
+   in bursts of `--burst` requests released at once, each on its own keep-alive connection:
+   from one event loop (`--client threads`: from as many threads); each PIX pays its
+   receivable in full. Reordered: `--reordered` PIX of the first bursts are held back and
+   delivered last (after PIX paid later). Then the
    duplicates: `--duplicates` percent of the PIX delivered again, in reverse order, in bursts.
    A thread polls the database (count of paid receivables) every 50 ms from the first delivery.
 4. Measures each webhook's answer time (client side, request sent to answer read: p50, p95,
@@ -567,9 +569,10 @@ APP_TIME = re.compile(r"POST /api/v1/pix/webhook/\S+ \d+ user=\S+ ([0-9.]+)ms")
 
 
 def app_seconds(web_log: Path, skip: int, count: int) -> list[float]:
-    """The first deliveries' times as the app logged them (web/requestlog.py: from the
+    """The first deliveries' times as the Flask app logged them (web/requestlog.py: from the
     request's start in Flask to its answer, the commit and the task sent included; not the
-    time waiting for a gunicorn thread, nor the client's). The bursts follow one another:
+    time waiting for a gunicorn thread, nor the client's); none through the webhook front,
+    which logs a line per push to the inbox instead. The bursts follow one another:
     after the warm-up's lines, the next `count` lines are the first deliveries'."""
     times = [float(m.group(1)) / 1000 for m in map(APP_TIME.search, web_log.open()) if m]
     return times[skip : skip + count]
@@ -619,11 +622,16 @@ def line(label: str, r: dict) -> str:
     return (
         f"| {label} | {r['webhooks']:.0f} + {r['duplicates']:.0f} | {r['not_200']:.0f} "
         f"| {r['webhooks_per_s']:.0f} | {a['p50']:.1f} | {a['p95']:.1f} | {a['p99']:.1f} "
-        f"| {a['max']:.0f} | {app['p50']:.1f} | {app['p95']:.1f} "
+        f"| {a['max']:.0f} | {_ms(app['p50'])} | {_ms(app['p95'])} "
         f"| {r['client_cpu_share'] * 100:.0f}% | {d['p95']:.1f} "
         f"| {r['settled_after_last_s']:.2f} "
         f"| {r['settled_after_last_any_s']:.2f} | {'yes' if r['ok'] else 'NO'} |"
     )
+
+
+def _ms(value: float) -> str:
+    """A time the run measured, or "-" (the webhook front logs its pushes, not each request)."""
+    return "-" if value != value else f"{value:.1f}"  # NaN: no times
 
 
 def report(runs: list[dict], facts: dict, settings: dict, args) -> str:

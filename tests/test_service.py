@@ -32,6 +32,7 @@ from tests.waiting import wait_until
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PURGE_TASK = "tasks.maintenance.purge_expired_tokens"
+PROGRAMS = ("web", "webhooks", "worker", "beat")  # the Procfile's
 
 pytestmark = pytest.mark.slow
 
@@ -60,6 +61,7 @@ def service_environment(var_dir: Path, name: str) -> dict:
     env.update(PROVEDOR_VAR_DIR=str(var_dir), PATH=f"{BIN}:{env['PATH']}")
     env["PROVEDOR_ENV_FILE"] = "/dev/null"  # a checkout's .env may point at production
     env["PORT"] = str(_free_port())
+    env["WEBHOOKS_PORT"] = str(_free_port())
     test_database = os.environ.get("TEST_DATABASE_URL", "")
     if test_database.startswith("postgresql"):
         url = make_url(test_database)
@@ -134,7 +136,7 @@ class Service:
         """Last resort after a failed test: supervisord and each program's process group."""
         groups = [
             self.process.pid,
-            *(pid for name in ("web", "worker", "beat") for pid in self.spawned(name)),
+            *(pid for name in PROGRAMS for pid in self.spawned(name)),
         ]
         for group in groups:
             with suppress(ProcessLookupError, PermissionError):
@@ -208,8 +210,14 @@ def test_the_readme_run_command_serves_api_worker_and_beat(service):
     assert service.task_succeeded(service.send_task()), service.output()[-3000:]
     assert "beat: Starting..." in service.output()
     # Each program's lines are prefixed with its name, as honcho did.
-    for program in ("web", "worker", "beat"):
+    for program in PROGRAMS:
         assert re.search(rf"^{program} +\| ", service.output(), re.MULTILINE), program
+    # The PIX webhooks' front serves the same app: a post without the account's secret is
+    # refused with the app's own 401, and anything else is the app's.
+    webhooks = f"http://127.0.0.1:{service.env['WEBHOOKS_PORT']}/api/v1"
+    status, body, _ = api_request("POST", f"{webhooks}/pix/webhook/1/pix?hmac=x", {"pix": []})
+    assert (status, body["code"]) == (401, "unauthorized")
+    assert api_request("GET", f"{webhooks}/health")[0] == 200
 
 
 def _assert_envelope(status, body, content_type, expected_status, code=None):

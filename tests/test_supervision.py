@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from tests.test_service import running_service, service_environment
+from tests.test_service import PROGRAMS, running_service, service_environment
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow
@@ -113,7 +113,7 @@ def test_ctrl_c_stops_everything_within_10_seconds_without_errors(service_env):
     with running_service(env, log_path) as service:
         assert service.task_succeeded(service.send_task())  # the pool has done some work
         wait_until(lambda: "success: beat entered RUNNING" in service.output(), timeout=10)
-        groups = [service.spawned(name)[0] for name in ("web", "worker", "beat")]
+        groups = [service.spawned(name)[0] for name in PROGRAMS]
 
         with busy_cpus():
             took = service.interrupt()
@@ -121,7 +121,7 @@ def test_ctrl_c_stops_everything_within_10_seconds_without_errors(service_env):
         output = service.output()
         assert took < CTRL_C_BOUND_S, (took, output[-3000:])
         assert service.process.returncode == 0, output[-3000:]
-        for program in ("web", "worker", "beat"):
+        for program in PROGRAMS:
             assert f"stopped: {program} (exit status 0)" in output, output[-3000:]
         for bad in ("ERROR", "Traceback", "exited with signal", "SIGKILL"):
             assert bad not in output, output[-3000:]

@@ -7,22 +7,22 @@ import gc
 import os
 
 
-def _whole_number(name: str, default: int) -> int:
+def whole_number(name: str, default: int) -> int:
     raw = os.environ.get(name) or str(default)
     if not raw.isdigit() or int(raw) < 1:
         raise SystemExit(f"{name} must be a whole number of at least 1, got {raw!r}")
     return int(raw)
 
 
-bind = f"{os.environ.get('BIND_ADDRESS') or '127.0.0.1'}:{_whole_number('PORT', 5000)}"
+bind = f"{os.environ.get('BIND_ADDRESS') or '127.0.0.1'}:{whole_number('PORT', 5000)}"
 
 # Threads, not one request per process: a login spends ~30 ms hashing with the GIL released,
 # and the other requests must not wait behind it. gthread hands accepted connections to its
 # threads first come, first served, so workers x threads should cover the clients expected at
 # once (a login storm included): then every request gets a thread as soon as it arrives.
 worker_class = "web.server.JsonErrorWorker"  # gthread, answering its own errors in JSON
-workers = _whole_number("WEB_CONCURRENCY", 2)
-threads = _whole_number("WEB_THREADS", 128)
+workers = whole_number("WEB_CONCURRENCY", 2)
+threads = whole_number("WEB_THREADS", 128)
 
 # Long enough for the app's own validation to answer (a 5,000-character query string gets
 # the app's 422; an oversized bearer token its 401), still bounded: 8190 is gunicorn's

@@ -1,5 +1,5 @@
-"""The PIX webhooks' own front: the Procfile's `pix` process (uvicorn), where the proxy sends
-`/api/v1/pix/webhook/...` (docs/OPERATIONS.md, "PIX through a PSP").
+"""The PIX webhooks' own front: the Procfile's `webhooks` process (uvicorn), where the proxy
+sends `/api/v1/pix/webhook/...` (docs/OPERATIONS.md, "PIX through a PSP").
 
 A PSP posts its PIX in bursts and wants an answer at once. Under gunicorn each post costs a
 thread and ~2 ms of Flask; this front answers the common post on an event loop instead: a
@@ -10,12 +10,22 @@ blocking (`pix_inbox.entry_for`) and answers as the route does. Every other requ
 not checked lately, a body that is not plain PIX or not valid, Pix Automático, no Redis, any
 other path) goes to the Flask app itself, in a thread: the route stays the one definition of
 what a webhook does, and this front only a faster way to the same answer.
+
+Its log has a line per push to the inbox (the deliveries it took, with their request ids)
+rather than one per request: at thousands of posts a second, a line each cost more than the
+rest of the answer.
 """
 
 import asyncio
+import itertools
 import json
+import logging
+import os
 import re
+import signal
+import sys
 import time
+import uuid
 from urllib.parse import parse_qs
 
 from a2wsgi import WSGIMiddleware
@@ -23,11 +33,15 @@ from redis.exceptions import RedisError
 from werkzeug.exceptions import BadRequest
 
 from models.billing import pix_inbox, pix_payments
-from models.effects import send_now
 from models.errors import Invalid
 from web.api.billing.pix import fresh_webhook_account, is_automatic, pix_items
 from web.extensions import parse_json
-from web.requestlog import log_request, request_id_of
+from web.requestlog import SAFE_REQUEST_ID, log_request
+
+log = logging.getLogger("provedor.pix_front")
+# A request id for a post that brings none, without a system call per request (as uuid4 makes):
+# this process's random prefix and a counter.
+_ID_PREFIX, _id_counter = uuid.uuid4().hex[:16], itertools.count()
 
 WEBHOOK = re.compile(r"/api/v1/pix/webhook/(?P<account>[0-9]{1,18})(?:/pix)?")
 JSON_TYPES = (b"application/json", b"application/json; charset=utf-8")
@@ -49,14 +63,16 @@ class PixWebhookFront:
         match = WEBHOOK.fullmatch(scope.get("path", ""))
         if scope["type"] != "http" or scope["method"] != "POST" or match is None:
             return await self.fallback(scope, receive, send)
-        started = time.perf_counter()
         headers = dict(reversed(scope["headers"]))  # the first of a repeated header, as Flask
+        request_id = headers.get(b"x-request-id", b"").decode("latin-1")
+        request_id = request_id if SAFE_REQUEST_ID.fullmatch(request_id) else _new_request_id()
         body, complete = await _read_body(receive, self.max_body)
         account_id = int(match["account"])
-        received = await self._deliver(scope, headers, account_id, body) if complete else None
+        received = None
+        if complete:
+            received = await self._deliver(scope, headers, account_id, body, request_id)
         if received is None:  # the Flask app answers it, from the same body
             return await self.fallback(scope, _replay(body, receive), send)
-        request_id = request_id_of(headers.get(b"x-request-id", b"").decode("latin-1"))
         answer = json.dumps({"received": received}).encode()
         await send(
             {
@@ -71,10 +87,12 @@ class PixWebhookFront:
             }
         )
         await send({"type": "http.response.body", "body": answer})
-        ms = (time.perf_counter() - started) * 1000
-        log_request("POST", scope["path"], 200, "-", ms, request_id)
+        if not received:  # a PSP's test post: its own line (deliveries get their push's)
+            log_request("POST", scope["path"], 200, "-", 0.0, request_id)
 
-    async def _deliver(self, scope, headers: dict, account_id: int, body: bytes) -> int | None:
+    async def _deliver(
+        self, scope, headers: dict, account_id: int, body: bytes, request_id: str
+    ) -> int | None:
         """How many PIX were handed to the inbox; None when the Flask app must answer."""
         if self.inbox_url is None or headers.get(b"content-type", b"").lower() not in JSON_TYPES:
             return None
@@ -91,7 +109,8 @@ class PixWebhookFront:
             return None  # the route's answer names what is wrong
         if parsed:
             try:
-                await self._inbox().push(*pix_inbox.entry_for(billing_account_id, parsed))
+                entry = pix_inbox.entry_for(billing_account_id, parsed)
+                await self._inbox().push(*entry, request_id)
             except (RedisError, OSError):
                 return None  # the route tries again, and answers the error if Redis is down
         return len(parsed)
@@ -111,40 +130,47 @@ class InboxPusher:
 
     def __init__(self, client):
         self.client = client
-        self.waiting: dict[tuple[int, str], list] = {}  # (shard, list) -> [(entry, future)]
-        self.flushing = False
+        # (shard, list) -> [(entry, its request's id, the future its request awaits)]
+        self.waiting: dict[tuple[int, str], list] = {}
+        self.flushing: asyncio.Task | None = None  # the task pushing, while there is one
 
-    async def push(self, shard: int, inbox: str, entry: str) -> None:
+    async def push(self, shard: int, inbox: str, entry: str, request_id: str) -> None:
         done = asyncio.get_running_loop().create_future()
-        self.waiting.setdefault((shard, inbox), []).append((entry, done))
-        if not self.flushing:
-            self.flushing = True
-            asyncio.get_running_loop().create_task(self._flush())
+        self.waiting.setdefault((shard, inbox), []).append((entry, request_id, done))
+        if self.flushing is None:  # kept: the loop holds tasks only weakly
+            self.flushing = asyncio.get_running_loop().create_task(self._flush())
         await done
 
     async def _flush(self) -> None:
         try:
             while self.waiting:
                 batch, self.waiting = self.waiting, {}
+                started = time.perf_counter()
                 pipe = self.client.pipeline(transaction=False)
                 for (_shard, inbox), pushes in batch.items():
-                    pipe.rpush(inbox, *(entry for entry, _ in pushes))
+                    pipe.rpush(inbox, *(entry for entry, _, _ in pushes))
                 try:
                     lengths = await pipe.execute()
                 except Exception as error:  # each waiting request answers it (or falls back)
                     for pushes in batch.values():
-                        for _, done in pushes:
+                        for _, _, done in pushes:
                             done.set_exception(error)
                     continue
-                for ((shard, _inbox), pushes), length in zip(batch.items(), lengths, strict=True):
+                ms = (time.perf_counter() - started) * 1000
+                for ((shard, inbox), pushes), length in zip(batch.items(), lengths, strict=True):
                     if length == len(pushes):  # the list was empty: its drain may be idle
-                        asyncio.get_running_loop().run_in_executor(
-                            None, send_now, pix_inbox.DRAIN_TASK, shard
-                        )
-                    for _, done in pushes:
+                        asyncio.get_running_loop().run_in_executor(None, pix_inbox.ask_drain, shard)
+                    for _, _, done in pushes:
                         done.set_result(None)
+                    ids = ",".join(request_id for _, request_id, _ in pushes)
+                    log.info("%d PIX deliveries into %s in %.1fms request_ids=%s",
+                             len(pushes), inbox, ms, ids)  # fmt: skip
         finally:
-            self.flushing = False
+            self.flushing = None
+
+
+def _new_request_id() -> str:
+    return f"{_ID_PREFIX}{next(_id_counter):016x}"
 
 
 def _secret(scope, headers: dict) -> str | None:
@@ -186,7 +212,33 @@ def _replay(body: bytes, receive):
 
 
 def create_front():
-    """The ASGI app uvicorn serves (`uvicorn --factory web.pix_front:create_front`)."""
+    """The ASGI app uvicorn serves."""
     from web import create_app
 
     return PixWebhookFront(create_app())
+
+
+def main() -> None:
+    """`python -m web.pix_front`, the Procfile's `webhooks` line: uvicorn on BIND_ADDRESS and
+    WEBHOOKS_PORT, with WEBHOOKS_CONCURRENCY processes (docs/OPERATIONS.md, "Web server")."""
+    import uvicorn
+
+    from web.gunicorn_conf import whole_number
+
+    # uvicorn stops gracefully on SIGTERM and then raises it again to die of it; a supervisor
+    # would take that for a crash. Exiting is what the signal asked for.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    uvicorn.run(
+        "web.pix_front:create_front",
+        factory=True,
+        host=os.environ.get("BIND_ADDRESS") or "127.0.0.1",
+        port=whole_number("WEBHOOKS_PORT", 5001),
+        workers=whole_number("WEBHOOKS_CONCURRENCY", 1),
+        proxy_headers=False,  # the app's own ProxyFix (TRUSTED_PROXIES) decides, as under gunicorn
+        access_log=False,  # the front logs its pushes; the app its requests
+        timeout_graceful_shutdown=8,  # as gunicorn's graceful_timeout
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -8,7 +8,7 @@ import uuid
 from flask import Flask, g, request
 
 log = logging.getLogger("provedor.request")
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 def _start():
@@ -33,7 +33,7 @@ def _finish(response):
 
 def request_id_of(incoming: str) -> str:
     """The client's X-Request-ID when it is a safe one to repeat, else a new one."""
-    return incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+    return incoming if SAFE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
 
 
 def log_request(method: str, path: str, status: int, user: str, ms: float, request_id: str):

@@ -13,12 +13,16 @@ commit are the batch's entries taken off the list. So:
   `tasks.pix.resume` drains every list every minute in case a message was lost;
 - a delivery Redis itself lost (a crash before it saved) is what reconciliation is for: the
   PSP's `GET /pix` lists it again.
-Without Redis (the embedded default) the route stores the PIX in the database itself.
+Without Redis (the embedded default), or while it cannot be reached, the route stores the PIX
+in the database itself.
 """
 
 import json
+import logging
 import uuid
 import zlib
+
+from redis.exceptions import RedisError
 
 from models.billing import pix_payments
 from models.billing.settings import PixSettings
@@ -32,6 +36,7 @@ DRAIN_TASK = "tasks.pix.drain_inbox"
 BATCH = 500  # deliveries per transaction
 LOCK_SECONDS = 120  # a drain killed while holding the lock blocks others this long at most
 _clients: dict[str, object] = {}
+log = logging.getLogger(__name__)
 
 
 def _redis():
@@ -54,15 +59,25 @@ def deliver(account_id: int, parsed: list[dict]) -> bool:
         return False
     if parsed:
         shard, inbox, entry = entry_for(account_id, parsed)
-        if client.rpush(inbox, entry) == 1:
-            send_now(DRAIN_TASK, shard)
+        try:
+            pushed = client.rpush(inbox, entry)
+        except RedisError as error:  # the caller stores it: answered 200, it must not be lost
+            log.warning("PIX inbox unreachable, delivery stored in the database: %s", error)
+            return False
+        if pushed == 1:
+            ask_drain(shard)
     return True
+
+
+def ask_drain(shard: int) -> None:
+    """Send list `shard`'s drain: whoever pushed into the empty list."""
+    send_now(DRAIN_TASK, shard)
 
 
 def entry_for(account_id: int, parsed: list[dict]) -> tuple[int, str, str]:
     """Where a (non-empty) delivery goes, and what is pushed: (its shard, the shard's list, the
     entry). The webhook front (web/pix_front.py) pushes it itself, without blocking; whoever
-    pushes it into an empty list sends that shard's drain (DRAIN_TASK)."""
+    pushes it into an empty list sends that shard's drain (`ask_drain`)."""
     entry = json.dumps({"account": account_id, "pix": [_plain(pix) for pix in parsed]})
     shard = zlib.crc32(parsed[0]["end_to_end_id"].encode()) % SHARDS
     return shard, INBOX.format(shard=shard), entry

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from models.audit import set_actor
-from models.billing import pix_charges, psp_connections
+from models.billing import pix_charges, pix_inbox, psp_connections
 from models.billing.billing_accounts import default_account
 from models.db import db
 from tests.builders import BUILDER
@@ -84,3 +84,11 @@ def paid(app, receivable_id: int) -> tuple[str, Decimal | None]:
     with app.app_context():
         receivable = db.session.get(Receivable, receivable_id)
         return receivable.status, receivable.paid_amount
+
+
+def drain(app) -> None:
+    """Every list of the inbox drained by the drain task, in this process."""
+    from tasks.billing import drain_pix_inbox
+
+    for shard in range(pix_inbox.SHARDS):
+        assert drain_pix_inbox.apply([shard]).successful()
