@@ -442,6 +442,7 @@ def _answer_head(head: bytes) -> tuple[int, int, bool]:
 
 
 CLIENTS = {"loop": EventLoopPool, "threads": Pool}
+FRONT_SETTINGS = {"webhooks": ("WEBHOOKS_CONCURRENCY",), "web": ("WEB_CONCURRENCY", "WEB_THREADS")}
 
 
 class PaidPoller:
@@ -640,9 +641,9 @@ def report(runs: list[dict], facts: dict, settings: dict, args) -> str:
         f"{args.count} PIX webhooks in bursts of {args.burst} concurrent requests (keep-alive),"
         f" {args.reordered} held back and posted last, {args.duplicates}% posted again;"
         f" git {facts['git']}",
-        f"Web: `{settings['web']}` (WEB_CONCURRENCY={settings['WEB_CONCURRENCY']}, "
-        f"WEB_THREADS={settings['WEB_THREADS']}); worker: `{settings['worker']}` "
-        f"(WORKER_CONCURRENCY={settings['WORKER_CONCURRENCY']})",
+        f"Posted to `{settings['web']}` ({settings['concurrency']}) from the {settings['client']}"
+        f" client; worker: `{settings['worker']}`"
+        f" (WORKER_CONCURRENCY={settings['WORKER_CONCURRENCY']})",
         f"Machine: {facts['nproc']} CPUs ({facts['cpu']}), {facts['ram_gb']} GB RAM, "
         f"PostgreSQL {facts['postgresql']} ({facts['pg_settings']}), Redis {facts['redis']}, "
         f"Python {facts['python']}; {facts['date']}, load average "
@@ -710,10 +711,13 @@ def main(argv=None) -> int:
         )
     facts = facts_with_services(conninfo, args.broker_url)
     settings = {
-        "web": procfile_line("web"),
+        "front": args.front,
+        "web": procfile_line(args.front),
+        "client": args.client,
         "worker": procfile_line("worker"),
-        "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "default"),
-        "WEB_THREADS": os.environ.get("WEB_THREADS", "default"),
+        "concurrency": " ".join(
+            f"{name}={os.environ.get(name, 'default')}" for name in FRONT_SETTINGS[args.front]
+        ),
         "WORKER_CONCURRENCY": os.environ.get("WORKER_CONCURRENCY", "default"),
     }
     print()

@@ -29,6 +29,9 @@ import uuid
 from urllib.parse import parse_qs
 
 from a2wsgi import WSGIMiddleware
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from werkzeug.exceptions import BadRequest
 
@@ -63,16 +66,19 @@ class PixWebhookFront:
         match = WEBHOOK.fullmatch(scope.get("path", ""))
         if scope["type"] != "http" or scope["method"] != "POST" or match is None:
             return await self.fallback(scope, receive, send)
-        headers = dict(reversed(scope["headers"]))  # the first of a repeated header, as Flask
-        request_id = headers.get(b"x-request-id", b"").decode("latin-1")
-        request_id = request_id if SAFE_REQUEST_ID.fullmatch(request_id) else _new_request_id()
         body, complete = await _read_body(receive, self.max_body)
-        account_id = int(match["account"])
+        if body is None:
+            return  # the client left: nobody to answer
+        headers = _plain_headers(scope["headers"])
         received = None
-        if complete:
+        if complete and headers is not None:
+            request_id = headers.get(b"x-request-id", b"").decode("latin-1")
+            if not SAFE_REQUEST_ID.fullmatch(request_id):
+                request_id = _new_request_id()
+            account_id = int(match["account"])
             received = await self._deliver(scope, headers, account_id, body, request_id)
         if received is None:  # the Flask app answers it, from the same body
-            return await self.fallback(scope, _replay(body, receive), send)
+            return await self.fallback(_with_length(scope, body), _replay(body, receive), send)
         answer = json.dumps({"received": received}).encode()
         await send(
             {
@@ -117,9 +123,9 @@ class PixWebhookFront:
 
     def _inbox(self) -> "InboxPusher":
         if self._pusher is None:
-            import redis.asyncio
-
-            self._pusher = InboxPusher(redis.asyncio.Redis.from_url(self.inbox_url))
+            retry = Retry(NoBackoff(), pix_inbox.RETRIES)  # as the inbox's own client
+            client = Redis.from_url(self.inbox_url, retry=retry, **pix_inbox.CLIENT_OPTIONS)
+            self._pusher = InboxPusher(client)
         return self._pusher
 
 
@@ -142,59 +148,85 @@ class InboxPusher:
         await done
 
     async def _flush(self) -> None:
-        try:
-            while self.waiting:
-                batch, self.waiting = self.waiting, {}
-                started = time.perf_counter()
-                pipe = self.client.pipeline(transaction=False)
-                for (_shard, inbox), pushes in batch.items():
-                    pipe.rpush(inbox, *(entry for entry, _, _ in pushes))
-                try:
-                    lengths = await pipe.execute()
-                except Exception as error:  # each waiting request answers it (or falls back)
-                    for pushes in batch.values():
-                        for _, _, done in pushes:
-                            done.set_exception(error)
-                    continue
-                ms = (time.perf_counter() - started) * 1000
-                for ((shard, inbox), pushes), length in zip(batch.items(), lengths, strict=True):
-                    if length == len(pushes):  # the list was empty: its drain may be idle
-                        asyncio.get_running_loop().run_in_executor(None, pix_inbox.ask_drain, shard)
-                    for _, _, done in pushes:
-                        done.set_result(None)
-                    ids = ",".join(request_id for _, request_id, _ in pushes)
-                    log.info("%d PIX deliveries into %s in %.1fms request_ids=%s",
-                             len(pushes), inbox, ms, ids)  # fmt: skip
-        finally:
-            self.flushing = None
+        while self.waiting:
+            batch, self.waiting = self.waiting, {}
+            started = time.perf_counter()
+            pipe = self.client.pipeline(transaction=False)
+            for (_shard, inbox), pushes in batch.items():
+                pipe.rpush(inbox, *(entry for entry, _, _ in pushes))
+            try:
+                lengths = await pipe.execute()
+            except BaseException as error:  # each waiting request falls back to the route
+                for pushes in batch.values():
+                    _settle(pushes, error)
+                if not isinstance(error, Exception):  # cancelled: the server is stopping
+                    self.flushing = None
+                    raise
+                continue
+            ms = (time.perf_counter() - started) * 1000
+            for ((shard, inbox), pushes), length in zip(batch.items(), lengths, strict=True):
+                if length == len(pushes):  # the list was empty: its drain may be idle
+                    asyncio.get_running_loop().run_in_executor(None, pix_inbox.ask_drain, shard)
+                _settle(pushes, None)
+                ids = ",".join(request_id for _, request_id, _ in pushes)
+                log.info("%d PIX deliveries into %s in %.1fms request_ids=%s",
+                         len(pushes), inbox, ms, ids)  # fmt: skip
+        self.flushing = None
+
+
+def _settle(pushes: list, error: BaseException | None) -> None:
+    """Resume the requests waiting on these pushes (one the server cancelled is gone)."""
+    for _, _, done in pushes:
+        if not done.done():
+            done.set_result(None) if error is None else done.set_exception(error)
 
 
 def _new_request_id() -> str:
     return f"{_ID_PREFIX}{next(_id_counter):016x}"
 
 
+def _plain_headers(raw: list) -> dict | None:
+    """The headers by name; None when a name repeats or has an underscore: the WSGI server
+    joins the first and may take the second for a dash, so only the route reads those."""
+    headers = dict(raw)
+    if len(headers) != len(raw) or any(b"_" in name for name in headers):
+        return None
+    return headers
+
+
 def _secret(scope, headers: dict) -> str | None:
-    """As the route reads it: the proxy's header, else `?hmac=` of the registered URL."""
+    """As the route reads it: the proxy's header, else the first `?hmac=` of the registered
+    URL, blank included."""
     if b"x-webhook-secret" in headers:
         return headers[b"x-webhook-secret"].decode("latin-1")
-    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("hmac")
+    query = scope.get("query_string", b"").decode("latin-1")
+    values = parse_qs(query, keep_blank_values=True).get("hmac")
     return values[0] if values else None
 
 
-async def _read_body(receive, limit: int) -> tuple[bytes, bool]:
-    """The request's body, and whether it was read whole: reading stops past `limit` (the
-    Flask app then answers 413 from what was read)."""
+async def _read_body(receive, limit: int) -> tuple[bytes | None, bool]:
+    """The request's body (None if the client left), and whether it was read whole: reading
+    stops past `limit` (the Flask app then answers 413 from what was read)."""
     chunks, size, more = [], 0, True
     while more:
         message = await receive()
         if message["type"] != "http.request":
-            return b"", False
+            return None, False
         chunks.append(message.get("body", b""))
         size += len(chunks[-1])
         more = message.get("more_body", False)
         if size > limit:
             return b"".join(chunks), False
     return b"".join(chunks), True
+
+
+def _with_length(scope, body: bytes):
+    """The request as the Flask app should see it: with the Content-Length of the body read (a
+    chunked body's included: the WSGI bridge would hand the app an empty one otherwise)."""
+    headers = [
+        (k, v) for k, v in scope["headers"] if k not in (b"content-length", b"transfer-encoding")
+    ]
+    return {**scope, "headers": [*headers, (b"content-length", str(len(body)).encode())]}
 
 
 def _replay(body: bytes, receive):

@@ -22,7 +22,9 @@ import logging
 import uuid
 import zlib
 
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+from redis.retry import Retry
 
 from models.billing import pix_payments
 from models.billing.settings import PixSettings
@@ -36,6 +38,11 @@ DRAIN_TASK = "tasks.pix.drain_inbox"
 BATCH = 500  # deliveries per transaction
 LOCK_SECONDS = 120  # a drain killed while holding the lock blocks others this long at most
 _clients: dict[str, object] = {}
+# A local Redis answers in milliseconds: one that does not is down, and the webhook stores the
+# delivery in the database at once instead of retrying for seconds (redis-py's default). One
+# retry at once still covers a pooled connection that a Redis restart closed.
+CLIENT_OPTIONS = {"socket_timeout": 1.0, "socket_connect_timeout": 0.5}
+RETRIES = 1
 log = logging.getLogger(__name__)
 
 
@@ -47,7 +54,8 @@ def _redis():
     if url not in _clients:
         import redis
 
-        _clients[url] = redis.Redis.from_url(url)
+        retry = Retry(NoBackoff(), RETRIES)
+        _clients[url] = redis.Redis.from_url(url, retry=retry, **CLIENT_OPTIONS)
     return _clients[url]
 
 

@@ -1,7 +1,9 @@
 """The PIX webhooks' own front (web/pix_front.py, the Procfile's `webhooks` process), served by
 a real uvicorn: a delivery of plain PIX is answered from the event loop and lands in the inbox;
-everything else gets the Flask route's own answer, byte for byte."""
+everything else gets the Flask route's own answer (its status and JSON)."""
 
+import http.client
+import json
 import threading
 import time
 from decimal import Decimal
@@ -14,6 +16,7 @@ from models.billing import pix_inbox
 from models.billing.settings import PixSettings
 from tests.builders import build_receivable
 from tests.waiting import wait_until
+from tests.web.api_helpers import API
 from tests.web.billing.pix_helpers import (
     charge_of,
     connect_default_account,
@@ -95,7 +98,8 @@ def test_a_pix_through_the_front_lands_in_the_inbox_and_settles_once(
     for _ in range(3):  # the same PIX again, and a second one
         assert _post(url, json={"pix": [first, again]}).status_code == 200
     assert len(route_deliveries) == 1  # only the first, empty, delivery went through the route
-    assert _waiting(inbox) == 4 and inbox.drains_asked  # the first push into a list asks
+    assert _waiting(inbox) == 4
+    assert wait_until(lambda: inbox.drains_asked, timeout=5)  # asked by the first push to a list
     drain(app)
     assert _waiting(inbox) == 0
     assert paid(app, receivable_id) == ("paid", Decimal("80.00"))  # 50 + 30, each once
@@ -107,30 +111,60 @@ def test_every_other_request_gets_the_routes_own_answer(
     account_id, secret = connect_default_account(app)
     _, txid = _charged(app, "10.00")
     front = serve_front()
-    _post(front + webhook_url(account_id, secret), json={"pix": []})  # digest kept
+    _post(front + webhook_url(account_id, secret), json={"pix": []})  # the digest kept
     good = webhook_url(account_id, secret)
-    cases = [
-        (webhook_url(account_id, "not-the-secret"), {"json": {"pix": [pix(txid, "1.00")]}}),
-        (good, {"json": {"pix": [{"endToEndId": "E1", "valor": "1.00"}]}}),  # not a Pix
-        (good, {"json": [pix(txid, "1.00")]}),  # a bare array from a PSP that posts none
-        (good, {"data": b'{"pix": [] ', "headers": {"Content-Type": "application/json"}}),
-        (good, {"data": b'{"pix": []}', "headers": {"Content-Type": "text/plain"}}),
+    json_type = {"Content-Type": "application/json"}
+    recs = b'{"recs": []}'
+    cases = [  # (path, headers, body as the front gets it, body as the route gets it)
+        (good, json_type, b'{"pix": [{"endToEndId": "E1", "valor": "1.00"}]}', None),
+        (good, json_type, json.dumps([pix(txid, "1.00")]).encode(), None),  # a bare array
+        (good, json_type, b'{"pix": [] ', None),  # not JSON
+        (good, json_type, b'{"pix": [], "pix": []}', None),  # a name repeated
+        (good, {"Content-Type": "text/plain"}, b'{"pix": []}', None),
+        (good, json_type, b"{}" + b" " * 2**20, None),  # over 1 MiB
+        (good, json_type, recs, None),  # Pix Automático: the route's
+        (good, json_type, iter([recs[:5], recs[5:]]), recs),  # chunked, no Content-Length
+        (good, json_type, iter([b"{}", b" " * 2**20]), b"{}" + b" " * 2**20),  # chunked, big
+        (f"/api/v1/pix/webhook/{account_id}/cobr?hmac={secret}", json_type, b'{"cobsr": []}', None),
         (
-            good,
-            {"data": b"{}" + b" " * (1024 * 1024), "headers": {"Content-Type": "application/json"}},
-        ),  # over 1 MiB
-        (good, {"json": {"recs": []}}),  # Pix Automático: the route's
-        (f"/api/v1/pix/webhook/{account_id}/cobr?hmac={secret}", {"json": {"cobsr": []}}),
+            f"{API}/pix/webhook/{account_id}/pix?hmac=&hmac={secret}",
+            json_type,
+            b'{"pix": []}',
+            None,
+        ),
+        (webhook_url(account_id, "not-the-secret"), json_type, b'{"pix": []}', None),
     ]
-    for path, body in cases:
-        through_front = _post(front + path, **body)
-        through_route = client.post(path, **body)
+    for path, headers, body, route_body in cases:
+        through_front = _post(front + path, data=body, headers=headers)
+        through_route = client.post(path, data=route_body or body, headers=headers)
         assert through_front.status_code == through_route.status_code, path
         assert through_front.json() == through_route.json, path
-    assert (
-        requests.get(front + "/api/v1/health", timeout=30).status_code == 200
-    )  # the app behind it
+    # A header the WSGI server would join (repeated) or read as another (an underscore): the
+    # route reads it, as it would under gunicorn.
+    plain = json.dumps({"pix": [pix(txid, "1.00")]}).encode()
+    for extra in ([("X-Webhook-Secret", secret), ("X-Webhook-Secret", "x")],
+                  [("X_Webhook_Secret", "not-the-secret")]):  # fmt: skip
+        status, answer = _raw_post(
+            front, good, [("Content-Type", "application/json"), *extra], plain
+        )
+        through_route = client.post(
+            good, data=plain, headers=[("Content-Type", "application/json"), *extra]
+        )
+        assert (status, answer) == (through_route.status_code, through_route.json), extra
+    assert requests.get(front + "/api/v1/health", timeout=30).status_code == 200  # the app's
     assert _waiting(inbox) == 0  # nothing of it was taken in
+
+
+def _raw_post(front: str, path: str, headers: list, body: bytes) -> tuple[int, dict]:
+    """A POST with headers exactly as given (repeated ones too), which requests would merge."""
+    host, port = front.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    connection.putrequest("POST", path)
+    for name, value in [*headers, ("Content-Length", str(len(body)))]:
+        connection.putheader(name, value)
+    connection.endheaders(body)
+    response = connection.getresponse()
+    return response.status, json.loads(response.read())
 
 
 def test_while_the_inbox_is_down_a_delivery_is_stored_in_the_database_and_settled(

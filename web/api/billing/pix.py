@@ -129,8 +129,7 @@ def _webhook_account(account_id: int, secret: str | None) -> tuple[int, bool] | 
         return known
     cache = current_app.extensions.setdefault(SECRETS_KEPT, {})
     connection = psp_connections.connection_for_webhook(account_id, secret)
-    if connection is None:
-        cache.pop(account_id, None)
+    if connection is None:  # what is kept stays: a wrong post must not slow the right ones
         return None
     expires = time.monotonic() + SECRET_CACHE_SECONDS
     known = (connection.billing_account_id, connection.webhook_bare_array)
