@@ -155,7 +155,7 @@ class SvrsStandIn:
             data = self._data_area(request, service)
         except _EnvelopeError as error:
             self._record(f"{service}: {error}")
-            return _fault(400, "Sender", str(error))
+            return _fault(500, "Sender", str(error))  # as ASP.NET .asmx answers any fault
         handler = {
             "NFComRecepcao": self._recepcao,
             "NFComConsulta": self._consulta,
