@@ -457,7 +457,43 @@ class _Item:
 Imposto = Nfcom.InfNfcom.Det.Imposto
 
 
+def _places(value: Decimal) -> int:
+    exponent = Decimal(value).normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _check_places(number: int, line: Line) -> None:
+    """Every figure within the decimals its schema type writes (nfcomTiposBasico_v1.00.xsd):
+    a value rounded when written would not be the one the amounts and taxes were computed with,
+    and SEFAZ recomputes them from what is written."""
+    figures = [
+        ("a quantidade", line.quantity, 4),  # qFaturada: TDec_1100_1104
+        ("o valor unitário", line.unit_price, 8),  # vItem: TDec_1302_1308
+        ("o desconto", line.discount, 2),
+        ("outras despesas", line.other, 2),
+        ("a alíquota do ICMS", line.icms.rate, 2),  # pICMS: TDec_0302
+        ("a redução da base do ICMS", line.icms.base_reduction, 2),  # pRedBC: TDec_0302Opc
+        ("a alíquota do PIS", line.pis and line.pis.rate, 4),  # TDec_0302a04
+        ("a alíquota da COFINS", line.cofins and line.cofins.rate, 4),
+        ("a alíquota do FUST", line.fust_rate, 4),
+        ("a alíquota do FUNTTEL", line.funttel_rate, 4),
+    ]
+    if line.ibs_cbs:  # TDec_0302_04RTC
+        figures += [
+            ("a alíquota do IBS estadual", line.ibs_cbs.ibs_uf_rate, 4),
+            ("a alíquota do IBS municipal", line.ibs_cbs.ibs_mun_rate, 4),
+            ("a alíquota da CBS", line.ibs_cbs.cbs_rate, 4),
+        ]
+    for what, value, most in figures:
+        if value is not None and _places(value) > most:
+            raise IncompleteInvoice(
+                f"No item {number} ({line.description}), {what} ({value}) tem mais de {most} "
+                "casas decimais, mais do que a NFCom aceita: corrija o cadastro."
+            )
+
+
 def _item(number: int, line: Line) -> _Item:
+    _check_places(number, line)
     amount = _money(line.quantity * line.unit_price - line.discount + line.other)
     if amount <= 0:
         raise IncompleteInvoice(f"O item {number} ({line.description}) não tem valor positivo.")
