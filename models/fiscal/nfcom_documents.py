@@ -11,7 +11,14 @@ carries is computed here from the lines (never taken from the caller), as SEFAZ 
 - a tax's value is its base times its rate, rounded half up to the cent;
 - the IBS/CBS totals (NT 2025.001) only when some line carries the group, and then vTotDFe =
   vNF + IBS + CBS, as the schema documents it.
-Money is Decimal throughout and written in the schema's TDec formats.
+Money is Decimal throughout and written in the schema's TDec formats; a figure with more
+decimals than its type writes is refused, never rounded on the way out.
+
+The rule for the issuing step (the caller of build_xml): the signed XML, its access key and
+issued_at are stored in the same transaction that takes the invoice's number, and every retry
+(after a timeout, a dropped answer, a killed worker, SEFAZ down) sends those stored bytes, never a
+document built again: a rebuilt one has a new signature (and dhEmi), and SEFAZ answers 204 for a
+key it knows only when the digest matches what it authorized (sefaz_client checks it).
 """
 
 from dataclasses import dataclass, field
@@ -597,15 +604,21 @@ def _ibs_cbs(group: IbsCbs, amount: Decimal, item: _Item) -> TtribNfcom:
             f"O IBS/CBS de cClassTrib {group.classification} precisa das três alíquotas "
             "(IBS estadual, IBS municipal e CBS)."
         )
-    item.ibs_cbs_base = amount
-    item.ibs_uf = _tax(amount, group.ibs_uf_rate)
-    item.ibs_mun = _tax(amount, group.ibs_mun_rate)
-    item.cbs = _tax(amount, group.cbs_rate)
+    # The base is the operation's value without the ICMS, PIS and COFINS it carries: LC 214/2025
+    # art. 12 § 2 (not in the IBS/CBS base) and the DF-e formula of NF-e NT 2025.002-RTC UB16
+    # (vProd + vOutro - vDesc - vPIS - vCOFINS - vICMS - ...; its rule of "implementação futura"),
+    # as read in secondary sources; nfelib's XSD says only "Valor do BC" and the NFCom's
+    # NT 2025.001 text itself was not at hand. FUST/FUNTTEL are not among the exclusions.
+    base = amount - item.icms - item.pis - item.cofins
+    item.ibs_cbs_base = base
+    item.ibs_uf = _tax(base, group.ibs_uf_rate)
+    item.ibs_mun = _tax(base, group.ibs_mun_rate)
+    item.cbs = _tax(base, group.cbs_rate)
     return TtribNfcom(
         CST=group.cst,
         cClassTrib=group.classification,
         gIBSCBS=Tcibs(
-            vBC=_cents(amount),
+            vBC=_cents(base),
             gIBSUF=Tcibs.GIbsuf(pIBSUF=_rate(group.ibs_uf_rate), vIBSUF=_cents(item.ibs_uf)),
             gIBSMun=Tcibs.GIbsmun(pIBSMun=_rate(group.ibs_mun_rate), vIBSMun=_cents(item.ibs_mun)),
             vIBS=_cents(item.ibs_uf + item.ibs_mun),

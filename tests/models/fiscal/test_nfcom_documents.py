@@ -89,10 +89,15 @@ def test_an_itemized_bill_of_a_person_is_signed_valid_and_adds_up(a1, certificat
         "vDesc": "5.00",
         "vOutro": "0.00",
         "vNF": "131.90",  # vProd, no retentions (G137)
-        "vIBS": "0.13",  # 0.1% (UF): 0.10 + 0.01 + 0.02
-        "vCBS": "1.19",  # 0.9%: 0.90 + 0.09 + 0.20
-        "vTotDFe": "133.22",  # vNF + IBS + CBS
+        # the IBS/CBS base: each line without its ICMS, PIS and COFINS (LC 214/2025 art. 12)
+        "vBCIBSCBS": "104.66",  # 79.27 + 7.93 + 17.46
+        "vIBS": "0.11",  # 0.1% (UF): 0.08 + 0.01 + 0.02
+        "vCBS": "0.94",  # 0.9%: 0.71 + 0.07 + 0.16
+        "vTotDFe": "132.95",  # vNF + IBS + CBS
     }
+    assert (
+        text(items[0], "n:imposto/n:IBSCBS/n:gIBSCBS/n:vBC") == "79.27"
+    )  # 99.90 - 16.98 - 0.65 - 3.00
     fatura = document.find("n:infNFCom/n:gFat", NS)
     assert text(fatura, "n:CompetFat") == "202612"
     assert text(fatura, "n:dVencFat") == "2026-12-10"
@@ -111,6 +116,7 @@ TOTALS = {
     "vDesc": "n:vDesc",
     "vOutro": "n:vOutro",
     "vNF": "n:vNF",
+    "vBCIBSCBS": "n:IBSCBSTot/n:vBCIBSCBS",
     "vIBS": "n:IBSCBSTot/n:gIBS/n:vIBS",
     "vCBS": "n:IBSCBSTot/n:gCBS/n:vCBS",
     "vTotDFe": "n:vTotDFe",
