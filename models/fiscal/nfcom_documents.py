@@ -17,8 +17,9 @@ decimals than its type writes is refused, never rounded on the way out.
 The rule for the issuing step (the caller of build_xml): the signed XML, its access key and
 issued_at are stored in the same transaction that takes the invoice's number, and every retry
 (after a timeout, a dropped answer, a killed worker, SEFAZ down) sends those stored bytes, never a
-document built again: a rebuilt one has a new signature (and dhEmi), and SEFAZ answers 204 for a
-key it knows only when the digest matches what it authorized (sefaz_client checks it).
+document built again: data changed since (an address, a rate, the clock) makes another document
+under the same key, which SEFAZ refuses, and a 204 for it is a SefazDivergence (sefaz_client
+keeps a 204 only when SEFAZ's digest is the one of the bytes sent).
 """
 
 from dataclasses import dataclass, field
