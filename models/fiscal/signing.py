@@ -35,9 +35,10 @@ class CertificateError(DomainError):
 
 
 # ICP-Brasil's e-CNPJ: subjectAltName otherName 2.16.76.1.3.3 whose content is "nas 14
-# (catorze) posições o número do CNPJ" (DOC-ICP-04, 7.1.2.3); the value is a DER string (OCTET,
-# Printable or UTF8String) and the CNPJ its first 14 characters. SEFAZ refuses a signature without
-# it (MOC NFCom Visão Geral 4.1.5, D03: 292 "Certificado Assinatura sem CNPJ").
+# (quatorze) posições o número do CNPJ" (ICP-Brasil's DOC-ICP-04 wording, as quoted by public
+# ICP-Brasil certificate parsers; the document itself was not read); the value is a DER string
+# (OCTET, Printable or UTF8String seen in the wild) and the CNPJ its first 14 characters.
+# SEFAZ refuses a signature without it (MOC NFCom Visão Geral 4.1.5, D03: 292).
 CNPJ_OID = ObjectIdentifier("2.16.76.1.3.3")
 _DER_STRINGS = frozenset({0x04, 0x0C, 0x13, 0x16})  # OCTET, UTF8, Printable, IA5
 
