@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.serialization import (
     Encoding,
     pkcs12,
 )
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import NameOID
 
 from models.fiscal.nfcom_documents import (
     Address,
@@ -38,6 +38,7 @@ from models.fiscal.nfcom_documents import (
     TechnicalContact,
     Unit,
 )
+from tests.sefaz.certificates import e_cnpj
 
 NOT_BEFORE = datetime(2026, 1, 1, tzinfo=UTC)
 NOT_AFTER = datetime(2027, 1, 1, tzinfo=UTC)
@@ -69,14 +70,16 @@ def _name(common_name: str, *units: str) -> x509.Name:
 
 
 def make_a1(
-    cnpj: str = ISSUER_CNPJ,
+    cnpj: str | None = ISSUER_CNPJ,
     name: str = "PROVEDOR TESTE LTDA",
     not_before: datetime = NOT_BEFORE,
     not_after: datetime = NOT_AFTER,
     password: str = A1_PASSWORD,
     use_rsa: bool = True,
+    cnpj_value: bytes | None = None,
 ) -> TestA1:
-    """An e-CNPJ-like A1 (subject "NAME:CNPJ", OU "RFB e-CNPJ A1") signed by a test CA."""
+    """An e-CNPJ-like A1 (subject "NAME:CNPJ", the CNPJ in otherName 2.16.76.1.3.3) signed by a
+    test CA of its own (tests.sefaz.certificates.e_cnpj: the one factory)."""
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     ca_name = _name("AC TESTE PROVEDOR RFB", "Autoridade Certificadora de Teste")
     ca = (
@@ -104,30 +107,8 @@ def make_a1(
         )
         .sign(ca_key, hashes.SHA256())
     )
-    key = (
-        rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        if use_rsa
-        else ec.generate_private_key(ec.SECP256R1())
-    )
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(
-            _name(f"{name}:{cnpj}", "Secretaria da Receita Federal do Brasil - RFB", E_CNPJ_A1)
-        )
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.ExtendedKeyUsage(
-                [ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.EMAIL_PROTECTION]
-            ),
-            critical=False,
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
+    key = None if use_rsa else ec.generate_private_key(ec.SECP256R1())
+    certificate, key = e_cnpj(ca_key, ca, cnpj, name, not_before, not_after, key, cnpj_value)
     return TestA1(
         pkcs12=pkcs12.serialize_key_and_certificates(
             b"a1", key, certificate, [ca], BestAvailableEncryption(password.encode())

@@ -11,7 +11,15 @@ carries is computed here from the lines (never taken from the caller), as SEFAZ 
 - a tax's value is its base times its rate, rounded half up to the cent;
 - the IBS/CBS totals (NT 2025.001) only when some line carries the group, and then vTotDFe =
   vNF + IBS + CBS, as the schema documents it.
-Money is Decimal throughout and written in the schema's TDec formats.
+Money is Decimal throughout and written in the schema's TDec formats; a figure with more
+decimals than its type writes is refused, never rounded on the way out.
+
+The rule for the issuing step (the caller of build_xml): the signed XML, its access key and
+issued_at are stored in the same transaction that takes the invoice's number, and every retry
+(after a timeout, a dropped answer, a killed worker, SEFAZ down) sends those stored bytes, never a
+document built again: data changed since (an address, a rate, the clock) makes another document
+under the same key, which SEFAZ refuses, and a 204 for it is a SefazDivergence (sefaz_client
+keeps a 204 only when SEFAZ's digest is the one of the bytes sent).
 """
 
 from dataclasses import dataclass, field
@@ -457,7 +465,43 @@ class _Item:
 Imposto = Nfcom.InfNfcom.Det.Imposto
 
 
+def _places(value: Decimal) -> int:
+    exponent = Decimal(value).normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _check_places(number: int, line: Line) -> None:
+    """Every figure within the decimals its schema type writes (nfcomTiposBasico_v1.00.xsd):
+    a value rounded when written would not be the one the amounts and taxes were computed with,
+    and SEFAZ recomputes them from what is written."""
+    figures = [
+        ("a quantidade", line.quantity, 4),  # qFaturada: TDec_1100_1104
+        ("o valor unitário", line.unit_price, 8),  # vItem: TDec_1302_1308
+        ("o desconto", line.discount, 2),
+        ("outras despesas", line.other, 2),
+        ("a alíquota do ICMS", line.icms.rate, 2),  # pICMS: TDec_0302
+        ("a redução da base do ICMS", line.icms.base_reduction, 2),  # pRedBC: TDec_0302Opc
+        ("a alíquota do PIS", line.pis and line.pis.rate, 4),  # TDec_0302a04
+        ("a alíquota da COFINS", line.cofins and line.cofins.rate, 4),
+        ("a alíquota do FUST", line.fust_rate, 4),
+        ("a alíquota do FUNTTEL", line.funttel_rate, 4),
+    ]
+    if line.ibs_cbs:  # TDec_0302_04RTC
+        figures += [
+            ("a alíquota do IBS estadual", line.ibs_cbs.ibs_uf_rate, 4),
+            ("a alíquota do IBS municipal", line.ibs_cbs.ibs_mun_rate, 4),
+            ("a alíquota da CBS", line.ibs_cbs.cbs_rate, 4),
+        ]
+    for what, value, most in figures:
+        if value is not None and _places(value) > most:
+            raise IncompleteInvoice(
+                f"No item {number} ({line.description}), {what} ({value}) tem mais de {most} "
+                "casas decimais, mais do que a NFCom aceita: corrija o cadastro."
+            )
+
+
 def _item(number: int, line: Line) -> _Item:
+    _check_places(number, line)
     amount = _money(line.quantity * line.unit_price - line.discount + line.other)
     if amount <= 0:
         raise IncompleteInvoice(f"O item {number} ({line.description}) não tem valor positivo.")
@@ -561,15 +605,21 @@ def _ibs_cbs(group: IbsCbs, amount: Decimal, item: _Item) -> TtribNfcom:
             f"O IBS/CBS de cClassTrib {group.classification} precisa das três alíquotas "
             "(IBS estadual, IBS municipal e CBS)."
         )
-    item.ibs_cbs_base = amount
-    item.ibs_uf = _tax(amount, group.ibs_uf_rate)
-    item.ibs_mun = _tax(amount, group.ibs_mun_rate)
-    item.cbs = _tax(amount, group.cbs_rate)
+    # The base is the operation's value without the ICMS, PIS and COFINS it carries: LC 214/2025
+    # art. 12 § 2 (not in the IBS/CBS base) and the DF-e formula of NF-e NT 2025.002-RTC UB16
+    # (vProd + vOutro - vDesc - vPIS - vCOFINS - vICMS - ...; its rule of "implementação futura"),
+    # as read in secondary sources; nfelib's XSD says only "Valor do BC" and the NFCom's
+    # NT 2025.001 text itself was not at hand. FUST/FUNTTEL are not among the exclusions.
+    base = amount - item.icms - item.pis - item.cofins
+    item.ibs_cbs_base = base
+    item.ibs_uf = _tax(base, group.ibs_uf_rate)
+    item.ibs_mun = _tax(base, group.ibs_mun_rate)
+    item.cbs = _tax(base, group.cbs_rate)
     return TtribNfcom(
         CST=group.cst,
         cClassTrib=group.classification,
         gIBSCBS=Tcibs(
-            vBC=_cents(amount),
+            vBC=_cents(base),
             gIBSUF=Tcibs.GIbsuf(pIBSUF=_rate(group.ibs_uf_rate), vIBSUF=_cents(item.ibs_uf)),
             gIBSMun=Tcibs.GIbsmun(pIBSMun=_rate(group.ibs_mun_rate), vIBSMun=_cents(item.ibs_mun)),
             vIBS=_cents(item.ibs_uf + item.ibs_mun),

@@ -8,6 +8,8 @@ The rest of the service never speaks SOAP: it calls Sefaz and decides on two thi
   authorized all the same: consult() its key before sending it again.
 - an Answer: every other cStat, which the caller acts on (100 authorized, 204 duplicated, 2xx/5xx
   rejections with their text for finance, 135 event registered...).
+- SefazDivergence: SEFAZ holds another document under our key (a 204 whose authorized digest is
+  not the one we sent): finance must look into it, nothing is retried.
 
 What SVRS expects (MOC NFCom "Visão Geral" 1.00a, 3.4.1 and 4; SVRS's WSDLs): SOAP 1.2 over mutual
 TLS with the A1 certificate, no SOAP Header, the Body holding one `nfcomDadosMsg` in the service's
@@ -15,23 +17,28 @@ namespace `http://www.portalfiscal.inf.br/nfcom/wsdl/<service>`; for NFComRecepc
 NFCom gzip-compressed and base64-encoded, for the other services the XML itself. The answer is
 `nfcomResultMsg` holding retNFCom, retConsSitNFCom, retConsStatServNFCom or retEventoNFCom.
 
-Mutual TLS: requests takes the client certificate from a file only, so the certificate and its key
-are written once per Sefaz to a private temporary file (0600), removed on close() or when the object
-is collected; neither is ever logged.
+Mutual TLS: an ssl.SSLContext built once per Sefaz from the A1 (signing.Certificate) and SEFAZ's
+CA, mounted on the session; the key touches the disk only while ssl loads it (see _tls_context).
+Neither is ever logged. A server certificate that fails verification is a SefazError (wrong CA
+configured), not a reason to wait.
 """
 
 import base64
-import contextlib
 import gzip
 import os
 import re
+import secrets
+import ssl
 import tempfile
-import weakref
 from dataclasses import dataclass
 from datetime import datetime
 
 import requests
+from cryptography.hazmat.primitives import serialization
 from lxml import etree
+from requests.adapters import HTTPAdapter
+
+from models.fiscal.signing import Certificate
 
 NFCOM_NS = "http://www.portalfiscal.inf.br/nfcom"
 SOAP12_NS = "http://www.w3.org/2003/05/soap-envelope"
@@ -64,8 +71,7 @@ URLS = {
 OUT_OF_SERVICE = frozenset({108, 109})  # Serviço Paralisado Momentaneamente / sem Previsão
 AUTHORIZED = frozenset({100, 150})  # 150: authorized, but late (MOC Anexo I, G38)
 DUPLICATE = 204
-# 204's xMotivo carries the first authorization: "Duplicidade de NFCom [nProt:...][dhAut:...]"
-_FIRST_PROTOCOL = re.compile(r"\[nProt:\s*(\d+)\]\s*\[dhAut:\s*([^\]]+)\]")
+DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
 
 
 class SefazError(Exception):
@@ -77,13 +83,27 @@ class SefazUnavailable(SefazError):
     """No usable answer now: retry later or issue in contingency."""
 
 
+class SefazDivergence(Exception):
+    """SEFAZ authorized under this key a document other than the one we sent (204 with another
+    digest): for finance, never retried. The message is shown to finance."""
+
+    def __init__(self, access_key: str, authorized: "Answer"):
+        super().__init__(
+            f"A SEFAZ já autorizou outro documento com a chave {access_key} "
+            f"(protocolo {authorized.protocol}): confira a nota antes de reenviar."
+        )
+        self.access_key = access_key
+        self.authorized = authorized
+
+
 @dataclass(frozen=True)
 class Answer:
     """What SEFAZ said: cStat, xMotivo and, when there is one, the protocol.
 
     `protocol_xml` is what is kept with the invoice: protNFCom for authorize() and consult(),
-    retEventoNFCom for send_event(). For a 204 (duplicated) `protocol` and `received_at` are the
-    first authorization's, read from xMotivo as SVRS writes them; consult() gives its protNFCom.
+    retEventoNFCom for send_event(). For a 204 (duplicated) of the very document we sent,
+    `protocol`, `received_at` and `protocol_xml` are the first authorization's, as consult()
+    gives them (xMotivo's text is not parsed: its wording is not a contract).
     """
 
     status: int  # cStat
@@ -99,20 +119,43 @@ class Answer:
         return self.status in AUTHORIZED
 
 
-def _private_file(text: str) -> str:
+def _tls_context(certificate: Certificate, ca_pem: str | None) -> ssl.SSLContext:
+    """The mutual-TLS context: SEFAZ's CA (`ca_pem`, else the system's) and the A1.
+
+    ssl loads a client certificate from a file only: the key goes to a private temporary file
+    (mkstemp: 0600), encrypted with a one-off password, and the file is removed as soon as it is
+    loaded, so no key stays on disk, not even after a SIGKILL."""
+    context = ssl.create_default_context(cadata=ca_pem) if ca_pem else ssl.create_default_context()
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    password = secrets.token_bytes(32)
+    key_pem = certificate.key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(password),
+    )
     descriptor, path = tempfile.mkstemp(prefix="sefaz-", suffix=".pem")
     try:
-        os.fchmod(descriptor, 0o600)
-        os.write(descriptor, text.encode())
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(certificate.certificate.public_bytes(serialization.Encoding.PEM) + key_pem)
+        context.load_cert_chain(path, password=password)
     finally:
-        os.close(descriptor)
-    return path
+        os.unlink(path)
+    return context
 
 
-def _remove(paths: list[str]) -> None:
-    for path in paths:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
+class _MutualTls(HTTPAdapter):
+    """requests with our own SSLContext: the pool takes it instead of building one from files."""
+
+    def __init__(self, context: ssl.SSLContext):
+        self._context = context
+        super().__init__()
+
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):
+        host, _files = super().build_connection_pool_key_attributes(request, verify, None)
+        return host, {"ssl_context": self._context}
+
+    def cert_verify(self, conn, url, verify, cert) -> None:
+        pass  # the context carries the CA and the client certificate: no file paths
 
 
 class Sefaz:
@@ -121,8 +164,7 @@ class Sefaz:
     def __init__(
         self,
         environment: str,
-        certificate_pem: str,
-        key_pem: str,
+        certificate: Certificate,
         ca_pem: str | None = None,
         urls: dict[str, str] | None = None,
         timeout: float = 30.0,
@@ -133,27 +175,19 @@ class Sefaz:
         self.tp_amb = TP_AMB[environment]
         self.urls = {**URLS[environment], **(urls or {})}
         self.timeout = timeout
-        self._files = [_private_file(certificate_pem.rstrip() + "\n" + key_pem)]
-        self._verify: str | bool = True
-        if ca_pem:
-            self._files.append(_private_file(ca_pem))
-            self._verify = self._files[-1]
-        self._cleanup = weakref.finalize(self, _remove, list(self._files))
         self._session = requests.Session()
+        self._session.trust_env = False  # no proxy nor CA bundle from the environment
+        self._session.mount("https://", _MutualTls(_tls_context(certificate, ca_pem)))
 
     def close(self) -> None:
-        """Close the connections and delete the private certificate file."""
+        """Close the connections."""
         self._session.close()
-        self._cleanup()
 
     def __enter__(self):
         return self
 
     def __exit__(self, *_exc):
         self.close()
-
-    def __repr__(self) -> str:  # the key never reaches a log or a traceback
-        return f"Sefaz({self.environment!r})"
 
     # --- the four services --------------------------------------------------------------
     def authorize(self, signed_nfcom_xml: bytes) -> Answer:
@@ -162,8 +196,29 @@ class Sefaz:
         result = self._call("NFComRecepcao", packed.decode("ascii"))
         answer = _answer_of(result, "retNFCom")
         if answer.status == DUPLICATE:
-            return _with_first_protocol(answer)
+            return self._first_authorization(answer, signed_nfcom_xml)
         return answer
+
+    def _first_authorization(self, duplicate: Answer, signed_nfcom_xml: bytes) -> Answer:
+        """A 204 is ours only if SEFAZ's digest of the authorized NFCom is the DigestValue of the
+        document we sent (protNFCom/digVal is that digest: MOC Visão Geral 4.2, retNFCom)."""
+        document = etree.fromstring(signed_nfcom_xml)
+        key = document.find(f"{{{NFCOM_NS}}}infNFCom").get("Id").removeprefix("NFCom")
+        ours = document.findtext(f".//{{{DSIG_NS}}}DigestValue")
+        found = self.consult(key)
+        if found.digest is None:
+            raise SefazUnavailable(f"204 for {key}, but NFComConsulta gives no protocol yet")
+        if found.digest != ours:
+            raise SefazDivergence(key, found)
+        return Answer(
+            duplicate.status,
+            duplicate.reason,
+            protocol=found.protocol,
+            received_at=found.received_at,
+            access_key=key,
+            digest=found.digest,
+            protocol_xml=found.protocol_xml,
+        )
 
     def consult(self, access_key: str) -> Answer:
         """NFComConsulta: 100 with an authorized key's protNFCom, 101 cancelled, 217 unknown."""
@@ -207,16 +262,26 @@ class Sefaz:
                 self.urls[service],
                 data=etree.tostring(envelope, xml_declaration=True, encoding="UTF-8"),
                 headers=headers,
-                cert=self._files[0],
-                verify=self._verify,  # per request: REQUESTS_CA_BUNDLE must not override it
                 timeout=self.timeout,
             )
+        except requests.exceptions.SSLError as error:
+            if _certificate_refused(error):  # a wrong CA configured: waiting will not fix it
+                raise SefazError(f"{service}: the server's certificate is not trusted") from None
+            raise SefazUnavailable(f"{service}: {_transport(error)}") from None
         except requests.RequestException as error:
             raise SefazUnavailable(f"{service}: {_transport(error)}") from None
+        fault = _fault_of(response)
+        if fault is not None:
+            # SOAP 1.2 (part 1, 5.4.6): Sender means our message is wrong, a retry fails again;
+            # Receiver means SEFAZ could not process it now. ASP.NET's .asmx sends both as HTTP
+            # 500, so the code decides, not the status.
+            code, reason = fault
+            problem = f"{service}: SOAP fault {code} (HTTP {response.status_code}): {reason}"
+            raise (SefazUnavailable if code == "Receiver" else SefazError)(problem)
         if response.status_code >= 500:
             raise SefazUnavailable(f"{service}: HTTP {response.status_code}")
         if response.status_code >= 400:
-            raise SefazError(f"{service}: HTTP {response.status_code}: {_fault_text(response)}")
+            raise SefazError(f"{service}: HTTP {response.status_code}")
         return _result_of(service, response.content)
 
 
@@ -298,27 +363,34 @@ def _own_document(element) -> bytes:
     return etree.tostring(kept, encoding="UTF-8")
 
 
-def _with_first_protocol(answer: Answer) -> Answer:
-    found = _FIRST_PROTOCOL.search(answer.reason)
-    if not found:
-        return answer
-    return Answer(
-        answer.status,
-        answer.reason,
-        protocol=found.group(1),
-        received_at=_instant(found.group(2).strip()),
-        access_key=answer.access_key,
-    )
-
-
-def _fault_text(response: requests.Response) -> str:
-    """A SOAP 1.2 fault's reason, short."""
+def _fault_of(response: requests.Response) -> tuple[str, str] | None:
+    """(Code's local name: "Sender", "Receiver"..., Reason's text, short) of a SOAP 1.2 fault."""
     try:
-        fault = etree.fromstring(response.content)
+        root = etree.fromstring(response.content, etree.XMLParser(resolve_entities=False))
     except etree.XMLSyntaxError:
-        return "no SOAP fault"
-    reason = fault.find(f".//{{{SOAP12_NS}}}Reason/{{{SOAP12_NS}}}Text")
-    return (reason.text or "")[:300] if reason is not None else "no SOAP fault"
+        return None
+    fault = root.find(f"{{{SOAP12_NS}}}Body/{{{SOAP12_NS}}}Fault")
+    if fault is None:
+        return None
+    code = (fault.findtext(f"{{{SOAP12_NS}}}Code/{{{SOAP12_NS}}}Value") or "").strip()
+    reason = fault.findtext(f"{{{SOAP12_NS}}}Reason/{{{SOAP12_NS}}}Text") or ""
+    return code.rpartition(":")[2], reason[:300]
+
+
+def _certificate_refused(error: BaseException) -> bool:
+    """Whether the TLS failure is the server's certificate failing verification."""
+    seen = set()
+    pending = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return True
+        pending.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
+        pending.extend(arg for arg in current.args if isinstance(arg, BaseException))
+    return False
 
 
 def _transport(error: requests.RequestException) -> str:

@@ -19,6 +19,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import ObjectIdentifier
 from lxml import etree
 from signxml import XMLSigner, namespaces
 from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
@@ -33,6 +34,34 @@ class CertificateError(DomainError):
     code = "invalid_certificate"
 
 
+# ICP-Brasil's e-CNPJ: subjectAltName otherName 2.16.76.1.3.3 whose content is "nas 14
+# (quatorze) posições o número do CNPJ" (ICP-Brasil's DOC-ICP-04 wording, as quoted by public
+# ICP-Brasil certificate parsers; the document itself was not read); the value is a DER string
+# (OCTET, Printable or UTF8String seen in the wild) and the CNPJ its first 14 characters.
+# SEFAZ refuses a signature without it (MOC NFCom Visão Geral 4.1.5, D03: 292).
+CNPJ_OID = ObjectIdentifier("2.16.76.1.3.3")
+_DER_STRINGS = frozenset({0x04, 0x0C, 0x13, 0x16})  # OCTET, UTF8, Printable, IA5
+
+
+def cnpj_of(certificate: x509.Certificate) -> str | None:
+    """The CNPJ an e-CNPJ certificate belongs to (14 characters: digits, or letters and digits
+    from July 2026), None when it carries none."""
+    try:
+        names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    except x509.ExtensionNotFound:
+        return None
+    for other in names.value.get_values_for_type(x509.OtherName):
+        value = other.value
+        # short-form DER length: a 14-character CNPJ never needs the long form
+        if other.type_id != CNPJ_OID or len(value) < 2 or value[0] not in _DER_STRINGS:
+            continue
+        content = value[2 : 2 + value[1]]
+        cnpj = content[:14].decode("ascii", errors="replace").upper()
+        if len(cnpj) == 14 and cnpj.isalnum() and cnpj.isascii():
+            return cnpj
+    return None
+
+
 @dataclass(frozen=True)
 class Certificate:
     key: rsa.RSAPrivateKey
@@ -41,6 +70,20 @@ class Certificate:
     @property
     def valid_until(self) -> datetime:
         return self.certificate.not_valid_after_utc
+
+    @property
+    def cnpj(self) -> str | None:
+        return cnpj_of(self.certificate)
+
+
+def check_issuer(certificate: Certificate, issuer_cnpj: str) -> None:
+    """CertificateError unless the certificate belongs to the issuer's company: SEFAZ compares
+    the CNPJ bases, the first 8 characters (MOC Visão Geral 4.1.6, E03: 213)."""
+    if certificate.cnpj is None or certificate.cnpj[:8] != issuer_cnpj[:8]:
+        raise CertificateError(
+            f"O certificado é do CNPJ {certificate.cnpj or '(nenhum)'}, de outra empresa que "
+            f"a emitente ({issuer_cnpj}): a SEFAZ recusaria as notas (rejeição 213)."
+        )
 
 
 def load_certificate(pkcs12_data: bytes, password: str, now: datetime) -> Certificate:
@@ -61,6 +104,10 @@ def load_certificate(pkcs12_data: bytes, password: str, now: datetime) -> Certif
         raise CertificateError("O arquivo não traz a chave privada e o certificado A1.")
     if not isinstance(key, rsa.RSAPrivateKey):
         raise CertificateError("A chave do certificado não é RSA, a única que a NFCom aceita.")
+    if cnpj_of(certificate) is None:
+        raise CertificateError(
+            "O certificado não traz o CNPJ da empresa (não é um e-CNPJ da ICP-Brasil)."
+        )
     if now < certificate.not_valid_before_utc:
         raise CertificateError(
             f"O certificado só vale a partir de {certificate.not_valid_before_utc:%d/%m/%Y}."

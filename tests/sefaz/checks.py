@@ -19,6 +19,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import nfelib
@@ -63,9 +64,11 @@ def schema_errors(name: str, element) -> list[str]:
 
 
 def check_digit(key43: str) -> int:
-    """The access key's DV: mod 11, weights 2..9 from the right, 0 when the rest is 0 or 1."""
+    """The access key's DV: mod 11, weights 2..9 from the right, 0 when the rest is 0 or 1.
+    A character counts as its ASCII code minus 48 (a digit as itself, "A" as 17): the rule of
+    the alphanumeric CNPJ (IN RFB 2.229/2024), which the key carries in positions 7-18."""
     weights = [2, 3, 4, 5, 6, 7, 8, 9]
-    total = sum(int(digit) * weights[i % 8] for i, digit in enumerate(reversed(key43)))
+    total = sum((ord(char) - 48) * weights[i % 8] for i, char in enumerate(reversed(key43)))
     rest = total % 11
     return 0 if rest < 2 else 11 - rest
 
@@ -93,9 +96,14 @@ def composed_key(information) -> str:
     )
 
 
+# cUF AAMM: digits; the CNPJ's 12 first characters: letters or digits; the rest digits (the
+# XSD's TChNFCom pattern, as eventoNFCom's Id pattern shows: ID[0-9]{12}[A-Z0-9]{12}[0-9]{28}).
+_KEY = re.compile(r"[0-9]{6}[A-Z0-9]{12}[0-9]{26}")
+
+
 def key_problem(key: str) -> str | None:
     """Why a 44-digit key is not one (for 236 "Chave de Acesso inválida [Motivo: ...]")."""
-    if len(key) != 44 or not key.isdigit():
+    if not _KEY.fullmatch(key or ""):
         return "formato inválido"
     if key[20:22] != "62":
         return "Modelo diferente de 62"
@@ -140,10 +148,11 @@ VERIFIERS = ("xmlsec1", "in-process")
 
 
 def signature_problem(
-    root, signed_tag: str, ca_pem: str, verifier: str = "xmlsec1"
+    root, signed_tag: str, ca_pem: str, now: datetime, verifier: str = "xmlsec1"
 ) -> tuple[Refusal | None, str | None]:
     """Groups D and E of MOC Visão Geral 4.1.5/4.1.6 on the Signature that signs `signed_tag`:
-    (the refusal if any, the signer's CNPJ). The value is verified by xmlsec1."""
+    (the refusal if any, the signer's CNPJ), at the stand-in's instant `now`. The value is
+    verified by xmlsec1 (or in process)."""
     ns = {"n": NFCOM_NS, "ds": DSIG_NS}
     signature = root.find("ds:Signature", ns)
     certificate_text = root.findtext(
@@ -153,6 +162,9 @@ def signature_problem(
         certificate = x509.load_der_x509_certificate(base64.b64decode(certificate_text or ""))
     except ValueError:
         return Refusal(290, "Rejeição: Certificado Assinatura inválido"), None
+    if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
+        # D02 (MOC Visão Geral 1.00a, 4.1.5): "Validade do Certificado (data início e data fim)"
+        return Refusal(291, "Rejeição: Certificado Assinatura Data Validade"), None
     cnpj = cnpj_of(certificate)
     if cnpj is None:
         return Refusal(292, "Rejeição: Certificado Assinatura sem CNPJ"), None
@@ -171,9 +183,9 @@ def signature_problem(
     ):
         return Refusal(298, "Rejeição: Assinatura difere do padrão do Projeto"), cnpj
     if verifier == "xmlsec1":
-        verified = xmlsec1_verifies(etree.tostring(root), signed_tag, ca_pem)
+        verified = xmlsec1_verifies(etree.tostring(root), signed_tag, ca_pem, now)
     else:
-        verified = in_process_verifies(root, signed_tag, certificate, ca_pem)
+        verified = in_process_verifies(root, signed_tag, certificate, ca_pem, now)
     if not verified:
         return Refusal(297, "Rejeição: Assinatura difere do calculado"), cnpj
     return None, cnpj
@@ -186,8 +198,9 @@ def xmlsec1_path() -> str:
     return found
 
 
-def xmlsec1_verifies(document: bytes, signed_tag: str, ca_pem: str) -> bool:
-    """`xmlsec1 --verify`, the certificate in KeyInfo checked against the stand-in's CA."""
+def xmlsec1_verifies(document: bytes, signed_tag: str, ca_pem: str, now: datetime) -> bool:
+    """`xmlsec1 --verify`, the certificate in KeyInfo checked against the stand-in's CA at the
+    stand-in's instant (--verification-time, read in the process's time zone: UTC here)."""
     with tempfile.TemporaryDirectory(prefix="svrs-") as folder:
         path = os.path.join(folder, "document.xml")
         ca_path = os.path.join(folder, "ca.pem")
@@ -199,6 +212,8 @@ def xmlsec1_verifies(document: bytes, signed_tag: str, ca_pem: str) -> bool:
                 "--verify",
                 "--trusted-pem",
                 ca_path,
+                "--verification-time",
+                f"{now.astimezone(UTC):%Y-%m-%d %H:%M:%S}",
                 "--id-attr:Id",
                 f"{NFCOM_NS}:{signed_tag}",
                 path,
@@ -206,16 +221,22 @@ def xmlsec1_verifies(document: bytes, signed_tag: str, ca_pem: str) -> bool:
             capture_output=True,
             timeout=30,
             check=False,
+            env={**os.environ, "TZ": "UTC"},
         )
     return done.returncode == 0
 
 
-def in_process_verifies(root, signed_tag: str, certificate: x509.Certificate, ca_pem: str) -> bool:
+def in_process_verifies(
+    root, signed_tag: str, certificate: x509.Certificate, ca_pem: str, now: datetime
+) -> bool:
     """The MOC's one profile, computed here: SHA1 of the C14N 1.0 of the signed element equals
     DigestValue, the RSA-SHA1 SignatureValue over SignedInfo's C14N verifies with the KeyInfo
-    certificate, and that certificate was issued by the stand-in's CA. (The enveloped transform
+    certificate, and that certificate was issued by the stand-in's CA and is valid at `now`, as
+    xmlsec1 checks it. (The enveloped transform
     removes nothing: the Signature is the signed element's sibling, which signature_problem
     has made sure of.)"""
+    if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
+        return False
     ns = {"n": NFCOM_NS, "ds": DSIG_NS}
     signed_info = root.find("ds:Signature/ds:SignedInfo", ns)
     signed = root.find(f"n:{signed_tag}", ns)

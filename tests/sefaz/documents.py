@@ -83,7 +83,7 @@ def cancel_event(
 ):
     """An eventoNFCom 110111 (MOC Visão Geral 5.1.1 and 6.1), unsigned."""
     event = etree.Element(f"{N}eventoNFCom", versao="1.00", nsmap={None: NFCOM_NS})
-    information = etree.SubElement(event, f"{N}infEvento", Id=f"ID110111{key}{sequence:02d}")
+    information = etree.SubElement(event, f"{N}infEvento", Id=f"ID110111{key}{sequence:03d}")
     for name, value in (
         ("cOrgao", key[:2]),
         ("tpAmb", tp_amb),

@@ -24,6 +24,7 @@ class Authorization:
     protocol_xml: bytes  # the protNFCom as answered, kept for consultations
     cancel_protocol: str | None = None
     cancelled_at: datetime | None = None
+    events: list = field(default_factory=list)  # (eventoNFCom, retEventoNFCom) registered
 
 
 @dataclass

@@ -155,7 +155,7 @@ class SvrsStandIn:
             data = self._data_area(request, service)
         except _EnvelopeError as error:
             self._record(f"{service}: {error}")
-            return _fault(400, "Sender", str(error))
+            return _fault(500, "Sender", str(error))  # as ASP.NET .asmx answers any fault
         handler = {
             "NFComRecepcao": self._recepcao,
             "NFComConsulta": self._consulta,
@@ -228,7 +228,7 @@ class SvrsStandIn:
             return self._ret_nfcom(243, "Rejeição: XML Mal Formado")
         try:
             self._check_data_area(document, root, "nfcom_v1.00.xsd")
-            key, digest = self._check_nfcom(root)
+            key, digest = self._check_nfcom(root, now)
         except Refusal as refusal:
             return self._ret_nfcom(refusal.status, refusal.reason)
         with self.registry.lock:
@@ -243,10 +243,10 @@ class SvrsStandIn:
         if wrong:
             raise Refusal(215, "Rejeição: Falha no schema XML " + wrong[0])
 
-    def _check_nfcom(self, root) -> tuple[str, str]:
+    def _check_nfcom(self, root, now: datetime) -> tuple[str, str]:
         """Groups D, E (signature) and G's first rules (Anexo I 2.2): (key, digest value)."""
         refusal, signer_cnpj = checks.signature_problem(
-            root, "infNFCom", self.ca_pem, self.verifier
+            root, "infNFCom", self.ca_pem, now, self.verifier
         )
         if refusal:
             raise refusal
@@ -347,6 +347,14 @@ class SvrsStandIn:
         _add(answer, "cUF", RS)
         if known is not None:
             answer.append(etree.fromstring(known.protocol_xml))
+            for event, registered in known.events:
+                # retConsSitNFCom's procEventoNFCom holds one xs:any: the whole procEventoNFCom
+                # (consSitNFComTiposBasico_v1.00.xsd), so the document sits inside the wrapper
+                proc = _element("procEventoNFCom", versao=VERSION)
+                proc.append(etree.fromstring(etree.tostring(event)))
+                proc.append(etree.fromstring(etree.tostring(registered)))
+                _add(answer, "procEventoNFCom").set("versao", VERSION)
+                answer[-1].append(proc)
         return answer
 
     # --- NFComStatusServico -------------------------------------------------------------
@@ -392,7 +400,7 @@ class SvrsStandIn:
         key = information.findtext(f"{n}chNFCom")
         sequence = information.findtext(f"{n}nSeqEvento")
         refusal, signer_cnpj = checks.signature_problem(
-            event, "infEvento", self.ca_pem, self.verifier
+            event, "infEvento", self.ca_pem, now, self.verifier
         )
         if refusal:
             raise refusal
@@ -405,7 +413,9 @@ class SvrsStandIn:
             raise Refusal(252, "Rejeição: Ambiente informado diverge do Ambiente de recebimento")
         if organ != key[:2]:
             raise Refusal(226, "Rejeição: Código da UF do Emitente diverge da UF autorizadora")
-        if information.get("Id") != f"ID{kind}{key}{sequence.zfill(2)}":
+        # FP04: 55 characters, "ID" + tpEvento + chNFCom + nSeqEvento in 3 digits (MOC Visão
+        # Geral 1.00a 5.1; eventoNFComTiposBasico_v1.00.xsd's Id: "compor 3 digitos")
+        if information.get("Id") != f"ID{kind}{key}{sequence.zfill(3)}":
             raise Refusal(
                 628,
                 "Rejeição: Erro Atributo ID do evento não corresponde à concatenação dos campos "
@@ -464,6 +474,7 @@ class SvrsStandIn:
         known.cancel_protocol, known.cancelled_at = protocol, now
         answer = self._ret_evento(organ, 135, "Evento registrado e vinculado a NFCom")
         information = answer.find(f"{n}infEvento")
+        known.events.append((event, answer))  # consulted as procEventoNFCom (MOC 4.3.2 DR09)
         for name, value in (
             ("chNFCom", key),
             ("tpEvento", kind),

@@ -7,17 +7,26 @@ import base64
 import gzip
 import hashlib
 import tempfile
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import requests
 import trustme
+from cryptography import x509
 from lxml import etree
 
 from tests.sefaz import SvrsStandIn, documents
 from tests.sefaz.certificates import issue_a1
-from tests.sefaz.checks import VERIFIERS, check_digit, composed_key, signature_problem
+from tests.sefaz.checks import (
+    VERIFIERS,
+    check_digit,
+    composed_key,
+    in_process_verifies,
+    schema_errors,
+    signature_problem,
+    xmlsec1_verifies,
+)
 from tests.sefaz.registry import BRASILIA
 from tests.sefaz.server import cancel_deadline
 
@@ -147,7 +156,7 @@ def send_nfcom_raw(svrs, headers, envelope):
 def test_a_wrong_envelope_gets_a_soap_fault(svrs, headers, envelope, complaint):
     response = send_nfcom_raw(svrs, headers, envelope)
 
-    assert response.status_code == 400
+    assert response.status_code == 500  # ASP.NET .asmx sends a Sender fault as 500
     fault = etree.fromstring(response.content)
     assert (
         fault.find(f"{{{SOAP12}}}Body/{{{SOAP12}}}Fault/{{{SOAP12}}}Code/{{{SOAP12}}}Value").text
@@ -231,10 +240,35 @@ def test_a_branch_of_the_certificates_company_may_issue(svrs):
     [
         ("5206043300991100250655012000000780026730161", 5),  # MOC Visão Geral 7.3's example
         ("4125030611747300015062001000000123101234567", 5),  # nfelib's sample NFCom
+        # The Receita's alphanumeric CNPJ 12.ABC.345/01DE-35: the same mod 11 with each
+        # character as its ASCII code minus 48 gives its two check digits, 3 then 5.
+        ("12ABC34501DE", 3),
+        ("12ABC34501DE3", 5),
     ],
 )
 def test_the_check_digit_is_the_published_one(key43, digit):
     assert check_digit(key43) == digit
+
+
+def test_an_issuer_with_an_alphanumeric_cnpj_is_authorized(svrs):
+    cnpj = "12ABC34501DE35"
+    root = documents.nfcom(cnpj=cnpj)
+
+    answer = send_nfcom(svrs, signed(svrs, root, cnpj))
+
+    assert status_of(answer) == ("100", "Autorizado o uso da NFCom")
+    assert documents.key_of(root)[6:20] == cnpj
+    assert svrs.violations == []
+
+
+def test_an_unsigned_document_is_refused_by_the_schema(svrs):
+    """The XSD requires the Signature and group C (schema, 215) comes before group D (290)."""
+    document = etree.tostring(documents.nfcom())
+
+    status, reason = status_of(send_nfcom(svrs, document))
+
+    assert status == "215"
+    assert "Signature" in reason
 
 
 def test_the_key_is_composed_from_the_samples_fields():
@@ -324,6 +358,26 @@ def test_a_cancel_event_is_registered_once(svrs):
     assert svrs.violations == []
 
 
+def test_the_consult_of_a_cancelled_nfcom_carries_the_cancel_event(svrs):
+    """MOC Visão Geral 4.3.2, DR09: procEventoNFCom, the event and its registration."""
+    key, protocol = authorized(svrs, datetime(2025, 3, 20, 10, tzinfo=BRASILIA))
+    send_event(svrs, documents.cancel_event(key, protocol, svrs.now()))
+
+    query = (
+        f'<consSitNFCom xmlns="{NS["n"]}" versao="1.00"><tpAmb>2</tpAmb>'
+        f"<xServ>CONSULTAR</xServ><chNFCom>{key}</chNFCom></consSitNFCom>"
+    )
+    answer = post(svrs, "NFComConsulta", query)
+
+    assert status_of(answer)[0] == "101"
+    procs = answer.findall("n:procEventoNFCom/n:procEventoNFCom", NS)  # the xs:any wrapper
+    assert len(procs) == 1
+    assert procs[0].findtext("n:eventoNFCom/n:infEvento/n:tpEvento", namespaces=NS) == "110111"
+    assert procs[0].findtext("n:retEventoNFCom/n:infEvento/n:cStat", namespaces=NS) == "135"
+    assert schema_errors("procEventoNFCom_v1.00.xsd", procs[0]) == []
+    assert svrs.violations == []
+
+
 @pytest.mark.parametrize(
     ("change", "status"),
     [
@@ -349,14 +403,22 @@ def test_a_cancel_of_an_unknown_key_is_217(svrs):
 
 
 # --- the two verifiers -------------------------------------------------------------------
+MARCH_2025 = datetime(2025, 3, 20, 10, tzinfo=BRASILIA)
+END_OF_2024 = datetime(2025, 1, 1, tzinfo=UTC)
+
+
 @pytest.fixture(scope="module")
 def company():
-    """A CA, its A1 for the sample's issuer, and a stranger's A1 for the same CNPJ."""
+    """A CA, its A1 for the sample's issuer, a stranger's A1 for the same CNPJ, and the CA's A1
+    that expired at the end of 2024."""
     ca = trustme.CA()
     return (
         ca.cert_pem.bytes().decode(),
-        issue_a1(ca, "06117473000150"),
-        issue_a1(trustme.CA(), "06117473000150"),
+        {
+            "own": issue_a1(ca, "06117473000150"),
+            "stranger": issue_a1(trustme.CA(), "06117473000150"),
+            "expired": issue_a1(ca, "06117473000150", not_after=END_OF_2024),
+        },
     )
 
 
@@ -378,16 +440,44 @@ def spoiled(document: bytes, spoil: str) -> bytes:
         ("own", "a value", 297),
         ("own", "the signature value", 297),
         ("stranger", "nothing", 297),  # a certificate the CA did not issue
+        ("expired", "nothing", 291),  # D02: "Certificado Assinatura Data Validade"
     ],
 )
 def test_both_verifiers_give_the_same_verdict(company, verifier, signer, spoil, status):
-    ca_pem, own, stranger = company
-    certificate, key = own if signer == "own" else stranger
-    document = spoiled(documents.sign(documents.nfcom(), certificate, key), spoil)
+    ca_pem, a1s = company
+    document = spoiled(documents.sign(documents.nfcom(), *a1s[signer]), spoil)
 
-    refusal, cnpj = signature_problem(etree.fromstring(document), "infNFCom", ca_pem, verifier)
+    refusal, cnpj = signature_problem(
+        etree.fromstring(document), "infNFCom", ca_pem, MARCH_2025, verifier
+    )
 
-    assert (refusal.status if refusal else None, cnpj) == (status, "06117473000150")
+    assert (refusal.status if refusal else None) == status
+    assert cnpj == (None if status == 291 else "06117473000150")
+
+
+@pytest.mark.parametrize(
+    ("now", "verified"),
+    [(datetime(2024, 6, 1, tzinfo=UTC), True), (MARCH_2025, False)],
+)
+def test_both_verifiers_check_the_certificate_at_the_stand_ins_instant(company, now, verified):
+    """Not at the machine's clock: valid in June 2024, expired in March 2025."""
+    ca_pem, a1s = company
+    root = etree.fromstring(documents.sign(documents.nfcom(), *a1s["expired"]))
+    certificate = x509.load_pem_x509_certificate(a1s["expired"][0].encode())
+
+    assert xmlsec1_verifies(etree.tostring(root), "infNFCom", ca_pem, now) is verified
+    assert in_process_verifies(root, "infNFCom", certificate, ca_pem, now) is verified
+
+
+def test_a_document_signed_by_an_expired_certificate_is_291(svrs):
+    svrs.set_now(MARCH_2025)
+    certificate, key = issue_a1(svrs._ca, svrs.cnpj, not_after=END_OF_2024)
+    document = documents.sign(documents.nfcom(), certificate, key)
+
+    assert status_of(send_nfcom(svrs, document)) == (
+        "291",
+        "Rejeição: Certificado Assinatura Data Validade",
+    )
 
 
 def test_the_in_process_stand_in_authorizes_and_refuses_alike():

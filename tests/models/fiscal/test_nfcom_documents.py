@@ -20,6 +20,7 @@ from models.fiscal import schemas
 from models.fiscal.access_keys import parse
 from models.fiscal.nfcom_documents import (
     Contingency,
+    Contribution,
     Customer,
     IbsCbs,
     Icms,
@@ -88,10 +89,15 @@ def test_an_itemized_bill_of_a_person_is_signed_valid_and_adds_up(a1, certificat
         "vDesc": "5.00",
         "vOutro": "0.00",
         "vNF": "131.90",  # vProd, no retentions (G137)
-        "vIBS": "0.13",  # 0.1% (UF): 0.10 + 0.01 + 0.02
-        "vCBS": "1.19",  # 0.9%: 0.90 + 0.09 + 0.20
-        "vTotDFe": "133.22",  # vNF + IBS + CBS
+        # the IBS/CBS base: each line without its ICMS, PIS and COFINS (LC 214/2025 art. 12)
+        "vBCIBSCBS": "104.66",  # 79.27 + 7.93 + 17.46
+        "vIBS": "0.11",  # 0.1% (UF): 0.08 + 0.01 + 0.02
+        "vCBS": "0.94",  # 0.9%: 0.71 + 0.07 + 0.16
+        "vTotDFe": "132.95",  # vNF + IBS + CBS
     }
+    assert (
+        text(items[0], "n:imposto/n:IBSCBS/n:gIBSCBS/n:vBC") == "79.27"
+    )  # 99.90 - 16.98 - 0.65 - 3.00
     fatura = document.find("n:infNFCom/n:gFat", NS)
     assert text(fatura, "n:CompetFat") == "202612"
     assert text(fatura, "n:dVencFat") == "2026-12-10"
@@ -110,6 +116,7 @@ TOTALS = {
     "vDesc": "n:vDesc",
     "vOutro": "n:vOutro",
     "vNF": "n:vNF",
+    "vBCIBSCBS": "n:IBSCBSTot/n:vBCIBSCBS",
     "vIBS": "n:IBSCBSTot/n:gIBS/n:vIBS",
     "vCBS": "n:IBSCBSTot/n:gCBS/n:vCBS",
     "vTotDFe": "n:vTotDFe",
@@ -194,11 +201,24 @@ def test_an_untaxed_ibs_cbs_classification_carries_only_cst_and_class(certificat
     assert text(document, "n:infNFCom/n:total/n:vTotDFe") == "100.00"
 
 
-def test_a_retry_builds_the_same_key_and_document_and_the_next_number_another_code():
-    first = build_xml(person_invoice(number=77))
+def test_figures_within_the_schemas_decimals_are_written_as_computed(certificate):
+    """17.5 written 17.50, a 4-decimal PIS rate and quantity kept: the tax is the written rate's."""
+    line = taxed_line(
+        "PLANO",
+        "Internet",
+        "100",
+        quantity=Decimal("1.0000"),
+        icms=Icms("00", Decimal("17.500")),
+        pis=Contribution("01", Decimal("0.6525")),
+    )
+    document = etree.fromstring(build_xml(dataclasses.replace(company_invoice(), lines=(line,))))
+    imposto = document.find("n:infNFCom/n:det/n:imposto", NS)
 
-    assert build_xml(person_invoice(number=77)) == first
-    assert access_key(person_invoice(number=78)).code != access_key(person_invoice(number=77)).code
+    assert (text(imposto, "n:ICMS00/n:pICMS"), text(imposto, "n:ICMS00/n:vICMS")) == (
+        "17.50",
+        "17.50",
+    )
+    assert (text(imposto, "n:PIS/n:pPIS"), text(imposto, "n:PIS/n:vPIS")) == ("0.6525", "0.65")
 
 
 def test_in_contingency_the_qr_code_carries_the_keys_signature(a1, certificate):
@@ -266,6 +286,27 @@ def test_a_tampered_amount_fails_the_signature_and_a_malformed_one_the_schema(a1
             "três alíquotas",
         ),
         ({"customer": Customer("Sem documento", company_invoice().customer.address)}, "CPF ou de"),
+        # pICMS is TDec_0302: 17.505 would be written 17.51 while the tax came from 17.505
+        (
+            {"lines": (taxed_line("X", "Plano", "10", icms=Icms("00", Decimal("17.505"))),)},
+            r"a alíquota do ICMS \(17.505\) tem mais de 2 casas decimais",
+        ),
+        (
+            {
+                "lines": (
+                    taxed_line("X", "Plano", "10", pis=Contribution("01", Decimal("0.65005"))),
+                )
+            },
+            r"a alíquota do PIS \(0.65005\) tem mais de 4 casas",
+        ),
+        (
+            {"lines": (taxed_line("X", "Plano", "10", quantity=Decimal("1.00005")),)},
+            "a quantidade",
+        ),
+        (
+            {"lines": (taxed_line("X", "Plano", "10.123456789"),)},
+            "o valor unitário",
+        ),
     ],
 )
 def test_an_invoice_that_cannot_be_built_says_why(change, reason):

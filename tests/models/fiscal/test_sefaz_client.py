@@ -2,19 +2,26 @@
 
 import os
 import socket
+import tempfile
 from datetime import datetime
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
+from models.fiscal.nfcom_documents import build_xml
 from models.fiscal.sefaz_client import (
     HOMOLOGATION,
     PRODUCTION,
     URLS,
     Sefaz,
+    SefazDivergence,
     SefazError,
     SefazUnavailable,
 )
+from models.fiscal.signing import Certificate, sign
+from tests.fiscal_samples import ISSUER_CNPJ, person_invoice
 from tests.sefaz import SvrsStandIn, documents
 from tests.sefaz.checks import schema_errors
 from tests.sefaz.registry import BRASILIA
@@ -34,11 +41,17 @@ def svrs():
         assert stand_in.violations == []
 
 
+def a1_of(certificate_pem: str, key_pem: str) -> Certificate:
+    return Certificate(
+        key=serialization.load_pem_private_key(key_pem.encode(), password=None),
+        certificate=x509.load_pem_x509_certificate(certificate_pem.encode()),
+    )
+
+
 def client_for(svrs, **changes) -> Sefaz:
     values = {
         "environment": HOMOLOGATION,
-        "certificate_pem": svrs.certificate_pem,
-        "key_pem": svrs.key_pem,
+        "certificate": a1_of(svrs.certificate_pem, svrs.key_pem),
         "ca_pem": svrs.ca_pem,
         "urls": svrs.urls,
         "timeout": 5,
@@ -100,6 +113,25 @@ def test_a_duplicate_keeps_the_first_protocol(svrs, sefaz):
     assert (again.status, again.authorized) == (204, False)
     assert again.protocol == first.protocol
     assert again.received_at == first.received_at
+    assert again.protocol_xml == first.protocol_xml
+    assert svrs.answered("NFComRecepcao") == [100, 204]
+    assert svrs.answered("NFComConsulta") == [100]  # the protocol is the consult's, not xMotivo's
+
+
+def test_a_duplicate_of_another_document_under_our_key_is_a_divergence(svrs, sefaz):
+    """SEFAZ says 204, but what it authorized under the key is not what we sent now (another
+    amount, same number and code): nothing to keep, finance must look."""
+    first = sefaz.authorize(signed_nfcom(svrs))
+    other = documents.nfcom()
+    other.find(f".//{{{NFCOM_NS}}}xNome").text = "Outro Destinatario"
+    other = documents.sign(other, svrs.certificate_pem, svrs.key_pem)
+
+    with pytest.raises(SefazDivergence) as raised:
+        sefaz.authorize(other)
+
+    assert raised.value.access_key == first.access_key
+    assert raised.value.authorized.protocol == first.protocol
+    assert "já autorizou outro documento" in str(raised.value)
     assert svrs.answered("NFComRecepcao") == [100, 204]
 
 
@@ -147,9 +179,14 @@ def test_a_refused_connection_is_unavailable(svrs):
         sefaz.status()
 
 
-def test_a_server_not_signed_by_the_trusted_ca_is_unavailable(svrs):
-    with client_for(svrs, ca_pem=None) as sefaz, pytest.raises(SefazUnavailable, match="TLS"):
+def test_a_server_not_signed_by_the_trusted_ca_is_a_configuration_error(svrs):
+    """The system's CAs do not know the stand-in's: the CA configured is wrong, waiting for
+    SEFAZ to come back would not fix it."""
+    with client_for(svrs, ca_pem=None) as sefaz, pytest.raises(SefazError) as raised:
         sefaz.status()
+
+    assert not isinstance(raised.value, SefazUnavailable)
+    assert "certificate is not trusted" in str(raised.value)
 
 
 def test_status_tells_in_operation_or_paralysed(svrs, sefaz):
@@ -235,24 +272,55 @@ def test_an_unknown_environment_is_refused(svrs):
         client_for(svrs, environment="teste")
 
 
-def test_the_private_key_file_is_private_and_removed_on_close(svrs):
-    sefaz = client_for(svrs)
-    path = sefaz._files[0]
-    assert os.stat(path).st_mode & 0o777 == 0o600
-    assert svrs.key_pem.split("\n")[1] not in repr(sefaz)
+def test_no_private_key_stays_on_disk(svrs, tmp_path, monkeypatch):
+    """The key is on disk only while ssl loads it: a worker killed later leaves nothing."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
 
-    sefaz.close()
-
-    assert not os.path.exists(path)
+    with client_for(svrs) as sefaz:
+        assert os.listdir(tmp_path) == []
+        assert sefaz.status().status == 107
 
 
-def test_a_soap_fault_for_our_message_is_an_error_not_a_retry(svrs):
-    """A URL pointing at another service: SVRS refuses the message itself (SOAP Sender fault);
-    sending it again would be refused again."""
+def test_the_environment_neither_proxies_nor_replaces_the_ca(svrs, monkeypatch, tmp_path):
+    """HTTPS_PROXY and REQUESTS_CA_BUNDLE of the worker's environment are not SEFAZ's."""
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "")
+    monkeypatch.setenv("no_proxy", "")
+    bundle = tmp_path / "other.pem"
+    bundle.write_text(SvrsStandIn.__name__)  # not a CA: loading it would fail
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+
+    with client_for(svrs) as sefaz:
+        assert sefaz.status().status == 107
+
+
+def test_a_sender_fault_is_an_error_even_as_http_500(svrs):
+    """A URL pointing at another service: SVRS refuses the message itself (SOAP Sender fault,
+    HTTP 500 as .asmx sends it); sending it again would be refused again."""
     urls = {**svrs.urls, "NFComConsulta": svrs.urls["NFComStatusServico"]}
     with client_for(svrs, urls=urls) as sefaz, pytest.raises(SefazError) as raised:
         sefaz.consult(documents.key_of(documents.nfcom()))
 
     assert not isinstance(raised.value, SefazUnavailable)
-    assert "HTTP 400" in str(raised.value)
+    assert "SOAP fault Sender (HTTP 500)" in str(raised.value)
     svrs.violations.clear()  # the stand-in recorded the wrong envelope, as it should
+
+
+def test_a_receiver_fault_is_unavailable(svrs, sefaz):
+    svrs.fail_next("NFComStatusServico", "500")
+
+    with pytest.raises(SefazUnavailable, match="SOAP fault Receiver"):
+        sefaz.status()
+
+
+# --- end to end: the product's document, signed by the product, authorized -----------------
+def test_an_invoice_built_and_signed_here_is_authorized():
+    with SvrsStandIn(cnpj=ISSUER_CNPJ) as svrs:
+        a1 = a1_of(svrs.certificate_pem, svrs.key_pem)
+        document = sign(build_xml(person_invoice(number=42)), a1)
+        with client_for(svrs, certificate=a1) as sefaz:
+            answer = sefaz.authorize(document)
+
+        assert (answer.status, answer.reason) == (100, "Autorizado o uso da NFCom")
+        assert answer.protocol == svrs.authorization(answer.access_key).protocol
+        assert svrs.violations == []

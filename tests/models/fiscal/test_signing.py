@@ -10,8 +10,15 @@ from lxml import etree
 
 from models.fiscal import schemas
 from models.fiscal.nfcom_documents import access_key, build_xml
-from models.fiscal.signing import CertificateError, load_certificate, sign
-from tests.fiscal_samples import A1_PASSWORD, VALID_AT, company_invoice, make_a1, xmlsec1_verify
+from models.fiscal.signing import CertificateError, check_issuer, load_certificate, sign
+from tests.fiscal_samples import (
+    A1_PASSWORD,
+    ISSUER_CNPJ,
+    VALID_AT,
+    company_invoice,
+    make_a1,
+    xmlsec1_verify,
+)
 
 pytestmark = pytest.mark.one_backend  # no database in it: run on one backend (scripts/test)
 
@@ -50,6 +57,45 @@ def test_a_pkcs12_without_the_private_key_is_refused(a1):
 
     with pytest.raises(CertificateError, match="não traz a chave privada"):
         load_certificate(only_certificates, A1_PASSWORD, VALID_AT)
+
+
+def test_the_a1_tells_its_cnpj(certificate):
+    assert certificate.cnpj == ISSUER_CNPJ
+
+
+@pytest.mark.parametrize(
+    ("value", "cnpj"),
+    [
+        (b"\x04\x0e11222333000181", "11222333000181"),  # OCTET STRING
+        (b"\x13\x0e11222333000181", "11222333000181"),  # PrintableString
+        (b"\x0c\x0e12ABC34501DE35", "12ABC34501DE35"),  # UTF8String, an alphanumeric CNPJ
+        (b"\x04\x1011222333000181XY", "11222333000181"),  # the first 14 characters
+    ],
+)
+def test_the_cnpj_is_read_from_the_icp_brasil_extension(value, cnpj):
+    a1 = make_a1(cnpj=None, cnpj_value=value)
+
+    assert load_certificate(a1.pkcs12, a1.password, VALID_AT).cnpj == cnpj
+
+
+def test_a_certificate_without_a_cnpj_is_refused():
+    e_cpf_like = make_a1(cnpj=None)
+
+    with pytest.raises(CertificateError, match="não traz o CNPJ"):
+        load_certificate(e_cpf_like.pkcs12, e_cpf_like.password, VALID_AT)
+
+
+def test_a_certificate_of_the_same_company_signs_for_any_of_its_branches(certificate):
+    check_issuer(certificate, "11222333000262")  # same base 11222333, another branch
+
+
+def test_a_certificate_of_another_company_is_refused_in_portuguese():
+    other = make_a1(cnpj="04252011000110")
+    certificate = load_certificate(other.pkcs12, other.password, VALID_AT)
+
+    with pytest.raises(CertificateError, match="de outra empresa que a emitente") as raised:
+        check_issuer(certificate, ISSUER_CNPJ)
+    assert "04252011000110" in str(raised.value)
 
 
 def test_an_a1_without_an_rsa_key_is_refused():
