@@ -287,15 +287,31 @@ def celery_worker(app):
 
 
 def pytest_collection_modifyitems(config, items):
-    """TEST_SKIP_ONE_BACKEND=1 leaves out the tests marked `one_backend`: scripts/test sets it
-    for one of its two runs, so that the other runs them once (nothing in them differs by
-    database) and every test still runs in each full suite."""
-    if os.environ.get("TEST_SKIP_ONE_BACKEND", "") != "1":
-        return
-    left_out = [item for item in items if item.get_closest_marker("one_backend")]
-    if left_out:
-        config.hook.pytest_deselected(items=left_out)
-        items[:] = [item for item in items if not item.get_closest_marker("one_backend")]
+    """What scripts/test leaves to the other of its two runs (each full suite still runs every
+    test at least once):
+    - TEST_SKIP_ONE_BACKEND=1 leaves out the tests marked `one_backend` (nothing in them differs
+      by database);
+    - TEST_BROWSER_HALF=0 or 1 keeps that half of the console's browser modules (the others
+      run in the other run): a browser test drives the same operations on either database,
+      which the API's tests check on both, and the two runs share two cores."""
+    skip_one_backend = os.environ.get("TEST_SKIP_ONE_BACKEND", "") == "1"
+    half = os.environ.get("TEST_BROWSER_HALF", "")
+    shared = sorted(
+        {item.path for item in items if _in_browser_half_split(item)}
+    )  # the browser modules that would run on both backends, in a stable order
+    others = {path for k, path in enumerate(shared) if half in ("0", "1") and k % 2 != int(half)}
+
+    def left_out(item) -> bool:
+        return (skip_one_backend and item.get_closest_marker("one_backend")) or item.path in others
+
+    dropped = [item for item in items if left_out(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if not left_out(item)]
+
+
+def _in_browser_half_split(item) -> bool:
+    return "browser" in item.path.parts and not item.get_closest_marker("one_backend")
 
 
 def pytest_report_header(config):

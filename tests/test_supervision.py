@@ -57,6 +57,9 @@ def service_env(tmp_path):
     return env, tmp_path / "run.log"
 
 
+# supervisord's restarts do not depend on the database (a killed worker on Redis, with its
+# tasks, is tests/tasks/test_worker_crash.py's): one backend is enough.
+@pytest.mark.one_backend
 def test_a_killed_worker_or_web_master_is_restarted_while_the_rest_serves(service_env):
     """kill -9 of Celery's main process: /health never fails, a new worker runs the next task.
     kill -9 of gunicorn's master: a new one serves, and no old process lingers."""

@@ -94,10 +94,11 @@ def axe_violations(page: Page, impacts=("serious", "critical")) -> list[dict]:
     the DevTools protocol, which the page's Content-Security-Policy does not govern).
 
     The markup is the same on either database, so the run that leaves out the `one_backend`
-    tests (TEST_SKIP_ONE_BACKEND=1, scripts/test's PostgreSQL run) leaves out axe too: the
-    other run checks every screen.
+    tests (TEST_SKIP_ONE_BACKEND=1, scripts/test's PostgreSQL run) leaves out axe too, unless
+    the browser modules are shared out between the runs (TEST_BROWSER_HALF): then each screen
+    is checked by the one run that shows it.
     """
-    if os.environ.get("TEST_SKIP_ONE_BACKEND") == "1":
+    if os.environ.get("TEST_SKIP_ONE_BACKEND") == "1" and not os.environ.get("TEST_BROWSER_HALF"):
         return []
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(AXE.read_text(encoding="utf-8"))
