@@ -1,7 +1,8 @@
 """The API against its own OpenAPI document: schemathesis generates requests for every route.
 
 Runs in-process through WSGI, authenticated as a fresh admin per generated request (a request
-may deactivate or demote users, or log its own token out, so no token is reused). Every check
+may deactivate or demote users, or log its own token out, so no token is reused; the admins
+are made a hundred at a time, and one a request changed before its turn is passed over). Every check
 runs, positive_data_acceptance included: schema-valid input must be accepted (or meet a
 documented 401/403/404/409/429), schema-invalid input refused, every status, header, media
 type and body must be the documented ones. Valid CPFs, CNPJs, CEPs and phones come from
@@ -11,6 +12,7 @@ this test and scripts/contract, the same run against a live gunicorn).
 
 import itertools
 import os
+from datetime import timedelta
 
 import pytest
 import schemathesis
@@ -18,6 +20,10 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 import tests.web.contract_formats  # noqa: F401 (registers the format strategies)
+from models.audit import Actor, set_actor
+from models.db import db
+from models.staff.tokens import issue_token
+from models.staff.users import User
 from tests.conftest import empty_database
 
 _serial = itertools.count(1)
@@ -38,24 +44,55 @@ _SETTINGS = {
 
 
 @pytest.fixture
-def api_schema(app, request, make_user, token_for):
+def api_schema(app, request, password_hash):
     if not hasattr(request.node, "_nodeid"):
         # schemathesis 4.32's from_fixture reads this private attribute, gone in pytest 9.2.
         request.node._nodeid = request.node.nodeid
     api = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    spare: list[tuple[int, str]] = []  # (user id, token) of admins no request has used yet
 
     @api.auth(refresh_interval=None)
     class FreshAdmin:
         """A new admin's token for every request; left out where schemathesis tests auth."""
 
         def get(self, case, context):
-            # "+" is outside the API's username alphabet, so no generated user can take this name.
-            return token_for(make_user(f"contract+admin{next(_serial)}", "admin"))
+            while True:
+                if not spare:  # made a batch at a time: one commit instead of two a request
+                    spare.extend(_new_admins(app, password_hash, ADMINS_PER_BATCH))
+                user_id, token = spare.pop()
+                if _still_an_active_admin(app, user_id):  # a generated PATCH /users/{id} may
+                    return token  # have deactivated or demoted a spare one
 
         def set(self, case, token, context):
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}
 
     return api
+
+
+ADMINS_PER_BATCH = 100
+
+
+def _new_admins(app, password_hash: str, count: int) -> list[tuple[int, str]]:
+    # "+" is outside the API's username alphabet, so no generated user can take these names.
+    with app.app_context():
+        set_actor(db.session, Actor(username="test-setup", by_system=True))
+        users = [
+            User(
+                username=f"contract+admin{next(_serial)}", role="admin", password_hash=password_hash
+            )
+            for _ in range(count)
+        ]
+        db.session.add_all(users)
+        db.session.flush()
+        made = [(user.id, issue_token(user, timedelta(hours=1))[0]) for user in users]
+        db.session.commit()
+        return made
+
+
+def _still_an_active_admin(app, user_id: int) -> bool:
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        return user is not None and user.active and user.role == "admin"
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
