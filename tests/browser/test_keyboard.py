@@ -54,6 +54,7 @@ def test_arrows_walk_the_results_both_ways_and_up_returns_to_the_box(page: Page,
     expect(box).to_be_focused()
 
     page.keyboard.type("teclado")
+    expect(page).to_have_url(re.compile(r"q=teclado&"))  # the whole word's results (below)
     results = page.locator("#resultados a.resultado")
     expect(results).to_have_count(3)
     first, second, third = (results.nth(i) for i in range(3))
@@ -88,6 +89,10 @@ def test_results_page_by_keyboard_and_the_arrows_go_on_on_the_next_page(page: Pa
     sign_in("attendant")
     expect(page.get_by_label("Buscar")).to_be_focused()
     page.keyboard.type("paginado")
+    # On a busy machine a pause while typing sends a search for part of the word: wait for the
+    # whole word's results (htmx pushes its URL once they are in), or they would replace the
+    # links the arrows are moving through.
+    expect(page).to_have_url(re.compile(r"q=paginado&"))
     results = page.locator("#resultados a.resultado")
     expect(results).to_have_count(PER_PAGE)
     expect(page.get_by_text(re.compile(r"Página 1 de 2"))).to_be_visible()
