@@ -32,6 +32,8 @@ from urllib.parse import quote
 
 import requests
 
+from models.wire import transport_failure
+
 log = logging.getLogger(__name__)
 
 TOKEN_MARGIN_S = 30  # a token is renewed this long before the PSP says it expires
@@ -244,7 +246,9 @@ class PixApi:
                 **self._tls(),
             )
         except requests.RequestException as error:
-            raise PspUnavailable(f"{method} {path.split('/')[1]}: {_transport(error)}") from None
+            raise PspUnavailable(
+                f"{method} {path.split('/')[1]}: {transport_failure(error)}"
+            ) from None
 
     def _tls(self) -> dict:
         """Per request, not on the session: requests lets REQUESTS_CA_BUNDLE override a
@@ -266,7 +270,7 @@ class PixApi:
                 **self._tls(),
             )
         except requests.RequestException as error:
-            raise PspUnavailable(f"token: {_transport(error)}") from None
+            raise PspUnavailable(f"token: {transport_failure(error)}") from None
         if response.status_code >= 400:
             raise _error_of(response, "token")
         try:
@@ -287,17 +291,6 @@ class PixApi:
 def _seg(value: str) -> str:
     """A path segment, escaped (a PIX key may be an e-mail or hold '+')."""
     return quote(str(value), safe="@")
-
-
-def _transport(error: requests.RequestException) -> str:
-    """What went wrong on the wire, without the URL's query or any header."""
-    if isinstance(error, requests.Timeout):
-        return "timed out"
-    if isinstance(error, requests.exceptions.SSLError):
-        return "TLS failure"
-    if isinstance(error, requests.ConnectionError):
-        return "connection failed"
-    return type(error).__name__
 
 
 def _error_of(response: requests.Response, operation: str) -> PspError:

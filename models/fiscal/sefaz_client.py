@@ -39,6 +39,7 @@ from lxml import etree
 from requests.adapters import HTTPAdapter
 
 from models.fiscal.signing import Certificate
+from models.wire import transport_failure
 
 NFCOM_NS = "http://www.portalfiscal.inf.br/nfcom"
 SOAP12_NS = "http://www.w3.org/2003/05/soap-envelope"
@@ -267,9 +268,9 @@ class Sefaz:
         except requests.exceptions.SSLError as error:
             if _certificate_refused(error):  # a wrong CA configured: waiting will not fix it
                 raise SefazError(f"{service}: the server's certificate is not trusted") from None
-            raise SefazUnavailable(f"{service}: {_transport(error)}") from None
+            raise SefazUnavailable(f"{service}: {transport_failure(error)}") from None
         except requests.RequestException as error:
-            raise SefazUnavailable(f"{service}: {_transport(error)}") from None
+            raise SefazUnavailable(f"{service}: {transport_failure(error)}") from None
         fault = _fault_of(response)
         if fault is not None:
             # SOAP 1.2 (part 1, 5.4.6): Sender means our message is wrong, a retry fails again;
@@ -391,14 +392,3 @@ def _certificate_refused(error: BaseException) -> bool:
         pending.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
         pending.extend(arg for arg in current.args if isinstance(arg, BaseException))
     return False
-
-
-def _transport(error: requests.RequestException) -> str:
-    """What went wrong on the wire, without the URL or any header."""
-    if isinstance(error, requests.Timeout):
-        return "timed out"
-    if isinstance(error, requests.exceptions.SSLError):
-        return "TLS failure"
-    if isinstance(error, requests.ConnectionError):
-        return "connection failed"
-    return type(error).__name__
