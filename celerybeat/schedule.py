@@ -107,6 +107,10 @@ BEAT_SCHEDULE = {
         "task": "tasks.billing.resume_bank_files",
         "schedule": 60.0,
     },
+    "nfcom": {
+        "task": "tasks.fiscal.sweep",
+        "schedule": 60.0,
+    },
     "close-ghost-sessions": {
         "task": "tasks.radius.close_ghost_sessions",
         "schedule": crontab(minute="*/5"),

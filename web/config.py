@@ -21,6 +21,7 @@ from models.billing.settings import BillingPolicy, BoletoSettings, PixSettings
 from models.customers.identifiers import DDDS, normalize_cnpj
 from models.customers.settings import CustomerSettings
 from models.extracts.settings import ExtractSettings
+from models.fiscal.settings import SefazSettings
 from models.notices.settings import MailSettings
 from models.service.radius import RadiusPolicy
 
@@ -342,6 +343,24 @@ def _billing(env, mode) -> dict:
     }
 
 
+def _sefaz(env) -> dict:
+    """SVRS's address (a stand-in or a proxy: SEFAZ_BASE_URL), the CA of its server certificate
+    (SEFAZ_CA_FILE, a PEM file; the system's CAs otherwise) and the wait for an answer."""
+    base = env.get("SEFAZ_BASE_URL", "").strip().rstrip("/") or None
+    if base is not None and not base.startswith("https://"):
+        raise ConfigError("SEFAZ_BASE_URL must be an https:// address (mutual TLS)")
+    ca_file = env.get("SEFAZ_CA_FILE", "").strip()
+    try:
+        ca_pem = Path(ca_file).read_text() if ca_file else None
+    except OSError as error:
+        raise ConfigError(f"SEFAZ_CA_FILE cannot be read: {error.strerror}") from None
+    return {
+        "base_url": base,
+        "ca_pem": ca_pem,
+        "timeout_seconds": _seconds(env, "SEFAZ_TIMEOUT_SECONDS", 30.0),
+    }
+
+
 def _public_base_url(env) -> str | None:
     """PUBLIC_BASE_URL: the https address the PSPs post webhooks to (behind the proxy that
     terminates their mutual TLS); unset, no webhook can be registered."""
@@ -454,6 +473,7 @@ class Settings:
     smtp: dict = field(default_factory=dict)  # see _smtp() for the keys
     equipment_types: tuple[str, ...] = DEFAULT_EQUIPMENT_TYPES
     broker_transport_options: dict = field(default_factory=dict)
+    sefaz: dict = field(default_factory=dict)  # see _sefaz() for the keys
 
     def radius_policy(self) -> RadiusPolicy:
         """What models/service/radius.py needs of these settings."""
@@ -489,6 +509,10 @@ class Settings:
             pix_city=billing["pix_city"],
         )
 
+    def sefaz_settings(self) -> SefazSettings:
+        """Where SVRS is (its published addresses unless SEFAZ_BASE_URL says otherwise)."""
+        return SefazSettings(**self.sefaz)
+
     def customer_settings(self) -> CustomerSettings:
         """A new customer's options, the documents folder, the card keys."""
         return CustomerSettings(
@@ -519,6 +543,7 @@ class Settings:
             self.billing_policy(),
             self.boleto_settings(),
             self.pix_settings(),
+            self.sefaz_settings(),
             self.customer_settings(),
             self.extract_settings(),
             self.mail_settings(),
@@ -660,4 +685,5 @@ def load_settings(environ=None) -> Settings:
         smtp=_smtp(env),
         equipment_types=_choices(env, "EQUIPMENT_TYPES", DEFAULT_EQUIPMENT_TYPES),
         broker_transport_options=transport_options,
+        sefaz=_sefaz(env),
     )

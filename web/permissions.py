@@ -105,6 +105,19 @@ ROLE_TABLE: dict[str, dict[str, tuple[str, ...]]] = {
             "pix_recurring_charges",
         ),
     },
+    # NFCom invoices: finance issues and cancels them, attendants read them for the customer.
+    "fiscal": {
+        READ: (ADMIN, ATTENDANT, FINANCE),
+        WRITE: (ADMIN, FINANCE),
+        HISTORY: ("nfcom_invoices",),
+    },
+    # The issuer (CNPJ, IE, A1 certificate, numbering) and each plan's taxes: admins keep
+    # them; finance and attendants read them (the certificate itself is never shown).
+    "fiscal_settings": {
+        READ: (ADMIN, ATTENDANT, FINANCE),
+        WRITE: (ADMIN,),
+        HISTORY: ("fiscal_settings", "plan_fiscal_profiles"),
+    },
     # Remessas generated and retornos imported: finance's daily cycle with the banks.
     "bank_files": {
         READ: (ADMIN, FINANCE),

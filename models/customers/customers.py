@@ -15,6 +15,8 @@ from models.errors import Conflict, Invalid
 PF, PJ = "PF", "PJ"
 PJ_ONLY_FIELDS = ("trade_name", "state_registration")
 ADDRESS_PARTS = ("street", "number", "complement", "district", "city", "state", "cep", "reference")
+# The municipality's IBGE code (7 digits): the NFCom needs the customer's (models/fiscal).
+ADDRESS_PARTS += ("city_code",)
 REQUIRED_ADDRESS_PARTS = ("street", "number", "district", "city", "state", "cep")
 # The two embedded addresses, by API name and column prefix.
 ADDRESSES = {"address": "address_", "billing_address": "billing_"}
@@ -68,6 +70,7 @@ class Customer(Audited, db.Model):
     address_state: Mapped[str | None] = mapped_column(String(2))
     address_cep: Mapped[str | None] = mapped_column(String(8))
     address_reference: Mapped[str | None] = mapped_column(String(120))
+    address_city_code: Mapped[str | None] = mapped_column(String(7))
     condominium: Mapped[str | None] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(11))
     fax: Mapped[str | None] = mapped_column(String(11))
@@ -82,6 +85,7 @@ class Customer(Audited, db.Model):
     billing_state: Mapped[str | None] = mapped_column(String(2))
     billing_cep: Mapped[str | None] = mapped_column(String(8))
     billing_reference: Mapped[str | None] = mapped_column(String(120))
+    billing_city_code: Mapped[str | None] = mapped_column(String(7))
     notes: Mapped[str | None] = mapped_column(Text)
     # The billing account its boletos are issued on (null: the default one); a subscription
     # may name another (models/billing/boletos.py). Checked by models/customers/registration.py.

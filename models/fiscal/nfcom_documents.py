@@ -226,7 +226,7 @@ class NFComData:
     customer: Customer
     subscriber: Subscriber
     lines: tuple[Line, ...]
-    bill: Bill
+    bill: Bill | None  # None: a bill paid otherwise than by boleto (gFat is optional)
     environment: int  # tpAmb: 1 produção, 2 homologação
     series: int
     number: int
@@ -291,7 +291,7 @@ def build_xml(data: NFComData, qr_signature: str | None = None) -> bytes:
             assinante=_subscriber(data.subscriber),
             det=[item.det for item in items],
             total=_total(items),
-            gFat=_bill(data.bill),
+            gFat=_bill(data.bill) if data.bill else None,
             infAdic=(
                 Nfcom.InfNfcom.InfAdic(infCpl=list(data.additional_info))
                 if data.additional_info

@@ -1,0 +1,212 @@
+"""The ISP as NFCom issuer (one row, admins): who issues, with which A1, in which series and
+environment, and from which day invoices are issued.
+
+The A1 (PKCS#12) and its password are encrypted at rest with the card keys (Fernet under
+CARD_ENCRYPTION_KEYS) and never returned: the API says whether one is installed, whose CNPJ it
+carries and until when it is valid. So is the secret each access key's cNF is derived from
+(models/fiscal/access_keys.numeric_code): drawn once, never shown.
+
+`next_number` is the series' next NFCom number. It is taken only under this row's lock, in the
+transaction that stores the signed invoice with it (models/fiscal/issuing.py): a number is
+never used twice and never skipped.
+"""
+
+import base64
+import secrets
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, CheckConstraint, Date, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.audit import Audited
+from models.clock import utcnow
+from models.customers import card_crypto
+from models.db import UTCDateTime, db, get_for_update
+from models.errors import Conflict, Invalid
+from models.fiscal import signing
+from models.fiscal.nfcom_documents import QR_CODE_URL, Address, Issuer, Regime
+from models.fiscal.sefaz_client import HOMOLOGATION, PRODUCTION, TP_AMB
+
+SETTINGS_ID = 1
+ENVIRONMENTS = (HOMOLOGATION, PRODUCTION)
+REGIMES = tuple(regime.value for regime in Regime)
+# What the issuer must have filled in before the first invoice (API names).
+REQUIRED = ("cnpj", "ie", "regime", "name", "street", "number", "district", "city_code", "city")
+REQUIRED += ("uf", "cep", "first_issue_date")
+
+
+class FiscalSettings(Audited, db.Model):
+    """The issuer of the ISP's NFComs, its certificate and its numbering."""
+
+    __tablename__ = "fiscal_settings"
+    __table_args__ = (
+        CheckConstraint(f"id = {SETTINGS_ID}", name="one_row"),
+        CheckConstraint("series BETWEEN 0 AND 999", name="series_range"),
+        CheckConstraint("next_number BETWEEN 1 AND 999999999", name="number_range"),
+        CheckConstraint(f"environment IN {ENVIRONMENTS!r}", name="environment_known"),
+    )
+    __audit_redact__ = frozenset(
+        {"certificate_encrypted", "certificate_password_encrypted", "key_secret_encrypted"}
+    )
+    __audit_ignore__ = frozenset({"created_at", "updated_at", "next_number"})
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=SETTINGS_ID)
+    active: Mapped[bool] = mapped_column(Boolean, default=False)  # monthly billing issues
+    environment: Mapped[str] = mapped_column(String(12), default=HOMOLOGATION)
+    cnpj: Mapped[str | None] = mapped_column(String(14))
+    ie: Mapped[str | None] = mapped_column(String(14))
+    regime: Mapped[int | None] = mapped_column(Integer)  # CRT
+    name: Mapped[str | None] = mapped_column(String(60))
+    trade_name: Mapped[str | None] = mapped_column(String(60))
+    street: Mapped[str | None] = mapped_column(String(60))
+    number: Mapped[str | None] = mapped_column(String(60))
+    complement: Mapped[str | None] = mapped_column(String(60))
+    district: Mapped[str | None] = mapped_column(String(60))
+    city_code: Mapped[str | None] = mapped_column(String(7))
+    city: Mapped[str | None] = mapped_column(String(60))
+    uf: Mapped[str | None] = mapped_column(String(2))
+    cep: Mapped[str | None] = mapped_column(String(8))
+    phone: Mapped[str | None] = mapped_column(String(12))
+    email: Mapped[str | None] = mapped_column(String(60))
+    series: Mapped[int] = mapped_column(Integer, default=1)
+    next_number: Mapped[int] = mapped_column(Integer, default=1)
+    # Receivables issued on or after this day are invoiced (none from before going live).
+    first_issue_date: Mapped[date | None] = mapped_column(Date)
+    qr_code_base: Mapped[str] = mapped_column(String(200), default=QR_CODE_URL)
+    certificate_encrypted: Mapped[str | None] = mapped_column(Text)
+    certificate_password_encrypted: Mapped[str | None] = mapped_column(Text)
+    certificate_cnpj: Mapped[str | None] = mapped_column(String(14))
+    certificate_valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    key_secret_encrypted: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def has_certificate(self) -> bool:
+        return self.certificate_encrypted is not None
+
+    @property
+    def tp_amb(self) -> int:
+        return int(TP_AMB[self.environment])
+
+    def missing(self) -> list[str]:
+        """What is still to be filled in before an invoice can be issued (API names)."""
+        absent = [name for name in REQUIRED if getattr(self, name) in (None, "")]
+        return absent + ([] if self.has_certificate else ["certificate"])
+
+    def issuer(self) -> Issuer:
+        """The emitente block of every NFCom (call after `missing()` is empty)."""
+        address = Address(
+            street=self.street,
+            number=self.number,
+            district=self.district,
+            city_code=self.city_code,
+            city=self.city,
+            cep=self.cep,
+            uf=self.uf,
+            complement=self.complement,
+            phone=self.phone,
+            email=self.email,
+        )
+        return Issuer(
+            cnpj=self.cnpj,
+            ie=self.ie,
+            regime=Regime(self.regime),
+            name=self.name,
+            address=address,
+            key_secret=base64.b64decode(card_crypto.decrypt(self.key_secret_encrypted)),
+            trade_name=self.trade_name,
+        )
+
+    def certificate(self, now: datetime) -> signing.Certificate:
+        """The A1, decrypted (kept per process: loading a PKCS#12 costs milliseconds)."""
+        if not self.has_certificate:
+            raise Conflict("Nenhum certificado A1 instalado.", {"certificate": ["Missing."]})
+        return _loaded(self.certificate_encrypted, self.certificate_password_encrypted, now)
+
+
+_LOADED: dict[tuple[str, str], signing.Certificate] = {}  # the last A1 opened, per process
+
+
+def _loaded(certificate_encrypted: str, password_encrypted: str, now: datetime):
+    key = (certificate_encrypted, password_encrypted)
+    certificate = _LOADED.get(key)
+    if certificate is None:
+        data = base64.b64decode(card_crypto.decrypt(certificate_encrypted))
+        certificate = signing.load_certificate(data, card_crypto.decrypt(password_encrypted), now)
+        _LOADED.clear()
+        _LOADED[key] = certificate
+    if now > certificate.valid_until:
+        raise signing.CertificateError(
+            f"O certificado A1 venceu em {certificate.valid_until:%d/%m/%Y}: instale o novo."
+        )
+    return certificate
+
+
+def fiscal_settings(for_update: bool = False) -> FiscalSettings:
+    """The row (made, empty and inactive, the first time it is asked for)."""
+    row = get_for_update(FiscalSettings, SETTINGS_ID) if for_update else None
+    row = row or db.session.get(FiscalSettings, SETTINGS_ID)
+    if row is None:
+        secret = base64.b64encode(secrets.token_bytes(32)).decode()
+        row = FiscalSettings(
+            id=SETTINGS_ID,
+            active=False,
+            environment=HOMOLOGATION,
+            series=1,
+            next_number=1,
+            qr_code_base=QR_CODE_URL,
+            key_secret_encrypted=card_crypto.encrypt(secret),
+        )
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+def save_settings(data: dict, now: datetime) -> FiscalSettings:
+    """Change the issuer's settings (validated input). A certificate comes with its password
+    and must open, be valid at `now` and carry the issuer's CNPJ; `next_number` may only go
+    forward (a number already used is never handed out again)."""
+    row = fiscal_settings(for_update=True)
+    pkcs12, password = data.pop("certificate", None), data.pop("certificate_password", None)
+    if (pkcs12 is None) != (password is None):
+        raise Invalid(
+            "Envie o certificado A1 junto com a senha.",
+            {"certificate_password": ["Send it with the certificate."]},
+        )
+    number = data.pop("next_number", None)
+    if number is not None and number < row.next_number:
+        raise Conflict(
+            f"A próxima NFCom já é a {row.next_number}: a numeração só avança.",
+            {"next_number": [f"At least {row.next_number}."]},
+        )
+    for name, value in data.items():
+        setattr(row, name, value)
+    if number is not None:
+        row.next_number = number
+    if pkcs12 is not None:
+        _install_certificate(row, pkcs12, password, now)
+    if row.has_certificate and row.cnpj and row.certificate_cnpj[:8] != row.cnpj[:8]:
+        raise Invalid(  # SEFAZ compares the CNPJ bases (rejection 213), as signing.check_issuer
+            f"O certificado instalado é do CNPJ {row.certificate_cnpj}, de outra empresa que a "
+            "emitente.",
+            {"certificate": ["Not the issuer's company."]},
+        )
+    if row.active and row.missing():
+        raise Invalid(
+            "Preencha os dados do emitente e instale o certificado antes de ativar a emissão.",
+            {name: ["Required to issue."] for name in row.missing()},
+        )
+    db.session.flush()
+    return row
+
+
+def _install_certificate(row: FiscalSettings, pkcs12: bytes, password: str, now: datetime):
+    try:
+        certificate = signing.load_certificate(pkcs12, password, now)
+    except signing.CertificateError as error:
+        raise Invalid(str(error), {"certificate": [str(error)]}) from None
+    row.certificate_encrypted = card_crypto.encrypt(base64.b64encode(pkcs12).decode())
+    row.certificate_password_encrypted = card_crypto.encrypt(password)
+    row.certificate_cnpj = certificate.cnpj
+    row.certificate_valid_until = certificate.valid_until

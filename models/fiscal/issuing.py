@@ -1,0 +1,512 @@
+"""Issuing NFComs: which bills get one, building and signing them under their number, sending
+them to SEFAZ and acting on its answer, and cancelling them.
+
+Exactly once, number by number:
+- `plan_invoices` makes one `pending` row per telecom bill (the receivable is unique);
+- `sign_pending` takes numbers only under the fiscal settings row's lock, in the transaction
+  that stores each invoice's number, key and signed XML: two workers wait for each other, a
+  duplicated task finds nothing pending, a killed worker's transaction takes no number;
+- `claim` commits a lease and an attempt before any call to SEFAZ; `send` then sends the stored
+  bytes. A retry of an invoice that may have reached SEFAZ (a second attempt) consults its key
+  first and keeps an authorization it finds instead of sending again.
+The caller (tasks/fiscal.py) commits between these steps.
+"""
+
+import logging
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from lxml import etree
+from sqlalchemy import exists, func, literal, or_, select
+
+from models.billing import boletos
+from models.billing.receivables import BOLETO_FEE, CANCELLED, DISCOUNT, PLAN, Receivable
+from models.billing.settings import BoletoSettings
+from models.bulk_history import record_created
+from models.clock import zone
+from models.customers.customer_options import CustomerOptions
+from models.customers.customers import PF, Customer
+from models.db import db
+from models.effects import after_commit
+from models.errors import Conflict, DomainError, NotFound
+from models.fiscal import danfe, events, nfcom_proc, schemas, signing
+from models.fiscal.fiscal_settings import FiscalSettings, fiscal_settings
+from models.fiscal.invoices import (
+    AUTHORIZED,
+    CANCELLING,
+    DIVERGENT,
+    INCOMPLETE,
+    PENDING,
+    REJECTED,
+    SIGNED,
+    TO_SEND,
+    WAITING,
+    Invoice,
+    get_invoice_of,
+    invoice_of,
+)
+from models.fiscal.invoices import CANCELLED as INVOICE_CANCELLED
+from models.fiscal.nfcom_documents import (
+    Address,
+    Bill,
+    IncompleteInvoice,
+    Line,
+    NFComData,
+    Subscriber,
+    build_xml,
+)
+from models.fiscal.nfcom_documents import Customer as Recipient
+from models.fiscal.plan_profiles import TELECOM_KINDS, PlanFiscalProfile
+from models.fiscal.sefaz_client import Sefaz, SefazDivergence, SefazError
+from models.fiscal.settings import SefazSettings
+from models.service.plans import Plan
+from models.service.subscriptions import Subscription
+from models.settings import current
+
+log = logging.getLogger(__name__)
+
+CANCEL_TASK = "tasks.fiscal.cancel_invoice"
+ISSUE_TASK = "tasks.fiscal.issue_invoices"
+LEASE = timedelta(minutes=2)  # a claim outlives any SEFAZ call (timeout 30 s by default)
+QUEUED_FOR = timedelta(minutes=5)  # a queued row is queued again after this
+DSIG = "{http://www.w3.org/2000/09/xmldsig#}"
+ALREADY_CANCELLED = frozenset({218, 631})  # already cancelled / the event already registered
+EVENT_REGISTERED = frozenset({135, 136})
+
+
+def _backoff(attempts: int) -> timedelta:
+    """How long an invoice SEFAZ did not answer waits: 1, 2, 4... minutes, at most 30."""
+    return timedelta(minutes=min(30, 2 ** max(0, attempts - 1)))
+
+
+# --- which bills --------------------------------------------------------------------------
+def plan_invoices(after: int, size: int, now: datetime) -> tuple[int | None, int]:
+    """Pending invoices for the telecom bills among the next `size` receivables with an id
+    above `after`, issued from the settings' first day on (none for a cancelled bill, none
+    twice). Returns (the last receivable id looked at or None when none was left, rows made)."""
+    settings = fiscal_settings()
+    if not settings.active or settings.first_issue_date is None:
+        return None, 0
+    r, s, p = Receivable.__table__.c, Subscription.__table__.c, Plan.__table__.c
+    page = select(r.id).where(r.id > after).order_by(r.id).limit(size).subquery()
+    upto = db.session.scalar(select(func.max(page.c.id)))
+    if upto is None:
+        return None, 0
+    invoiced = exists().where(Invoice.receivable_id == r.id)
+    rows = (
+        select(r.id, r.customer_code, literal(PENDING), literal(0), literal(now), literal(now))
+        .select_from(Receivable.__table__)
+        .join(Subscription.__table__, s.id == r.subscription_id)
+        .join(Plan.__table__, p.id == s.plan_id)
+        .where(r.id > after, r.id <= upto, p.kind.in_(TELECOM_KINDS), r.status != CANCELLED)
+        .where(r.issue_date >= settings.first_issue_date, ~invoiced)
+        .order_by(r.id)
+    )
+    columns = ["receivable_id", "customer_code", "status", "attempts", "created_at", "updated_at"]
+    table = Invoice.__table__
+    made = db.session.execute(table.insert().from_select(columns, rows).returning(table.c.id)).all()
+    if made:
+        record_created(Invoice, [row.id for row in made])
+    return upto, len(made)
+
+
+def request_invoice(receivable_id: int) -> Invoice:
+    """Finance asks for the receivable's NFCom: a new pending one, or an incomplete or rejected
+    one tried again (a rejected one keeps its number: SEFAZ did not use it). Conflict for a bill
+    that is not a telecom plan's, cancelled, or whose invoice is past that stage."""
+    receivable = db.session.get(Receivable, receivable_id)
+    if receivable is None:
+        raise NotFound(f"Receivable {receivable_id} not found.")
+    if receivable.status == CANCELLED:
+        raise Conflict("A conta foi cancelada: não se emite NFCom para ela.")
+    plan_kind = db.session.scalar(
+        select(Plan.kind)
+        .join(Subscription, Subscription.plan_id == Plan.id)
+        .where(Subscription.id == receivable.subscription_id)
+    )
+    if plan_kind not in TELECOM_KINDS:
+        raise Conflict(
+            "Só contas de planos de comunicação (internet, voz) levam NFCom.",
+            {"receivable": ["Not a telecom plan's bill."]},
+        )
+    invoice = invoice_of(receivable_id)
+    if invoice is None:
+        invoice = Invoice(
+            receivable_id=receivable_id, customer_code=receivable.customer_code, status=PENDING
+        )
+        db.session.add(invoice)
+    elif invoice.status in (INCOMPLETE, REJECTED):
+        invoice.status, invoice.reason, invoice.next_attempt_at = PENDING, None, None
+    else:
+        raise Conflict(
+            f"A NFCom desta conta está {invoice.status}: nada a emitir de novo.",
+            {"status": [invoice.status]},
+        )
+    db.session.flush()
+    after_commit(ISSUE_TASK, [invoice.id])
+    return invoice
+
+
+# --- building and signing -----------------------------------------------------------------
+def _address(customer: Customer) -> Address:
+    parts = {part: getattr(customer, f"address_{part}") for part in ("street", "number")}
+    parts |= {part: getattr(customer, f"address_{part}") for part in ("district", "city")}
+    missing = [name for name, value in parts.items() if not value]
+    if not customer.address_city_code:
+        missing.append("código IBGE do município")
+    if not customer.address_cep or not customer.address_state:
+        missing.append("CEP e UF")
+    if missing:
+        raise IncompleteInvoice(
+            f"O cadastro do cliente {customer.code} não tem no endereço: {', '.join(missing)}."
+        )
+    return Address(
+        street=customer.address_street[:60],
+        number=customer.address_number[:60],
+        district=customer.address_district[:60],
+        city_code=customer.address_city_code,
+        city=customer.address_city[:60],
+        cep=customer.address_cep,
+        uf=customer.address_state,
+        complement=(customer.address_complement or None) and customer.address_complement[:60],
+        phone=customer.phone or customer.mobile,
+        email=customer.email and customer.email[:60],
+    )
+
+
+def _lines(receivable: Receivable, profile: PlanFiscalProfile, uf: str, itemized: bool):
+    """The NFCom's items: the plan's line, its discount as vDesc; the boleto fee as its own item
+    when the customer asked for an itemized invoice, else as the item's vOutro (an accessory
+    charge of the service, taxed with it). Other lines (equipment installments, one-off
+    charges) are not communication services and stay off the NFCom."""
+    icms = profile.icms_for(uf)
+    if icms is None:
+        raise IncompleteInvoice(
+            f"O plano {receivable.subscription.plan.name} não tem alíquota de ICMS para {uf}: "
+            "configure-a nos dados fiscais do plano."
+        )
+    kinds = {PLAN: Decimal(0), DISCOUNT: Decimal(0), BOLETO_FEE: Decimal(0)}
+    plan_line = None
+    for line in receivable.lines:
+        if line.kind in kinds:
+            kinds[line.kind] += line.amount
+        if line.kind == PLAN:
+            plan_line = line
+    if plan_line is None:
+        raise IncompleteInvoice("A conta não tem a linha do plano.")
+    taxes = {
+        "classification": profile.classification,
+        "icms": icms,
+        "cfop": profile.cfop,
+        "pis": profile.pis(),
+        "cofins": profile.cofins(),
+        "fust_rate": profile.fust_rate,
+        "funttel_rate": profile.funttel_rate,
+        "ibs_cbs": profile.ibs_cbs(),
+    }
+    fee = kinds[BOLETO_FEE]
+    main = Line(
+        code=f"PLANO{receivable.subscription.plan_id}",
+        description=plan_line.description[:120],
+        quantity=Decimal(1),
+        unit_price=kinds[PLAN],
+        discount=-kinds[DISCOUNT],
+        other=Decimal(0) if itemized else fee,
+        **taxes,
+    )
+    if not itemized or fee <= 0:
+        return (main,)
+    fee_line = Line(
+        code="TARIFA", description="Tarifa de boleto", quantity=Decimal(1), unit_price=fee, **taxes
+    )
+    return (main, fee_line)
+
+
+def _bill(receivable: Receivable) -> Bill | None:
+    """The fatura with its boleto's linha digitável, when the bill is paid by boleto."""
+    try:
+        boleto = boletos.boleto_for(receivable.id)
+    except DomainError:  # paid, not by boleto, too large: the NFCom goes without gFat
+        return None
+    return Bill(
+        competence=f"{(receivable.billing_month or receivable.due_date):%Y%m}",
+        due_date=receivable.due_date,
+        barcode=boleto.digitable_line,
+        pix_code=boleto.pix_code,
+    )
+
+
+def build_data(invoice: Invoice, settings: FiscalSettings, number: int, issued_at: datetime):
+    """The NFCom of `invoice` under `number`; IncompleteInvoice saying what is missing."""
+    receivable = db.session.get(Receivable, invoice.receivable_id)
+    customer = db.session.get(Customer, invoice.customer_code)
+    subscription = receivable.subscription
+    profile = db.session.get(PlanFiscalProfile, subscription.plan_id)
+    if profile is None:
+        raise IncompleteInvoice(
+            f"O plano {subscription.plan.name} não tem dados fiscais (classificação e "
+            "impostos): configure-os antes de emitir."
+        )
+    address = _address(customer)
+    options = db.session.get(CustomerOptions, customer.code)
+    itemized = bool(options and options.itemized_invoice)
+    person = customer.kind == PF
+    recipient = Recipient(
+        name=customer.name[:60],
+        address=address,
+        cpf=customer.document if person else None,
+        cnpj=None if person else customer.document,
+        ie=None if person else (customer.state_registration or None),
+    )
+    subscriber = Subscriber(
+        code=str(customer.code),
+        kind=3 if person else 1,  # tpAssinante: residencial/pessoa física, comercial
+        service=profile.service_type,
+        contract=str(subscription.id),
+        contract_start=subscription.first_due_date,
+    )
+    return NFComData(
+        issuer=settings.issuer(),
+        customer=recipient,
+        subscriber=subscriber,
+        lines=_lines(receivable, profile, address.uf, itemized),
+        bill=_bill(receivable),
+        environment=settings.tp_amb,
+        series=invoice.series if invoice.number else settings.series,
+        number=number,
+        issued_at=issued_at,
+        qr_code_base=settings.qr_code_base,
+        software_version=f"Provedor ({current(BoletoSettings).beneficiary_name})"[:20],
+    )
+
+
+def sign_pending(invoice_ids: list[int], now: datetime) -> list[int]:
+    """Build, sign and validate the pending invoices among `invoice_ids`, each under the next
+    number of the series (a rejected one under its own); the ids signed. No commit: the number
+    and the document are committed together by the caller."""
+    settings = fiscal_settings(for_update=True)  # the numbering lock, held until the commit
+    pending = db.session.scalars(
+        select(Invoice)
+        .where(Invoice.id.in_(invoice_ids), Invoice.status == PENDING)
+        .order_by(Invoice.id)
+        .with_for_update()
+    ).all()
+    if not pending:
+        return []
+    problem = _settings_problem(settings, now)
+    if problem:
+        for invoice in pending:
+            invoice.status, invoice.reason = INCOMPLETE, problem
+        return []
+    certificate = settings.certificate(now)
+    issued_at = now.astimezone(zone())
+    signed = []
+    for invoice in pending:
+        reuse = invoice.number is not None
+        number = invoice.number if reuse else settings.next_number
+        try:
+            data = build_data(invoice, settings, number, issued_at)
+            xml = signing.sign(build_xml(data), certificate)
+            errors = schemas.validate(xml)
+            if errors:
+                raise IncompleteInvoice(f"O XML não passou no schema oficial: {errors[0]}")
+        except IncompleteInvoice as error:
+            invoice.status, invoice.reason = INCOMPLETE, str(error)
+            continue
+        if not reuse:
+            settings.next_number += 1
+        document = etree.fromstring(xml)
+        invoice.series, invoice.number = data.series, number
+        invoice.environment = settings.environment
+        invoice.access_key = document.find("{*}infNFCom").get("Id").removeprefix("NFCom")
+        invoice.issued_at, invoice.signed_xml = now, xml
+        invoice.digest = document.findtext(f".//{DSIG}DigestValue")
+        invoice.status, invoice.reason, invoice.status_code = SIGNED, None, None
+        invoice.attempts, invoice.next_attempt_at, invoice.sending_until = 0, None, None
+        signed.append(invoice.id)
+    db.session.flush()
+    return signed
+
+
+def _settings_problem(settings: FiscalSettings, now: datetime) -> str | None:
+    if settings.missing():
+        return "Dados fiscais do emitente incompletos: " + ", ".join(settings.missing()) + "."
+    try:
+        settings.certificate(now)
+    except signing.CertificateError as error:
+        return str(error)
+    return None
+
+
+# --- sending ------------------------------------------------------------------------------
+def open_sefaz(settings: FiscalSettings, now: datetime) -> Sefaz:
+    """A client of SVRS for the issuer's environment and A1 (close it, or use `with`)."""
+    where = current(SefazSettings)
+    return Sefaz(
+        settings.environment,
+        settings.certificate(now),
+        ca_pem=where.ca_pem,
+        urls=where.urls(),
+        timeout=where.timeout_seconds,
+    )
+
+
+def claim(invoice_ids: list[int], statuses: tuple[str, ...], now: datetime) -> list[int]:
+    """Lease the invoices among `invoice_ids` in `statuses` no other worker holds, counting an
+    attempt; the ids won. The caller commits before calling SEFAZ."""
+    table = Invoice.__table__
+    statement = (
+        table.update()
+        .where(table.c.id.in_(invoice_ids), table.c.status.in_(statuses))
+        .where(or_(table.c.sending_until.is_(None), table.c.sending_until < now))
+        .values(sending_until=now + LEASE, attempts=table.c.attempts + 1, sent_at=now)
+        .returning(table.c.id)
+    )
+    return sorted(row.id for row in db.session.execute(statement))
+
+
+def send(invoice_id: int, sefaz: Sefaz, now: datetime) -> str:
+    """Send a claimed invoice's stored XML (after a consult on a second attempt) and act on the
+    answer; its status after. No commit."""
+    invoice = db.session.get(Invoice, invoice_id, populate_existing=True)
+    if invoice.status not in TO_SEND:
+        return invoice.status
+    try:
+        answer = _earlier_authorization(invoice, sefaz) if invoice.attempts > 1 else None
+        answer = answer or sefaz.authorize(invoice.signed_xml)
+    except SefazDivergence as error:
+        invoice.status, invoice.reason = DIVERGENT, str(error)
+    except SefazError as error:  # SefazUnavailable among them: not refused, not taken yet
+        _wait(invoice, now, error)
+    else:
+        _apply(invoice, answer)
+    invoice.sending_until = None
+    db.session.flush()
+    return invoice.status
+
+
+def postpone(invoice_ids: list[int], now: datetime) -> None:
+    """Claimed invoices not sent because SEFAZ stopped answering: they wait like the one
+    that found it down (their attempt is not counted)."""
+    for invoice in db.session.scalars(select(Invoice).where(Invoice.id.in_(invoice_ids))):
+        invoice.attempts -= 1
+        _wait(invoice, now, "sem resposta à nota anterior do lote")
+        invoice.sending_until = None
+    db.session.flush()
+
+
+def _earlier_authorization(invoice: Invoice, sefaz: Sefaz):
+    """What SEFAZ holds under the key when an earlier send may have got through: its
+    authorization of our document, or None (unknown key: send it)."""
+    found = sefaz.consult(invoice.access_key)
+    if found.digest is None:
+        return None
+    if found.digest != invoice.digest:
+        raise SefazDivergence(invoice.access_key, found)
+    return found if found.authorized else None
+
+
+def _wait(invoice: Invoice, now: datetime, error: Exception | str) -> None:
+    invoice.status = WAITING
+    invoice.next_attempt_at = now + _backoff(invoice.attempts)
+    invoice.reason = f"SEFAZ indisponível ({error}): a nota será reenviada."[:500]
+    log.warning("NFCom %s waits for SEFAZ: %s", invoice.id, error)
+
+
+def _apply(invoice: Invoice, answer) -> None:
+    invoice.status_code = answer.status
+    if not answer.authorized:
+        invoice.status = REJECTED
+        invoice.reason = f"Rejeitada pela SEFAZ: {answer.status} - {answer.reason}"[:500]
+        return
+    invoice.status, invoice.reason = AUTHORIZED, None
+    invoice.protocol, invoice.authorized_at = answer.protocol, answer.received_at
+    invoice.protocol_xml = answer.protocol_xml
+    invoice.authorized_xml = nfcom_proc.wrap(invoice.signed_xml, answer.protocol_xml)
+    invoice.pdf = danfe.render(invoice.authorized_xml)
+    invoice.next_attempt_at = None
+
+
+# --- cancelling ---------------------------------------------------------------------------
+def request_cancellation(receivable_id: int, justification: str, now: datetime) -> Invoice:
+    """Finance cancels the receivable's authorized NFCom (15 to 255 characters of reason);
+    Conflict when it is not authorized or SEFAZ's deadline has passed. A worker sends the event
+    after the commit."""
+    invoice = get_invoice_of(receivable_id, for_update=True)
+    if invoice.status != AUTHORIZED:
+        raise Conflict(
+            f"Só uma NFCom autorizada pode ser cancelada; esta está {invoice.status}.",
+            {"status": [invoice.status]},
+        )
+    if now > invoice.cancel_deadline:
+        raise Conflict(
+            "O prazo de cancelamento desta NFCom terminou em "
+            f"{invoice.cancel_deadline.astimezone(zone()):%d/%m/%Y %H:%M} (120 horas do mês "
+            "seguinte ao da autorização).",
+            {"cancel_deadline": [invoice.cancel_deadline.isoformat()]},
+        )
+    settings = fiscal_settings()
+    events.cancellation(  # refuses what SEFAZ would refuse, before anything is queued
+        invoice.access_key, invoice.protocol, justification, now, settings.tp_amb
+    )
+    invoice.status, invoice.cancel_justification = CANCELLING, " ".join(justification.split())
+    invoice.cancel_requested_at, invoice.attempts, invoice.next_attempt_at = now, 0, now
+    invoice.sending_until = None
+    db.session.flush()
+    after_commit(CANCEL_TASK, invoice.id)
+    return invoice
+
+
+def cancel(invoice_id: int, sefaz: Sefaz, settings: FiscalSettings, now: datetime) -> str:
+    """Send a claimed cancellation and act on the answer; the invoice's status after."""
+    invoice = db.session.get(Invoice, invoice_id, populate_existing=True)
+    if invoice.status != CANCELLING:
+        return invoice.status
+    event = events.cancellation(
+        invoice.access_key,
+        invoice.protocol,
+        invoice.cancel_justification,
+        now.astimezone(zone()),
+        settings.tp_amb,
+    )
+    try:
+        answer = sefaz.send_event(signing.sign(event, settings.certificate(now), "infEvento"))
+    except SefazError as error:
+        invoice.next_attempt_at = now + _backoff(invoice.attempts)
+        invoice.reason = f"SEFAZ indisponível ({error}): o cancelamento será reenviado."[:500]
+    else:
+        invoice.status_code = answer.status
+        if answer.status in EVENT_REGISTERED or answer.status in ALREADY_CANCELLED:
+            invoice.status, invoice.reason = INVOICE_CANCELLED, None
+            invoice.cancel_protocol, invoice.cancel_xml = answer.protocol, answer.protocol_xml
+            invoice.cancelled_at = answer.received_at or now
+        else:
+            invoice.status = AUTHORIZED
+            invoice.reason = f"Cancelamento recusado: {answer.status} - {answer.reason}"[:500]
+    invoice.sending_until = None
+    db.session.flush()
+    return invoice.status
+
+
+# --- what beat hands to workers -----------------------------------------------------------
+def due_for_work(now: datetime, limit: int) -> tuple[list[int], list[int]]:
+    """(invoices to sign or send, invoices to cancel) whose turn has come and that no worker
+    holds; each is marked queued so the next sweeps leave it until QUEUED_FOR has passed."""
+    table = Invoice.__table__
+    free = or_(table.c.sending_until.is_(None), table.c.sending_until < now)
+    due = or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now)
+    work = (PENDING, *TO_SEND, CANCELLING)
+    rows = db.session.execute(
+        select(table.c.id, table.c.status)
+        .where(table.c.status.in_(work), free, due)
+        .order_by(table.c.id)
+        .limit(limit)
+    ).all()
+    if rows:
+        db.session.execute(
+            table.update()
+            .where(table.c.id.in_([row.id for row in rows]))
+            .values(next_attempt_at=now + QUEUED_FOR)
+        )
+    issue = [row.id for row in rows if row.status != CANCELLING]
+    return issue, [row.id for row in rows if row.status == CANCELLING]

@@ -1,0 +1,80 @@
+"""NFCom tasks: beat's sweep that finds the bills to invoice and hands invoices to workers,
+issuing (sign under a number, then send), and cancelling.
+
+Every step is safe to run any number of times, at once or after a killed worker
+(models/fiscal/issuing.py says how): the number and the signed document are committed
+together, the claim on an invoice before SEFAZ is called, each answer as it comes.
+"""
+
+import logging
+
+from celery import shared_task
+
+from models.clock import utcnow
+from models.fiscal import issuing
+from models.fiscal.fiscal_settings import fiscal_settings
+from models.fiscal.invoices import CANCELLING, TO_SEND, WAITING
+from tasks.chunks import chunk, commit_in_chunks
+
+log = logging.getLogger(__name__)
+PLAN_CHUNK = 5000  # receivables looked at per transaction
+BATCH = 25  # invoices per issuing task: a number is taken under one lock for the batch
+SWEEP_LIMIT = 5000  # invoices handed out per sweep
+
+
+@shared_task(name="tasks.fiscal.sweep")
+def sweep() -> dict:
+    """Make the pending invoices of the new telecom bills, then queue the invoices whose turn
+    has come (pending, to send, waiting for SEFAZ, to cancel) in batches."""
+    now = utcnow()
+    made = commit_in_chunks(lambda after: issuing.plan_invoices(after, PLAN_CHUNK, now), 0)
+    with chunk():
+        to_issue, to_cancel = issuing.due_for_work(now, SWEEP_LIMIT)
+    for start in range(0, len(to_issue), BATCH):
+        issue_invoices.delay(to_issue[start : start + BATCH])
+    for invoice_id in to_cancel:
+        cancel_invoice.delay(invoice_id)
+    if made or to_issue or to_cancel:
+        log.info(
+            "NFCom sweep: %d made, %d to issue, %d to cancel", made, len(to_issue), len(to_cancel)
+        )
+    return {"made": made, "issue": len(to_issue), "cancel": len(to_cancel)}
+
+
+@shared_task(name="tasks.fiscal.issue_invoices")
+def issue_invoices(invoice_ids: list[int]) -> dict:
+    """Sign the pending ones under their numbers (one commit), claim those to send (one
+    commit), then send each and commit its answer; the statuses reached."""
+    now = utcnow()
+    with chunk():
+        issuing.sign_pending(invoice_ids, now)
+    with chunk():
+        claimed = issuing.claim(invoice_ids, TO_SEND, now)
+    outcome: dict[str, int] = {}
+    if not claimed:
+        return outcome
+    settings = fiscal_settings()
+    with issuing.open_sefaz(settings, now) as sefaz:
+        for position, invoice_id in enumerate(claimed):
+            with chunk():
+                status = issuing.send(invoice_id, sefaz, utcnow())
+            outcome[status] = outcome.get(status, 0) + 1
+            if status == WAITING:  # SEFAZ is not answering: the rest wait without a call each
+                with chunk():
+                    issuing.postpone(claimed[position + 1 :], utcnow())
+                break
+    return outcome
+
+
+@shared_task(name="tasks.fiscal.cancel_invoice")
+def cancel_invoice(invoice_id: int) -> str | None:
+    """Send a cancellation finance asked for; the invoice's status after (None if another
+    worker holds it)."""
+    now = utcnow()
+    with chunk():
+        claimed = issuing.claim([invoice_id], (CANCELLING,), now)
+    if not claimed:
+        return None
+    settings = fiscal_settings()
+    with issuing.open_sefaz(settings, now) as sefaz, chunk():
+        return issuing.cancel(invoice_id, sefaz, settings, now)
