@@ -57,6 +57,10 @@ def render(authorized_xml: bytes) -> bytes:
     c.setTitle(f"DANFE-COM {doc.text('n:ide/n:nNF')}")
     items = doc.info.findall("n:det", NS)
     pages = _paginate(items, _items_top(doc))
+    # Encoding the QR code is most of a page's time: once per document, reused on every page.
+    c.beginForm("qr")
+    draw_qr(c, doc.qr, 0, 0, QR_SIZE)
+    c.endForm()
     for sheet, chunk in enumerate(pages, start=1):
         _items(c, chunk, _page_header(c, doc, f"{sheet}/{len(pages)}"))
         if sheet == len(pages):
@@ -145,7 +149,10 @@ def _page_header(c: Canvas, doc: _Doc, sheet: str) -> float:
     ide += f"   Emissão {instant(doc.text('n:ide/n:dhEmi'))}   Folha {sheet}"
     _put(c, x, y - 30 * mm, ide, text_w, 9.5, bold=True)
     _put(c, x, y - 35 * mm, f"Consulte pela chave de acesso em {doc.qr.split('?')[0]}", text_w, 7)
-    draw_qr(c, doc.qr, RIGHT - QR_SIZE - 3 * mm, y - QR_SIZE - 3 * mm, QR_SIZE)
+    c.saveState()
+    c.translate(RIGHT - QR_SIZE - 3 * mm, y - QR_SIZE - 3 * mm)
+    c.doForm("qr")
+    c.restoreState()
     y -= 52 * mm
     c.rect(LEFT, y, WIDTH, 14 * mm)
     _label(c, x, y + 11.3 * mm, "Chave de acesso")
