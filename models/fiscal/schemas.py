@@ -15,6 +15,7 @@ from lxml import etree
 SCHEMA_DIR = Path(nfelib.__file__).parent / "nfcom" / "schemas" / "v1_0"
 NFCOM = "nfcom_v1.00.xsd"
 EVENT = "eventoNFCom_v1.00.xsd"
+PROC = "procNFCom_v1.00.xsd"  # nfcomProc: the NFCom with its protNFCom (distribution)
 NAMESPACE = "{http://www.portalfiscal.inf.br/nfcom}"
 # The envelope's detEvento is xs:any (processContents="skip"): each event's own schema checks it.
 EVENT_DETAILS = {"evCancNFCom": "evCancNFCom_v1.00.xsd"}
@@ -77,3 +78,9 @@ def validate_event(xml: bytes) -> list[SchemaError]:
             continue
         errors += _errors(content, EVENT_DETAILS[name])
     return errors
+
+
+def validate_proc(xml: bytes) -> list[SchemaError]:
+    """An nfcomProc's errors against procNFCom_v1.00.xsd; empty when it is valid."""
+    document, errors = _parse(xml)
+    return errors if document is None else _errors(document, PROC)
