@@ -18,6 +18,7 @@ from models.customers import payment_methods as payments
 from models.customers.customers import get_customer
 from models.customers.file_names import attachment_disposition
 from models.extracts import exports
+from models.fiscal import invoices
 from web.permissions import READ
 from web.security import client_ip, may
 
@@ -89,6 +90,20 @@ def boleto_pdf(receivable_id: int) -> Response:
         mimetype="application/pdf",
         as_attachment=True,
         download_name=pdf_filename(boleto),
+        max_age=0,
+    )
+
+
+def invoice_file(receivable_id: int, kind: str) -> Response:
+    """The receivable's authorized NFCom as an attachment: its DANFE-COM ("pdf") or its
+    nfcomProc ("xml")."""
+    invoice = invoices.get_invoice_of(receivable_id)
+    document = invoices.document_of(invoice, kind)
+    return send_file(
+        io.BytesIO(document),
+        mimetype="application/pdf" if kind == "pdf" else "application/xml",
+        as_attachment=True,
+        download_name=invoices.file_name(invoice, kind),
         max_age=0,
     )
 

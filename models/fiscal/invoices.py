@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column
 from models.audit import Audited
 from models.clock import utcnow
 from models.db import UTCDateTime, db, get_row, paginate
-from models.errors import NotFound
+from models.errors import Conflict, NotFound
 
 PENDING, INCOMPLETE, SIGNED, WAITING = "pending", "incomplete", "signed", "waiting"
 AUTHORIZED, REJECTED, DIVERGENT = "authorized", "rejected", "divergent"
@@ -125,6 +125,22 @@ def get_invoice_of(receivable_id: int, for_update: bool = False) -> Invoice:
     if invoice is None:
         raise NotFound(f"Receivable {receivable_id} has no NFCom.")
     return get_row(Invoice, invoice.id, "NFCom", for_update) if for_update else invoice
+
+
+def document_of(invoice: Invoice, kind: str) -> bytes:
+    """The authorized invoice's DANFE-COM ("pdf") or nfcomProc ("xml"); Conflict before
+    authorization (a cancelled one stays downloadable: the customer may have paid it)."""
+    if invoice.status not in (AUTHORIZED, CANCELLING, CANCELLED):
+        raise Conflict(
+            f"A NFCom desta conta está {invoice.status}: só a autorizada tem DANFE-COM e XML.",
+            {"status": [invoice.status]},
+        )
+    return invoice.pdf if kind == "pdf" else invoice.authorized_xml
+
+
+def file_name(invoice: Invoice, kind: str) -> str:
+    """NFCom-<series>-<number>.<kind>: nothing of the customer's in it."""
+    return f"NFCom-{invoice.series:03d}-{invoice.number:09d}.{kind}"
 
 
 def list_invoices(

@@ -174,7 +174,7 @@ def _address(customer: Customer) -> Address:
     )
 
 
-def _lines(receivable: Receivable, profile: PlanFiscalProfile, uf: str, itemized: bool):
+def _lines(receivable: Receivable, plan: Plan, profile: PlanFiscalProfile, uf: str, itemized: bool):
     """The NFCom's items: the plan's line, its discount as vDesc; the boleto fee as its own item
     when the customer asked for an itemized invoice, else as the item's vOutro (an accessory
     charge of the service, taxed with it). Other lines (equipment installments, one-off
@@ -182,7 +182,7 @@ def _lines(receivable: Receivable, profile: PlanFiscalProfile, uf: str, itemized
     icms = profile.icms_for(uf)
     if icms is None:
         raise IncompleteInvoice(
-            f"O plano {receivable.subscription.plan.name} não tem alíquota de ICMS para {uf}: "
+            f"O plano {plan.name} não tem alíquota de ICMS para {uf}: "
             "configure-a nos dados fiscais do plano."
         )
     kinds = {PLAN: Decimal(0), DISCOUNT: Decimal(0), BOLETO_FEE: Decimal(0)}
@@ -206,7 +206,7 @@ def _lines(receivable: Receivable, profile: PlanFiscalProfile, uf: str, itemized
     }
     fee = kinds[BOLETO_FEE]
     main = Line(
-        code=f"PLANO{receivable.subscription.plan_id}",
+        code=f"PLANO{plan.id}",
         description=plan_line.description[:120],
         quantity=Decimal(1),
         unit_price=kinds[PLAN],
@@ -240,7 +240,7 @@ def build_data(invoice: Invoice, settings: FiscalSettings, number: int, issued_a
     """The NFCom of `invoice` under `number`; IncompleteInvoice saying what is missing."""
     receivable = db.session.get(Receivable, invoice.receivable_id)
     customer = db.session.get(Customer, invoice.customer_code)
-    subscription = receivable.subscription
+    subscription = db.session.get(Subscription, receivable.subscription_id)
     profile = db.session.get(PlanFiscalProfile, subscription.plan_id)
     if profile is None:
         raise IncompleteInvoice(
@@ -269,7 +269,7 @@ def build_data(invoice: Invoice, settings: FiscalSettings, number: int, issued_a
         issuer=settings.issuer(),
         customer=recipient,
         subscriber=subscriber,
-        lines=_lines(receivable, profile, address.uf, itemized),
+        lines=_lines(receivable, subscription.plan, profile, address.uf, itemized),
         bill=_bill(receivable),
         environment=settings.tp_amb,
         series=invoice.series if invoice.number else settings.series,

@@ -4,6 +4,7 @@
 Both run in the worker that sends the notice, from its receivable. The boleto e-mail issues the
 boleto if it was not yet (models/boletos.boleto_for) and attaches its PDF; a receivable that is
 no longer open or paid by boleto by then cannot be written (the notice fails with the reason).
+The boleto e-mail also attaches the bill's NFCom (DANFE-COM and XML) once it is authorized.
 The overdue notice attaches the boleto too when the receivable is paid by boleto (a second
 copy helps payment), and goes without one otherwise (the customer pays by card or debit, or
 the amount does not fit a boleto): its `payment_method` variable tells the template which, so
@@ -24,6 +25,7 @@ from models.customers.payment_methods import BOLETO as PAYS_BY_BOLETO
 from models.customers.payment_methods import PaymentMethod
 from models.db import db
 from models.errors import Conflict
+from models.fiscal import invoices
 from models.notices.notices import Attachment, Notice, NoticeKind, register_kind
 from models.settings import current
 
@@ -62,8 +64,22 @@ def boleto_context(notice: Notice) -> dict:
     return _context(receivable, boleto_for(notice.receivable_id))
 
 
+def _invoice_attachments(receivable_id: int) -> list[Attachment]:
+    """The bill's NFCom when it is authorized: its DANFE-COM and its XML (nfcomProc). One not
+    authorized yet goes later by its own download (the record, the API)."""
+    invoice = invoices.invoice_of(receivable_id)
+    if invoice is None or invoice.status != invoices.AUTHORIZED:
+        return []
+    return [
+        Attachment(invoices.file_name(invoice, "pdf"), invoice.pdf),
+        Attachment(invoices.file_name(invoice, "xml"), invoice.authorized_xml, "application/xml"),
+    ]
+
+
 def boleto_attachments(notice: Notice) -> list[Attachment]:
-    return _attach(boleto_for(notice.receivable_id))
+    """The boleto's PDF, and the bill's NFCom when it is authorized."""
+    boleto = _attach(boleto_for(notice.receivable_id))
+    return boleto + _invoice_attachments(notice.receivable_id)
 
 
 def _payment_method(receivable: Receivable, boleto: Boleto | None) -> str:
