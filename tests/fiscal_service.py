@@ -95,13 +95,19 @@ def telecom_plan(app, profile: bool = True) -> int:
     return plan_id
 
 
-def invoiced_customer(app, plan_id: int, **fields) -> tuple[int, int]:
-    """A customer with the IBGE code of their city and a subscription of `plan_id`:
-    (customer code, subscription id)."""
+def customer_with_city_code(app, **fields) -> int:
+    """A customer whose address carries its city's IBGE code, as invoicing needs."""
     code = build_customer(app, **fields)
     with app.app_context():
         db.session.get(Customer, code).address_city_code = SAO_PAULO
         db.session.commit()
+    return code
+
+
+def invoiced_customer(app, plan_id: int, **fields) -> tuple[int, int]:
+    """A customer with the IBGE code of their city and a subscription of `plan_id`:
+    (customer code, subscription id)."""
+    code = customer_with_city_code(app, **fields)
     return code, build_subscription(app, code, plan_id)
 
 
