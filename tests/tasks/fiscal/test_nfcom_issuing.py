@@ -186,3 +186,27 @@ def test_finance_cancels_within_the_deadline_and_is_refused_after_it(
         )
     assert late.status_code == 409 and "prazo" in late.json["message"], late.json
     assert status_of(app, second) == "authorized"
+
+
+def test_a_rejection_goes_to_finance_with_its_reason_and_once_mended_keeps_its_number(
+    app, client, admin, headers_for, svrs, override_settings, celery_worker
+):
+    connect(app, svrs, override_settings, environment="producao")  # the stand-in is homologação
+    plan_id = telecom_plan(app)
+    receivable_id = telecom_bill(app, plan_id)
+    _sweep(celery_worker)
+    assert _all_reach(app, [receivable_id], "rejected")
+    finance = headers_for("finance")
+    listed = client.get(f"{API}/fiscal/invoices?status=rejected", headers=finance).json
+    assert [item["receivable_id"] for item in listed["items"]] == [receivable_id]
+    rejected = listed["items"][0]
+    assert rejected["status_code"] == 252 and "252 - Rejeição: Ambiente" in rejected["reason"]
+    assert (rejected["number"], next_number(app)) == (1, 2)
+
+    connect(app, svrs, override_settings, environment="homologacao")  # the admin mends it
+    again = client.post(f"{API}/receivables/{receivable_id}/invoice", headers=finance)
+    assert again.status_code == 202 and again.json["status"] == "pending"
+    assert _all_reach(app, [receivable_id], "authorized")
+    assert (invoice_row(app, receivable_id).number, next_number(app)) == (1, 2)  # none skipped
+    twice = client.post(f"{API}/receivables/{receivable_id}/invoice", headers=finance)
+    assert twice.status_code == 409
