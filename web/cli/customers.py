@@ -16,6 +16,7 @@ from models.customers.card_crypto import rotate_batch
 from models.customers.cep_import import CHUNK_ROWS, CepImport, CepImportReport, Unreadable
 from models.customers.payment_methods import PaymentMethod
 from models.db import db
+from models.fiscal.fiscal_settings import FiscalSettings
 
 ceps_cli = AppGroup("ceps", help="The CEP directory that fills addresses in.")
 
@@ -78,12 +79,17 @@ payment_methods_cli = AppGroup("payment-methods", help="Payment data (Dados Déb
 @payment_methods_cli.command("rotate-keys")
 @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10_000))
 def rotate_keys_command(batch_size):
-    """Re-encrypt every stored card number, and the PSP connections' secrets kept under the
-    same keys, with the newest key; safe to run again."""
-    psp = PspConnection.__table__.c
+    """Re-encrypt every stored card number, and the PSP connections' and the NFCom issuer's
+    secrets kept under the same keys, with the newest key; safe to run again."""
+    psp, fiscal = PspConnection.__table__.c, FiscalSettings.__table__.c
     columns = {
         "card numbers": [PaymentMethod.__table__.c.card_number_encrypted],
         "PSP secrets": [psp.client_secret_encrypted, psp.certificate_encrypted],
+        "NFCom issuer secrets": [
+            fiscal.certificate_encrypted,
+            fiscal.certificate_password_encrypted,
+            fiscal.key_secret_encrypted,
+        ],
     }
     for what, encrypted in columns.items():
         rotated = sum(_rotate_column(column, batch_size) for column in encrypted)

@@ -101,3 +101,30 @@ def test_rotation_re_encrypts_the_psp_secrets_too(app, override_settings):
     with app.app_context():
         config = connection_of(account_id).config()
     assert (config.client_secret, config.certificate_pem) == ("s3cret", PLACEHOLDER_PEM)
+
+
+def test_rotation_re_encrypts_the_nfcom_issuers_certificate_too(app, override_settings):
+    from models.fiscal.fiscal_settings import fiscal_settings, save_settings
+    from tests.fiscal_samples import VALID_AT, make_a1
+
+    a1 = make_a1()  # valid around VALID_AT, whatever today is
+    with app.app_context():
+        save_settings({"certificate": a1.pkcs12, "certificate_password": a1.password}, VALID_AT)
+        db.session.commit()
+    (old_key,) = settings_of(CustomerSettings, app).card_keys
+    new_key = Fernet.generate_key().decode()
+    override_settings(CustomerSettings, card_keys=(new_key, old_key))
+    assert "Re-encrypted 3 NFCom issuer secrets" in rotate(app)
+    override_settings(CustomerSettings, card_keys=(new_key,))  # the old key dropped
+    with app.app_context():
+        settings = fiscal_settings()
+        assert decrypt(settings.certificate_password_encrypted) == a1.password
+        assert settings.certificate(VALID_AT).cnpj == a1_cnpj(a1)
+
+
+def a1_cnpj(a1) -> str:
+    from cryptography import x509
+
+    from models.fiscal.signing import cnpj_of
+
+    return cnpj_of(x509.load_pem_x509_certificate(a1.certificate_pem))
