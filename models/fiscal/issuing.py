@@ -303,7 +303,8 @@ def sign_pending(invoice_ids: list[int], now: datetime) -> list[int]:
     signed = []
     for invoice in pending:
         reuse = invoice.number is not None
-        number = invoice.number if reuse else settings.next_number
+        freed = None if reuse else _abandoned_number(settings)
+        number = invoice.number if reuse else (freed.number if freed else settings.next_number)
         try:
             data = build_data(invoice, settings, number, issued_at)
             xml = signing.sign(build_xml(data), certificate)
@@ -313,7 +314,9 @@ def sign_pending(invoice_ids: list[int], now: datetime) -> list[int]:
         except IncompleteInvoice as error:
             invoice.status, invoice.reason = INCOMPLETE, str(error)
             continue
-        if not reuse:
+        if freed is not None:
+            _hand_over(freed, invoice)
+        elif not reuse:
             settings.next_number += 1
         document = etree.fromstring(xml)
         invoice.series, invoice.number = data.series, number
@@ -326,6 +329,30 @@ def sign_pending(invoice_ids: list[int], now: datetime) -> list[int]:
         signed.append(invoice.id)
     db.session.flush()
     return signed
+
+
+def _abandoned_number(settings: FiscalSettings) -> Invoice | None:
+    """A rejected invoice of a bill cancelled since: SEFAZ never used its number (a rejection
+    registers nothing), and modelo 62 has no inutilização, so the next invoice takes it."""
+    return db.session.scalars(
+        select(Invoice)
+        .join(Receivable, Receivable.id == Invoice.receivable_id)
+        .where(Invoice.status == REJECTED, Invoice.number.is_not(None))
+        .where(Invoice.series == settings.series, Receivable.status == CANCELLED)
+        .order_by(Invoice.number)
+        .limit(1)
+        .with_for_update()
+    ).first()
+
+
+def _hand_over(freed: Invoice, taker: Invoice) -> None:
+    """`freed`'s number (and so its key) goes to `taker`; its history says where."""
+    freed.reason = (
+        f"{freed.reason or ''} A conta foi cancelada: o número {freed.number} passou à NFCom "
+        f"da conta {taker.receivable_id}."
+    ).strip()[:500]
+    freed.number, freed.access_key = None, None
+    db.session.flush()  # the number and the key are unique: free them before they are taken
 
 
 def _settings_problem(settings: FiscalSettings, now: datetime) -> str | None:

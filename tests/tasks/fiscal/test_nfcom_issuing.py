@@ -210,3 +210,25 @@ def test_a_rejection_goes_to_finance_with_its_reason_and_once_mended_keeps_its_n
     assert (invoice_row(app, receivable_id).number, next_number(app)) == (1, 2)  # none skipped
     twice = client.post(f"{API}/receivables/{receivable_id}/invoice", headers=finance)
     assert twice.status_code == 409
+
+
+def test_the_number_of_a_rejected_invoice_whose_bill_is_cancelled_goes_to_the_next_one(
+    app, client, admin, svrs, override_settings, celery_worker
+):
+    connect(app, svrs, override_settings, environment="producao")  # rejected: 252
+    plan_id = telecom_plan(app)
+    cancelled = telecom_bill(app, plan_id)
+    _sweep(celery_worker)
+    assert _all_reach(app, [cancelled], "rejected")
+    body = {"reason": "Cobrança indevida, lançada em duplicidade"}
+    gone = client.post(f"{API}/receivables/{cancelled}/cancel", json=body, headers=admin)
+    assert gone.status_code == 200, gone.json
+    assert client.post(f"{API}/receivables/{cancelled}/invoice", headers=admin).status_code == 409
+
+    connect(app, svrs, override_settings, environment="homologacao")
+    taker = telecom_bill(app, plan_id)
+    _sweep(celery_worker)
+    assert _all_reach(app, [taker], "authorized")
+    assert (invoice_row(app, taker).number, next_number(app)) == (1, 2)  # no gap left behind
+    freed = invoice_row(app, cancelled)
+    assert freed.number is None and f"passou à NFCom da conta {taker}" in freed.reason
