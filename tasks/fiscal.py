@@ -27,8 +27,11 @@ def sweep() -> dict:
     """Make the pending invoices of the new telecom bills, then queue the invoices whose turn
     has come (pending, to send, waiting for SEFAZ, to cancel) in batches."""
     now = utcnow()
-    made = commit_in_chunks(lambda after: issuing.plan_invoices(after, PLAN_CHUNK, now), 0)
     with chunk():
+        start = issuing.planning_start()
+    made = commit_in_chunks(lambda after: issuing.plan_invoices(after, PLAN_CHUNK, now), start)
+    with chunk():
+        issuing.advance_planning(start, now)
         to_issue, to_cancel = issuing.due_for_work(now, SWEEP_LIMIT)
     for start in range(0, len(to_issue), BATCH):
         issue_invoices.delay(to_issue[start : start + BATCH])

@@ -47,6 +47,7 @@ def upgrade():
     sa.Column('certificate_cnpj', sa.String(length=14), nullable=True),
     sa.Column('certificate_valid_until', sa.DateTime(timezone=True), nullable=True),
     sa.Column('key_secret_encrypted', sa.Text(), nullable=False),
+    sa.Column('planned_through', sa.Integer(), server_default='0', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("environment IN ('homologacao', 'producao')", name=op.f('ck_fiscal_settings_environment_known')),

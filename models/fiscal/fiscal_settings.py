@@ -48,7 +48,7 @@ class FiscalSettings(Audited, db.Model):
     __audit_redact__ = frozenset(
         {"certificate_encrypted", "certificate_password_encrypted", "key_secret_encrypted"}
     )
-    __audit_ignore__ = frozenset({"created_at", "updated_at", "next_number"})
+    __audit_ignore__ = frozenset({"created_at", "updated_at", "next_number", "planned_through"})
 
     id: Mapped[int] = mapped_column(primary_key=True, default=SETTINGS_ID)
     active: Mapped[bool] = mapped_column(Boolean, default=False)  # monthly billing issues
@@ -78,6 +78,8 @@ class FiscalSettings(Audited, db.Model):
     certificate_cnpj: Mapped[str | None] = mapped_column(String(14))
     certificate_valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     key_secret_encrypted: Mapped[str] = mapped_column(Text)
+    # Beat's sweep has looked at every receivable up to this id (models/fiscal/issuing.py).
+    planned_through: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -156,6 +158,7 @@ def fiscal_settings(for_update: bool = False) -> FiscalSettings:
             series=1,
             next_number=1,
             qr_code_base=QR_CODE_URL,
+            planned_through=0,
             key_secret_encrypted=card_crypto.encrypt(secret),
         )
         db.session.add(row)

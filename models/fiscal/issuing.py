@@ -69,6 +69,7 @@ CANCEL_TASK = "tasks.fiscal.cancel_invoice"
 ISSUE_TASK = "tasks.fiscal.issue_invoices"
 LEASE = timedelta(minutes=2)  # a claim outlives any SEFAZ call (timeout 30 s by default)
 QUEUED_FOR = timedelta(minutes=5)  # a queued row is queued again after this
+SETTLED = timedelta(minutes=10)  # no transaction that makes receivables stays open this long
 DSIG = "{http://www.w3.org/2000/09/xmldsig#}"
 ALREADY_CANCELLED = frozenset({218, 631})  # already cancelled / the event already registered
 EVENT_REGISTERED = frozenset({135, 136})
@@ -80,6 +81,27 @@ def _backoff(attempts: int) -> timedelta:
 
 
 # --- which bills --------------------------------------------------------------------------
+def planning_start() -> int:
+    """The receivable id the sweep goes on from (every one up to it was looked at)."""
+    return fiscal_settings().planned_through
+
+
+def advance_planning(start: int, now: datetime) -> None:
+    """Move the sweep's mark past the receivables made more than SETTLED ago: a receivable
+    whose transaction was still open when the sweep passed (an id taken, not yet committed)
+    is looked at again until then, so none is missed; older ones are never read again."""
+    settings = fiscal_settings()
+    if not settings.active or settings.first_issue_date is None:
+        return  # nothing was planned: the receivables wait for issuing to be switched on
+    r = Receivable.__table__.c
+    settled = db.session.scalar(
+        select(func.max(r.id)).where(r.id > start, r.created_at < now - SETTLED)
+    )
+    if settled is not None:
+        table = FiscalSettings.__table__
+        db.session.execute(table.update().values(planned_through=settled))
+
+
 def plan_invoices(after: int, size: int, now: datetime) -> tuple[int | None, int]:
     """Pending invoices for the telecom bills among the next `size` receivables with an id
     above `after`, issued from the settings' first day on (none for a cancelled bill, none
