@@ -46,9 +46,11 @@ def sweep() -> dict:
 
 @shared_task(name="tasks.fiscal.issue_invoices")
 def issue_invoices(invoice_ids: list[int]) -> dict:
-    """Sign the pending ones under their numbers (one commit), claim those to send (one
-    commit), then send each and commit its answer; the statuses reached."""
+    """Issue the bills' boletos, sign the pending ones under their numbers (one commit), claim
+    those to send (one commit), then send each and commit its answer; the statuses reached."""
     now = utcnow()
+    with chunk():
+        issuing.issue_boletos_first(invoice_ids)
     with chunk():
         issuing.sign_pending(invoice_ids, now)
     with chunk():

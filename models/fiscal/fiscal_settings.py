@@ -15,6 +15,7 @@ import base64
 import secrets
 from datetime import date, datetime
 
+from cryptography.fernet import InvalidToken
 from sqlalchemy import Boolean, CheckConstraint, Date, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -116,7 +117,7 @@ class FiscalSettings(Audited, db.Model):
             regime=Regime(self.regime),
             name=self.name,
             address=address,
-            key_secret=base64.b64decode(card_crypto.decrypt(self.key_secret_encrypted)),
+            key_secret=base64.b64decode(_decrypted(self.key_secret_encrypted)),
             trade_name=self.trade_name,
         )
 
@@ -130,12 +131,24 @@ class FiscalSettings(Audited, db.Model):
 _LOADED: dict[tuple[str, str], signing.Certificate] = {}  # the last A1 opened, per process
 
 
+def _decrypted(token: str) -> str:
+    """A secret of this row in clear; CertificateError when no configured key opens it (the
+    key it was written under was dropped without `payment-methods rotate-keys`)."""
+    try:
+        return card_crypto.decrypt(token)
+    except InvalidToken:
+        raise signing.CertificateError(
+            "Os dados do certificado A1 não abrem com as chaves atuais (CARD_ENCRYPTION_KEYS): "
+            "instale o certificado de novo."
+        ) from None
+
+
 def _loaded(certificate_encrypted: str, password_encrypted: str, now: datetime):
     key = (certificate_encrypted, password_encrypted)
     certificate = _LOADED.get(key)
     if certificate is None:
-        data = base64.b64decode(card_crypto.decrypt(certificate_encrypted))
-        certificate = signing.load_certificate(data, card_crypto.decrypt(password_encrypted), now)
+        data = base64.b64decode(_decrypted(certificate_encrypted))
+        certificate = signing.load_certificate(data, _decrypted(password_encrypted), now)
         _LOADED.clear()
         _LOADED[key] = certificate
     if now > certificate.valid_until:

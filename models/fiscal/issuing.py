@@ -244,6 +244,20 @@ def _lines(receivable: Receivable, plan: Plan, profile: PlanFiscalProfile, uf: s
     return (main, fee_line)
 
 
+def issue_boletos_first(invoice_ids: list[int]) -> None:
+    """Issue the boletos of the pending invoices' bills (each is printed on its NFCom), before
+    the numbering lock is taken: they need no invoice number, and the lock is then held for
+    the number, the XML and its signature only."""
+    pending = select(Invoice.receivable_id).where(
+        Invoice.id.in_(invoice_ids), Invoice.status == PENDING
+    )
+    for receivable_id in db.session.scalars(pending.order_by(Invoice.receivable_id)):
+        try:
+            boletos.boleto_for(receivable_id)
+        except DomainError:  # not paid by boleto, paid, too large: its NFCom goes without
+            continue
+
+
 def _bill(receivable: Receivable) -> Bill | None:
     """The fatura with its boleto's linha digitável, when the bill is paid by boleto."""
     try:
@@ -382,6 +396,7 @@ def _settings_problem(settings: FiscalSettings, now: datetime) -> str | None:
         return "Dados fiscais do emitente incompletos: " + ", ".join(settings.missing()) + "."
     try:
         settings.certificate(now)
+        settings.issuer()  # its cNF secret opens too
     except signing.CertificateError as error:
         return str(error)
     return None

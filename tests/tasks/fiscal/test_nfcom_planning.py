@@ -67,3 +67,23 @@ def test_the_mark_moves_past_settled_receivables_only_and_not_while_issuing_is_o
         second = telecom_bill(app, plan_id)
         assert _plan(app, later) == 1 and _mark(app) == first
     assert invoice_row(app, second).status == "pending"
+
+
+def test_an_a1_no_configured_key_opens_leaves_the_invoice_incomplete_with_the_reason(
+    app, svrs, override_settings
+):
+    from cryptography.fernet import Fernet
+
+    from models.customers.settings import CustomerSettings
+
+    connect(app, svrs, override_settings)
+    receivable_id = telecom_bill(app, telecom_plan(app))
+    _plan(app, utcnow())
+    # The key the A1 was stored under dropped without `payment-methods rotate-keys`.
+    override_settings(CustomerSettings, card_keys=(Fernet.generate_key().decode(),))
+    with app.app_context():
+        issuing.sign_pending([invoice_row(app, receivable_id).id], utcnow())
+        db.session.commit()
+    invoice = invoice_row(app, receivable_id)
+    assert invoice.status == "incomplete" and invoice.number is None
+    assert "CARD_ENCRYPTION_KEYS" in invoice.reason
