@@ -4,10 +4,12 @@ linha digitável, the PDF "2ª via" and the PIX copia e cola), as web/api/billin
 and web/api/billing/boletos.py do (same schemas, same operations). Below them, the trust unlock
 of the customer and the suspension hold of each subscription [5.1.1], with their limits shown,
 as web/api/billing/suspension_holds.py does. Last, the e-mails sent to the customer (notices)
-with their status, a failed or skipped one sent again as web/api/notices/notices.py does.
+with their status, a failed or skipped one sent again as web/api/notices/notices.py does. A
+row's NFCom panel is web/console/invoices.py's (it opens in this tab, through `_tab`).
 """
 
 from flask import abort, request
+from sqlalchemy import select
 
 from models.billing import auto_suspension, receivables, suspension_holds
 from models.billing.boletos import boleto_for
@@ -16,7 +18,10 @@ from models.clock import local_today
 from models.customers.customers import get_customer
 from models.db import db
 from models.errors import DomainError
+from models.fiscal.invoices import Invoice
+from models.fiscal.plan_profiles import TELECOM_KINDS
 from models.notices import notices
+from models.service.plans import Plan
 from models.service.subscriptions import CANCELLED, Subscription, get_subscription
 from models.settings import current
 from schemas.billing.receivables import (
@@ -159,6 +164,28 @@ def _notices(code: int) -> list | None:
     return found
 
 
+def _nfcom_rows(found) -> set[int]:
+    """The listed receivables whose "NFCom" link is shown (web/console/invoices.py): those with
+    an invoice, for a role that reads them, and the telecom bills not cancelled still without
+    one, for a role that issues them (the operation decides; this only offers the panel)."""
+    ids = [r.id for r in found]
+    if not ids or not may("fiscal", READ):
+        return set()
+    shown = set(
+        db.session.scalars(select(Invoice.receivable_id).where(Invoice.receivable_id.in_(ids)))
+    )
+    if may("fiscal", WRITE):
+        telecom = (
+            select(receivables.Receivable.id)
+            .join(Subscription, Subscription.id == receivables.Receivable.subscription_id)
+            .join(Plan, Plan.id == Subscription.plan_id)
+            .where(receivables.Receivable.id.in_(ids), Plan.kind.in_(TELECOM_KINDS))
+            .where(receivables.Receivable.status != receivables.CANCELLED)
+        )
+        shown |= set(db.session.scalars(telecom))
+    return shown
+
+
 def _tab(
     code,
     status=None,
@@ -169,6 +196,7 @@ def _tab(
     boleto=None,
     form=None,
     http_status=200,
+    **panel,
 ):
     customer = get_customer(code)
     page, _ = page_asked(CustomerReceivableQuery(), RECEIVABLES_PER_PAGE)
@@ -184,6 +212,7 @@ def _tab(
         page=page,
         last_page=last_page(total, RECEIVABLES_PER_PAGE),
         statuses={r.id: status_of(r, today) for r in found},
+        nfcom_rows=_nfcom_rows(found),
         owed=receivables.OWED,
         open_status=receivables.OPEN,
         chosen=chosen,
@@ -201,6 +230,7 @@ def _tab(
         **_holds_context(code, today),
         # After a change, htmx swaps the record's header in too (its debts changed).
         header=record_summary(code, swapped=True) if status and is_fragment_request() else None,
+        **panel,  # what a panel of another module shows (the NFCom's: web/console/invoices.py)
     )
     return page, http_status
 

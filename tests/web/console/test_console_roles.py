@@ -120,6 +120,8 @@ BODIES = {
         "lines.0.description": "Visita",
         "lines.0.amount": "150,00",
     },
+    "console.request_invoice": {},
+    "console.cancel_invoice": {"justification": "Emitida para o cliente errado"},
     "console.trust_unlock": {"until": "02/01/2025"},
     "console.place_hold": {"until": "02/01/2025", "reason": "Acordo com o cliente"},
     "console.lift_hold": {},
