@@ -31,6 +31,18 @@ CANCELLING, CANCELLED = "cancelling", "cancelled"
 STATUSES = (PENDING, INCOMPLETE, SIGNED, WAITING, AUTHORIZED, REJECTED, DIVERGENT)
 STATUSES += (CANCELLING, CANCELLED)
 TO_SEND = (SIGNED, WAITING)
+# Each status as staff read it (messages, the console).
+STATUS_WORDS = {
+    PENDING: "pendente",
+    INCOMPLETE: "incompleta",
+    SIGNED: "assinada",
+    WAITING: "aguardando a SEFAZ",
+    AUTHORIZED: "autorizada",
+    REJECTED: "rejeitada",
+    DIVERGENT: "divergente",
+    CANCELLING: "cancelando",
+    CANCELLED: "cancelada",
+}
 # MOC NFCom Visão Geral 6.1.1 L11: cancelled until 120 hours into the next month (Brasília).
 CANCEL_HOURS = timedelta(hours=120)
 BRASILIA = timezone(timedelta(hours=-3))  # no summer time since 2019
@@ -132,7 +144,8 @@ def document_of(invoice: Invoice, kind: str) -> bytes:
     authorization (a cancelled one stays downloadable: the customer may have paid it)."""
     if invoice.status not in (AUTHORIZED, CANCELLING, CANCELLED):
         raise Conflict(
-            f"A NFCom desta conta está {invoice.status}: só a autorizada tem DANFE-COM e XML.",
+            f"A NFCom desta conta está {STATUS_WORDS[invoice.status]}: só a autorizada tem "
+            "DANFE-COM e XML.",
             {"status": [invoice.status]},
         )
     return invoice.pdf if kind == "pdf" else invoice.authorized_xml

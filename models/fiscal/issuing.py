@@ -39,6 +39,7 @@ from models.fiscal.invoices import (
     PENDING,
     REJECTED,
     SIGNED,
+    STATUS_WORDS,
     TO_SEND,
     WAITING,
     Invoice,
@@ -161,7 +162,7 @@ def request_invoice(receivable_id: int) -> Invoice:
         invoice.status, invoice.reason, invoice.next_attempt_at = PENDING, None, None
     else:
         raise Conflict(
-            f"A NFCom desta conta está {invoice.status}: nada a emitir de novo.",
+            f"A NFCom desta conta está {STATUS_WORDS[invoice.status]}: nada a emitir de novo.",
             {"status": [invoice.status]},
         )
     db.session.flush()
@@ -499,7 +500,8 @@ def request_cancellation(receivable_id: int, justification: str, now: datetime) 
     invoice = get_invoice_of(receivable_id, for_update=True)
     if invoice.status != AUTHORIZED:
         raise Conflict(
-            f"Só uma NFCom autorizada pode ser cancelada; esta está {invoice.status}.",
+            "Só uma NFCom autorizada pode ser cancelada; esta está "
+            f"{STATUS_WORDS[invoice.status]}.",
             {"status": [invoice.status]},
         )
     if now > invoice.cancel_deadline:

@@ -4,8 +4,6 @@ the API's downloads), issued again by finance when incomplete or rejected, and c
 justification, as web/api/fiscal/invoices.py does (same schema, same operations).
 """
 
-import re
-
 from flask import flash, redirect, request, url_for
 
 from models.clock import utcnow
@@ -21,21 +19,18 @@ from web.permissions import READ, WRITE
 from web.security import requires
 
 NFCOM = "nfcom"
-# Status on screen: (text, CSS class of the receivables' status colours).
+# Status on screen: (its words, CSS class of the receivables' status colours).
+_COLOUR = {
+    invoices.AUTHORIZED: "pago",
+    invoices.CANCELLED: "cancelado",
+    **dict.fromkeys((invoices.INCOMPLETE, invoices.REJECTED, invoices.DIVERGENT), "vencido"),
+}
 STATUS = {
-    invoices.PENDING: ("pendente", "aberto"),
-    invoices.INCOMPLETE: ("incompleta", "vencido"),
-    invoices.SIGNED: ("assinada", "aberto"),
-    invoices.WAITING: ("aguardando a SEFAZ", "aberto"),
-    invoices.AUTHORIZED: ("autorizada", "pago"),
-    invoices.REJECTED: ("rejeitada", "vencido"),
-    invoices.DIVERGENT: ("divergente", "vencido"),
-    invoices.CANCELLING: ("cancelando", "aberto"),
-    invoices.CANCELLED: ("cancelada", "cancelado"),
+    status: (words, _COLOUR.get(status, "aberto"))
+    for status, words in invoices.STATUS_WORDS.items()
 }
 ISSUABLE = (invoices.INCOMPLETE, invoices.REJECTED)  # issued again once the data are mended
 DOWNLOADABLE = (invoices.AUTHORIZED, invoices.CANCELLING, invoices.CANCELLED)
-_STATUS_WORD = re.compile(r"(está) (" + "|".join(invoices.STATUSES) + r")\b")
 
 add_messages((r"Receivable \d+ has no NFCom\.", "Esta conta não tem NFCom."))
 
@@ -47,11 +42,11 @@ def key_blocks(access_key: str | None) -> str:
 
 
 def _refusal(error: DomainError) -> dict[str, list[str]]:
-    """An operation's refusal by field: the fiscal operations speak Portuguese already (a status
-    they name is put in Portuguese); the justification's own problem goes next to its field."""
+    """An operation's refusal by field: the fiscal operations speak Portuguese already; the
+    justification's own problem goes next to its field."""
     text = portuguese(error.message)
     if text == UNKNOWN_MESSAGE:
-        text = _STATUS_WORD.sub(lambda m: f"{m[1]} {STATUS[m[2]][0]}", error.message)
+        text = error.message
     field = "justification" if "justification" in (error.errors or {}) else "_schema"
     return {field: [text]}
 
