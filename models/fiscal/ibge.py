@@ -9,7 +9,9 @@ UF_BY_CODE = {
     "41": "PR", "42": "SC", "43": "RS",
     "50": "MS", "51": "MT", "52": "GO", "53": "DF",
 }  # fmt: skip
-CITY_CODE_PATTERN = "^[0-9]{7}$"
+# 7 digits, the first two a state's code (which state, the address's UF says: a rule JSON Schema
+# cannot state, checked by the schemas).
+CITY_CODE_PATTERN = f"^(?:{'|'.join(UF_BY_CODE)})[0-9]{{5}}$"
 
 
 def uf_of_city_code(code: str | None) -> str | None:
