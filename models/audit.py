@@ -171,3 +171,16 @@ def history_for_customer(
         .order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc())
     )
     return paginate(query, page, per_page)
+
+
+def entity_history(
+    entity: str, entity_id: str | None, entities: Collection[str], page: int, per_page: int
+) -> tuple[list[HistoryEntry], int]:
+    """The changes to one table's rows (one row's, with `entity_id`), newest first, if the
+    reader may read that table's history (`entities`); for rows of no customer's record."""
+    query = db.select(HistoryEntry).where(
+        HistoryEntry.entity == entity, HistoryEntry.entity.in_(entities)
+    )
+    if entity_id is not None:
+        query = query.where(HistoryEntry.entity_id == entity_id)
+    return paginate(query.order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc()), page, per_page)

@@ -25,6 +25,7 @@ from marshmallow import (
 from models.billing.receivables import MAX_AMOUNT
 from models.customers import identifiers as documents
 from models.customers.card_crypto import is_valid_number
+from models.fiscal.ibge import CITY_CODE_PATTERN, uf_of_city_code
 from models.service.equipment import MAC_PATTERN, NOT_A_DEVICE, normalize_mac
 
 MAX_PER_PAGE = 200
@@ -602,3 +603,24 @@ class LocalPhone(Text):
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
         return None if value is None else re.sub("[^0-9]", "", value)
+
+
+def city_code(**kwargs) -> Text:
+    """A municipality's IBGE code: 7 digits (its first two, the state's code)."""
+    return Text(
+        shape=CITY_CODE_PATTERN[1:-1],
+        max_length=7,
+        shape_error="The municipality's 7-digit IBGE code.",
+        metadata={"example": "3550308", "description": "The municipality's IBGE code (cMun)"},
+        **kwargs,
+    )
+
+
+def city_code_errors(code: str | None, uf: str | None) -> list[str]:
+    """Why `code` cannot be a municipality of `uf` (none when either is absent)."""
+    if not code or not uf:
+        return []
+    found = uf_of_city_code(code)
+    if found == uf:
+        return []
+    return [f"Not a municipality of {uf}: IBGE codes of {uf} start with another state's code."]

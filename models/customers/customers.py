@@ -11,6 +11,7 @@ from models.clock import utcnow
 from models.customers.identifiers import fold, format_cep, format_cnpj, format_cpf, format_phone
 from models.db import UTCDateTime, db, flush_or_conflict, get_row
 from models.errors import Conflict, Invalid
+from models.fiscal.ibge import uf_of_city_code
 
 PF, PJ = "PF", "PJ"
 PJ_ONLY_FIELDS = ("trade_name", "state_registration")
@@ -219,6 +220,8 @@ def _check_rules(customer: Customer) -> None:
         missing = [part for part in REQUIRED_ADDRESS_PARTS if not (address or {}).get(part)]
         if missing:
             errors[api_name] = [f"Missing: {', '.join(missing)}."]
+        elif address["city_code"] and uf_of_city_code(address["city_code"]) != address["state"]:
+            errors[api_name] = [f"city_code: not a municipality of {address['state']}."]
     if errors:
         raise _broken_rule(customer, errors)
 
@@ -258,7 +261,10 @@ def _apply(customer: Customer, data: dict) -> None:
         if api_name in data:
             parts = data.pop(api_name)
             current = customer.get_address(api_name) or {}
-            customer.set_address(api_name, None if parts is None else {**current, **parts})
+            merged = None if parts is None else {**current, **parts}
+            if merged and "city_code" not in parts and merged.get("state") != current.get("state"):
+                merged["city_code"] = None  # another state's municipality: the code is stale
+            customer.set_address(api_name, merged)
     for key, value in data.items():
         setattr(customer, key, value)
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.audit import Audited
 from models.clock import utcnow
 from models.db import UTCDateTime, db
+from models.errors import Conflict, NotFound
 from models.fiscal.nfcom_documents import Contribution, IbsCbs, Icms
 from models.service.plans import Plan, get_plan
 
@@ -87,10 +88,34 @@ def profile_of(plan_id: int) -> PlanFiscalProfile | None:
     return db.session.get(PlanFiscalProfile, plan_id)
 
 
+def telecom_plan(plan_id: int) -> Plan:
+    """The plan, NotFound when there is none; a Conflict when its bills are no NFCom's."""
+    plan: Plan = get_plan(plan_id)
+    if plan.kind not in TELECOM_KINDS:
+        raise Conflict(
+            f"Planos de {plan.kind} não são serviço de comunicação: não levam NFCom nem dados "
+            "fiscais de NFCom.",
+            {"kind": [f"One of {', '.join(TELECOM_KINDS)}."]},
+        )
+    return plan
+
+
+def get_profile(plan_id: int) -> PlanFiscalProfile:
+    """The profile of a telecom plan; NotFound saying so when it has none yet."""
+    plan = telecom_plan(plan_id)
+    profile = profile_of(plan.id)
+    if profile is None:
+        raise NotFound(
+            f"O plano {plan.name} ainda não tem dados fiscais (classificação e impostos): "
+            "cadastre-os com PUT."
+        )
+    return profile
+
+
 def save_profile(plan_id: int, data: dict) -> tuple[PlanFiscalProfile, bool]:
     """Create or replace the plan's profile (validated input); whether it is new. Rates are
     stored as given (strings in `icms_by_uf`, so JSON keeps every decimal)."""
-    plan: Plan = get_plan(plan_id)
+    plan = telecom_plan(plan_id)
     profile = profile_of(plan.id)
     created = profile is None
     if created:

@@ -22,6 +22,8 @@ from schemas.common import (
     Text,
     Uf,
     WholeNumber,
+    city_code,
+    city_code_errors,
 )
 from schemas.customers.observations import UnreadObservationOutput
 
@@ -47,6 +49,14 @@ class AddressInput(InputSchema):
     state = Uf(required=True, metadata={"example": "SP"})
     cep = Cep(required=True, metadata={"example": "01310-100"})
     reference = Text(allow_none=True, max_length=120)
+    # Optional for the record; the NFCom needs it (GET /fiscal/missing-data lists who lacks it).
+    city_code = city_code(allow_none=True)
+
+    @validates_schema
+    def _code_of_the_state(self, data, **_kwargs):
+        errors = city_code_errors(data.get("city_code"), data.get("state"))
+        if errors:
+            raise ValidationError(errors, "city_code")
 
 
 class AddressPatch(PatchInput, AddressInput):
@@ -62,6 +72,7 @@ class AddressOutput(Schema):
     state = fields.String(allow_none=True)
     cep = Cep(allow_none=True)
     reference = fields.String(allow_none=True)
+    city_code = fields.String(allow_none=True, metadata={"description": "IBGE municipality"})
 
 
 def kind_errors(data: dict) -> dict[str, list[str]]:
