@@ -77,7 +77,11 @@ class HistoryEntry(db.Model):
     """One change to one audited row: who, from where, when, and what (field by field)."""
 
     __tablename__ = "history"
-    __table_args__ = (Index("ix_history_customer_code_at", "customer_code", "at"),)
+    __table_args__ = (
+        Index("ix_history_customer_code_at", "customer_code", "at"),
+        # One row's history, or one table's, for rows of no customer (fiscal settings, plans).
+        Index("ix_history_entity_entity_id_at", "entity", "entity_id", "at"),
+    )
 
     id: Mapped[int] = mapped_column(BigKey, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,6 +1,7 @@
 """NFCom (issue 21): fiscal_settings (the issuer, its A1 encrypted, the numbering; one row),
 plan_fiscal_profiles (each plan's item and taxes), nfcom_invoices (one per telecom bill:
-number, key, signed XML, SEFAZ's answer) and the customers' IBGE municipality codes
+number, key, signed XML, SEFAZ's answer), the customers' IBGE municipality codes, and an index
+of the history by entity (the history of rows of no customer: fiscal settings, plan profiles)
 
 Revision ID: j1f5a7b9d1c3
 Revises: i0e4f6a8b0c2
@@ -119,6 +120,9 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_nfcom_invoices_customer_code'), ['customer_code'], unique=False)
         batch_op.create_index('ix_nfcom_invoices_status_next', ['status', 'next_attempt_at'], unique=False)
 
+    with op.batch_alter_table('history', schema=None) as batch_op:
+        batch_op.create_index('ix_history_entity_entity_id_at', ['entity', 'entity_id', 'at'], unique=False)
+
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.add_column(sa.Column('address_city_code', sa.String(length=7), nullable=True))
         batch_op.add_column(sa.Column('billing_city_code', sa.String(length=7), nullable=True))
@@ -126,6 +130,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('history', schema=None) as batch_op:
+        batch_op.drop_index('ix_history_entity_entity_id_at')
+
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.drop_column('billing_city_code')
         batch_op.drop_column('address_city_code')
