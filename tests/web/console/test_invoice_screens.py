@@ -13,6 +13,7 @@ from models.db import db
 from models.fiscal.invoices import AUTHORIZED, PENDING, REJECTED, Invoice
 from tests.builders import BUILDER, build_customer, build_receivable, build_subscription
 from tests.conftest import TEST_PASSWORD
+from tests.outbox import recorded_effects
 from tests.web.api_helpers import API
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -186,17 +187,21 @@ def test_finance_issues_a_rejected_one_again_and_refusals_are_said_in_portuguese
     assert short.status_code == 422  # no form to put it next to: said on top
     assert 'role="alert">Entre 15 e 255 caracteres.<' in short.get_data(as_text=True)
 
-    again = finance.post(f"{base}/emitir", data={"csrf_token": token})
-    assert again.status_code == 303 and again.headers["Location"] == base
-    shown = finance.get(base).get_data(as_text=True)
-    assert "NFCom na fila para emissão." in shown and ">pendente<" in shown
-    twice = finance.post(f"{base}/emitir", data={"csrf_token": token})
-    assert twice.status_code == 409
-    assert "A NFCom desta conta está pendente: nada a emitir de novo." in twice.get_data(
-        as_text=True
-    )
+    with recorded_effects() as sent:  # no worker takes it meanwhile: it stays pending
+        again = finance.post(f"{base}/emitir", data={"csrf_token": token})
+        assert again.status_code == 303 and again.headers["Location"] == base
+        shown = finance.get(base).get_data(as_text=True)
+        assert "NFCom na fila para emissão." in shown and ">pendente<" in shown
+        twice = finance.post(f"{base}/emitir", data={"csrf_token": token})
+        assert twice.status_code == 409
+        assert "A NFCom desta conta está pendente: nada a emitir de novo." in twice.get_data(
+            as_text=True
+        )
+        with app.app_context():
+            assert db.session.scalars(db.select(Invoice.status)).one() == PENDING
     with app.app_context():
-        assert db.session.scalars(db.select(Invoice.status)).one() == PENDING
+        invoice_id = db.session.scalars(db.select(Invoice.id)).one()
+    assert sent == [("tasks.fiscal.issue_invoices", ([invoice_id],), {})]
 
 
 def test_a_justification_refused_is_said_next_to_its_field_with_what_was_typed(
