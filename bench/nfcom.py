@@ -214,7 +214,7 @@ def reset(conninfo: str) -> None:
         conn.execute("DELETE FROM nfcom_invoices")
         conn.execute("DELETE FROM boletos")
         conn.execute("DELETE FROM boleto_sequences")
-        conn.execute("UPDATE fiscal_settings SET next_number = 1")  # below: only forward
+        conn.execute("DELETE FROM nfcom_series")  # each series starts again at 1
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
 
@@ -333,7 +333,7 @@ def verify(conninfo: str, standin: dict, count: int) -> dict:
         checks = {
             "authorized": one("SELECT count(*) FROM nfcom_invoices WHERE status = 'authorized'"),
             "numbers_1_to_n": sorted(numbers) == list(range(1, count + 1)),
-            "next_number": one("SELECT next_number FROM fiscal_settings"),
+            "next_number": one("SELECT next_number FROM nfcom_series"),
             "with_pdf_and_proc": one(
                 "SELECT count(*) FROM nfcom_invoices"
                 " WHERE pdf IS NOT NULL AND authorized_xml IS NOT NULL"

@@ -7,6 +7,7 @@ together, the claim on an invoice before SEFAZ is called, each answer as it come
 """
 
 import logging
+from contextlib import ExitStack
 
 from celery import shared_task
 
@@ -14,6 +15,8 @@ from models.clock import utcnow
 from models.fiscal import issuing
 from models.fiscal.fiscal_settings import fiscal_settings
 from models.fiscal.invoices import CANCELLING, TO_SEND, WAITING
+from models.fiscal.sefaz_client import Sefaz
+from models.fiscal.signing import CertificateError
 from tasks.chunks import chunk, commit_in_chunks
 
 log = logging.getLogger(__name__)
@@ -46,40 +49,61 @@ def sweep() -> dict:
 
 @shared_task(name="tasks.fiscal.issue_invoices")
 def issue_invoices(invoice_ids: list[int]) -> dict:
-    """Issue the bills' boletos, sign the pending ones under their numbers (one commit), claim
-    those to send (one commit), then send each and commit its answer; the statuses reached."""
+    """Issue the bills' boletos (one commit), sign the pending ones under their numbers (one
+    commit), then for each to send: claim it (a commit), send it, commit the answer. The
+    statuses reached."""
     now = utcnow()
     with chunk():
         issuing.issue_boletos_first(invoice_ids)
     with chunk():
         issuing.sign_pending(invoice_ids, now)
-    with chunk():
-        claimed = issuing.claim(invoice_ids, TO_SEND, now)
+        to_send = issuing.to_send(invoice_ids)
     outcome: dict[str, int] = {}
-    if not claimed:
-        return outcome
     settings = fiscal_settings()
-    with issuing.open_sefaz(settings, now) as sefaz:
-        for position, invoice_id in enumerate(claimed):
+    with ExitStack() as clients:
+        opened: dict[str, Sefaz] = {}  # one client per environment (the invoice's own)
+        for position, (invoice_id, environment) in enumerate(to_send):
+            try:
+                sefaz = opened.get(environment) or clients.enter_context(
+                    issuing.open_sefaz(settings, environment, utcnow())
+                )
+            except CertificateError as error:
+                with chunk():
+                    issuing.hold_for_certificate(
+                        [i for i, _ in to_send[position:]], now, str(error)
+                    )
+                break
+            opened[environment] = sefaz
             with chunk():
-                status = issuing.send(invoice_id, sefaz, utcnow())
-            outcome[status] = outcome.get(status, 0) + 1
+                attempt = issuing.claim(invoice_id, TO_SEND, utcnow())
+            if attempt is None:
+                continue  # another worker holds it, or it moved on
+            with chunk():
+                status = issuing.send(invoice_id, attempt, sefaz, utcnow())
+            outcome[str(status)] = outcome.get(str(status), 0) + 1
             if status == WAITING:  # SEFAZ is not answering: the rest wait without a call each
                 with chunk():
-                    issuing.postpone(claimed[position + 1 :], utcnow())
+                    issuing.postpone([i for i, _ in to_send[position + 1 :]], utcnow())
                 break
     return outcome
 
 
 @shared_task(name="tasks.fiscal.cancel_invoice")
 def cancel_invoice(invoice_id: int) -> str | None:
-    """Send a cancellation finance asked for; the invoice's status after (None if another
+    """Send a cancellation finance asked for; the invoice's status after (None when another
     worker holds it)."""
     now = utcnow()
     with chunk():
-        claimed = issuing.claim([invoice_id], (CANCELLING,), now)
-    if not claimed:
+        attempt = issuing.claim(invoice_id, (CANCELLING,), now)
+        environment = issuing.environment_of(invoice_id)
+    if attempt is None:
         return None
     settings = fiscal_settings()
-    with issuing.open_sefaz(settings, now) as sefaz, chunk():
-        return issuing.cancel(invoice_id, sefaz, settings, now)
+    try:
+        sefaz = issuing.open_sefaz(settings, environment, now)
+    except CertificateError as error:
+        with chunk():
+            issuing.hold_for_certificate([invoice_id], now, str(error))
+        return CANCELLING
+    with sefaz, chunk():
+        return issuing.cancel(invoice_id, attempt, sefaz, settings, now)

@@ -1,4 +1,5 @@
-"""NFCom (issue 21): fiscal_settings (the issuer, its A1 encrypted, the numbering; one row),
+"""NFCom (issue 21): fiscal_settings (the issuer, its A1 encrypted; one row), nfcom_series
+(the next number per environment and series),
 plan_fiscal_profiles (each plan's item and taxes), nfcom_invoices (one per telecom bill:
 number, key, signed XML, SEFAZ's answer), the customers' IBGE municipality codes, and an index
 of the history by entity (the history of rows of no customer: fiscal settings, plan profiles)
@@ -40,7 +41,6 @@ def upgrade():
     sa.Column('phone', sa.String(length=12), nullable=True),
     sa.Column('email', sa.String(length=60), nullable=True),
     sa.Column('series', sa.Integer(), nullable=False),
-    sa.Column('next_number', sa.Integer(), nullable=False),
     sa.Column('first_issue_date', sa.Date(), nullable=True),
     sa.Column('qr_code_base', sa.String(length=200), nullable=False),
     sa.Column('certificate_encrypted', sa.Text(), nullable=True),
@@ -53,9 +53,17 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("environment IN ('homologacao', 'producao')", name=op.f('ck_fiscal_settings_environment_known')),
     sa.CheckConstraint('id = 1', name=op.f('ck_fiscal_settings_one_row')),
-    sa.CheckConstraint('next_number BETWEEN 1 AND 999999999', name=op.f('ck_fiscal_settings_number_range')),
     sa.CheckConstraint('series BETWEEN 0 AND 999', name=op.f('ck_fiscal_settings_series_range')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_fiscal_settings'))
+    )
+    op.create_table('nfcom_series',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('environment', sa.String(length=12), nullable=False),
+    sa.Column('series', sa.Integer(), nullable=False),
+    sa.Column('next_number', sa.Integer(), nullable=False),
+    sa.CheckConstraint('next_number BETWEEN 1 AND 999999999', name=op.f('ck_nfcom_series_number_range')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_nfcom_series')),
+    sa.UniqueConstraint('environment', 'series', name='uq_nfcom_series_environment_series')
     )
     op.create_table('plan_fiscal_profiles',
     sa.Column('plan_id', sa.Integer(), nullable=False),
@@ -94,7 +102,6 @@ def upgrade():
     sa.Column('signed_xml', sa.LargeBinary(), nullable=True),
     sa.Column('digest', sa.String(length=28), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('sending_until', sa.DateTime(timezone=True), nullable=True),
     sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('protocol', sa.String(length=20), nullable=True),
@@ -112,9 +119,9 @@ def upgrade():
     sa.ForeignKeyConstraint(['customer_code'], ['customers.code'], name=op.f('fk_nfcom_invoices_customer_code_customers')),
     sa.ForeignKeyConstraint(['receivable_id'], ['receivables.id'], name=op.f('fk_nfcom_invoices_receivable_id_receivables')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_nfcom_invoices')),
-    sa.UniqueConstraint('access_key', name=op.f('uq_nfcom_invoices_access_key')),
+    sa.UniqueConstraint('environment', 'access_key', name='uq_nfcom_invoices_environment_access_key'),
     sa.UniqueConstraint('receivable_id', name=op.f('uq_nfcom_invoices_receivable_id')),
-    sa.UniqueConstraint('series', 'number', name='uq_nfcom_invoices_series_number')
+    sa.UniqueConstraint('environment', 'series', 'number', name='uq_nfcom_invoices_environment_series_number')
     )
     with op.batch_alter_table('nfcom_invoices', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_nfcom_invoices_customer_code'), ['customer_code'], unique=False)
@@ -143,4 +150,5 @@ def downgrade():
 
     op.drop_table('nfcom_invoices')
     op.drop_table('plan_fiscal_profiles')
+    op.drop_table('nfcom_series')
     op.drop_table('fiscal_settings')

@@ -6,9 +6,8 @@ CARD_ENCRYPTION_KEYS) and never returned: the API says whether one is installed,
 carries and until when it is valid. So is the secret each access key's cNF is derived from
 (models/fiscal/access_keys.numeric_code): drawn once, never shown.
 
-`next_number` is the series' next NFCom number. It is taken only under this row's lock, in the
-transaction that stores the signed invoice with it (models/fiscal/issuing.py): a number is
-never used twice and never skipped.
+The numbers themselves are counted per environment and series (models/fiscal/numbering.py);
+`next_number` here is the current series' next one.
 """
 
 import base64
@@ -24,7 +23,7 @@ from models.clock import utcnow
 from models.customers import card_crypto
 from models.db import UTCDateTime, db, get_for_update
 from models.errors import Conflict, Invalid
-from models.fiscal import signing
+from models.fiscal import numbering, signing
 from models.fiscal.nfcom_documents import QR_CODE_URL, Address, Issuer, Regime
 from models.fiscal.sefaz_client import HOMOLOGATION, PRODUCTION, TP_AMB
 
@@ -43,13 +42,12 @@ class FiscalSettings(Audited, db.Model):
     __table_args__ = (
         CheckConstraint(f"id = {SETTINGS_ID}", name="one_row"),
         CheckConstraint("series BETWEEN 0 AND 999", name="series_range"),
-        CheckConstraint("next_number BETWEEN 1 AND 999999999", name="number_range"),
         CheckConstraint(f"environment IN {ENVIRONMENTS!r}", name="environment_known"),
     )
     __audit_redact__ = frozenset(
         {"certificate_encrypted", "certificate_password_encrypted", "key_secret_encrypted"}
     )
-    __audit_ignore__ = frozenset({"created_at", "updated_at", "next_number", "planned_through"})
+    __audit_ignore__ = frozenset({"created_at", "updated_at", "planned_through"})
 
     id: Mapped[int] = mapped_column(primary_key=True, default=SETTINGS_ID)
     active: Mapped[bool] = mapped_column(Boolean, default=False)  # monthly billing issues
@@ -70,7 +68,6 @@ class FiscalSettings(Audited, db.Model):
     phone: Mapped[str | None] = mapped_column(String(12))
     email: Mapped[str | None] = mapped_column(String(60))
     series: Mapped[int] = mapped_column(Integer, default=1)
-    next_number: Mapped[int] = mapped_column(Integer, default=1)
     # Receivables issued on or after this day are invoiced (none from before going live).
     first_issue_date: Mapped[date | None] = mapped_column(Date)
     qr_code_base: Mapped[str] = mapped_column(String(200), default=QR_CODE_URL)
@@ -87,6 +84,11 @@ class FiscalSettings(Audited, db.Model):
     @property
     def has_certificate(self) -> bool:
         return self.certificate_encrypted is not None
+
+    @property
+    def next_number(self) -> int:
+        """The next number of the current environment's series."""
+        return numbering.next_number(self.environment, self.series)
 
     @property
     def tp_amb(self) -> int:
@@ -169,7 +171,6 @@ def fiscal_settings(for_update: bool = False) -> FiscalSettings:
             active=False,
             environment=HOMOLOGATION,
             series=1,
-            next_number=1,
             qr_code_base=QR_CODE_URL,
             planned_through=0,
             key_secret_encrypted=card_crypto.encrypt(secret),
@@ -181,8 +182,8 @@ def fiscal_settings(for_update: bool = False) -> FiscalSettings:
 
 def save_settings(data: dict, now: datetime) -> FiscalSettings:
     """Change the issuer's settings (validated input). A certificate comes with its password
-    and must open, be valid at `now` and carry the issuer's CNPJ; `next_number` may only go
-    forward (a number already used is never handed out again)."""
+    and must open, be valid at `now` and carry the issuer's CNPJ; `next_number` is the
+    series' (numbering.move_to: only forward once the series has invoices)."""
     row = fiscal_settings(for_update=True)
     pkcs12, password = data.pop("certificate", None), data.pop("certificate_password", None)
     if (pkcs12 is None) != (password is None):
@@ -191,15 +192,10 @@ def save_settings(data: dict, now: datetime) -> FiscalSettings:
             {"certificate_password": ["Send it with the certificate."]},
         )
     number = data.pop("next_number", None)
-    if number is not None and number < row.next_number:
-        raise Conflict(
-            f"A próxima NFCom já é a {row.next_number}: a numeração só avança.",
-            {"next_number": [f"At least {row.next_number}."]},
-        )
     for name, value in data.items():
         setattr(row, name, value)
-    if number is not None:
-        row.next_number = number
+    if number is not None:  # of the series and environment now set
+        numbering.move_to(row.environment, row.series, number)
     if pkcs12 is not None:
         _install_certificate(row, pkcs12, password, now)
     if row.has_certificate and row.cnpj and row.certificate_cnpj[:8] != row.cnpj[:8]:

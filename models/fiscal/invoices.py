@@ -9,9 +9,12 @@ the number from `fiscal_settings` (`signed`); every later send is of those store
   the data are mended the same number is signed again (none skipped);
 - `waiting`: SEFAZ did not answer (down, 108/109, a timeout): beat sends it again later, after
   asking SEFAZ whether an earlier send got through;
-- `incomplete`: it cannot be built (an unconfigured plan, a customer without CPF/CNPJ or IBGE
-  code...): no number taken, the reason says what to fix;
+- `incomplete`: it cannot be built (an unconfigured plan, a customer without IBGE code, the A1
+  expired...): no new number taken, the reason says what to fix; beat tries it again every 30
+  minutes, so mended data are invoiced without anyone asking;
 - `divergent`: SEFAZ holds another document under our key: finance looks, nothing is retried;
+- `failed`: SEFAZ's answer could not be used (a SOAP fault from our side, HTTP 4xx, its server
+  certificate not trusted): a person looks; finance asks for it again once mended;
 - `cancelling` / `cancelled`: the cancellation event (finance, 120 hours into the next month).
 """
 
@@ -26,9 +29,9 @@ from models.db import UTCDateTime, db, get_row, paginate
 from models.errors import Conflict, NotFound
 
 PENDING, INCOMPLETE, SIGNED, WAITING = "pending", "incomplete", "signed", "waiting"
-AUTHORIZED, REJECTED, DIVERGENT = "authorized", "rejected", "divergent"
+AUTHORIZED, REJECTED, DIVERGENT, FAILED = "authorized", "rejected", "divergent", "failed"
 CANCELLING, CANCELLED = "cancelling", "cancelled"
-STATUSES = (PENDING, INCOMPLETE, SIGNED, WAITING, AUTHORIZED, REJECTED, DIVERGENT)
+STATUSES = (PENDING, INCOMPLETE, SIGNED, WAITING, AUTHORIZED, REJECTED, DIVERGENT, FAILED)
 STATUSES += (CANCELLING, CANCELLED)
 TO_SEND = (SIGNED, WAITING)
 # Each status as staff read it (messages, the console).
@@ -40,6 +43,7 @@ STATUS_WORDS = {
     AUTHORIZED: "autorizada",
     REJECTED: "rejeitada",
     DIVERGENT: "divergente",
+    FAILED: "com erro",
     CANCELLING: "cancelando",
     CANCELLED: "cancelada",
 }
@@ -53,7 +57,12 @@ class Invoice(Audited, db.Model):
 
     __tablename__ = "nfcom_invoices"
     __table_args__ = (
-        UniqueConstraint("series", "number", name="uq_nfcom_invoices_series_number"),
+        UniqueConstraint(
+            "environment", "series", "number", name="uq_nfcom_invoices_environment_series_number"
+        ),
+        UniqueConstraint(
+            "environment", "access_key", name="uq_nfcom_invoices_environment_access_key"
+        ),
         Index("ix_nfcom_invoices_status_next", "status", "next_attempt_at"),
     )
     # Documents and bookkeeping are not history; the status, number, key and reasons are.
@@ -69,7 +78,6 @@ class Invoice(Audited, db.Model):
             "cancel_xml",
             "attempts",
             "sending_until",
-            "sent_at",
             "next_attempt_at",
         }
     )
@@ -83,12 +91,12 @@ class Invoice(Audited, db.Model):
     environment: Mapped[str | None] = mapped_column(String(12))
     series: Mapped[int | None] = mapped_column(Integer)
     number: Mapped[int | None] = mapped_column(Integer)
-    access_key: Mapped[str | None] = mapped_column(String(44), unique=True)
+    # Unique per environment: homologação's number 1 has produção's number 1's key.
+    access_key: Mapped[str | None] = mapped_column(String(44))
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     signed_xml: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     digest: Mapped[str | None] = mapped_column(String(28))  # the signature's DigestValue
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the last send began
     sending_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a worker's claim
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     protocol: Mapped[str | None] = mapped_column(String(20))

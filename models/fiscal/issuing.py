@@ -21,20 +21,20 @@ from sqlalchemy import exists, func, literal, or_, select
 
 from models.billing import boletos
 from models.billing.receivables import BOLETO_FEE, CANCELLED, DISCOUNT, PLAN, Receivable
-from models.billing.settings import BoletoSettings
 from models.bulk_history import record_created
 from models.clock import zone
 from models.customers.customer_options import CustomerOptions
 from models.customers.customers import PF, Customer
-from models.db import db
+from models.db import db, get_for_update, upsert
 from models.effects import after_commit
 from models.errors import Conflict, DomainError, NotFound
-from models.fiscal import danfe, events, nfcom_proc, schemas, signing
+from models.fiscal import danfe, events, nfcom_proc, numbering, schemas, signing
 from models.fiscal.fiscal_settings import FiscalSettings, fiscal_settings
 from models.fiscal.invoices import (
     AUTHORIZED,
     CANCELLING,
     DIVERGENT,
+    FAILED,
     INCOMPLETE,
     PENDING,
     REJECTED,
@@ -58,7 +58,15 @@ from models.fiscal.nfcom_documents import (
 )
 from models.fiscal.nfcom_documents import Customer as Recipient
 from models.fiscal.plan_profiles import TELECOM_KINDS, PlanFiscalProfile
-from models.fiscal.sefaz_client import Sefaz, SefazDivergence, SefazError
+from models.fiscal.sefaz_client import (
+    DUPLICATE,
+    TP_AMB,
+    Answer,
+    Sefaz,
+    SefazDivergence,
+    SefazError,
+    SefazUnavailable,
+)
 from models.fiscal.settings import SefazSettings
 from models.service.plans import Plan
 from models.service.subscriptions import Subscription
@@ -68,12 +76,18 @@ log = logging.getLogger(__name__)
 
 CANCEL_TASK = "tasks.fiscal.cancel_invoice"
 ISSUE_TASK = "tasks.fiscal.issue_invoices"
-LEASE = timedelta(minutes=2)  # a claim outlives any SEFAZ call (timeout 30 s by default)
+LEASE = timedelta(minutes=3)  # a claim outlives one send: up to 3 SEFAZ calls of 30 s at most
 QUEUED_FOR = timedelta(minutes=5)  # a queued row is queued again after this
 SETTLED = timedelta(minutes=10)  # no transaction that makes receivables stays open this long
 DSIG = "{http://www.w3.org/2000/09/xmldsig#}"
 ALREADY_CANCELLED = frozenset({218, 631})  # already cancelled / the event already registered
 EVENT_REGISTERED = frozenset({135, 136})
+RETRIABLE = (INCOMPLETE, REJECTED, FAILED)  # signed again, under their number if they had one
+INCOMPLETE_RETRY = timedelta(minutes=30)  # beat tries an incomplete invoice again after this
+
+
+class BillCancelled(IncompleteInvoice):
+    """The bill was cancelled: no NFCom, and nothing to try again."""
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -127,16 +141,22 @@ def plan_invoices(after: int, size: int, now: datetime) -> tuple[int | None, int
     )
     columns = ["receivable_id", "customer_code", "status", "attempts", "created_at", "updated_at"]
     table = Invoice.__table__
-    made = db.session.execute(table.insert().from_select(columns, rows).returning(table.c.id)).all()
+    statement = (  # two sweeps at once, or finance asking meanwhile: one row, no error
+        upsert(table)
+        .from_select(columns, rows)
+        .on_conflict_do_nothing(index_elements=[table.c.receivable_id])
+        .returning(table.c.id)
+    )
+    made = db.session.execute(statement).all()
     if made:
         record_created(Invoice, [row.id for row in made])
     return upto, len(made)
 
 
 def request_invoice(receivable_id: int) -> Invoice:
-    """Finance asks for the receivable's NFCom: a new pending one, or an incomplete or rejected
-    one tried again (a rejected one keeps its number: SEFAZ did not use it). Conflict for a bill
-    that is not a telecom plan's, cancelled, or whose invoice is past that stage."""
+    """Finance asks for the receivable's NFCom: a new pending one, or an incomplete, rejected or
+    failed one tried again (it keeps its number, if it had one: SEFAZ did not use it). Conflict
+    for a bill that is not a telecom plan's, cancelled, or whose invoice is past that stage."""
     receivable = db.session.get(Receivable, receivable_id)
     if receivable is None:
         raise NotFound(f"Receivable {receivable_id} not found.")
@@ -158,7 +178,7 @@ def request_invoice(receivable_id: int) -> Invoice:
             receivable_id=receivable_id, customer_code=receivable.customer_code, status=PENDING
         )
         db.session.add(invoice)
-    elif invoice.status in (INCOMPLETE, REJECTED):
+    elif invoice.status in RETRIABLE:
         invoice.status, invoice.reason, invoice.next_attempt_at = PENDING, None, None
     else:
         raise Conflict(
@@ -184,17 +204,37 @@ def _address(customer: Customer) -> Address:
             f"O cadastro do cliente {customer.code} não tem no endereço: {', '.join(missing)}."
         )
     return Address(
-        street=customer.address_street[:60],
-        number=customer.address_number[:60],
-        district=customer.address_district[:60],
+        street=_cut(customer.address_street, 60),
+        number=_cut(customer.address_number, 60),
+        district=_cut(customer.address_district, 60),
         city_code=customer.address_city_code,
-        city=customer.address_city[:60],
+        city=_cut(customer.address_city, 60),
         cep=customer.address_cep,
         uf=customer.address_state,
-        complement=(customer.address_complement or None) and customer.address_complement[:60],
+        complement=_cut(customer.address_complement, 60),
         phone=customer.phone or customer.mobile,
-        email=customer.email and customer.email[:60],
+        email=_cut(customer.email, 60),
     )
+
+
+def _cut(text: str | None, most: int) -> str | None:
+    """`text` within the field's length, with no space at either end (TString refuses one)."""
+    return (text or "").strip()[:most].rstrip() or None
+
+
+def state_registration(value: str | None) -> str | None:
+    """The customer's IE as the NFCom writes it (TIeDest): its digits, or ISENTO; None when
+    there is none. Typed as staff type it ("110.042.490.114", "isento")."""
+    if not value or not value.strip():
+        return None
+    if value.strip().upper() == "ISENTO":
+        return "ISENTO"
+    digits = "".join(char for char in value if char.isdigit())
+    if not 2 <= len(digits) <= 14:
+        raise IncompleteInvoice(
+            f"A inscrição estadual do cliente ({value}) não tem de 2 a 14 dígitos: corrija-a."
+        )
+    return digits
 
 
 def _lines(receivable: Receivable, plan: Plan, profile: PlanFiscalProfile, uf: str, itemized: bool):
@@ -230,7 +270,7 @@ def _lines(receivable: Receivable, plan: Plan, profile: PlanFiscalProfile, uf: s
     fee = kinds[BOLETO_FEE]
     main = Line(
         code=f"PLANO{plan.id}",
-        description=plan_line.description[:120],
+        description=_cut(plan_line.description, 120),
         quantity=Decimal(1),
         unit_price=kinds[PLAN],
         discount=-kinds[DISCOUNT],
@@ -276,6 +316,8 @@ def _bill(receivable: Receivable) -> Bill | None:
 def build_data(invoice: Invoice, settings: FiscalSettings, number: int, issued_at: datetime):
     """The NFCom of `invoice` under `number`; IncompleteInvoice saying what is missing."""
     receivable = db.session.get(Receivable, invoice.receivable_id)
+    if receivable.status == CANCELLED:
+        raise BillCancelled("A conta foi cancelada: não se emite NFCom para ela.")
     customer = db.session.get(Customer, invoice.customer_code)
     subscription = db.session.get(Subscription, receivable.subscription_id)
     profile = db.session.get(PlanFiscalProfile, subscription.plan_id)
@@ -289,11 +331,11 @@ def build_data(invoice: Invoice, settings: FiscalSettings, number: int, issued_a
     itemized = bool(options and options.itemized_invoice)
     person = customer.kind == PF
     recipient = Recipient(
-        name=customer.name[:60],
+        name=_cut(customer.name, 60),
         address=address,
         cpf=customer.document if person else None,
         cnpj=None if person else customer.document,
-        ie=None if person else (customer.state_registration or None),
+        ie=None if person else state_registration(customer.state_registration),
     )
     subscriber = Subscriber(
         code=str(customer.code),
@@ -309,39 +351,40 @@ def build_data(invoice: Invoice, settings: FiscalSettings, number: int, issued_a
         lines=_lines(receivable, subscription.plan, profile, address.uf, itemized),
         bill=_bill(receivable),
         environment=settings.tp_amb,
-        series=invoice.series if invoice.number else settings.series,
+        series=settings.series,
         number=number,
         issued_at=issued_at,
         qr_code_base=settings.qr_code_base,
-        software_version=f"Provedor ({current(BoletoSettings).beneficiary_name})"[:20],
     )
 
 
 def sign_pending(invoice_ids: list[int], now: datetime) -> list[int]:
-    """Build, sign and validate the pending invoices among `invoice_ids`, each under the next
-    number of the series (a rejected one under its own); the ids signed. No commit: the number
-    and the document are committed together by the caller."""
-    settings = fiscal_settings(for_update=True)  # the numbering lock, held until the commit
-    pending = db.session.scalars(
+    """Build, sign and validate the pending (and incomplete) invoices among `invoice_ids`, each
+    under the series' next number (one that had a number under its own); the ids signed. No
+    commit: the number and the document are committed together by the caller."""
+    settings = fiscal_settings()
+    to_sign = db.session.scalars(
         select(Invoice)
-        .where(Invoice.id.in_(invoice_ids), Invoice.status == PENDING)
+        .where(Invoice.id.in_(invoice_ids), Invoice.status.in_((PENDING, INCOMPLETE)))
         .order_by(Invoice.id)
         .with_for_update()
     ).all()
-    if not pending:
+    if not to_sign:
         return []
     problem = _settings_problem(settings, now)
     if problem:
-        for invoice in pending:
-            invoice.status, invoice.reason = INCOMPLETE, problem
+        for invoice in to_sign:
+            _incomplete(invoice, problem, now)
         return []
+    # The numbering lock, held until the commit: two workers take turns here.
+    counter = numbering.counter(settings.environment, settings.series)
     certificate = settings.certificate(now)
     issued_at = now.astimezone(zone())
     signed = []
-    for invoice in pending:
-        reuse = invoice.number is not None
-        freed = None if reuse else _abandoned_number(settings)
-        number = invoice.number if reuse else (freed.number if freed else settings.next_number)
+    for invoice in to_sign:
+        own = _own_number(invoice, settings)
+        freed = None if own else _abandoned_number(settings)
+        number = own or (freed.number if freed else counter.next_number)
         try:
             data = build_data(invoice, settings, number, issued_at)
             xml = signing.sign(build_xml(data), certificate)
@@ -349,15 +392,15 @@ def sign_pending(invoice_ids: list[int], now: datetime) -> list[int]:
             if errors:
                 raise IncompleteInvoice(f"O XML não passou no schema oficial: {errors[0]}")
         except IncompleteInvoice as error:
-            invoice.status, invoice.reason = INCOMPLETE, str(error)
+            _incomplete(invoice, str(error), now, retry=not isinstance(error, BillCancelled))
             continue
         if freed is not None:
             _hand_over(freed, invoice)
-        elif not reuse:
-            settings.next_number += 1
+        elif not own:
+            counter.next_number += 1
         document = etree.fromstring(xml)
-        invoice.series, invoice.number = data.series, number
-        invoice.environment = settings.environment
+        invoice.environment, invoice.series = settings.environment, data.series
+        invoice.number = number
         invoice.access_key = document.find("{*}infNFCom").get("Id").removeprefix("NFCom")
         invoice.issued_at, invoice.signed_xml = now, xml
         invoice.digest = document.findtext(f".//{DSIG}DigestValue")
@@ -368,14 +411,34 @@ def sign_pending(invoice_ids: list[int], now: datetime) -> list[int]:
     return signed
 
 
+def _incomplete(invoice: Invoice, reason: str, now: datetime, retry: bool = True) -> None:
+    """Not buildable now: the reason for finance, and beat tries again in a while."""
+    invoice.status, invoice.reason = INCOMPLETE, reason[:500]
+    invoice.next_attempt_at = now + INCOMPLETE_RETRY if retry else None
+
+
+def _own_number(invoice: Invoice, settings: FiscalSettings) -> int | None:
+    """The number an invoice signed before keeps (SEFAZ registered nothing under it), if it
+    is of the series now in use; one of another environment or series is let go."""
+    if invoice.number is None:
+        return None
+    if (invoice.environment, invoice.series) == (settings.environment, settings.series):
+        return invoice.number
+    invoice.number, invoice.access_key = None, None
+    db.session.flush()
+    return None
+
+
 def _abandoned_number(settings: FiscalSettings) -> Invoice | None:
-    """A rejected invoice of a bill cancelled since: SEFAZ never used its number (a rejection
-    registers nothing), and modelo 62 has no inutilização, so the next invoice takes it."""
+    """An invoice that never reached SEFAZ's registry (rejected, incomplete or failed after
+    a number) of a bill cancelled since: modelo 62 has no inutilização, so the next invoice
+    of the series takes its number instead of leaving a gap."""
     return db.session.scalars(
         select(Invoice)
         .join(Receivable, Receivable.id == Invoice.receivable_id)
-        .where(Invoice.status == REJECTED, Invoice.number.is_not(None))
-        .where(Invoice.series == settings.series, Receivable.status == CANCELLED)
+        .where(Invoice.status.in_(RETRIABLE), Invoice.number.is_not(None))
+        .where(Invoice.environment == settings.environment, Invoice.series == settings.series)
+        .where(Receivable.status == CANCELLED)
         .order_by(Invoice.number)
         .limit(1)
         .with_for_update()
@@ -404,11 +467,12 @@ def _settings_problem(settings: FiscalSettings, now: datetime) -> str | None:
 
 
 # --- sending ------------------------------------------------------------------------------
-def open_sefaz(settings: FiscalSettings, now: datetime) -> Sefaz:
-    """A client of SVRS for the issuer's environment and A1 (close it, or use `with`)."""
+def open_sefaz(settings: FiscalSettings, environment: str, now: datetime) -> Sefaz:
+    """A client of SVRS in `environment` (an invoice's own) with the issuer's A1 (close it,
+    or use `with`); CertificateError when the A1 cannot sign."""
     where = current(SefazSettings)
     return Sefaz(
-        settings.environment,
+        environment,
         settings.certificate(now),
         ca_pem=where.ca_pem,
         urls=where.urls(),
@@ -416,58 +480,101 @@ def open_sefaz(settings: FiscalSettings, now: datetime) -> Sefaz:
     )
 
 
-def claim(invoice_ids: list[int], statuses: tuple[str, ...], now: datetime) -> list[int]:
-    """Lease the invoices among `invoice_ids` in `statuses` no other worker holds, counting an
-    attempt; the ids won. The caller commits before calling SEFAZ."""
+def to_send(invoice_ids: list[int]) -> list[tuple[int, str]]:
+    """(id, environment) of the invoices among `invoice_ids` waiting to be sent, in order."""
+    table = Invoice.__table__
+    rows = db.session.execute(
+        select(table.c.id, table.c.environment)
+        .where(table.c.id.in_(invoice_ids), table.c.status.in_(TO_SEND))
+        .order_by(table.c.id)
+    )
+    return [(row.id, row.environment) for row in rows]
+
+
+def environment_of(invoice_id: int) -> str:
+    """The environment an invoice was signed for (its SEFAZ, whatever the settings say now)."""
+    return db.session.scalar(select(Invoice.environment).where(Invoice.id == invoice_id))
+
+
+def claim(invoice_id: int, statuses: tuple[str, ...], now: datetime) -> int | None:
+    """Lease the invoice to this worker, if it is in `statuses` and no other worker holds it:
+    its attempt number (the lease's mark), else None. The caller commits before calling SEFAZ.
+    One invoice at a time: a lease covers one send (a consult, a send, a consult after a 204)."""
     table = Invoice.__table__
     statement = (
         table.update()
-        .where(table.c.id.in_(invoice_ids), table.c.status.in_(statuses))
+        .where(table.c.id == invoice_id, table.c.status.in_(statuses))
         .where(or_(table.c.sending_until.is_(None), table.c.sending_until < now))
-        .values(sending_until=now + LEASE, attempts=table.c.attempts + 1, sent_at=now)
-        .returning(table.c.id)
+        .values(sending_until=now + LEASE, attempts=table.c.attempts + 1)
+        .returning(table.c.attempts)
     )
-    return sorted(row.id for row in db.session.execute(statement))
+    return db.session.scalar(statement)
 
 
-def send(invoice_id: int, sefaz: Sefaz, now: datetime) -> str:
-    """Send a claimed invoice's stored XML (after a consult on a second attempt) and act on the
-    answer; its status after. No commit."""
+def _still_mine(invoice_id: int, attempt: int, statuses: tuple[str, ...]) -> Invoice | None:
+    """The invoice, locked, if this worker's lease still holds it (no later claim, status
+    unchanged): the answer is then applied; else another worker took over and answers."""
+    invoice = get_for_update(Invoice, invoice_id)
+    if invoice.attempts != attempt or invoice.status not in statuses:
+        log.warning("NFCom %s: lease %s lost to another worker", invoice_id, attempt)
+        return None
+    return invoice
+
+
+def send(invoice_id: int, attempt: int, sefaz: Sefaz, now: datetime) -> str | None:
+    """Send a claimed invoice's stored XML (after a consult on a later attempt: an earlier one
+    may have got through) and act on the answer; its status after (None: the lease was lost).
+    No commit."""
     invoice = db.session.get(Invoice, invoice_id, populate_existing=True)
-    if invoice.status not in TO_SEND:
-        return invoice.status
+    key, digest, xml = invoice.access_key, invoice.digest, invoice.signed_xml
     try:
-        answer = _earlier_authorization(invoice, sefaz) if invoice.attempts > 1 else None
-        answer = answer or sefaz.authorize(invoice.signed_xml)
-    except SefazDivergence as error:
-        invoice.status, invoice.reason = DIVERGENT, str(error)
-    except SefazError as error:  # SefazUnavailable among them: not refused, not taken yet
-        _wait(invoice, now, error)
+        answer = _earlier_authorization(key, digest, sefaz) if attempt > 1 else None
+        outcome = answer or sefaz.authorize(xml)
+    except (SefazDivergence, SefazError) as error:
+        outcome = error
+    invoice = _still_mine(invoice_id, attempt, TO_SEND)
+    if invoice is None:
+        return None
+    if isinstance(outcome, SefazDivergence):
+        invoice.status, invoice.reason = DIVERGENT, str(outcome)
+    elif isinstance(outcome, SefazUnavailable):  # not refused, not taken yet: try later
+        _wait(invoice, now, outcome)
+    elif isinstance(outcome, SefazError):  # an answer no retry mends: a person looks
+        invoice.status = FAILED
+        invoice.reason = f"Erro na comunicação com a SEFAZ, a verificar: {outcome}"[:500]
+        log.error("NFCom %s: SEFAZ's answer unusable: %s", invoice_id, outcome)
     else:
-        _apply(invoice, answer)
+        _apply(invoice, outcome)
     invoice.sending_until = None
     db.session.flush()
     return invoice.status
 
 
 def postpone(invoice_ids: list[int], now: datetime) -> None:
-    """Claimed invoices not sent because SEFAZ stopped answering: they wait like the one
-    that found it down (their attempt is not counted)."""
-    for invoice in db.session.scalars(select(Invoice).where(Invoice.id.in_(invoice_ids))):
-        invoice.attempts -= 1
-        _wait(invoice, now, "sem resposta à nota anterior do lote")
-        invoice.sending_until = None
-    db.session.flush()
+    """Invoices of a batch not sent because SEFAZ stopped answering: they wait like the one
+    that found it down (those another worker holds or moved on are left alone)."""
+    table = Invoice.__table__
+    db.session.execute(
+        table.update()
+        .where(table.c.id.in_(invoice_ids), table.c.status.in_(TO_SEND))
+        .where(or_(table.c.sending_until.is_(None), table.c.sending_until < now))
+        .values(
+            status=WAITING,
+            next_attempt_at=now + _backoff(1),
+            reason="SEFAZ indisponível (sem resposta à nota anterior do lote): a nota será "
+            "reenviada.",
+        )
+    )
 
 
-def _earlier_authorization(invoice: Invoice, sefaz: Sefaz):
+def _earlier_authorization(key: str, digest: str, sefaz: Sefaz):
     """What SEFAZ holds under the key when an earlier send may have got through: its
     authorization of our document, or None (unknown key: send it)."""
-    found = sefaz.consult(invoice.access_key)
+    found = sefaz.consult(key)
     if found.digest is None:
         return None
-    if found.digest != invoice.digest:
-        raise SefazDivergence(invoice.access_key, found)
+    if found.digest != digest:
+        raise SefazDivergence(key, found)
     return found if found.authorized else None
 
 
@@ -478,9 +585,11 @@ def _wait(invoice: Invoice, now: datetime, error: Exception | str) -> None:
     log.warning("NFCom %s waits for SEFAZ: %s", invoice.id, error)
 
 
-def _apply(invoice: Invoice, answer) -> None:
+def _apply(invoice: Invoice, answer: Answer) -> None:
     invoice.status_code = answer.status
-    if not answer.authorized:
+    # A 204 comes back only for our very document (sefaz_client checks its digest), with the
+    # first authorization's protocol: the invoice is authorized.
+    if not (answer.authorized or (answer.status == DUPLICATE and answer.protocol_xml)):
         invoice.status = REJECTED
         invoice.reason = f"Rejeitada pela SEFAZ: {answer.status} - {answer.reason}"[:500]
         return
@@ -490,6 +599,17 @@ def _apply(invoice: Invoice, answer) -> None:
     invoice.authorized_xml = nfcom_proc.wrap(invoice.signed_xml, answer.protocol_xml)
     invoice.pdf = danfe.render(invoice.authorized_xml)
     invoice.next_attempt_at = None
+
+
+def hold_for_certificate(invoice_ids: list[int], now: datetime, problem: str) -> None:
+    """Invoices to send or cancel while the A1 cannot sign (expired, not opened): they wait
+    with the reason, and beat tries again after INCOMPLETE_RETRY."""
+    table = Invoice.__table__
+    db.session.execute(
+        table.update()
+        .where(table.c.id.in_(invoice_ids), table.c.status.in_((*TO_SEND, CANCELLING)))
+        .values(reason=problem[:500], next_attempt_at=now + INCOMPLETE_RETRY)
+    )
 
 
 # --- cancelling ---------------------------------------------------------------------------
@@ -511,44 +631,57 @@ def request_cancellation(receivable_id: int, justification: str, now: datetime) 
             "seguinte ao da autorização).",
             {"cancel_deadline": [invoice.cancel_deadline.isoformat()]},
         )
-    settings = fiscal_settings()
     events.cancellation(  # refuses what SEFAZ would refuse, before anything is queued
-        invoice.access_key, invoice.protocol, justification, now, settings.tp_amb
+        invoice.access_key, invoice.protocol, justification, now, _tp_amb(invoice)
     )
     invoice.status, invoice.cancel_justification = CANCELLING, " ".join(justification.split())
     invoice.cancel_requested_at, invoice.attempts, invoice.next_attempt_at = now, 0, now
-    invoice.sending_until = None
+    invoice.sending_until, invoice.reason = None, None
     db.session.flush()
     after_commit(CANCEL_TASK, invoice.id)
     return invoice
 
 
-def cancel(invoice_id: int, sefaz: Sefaz, settings: FiscalSettings, now: datetime) -> str:
-    """Send a claimed cancellation and act on the answer; the invoice's status after."""
+def _tp_amb(invoice: Invoice) -> int:
+    return int(TP_AMB[invoice.environment])
+
+
+def cancel(
+    invoice_id: int, attempt: int, sefaz: Sefaz, settings: FiscalSettings, now: datetime
+) -> str | None:
+    """Send a claimed cancellation and act on the answer; the invoice's status after (None:
+    the lease was lost). No commit."""
     invoice = db.session.get(Invoice, invoice_id, populate_existing=True)
-    if invoice.status != CANCELLING:
-        return invoice.status
     event = events.cancellation(
         invoice.access_key,
         invoice.protocol,
         invoice.cancel_justification,
         now.astimezone(zone()),
-        settings.tp_amb,
+        _tp_amb(invoice),
     )
+    signed = signing.sign(event, settings.certificate(now), "infEvento")
     try:
-        answer = sefaz.send_event(signing.sign(event, settings.certificate(now), "infEvento"))
+        outcome = sefaz.send_event(signed)
     except SefazError as error:
+        outcome = error
+    invoice = _still_mine(invoice_id, attempt, (CANCELLING,))
+    if invoice is None:
+        return None
+    if isinstance(outcome, SefazError):
         invoice.next_attempt_at = now + _backoff(invoice.attempts)
-        invoice.reason = f"SEFAZ indisponível ({error}): o cancelamento será reenviado."[:500]
+        invoice.reason = f"SEFAZ indisponível ({outcome}): o cancelamento será reenviado."[:500]
+    elif outcome.status in EVENT_REGISTERED or outcome.status in ALREADY_CANCELLED:
+        # 218/631: an earlier send of ours registered it (its answer was lost).
+        invoice.status, invoice.reason, invoice.status_code = (
+            INVOICE_CANCELLED,
+            None,
+            outcome.status,
+        )
+        invoice.cancel_protocol, invoice.cancel_xml = outcome.protocol, outcome.protocol_xml
+        invoice.cancelled_at = outcome.received_at or now
     else:
-        invoice.status_code = answer.status
-        if answer.status in EVENT_REGISTERED or answer.status in ALREADY_CANCELLED:
-            invoice.status, invoice.reason = INVOICE_CANCELLED, None
-            invoice.cancel_protocol, invoice.cancel_xml = answer.protocol, answer.protocol_xml
-            invoice.cancelled_at = answer.received_at or now
-        else:
-            invoice.status = AUTHORIZED
-            invoice.reason = f"Cancelamento recusado: {answer.status} - {answer.reason}"[:500]
+        invoice.status, invoice.status_code = AUTHORIZED, outcome.status
+        invoice.reason = f"Cancelamento recusado: {outcome.status} - {outcome.reason}"[:500]
     invoice.sending_until = None
     db.session.flush()
     return invoice.status
@@ -557,14 +690,17 @@ def cancel(invoice_id: int, sefaz: Sefaz, settings: FiscalSettings, now: datetim
 # --- what beat hands to workers -----------------------------------------------------------
 def due_for_work(now: datetime, limit: int) -> tuple[list[int], list[int]]:
     """(invoices to sign or send, invoices to cancel) whose turn has come and that no worker
-    holds; each is marked queued so the next sweeps leave it until QUEUED_FOR has passed."""
+    holds; each is marked queued so the next sweeps leave it until QUEUED_FOR has passed. An
+    incomplete one comes back on its own time (INCOMPLETE_RETRY), one of a cancelled bill
+    never."""
     table = Invoice.__table__
     free = or_(table.c.sending_until.is_(None), table.c.sending_until < now)
     due = or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now)
-    work = (PENDING, *TO_SEND, CANCELLING)
+    work = table.c.status.in_((PENDING, *TO_SEND, CANCELLING))
+    retry = (table.c.status == INCOMPLETE) & (table.c.next_attempt_at <= now)
     rows = db.session.execute(
         select(table.c.id, table.c.status)
-        .where(table.c.status.in_(work), free, due)
+        .where(or_(work & due, retry), free)
         .order_by(table.c.id)
         .limit(limit)
     ).all()

@@ -6,10 +6,12 @@ Set-based: the plans' profiles are read first (a few rows), then one query finds
 customers with a gap and one more reads their subscriptions to say what each lacks.
 """
 
-from sqlalchemy import and_, false, or_, true
+from sqlalchemy import and_, false, func, or_, true
 
-from models.customers.customers import Customer
+from models.customers.customers import PJ, Customer
 from models.db import db
+from models.fiscal.issuing import state_registration
+from models.fiscal.nfcom_documents import IncompleteInvoice
 from models.fiscal.plan_profiles import TELECOM_KINDS, PlanFiscalProfile
 from models.service.plans import Plan
 from models.service.subscriptions import ACTIVE, SUSPENDED, Subscription
@@ -28,6 +30,19 @@ ADDRESS_NEEDS = {
 
 def _blank(column):
     return or_(column.is_(None), column == "")
+
+
+def _unwritable_ie():
+    """True for a company whose IE the NFCom cannot carry (issuing.state_registration): not
+    ISENTO and not 2 to 14 digits once the dots, slashes and dashes staff type are gone."""
+    ie = Customer.state_registration
+    digits = func.replace(func.replace(func.replace(ie, ".", ""), "/", ""), "-", "")
+    return and_(
+        Customer.kind == PJ,
+        ie.is_not(None),
+        func.upper(func.trim(ie)) != "ISENTO",
+        or_(func.length(digits) < 2, func.length(digits) > 14),
+    )
 
 
 def _covered(profiles: dict[int, dict]):
@@ -65,6 +80,7 @@ def customers_missing_data(page: int, per_page: int) -> tuple[list[dict], int]:
     }
     gap = or_(
         *(_blank(getattr(Customer, f"address_{part}")) for part in ADDRESS_NEEDS),
+        _unwritable_ie(),
         Subscription.plan_id.not_in(sorted(profiles)) if profiles else true(),
         ~_covered(profiles),
     )
@@ -108,4 +124,9 @@ def _entry(customer: Customer) -> dict:
         name for part, name in ADDRESS_NEEDS.items() if not getattr(customer, f"address_{part}")
     ]
     problems = [f"O endereço não tem: {', '.join(missing)}."] if missing else []
+    if customer.kind == PJ:
+        try:
+            state_registration(customer.state_registration)
+        except IncompleteInvoice as error:
+            problems.append(str(error))
     return {"code": customer.code, "name": customer.name, "problems": problems}

@@ -191,7 +191,8 @@ def test_finance_cancels_within_the_deadline_and_is_refused_after_it(
 def test_a_rejection_goes_to_finance_with_its_reason_and_once_mended_keeps_its_number(
     app, client, admin, headers_for, svrs, override_settings, celery_worker
 ):
-    connect(app, svrs, override_settings, environment="producao")  # the stand-in is homologação
+    connect(app, svrs, override_settings)
+    svrs.environment = "1"  # SVRS answers as produção: 252 for a homologação invoice
     plan_id = telecom_plan(app)
     receivable_id = telecom_bill(app, plan_id)
     _sweep(celery_worker)
@@ -203,7 +204,7 @@ def test_a_rejection_goes_to_finance_with_its_reason_and_once_mended_keeps_its_n
     assert rejected["status_code"] == 252 and "252 - Rejeição: Ambiente" in rejected["reason"]
     assert (rejected["number"], next_number(app)) == (1, 2)
 
-    connect(app, svrs, override_settings, environment="homologacao")  # the admin mends it
+    svrs.environment = "2"  # mended (as when the issuer's environment is put right)
     again = client.post(f"{API}/receivables/{receivable_id}/invoice", headers=finance)
     assert again.status_code == 202 and again.json["status"] == "pending"
     assert _all_reach(app, [receivable_id], "authorized")
@@ -215,7 +216,8 @@ def test_a_rejection_goes_to_finance_with_its_reason_and_once_mended_keeps_its_n
 def test_the_number_of_a_rejected_invoice_whose_bill_is_cancelled_goes_to_the_next_one(
     app, client, admin, svrs, override_settings, celery_worker
 ):
-    connect(app, svrs, override_settings, environment="producao")  # rejected: 252
+    connect(app, svrs, override_settings)
+    svrs.environment = "1"  # SVRS answers as produção: 252
     plan_id = telecom_plan(app)
     cancelled = telecom_bill(app, plan_id)
     _sweep(celery_worker)
@@ -225,7 +227,7 @@ def test_the_number_of_a_rejected_invoice_whose_bill_is_cancelled_goes_to_the_ne
     assert gone.status_code == 200, gone.json
     assert client.post(f"{API}/receivables/{cancelled}/invoice", headers=admin).status_code == 409
 
-    connect(app, svrs, override_settings, environment="homologacao")
+    svrs.environment = "2"
     taker = telecom_bill(app, plan_id)
     _sweep(celery_worker)
     assert _all_reach(app, [taker], "authorized")

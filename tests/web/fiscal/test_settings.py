@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pytest
 
+from models.db import db
 from tests.fiscal_samples import A1_PASSWORD, ISSUER_CNPJ, NOT_AFTER
 from tests.web.api_helpers import assert_envelope
 from tests.web.fiscal.helpers import SETTINGS, issuer_address, settings_body, with_a1
@@ -120,12 +121,40 @@ def test_bad_input_is_a_422(client, admin, field, value):
     assert field in body["errors"]
 
 
-def test_next_number_only_goes_forward(client, admin):
+def test_next_number_is_per_environment_and_series_and_only_forward_once_used(app, client, admin):
     assert _put(client, admin, settings_body(next_number=120))["next_number"] == 120
     assert _put(client, admin, settings_body())["next_number"] == 120  # left out: unchanged
-    refused = client.put(SETTINGS, json=settings_body(next_number=119), headers=admin)
+    assert _put(client, admin, settings_body(next_number=100))["next_number"] == 100  # unused
+    production = _put(client, admin, settings_body(environment="producao"))
+    assert production["next_number"] == 1  # its own counter: homologação took nothing from it
+    _put(client, admin, settings_body(environment="homologacao"))
+    _number_used(app, "homologacao", 1, 100)
+    refused = client.put(SETTINGS, json=settings_body(next_number=99), headers=admin)
     assert "next_number" in assert_envelope(refused, 409, "conflict")["errors"]
-    assert client.get(SETTINGS, headers=admin).get_json()["next_number"] == 120
+    assert client.get(SETTINGS, headers=admin).get_json()["next_number"] == 100
+    assert _put(client, admin, settings_body(next_number=150))["next_number"] == 150
+
+
+def _number_used(app, environment: str, series: int, number: int) -> None:
+    """An invoice of the series under `number` (as issuing leaves one)."""
+    from models.billing.receivables import Receivable
+    from models.fiscal.invoices import Invoice
+    from tests.builders import build_receivable
+
+    receivable_id = build_receivable(app)
+    with app.app_context():
+        code = db.session.get(Receivable, receivable_id).customer_code
+        db.session.add(
+            Invoice(
+                receivable_id=receivable_id,
+                customer_code=code,
+                status="authorized",
+                environment=environment,
+                series=series,
+                number=number,
+            )
+        )
+        db.session.commit()
 
 
 def test_the_history_never_shows_the_certificate_or_its_password(client, admin):
