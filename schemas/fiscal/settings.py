@@ -153,7 +153,7 @@ class FiscalSettingsOutput(Schema):
     email = fields.String(allow_none=True)
     series = fields.Integer(required=True)
     next_number = fields.Integer(required=True, metadata={"description": "The next NFCom's"})
-    first_issue_date = fields.Date(allow_none=True)
+    first_issue_date = Date(allow_none=True)
     qr_code_base = fields.String(required=True)
     has_certificate = fields.Boolean(required=True)
     certificate_cnpj = Cnpj(allow_none=True)
