@@ -75,7 +75,7 @@ def test_a_killed_worker_or_web_master_is_restarted_while_the_rest_serves(servic
             assert restarted, service.output()[-3000:]
             assert service.task_succeeded(service.send_task()), service.output()[-3000:]
         assert poller.statuses and set(poller.statuses) == {200}, poller.statuses
-        assert wait_until(lambda: _gone(worker), timeout=30)  # its pool did not linger (busy CPUs: slow)
+        assert wait_until(lambda: _gone(worker), timeout=30)  # its pool did not linger
 
         (web,) = service.spawned("web")
         os.kill(web, signal.SIGKILL)
