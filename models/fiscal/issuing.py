@@ -363,6 +363,9 @@ def sign_pending(invoice_ids: list[int], now: datetime) -> list[int]:
     under the series' next number (one that had a number under its own); the ids signed. No
     commit: the number and the document are committed together by the caller."""
     settings = fiscal_settings()
+    # The numbering lock first, held until the commit: two workers take turns here, and the
+    # second then finds nothing pending (SQLite has no row locks to make it wait otherwise).
+    counter = numbering.counter(settings.environment, settings.series)
     to_sign = db.session.scalars(
         select(Invoice)
         .where(Invoice.id.in_(invoice_ids), Invoice.status.in_((PENDING, INCOMPLETE)))
@@ -376,8 +379,6 @@ def sign_pending(invoice_ids: list[int], now: datetime) -> list[int]:
         for invoice in to_sign:
             _incomplete(invoice, problem, now)
         return []
-    # The numbering lock, held until the commit: two workers take turns here.
-    counter = numbering.counter(settings.environment, settings.series)
     certificate = settings.certificate(now)
     issued_at = now.astimezone(zone())
     signed = []
