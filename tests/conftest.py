@@ -411,3 +411,23 @@ def inbox(settings, override_settings, monkeypatch):
 def _empty_inbox(client) -> None:
     for shard in range(pix_inbox.SHARDS):
         client.delete(pix_inbox.INBOX.format(shard=shard), pix_inbox.LOCK.format(shard=shard))
+
+
+@pytest.fixture
+def svrs():
+    """The stand-in SVRS (tests/sefaz) serving the test issuer's CNPJ; nothing the service sent
+    may have broken its envelope rules."""
+    from tests.fiscal_service import ISSUER_CNPJ
+    from tests.sefaz import SvrsStandIn
+
+    with SvrsStandIn(cnpj=ISSUER_CNPJ) as stand_in:
+        yield stand_in
+    assert stand_in.violations == []
+
+
+@pytest.fixture
+def issuer(app, svrs, override_settings):
+    """The service issuing NFComs against `svrs` (tests/fiscal_service.connect)."""
+    from tests.fiscal_service import connect
+
+    connect(app, svrs, override_settings)

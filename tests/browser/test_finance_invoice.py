@@ -12,15 +12,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import axe_violations
 from tests.builders import build_receivable
 from tests.fiscal_service import connect, invoice_row, invoiced_customer, status_of, telecom_plan
-from tests.sefaz import SvrsStandIn
 from tests.waiting import wait_until
-
-
-@pytest.fixture
-def svrs():
-    with SvrsStandIn(cnpj="11222333000181") as stand_in:
-        yield stand_in
-    assert stand_in.violations == []
 
 
 @pytest.fixture

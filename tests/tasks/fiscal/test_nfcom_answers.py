@@ -22,30 +22,16 @@ from tasks.chunks import chunk
 from tests.builders import BUILDER, build_receivable, build_subscription
 from tests.fiscal_service import (
     SAO_PAULO,
-    connect,
     customer_with_city_code,
     invoice_row,
     status_of,
     telecom_bill,
     telecom_plan,
 )
-from tests.sefaz import SvrsStandIn
 from tests.waiting import wait_until
 from tests.web.api_helpers import API
 
 NS = {"n": "http://www.portalfiscal.inf.br/nfcom"}
-
-
-@pytest.fixture
-def svrs():
-    with SvrsStandIn(cnpj="11222333000181") as stand_in:
-        yield stand_in
-    assert stand_in.violations == []
-
-
-@pytest.fixture
-def issuer(app, svrs, override_settings):
-    connect(app, svrs, override_settings)
 
 
 def _signed(app, receivable_id: int) -> int:

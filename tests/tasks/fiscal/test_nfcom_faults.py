@@ -22,7 +22,6 @@ from models.notices import notices
 from models.notices.boleto_notices import BOLETO, boleto_attachments
 from tests.builders import BUILDER, build_subscription
 from tests.fiscal_service import (
-    connect,
     customer_with_city_code,
     invoice_row,
     next_number,
@@ -30,7 +29,6 @@ from tests.fiscal_service import (
     telecom_bill,
     telecom_plan,
 )
-from tests.sefaz import SvrsStandIn
 from tests.waiting import wait_until
 from tests.web.api_helpers import API
 from tests.web.customers.test_customer_options import all_options
@@ -38,18 +36,6 @@ from tests.web.customers.test_customer_options import all_options
 ROOT = Path(__file__).resolve().parents[3]
 CELERY = Path(sys.executable).parent / "celery"
 NS = {"n": "http://www.portalfiscal.inf.br/nfcom"}
-
-
-@pytest.fixture
-def svrs():
-    with SvrsStandIn(cnpj="11222333000181") as stand_in:
-        yield stand_in
-    assert stand_in.violations == []
-
-
-@pytest.fixture
-def issuer(app, svrs, override_settings):
-    connect(app, svrs, override_settings)
 
 
 def _crash_worker(settings, svrs, queue: str, pause: Path, log: Path) -> subprocess.Popen:

@@ -6,7 +6,6 @@ back; a rejection mended and signed again under its number; cancellation and its
 
 from datetime import timedelta
 
-import pytest
 import time_machine
 from lxml import etree
 
@@ -21,23 +20,10 @@ from tests.fiscal_service import (
     telecom_bill,
     telecom_plan,
 )
-from tests.sefaz import SvrsStandIn
 from tests.waiting import wait_until
 from tests.web.api_helpers import API
 
 NS = {"n": "http://www.portalfiscal.inf.br/nfcom"}
-
-
-@pytest.fixture
-def svrs():
-    with SvrsStandIn(cnpj="11222333000181") as stand_in:
-        yield stand_in
-    assert stand_in.violations == []  # nothing the service sent broke SVRS's envelope rules
-
-
-@pytest.fixture
-def issuer(app, svrs, override_settings):
-    connect(app, svrs, override_settings)
 
 
 def _sweep(celery) -> None:

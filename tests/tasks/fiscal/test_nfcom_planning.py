@@ -4,7 +4,6 @@ none twice, none of a cancelled bill, and a mark so that it never reads old rece
 
 from datetime import timedelta
 
-import pytest
 import time_machine
 
 from models.clock import utcnow
@@ -14,13 +13,6 @@ from models.fiscal.fiscal_settings import fiscal_settings
 from tasks.chunks import commit_in_chunks
 from tests.builders import build_plan, build_receivable, build_subscription
 from tests.fiscal_service import connect, invoice_row, telecom_bill, telecom_plan
-from tests.sefaz import SvrsStandIn
-
-
-@pytest.fixture
-def svrs():
-    with SvrsStandIn(cnpj="11222333000181") as stand_in:
-        yield stand_in
 
 
 def _plan(app, now) -> int:
