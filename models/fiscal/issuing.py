@@ -60,6 +60,8 @@ from models.fiscal.nfcom_documents import Customer as Recipient
 from models.fiscal.plan_profiles import TELECOM_KINDS, PlanFiscalProfile
 from models.fiscal.sefaz_client import (
     DUPLICATE,
+    HOMOLOGATION,
+    PRODUCTION,
     TP_AMB,
     Answer,
     Sefaz,
@@ -82,8 +84,10 @@ SETTLED = timedelta(minutes=10)  # no transaction that makes receivables stays o
 DSIG = "{http://www.w3.org/2000/09/xmldsig#}"
 ALREADY_CANCELLED = frozenset({218, 631})  # already cancelled / the event already registered
 EVENT_REGISTERED = frozenset({135, 136})
-RETRIABLE = (INCOMPLETE, REJECTED, FAILED)  # signed again, under their number if they had one
+# Signed again (under their number, if they had one): SEFAZ registered nothing of them.
+RESIGNABLE = (INCOMPLETE, REJECTED)
 INCOMPLETE_RETRY = timedelta(minutes=30)  # beat tries an incomplete invoice again after this
+IE_SEPARATORS = str.maketrans("", "", "./- ")  # what staff type between an IE's digits
 
 
 class BillCancelled(IncompleteInvoice):
@@ -154,9 +158,11 @@ def plan_invoices(after: int, size: int, now: datetime) -> tuple[int | None, int
 
 
 def request_invoice(receivable_id: int) -> Invoice:
-    """Finance asks for the receivable's NFCom: a new pending one, or an incomplete, rejected or
-    failed one tried again (it keeps its number, if it had one: SEFAZ did not use it). Conflict
-    for a bill that is not a telecom plan's, cancelled, or whose invoice is past that stage."""
+    """Finance asks for the receivable's NFCom: a new pending one; an incomplete or rejected one
+    signed again (under its number, if it had one: SEFAZ registered nothing); a failed one sent
+    again as it was signed (SEFAZ may hold it: consulted first); one issued in homologação,
+    issued anew once the settings are in produção. Conflict for a bill that is not a telecom
+    plan's, cancelled, or whose invoice is past these stages."""
     receivable = db.session.get(Receivable, receivable_id)
     if receivable is None:
         raise NotFound(f"Receivable {receivable_id} not found.")
@@ -178,8 +184,12 @@ def request_invoice(receivable_id: int) -> Invoice:
             receivable_id=receivable_id, customer_code=receivable.customer_code, status=PENDING
         )
         db.session.add(invoice)
-    elif invoice.status in RETRIABLE:
+    elif invoice.status in RESIGNABLE:
         invoice.status, invoice.reason, invoice.next_attempt_at = PENDING, None, None
+    elif invoice.status == FAILED:  # its stored bytes may be at SEFAZ: sent again, after a consult
+        invoice.status, invoice.reason, invoice.next_attempt_at = WAITING, None, None
+    elif _homologation_bill_now_in_production(invoice):
+        _start_over(invoice)
     else:
         raise Conflict(
             f"A NFCom desta conta está {STATUS_WORDS[invoice.status]}: nada a emitir de novo.",
@@ -188,6 +198,29 @@ def request_invoice(receivable_id: int) -> Invoice:
     db.session.flush()
     after_commit(ISSUE_TASK, [invoice.id])
     return invoice
+
+
+def _homologation_bill_now_in_production(invoice: Invoice) -> bool:
+    """A test invoice (no fiscal value) of a bill that must now carry a real one."""
+    settled = (AUTHORIZED, INVOICE_CANCELLED, *RESIGNABLE, FAILED, DIVERGENT)
+    return (
+        invoice.environment == HOMOLOGATION
+        and fiscal_settings().environment == PRODUCTION
+        and invoice.status in settled
+    )
+
+
+def _start_over(invoice: Invoice) -> None:
+    """Forget the homologação invoice: the bill is invoiced from scratch in produção."""
+    for name in ("number", "series", "access_key", "issued_at", "signed_xml", "digest"):
+        setattr(invoice, name, None)
+    for name in ("protocol", "authorized_at", "protocol_xml", "authorized_xml", "pdf"):
+        setattr(invoice, name, None)
+    for name in ("cancel_justification", "cancel_requested_at", "cancel_protocol"):
+        setattr(invoice, name, None)
+    invoice.cancelled_at, invoice.cancel_xml, invoice.environment = None, None, None
+    invoice.status, invoice.reason, invoice.status_code = PENDING, None, None
+    invoice.next_attempt_at, invoice.sending_until = None, None
 
 
 # --- building and signing -----------------------------------------------------------------
@@ -224,13 +257,14 @@ def _cut(text: str | None, most: int) -> str | None:
 
 def state_registration(value: str | None) -> str | None:
     """The customer's IE as the NFCom writes it (TIeDest): its digits, or ISENTO; None when
-    there is none. Typed as staff type it ("110.042.490.114", "isento")."""
+    there is none. Typed as staff type it ("110.042.490.114", "isento"); the same rule as
+    readiness's list of customers who cannot be invoiced."""
     if not value or not value.strip():
         return None
     if value.strip().upper() == "ISENTO":
         return "ISENTO"
-    digits = "".join(char for char in value if char.isdigit())
-    if not 2 <= len(digits) <= 14:
+    digits = value.translate(IE_SEPARATORS)
+    if not (digits.isdigit() and 2 <= len(digits) <= 14):
         raise IncompleteInvoice(
             f"A inscrição estadual do cliente ({value}) não tem de 2 a 14 dígitos: corrija-a."
         )
@@ -406,7 +440,8 @@ def sign_pending(invoice_ids: list[int], now: datetime) -> list[int]:
         invoice.issued_at, invoice.signed_xml = now, xml
         invoice.digest = document.findtext(f".//{DSIG}DigestValue")
         invoice.status, invoice.reason, invoice.status_code = SIGNED, None, None
-        invoice.attempts, invoice.next_attempt_at, invoice.sending_until = 0, None, None
+        # attempts go on counting: a lease of the earlier document can never pass for this one's
+        invoice.next_attempt_at, invoice.sending_until = None, None
         signed.append(invoice.id)
     db.session.flush()
     return signed
@@ -431,18 +466,18 @@ def _own_number(invoice: Invoice, settings: FiscalSettings) -> int | None:
 
 
 def _abandoned_number(settings: FiscalSettings) -> Invoice | None:
-    """An invoice that never reached SEFAZ's registry (rejected, incomplete or failed after
-    a number) of a bill cancelled since: modelo 62 has no inutilização, so the next invoice
+    """An invoice that never reached SEFAZ's registry (rejected, or incomplete after a
+    number) of a bill cancelled since: modelo 62 has no inutilização, so the next invoice
     of the series takes its number instead of leaving a gap."""
     return db.session.scalars(
         select(Invoice)
         .join(Receivable, Receivable.id == Invoice.receivable_id)
-        .where(Invoice.status.in_(RETRIABLE), Invoice.number.is_not(None))
+        .where(Invoice.status.in_(RESIGNABLE), Invoice.number.is_not(None))
         .where(Invoice.environment == settings.environment, Invoice.series == settings.series)
         .where(Receivable.status == CANCELLED)
         .order_by(Invoice.number)
         .limit(1)
-        .with_for_update()
+        .with_for_update(of=Invoice)
     ).first()
 
 
@@ -636,7 +671,7 @@ def request_cancellation(receivable_id: int, justification: str, now: datetime) 
         invoice.access_key, invoice.protocol, justification, now, _tp_amb(invoice)
     )
     invoice.status, invoice.cancel_justification = CANCELLING, " ".join(justification.split())
-    invoice.cancel_requested_at, invoice.attempts, invoice.next_attempt_at = now, 0, now
+    invoice.cancel_requested_at, invoice.next_attempt_at = now, now
     invoice.sending_until, invoice.reason = None, None
     db.session.flush()
     after_commit(CANCEL_TASK, invoice.id)
@@ -668,9 +703,13 @@ def cancel(
     invoice = _still_mine(invoice_id, attempt, (CANCELLING,))
     if invoice is None:
         return None
-    if isinstance(outcome, SefazError):
+    if isinstance(outcome, SefazUnavailable):
         invoice.next_attempt_at = now + _backoff(invoice.attempts)
         invoice.reason = f"SEFAZ indisponível ({outcome}): o cancelamento será reenviado."[:500]
+    elif isinstance(outcome, SefazError):  # no retry mends it: finance may ask again later
+        invoice.status = AUTHORIZED
+        invoice.reason = f"Cancelamento não enviado, a verificar: {outcome}"[:500]
+        log.error("NFCom %s: cancellation's answer unusable: %s", invoice_id, outcome)
     elif outcome.status in EVENT_REGISTERED or outcome.status in ALREADY_CANCELLED:
         # 218/631: an earlier send of ours registered it (its answer was lost).
         invoice.status, invoice.reason, invoice.status_code = (

@@ -34,12 +34,15 @@ def _blank(column):
 
 def _unwritable_ie():
     """True for a company whose IE the NFCom cannot carry (issuing.state_registration): not
-    ISENTO and not 2 to 14 digits once the dots, slashes and dashes staff type are gone."""
+    ISENTO and not 2 to 14 characters once the separators staff type are gone (the API lets
+    only digits and those in)."""
     ie = Customer.state_registration
-    digits = func.replace(func.replace(func.replace(ie, ".", ""), "/", ""), "-", "")
+    digits = ie
+    for separator in ".", "/", "-", " ":
+        digits = func.replace(digits, separator, "")
     return and_(
         Customer.kind == PJ,
-        ie.is_not(None),
+        func.trim(ie) != "",
         func.upper(func.trim(ie)) != "ISENTO",
         or_(func.length(digits) < 2, func.length(digits) > 14),
     )

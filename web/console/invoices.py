@@ -23,13 +23,16 @@ NFCOM = "nfcom"
 _COLOUR = {
     invoices.AUTHORIZED: "pago",
     invoices.CANCELLED: "cancelado",
-    **dict.fromkeys((invoices.INCOMPLETE, invoices.REJECTED, invoices.DIVERGENT), "vencido"),
+    **dict.fromkeys(
+        (invoices.INCOMPLETE, invoices.REJECTED, invoices.DIVERGENT, invoices.FAILED), "vencido"
+    ),
 }
 STATUS = {
     status: (words, _COLOUR.get(status, "aberto"))
     for status, words in invoices.STATUS_WORDS.items()
 }
-ISSUABLE = (invoices.INCOMPLETE, invoices.REJECTED)  # issued again once the data are mended
+# Issued (or sent) again once the cause is mended (issuing.request_invoice).
+ISSUABLE = (invoices.INCOMPLETE, invoices.REJECTED, invoices.FAILED)
 DOWNLOADABLE = (invoices.AUTHORIZED, invoices.CANCELLING, invoices.CANCELLED)
 
 add_messages((r"Receivable \d+ has no NFCom\.", "Esta conta não tem NFCom."))

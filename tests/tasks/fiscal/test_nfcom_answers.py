@@ -21,13 +21,16 @@ from models.fiscal.settings import SefazSettings
 from tasks.chunks import chunk
 from tests.builders import BUILDER, build_receivable, build_subscription
 from tests.fiscal_service import (
+    ISSUER_CNPJ,
     SAO_PAULO,
+    connect,
     customer_with_city_code,
     invoice_row,
     status_of,
     telecom_bill,
     telecom_plan,
 )
+from tests.sefaz import SvrsStandIn
 from tests.waiting import wait_until
 from tests.web.api_helpers import API
 
@@ -108,11 +111,50 @@ def test_an_answer_no_retry_mends_waits_for_a_person_and_then_goes(
     celery_worker.send_task("tasks.fiscal.sweep")
     assert wait_until(lambda: status_of(app, receivable_id) == "failed", timeout=60)
     assert "a verificar" in invoice_row(app, receivable_id).reason
+    digest = invoice_row(app, receivable_id).digest
     override_settings(SefazSettings, ca_pem=svrs.ca_pem)  # mended by the operator
     again = client.post(f"{API}/receivables/{receivable_id}/invoice", headers=admin)
-    assert again.status_code == 202
+    assert again.status_code == 202 and again.json["status"] == "waiting"  # sent as signed
     assert wait_until(lambda: status_of(app, receivable_id) == "authorized", timeout=60)
-    assert invoice_row(app, receivable_id).number == 1
+    invoice = invoice_row(app, receivable_id)
+    assert (invoice.number, invoice.digest) == (1, digest)  # the very bytes first signed
+    assert svrs.answered("NFComConsulta") == [217]  # SEFAZ asked first: it might have had them
+
+
+def test_a_cancellation_no_retry_mends_goes_back_to_authorized_for_finance(
+    app, client, headers_for, svrs, issuer, override_settings, celery_worker
+):
+    receivable_id = telecom_bill(app, telecom_plan(app))
+    celery_worker.send_task("tasks.fiscal.sweep")
+    assert wait_until(lambda: status_of(app, receivable_id) == "authorized", timeout=60)
+    strange = trustme.CA(organization_name="Not SVRS's CA").cert_pem.bytes().decode()
+    override_settings(SefazSettings, ca_pem=strange)
+    reason = {"justification": "Valor cobrado em duplicidade na fatura"}
+    url = f"{API}/receivables/{receivable_id}/invoice/cancel"
+    assert client.post(url, json=reason, headers=headers_for("finance")).status_code == 202
+    assert wait_until(
+        lambda: "Cancelamento não enviado" in (invoice_row(app, receivable_id).reason or ""),
+        timeout=60,
+    )
+    assert status_of(app, receivable_id) == "authorized"  # finance may ask again once mended
+
+
+def test_a_bill_invoiced_in_homologacao_is_invoiced_anew_once_in_producao(
+    app, client, admin, svrs, issuer, override_settings, celery_worker
+):
+    receivable_id = telecom_bill(app, telecom_plan(app))
+    celery_worker.send_task("tasks.fiscal.sweep")
+    assert wait_until(lambda: status_of(app, receivable_id) == "authorized", timeout=60)
+    url = f"{API}/receivables/{receivable_id}/invoice"
+    assert client.post(url, headers=admin).status_code == 409  # still homologação: done
+    with SvrsStandIn(cnpj=ISSUER_CNPJ, environment="1") as producao:  # SVRS's other servers
+        connect(app, producao, override_settings, environment="producao")
+        again = client.post(url, headers=admin)
+        assert again.status_code == 202 and again.json["status"] == "pending"
+        assert wait_until(lambda: status_of(app, receivable_id) == "authorized", timeout=60)
+    assert producao.violations == []
+    invoice = invoice_row(app, receivable_id)
+    assert (invoice.environment, invoice.number) == ("producao", 1)  # produção's own series
 
 
 def test_an_incomplete_invoice_is_tried_again_by_beat_once_the_data_are_mended(
