@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.audit import Audited
 from models.clock import utcnow
 from models.customers import card_crypto
-from models.db import UTCDateTime, db, get_for_update
+from models.db import UTCDateTime, db, get_for_update, insert_or_ignore
 from models.errors import Conflict, Invalid
 from models.fiscal import numbering, signing
 from models.fiscal.nfcom_documents import QR_CODE_URL, Address, Issuer, Regime
@@ -160,31 +160,38 @@ def _loaded(certificate_encrypted: str, password_encrypted: str, now: datetime):
     return certificate
 
 
-def fiscal_settings(for_update: bool = False) -> FiscalSettings:
-    """The row (made, empty and inactive, the first time it is asked for)."""
-    row = get_for_update(FiscalSettings, SETTINGS_ID) if for_update else None
-    row = row or db.session.get(FiscalSettings, SETTINGS_ID)
-    if row is None:
-        secret = base64.b64encode(secrets.token_bytes(32)).decode()
-        row = FiscalSettings(
-            id=SETTINGS_ID,
-            active=False,
-            environment=HOMOLOGATION,
-            series=1,
-            qr_code_base=QR_CODE_URL,
-            planned_through=0,
-            key_secret_encrypted=card_crypto.encrypt(secret),
-        )
-        db.session.add(row)
-        db.session.flush()
-    return row
+def fiscal_settings() -> FiscalSettings:
+    """The row; before anyone saved it, the defaults (inactive, nothing filled in), unsaved:
+    reading the settings writes nothing."""
+    return db.session.get(FiscalSettings, SETTINGS_ID) or FiscalSettings(**_DEFAULTS)
+
+
+_DEFAULTS = {
+    "id": SETTINGS_ID,
+    "active": False,
+    "environment": HOMOLOGATION,
+    "series": 1,
+    "qr_code_base": QR_CODE_URL,
+    "planned_through": 0,
+}
+
+
+def _row_to_change() -> FiscalSettings:
+    """The row, locked; made the first time with the secret of the access keys' cNF."""
+    secret = base64.b64encode(secrets.token_bytes(32)).decode()
+    first = {**_DEFAULTS, "key_secret_encrypted": card_crypto.encrypt(secret)}
+    now = utcnow()
+    insert_or_ignore(
+        FiscalSettings.__table__, {**first, "created_at": now, "updated_at": now}, ["id"]
+    )
+    return get_for_update(FiscalSettings, SETTINGS_ID)
 
 
 def save_settings(data: dict, now: datetime) -> FiscalSettings:
     """Change the issuer's settings (validated input). A certificate comes with its password
     and must open, be valid at `now` and carry the issuer's CNPJ; `next_number` is the
     series' (numbering.move_to: only forward once the series has invoices)."""
-    row = fiscal_settings(for_update=True)
+    row = _row_to_change()
     pkcs12, password = data.pop("certificate", None), data.pop("certificate_password", None)
     if (pkcs12 is None) != (password is None):
         raise Invalid(

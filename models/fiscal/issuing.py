@@ -121,6 +121,19 @@ def advance_planning(start: int, now: datetime) -> None:
         db.session.execute(table.update().values(planned_through=settled))
 
 
+def telecom_bills():
+    """SQL: the receivables that carry an NFCom, the bills of a telecom plan not cancelled
+    (their ids; narrow it with .where)."""
+    r, s, p = Receivable.__table__.c, Subscription.__table__.c, Plan.__table__.c
+    return (
+        select(r.id)
+        .select_from(Receivable.__table__)
+        .join(Subscription.__table__, s.id == r.subscription_id)
+        .join(Plan.__table__, p.id == s.plan_id)
+        .where(p.kind.in_(TELECOM_KINDS), r.status != CANCELLED)
+    )
+
+
 def plan_invoices(after: int, size: int, now: datetime) -> tuple[int | None, int]:
     """Pending invoices for the telecom bills among the next `size` receivables with an id
     above `after`, issued from the settings' first day on (none for a cancelled bill, none
@@ -128,18 +141,18 @@ def plan_invoices(after: int, size: int, now: datetime) -> tuple[int | None, int
     settings = fiscal_settings()
     if not settings.active or settings.first_issue_date is None:
         return None, 0
-    r, s, p = Receivable.__table__.c, Subscription.__table__.c, Plan.__table__.c
+    r = Receivable.__table__.c
     page = select(r.id).where(r.id > after).order_by(r.id).limit(size).subquery()
     upto = db.session.scalar(select(func.max(page.c.id)))
     if upto is None:
         return None, 0
     invoiced = exists().where(Invoice.receivable_id == r.id)
     rows = (
-        select(r.id, r.customer_code, literal(PENDING), literal(0), literal(now), literal(now))
-        .select_from(Receivable.__table__)
-        .join(Subscription.__table__, s.id == r.subscription_id)
-        .join(Plan.__table__, p.id == s.plan_id)
-        .where(r.id > after, r.id <= upto, p.kind.in_(TELECOM_KINDS), r.status != CANCELLED)
+        telecom_bills()
+        .with_only_columns(
+            r.id, r.customer_code, literal(PENDING), literal(0), literal(now), literal(now)
+        )
+        .where(r.id > after, r.id <= upto)
         .where(r.issue_date >= settings.first_issue_date, ~invoiced)
         .order_by(r.id)
     )
@@ -168,12 +181,8 @@ def request_invoice(receivable_id: int) -> Invoice:
         raise NotFound(f"Receivable {receivable_id} not found.")
     if receivable.status == CANCELLED:
         raise Conflict("A conta foi cancelada: não se emite NFCom para ela.")
-    plan_kind = db.session.scalar(
-        select(Plan.kind)
-        .join(Subscription, Subscription.plan_id == Plan.id)
-        .where(Subscription.id == receivable.subscription_id)
-    )
-    if plan_kind not in TELECOM_KINDS:
+    telecom = telecom_bills().where(Receivable.__table__.c.id == receivable_id)
+    if db.session.scalar(telecom) is None:
         raise Conflict(
             "Só contas de planos de comunicação (internet, voz) levam NFCom.",
             {"receivable": ["Not a telecom plan's bill."]},

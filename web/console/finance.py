@@ -18,10 +18,9 @@ from models.clock import local_today
 from models.customers.customers import get_customer
 from models.db import db
 from models.errors import DomainError
+from models.fiscal import issuing
 from models.fiscal.invoices import Invoice
-from models.fiscal.plan_profiles import TELECOM_KINDS
 from models.notices import notices
-from models.service.plans import Plan
 from models.service.subscriptions import CANCELLED, Subscription, get_subscription
 from models.settings import current
 from schemas.billing.receivables import (
@@ -175,13 +174,7 @@ def _nfcom_rows(found) -> set[int]:
         db.session.scalars(select(Invoice.receivable_id).where(Invoice.receivable_id.in_(ids)))
     )
     if may("fiscal", WRITE):
-        telecom = (
-            select(receivables.Receivable.id)
-            .join(Subscription, Subscription.id == receivables.Receivable.subscription_id)
-            .join(Plan, Plan.id == Subscription.plan_id)
-            .where(receivables.Receivable.id.in_(ids), Plan.kind.in_(TELECOM_KINDS))
-            .where(receivables.Receivable.status != receivables.CANCELLED)
-        )
+        telecom = issuing.telecom_bills().where(receivables.Receivable.id.in_(ids))
         shown |= set(db.session.scalars(telecom))
     return shown
 

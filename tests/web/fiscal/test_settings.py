@@ -22,8 +22,10 @@ def _refused(client, headers, body):
     return client.put(SETTINGS, json=body, headers=headers)
 
 
-def test_new_settings_are_empty_inactive_and_say_what_is_missing(client, admin):
+def test_new_settings_are_empty_inactive_and_say_what_is_missing(app, client, admin):
     shown = client.get(SETTINGS, headers=admin).get_json()
+    with app.app_context():  # reading them wrote nothing: no row until someone saves one
+        assert db.session.scalar(db.text("SELECT count(*) FROM fiscal_settings")) == 0
     assert shown["active"] is False
     assert shown["environment"] == "homologacao"
     assert shown["has_certificate"] is False
