@@ -35,9 +35,7 @@ from models.billing import (
     remittances,
 )
 from models.billing.psp_client import PspUnavailable
-from models.billing.settings import BillingPolicy
 from models.clock import local_today
-from models.settings import current
 from tasks.chunks import commit_in_chunks
 
 log = logging.getLogger(__name__)
@@ -90,58 +88,46 @@ def sweep_unbilled_sales(older_than_seconds: float = SWEEP_AFTER_SECONDS) -> int
 SUSPENSION_CHUNK = 200  # customers per transaction: their rows stay locked until it commits
 
 
-def _boundary(today: date) -> date:
-    days = current(BillingPolicy).auto_suspend_after_days
-    return auto_suspension.overdue_boundary(today, days)
+def _in_chunks(step: str, today: date, chunk: int) -> int:
+    """Find customers page by page (by code) and apply `step` to each page in its own
+    transaction; the RFC 5176 requests it owes are sent after that chunk commits."""
 
-
-def _in_chunks(find, apply, chunk: int) -> int:
-    """Find customers page by page (by code) and apply to each page in its own transaction."""
-
-    def step(after: int) -> tuple[int | None, int]:
-        codes = find(after, chunk)
+    def one_chunk(after: int) -> tuple[int | None, int]:
+        codes = auto_suspension.customers_for(step, today, after, chunk)
         if not codes:
             return None, 0
-        count, _ = apply(codes)  # the disconnects it owes are sent after the chunk commits
+        count, _ = auto_suspension.apply_step(step, codes, today)
         return codes[-1], count
 
-    return commit_in_chunks(step, 0)
+    return commit_in_chunks(one_chunk, 0)
 
 
 @shared_task(name="tasks.suspension.sweep_auto_suspension")
 def sweep_auto_suspension(run_date: str | None = None, chunk: int = SUSPENSION_CHUNK) -> dict:
-    """Lift the non-payment suspensions of customers who paid (a lost payment task costs
-    nothing), then suspend the subscriptions of customers overdue by more than N days."""
+    """The non-payment ladder's daily sweep: give back what customers paid for (a lost payment
+    task costs nothing), then reduce, suspend and terminate what is due, stage by stage."""
     today = date.fromisoformat(run_date) if run_date else local_today()
-    boundary = _boundary(today)
-    enabled = _in_chunks(
-        lambda after, limit: auto_suspension.customers_to_lift(boundary, after, limit),
-        lambda codes: auto_suspension.lift_customers(codes, boundary),
-        chunk,
-    )
-    suspended = _in_chunks(
-        lambda after, limit: auto_suspension.customers_to_suspend(today, boundary, after, limit),
-        lambda codes: auto_suspension.suspend_customers(codes, today, boundary),
-        chunk,
-    )
-    if enabled or suspended:
-        log.info("non-payment sweep of %s: %d suspended, %d enabled", today, suspended, enabled)
-    return {"suspended": suspended, "enabled": enabled}
+    counts = {
+        auto_suspension.STEP_RESULTS[step]: _in_chunks(step, today, chunk)
+        for step in auto_suspension.STEPS
+    }
+    if any(counts.values()):
+        log.info("non-payment sweep of %s: %s", today, counts)
+    return counts
 
 
 @shared_task(name="tasks.suspension.lift_if_paid")
 def lift_if_paid(customer_code: int, requested_by: int | None = None) -> int:
-    """Enable the customer's non-payment suspensions at once if nothing overdue remains
-    (recorded as done by the system for `requested_by`, who recorded the payment)."""
-    enabled, _ = auto_suspension.lift_customers([customer_code], _boundary(local_today()))
-    return enabled
+    """Give the customer's full speeds and non-payment suspensions back at once if nothing
+    overdue remains (recorded as done by the system for `requested_by`, who recorded the
+    payment)."""
+    return auto_suspension.lift_paid([customer_code], local_today())
 
 
 @shared_task(name="tasks.suspension.lift_paid_customers")
 def lift_paid_customers(customer_codes: list[int], requested_by: int | None = None) -> int:
-    """`lift_if_paid` for a batch of customers (the payments of a bank file's chunk)."""
-    enabled, _ = auto_suspension.lift_customers(customer_codes, _boundary(local_today()))
-    return enabled
+    """lift_if_paid for many customers at once (a retorno's or a PIX batch's payers)."""
+    return auto_suspension.lift_paid(customer_codes, local_today())
 
 
 @shared_task(name="tasks.billing.write_remittance")

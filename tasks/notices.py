@@ -46,22 +46,23 @@ log = logging.getLogger(__name__)
 
 @shared_task(name="tasks.notices.sweep_notices")
 def sweep_notices(run_date: str | None = None) -> dict:
-    """Claim and send today's (or `run_date`'s) boleto e-mails, overdue and suspension notices."""
+    """Claim and send today's (or `run_date`'s) boleto e-mails, overdue notices and the
+    notices of the non-payment ladder's stages (reduction, suspension, termination)."""
     today = date.fromisoformat(run_date) if run_date else local_today()
     with chunk():  # claimed for good before any worker hears of them
         boleto = notice_sweeps.claim_boleto_emails(today)
         overdue = notice_sweeps.claim_overdue_notices(today)
-        suspension = notice_sweeps.claim_suspension_notices(today)
-        send_in_batches(boleto + overdue + suspension)
-    if boleto or overdue or suspension:
+        ladder = notice_sweeps.claim_ladder_notices(today)
+        send_in_batches(boleto + overdue + ladder)
+    if boleto or overdue or ladder:
         log.info(
-            "notices of %s: %d boleto e-mails, %d overdue, %d suspension",
+            "notices of %s: %d boleto e-mails, %d overdue, %d of the ladder",
             today,
             len(boleto),
             len(overdue),
-            len(suspension),
+            len(ladder),
         )
-    return {"boleto": len(boleto), "overdue": len(overdue), "suspension": len(suspension)}
+    return {"boleto": len(boleto), "overdue": len(overdue), "ladder": len(ladder)}
 
 
 log = logging.getLogger(__name__)

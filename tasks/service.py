@@ -1,8 +1,9 @@
-"""Service tasks: the scheduled-task sweeps and RADIUS (disconnects, ghost sessions).
+"""Service tasks: the scheduled-task sweeps and RADIUS (RFC 5176 requests, ghost sessions).
 
 Scheduled suspend / enable / cancel: beat's sweep claims due tasks, workers apply them.
 
-RADIUS work for the workers: Disconnect-Requests (RFC 5176) and closing ghost sessions.
+RADIUS work for the workers: Disconnect-Requests and CoA-Requests (RFC 5176), and closing ghost
+sessions.
 """
 
 import logging
@@ -14,13 +15,14 @@ from celery import shared_task
 from flask import current_app
 from pyrad.client import Client, Timeout
 from pyrad.dictionary import Dictionary
-from pyrad.packet import DisconnectACK, DisconnectNAK, DisconnectRequest
+from pyrad.packet import CoAACK, CoANAK, CoARequest, DisconnectACK, DisconnectNAK, DisconnectRequest
 
 from models.db import db
 from models.effects import after_commit
 from models.service import radius, scheduled_tasks
 from models.service.radius_disconnects import (
     ACKED,
+    COA,
     NAKED,
     Disconnect,
     claim_for_sending,
@@ -92,7 +94,7 @@ SWEEP_LIMIT = 50
 
 @dataclass(frozen=True)
 class _Request:
-    """What one Disconnect-Request needs, copied out of the session before waiting on a NAS."""
+    """What one request needs, copied out of the session before waiting on a NAS."""
 
     nas_ip: str
     coa_port: int
@@ -100,10 +102,20 @@ class _Request:
     username: str
     acct_session_id: str
     framed_ip: str | None
+    kind: str = "disconnect"
+    rate_limit: str | None = None
+    address_list: str | None = None
+
+
+# Request code, and the codes of its ACK and NAK (RFC 5176).
+CODES = {
+    "disconnect": (DisconnectRequest, DisconnectACK, DisconnectNAK),
+    COA: (CoARequest, CoAACK, CoANAK),
+}
 
 
 def _send(request: _Request, timeout: float) -> tuple[str | None, str | None]:
-    """Send one Disconnect-Request; return (acked|naked|None, error)."""
+    """Send one Disconnect-Request or CoA-Request; return (acked|naked|None, error)."""
     where = f"{request.nas_ip}:{request.coa_port}"
     client = Client(
         server=request.nas_ip,
@@ -115,7 +127,12 @@ def _send(request: _Request, timeout: float) -> tuple[str | None, str | None]:
     attributes = {"User_Name": request.username, "Acct_Session_Id": request.acct_session_id}
     if request.framed_ip and ":" not in request.framed_ip:
         attributes["Framed_IP_Address"] = request.framed_ip
-    packet = client.CreateCoAPacket(code=DisconnectRequest, **attributes)
+    if request.rate_limit:
+        attributes["Mikrotik_Rate_Limit"] = request.rate_limit
+    if request.address_list:
+        attributes["Mikrotik_Address_List"] = request.address_list
+    code, ack, nak = CODES[request.kind]
+    packet = client.CreateCoAPacket(code=code, **attributes)
     try:
         reply = client.SendPacket(packet)
     except Timeout:
@@ -124,9 +141,9 @@ def _send(request: _Request, timeout: float) -> tuple[str | None, str | None]:
         return None, f"Could not reach {where}: {error.strerror or error}."
     finally:
         client._CloseSocket()  # pyrad keeps it open otherwise
-    if reply.code == DisconnectACK:
+    if reply.code == ack:
         return ACKED, None
-    if reply.code == DisconnectNAK:
+    if reply.code == nak:
         cause = reply.get("Error-Cause", [None])[0]
         return NAKED, f"NAS refused (Error-Cause {cause})."
     return None, f"Unexpected answer code {reply.code}."
@@ -139,7 +156,15 @@ def _request_for(disconnect_id: int) -> tuple[str, _Request | None]:
     if nas is None:
         return row.nas_ip, None
     return row.nas_ip, _Request(
-        row.nas_ip, nas.coa_port, nas.secret, row.username, row.acct_session_id, row.framed_ip
+        row.nas_ip,
+        nas.coa_port,
+        nas.secret,
+        row.username,
+        row.acct_session_id,
+        row.framed_ip,
+        row.kind,
+        row.rate_limit,
+        row.address_list,
     )
 
 
@@ -164,13 +189,15 @@ def _attempt(disconnect_id: int, lease) -> None:
         log.warning("disconnect %s: %s", disconnect_id, error)
 
 
-@shared_task(name="tasks.radius.send_disconnect")
-def send_disconnect(disconnect_id: int) -> None:
-    """Send one Disconnect-Request now (after the suspension that owes it committed)."""
-    with chunk():
-        claimed = claim_for_sending(disconnect_id)
-    if claimed:
-        _attempt(*claimed)
+@shared_task(name="tasks.radius.send_requests")
+def send_requests(request_ids: list[int]) -> None:
+    """Send these RFC 5176 requests now (after the change that owes them committed), one at a
+    time, each claimed right before it is sent; one taken by another sender is skipped."""
+    for request_id in request_ids:
+        with chunk():
+            claimed = claim_for_sending(request_id)
+        if claimed:
+            _attempt(*claimed)
 
 
 @shared_task(name="tasks.radius.retry_disconnects")

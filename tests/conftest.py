@@ -92,6 +92,16 @@ def override_settings(app):
         replace_settings(app, value)
 
 
+@pytest.fixture
+def suspension_stage_alone(override_settings):
+    """The non-payment ladder with its suspension stage alone, the suspension's notice after 15
+    days overdue: for tests of suspending and lifting (tests/tasks/billing/test_ladder_stages.py
+    has the other stages)."""
+    from models.billing.settings import BillingPolicy
+
+    override_settings(BillingPolicy, reduce_after_days=None, auto_suspend_after_days=15)
+
+
 @pytest.fixture(scope="session")
 def app(settings):
     from flask_migrate import upgrade

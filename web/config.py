@@ -334,13 +334,48 @@ def _billing(env, mode) -> dict:
         "overdue_notice_days": _days_list(env, "OVERDUE_NOTICE_DAYS", (3, 10, 20)),
         "notice_business_days": env.get("NOTICE_BUSINESS_DAYS", "true").lower() != "false",
         "notices_at": _clock_time(env, "NOTICES_AT", "08:00"),
-        "auto_suspend_after_days": _int(env, "AUTO_SUSPEND_AFTER_DAYS", 15, minimum=1),
+        **_ladder(env),
         "auto_suspend_at": _clock_time(env, "AUTO_SUSPEND_AT", "06:00"),
-        # Calendar days between the notice that announces a suspension and the suspension.
-        "suspension_notice_days": _int(env, "SUSPENSION_NOTICE_DAYS", 15, minimum=1),
         "trust_unlock_max_days": _int(env, "TRUST_UNLOCK_MAX_DAYS", 5, minimum=1),
         "trust_unlock_period_days": _int(env, "TRUST_UNLOCK_PERIOD_DAYS", 30, minimum=1),
     }
+
+
+def _stage_days(env, name, default):
+    """A ladder stage's days overdue before its notice; "off" turns the stage off (None)."""
+    raw = env.get(name, "").strip().lower()
+    if raw == "off":
+        return None
+    return default if raw == "" else _int(env, name, default, minimum=1)
+
+
+def _ladder(env) -> dict:
+    """The non-payment ladder (docs/OPERATIONS.md): reduced speed, suspension, termination.
+
+    Each stage's notice goes once a bill is overdue by more than its AFTER_DAYS; the stage runs
+    its NOTICE_DAYS after the notice was sent. The stages keep their order.
+    """
+    ladder = {
+        "reduce_after_days": _stage_days(env, "REDUCE_AFTER_DAYS", 15),
+        "reduce_notice_days": _int(env, "REDUCE_NOTICE_DAYS", 15, minimum=1),
+        "reduce_speed_percent": _int(env, "REDUCE_SPEED_PERCENT", 50, minimum=1),
+        "reduce_address_list": env.get("REDUCE_ADDRESS_LIST", "").strip() or None,
+        "auto_suspend_after_days": _int(env, "AUTO_SUSPEND_AFTER_DAYS", 45, minimum=1),
+        "suspension_notice_days": _int(env, "SUSPENSION_NOTICE_DAYS", 15, minimum=1),
+        "terminate_after_days": _stage_days(env, "TERMINATE_AFTER_DAYS", None),
+        "termination_notice_days": _int(env, "TERMINATION_NOTICE_DAYS", 15, minimum=1),
+        "termination_cancel_reason": env.get("TERMINATION_CANCEL_REASON", "").strip()
+        or "Inadimplência",
+    }
+    if ladder["reduce_speed_percent"] >= 100:
+        raise ConfigError("REDUCE_SPEED_PERCENT must be below 100 (the speed kept, in %)")
+    reduce, terminate = ladder["reduce_after_days"], ladder["terminate_after_days"]
+    suspend = ladder["auto_suspend_after_days"]
+    if reduce is not None and reduce >= suspend:
+        raise ConfigError("REDUCE_AFTER_DAYS must be below AUTO_SUSPEND_AFTER_DAYS")
+    if terminate is not None and terminate <= suspend:
+        raise ConfigError("TERMINATE_AFTER_DAYS must be above AUTO_SUSPEND_AFTER_DAYS")
+    return ladder
 
 
 def _sefaz(env) -> dict:

@@ -1,26 +1,37 @@
-"""Automatic suspension for non-payment [5.1.1], and its lifting when the customer pays.
+"""The non-payment ladder [5.1.1]: notice, reduced speed, suspension, termination, and their
+lifting when the customer pays.
 
-The overdue rule: a receivable is overdue by more than N days (BILLING["auto_suspend_after_days"])
-when today is more than N calendar days past its due date moved to the next business day
-(models/business_days.payable_until), as the bank takes it without charges until then and the
-overdue notices count from the same day. `overdue_boundary` turns that into one date: open
-receivables due before it are overdue, so the database answers with the index on due dates.
+The stages (BillingPolicy, docs/OPERATIONS.md), each optional but the suspension:
+- reduce: the plan's speeds cut to `reduce_speed_percent` through RADIUS (the plan's reduced
+  group for new sessions, a CoA-Request for open ones); the subscription stays active;
+- suspend: the subscription suspended (the suspended group, a Disconnect-Request);
+- terminate: the contract cancelled with `termination_cancel_reason`.
 
-Warned first: nobody is suspended unless the notice announcing the suspension and its date
-(kind "suspension", claimed by the notice sweep for a receivable overdue by more than N days,
-models/notice_sweeps.claim_suspension_notices) was sent for a receivable still owed, at least
-BILLING["suspension_notice_days"] calendar days before (by the ISP's calendar). The notice
-names the date: the day it is written plus those days; it is sent that day or later, so the
-sweep never suspends before the date the customer read. A notice that could not be sent (no
-e-mail address, consent withdrawn, no SMTP server, failed) suspends nobody: staff see it in
-GET /notices?kind=suspension and act by hand.
+The overdue rule: a receivable is overdue by more than N days when today is more than N calendar
+days past its due date moved to the next business day (models/business_days.payable_until), as
+the bank takes it without charges until then and the overdue notices count from the same day.
+`overdue_boundary` turns that into one date: open receivables due before it are overdue, so the
+database answers with the index on due dates.
+
+Warned first: a stage's notice (kinds "reduction", "suspension", "termination", claimed by the
+notice sweep, models/notice_sweeps) goes for a receivable overdue by more than the stage's
+`*_after_days` of a customer the stage would reach; it names the stage's date, the day it is
+written plus the stage's `*_notice_days`. The stage runs on that date or later, never before,
+and only if that notice was sent for a receivable still owed. A notice that could not be sent
+(no e-mail address, consent withdrawn, no SMTP server, failed) moves nobody: staff see it in
+GET /notices?kind=... and act by hand.
+
+Held off: a trust unlock keeps every stage off the customer; a hold ("Suspensão Programada") on
+a subscription keeps off the suspension and termination (`no_suspend`), the reduction
+(`no_reduce`), or both.
 
 Exactly once: the sweep lists candidates, then per chunk locks the customers (in code order)
-and their subscriptions, and re-checks everything under the locks before changing a status
-through the same operation scheduled suspensions use (models/subscription_changes). A second
-sweep, running after or beside the first, finds nothing left to change.
+and their subscriptions, and re-checks everything under the locks before changing them through
+the same operations scheduled tasks use (models/subscription_changes). A second sweep, running
+after or beside the first, finds nothing left to change.
 """
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import exists
@@ -28,16 +39,90 @@ from sqlalchemy import exists
 from models.billing.business_days import BusinessCalendar, business_calendar
 from models.billing.receivables import OWED, Receivable, overdue_customers
 from models.billing.settings import BillingPolicy
-from models.billing.suspension_holds import held, record_trust_unlock, unlocked
+from models.billing.suspension_holds import (
+    NO_REDUCE,
+    NO_SUSPEND,
+    held,
+    record_trust_unlock,
+    unlocked,
+)
 from models.clock import local_midnight
 from models.customers.customer_options import customers_with_option
 from models.customers.customers import Customer
 from models.db import db, lock_rows
 from models.errors import Conflict
 from models.notices.notices import SENT, Notice
-from models.service.subscription_changes import ENABLE, SUSPEND, apply_change, follow_in_radius
+from models.service.cancel_reasons import usable_reason
+from models.service.plans import Plan
+from models.service.subscription_changes import (
+    CANCEL,
+    ENABLE,
+    REDUCE,
+    RESTORE,
+    SUSPEND,
+    Reduction,
+    apply_change,
+    follow_changes,
+    reduce_speeds,
+    restore_speeds,
+)
 from models.service.subscriptions import ACTIVE, NON_PAYMENT, SUSPENDED, Subscription
 from models.settings import current
+
+# The notice kinds that announce each stage, and the stages' names.
+REDUCTION, SUSPENSION, TERMINATION = "reduction", "suspension", "termination"
+TERMINATE = "terminate"
+STAGE_ACTIONS = {REDUCE: REDUCTION, SUSPEND: SUSPENSION, TERMINATE: TERMINATION}
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A ladder stage: its notice's kind, when the notice goes (days overdue) and how long
+    before the stage it must have been sent."""
+
+    action: str
+    notice_kind: str
+    after_days: int
+    notice_days: int
+
+
+def stages() -> dict[str, Stage]:
+    """The stages in force, by action, in the ladder's order (reduce, suspend, terminate)."""
+    policy = current(BillingPolicy)
+    found = {}
+    if policy.reduce_after_days is not None:
+        found[REDUCE] = Stage(
+            REDUCE, REDUCTION, policy.reduce_after_days, policy.reduce_notice_days
+        )
+    found[SUSPEND] = Stage(
+        SUSPEND, SUSPENSION, policy.auto_suspend_after_days, policy.suspension_notice_days
+    )
+    if policy.terminate_after_days is not None:
+        found[TERMINATE] = Stage(
+            TERMINATE, TERMINATION, policy.terminate_after_days, policy.termination_notice_days
+        )
+    return found
+
+
+def stage_for_notice(kind: str) -> Stage | None:
+    """The stage a notice kind announces (None when that stage is off)."""
+    return next((stage for stage in stages().values() if stage.notice_kind == kind), None)
+
+
+def notice_days_of(kind: str) -> int:
+    """Calendar days between a ladder notice of `kind` and the stage it announces (whether or
+    not the stage is on: a notice claimed before it was turned off still names its date)."""
+    policy = current(BillingPolicy)
+    return {
+        REDUCTION: policy.reduce_notice_days,
+        SUSPENSION: policy.suspension_notice_days,
+        TERMINATION: policy.termination_notice_days,
+    }[kind]
+
+
+def reduction_rules() -> Reduction:
+    policy = current(BillingPolicy)
+    return Reduction(policy.reduce_speed_percent, policy.reduce_address_list)
 
 
 def overdue_boundary(today: date, days: int, calendar: BusinessCalendar | None = None) -> date:
@@ -57,26 +142,13 @@ def _overdue(boundary: date):
     return Subscription.customer_code.in_(overdue_customers(boundary, 0).order_by(None))
 
 
-SUSPENSION = "suspension"  # the notice kind that announces a suspension and its date
-
-
-def notice_days() -> int:
-    """Calendar days between the suspension notice and the suspension (at least)."""
-    return current(BillingPolicy).suspension_notice_days
-
-
-def suspension_date(written_on: date) -> date:
-    """The date a suspension notice written on `written_on` announces."""
-    return written_on + timedelta(days=notice_days())
-
-
-def _announced(today: date, boundary: date):
-    """SQL: the customer was sent, on or before today less the notice days, the notice
-    announcing the suspension for a receivable still owed and overdue."""
-    sent_before = local_midnight(today - timedelta(days=notice_days() - 1))
+def _announced(stage: Stage, today: date, boundary: date):
+    """SQL: the customer was sent, on or before today less the stage's notice days, the notice
+    announcing the stage for a receivable still owed and overdue."""
+    sent_before = local_midnight(today - timedelta(days=stage.notice_days - 1))
     return exists().where(
         Notice.customer_code == Subscription.customer_code,
-        Notice.kind == SUSPENSION,
+        Notice.kind == stage.notice_kind,
         Notice.status == SENT,
         Notice.sent_at < sent_before,
         Receivable.id == Notice.receivable_id,
@@ -85,52 +157,95 @@ def _announced(today: date, boundary: date):
     )
 
 
-def _warnable(today: date):
-    """SELECT the active subscriptions the sweep would suspend if their customer owed
-    (customers' flag, holds, trust unlocks)."""
+def _reachable(action: str, today: date):
+    """SELECT the subscriptions `action`'s stage would change if their customer owed:
+    the customer's auto_suspend flag, no trust unlock, no hold with the stage's flag."""
     auto = customers_with_option("auto_suspend").order_by(None)
-    return db.select(Subscription.id, Subscription.customer_code).where(
-        Subscription.status == ACTIVE,
-        Subscription.customer_code.in_(auto),
-        ~unlocked(Subscription.customer_code, today),
-        ~held(Subscription.id, today),
+    query = db.select(Subscription.id, Subscription.customer_code).where(
+        Subscription.customer_code.in_(auto), ~unlocked(Subscription.customer_code, today)
+    )
+    if action == REDUCE:  # internet plans at full speed
+        internet = db.select(Plan.id).where(Plan.kind == "internet")
+        return query.where(
+            Subscription.status == ACTIVE,
+            Subscription.speed_reduced_at.is_(None),
+            Subscription.plan_id.in_(internet),
+            ~held(Subscription.id, today, NO_REDUCE),
+        )
+    query = query.where(~held(Subscription.id, today, NO_SUSPEND))
+    if action == SUSPEND:
+        return query.where(Subscription.status == ACTIVE)
+    return query.where(  # TERMINATE: what the ladder suspended
+        Subscription.status == SUSPENDED, Subscription.suspended_for == NON_PAYMENT
     )
 
 
-def customers_to_warn(today: date):
-    """SELECT the codes of customers whose overdue bills get a suspension notice today."""
-    return _warnable(today).with_only_columns(Subscription.customer_code).distinct()
+def customers_to_warn(stage: Stage, today: date):
+    """SELECT the codes of customers whose overdue bills get `stage`'s notice today."""
+    return _reachable(stage.action, today).with_only_columns(Subscription.customer_code).distinct()
 
 
-def _suspendable(today: date, boundary: date):
-    """SELECT the active subscriptions the sweep must suspend (customers' flag, debt, holds,
-    and the suspension notice sent long enough ago)."""
-    return _warnable(today).where(_overdue(boundary), _announced(today, boundary))
+def _due(stage: Stage, today: date):
+    """SELECT the subscriptions `stage` changes today (debt, notice sent long enough ago)."""
+    boundary = overdue_boundary(today, stage.after_days)
+    return _reachable(stage.action, today).where(
+        _overdue(boundary), _announced(stage, today, boundary)
+    )
 
 
-def _liftable(boundary: date):
+def _paid_up_after(today: date, action: str) -> date:
+    """Customers with nothing overdue past this boundary get `action`'s stage undone."""
+    ladder = stages()
+    stage = ladder.get(action) or ladder[SUSPEND]
+    return overdue_boundary(today, stage.after_days)
+
+
+def _restorable(today: date):
+    """SELECT the subscriptions at reduced speed whose customer no longer owes past the stage."""
+    return db.select(Subscription.id, Subscription.customer_code).where(
+        Subscription.status == ACTIVE,
+        Subscription.speed_reduced_at.is_not(None),
+        ~_overdue(_paid_up_after(today, REDUCE)),
+    )
+
+
+def _liftable(today: date):
     """SELECT the subscriptions suspended for non-payment whose customer owes nothing overdue."""
     return db.select(Subscription.id, Subscription.customer_code).where(
         Subscription.status == SUSPENDED,
         Subscription.suspended_for == NON_PAYMENT,
-        ~_overdue(boundary),
+        ~_overdue(_paid_up_after(today, SUSPEND)),
     )
 
 
-def _next_customers(query, after: int, limit: int) -> list[int]:
+# The sweep's steps, in order: what the customer paid for is given back first.
+LIFT, STEPS = "lift", ("lift", RESTORE, REDUCE, SUSPEND, TERMINATE)
+STEP_RESULTS = {
+    LIFT: "enabled",
+    RESTORE: "restored",
+    REDUCE: "reduced",
+    SUSPEND: "suspended",
+    TERMINATE: "terminated",
+}
+
+
+def _step_query(step: str, today: date):
+    if step == LIFT:
+        return _liftable(today)
+    if step == RESTORE:
+        return _restorable(today)
+    stage = stages().get(step)
+    return None if stage is None else _due(stage, today)
+
+
+def customers_for(step: str, today: date, after: int, limit: int) -> list[int]:
+    """The next `limit` customers (codes above `after`) with a subscription `step` changes."""
+    query = _step_query(step, today)
+    if query is None:
+        return []
     codes = query.with_only_columns(Subscription.customer_code).distinct()
     codes = codes.where(Subscription.customer_code > after).order_by(Subscription.customer_code)
     return list(db.session.scalars(codes.limit(limit)))
-
-
-def customers_to_suspend(today: date, boundary: date, after: int, limit: int) -> list[int]:
-    """The next `limit` customers (codes above `after`) with a subscription to suspend."""
-    return _next_customers(_suspendable(today, boundary), after, limit)
-
-
-def customers_to_lift(boundary: date, after: int, limit: int) -> list[int]:
-    """The next `limit` customers (codes above `after`) with a suspension to lift."""
-    return _next_customers(_liftable(boundary), after, limit)
 
 
 def _lock_customers(codes: list[int]) -> None:
@@ -140,11 +255,11 @@ def _lock_customers(codes: list[int]) -> None:
     db.session.execute(query.with_for_update(of=Customer))
 
 
-def _change(query, action: str) -> tuple[int, list[int]]:
-    """Lock the subscriptions `query` selects, re-check them, and apply `action` to them."""
+def _locked(query) -> list[Subscription]:
+    """Lock the subscriptions `query` selects and return those it still selects under the lock."""
     ids = sorted({row.id for row in db.session.execute(query)})
     if not ids:
-        return 0, []
+        return []
     lock_rows(Subscription, ids)
     locked = db.session.scalars(
         db.select(Subscription)
@@ -152,48 +267,80 @@ def _change(query, action: str) -> tuple[int, list[int]]:
         .order_by(Subscription.id)
         .with_for_update(of=Subscription)
         .execution_options(populate_existing=True)
-    )
+    ).all()
     # Re-selected under the locks: a staff change or a hold that got in first wins.
     still = {row.id for row in db.session.execute(query.where(Subscription.id.in_(ids)))}
-    changed = {}
-    for subscription in locked:
-        if subscription.id in still:
-            apply_change(subscription, action, None, NON_PAYMENT)
-            changed[subscription.id] = (subscription, action)
+    return [subscription for subscription in locked if subscription.id in still]
+
+
+def _apply(step: str, subscriptions: list[Subscription]) -> dict:
+    if step == REDUCE:
+        reduce_speeds(subscriptions, current(BillingPolicy).reduce_speed_percent)
+    elif step == RESTORE:
+        restore_speeds(subscriptions)
+    else:
+        action = {LIFT: ENABLE, SUSPEND: SUSPEND, TERMINATE: CANCEL}[step]
+        reason = None
+        if action == CANCEL:
+            reason = usable_reason(current(BillingPolicy).termination_cancel_reason)
+        for subscription in subscriptions:
+            apply_change(subscription, action, reason, NON_PAYMENT)
+    action = {LIFT: ENABLE, TERMINATE: CANCEL}.get(step, step)
+    return {subscription.id: (subscription, action) for subscription in subscriptions}
+
+
+def apply_step(step: str, codes: list[int], today: date) -> tuple[int, list[int]]:
+    """Lock these customers and apply `step` to what is still due for it; return how many
+    subscriptions changed and the RFC 5176 requests owed (sent after the commit)."""
+    query = _step_query(step, today)
+    if query is None or not codes:
+        return 0, []
+    _lock_customers(codes)
+    subscriptions = _locked(query.where(Subscription.customer_code.in_(codes)))
+    if not subscriptions:
+        return 0, []
+    changed = _apply(step, subscriptions)
     db.session.flush()
-    return len(changed), follow_in_radius(changed) if changed else []
+    reduction = reduction_rules() if step == REDUCE else None
+    return len(changed), follow_changes(changed, reduction)
 
 
-def suspend_customers(codes: list[int], today: date, boundary: date) -> tuple[int, list[int]]:
-    """Suspend for non-payment what is still due to be; return the count and disconnects owed."""
-    _lock_customers(codes)
-    query = _suspendable(today, boundary).where(Subscription.customer_code.in_(codes))
-    return _change(query, SUSPEND)
+def lift_paid(codes: list[int], today: date) -> int:
+    """Give these customers back what the ladder took that they no longer owe for: full
+    speeds and non-payment suspensions. Returns how many subscriptions changed."""
+    lifted, _ = apply_step(LIFT, codes, today)
+    restored, _ = apply_step(RESTORE, codes, today)
+    return lifted + restored
 
 
-def lift_customers(codes: list[int], boundary: date) -> tuple[int, list[int]]:
-    """Enable the non-payment suspensions of those customers that no longer owe anything."""
-    _lock_customers(codes)
-    query = _liftable(boundary).where(Subscription.customer_code.in_(codes))
-    return _change(query, ENABLE)
-
-
-def _suspended_for_non_payment(code: int):
+def _taken_by_ladder(code: int):
+    """SELECT the customer's subscriptions the ladder suspended or keeps at reduced speed."""
+    suspended = (Subscription.status == SUSPENDED) & (Subscription.suspended_for == NON_PAYMENT)
+    reduced = (Subscription.status == ACTIVE) & Subscription.speed_reduced_at.is_not(None)
     return db.select(Subscription.id, Subscription.customer_code).where(
-        Subscription.customer_code == code,
-        Subscription.status == SUSPENDED,
-        Subscription.suspended_for == NON_PAYMENT,
+        Subscription.customer_code == code, suspended | reduced
     )
 
 
 def grant_trust_unlock(code: int, until: date, max_days: int, period_days: int):
-    """Lift the customer's non-payment suspensions now and keep the sweep off until `until`.
+    """Lift the customer's non-payment suspensions and reduced speeds now and keep the ladder
+    off until `until`.
 
-    Refused (409) when nothing is suspended for non-payment: the once-per-period allowance is
-    not spent on nothing. Returns the unlock and how many subscriptions were enabled.
+    Refused (409) when the ladder took nothing: the once-per-period allowance is not spent on
+    nothing. Returns the unlock and how many subscriptions were given back.
     """
     unlock = record_trust_unlock(code, until, max_days, period_days)
-    if db.session.execute(_suspended_for_non_payment(code).limit(1)).first() is None:
+    subscriptions = _locked(_taken_by_ladder(code))
+    if not subscriptions:
         raise Conflict(f"Customer {code} has no subscription suspended for non-payment.")
-    enabled, _ = _change(_suspended_for_non_payment(code), ENABLE)
-    return unlock, enabled
+    changed = {}
+    for subscription in subscriptions:
+        if subscription.status == SUSPENDED:
+            apply_change(subscription, ENABLE, None, NON_PAYMENT)
+            changed[subscription.id] = (subscription, ENABLE)
+        else:
+            restore_speeds([subscription])
+            changed[subscription.id] = (subscription, RESTORE)
+    db.session.flush()
+    follow_changes(changed)
+    return unlock, len(changed)

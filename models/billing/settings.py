@@ -14,9 +14,18 @@ class BillingPolicy:
     boleto_email_days_before: int = 5
     overdue_notice_days: tuple[int, ...] = (3, 10, 20)
     notice_business_days: bool = True  # overdue days counted in business days
-    auto_suspend_after_days: int = 15
-    # Calendar days between the notice that announces a suspension and the suspension.
+    # The non-payment ladder (models/billing/auto_suspension.py): each stage's notice goes once
+    # a bill is overdue by more than its *_after_days (calendar); the stage runs at least its
+    # *_notice_days after that notice was sent. None: the stage is off.
+    reduce_after_days: int | None = 15
+    reduce_notice_days: int = 15
+    reduce_speed_percent: int = 50  # the plan's speeds kept while reduced
+    reduce_address_list: str | None = None  # Mikrotik-Address-List of reduced sessions
+    auto_suspend_after_days: int = 45
     suspension_notice_days: int = 15
+    terminate_after_days: int | None = None
+    termination_notice_days: int = 15
+    termination_cancel_reason: str = "Inadimplência"
     trust_unlock_max_days: int = 5
     trust_unlock_period_days: int = 30
 

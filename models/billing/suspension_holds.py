@@ -1,15 +1,27 @@
 """What keeps the non-payment sweep away: a trust unlock of a customer, a hold on a subscription.
 
-A trust unlock ("desbloqueio de confiança") lifts a customer's non-payment suspension and keeps
-the sweep off the customer until `until`; it is granted at most once per period. A hold (the seed
-vendor's "Suspensão Programada") keeps the sweep off one subscription until `until`, unless
-lifted early. Both count through their `until` day (inclusive) in the ISP's zone; both are
-audited, so the customer's history shows who granted and lifted them.
+A trust unlock ("desbloqueio de confiança") lifts a customer's non-payment suspension (and
+reduced speed) and keeps the sweep off the customer until `until`; it is granted at most once per
+period. A hold (the seed vendor's "Suspensão Programada") keeps the ladder's stages off one
+subscription until `until`, unless lifted early, flag by flag: `no_suspend` ("Suspender": not
+suspended, so not terminated either) and `no_reduce` ("Reduzir": its speeds not reduced).
+Both count through their `until` day (inclusive) in the ISP's zone; both are audited, so the
+customer's history shows who granted and lifted them.
 """
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Date, ForeignKey, Index, Integer, String, exists
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    exists,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.audit import Audited, current_actor
@@ -51,6 +63,9 @@ class SuspensionHold(Audited, db.Model):
     customer_code: Mapped[int] = mapped_column(Integer)
     until: Mapped[date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(String(200))
+    # Which stages it holds off: "Suspender" (suspension and termination) and "Reduzir".
+    no_suspend: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    no_reduce: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -60,6 +75,17 @@ class SuspensionHold(Audited, db.Model):
     def audit_customer_code(self) -> int:
         return self.customer_code
 
+    def status(self, today: date) -> str:
+        """in_force, lifted (ended early by staff) or expired (its date passed)."""
+        if self.lifted_at is not None:
+            return LIFTED
+        return IN_FORCE if self.until >= today else EXPIRED
+
+
+IN_FORCE, LIFTED, EXPIRED = "in_force", "lifted", "expired"
+HOLD_STATUSES = (IN_FORCE, LIFTED, EXPIRED)
+NO_SUSPEND, NO_REDUCE = "no_suspend", "no_reduce"
+
 
 def unlocked(customer_code_column, today: date) -> ColumnElement[bool]:
     """SQL condition: the customer has a trust unlock in force on `today`."""
@@ -68,12 +94,14 @@ def unlocked(customer_code_column, today: date) -> ColumnElement[bool]:
     )
 
 
-def held(subscription_id_column, today: date) -> ColumnElement[bool]:
-    """SQL condition: the subscription has a hold in force on `today`."""
+def held(subscription_id_column, today: date, flag: str) -> ColumnElement[bool]:
+    """SQL condition: the subscription has a hold in force on `today` with `flag` (NO_SUSPEND
+    or NO_REDUCE) set."""
     return exists().where(
         SuspensionHold.subscription_id == subscription_id_column,
         SuspensionHold.lifted_at.is_(None),
         SuspensionHold.until >= today,
+        getattr(SuspensionHold, flag).is_(True),
     )
 
 
@@ -130,8 +158,13 @@ def _hold_in_force(subscription_id: int) -> SuspensionHold | None:
     return db.session.scalars(query.order_by(SuspensionHold.id.desc())).first()
 
 
-def place_hold(subscription_id: int, until: date, reason: str) -> SuspensionHold:
-    """Hold a subscription's non-payment suspension until `until` (one hold in force at most)."""
+def place_hold(
+    subscription_id: int, until: date, reason: str, no_suspend: bool = True, no_reduce: bool = True
+) -> SuspensionHold:
+    """Hold the ladder's stages off a subscription until `until` (one hold in force at most):
+    suspension and termination with `no_suspend`, reduced speed with `no_reduce`."""
+    if not (no_suspend or no_reduce):
+        raise Invalid.field("no_suspend", "A hold keeps off a suspension, a reduction or both.")
     subscription = get_subscription(subscription_id, for_update=True)
     if subscription.status == CANCELLED:
         raise Conflict(f"Subscription {subscription_id} is cancelled.")
@@ -145,6 +178,8 @@ def place_hold(subscription_id: int, until: date, reason: str) -> SuspensionHold
         customer_code=subscription.customer_code,
         until=until,
         reason=reason,
+        no_suspend=no_suspend,
+        no_reduce=no_reduce,
         created_by_id=actor.user_id,
         created_by=actor.username,
     )
@@ -168,4 +203,17 @@ def list_holds(subscription_id: int, page: int, per_page: int) -> tuple[list, in
     """A subscription's holds, newest first (lifted and expired ones included)."""
     get_subscription(subscription_id)
     query = db.select(SuspensionHold).where(SuspensionHold.subscription_id == subscription_id)
+    return paginate(query.order_by(SuspensionHold.id.desc()), page, per_page)
+
+
+def list_all_holds(status: str | None, page: int, per_page: int) -> tuple[list, int]:
+    """Every subscription's holds ("Suspensões programadas"), newest first, by status."""
+    query = db.select(SuspensionHold)
+    today = local_today()
+    if status == IN_FORCE:
+        query = query.where(SuspensionHold.lifted_at.is_(None), SuspensionHold.until >= today)
+    elif status == LIFTED:
+        query = query.where(SuspensionHold.lifted_at.is_not(None))
+    elif status == EXPIRED:
+        query = query.where(SuspensionHold.lifted_at.is_(None), SuspensionHold.until < today)
     return paginate(query.order_by(SuspensionHold.id.desc()), page, per_page)

@@ -8,12 +8,20 @@ The boleto e-mail also attaches the bill's NFCom (DANFE-COM and XML) once it is 
 The overdue notice attaches the boleto too when the receivable is paid by boleto (a second
 copy helps payment), and goes without one otherwise (the customer pays by card or debit, or
 the amount does not fit a boleto): its `payment_method` variable tells the template which, so
-it prints no empty "Linha digitável". The suspension notice (models/auto_suspension) is an
-overdue notice that also names the suspension's date. Amounts are what is still owed (the
+it prints no empty "Linha digitável". The ladder's notices (reduction, suspension,
+termination; models/billing/auto_suspension) are overdue notices that also name the date of the
+stage they announce. Amounts are what is still owed (the
 balance).
 """
 
-from models.billing.auto_suspension import SUSPENSION, notice_days, suspension_date
+from datetime import timedelta
+
+from models.billing.auto_suspension import (
+    REDUCTION,
+    SUSPENSION,
+    TERMINATION,
+    notice_days_of,
+)
 from models.billing.boleto_documents import boleto_pdf, pdf_filename
 from models.billing.boleto_pdf import money
 from models.billing.boletos import Boleto, boleto_for, issued_boleto
@@ -111,22 +119,42 @@ def _overdue(receivable: Receivable, boleto: Boleto | None, stage: int) -> dict:
     }
 
 
-def suspension_context(notice: Notice) -> dict:
-    """The suspension notice's variables: days overdue (calendar, the suspension's count) and
-    the date it announces, counted from today, the day it is written and sent."""
-    receivable = db.session.get(Receivable, notice.receivable_id)
-    return _suspension(receivable, _boleto_or_none(notice.receivable_id))
+NEXT_STAGE = {REDUCTION: "a suspensão total do serviço", SUSPENSION: "", TERMINATION: ""}
 
 
-def _suspension(receivable: Receivable, boleto: Boleto | None) -> dict:
-    return {
+def _stage_notice(kind: str, receivable: Receivable, boleto: Boleto | None) -> dict:
+    """A ladder notice's variables: days overdue (calendar, the ladder's count), the date of
+    the stage it announces (counted from today, the day it is written and sent), its notice
+    days, the speed kept (a reduction) and what comes next."""
+    days = notice_days_of(kind)
+    stage_date = _date(local_today() + timedelta(days=days))
+    variables = {
         **_context(receivable, boleto),
         "payment_method": _payment_method(receivable, boleto),
         "days_overdue": days_overdue(receivable.due_date, local_today(), False),
         "days_kind": "corridos",
-        "suspension_date": _date(suspension_date(local_today())),
-        "notice_days": notice_days(),
+        "stage_date": stage_date,
+        "notice_days": days,
+        "next_stage": NEXT_STAGE[kind],
     }
+    if kind == SUSPENSION:
+        variables["suspension_date"] = stage_date
+    if kind == REDUCTION:
+        variables["speed_percent"] = current(BillingPolicy).reduce_speed_percent
+    return variables
+
+
+def _ladder_kind(kind: str, template: str) -> NoticeKind:
+    """The notice kind announcing one ladder stage, with the overdue notices' attachments."""
+
+    def context(notice: Notice) -> dict:
+        receivable = db.session.get(Receivable, notice.receivable_id)
+        return _stage_notice(kind, receivable, _boleto_or_none(notice.receivable_id))
+
+    def variables(receivable: Receivable) -> dict:
+        return _stage_notice(kind, receivable, issued_boleto(receivable))
+
+    return NoticeKind(template, context, overdue_attachments, preload, variables)
 
 
 # A preview (models/notices/previews.py) of a receivable's e-mail: the same variables, from the
@@ -142,10 +170,6 @@ def overdue_variables(receivable: Receivable) -> dict:
     reached = [stage for stage in stages if stage <= late]
     stage = reached[-1] if reached else (stages[0] if stages else max(late, 1))
     return _overdue(receivable, issued_boleto(receivable), stage)
-
-
-def suspension_variables(receivable: Receivable) -> dict:
-    return _suspension(receivable, issued_boleto(receivable))
 
 
 def overdue_attachments(notice: Notice) -> list[Attachment]:
@@ -167,9 +191,6 @@ register_kind(
     OVERDUE,
     NoticeKind("overdue_notice", overdue_context, overdue_attachments, preload, overdue_variables),
 )
-register_kind(
-    SUSPENSION,
-    NoticeKind(
-        "suspension_notice", suspension_context, overdue_attachments, preload, suspension_variables
-    ),
-)
+register_kind(SUSPENSION, _ladder_kind(SUSPENSION, "suspension_notice"))
+register_kind(REDUCTION, _ladder_kind(REDUCTION, "reduction_notice"))
+register_kind(TERMINATION, _ladder_kind(TERMINATION, "termination_notice"))

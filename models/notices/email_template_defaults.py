@@ -23,7 +23,10 @@ VARIABLES = {
     "days_overdue": "Dias de atraso hoje (úteis ou corridos, conforme a configuração); número",
     "days_kind": "Como os dias de atraso são contados: úteis ou corridos",
     "suspension_date": "Data a partir da qual o serviço será suspenso, dd/mm/aaaa",
-    "notice_days": "Dias corridos entre este aviso e a suspensão (SUSPENSION_NOTICE_DAYS); número",
+    "notice_days": "Dias corridos entre este aviso e a etapa que ele anuncia; número",
+    "stage_date": "Data a partir da qual a etapa anunciada (redução, suspensão, cancelamento) vale",
+    "speed_percent": "Percentual da velocidade contratada mantido na redução; número",
+    "next_stage": "O que vem depois se a dívida continuar (texto; vazio na última etapa)",
 }
 
 _BOLETO_SAMPLE = {
@@ -53,7 +56,28 @@ SAMPLE_CONTEXT = {
         "days_overdue": 16,
         "days_kind": "corridos",
         "suspension_date": "11/04/2026",
+        "stage_date": "11/04/2026",
         "notice_days": 15,
+        "next_stage": "",
+    },
+    "reduction_notice": {
+        **_BOLETO_SAMPLE,
+        "payment_method": "boleto",
+        "days_overdue": 16,
+        "days_kind": "corridos",
+        "stage_date": "11/04/2026",
+        "notice_days": 15,
+        "speed_percent": 50,
+        "next_stage": "a suspensão total do serviço",
+    },
+    "termination_notice": {
+        **_BOLETO_SAMPLE,
+        "payment_method": "boleto",
+        "days_overdue": 76,
+        "days_kind": "corridos",
+        "stage_date": "10/06/2026",
+        "notice_days": 15,
+        "next_stage": "",
     },
 }
 
@@ -173,6 +197,90 @@ _SUSPENSION_HTML = """<p>Olá, {{ customer_name }}.</p>
 <p>Atenciosamente,<br>{{ isp_name }}</p>
 """
 
+_PAY = """{% if linha_digitavel %}Linha digitável: {{ linha_digitavel }}
+{% if pix_code %}
+PIX (copia e cola):
+{{ pix_code }}
+{% endif %}{% else %}Fale conosco para regularizar o pagamento.
+{% endif %}
+Se já pagou, por favor desconsidere esta mensagem.
+
+Atenciosamente,
+{{ isp_name }}
+"""
+
+_PAY_HTML = """{% if linha_digitavel %}<p>Linha digitável: <code>{{ linha_digitavel }}</code></p>
+{% if pix_code %}<p>PIX (copia e cola):<br><code>{{ pix_code }}</code></p>{% endif %}
+{% else %}<p>Fale conosco para regularizar o pagamento.</p>
+{% endif %}
+<p>Se já pagou, por favor desconsidere esta mensagem.</p>
+<p>Atenciosamente,<br>{{ isp_name }}</p>
+"""
+
+_REDUCTION_TEXT = (
+    """Olá, {{ customer_name }}.
+
+AVISO DE REDUÇÃO DA VELOCIDADE (SUSPENSÃO PARCIAL)
+
+Não identificamos o pagamento da fatura {{ description }}, de {{ amount }}, \
+vencida em {{ due_date }} ({{ days_overdue }} dias {{ days_kind }} de atraso).
+
+Se o pagamento não for identificado até lá, a partir de {{ stage_date }} \
+({{ notice_days }} dias corridos após este aviso) a velocidade da sua conexão será reduzida \
+a {{ speed_percent }}% da contratada, até o pagamento. Enquanto durar a redução, a \
+mensalidade é cobrada na proporção do serviço prestado.
+{% if next_stage %}Se a dívida continuar, a etapa seguinte é {{ next_stage }}, \
+com novo aviso antes.
+{% endif %}
+"""
+    + _PAY
+)
+
+_REDUCTION_HTML = (
+    """<p>Olá, {{ customer_name }}.</p>
+<p><strong>AVISO DE REDUÇÃO DA VELOCIDADE (SUSPENSÃO PARCIAL)</strong></p>
+<p>Não identificamos o pagamento da fatura <strong>{{ description }}</strong>, de
+<strong>{{ amount }}</strong>, vencida em <strong>{{ due_date }}</strong>
+({{ days_overdue }} dias {{ days_kind }} de atraso).</p>
+<p>Se o pagamento não for identificado até lá, a partir de <strong>{{ stage_date }}</strong>
+({{ notice_days }} dias corridos após este aviso) a velocidade da sua conexão será reduzida a
+<strong>{{ speed_percent }}%</strong> da contratada, até o pagamento. Enquanto durar a redução,
+a mensalidade é cobrada na proporção do serviço prestado.</p>
+{% if next_stage %}<p>Se a dívida continuar, a etapa seguinte é {{ next_stage }}, com novo
+aviso antes.</p>{% endif %}
+"""
+    + _PAY_HTML
+)
+
+_TERMINATION_TEXT = (
+    """Olá, {{ customer_name }}.
+
+AVISO DE CANCELAMENTO DO CONTRATO
+
+O serviço está suspenso pela falta de pagamento da fatura {{ description }}, de {{ amount }}, \
+vencida em {{ due_date }} ({{ days_overdue }} dias {{ days_kind }} de atraso).
+
+Se o pagamento não for identificado até lá, o contrato poderá ser cancelado a partir de \
+{{ stage_date }} ({{ notice_days }} dias corridos após este aviso). O cancelamento não \
+extingue a dívida.
+
+"""
+    + _PAY
+)
+
+_TERMINATION_HTML = (
+    """<p>Olá, {{ customer_name }}.</p>
+<p><strong>AVISO DE CANCELAMENTO DO CONTRATO</strong></p>
+<p>O serviço está suspenso pela falta de pagamento da fatura <strong>{{ description }}</strong>,
+de <strong>{{ amount }}</strong>, vencida em <strong>{{ due_date }}</strong>
+({{ days_overdue }} dias {{ days_kind }} de atraso).</p>
+<p>Se o pagamento não for identificado até lá, o contrato poderá ser cancelado a partir de
+<strong>{{ stage_date }}</strong> ({{ notice_days }} dias corridos após este aviso). O
+cancelamento não extingue a dívida.</p>
+"""
+    + _PAY_HTML
+)
+
 DEFAULTS = {
     "boleto": {
         "subject": "{{ isp_name }}: sua fatura vence em {{ due_date }}",
@@ -188,5 +296,15 @@ DEFAULTS = {
         "subject": "{{ isp_name }}: aviso de suspensão em {{ suspension_date }}",
         "text_body": _SUSPENSION_TEXT,
         "html_body": _SUSPENSION_HTML,
+    },
+    "reduction_notice": {
+        "subject": "{{ isp_name }}: aviso de redução da velocidade em {{ stage_date }}",
+        "text_body": _REDUCTION_TEXT,
+        "html_body": _REDUCTION_HTML,
+    },
+    "termination_notice": {
+        "subject": "{{ isp_name }}: aviso de cancelamento do contrato em {{ stage_date }}",
+        "text_body": _TERMINATION_TEXT,
+        "html_body": _TERMINATION_HTML,
     },
 }

@@ -36,7 +36,9 @@ from models.notices.template_limits import render as render_bounded
 
 BOLETO, OVERDUE_NOTICE = "boleto", "overdue_notice"
 SUSPENSION_NOTICE = "suspension_notice"  # announces a suspension and its date
-KINDS = (BOLETO, OVERDUE_NOTICE, SUSPENSION_NOTICE)
+# The ladder's other stages: reduced speed, and the contract's termination.
+REDUCTION_NOTICE, TERMINATION_NOTICE = "reduction_notice", "termination_notice"
+KINDS = (BOLETO, OVERDUE_NOTICE, SUSPENSION_NOTICE, REDUCTION_NOTICE, TERMINATION_NOTICE)
 PARTS = ("subject", "text_body", "html_body")
 
 _TEXT = BoundedEnvironment(autoescape=False)

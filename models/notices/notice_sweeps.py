@@ -14,10 +14,10 @@ Receivables owed are open or partially paid (their balance is what the e-mails a
 boleto e-mail for an amount a boleto cannot carry is claimed and skipped at once, with the
 reason (AMOUNT_TOO_LARGE), instead of failing the sweep.
 
-Suspension notices (kind "suspension", stage 0): receivables overdue by more than
-BILLING["auto_suspend_after_days"] (models/auto_suspension's rule) of customers the suspension
-sweep would suspend (auto_suspend, an active subscription not held, no trust unlock), whatever
-their `send_overdue_notice`: the suspension waits for this notice (SUSPENSION_NOTICE_DAYS).
+The ladder's notices (kinds "reduction", "suspension", "termination", stage 0): receivables
+overdue by more than the stage's `*_after_days` (models/billing/auto_suspension's rule) of
+customers the stage would reach (auto_suspend, a subscription in the stage's reach and not held
+off it, no trust unlock), whatever their `send_overdue_notice`: the stage waits for its notice.
 
 Overdue notices: owed receivables of customers with `send_overdue_notice`. A receivable's days
 overdue count from its due date moved to the next business day (models/business_days), in
@@ -30,7 +30,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import Integer, String, and_, exists, literal, select
 
-from models.billing.auto_suspension import SUSPENSION, customers_to_warn, overdue_boundary
+from models.billing.auto_suspension import customers_to_warn, overdue_boundary, stages
 from models.billing.boletos import issue_boletos
 from models.billing.business_days import BusinessCalendar, business_calendar
 from models.billing.receivables import (
@@ -110,15 +110,17 @@ def _too_large(receivable_ids: list[int]) -> set[int]:
     return set(db.session.scalars(query))
 
 
-def claim_suspension_notices(today: date) -> list[int]:
-    """Claim the notices announcing a suspension due `today` (see the module's rule)."""
-    days = current(BillingPolicy).auto_suspend_after_days
-    candidates = select().where(
-        Receivable.status.in_(OWED),
-        Receivable.due_date < overdue_boundary(today, days),
-        Receivable.customer_code.in_(customers_to_warn(today)),
-    )
-    return [notice_id for notice_id, _ in _claim(candidates, SUSPENSION, 0)]
+def claim_ladder_notices(today: date) -> list[int]:
+    """Claim the notices announcing the ladder's stages due `today` (see the module's rule)."""
+    claimed = []
+    for stage in stages().values():
+        candidates = select().where(
+            Receivable.status.in_(OWED),
+            Receivable.due_date < overdue_boundary(today, stage.after_days),
+            Receivable.customer_code.in_(customers_to_warn(stage, today)),
+        )
+        claimed += [notice_id for notice_id, _ in _claim(candidates, stage.notice_kind, 0)]
+    return claimed
 
 
 def latest_due_date(days: int, today: date, business: bool, calendar: BusinessCalendar) -> date:

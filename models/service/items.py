@@ -127,7 +127,9 @@ def sync_login(login: Item) -> list[str]:
     if login.deleted_at is not None or subscription.status == CANCELLED:
         radius.remove_login(login.username)
         return [login.username]
-    if subscription.status == ACTIVE:
+    if subscription.status == ACTIVE and subscription.speed_reduced_at is not None:
+        group = radius.reduced_group(subscription.plan_id)  # the ladder wrote its rows
+    elif subscription.status == ACTIVE:
         group = subscription.plan.radius_group
     else:
         group = radius.ensure_suspended_group()

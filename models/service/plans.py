@@ -49,6 +49,9 @@ def _save(plan: Plan) -> Plan:
     """Add and flush; a name another plan has is a conflict."""
     if plan.radius_group == radius.policy().suspended_group:
         raise Invalid.field("radius_group", "Is the group of suspended logins.")
+    if (plan.radius_group or "").startswith(radius.REDUCED_GROUP_PREFIX):
+        prefix = radius.REDUCED_GROUP_PREFIX
+        raise Invalid.field("radius_group", f"{prefix}* names the groups of reduced speeds.")
     db.session.add(plan)
     taken = Conflict(f"Another plan is named {plan.name!r}.", {"name": ["Already taken."]})
     group = f"Another plan uses RADIUS group {plan.radius_group!r}."

@@ -32,6 +32,9 @@ from models.settings import current
 
 PASSWORD_ATTRIBUTE = "Cleartext-Password"  # noqa: S105 (an attribute name)
 RATE_LIMIT_ATTRIBUTE = "Mikrotik-Rate-Limit"
+ADDRESS_LIST_ATTRIBUTE = "Mikrotik-Address-List"
+# The non-payment ladder's reduced speeds: one group per plan, named by the plan's id.
+REDUCED_GROUP_PREFIX = "reduzido-"
 
 
 @dataclass(frozen=True)
@@ -228,6 +231,56 @@ def rename_group(old: str, new: str) -> None:
     _replace(RadGroupReply, "groupname", old, [])
 
 
+def _ensure_group_rows(group: str, wanted: dict) -> None:
+    """Make `wanted` ({model: [attribute rows]}) the group's only rows, safely in parallel:
+    rows that should not be there are deleted, the wanted ones inserted or ignored on the
+    unique (group, attribute) indexes, so parallel writers agree."""
+    for model, rows in wanted.items():
+        keep = [(row["attribute"], row["value"]) for row in rows]
+        stale = db.select(model.id).where(model.groupname == group)
+        for attribute, value in keep:
+            stale = stale.where(~((model.attribute == attribute) & (model.value == value)))
+        db.session.execute(db.delete(model).where(model.id.in_(stale.scalar_subquery())))
+        rows = [{"groupname": group, **row} for row in rows]
+        insert_or_ignore(model.__table__, rows, ("groupname", "attribute"))
+
+
+def reduced_group(plan_id: int) -> str:
+    """The group of a plan's logins while the ladder keeps their speeds reduced."""
+    return f"{REDUCED_GROUP_PREFIX}{plan_id}"
+
+
+def reduced_rate_limit(
+    upload_kbps: int | None, download_kbps: int | None, percent: int
+) -> str | None:
+    """The plan's rate limit cut to `percent` of its speeds (at least 1 kbps each way)."""
+
+    def cut(kbps: int | None) -> int | None:
+        return None if kbps is None else max(1, kbps * percent // 100)
+
+    return rate_limit(cut(upload_kbps), cut(download_kbps))
+
+
+def ensure_reduced_group(
+    plan_id: int,
+    upload_kbps: int | None,
+    download_kbps: int | None,
+    percent: int,
+    address_list: str | None,
+) -> str:
+    """Make the plan's reduced group reply with its reduced rate limit (and the address list
+    a router shows its payment-warning page to, if set); return the group's name."""
+    group = reduced_group(plan_id)
+    replies = []
+    limit = reduced_rate_limit(upload_kbps, download_kbps, percent)
+    if limit is not None:
+        replies.append({"attribute": RATE_LIMIT_ATTRIBUTE, "op": ":=", "value": limit})
+    if address_list:
+        replies.append({"attribute": ADDRESS_LIST_ATTRIBUTE, "op": ":=", "value": address_list})
+    _ensure_group_rows(group, {RadGroupCheck: [], RadGroupReply: replies})
+    return group
+
+
 def ensure_suspended_group() -> str:
     """Make the suspended group's rows what the settings say now, and return its name.
 
@@ -245,14 +298,7 @@ def ensure_suspended_group() -> str:
         wanted[RadGroupReply].append(
             {"attribute": "Framed-Pool", "op": ":=", "value": rules.blocked_pool}
         )
-    for model, rows in wanted.items():
-        keep = [(row["attribute"], row["value"]) for row in rows]
-        stale = db.select(model.id).where(model.groupname == group)
-        for attribute, value in keep:
-            stale = stale.where(~((model.attribute == attribute) & (model.value == value)))
-        db.session.execute(db.delete(model).where(model.id.in_(stale.scalar_subquery())))
-        rows = [{"groupname": group, **row} for row in rows]
-        insert_or_ignore(model.__table__, rows, ("groupname", "attribute"))
+    _ensure_group_rows(group, wanted)
     return group
 
 

@@ -1,9 +1,13 @@
-"""Disconnect-Requests (RFC 5176) owed to NASes after a suspension or a cancellation.
+"""Disconnect-Requests and CoA-Requests (RFC 5176) owed to NASes after a status change.
 
-Each open session of a login that lost access gets one row, in the transaction that changed the
-subscription. A worker sends it after commit; a NAS that does not answer is retried with backoff
-and, after the last attempt, the row is `failed` and listed for staff. Sending never blocks or
-rolls back the status change: the row is the promise, the sweep keeps it.
+A suspension or a cancellation owes a Disconnect-Request per open session of a login that lost
+access; the ladder's reduced speed, and the full speed given back, owe a CoA-Request per open
+session carrying the new `Mikrotik-Rate-Limit` (the session stays up). Each gets one row, in
+the transaction that changed the subscription; a newer request for a subscription supersedes
+its older ones not yet sent. A worker sends it after commit; a NAS that does not answer is
+retried with backoff and, after the last attempt, the row is `failed` and listed for staff.
+Sending never blocks or rolls back the status change: the row is the promise, the sweep keeps
+it.
 """
 
 from datetime import datetime, timedelta
@@ -11,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.backend import BigKey
+from models.backend import BigKey, partial
 from models.clock import utcnow
 from models.db import UTCDateTime, claim_due, db, get_for_update, paginate
 from models.effects import after_commit
@@ -23,20 +27,32 @@ STATUSES = (PENDING, SENDING, ACKED, NAKED, FAILED, SUPERSEDED)
 # A sender that vanished mid-send gives the row back after this long; a sender claims one row
 # right before sending it, and one attempt waits a few seconds at most.
 SEND_LEASE = timedelta(seconds=60)
-SEND_TASK = "tasks.radius.send_disconnect"
+SEND_TASK = "tasks.radius.send_requests"
+DISCONNECT, COA = "disconnect", "coa"
+SEND_BATCH = 50  # request ids per task: 100,000 sessions are 2,000 messages, not 100,000
 
 
 class Disconnect(db.Model):
-    """One Disconnect-Request owed for one accounting session."""
+    """One Disconnect-Request or CoA-Request owed for one accounting session."""
 
     __tablename__ = "radius_disconnects"
-    __table_args__ = (Index("ix_radius_disconnects_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_radius_disconnects_status_next", "status", "next_attempt_at"),
+        # A new request supersedes the login's pending ones: found without a scan.
+        Index(
+            "ix_radius_disconnects_pending_username", "username", **partial("status = 'pending'")
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Written in the transaction of the status change: a retried change is a no-op, so it
     # adds no row; each new suspension of a session still open owes a new request.
     radacct_id: Mapped[int] = mapped_column(BigKey)
     cause: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(10), default=DISCONNECT, server_default=DISCONNECT)
+    # A CoA-Request's new attributes (the rate limit, the address list); null for a disconnect.
+    rate_limit: Mapped[str | None] = mapped_column(Text)
+    address_list: Mapped[str | None] = mapped_column(Text)
     subscription_id: Mapped[int | None] = mapped_column(
         ForeignKey("subscriptions.id", ondelete="SET NULL"), index=True
     )
@@ -58,11 +74,28 @@ def owe_disconnects(sessions: list[RadAcct], owners: dict[str, tuple[int, str]])
 
     `owners` maps each login to its subscription and the cause (suspend, cancel, deleted).
     """
+    return _owe(sessions, owners, {})
+
+
+def owe_coa(
+    sessions: list[RadAcct],
+    owners: dict[str, tuple[int, str]],
+    attributes: dict[str, tuple[str | None, str | None]],
+) -> list[int]:
+    """Record one CoA-Request per open session with the login's new (rate limit, address
+    list); sent by a worker after the commit. Return the new rows' ids."""
+    return _owe(sessions, owners, attributes)
+
+
+def _owe(sessions, owners, attributes) -> list[int]:
     if not sessions:
         return []
     now = utcnow()
     rows = [
         {
+            "kind": COA if session.username in attributes else DISCONNECT,
+            "rate_limit": attributes.get(session.username, (None, None))[0],
+            "address_list": attributes.get(session.username, (None, None))[1],
             "radacct_id": session.radacctid,
             "cause": owners[session.username][1],
             "subscription_id": owners[session.username][0],
@@ -77,11 +110,24 @@ def owe_disconnects(sessions: list[RadAcct], owners: dict[str, tuple[int, str]])
         }
         for session in sessions
     ]
+    _supersede_logins(sorted({session.username for session in sessions if session.username}))
     table = Disconnect.__table__
-    ids = list(db.session.scalars(db.insert(table).values(rows).returning(table.c.id)))
-    for disconnect_id in ids:
-        after_commit(SEND_TASK, disconnect_id)
+    ids = []
+    for start in range(0, len(rows), 1000):  # a VALUES list per thousand rows
+        insert = db.insert(table).values(rows[start : start + 1000]).returning(table.c.id)
+        ids.extend(db.session.scalars(insert))
+    for start in range(0, len(ids), SEND_BATCH):
+        after_commit(SEND_TASK, ids[start : start + SEND_BATCH])
     return ids
+
+
+def _supersede_logins(usernames: list[str]) -> None:
+    """Drop the requests not yet sent for these logins: the newer ones say what holds now."""
+    db.session.execute(
+        db.update(Disconnect)
+        .where(Disconnect.username.in_(usernames), Disconnect.status == PENDING)
+        .values(status=SUPERSEDED, finished_at=utcnow())
+    )
 
 
 def supersede(subscription_ids: list[int]) -> None:

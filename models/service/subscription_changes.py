@@ -1,9 +1,12 @@
-"""Changes to a subscription that RADIUS must follow: its terms, and suspend / enable / cancel.
+"""Changes to a subscription that RADIUS must follow: its terms, suspend / enable / cancel, and
+the non-payment ladder's reduced speed (reduce / restore: the status stays active).
 
 One operation per change, used alike by staff acting at once (the API) and by scheduled tasks
 (the worker), so both record the same history and write the same RADIUS rows. The
 Disconnect-Requests a change owes are sent by workers after the commit (models/effects.py).
 """
+
+from dataclasses import dataclass
 
 from models.billing.billing_accounts import usable_account
 from models.clock import local_today, utcnow
@@ -12,7 +15,8 @@ from models.errors import Conflict, Invalid
 from models.service import radius
 from models.service.cancel_reasons import usable_reason
 from models.service.items import RADIUS_LOGIN, live_items, live_logins, sync_login
-from models.service.radius_disconnects import owe_disconnects, supersede
+from models.service.radius_disconnects import owe_coa, owe_disconnects, supersede
+from models.service.speed_reductions import close_reductions, open_reductions
 from models.service.subscriptions import (
     ACTIVE,
     BY_STAFF,
@@ -31,6 +35,16 @@ ACTIONS = (SUSPEND, ENABLE, CANCEL)
 NEEDS = {SUSPEND: (ACTIVE,), ENABLE: (SUSPENDED,), CANCEL: (ACTIVE, SUSPENDED)}
 LEADS_TO = {SUSPEND: SUSPENDED, ENABLE: ACTIVE, CANCEL: CANCELLED}
 PAST_TENSE = {SUSPEND: "suspended", ENABLE: "enabled", CANCEL: "cancelled"}
+# The ladder's partial suspension: speeds cut (a CoA-Request, no disconnect) and given back.
+REDUCE, RESTORE = "reduce", "restore"
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """How the ladder reduces speeds: the percentage kept and the router's address list."""
+
+    percent: int
+    address_list: str | None = None
 
 
 def why_not(subscription: Subscription, action: str) -> str | None:
@@ -47,20 +61,70 @@ def _sync_logins(subscription: Subscription) -> None:
         sync_login(login)
 
 
-def follow_in_radius(changed: dict[int, tuple[Subscription, str]]) -> list[int]:
-    """Make RADIUS follow status changes already made; return the Disconnect-Requests owed.
+def reduce_speeds(subscriptions: list[Subscription], percent: int) -> None:
+    """Mark locked active subscriptions as at reduced speed (RADIUS follows in follow_changes)."""
+    now = utcnow()
+    for subscription in subscriptions:
+        subscription.speed_reduced_at = now
+    open_reductions(subscriptions, percent)
+
+
+def restore_speeds(subscriptions: list[Subscription]) -> None:
+    """Give locked subscriptions their full speeds back (RADIUS follows in follow_changes)."""
+    for subscription in subscriptions:
+        subscription.speed_reduced_at = None
+    close_reductions([subscription.id for subscription in subscriptions])
+
+
+def _reduced_group(subscription: Subscription, reduction: Reduction | None, made: dict) -> str:
+    """The subscription's plan's reduced group, its rows written once per plan and call."""
+    plan = subscription.plan
+    if plan.id not in made:
+        if reduction is None:  # rows written by the ladder when it reduced the speeds
+            made[plan.id] = radius.reduced_group(plan.id)
+        else:
+            made[plan.id] = radius.ensure_reduced_group(
+                plan.id, plan.upload_kbps, plan.download_kbps, *_rules(reduction)
+            )
+    return made[plan.id]
+
+
+def _rules(reduction: Reduction) -> tuple[int, str | None]:
+    return reduction.percent, reduction.address_list
+
+
+def _coa_attributes(
+    subscription: Subscription, reduction: Reduction | None
+) -> tuple[str | None, str | None]:
+    """(rate limit, address list) a CoA-Request gives an open session of the subscription."""
+    plan = subscription.plan
+    if subscription.speed_reduced_at is None or reduction is None:
+        return radius.rate_limit(plan.upload_kbps, plan.download_kbps), None
+    limit = radius.reduced_rate_limit(plan.upload_kbps, plan.download_kbps, reduction.percent)
+    return limit, reduction.address_list
+
+
+def follow_in_radius(
+    changed: dict[int, tuple[Subscription, str]], reduction: Reduction | None = None
+) -> list[int]:
+    """Make RADIUS follow status changes already made; return the RFC 5176 requests owed.
 
     `changed` maps subscription id -> (subscription, the last action applied to it). Set-based
     (a few statements for any number of subscriptions): logins of active subscriptions go to
-    their plan's group, of suspended ones to the suspended group, of cancelled ones away.
-    Passwords and IPs do not change with a status, so their rows stay.
+    their plan's group (its reduced group while the ladder reduces it), of suspended ones to the
+    suspended group, of cancelled ones away. Passwords and IPs do not change with a status, so
+    their rows stay. A suspension or a cancellation owes a Disconnect-Request per open session;
+    a reduction or a restored speed a CoA-Request with the new rate limit. `reduction` (the
+    ladder's rules) is needed only when speeds are reduced.
     """
-    groups, removed, owners = {}, [], {}
-    suspended_group = None
+    groups, removed, owners, changes, attributes = {}, [], {}, {}, {}
+    suspended_group, reduced_groups = None, {}
     for login in live_logins(list(changed)):
         subscription, action = changed[login.subscription_id]
         if subscription.status == CANCELLED:
             removed.append(login.username)
+        elif subscription.status == ACTIVE and subscription.speed_reduced_at is not None:
+            groups[login.username] = _reduced_group(subscription, reduction, reduced_groups)
         elif subscription.status == ACTIVE:
             groups[login.username] = subscription.plan.radius_group
         else:
@@ -68,15 +132,26 @@ def follow_in_radius(changed: dict[int, tuple[Subscription, str]]) -> list[int]:
             groups[login.username] = suspended_group
         if subscription.status != ACTIVE and action != ENABLE:
             owners[login.username] = (subscription.id, action)
+        elif action in (REDUCE, RESTORE):
+            new = _coa_attributes(subscription, reduction)
+            if new != (None, None):
+                changes[login.username], attributes[login.username] = (subscription.id, action), new
     radius.set_groups(groups)
     radius.remove_logins(removed)
-    enabled = [sid for sid, (subscription, _) in changed.items() if subscription.status == ACTIVE]
+    enabled = [
+        sid
+        for sid, (subscription, action) in changed.items()
+        if subscription.status == ACTIVE and action not in (REDUCE, RESTORE)
+    ]
     if enabled:
         supersede(enabled)  # a suspension's request not sent yet would cut an enabled customer
-    return owe_disconnects(radius.open_sessions(list(owners)), owners)
+    owed = owe_disconnects(radius.open_sessions(list(owners)), owners)
+    return owed + owe_coa(radius.open_sessions(list(changes)), changes, attributes)
 
 
-def follow_changes(changed: dict[int, tuple[Subscription, str]]) -> list[int]:
+def follow_changes(
+    changed: dict[int, tuple[Subscription, str]], reduction: Reduction | None = None
+) -> list[int]:
     """Everything status changes already made bring along, however they were made: pending
     scheduled tasks of cancelled subscriptions withdrawn, RADIUS followed (see above)."""
     # Imported here: scheduled tasks are built on this module's operations.
@@ -85,7 +160,7 @@ def follow_changes(changed: dict[int, tuple[Subscription, str]]) -> list[int]:
     cancelled = [sid for sid, (_, action) in changed.items() if action == CANCEL]
     if cancelled:
         withdraw_for_cancelled(cancelled)
-    return follow_in_radius(changed)
+    return follow_in_radius(changed, reduction)
 
 
 def apply_change(
@@ -98,6 +173,8 @@ def apply_change(
 
     A suspension records who caused it (`suspended_for`): only non-payment ones lift by
     themselves when the customer pays."""
+    if action != ENABLE and subscription.speed_reduced_at is not None:
+        restore_speeds([subscription])  # the reduction period ends with the suspension
     subscription.status = LEADS_TO[action]
     subscription.status_changed_at = utcnow()
     suspending = action == SUSPEND

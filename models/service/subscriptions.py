@@ -65,6 +65,8 @@ class Subscription(Audited, db.Model):
     # Set while suspended: who suspended it (SUSPENDED_FOR) and why, for the history.
     suspended_for: Mapped[str | None] = mapped_column(String(12))
     suspension_reason: Mapped[str | None] = mapped_column(String(120))
+    # Set while the non-payment ladder keeps the plan's speeds reduced (status stays active).
+    speed_reduced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

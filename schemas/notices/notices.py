@@ -11,7 +11,10 @@ from schemas.common import InputSchema, PageQuery, Text, WholeNumber, page_of
 class NoticeOutput(Schema):
     id = fields.Integer(required=True)
     receivable_id = fields.Integer(required=True)
-    kind = fields.String(required=True, metadata={"description": "boleto, overdue or suspension"})
+    kind = fields.String(
+        required=True,
+        metadata={"description": "boleto, overdue, reduction, suspension or termination"},
+    )
     stage = fields.Integer(
         required=True, metadata={"description": "0 for a boleto; days overdue for a notice"}
     )

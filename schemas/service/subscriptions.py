@@ -132,6 +132,10 @@ class SubscriptionOutput(Schema):
         },
     )
     suspension_reason = fields.String(allow_none=True)
+    speed_reduced_at = fields.AwareDateTime(
+        allow_none=True,
+        metadata={"description": "Since when the non-payment ladder keeps its speeds reduced"},
+    )
     status_changed_at = fields.AwareDateTime(allow_none=True)
     created_at = fields.AwareDateTime(required=True)
 

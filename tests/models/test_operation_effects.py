@@ -28,7 +28,7 @@ from tests.builders import (
 from tests.outbox import recorded_effects
 from tests.web.api_helpers import API
 
-LIFT, DISCONNECT = "tasks.suspension.lift_if_paid", "tasks.radius.send_disconnect"
+LIFT, DISCONNECT = "tasks.suspension.lift_if_paid", "tasks.radius.send_requests"
 BILL, RUN_EXPORT = "tasks.equipment.bill_sale", "tasks.exports.run_export"
 
 
@@ -101,7 +101,7 @@ def test_a_suspension_sends_its_disconnects_whoever_suspends(app, client, admin,
     sent = _via_route(client, "POST", f"/subscriptions/{by_route}/suspend", admin)
     later = _via_operation(app, lambda: change_status(by_operation, "suspend"), clerk)
     first, second = _disconnect_ids(app)
-    assert (sent, later) == ([(DISCONNECT, (first,), {})], [(DISCONNECT, (second,), {})])
+    assert (sent, later) == ([(DISCONNECT, ([first],), {})], [(DISCONNECT, ([second],), {})])
 
 
 def test_deleting_a_login_sends_its_disconnects_whoever_deletes(app, client, admin, clerk):
@@ -110,7 +110,7 @@ def test_deleting_a_login_sends_its_disconnects_whoever_deletes(app, client, adm
     sent = _via_route(client, "DELETE", f"/subscriptions/{subscription_id}/items/{item_id}", admin)
     later = _via_operation(app, lambda: items.delete_item(other_subscription, other_item), clerk)
     first, second = _disconnect_ids(app)
-    assert (sent, later) == ([(DISCONNECT, (first,), {})], [(DISCONNECT, (second,), {})])
+    assert (sent, later) == ([(DISCONNECT, ([first],), {})], [(DISCONNECT, ([second],), {})])
 
 
 def test_cancelling_outside_a_request_withdraws_the_pending_scheduled_tasks(app, clerk):

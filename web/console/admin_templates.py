@@ -35,6 +35,8 @@ NAMES = {
     email_templates.BOLETO: "Boleto (fatura disponível)",
     email_templates.OVERDUE_NOTICE: "Aviso de atraso",
     email_templates.SUSPENSION_NOTICE: "Aviso de suspensão",
+    email_templates.REDUCTION_NOTICE: "Aviso de redução da velocidade",
+    email_templates.TERMINATION_NOTICE: "Aviso de cancelamento do contrato",
 }
 PARTS = email_templates.PARTS
 PART_NAMES = {"subject": "Assunto", "text_body": "Texto", "html_body": "HTML"}

@@ -86,6 +86,8 @@ NOTICE_KINDS = {
     "boleto": "Boleto",
     "overdue": "Aviso de atraso",
     "suspension": "Aviso de suspensão",
+    "reduction": "Aviso de redução da velocidade",
+    "termination": "Aviso de cancelamento do contrato",
 }
 SKIPPED_REASONS = {
     notices.NO_ADDRESS: "cliente sem e-mail",

@@ -14,9 +14,11 @@ from sqlalchemy import text
 
 from models.billing.auto_suspension import SUSPENSION, overdue_boundary
 from models.billing.receivables import settle
+from models.billing.settings import BillingPolicy
 from models.clock import local_today, zone
 from models.db import db
 from models.notices import notices
+from models.settings import current
 from tasks.billing import lift_if_paid, sweep_auto_suspension
 from tests.builders import build_customer, build_login, build_receivable, build_subscription
 from tests.outbox import recorded_effects
@@ -24,7 +26,18 @@ from tests.waiting import wait_until
 from tests.web.api_helpers import API
 from tests.web.customers.test_customer_options import all_options
 
-pytestmark = pytest.mark.calendar  # also run at the calendar's edges (conftest)
+# Also run at the calendar's edges (conftest). These tests are of the suspension stage alone.
+pytestmark = [pytest.mark.calendar, pytest.mark.usefixtures("suspension_stage_alone")]
+
+
+def _swept(suspended=0, enabled=0) -> dict:
+    return {
+        "enabled": enabled,
+        "restored": 0,
+        "reduced": 0,
+        "suspended": suspended,
+        "terminated": 0,
+    }
 
 
 def _today(app) -> date:
@@ -33,7 +46,8 @@ def _today(app) -> date:
 
 
 def _days(app) -> int:
-    return app.config["BILLING"]["auto_suspend_after_days"]
+    with app.app_context():
+        return current(BillingPolicy).auto_suspend_after_days
 
 
 def announce(app, code: int, receivable_id: int, on: date) -> None:
@@ -103,7 +117,7 @@ def test_an_overdue_customer_is_suspended_for_non_payment_and_radius_follows(app
     code, subscription_id, _ = debtor(app, client, admin, logins=("devedor",))
     plan_group = group_of(app, "devedor")
 
-    assert sweep(app) == {"suspended": 1, "enabled": 0}
+    assert sweep(app) == _swept(suspended=1, enabled=0)
     found = subscription(client, admin, subscription_id)
     assert found["status"] == "suspended"
     assert found["suspended_for"] == "non_payment"
@@ -165,7 +179,7 @@ def test_exactly_once_when_the_sweep_runs_twice_and_at_the_same_time(app, client
         thread.join(timeout=120)
     assert not errors, errors
     assert sum(result["suspended"] for result in results) == 6
-    assert sweep(app) == {"suspended": 0, "enabled": 0}
+    assert sweep(app) == _swept(suspended=0, enabled=0)
     for n, (code, subscription_id) in enumerate(subscriptions):
         assert subscription(client, admin, subscription_id)["status"] == "suspended"
         assert len(status_changes(client, admin, code, subscription_id)) == 1
@@ -228,9 +242,9 @@ def test_the_daily_sweep_enables_when_the_payment_task_was_lost(app, client, adm
     with app.app_context(), recorded_effects():
         settle(receivable_id, _today(app), Decimal("99.90"))
         db.session.commit()  # no task sent: as if its message were lost
-    assert sweep(app) == {"suspended": 0, "enabled": 1}
+    assert sweep(app) == _swept(suspended=0, enabled=1)
     assert subscription(client, admin, subscription_id)["status"] == "active"
-    assert sweep(app) == {"suspended": 0, "enabled": 0}
+    assert sweep(app) == _swept(suspended=0, enabled=0)
 
 
 def test_a_scheduled_suspension_is_not_lifted_by_payment(app, client, admin):
@@ -248,7 +262,7 @@ def test_a_scheduled_suspension_is_not_lifted_by_payment(app, client, admin):
     assert subscription(client, admin, subscription_id)["suspended_for"] == "schedule"
     _pay(client, admin, receivable_id, _today(app))
     assert lift_if_paid(code) == 0
-    assert sweep(app) == {"suspended": 0, "enabled": 0}
+    assert sweep(app) == _swept(suspended=0, enabled=0)
     assert subscription(client, admin, subscription_id)["status"] == "suspended"
 
 
@@ -267,7 +281,7 @@ def test_a_trust_unlock_keeps_the_sweep_off_until_its_date_then_it_suspends_agai
     assert group_of(app, "confianca") != "suspenso"
 
     for day in (today, until):
-        assert sweep(app, day) == {"suspended": 0, "enabled": 0}
+        assert sweep(app, day) == _swept(suspended=0, enabled=0)
     assert subscription(client, admin, subscription_id)["status"] == "active"
     assert sweep(app, until + timedelta(days=1))["suspended"] == 1
     assert subscription(client, admin, subscription_id)["suspended_for"] == "non_payment"
@@ -308,7 +322,8 @@ def test_lifting_a_hold_early_lets_the_next_sweep_suspend(app, client, admin):
 
 
 def _notice_days(app) -> int:
-    return app.config["BILLING"]["suspension_notice_days"]
+    with app.app_context():
+        return current(BillingPolicy).suspension_notice_days
 
 
 def test_nobody_is_suspended_without_the_notice_sent_long_enough_before(app, client, admin):

@@ -33,6 +33,9 @@ from tests.tasks.billing.test_equipment_sale import _kill, _start_crash_worker
 from tests.waiting import wait_until
 from tests.web.api_helpers import API, assert_envelope
 
+# debtor() (test_auto_suspension) builds for the suspension stage alone.
+pytestmark = pytest.mark.usefixtures("suspension_stage_alone")
+
 ACCOUNTS = f"{API}/billing-accounts"
 BRADESCO = {
     "name": "Bradesco cobrança",

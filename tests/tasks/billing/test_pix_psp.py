@@ -22,6 +22,9 @@ from tests.waiting import wait_until
 from tests.web.api_helpers import API
 from tests.web.billing.pix_helpers import charge_of, paid
 
+# debtor() (test_auto_suspension) builds for the suspension stage alone.
+pytestmark = pytest.mark.usefixtures("suspension_stage_alone")
+
 
 @pytest.fixture
 def psp():

@@ -101,7 +101,7 @@ def test_only_open_boleto_receivables_due_within_the_days_get_it(
     assert client.post(methods_url(by_debit), json=bank_debit(), headers=admin).status_code == 201
     build_receivable(app, customer_code=by_debit, due_date=DUE)
 
-    assert sweep(app, TODAY) == {"boleto": 3, "overdue": 0, "suspension": 0}
+    assert sweep(app, TODAY) == {"boleto": 3, "overdue": 0, "ladder": 0}
 
     expected = sorted(f"boleto.{due_in[days]}.0" for days in (0, 3, 5))  # missed days: still
     assert wait_until(lambda: smtp.count == 3 and _all_sent(app), timeout=60)
@@ -146,7 +146,7 @@ def test_the_sweep_issues_the_boletos_and_history_shows_them(
     ids = [build_receivable(app, customer_code=code, due_date=DUE) for _ in range(3)]
     issued_before = client.get(f"{API}/receivables/{ids[1]}/boleto", headers=admin).get_json()
 
-    assert sweep(app, TODAY) == {"boleto": 3, "overdue": 0, "suspension": 0}
+    assert sweep(app, TODAY) == {"boleto": 3, "overdue": 0, "ladder": 0}
     assert wait_until(lambda: smtp.count == 3 and _all_sent(app), timeout=60)
 
     with app.app_context():
@@ -176,7 +176,7 @@ def test_a_boleto_email_of_an_amount_no_boleto_carries_is_skipped_with_the_reaso
         )
         db.session.commit()
 
-    assert sweep(app, TODAY) == {"boleto": 1, "overdue": 0, "suspension": 0}  # no crash
+    assert sweep(app, TODAY) == {"boleto": 1, "overdue": 0, "ladder": 0}  # no crash
     claimed = {receivable_id: status for receivable_id, _, _, status in notices(app)}
     assert claimed.keys() == {fits, too_large} and claimed[too_large] == SKIPPED
     with app.app_context():

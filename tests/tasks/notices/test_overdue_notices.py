@@ -146,7 +146,7 @@ def test_a_sweep_that_missed_days_sends_only_the_latest_stage(app, celery_worker
     assert sweep(app, date(2026, 3, 25)) == {
         "boleto": 0,
         "overdue": 1,
-        "suspension": 0,
+        "ladder": 0,
     }  # 15 business days
     assert notices(app, "overdue")[0][:3] == (receivable_id, "overdue", 10)
     assert _claims_by_day(app, date(2026, 3, 26), date(2026, 4, 6)) == {
@@ -177,7 +177,7 @@ def test_paid_cancelled_opted_out_get_nothing_and_no_address_is_skipped(
     assert client.post(methods_url(by_debit), json=bank_debit(), headers=admin).status_code == 201
     debit = build_receivable(app, customer_code=by_debit, due_date=WEDNESDAY)
 
-    assert sweep(app, date(2026, 3, 9)) == {"boleto": 0, "overdue": 3, "suspension": 0}
+    assert sweep(app, date(2026, 3, 9)) == {"boleto": 0, "overdue": 3, "ladder": 0}
     assert _delivered(app, smtp, 1)
     assert sorted(n[0] for n in notices(app)) == sorted([no_address, no_consent, debit])
     statuses = {rid: status for rid, _, _, status in notices(app)}
@@ -208,7 +208,7 @@ def test_boleto_card_and_debit_payers_each_get_their_own_wording(
         for payer, code in payers.items()
     }
 
-    assert sweep(app, date(2026, 3, 9)) == {"boleto": 0, "overdue": 3, "suspension": 0}
+    assert sweep(app, date(2026, 3, 9)) == {"boleto": 0, "overdue": 3, "ladder": 0}
     assert _delivered(app, smtp, 3)
 
     received = {m["Message-ID"].split(".")[2]: m for m in smtp.messages}

@@ -14,7 +14,7 @@ from models.service import radius
 from models.service.radius import RadAcct, RadiusPolicy
 from models.service.radius_disconnects import claim_for_sending, record_outcome
 from models.service.subscription_changes import change_status
-from tasks.service import DICTIONARY, close_ghost_sessions, retry_disconnects, send_disconnect
+from tasks.service import DICTIONARY, close_ghost_sessions, retry_disconnects, send_requests
 from tests.builders import build_login, build_open_session, build_subscription
 from tests.outbox import recorded_effects
 from tests.radius_stand_in import NasStandIn
@@ -75,7 +75,7 @@ def test_an_answering_nas_acks_and_the_request_is_done(app, client, admin, quick
         _suspend_with_a_session(app, client, admin, "ouvido")
         (disconnect_id,) = _disconnect_ids(app)
         with app.app_context():
-            send_disconnect.run(disconnect_id)
+            send_requests.run([disconnect_id])
         (request,) = nas.requests()
         assert (request.user_name, request.acct_session_id) == ("ouvido", "sessao-ouvido")
     finally:
@@ -91,7 +91,7 @@ def test_a_silent_nas_is_retried_then_reported_failed(app, client, admin, quick_
         _suspend_with_a_session(app, client, admin, "surdo")
         (disconnect_id,) = _disconnect_ids(app)
         with app.app_context():
-            send_disconnect.run(disconnect_id)
+            send_requests.run([disconnect_id])
         first = client.get("/api/v1/radius/disconnects", headers=admin).json["items"][0]
         assert (first["status"], first["attempts"]) == ("pending", 1)
         assert "No answer" in first["last_error"]
@@ -114,7 +114,7 @@ def test_a_request_not_yet_due_is_not_sent_again(app, client, admin, quick_polic
     _suspend_with_a_session(app, client, admin, "semnas")  # no NAS registered at all
     (disconnect_id,) = _disconnect_ids(app)
     with app.app_context():
-        send_disconnect.run(disconnect_id)
+        send_requests.run([disconnect_id])
         assert retry_disconnects.run() == 0  # waiting out its backoff
     row = client.get("/api/v1/radius/disconnects", headers=admin).json["items"][0]
     assert row["attempts"] == 1 and "not in the nas table" in row["last_error"]
@@ -208,7 +208,7 @@ def test_a_sender_that_took_too_long_records_nothing(app, client, admin, quick_p
             stale = claim_for_sending(disconnect_id)  # a sender that then hangs past its lease
             db.session.commit()
             _make_due(app)
-            send_disconnect.run(disconnect_id)  # another sender takes it and gets the ACK
+            send_requests.run([disconnect_id])  # another sender takes it and gets the ACK
             assert not record_outcome(disconnect_id, stale[1], None, "No answer.", 2)
             db.session.commit()
     finally:

@@ -23,6 +23,9 @@ from tests.web.billing.pix_helpers import (
     webhook_url,
 )
 
+# debtor() (test_auto_suspension) builds for the suspension stage alone.
+pytestmark = pytest.mark.usefixtures("suspension_stage_alone")
+
 
 def _received(app) -> list[tuple]:
     with app.app_context():

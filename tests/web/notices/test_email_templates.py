@@ -32,8 +32,14 @@ def _history(app) -> list:
 
 def test_seeded_templates_are_listed_with_their_variables(client, admin):
     items = client.get(URL, headers=admin).json["items"]
-    assert [item["kind"] for item in items] == ["boleto", "overdue_notice", "suspension_notice"]
-    boleto, overdue, suspension = items
+    assert [item["kind"] for item in items] == [
+        "boleto",
+        "overdue_notice",
+        "reduction_notice",
+        "suspension_notice",
+        "termination_notice",
+    ]
+    boleto, overdue, reduction, suspension, termination = items
     assert "Olá, {{ customer_name }}" in boleto["text_body"]
     assert "linha_digitavel" in boleto["variables"]
     assert "days_overdue" not in boleto["variables"]
@@ -41,6 +47,10 @@ def test_seeded_templates_are_listed_with_their_variables(client, admin):
     assert client.get(f"{URL}/overdue_notice", headers=admin).json == overdue
     assert {"suspension_date", "notice_days", "days_kind"} <= set(suspension["variables"])
     assert "{{ suspension_date }}" in suspension["text_body"]
+    assert {"stage_date", "speed_percent", "next_stage"} <= set(reduction["variables"])
+    assert "{{ speed_percent }}%" in reduction["text_body"]
+    assert "speed_percent" not in termination["variables"]
+    assert "{{ stage_date }}" in termination["text_body"]
 
 
 def test_the_defaults_render_in_portuguese(app):

@@ -11,6 +11,9 @@ from tests.tasks.billing.test_auto_suspension import _today, debtor, subscriptio
 from tests.web.api_helpers import API
 from tests.web.api_helpers import assert_envelope as _envelope
 
+# debtor() (test_auto_suspension) builds for the suspension stage alone.
+pytestmark = pytest.mark.usefixtures("suspension_stage_alone")
+
 WRITERS = ("admin", "attendant", "finance")
 CODES = {403: "forbidden", 404: "not_found", 409: "conflict", 422: "validation_error"}
 

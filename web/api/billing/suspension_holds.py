@@ -1,4 +1,5 @@
-"""Trust unlocks ("desbloqueio de confiança") and holds on non-payment suspension [5.1.1]."""
+"""Trust unlocks ("desbloqueio de confiança") and holds ("Suspensão Programada") on the
+non-payment ladder [5.1.1]."""
 
 from flask import url_for
 
@@ -6,6 +7,7 @@ from models.billing import auto_suspension, suspension_holds
 from models.billing.settings import BillingPolicy
 from models.settings import current
 from schemas.billing.suspension_holds import (
+    AllHoldsQuery,
     HoldQuery,
     SuspensionHoldInput,
     SuspensionHoldOutput,
@@ -45,8 +47,9 @@ def list_trust_unlocks(args, code):
 @blp.alt_response(422, description="`until` in the past or too far ahead")
 @requires("suspension_holds", WRITE)
 def trust_unlock(data, code):
-    """Enable the subscriptions suspended for non-payment now; the sweep leaves the customer
-    alone until `until`, then suspends again if still overdue. Once per period."""
+    """Enable the subscriptions suspended for non-payment and give reduced speeds back now; the
+    ladder leaves the customer alone until `until`, then goes on if still overdue. Once per
+    period."""
     policy = current(BillingPolicy)
     unlock, _ = auto_suspension.grant_trust_unlock(
         code, data["until"], policy.trust_unlock_max_days, policy.trust_unlock_period_days
@@ -63,6 +66,17 @@ def list_holds(args, subscription_id):
     return _page(suspension_holds.list_holds(subscription_id, args["page"], args["per_page"]), args)
 
 
+@blp.route("/suspension-holds", methods=["GET"])
+@blp.arguments(AllHoldsQuery, location="query")
+@blp.response(200, SuspensionHoldPage)
+@requires("suspension_holds", READ)
+def list_all_holds(args):
+    """Every Suspensão Programada, newest first, optionally by status (in_force, lifted,
+    expired)."""
+    found = suspension_holds.list_all_holds(args.get("status"), args["page"], args["per_page"])
+    return _page(found, args)
+
+
 @blp.route("/subscriptions/<int:subscription_id>/suspension-hold", methods=["POST"])
 @blp.arguments(SuspensionHoldInput)
 @blp.created(SuspensionHoldOutput, "suspension hold")
@@ -70,8 +84,11 @@ def list_holds(args, subscription_id):
 @blp.alt_response(422, description="`until` in the past")
 @requires("suspension_holds", WRITE)
 def place_hold(data, subscription_id):
-    """Keep the non-payment sweep from suspending this subscription until `until`."""
-    hold = suspension_holds.place_hold(subscription_id, data["until"], data["reason"])
+    """Suspensão Programada: keep the ladder from suspending (`no_suspend`) and/or reducing
+    the speeds of (`no_reduce`) this subscription until `until`."""
+    hold = suspension_holds.place_hold(
+        subscription_id, data["until"], data["reason"], data["no_suspend"], data["no_reduce"]
+    )
     location = url_for(".list_holds", subscription_id=subscription_id)
     return hold, 201, {"Location": location}
 
