@@ -1,16 +1,27 @@
-"""A NAS stand-in: answers RFC 5176 Disconnect-Requests on 127.0.0.1 and records each one.
+"""A NAS stand-in: answers RFC 5176 Disconnect-Requests and CoA-Requests on 127.0.0.1 and
+records each one.
 
 A plain UDP socket in a thread, decoding and answering with pyrad's packets, as a MikroTik's
-"incoming" RADIUS port would: a Disconnect-Request signed with the right secret gets a
-Disconnect-ACK (or the NAK the test asks for); one signed with another secret is recorded as
-unverified and gets no answer, as a real NAS drops it.
+"incoming" RADIUS port would: a request signed with the right secret gets its ACK (or the NAK
+the test asks for; a CoA-Request's rate limit and address list are recorded as the NAS would
+apply them); one signed with another secret is recorded as unverified and gets no answer, as a
+real NAS drops it.
 """
 
 import socket
 import threading
 from dataclasses import dataclass
 
-from pyrad.packet import CoAPacket, DisconnectNAK, DisconnectRequest, PacketError
+from pyrad.packet import (
+    CoANAK,
+    CoAPacket,
+    CoARequest,
+    DisconnectNAK,
+    DisconnectRequest,
+    PacketError,
+)
+
+NAKS = {DisconnectRequest: DisconnectNAK, CoARequest: CoANAK}
 
 
 @dataclass(frozen=True)
@@ -22,6 +33,8 @@ class Received:
     acct_session_id: str | None
     framed_ip: str | None
     verified: bool
+    rate_limit: str | None = None  # a CoA-Request's Mikrotik-Rate-Limit
+    address_list: str | None = None  # and its Mikrotik-Address-List
 
 
 class NasStandIn:
@@ -69,13 +82,15 @@ class NasStandIn:
                     acct_session_id=_first(request, "Acct-Session-Id"),
                     framed_ip=_first(request, "Framed-IP-Address"),
                     verified=verified,
+                    rate_limit=_first(request, "Mikrotik-Rate-Limit"),
+                    address_list=_first(request, "Mikrotik-Address-List"),
                 )
             )
-        if not verified or request.code != DisconnectRequest:
+        if not verified or request.code not in NAKS:
             return
         reply = request.CreateReply()
         if self.nak:
-            reply.code = DisconnectNAK
+            reply.code = NAKS[request.code]
             reply["Error-Cause"] = 503  # Session-Context-Not-Found
         self._socket.sendto(reply.ReplyPacket(), peer)
 

@@ -50,11 +50,12 @@ def _days(app) -> int:
         return current(BillingPolicy).auto_suspend_after_days
 
 
-def announce(app, code: int, receivable_id: int, on: date) -> None:
-    """The notice announcing the suspension, claimed and sent (by its operations) on `on`."""
+def announce(app, code: int, receivable_id: int, on: date, kind: str = SUSPENSION) -> None:
+    """The notice announcing a ladder stage (the suspension by default), claimed and sent (by
+    its operations) on `on`."""
     moment = datetime.combine(on, time(9), tzinfo=zone())
     with time_machine.travel(moment, tick=False), app.app_context():
-        notice = notices.claim_notice(receivable_id, SUSPENSION, 0, code)
+        notice = notices.claim_notice(receivable_id, kind, 0, code)
         db.session.commit()
         notices.start_sending({notice.id: "devedor@example.com"}, "batch")
         db.session.commit()

@@ -1,0 +1,341 @@
+"""The non-payment ladder's stages beside the suspension: reduced speed (RADIUS's reduced group,
+a CoA-Request to the NAS), the holds' flags, full speed back on payment, and termination.
+
+The sweep runs in this process with a date; the CoA-Requests and the lifting on payment run on
+the suite's real Celery worker, sent after the commit, to a NAS stand-in.
+"""
+
+import threading
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from models.billing.auto_suspension import REDUCTION, TERMINATION
+from models.billing.settings import BillingPolicy
+from models.db import db
+from models.service import radius
+from models.settings import current
+from tasks.service import DICTIONARY
+from tests.builders import (
+    build_customer,
+    build_login,
+    build_open_session,
+    build_receivable,
+    build_subscription,
+)
+from tests.outbox import recorded_effects
+from tests.radius_stand_in import NasStandIn
+from tests.tasks.billing.test_auto_suspension import (
+    _pay,
+    announce,
+    group_of,
+    subscription,
+    sweep,
+)
+from tests.waiting import wait_until
+from tests.web.api_helpers import API
+from tests.web.customers.test_customer_options import all_options
+
+NAS_SECRET = "segredo-do-nas"
+PLAN = {"download_kbps": 100_000, "upload_kbps": 50_000}  # tests.builders.build_plan's
+REDUCED = "25000k/50000k"  # upload/download at the default 50%
+FULL = "50000k/100000k"
+
+
+@pytest.fixture
+def nas(app):
+    """A NAS stand-in registered in the nas table, answering CoA and Disconnect requests."""
+    stand_in = NasStandIn(NAS_SECRET, DICTIONARY)
+    with app.app_context():
+        radius.add_nas(
+            {
+                "nasname": "127.0.0.1",
+                "shortname": "bng",
+                "secret": NAS_SECRET,
+                "coa_port": stand_in.port,
+            }
+        )
+        db.session.commit()
+    yield stand_in
+    stand_in.close()
+
+
+def _policy(app) -> BillingPolicy:
+    with app.app_context():
+        return current(BillingPolicy)
+
+
+def _today(app) -> date:
+    from models.clock import local_today
+
+    with app.app_context():
+        return local_today()
+
+
+def debtor(
+    app, client, admin, late_by: int, told_days_ago: int | None, kind=REDUCTION, login="devedor"
+):
+    """A customer (auto_suspend on) with an internet subscription, a login with an open session
+    and a bill `late_by` days overdue; the `kind` notice sent `told_days_ago` (None: never).
+    Returns (code, subscription id, receivable id)."""
+    code = build_customer(app)
+    options = all_options(auto_suspend=True)
+    response = client.put(f"{API}/customers/{code}/options", json=options, headers=admin)
+    assert response.status_code == 200, response.get_json()
+    subscription_id = build_subscription(app, customer_code=code)
+    build_login(app, subscription_id, login)
+    build_open_session(app, login, f"sessao-{login}")
+    today = _today(app)
+    receivable_id = build_receivable(app, customer_code=code, due_date=today - timedelta(late_by))
+    if told_days_ago is not None:
+        announce(app, code, receivable_id, today - timedelta(told_days_ago), kind)
+    return code, subscription_id, receivable_id
+
+
+def _swept(**counts) -> dict:
+    return {"enabled": 0, "restored": 0, "reduced": 0, "suspended": 0, "terminated": 0, **counts}
+
+
+def _group_replies(app, group: str) -> dict:
+    with app.app_context():
+        rows = db.session.execute(
+            text("SELECT attribute, value FROM radgroupreply WHERE groupname = :g"), {"g": group}
+        )
+        return dict(rows.all())
+
+
+def _reductions(app, subscription_id: int) -> list[tuple]:
+    """(percent, started_on, ended_on) of the subscription's reduced periods, dates as text."""
+    with app.app_context():
+        rows = db.session.execute(
+            text(
+                "SELECT percent, started_on, ended_on FROM speed_reductions"
+                " WHERE subscription_id = :s ORDER BY id"
+            ),
+            {"s": subscription_id},
+        ).all()
+    return [(percent, str(start), end and str(end)) for percent, start, end in rows]
+
+
+def _coa_sent(nas: NasStandIn) -> list[tuple]:
+    return [(r.user_name, r.rate_limit, r.address_list) for r in nas.requests() if r.code == 43]
+
+
+def test_the_reduction_cuts_the_speeds_in_radius_and_tells_the_nas_by_coa(
+    app, client, admin, celery_worker, nas
+):
+    policy = _policy(app)
+    assert (policy.reduce_after_days, policy.reduce_notice_days) == (15, 15)
+    assert policy.reduce_speed_percent == 50
+    code, subscription_id, _ = debtor(app, client, admin, late_by=31, told_days_ago=15)
+
+    assert sweep(app) == _swept(reduced=1)
+
+    found = subscription(client, admin, subscription_id)
+    assert found["status"] == "active" and found["speed_reduced_at"] is not None
+    with app.app_context():
+        plan_id = db.session.scalar(
+            text("SELECT plan_id FROM subscriptions WHERE id = :s"), {"s": subscription_id}
+        )
+    assert group_of(app, "devedor") == f"reduzido-{plan_id}"
+    assert _group_replies(app, f"reduzido-{plan_id}") == {"Mikrotik-Rate-Limit": REDUCED}
+    assert _reductions(app, subscription_id) == [(50, str(_today(app)), None)]
+    # The open session is cut by a CoA-Request (not disconnected), acknowledged.
+    assert wait_until(lambda: _coa_sent(nas), timeout=30), "no CoA-Request reached the NAS"
+    assert _coa_sent(nas) == [("devedor", REDUCED, None)]
+    assert all(r.verified for r in nas.requests())
+    history = client.get(f"{API}/customers/{code}/history?per_page=50", headers=admin).json
+    changed = [
+        change["field"]
+        for entry in history["items"]
+        if entry["entity"] == "subscriptions" and entry["by_system"]
+        for change in entry["changes"]
+    ]
+    assert "speed_reduced_at" in changed
+    assert sweep(app) == _swept()  # nothing twice
+
+
+def test_the_address_list_goes_with_the_reduced_speed_when_set(
+    app, client, admin, celery_worker, nas, override_settings
+):
+    override_settings(BillingPolicy, reduce_address_list="aviso-pagamento", reduce_speed_percent=10)
+    _, subscription_id, _ = debtor(app, client, admin, late_by=31, told_days_ago=15)
+
+    assert sweep(app) == _swept(reduced=1)
+
+    with app.app_context():
+        plan_id = db.session.scalar(
+            text("SELECT plan_id FROM subscriptions WHERE id = :s"), {"s": subscription_id}
+        )
+    assert _group_replies(app, f"reduzido-{plan_id}") == {
+        "Mikrotik-Rate-Limit": "5000k/10000k",
+        "Mikrotik-Address-List": "aviso-pagamento",
+    }
+    assert wait_until(lambda: _coa_sent(nas), timeout=30)
+    assert _coa_sent(nas) == [("devedor", "5000k/10000k", "aviso-pagamento")]
+
+
+@pytest.mark.parametrize(
+    ("late_by", "told_days_ago", "kind"),
+    [
+        (31, 14, REDUCTION),  # told a day too late
+        (31, None, REDUCTION),  # never told
+        (15, 15, REDUCTION),  # told, but not yet overdue by more than the stage's days
+        (31, 15, "suspension"),  # told of another stage
+    ],
+)
+def test_no_reduction_before_its_notice_days_nor_without_its_notice(
+    app, client, admin, late_by, told_days_ago, kind
+):
+    _, subscription_id, _ = debtor(app, client, admin, late_by, told_days_ago, kind)
+    with recorded_effects():
+        assert sweep(app) == _swept()
+    assert subscription(client, admin, subscription_id)["speed_reduced_at"] is None
+
+
+def test_payment_gives_full_speed_back_within_a_minute_and_tells_the_nas(
+    app, client, admin, celery_worker, nas
+):
+    _, subscription_id, receivable_id = debtor(app, client, admin, late_by=31, told_days_ago=15)
+    assert sweep(app) == _swept(reduced=1)
+    assert wait_until(lambda: len(_coa_sent(nas)) == 1, timeout=30)
+    with app.app_context():
+        plan_group = db.session.scalar(
+            text(
+                "SELECT radius_group FROM plans p JOIN subscriptions s ON s.plan_id = p.id"
+                " WHERE s.id = :s"
+            ),
+            {"s": subscription_id},
+        )
+
+    _pay(client, admin, receivable_id, _today(app))
+
+    # The payment's task (on the worker) restores the plan's group and sends the full speed.
+    assert wait_until(lambda: group_of(app, "devedor") == plan_group, timeout=60)
+    assert wait_until(lambda: len(_coa_sent(nas)) == 2, timeout=60)
+    assert _coa_sent(nas)[1] == ("devedor", FULL, None)
+    assert subscription(client, admin, subscription_id)["speed_reduced_at"] is None
+    assert _reductions(app, subscription_id) == [(50, str(_today(app)), str(_today(app)))]
+    assert sweep(app) == _swept()
+
+
+@pytest.mark.parametrize(
+    ("no_suspend", "no_reduce", "reduced", "suspended"),
+    [(True, True, 0, 0), (True, False, 1, 0), (False, True, 0, 1), (False, False, 1, 1)],
+)
+def test_a_scheduled_suspension_holds_off_each_stage_by_its_flag(
+    app, client, admin, no_suspend, no_reduce, reduced, suspended
+):
+    """Suspensão Programada: "Suspender" keeps the suspension off, "Reduzir" the reduction.
+
+    Both notices were sent long enough ago: without a hold, the sweep reduces and suspends."""
+    code, subscription_id, receivable_id = debtor(app, client, admin, late_by=61, told_days_ago=30)
+    announce(app, code, receivable_id, _today(app) - timedelta(days=15), "suspension")
+    until = (_today(app) + timedelta(days=5)).isoformat()
+    body = {"until": until, "reason": "Acordo", "no_suspend": no_suspend, "no_reduce": no_reduce}
+    if no_suspend or no_reduce:
+        response = client.post(
+            f"{API}/subscriptions/{subscription_id}/suspension-hold", json=body, headers=admin
+        )
+        assert response.status_code == 201, response.json
+        assert response.json["status"] == "in_force"
+        assert (response.json["no_suspend"], response.json["no_reduce"]) == (no_suspend, no_reduce)
+    with recorded_effects():
+        result = sweep(app)
+    assert (result["reduced"], result["suspended"]) == (reduced, suspended)
+    found = subscription(client, admin, subscription_id)
+    assert found["status"] == ("suspended" if suspended else "active")
+    # A suspension ends the reduction: reduced and suspended the same day leaves it suspended.
+    assert (found["speed_reduced_at"] is not None) == (reduced == 1 and not suspended)
+
+
+def test_a_hold_with_neither_flag_is_refused_and_holds_are_listed_by_status(app, client, admin):
+    _, subscription_id, _ = debtor(app, client, admin, late_by=1, told_days_ago=None)
+    url = f"{API}/subscriptions/{subscription_id}/suspension-hold"
+    until = (_today(app) + timedelta(days=5)).isoformat()
+    refused = client.post(
+        url,
+        json={"until": until, "reason": "x" * 3, "no_suspend": False, "no_reduce": False},
+        headers=admin,
+    )
+    assert refused.status_code == 422, refused.json
+    assert client.get(f"{API}/suspension-holds", headers=admin).json["total"] == 0
+
+    assert (
+        client.post(url, json={"until": until, "reason": "Viagem"}, headers=admin).status_code
+        == 201
+    )
+    assert client.delete(url, headers=admin).status_code == 200
+    assert (
+        client.post(url, json={"until": until, "reason": "Acordo"}, headers=admin).status_code
+        == 201
+    )
+
+    def listed(status):
+        page = client.get(f"{API}/suspension-holds?status={status}", headers=admin).json
+        return [(item["reason"], item["status"]) for item in page["items"]]
+
+    assert listed("in_force") == [("Acordo", "in_force")]
+    assert listed("lifted") == [("Viagem", "lifted")]
+    assert listed("expired") == []
+    assert client.get(f"{API}/suspension-holds?status=valid", headers=admin).status_code == 422
+
+
+def test_termination_cancels_what_the_ladder_suspended_after_its_notice(
+    app, client, admin, override_settings
+):
+    override_settings(BillingPolicy, terminate_after_days=75)
+    code, subscription_id, receivable_id = debtor(
+        app, client, admin, late_by=91, told_days_ago=None
+    )
+    announce(app, code, receivable_id, _today(app) - timedelta(days=30), "suspension")
+    with recorded_effects():
+        assert sweep(app)["suspended"] == 1  # reduced too: no reduction notice, so not
+        assert sweep(app) == _swept()  # the termination's notice not sent yet
+    announce(app, code, receivable_id, _today(app) - timedelta(days=14), TERMINATION)
+    with recorded_effects():
+        assert sweep(app) == _swept()  # a day short
+        assert sweep(app, _today(app) + timedelta(days=1)) == _swept(terminated=1)
+    found = subscription(client, admin, subscription_id)
+    assert (found["status"], found["cancel_reason"]) == ("cancelled", "Inadimplência")
+    assert group_of(app, "devedor") is None  # no RADIUS rows left
+
+
+def test_exactly_once_when_two_sweeps_reduce_at_the_same_time(app, client, admin):
+    debtors = [
+        debtor(app, client, admin, late_by=31, told_days_ago=15, login=f"devedor{n}")[1]
+        for n in range(6)
+    ]
+    results, barrier = [], threading.Barrier(2)
+
+    def run():
+        barrier.wait()
+        with app.app_context():
+            results.append(sweep(app, chunk=2))
+
+    with recorded_effects():
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sum(result["reduced"] for result in results) == 6
+    with app.app_context():
+        periods = db.session.scalar(text("SELECT count(*) FROM speed_reductions"))
+        coa = db.session.execute(
+            text(
+                "SELECT username, count(*) FROM radius_disconnects"
+                " WHERE kind = 'coa' GROUP BY username"
+            )
+        ).all()
+    assert periods == 6
+    assert sorted(coa) == sorted((f"devedor{n}", 1) for n in range(6))
+    assert all(subscription(client, admin, sid)["speed_reduced_at"] for sid in debtors)
+
+
+def test_a_plan_group_named_like_a_reduced_group_is_refused(client, admin):
+    body = {"name": "Fibra X", "kind": "internet", "price": "99.90", "radius_group": "reduzido-7"}
+    response = client.post(f"{API}/plans", json=body, headers=admin)
+    assert response.status_code == 422
+    assert "radius_group" in response.json["errors"]
