@@ -1,5 +1,6 @@
 """The whole ladder with the default settings, day by day: boleto e-mail, each overdue notice,
-the notice announcing the suspension and its date, then the suspension on that date, not before.
+the notice announcing the reduced speed and its date, the reduction on that date, the notice
+announcing the suspension and its date, then the suspension on that date, not before.
 
 The clock moves (time_machine) a day at a time from a week before the due date; each day beat's
 two sweeps run as it would run them (notices at NOTICES_AT, then suspension), the suite's real
@@ -30,7 +31,9 @@ def _settled(app) -> bool:
 
 
 def _status(client, admin, subscription_id: int) -> str:
-    return client.get(f"{API}/subscriptions/{subscription_id}", headers=admin).json["status"]
+    """active, reduced (active at reduced speed), suspended or cancelled."""
+    found = client.get(f"{API}/subscriptions/{subscription_id}", headers=admin).json
+    return "reduced" if found["speed_reduced_at"] else found["status"]
 
 
 def _text(message) -> str:
@@ -56,15 +59,17 @@ def _walk(app, client, admin, smtp, time_machine, subscription_id, last: date) -
     return days
 
 
-def test_the_ladder_warns_before_it_suspends_on_the_announced_date(
+def test_the_ladder_warns_before_each_stage_and_runs_it_on_the_announced_date(
     app, client, admin, smtp, celery_worker, time_machine
 ):
     billing = app.config["BILLING"]
     assert billing["notice_business_days"] and billing["overdue_notice_days"] == (3, 10, 20)
+    reduce_after, reduce_notice = billing["reduce_after_days"], billing["reduce_notice_days"]
     suspend_after, notice_days = (
         billing["auto_suspend_after_days"],
         billing["suspension_notice_days"],
     )
+    assert billing["terminate_after_days"] is None  # off unless the ISP turns it on
     _move_to(time_machine, DUE - timedelta(days=7), 7)
     code = build_customer(app, name="Rita Lopes", email="rita@example.com")
     subscription_id = build_subscription(app, customer_code=code)
@@ -78,7 +83,9 @@ def test_the_ladder_warns_before_it_suspends_on_the_announced_date(
             )
             for stage in (3, 10, 20)
         }
+        reduce_warned_on = payable_until(DUE) + timedelta(days=reduce_after + 1)
         warned_on = payable_until(DUE) + timedelta(days=suspend_after + 1)
+    reduce_on = reduce_warned_on + timedelta(days=reduce_notice)
     suspend_on = warned_on + timedelta(days=notice_days)
 
     days = _walk(app, client, admin, smtp, time_machine, subscription_id, suspend_on + timedelta(1))
@@ -87,12 +94,28 @@ def test_the_ladder_warns_before_it_suspends_on_the_announced_date(
     assert sent == {
         DUE - timedelta(days=5): [f"Provedor: sua fatura vence em {DUE:%d/%m/%Y}"],
         **{day: [f"Provedor: fatura vencida em {DUE:%d/%m/%Y}"] for day in stages.values()}
-        | {warned_on: [f"Provedor: aviso de suspensão em {suspend_on:%d/%m/%Y}"]},
+        | {
+            reduce_warned_on: [f"Provedor: aviso de redução da velocidade em {reduce_on:%d/%m/%Y}"],
+            warned_on: [f"Provedor: aviso de suspensão em {suspend_on:%d/%m/%Y}"],
+        },
     }
-    assert warned_on < stages[20] < suspend_on  # the defaults: the reminder falls in between
-    suspended = [day for day, (_, status) in days.items() if status == "suspended"]
+    # The defaults (docs/OPERATIONS.md): warned 16 days after D' (the due date moved to a
+    # business day), reduced 15 days later, suspended 30 days after that.
+    assert (reduce_on - reduce_warned_on).days == reduce_notice == 15
+    assert (suspend_on - reduce_on).days == 30
+    statuses = {day: status for day, (_, status) in days.items()}
+    assert [day for day, status in statuses.items() if status == "reduced"] == [
+        reduce_on + timedelta(days=n) for n in range((suspend_on - reduce_on).days)
+    ]  # from the announced date, not before, until the suspension
+    suspended = [day for day, status in statuses.items() if status == "suspended"]
     assert suspended == [suspend_on, suspend_on + timedelta(days=1)]  # on the date, not before
 
+    by_key = {m["Message-ID"].split("@")[0].removeprefix("<notice."): m for m in smtp.messages}
+    reduction = _text(by_key[f"reduction.{receivable_id}.0"])
+    assert f"a partir de {reduce_on:%d/%m/%Y}" in reduction
+    assert "reduzida a 50% da contratada" in reduction
+    assert "a etapa seguinte é a suspensão total do serviço" in reduction
+    assert "R$ 99,90" in reduction
     by_key = {m["Message-ID"].split("@")[0].removeprefix("<notice."): m for m in smtp.messages}
     first = _text(by_key[f"overdue.{receivable_id}.3"])
     assert "(3 dias úteis de atraso)" in first
