@@ -5,6 +5,9 @@ The sweep runs in this process with a date; the CoA-Requests and the lifting on 
 the suite's real Celery worker, sent after the commit, to a NAS stand-in.
 """
 
+import os
+import signal
+import subprocess
 import threading
 from datetime import date, timedelta
 
@@ -16,6 +19,7 @@ from models.billing.settings import BillingPolicy
 from models.db import db
 from models.service import radius
 from models.settings import current
+from tasks.billing import sweep_auto_suspension
 from tasks.service import DICTIONARY
 from tests.builders import (
     build_customer,
@@ -33,6 +37,7 @@ from tests.tasks.billing.test_auto_suspension import (
     subscription,
     sweep,
 )
+from tests.tasks.billing.test_equipment_sale import CELERY, ROOT
 from tests.waiting import wait_until
 from tests.web.api_helpers import API
 from tests.web.customers.test_customer_options import all_options
@@ -339,3 +344,49 @@ def test_a_plan_group_named_like_a_reduced_group_is_refused(client, admin):
     response = client.post(f"{API}/plans", json=body, headers=admin)
     assert response.status_code == 422
     assert "radius_group" in response.json["errors"]
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_sweep_leaves_no_stage_done_twice_or_lost(
+    app, client, admin, settings, tmp_path
+):
+    debtors = [
+        debtor(app, client, admin, late_by=31, told_days_ago=15, login=f"morto{n}")[1]
+        for n in range(6)
+    ]
+    pause, log = tmp_path / "pause", tmp_path / "worker.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "CELERY_BROKER_URL": settings.broker_url,
+        "PROVEDOR_VAR_DIR": str(settings.var_dir),
+        "PYTHONPATH": str(ROOT),
+        "LADDER_PAUSE_FILE": str(pause),
+    }
+    command = [CELERY, "-A", "tests.tasks.billing.ladder_crash_worker", "worker", "-c", "1"]
+    command += ["-Q", "ladder-kill", "-n", "ladder-kill@%h", "-l", "INFO"]
+    with log.open("a") as out, recorded_effects():
+        worker = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            run_date = _today(app).isoformat()
+            sweep_auto_suspension.apply_async([run_date, 2], queue="ladder-kill")
+            assert wait_until(pause.exists, timeout=90), log.read_text()[-3000:]
+        finally:
+            os.killpg(worker.pid, signal.SIGKILL)  # mid-chunk: written, not committed
+            worker.wait(timeout=30)
+        reduced = [s for s in debtors if subscription(client, admin, s)["speed_reduced_at"]]
+        assert len(reduced) == 2  # the first chunk committed, the second died with the worker
+
+        assert sweep(app, chunk=2) == _swept(reduced=4)  # beat's next sweep does the rest
+        assert sweep(app, chunk=2) == _swept()
+    with app.app_context():
+        periods = db.session.execute(
+            text("SELECT subscription_id, count(*) FROM speed_reductions GROUP BY subscription_id")
+        ).all()
+        coa = db.session.execute(
+            text("SELECT username, count(*) FROM radius_disconnects GROUP BY username")
+        ).all()
+    assert sorted(periods) == sorted((s, 1) for s in debtors)
+    assert sorted(coa) == sorted((f"morto{n}", 1) for n in range(6))
