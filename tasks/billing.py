@@ -36,6 +36,7 @@ from models.billing import (
 )
 from models.billing.psp_client import PspUnavailable
 from models.clock import local_today
+from tasks.chunks import chunk as chunk_of_work
 from tasks.chunks import commit_in_chunks
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,8 @@ def sweep_auto_suspension(run_date: str | None = None, chunk: int = SUSPENSION_C
     """The non-payment ladder's daily sweep: give back what customers paid for (a lost payment
     task costs nothing), then reduce, suspend and terminate what is due, stage by stage."""
     today = date.fromisoformat(run_date) if run_date else local_today()
+    with chunk_of_work():
+        auto_suspension.refresh_reduced_groups()
     counts = {
         auto_suspension.STEP_RESULTS[step]: _in_chunks(step, today, chunk)
         for step in auto_suspension.STEPS

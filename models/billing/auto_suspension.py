@@ -52,6 +52,7 @@ from models.customers.customers import Customer
 from models.db import db, lock_rows
 from models.errors import Conflict
 from models.notices.notices import SENT, Notice
+from models.service import radius
 from models.service.cancel_reasons import usable_reason
 from models.service.plans import Plan
 from models.service.subscription_changes import (
@@ -303,6 +304,25 @@ def apply_step(step: str, codes: list[int], today: date) -> tuple[int, list[int]
     db.session.flush()
     reduction = reduction_rules() if step == REDUCE else None
     return len(changed), follow_changes(changed, reduction)
+
+
+def refresh_reduced_groups() -> int:
+    """Rewrite the reduced group of every plan with logins at reduced speed from the plan's
+    speeds and the settings now: a plan's new speeds, or a new percentage, reach its reduced
+    logins at the next sweep (their open sessions at their next login). Returns how many."""
+    plans = db.session.scalars(
+        db.select(Plan).where(
+            Plan.id.in_(
+                db.select(Subscription.plan_id).where(Subscription.speed_reduced_at.is_not(None))
+            )
+        )
+    ).all()
+    rules = reduction_rules()
+    for plan in plans:
+        radius.ensure_reduced_group(
+            plan.id, plan.upload_kbps, plan.download_kbps, rules.percent, rules.address_list
+        )
+    return len(plans)
 
 
 def lift_paid(codes: list[int], today: date) -> int:

@@ -20,7 +20,7 @@ from models.db import db
 from models.service import radius
 from models.settings import current
 from tasks.billing import sweep_auto_suspension
-from tasks.service import DICTIONARY
+from tasks.service import DICTIONARY, retry_disconnects
 from tests.builders import (
     build_customer,
     build_login,
@@ -390,3 +390,30 @@ def test_a_worker_killed_mid_sweep_leaves_no_stage_done_twice_or_lost(
         ).all()
     assert sorted(periods) == sorted((s, 1) for s in debtors)
     assert sorted(coa) == sorted((f"morto{n}", 1) for n in range(6))
+
+
+def test_a_plan_s_new_speeds_and_a_new_percentage_reach_its_reduced_group_at_the_next_sweep(
+    app, client, admin, override_settings
+):
+    _, subscription_id, _ = debtor(app, client, admin, late_by=31, told_days_ago=15)
+    with recorded_effects():
+        assert sweep(app) == _swept(reduced=1)
+    plan_id = subscription(client, admin, subscription_id)["plan"]["id"]
+    changed = client.patch(f"{API}/plans/{plan_id}", json={"download_kbps": 200_000}, headers=admin)
+    assert changed.status_code == 200, changed.json
+    override_settings(BillingPolicy, reduce_speed_percent=25)
+    with recorded_effects():
+        assert sweep(app) == _swept()
+    assert _group_replies(app, f"reduzido-{plan_id}") == {"Mikrotik-Rate-Limit": "12500k/50000k"}
+
+
+def test_a_coa_whose_message_was_lost_is_sent_by_beat_s_retry(app, client, admin, nas):
+    """Redis restarted (or down) after the commit: the message is gone, the row is not."""
+    debtor(app, client, admin, late_by=31, told_days_ago=15)
+    with recorded_effects():  # the CoA's message never reaches a worker
+        assert sweep(app) == _swept(reduced=1)
+    assert nas.requests() == []
+    with app.app_context():
+        assert retry_disconnects.run() == 1  # beat's retry of the requests due
+        assert retry_disconnects.run() == 0
+    assert _coa_sent(nas) == [("devedor", REDUCED, None)]
