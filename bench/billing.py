@@ -29,16 +29,17 @@ import psycopg
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.common import ROOT, conninfo_of, machine_facts, recreate_database, service_env
+from bench.common import (
+    ROOT,
+    conninfo_of,
+    copy_rows,
+    machine_facts,
+    recreate_database,
+    service_env,
+)
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/provedor_bench_billing"
 GOAL_SECONDS = 60.0
-
-
-def copy_rows(conn, table: str, columns: tuple, rows) -> None:
-    with conn.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
 
 
 def next_month() -> date:

@@ -33,6 +33,19 @@ def recreate_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def copy_rows(conn, table: str, columns: tuple, rows) -> None:
+    """COPY `rows` (tuples in `columns`' order) into `table` on a psycopg connection."""
+    with conn.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def vacuum(conninfo: str) -> None:
+    """VACUUM ANALYZE the whole database (after a load or a reset: fresh statistics)."""
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
 def machine_facts(conninfo: str, **extra) -> dict:
     """The machine, PostgreSQL and the checkout, for the figures' caption."""
     with open("/proc/cpuinfo") as cpuinfo:

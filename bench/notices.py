@@ -45,13 +45,17 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import conninfo_of, recreate_database, service_env  # noqa: E402
-from bench.scheduled_tasks import (  # noqa: E402
+from bench.common import (  # noqa: E402
+    conninfo_of,
     copy_rows,
+    recreate_database,
+    service_env,
+    vacuum,
+)
+from bench.scheduled_tasks import (  # noqa: E402
     facts_with_services,
     stop_workers,
     today_in_zone,
-    vacuum,
     wait_for_workers,
 )
 from tests.smtp_server import free_port  # noqa: E402

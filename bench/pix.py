@@ -55,9 +55,9 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import conninfo_of, recreate_database, service_env  # noqa: E402
+from bench.common import conninfo_of, copy_rows, recreate_database, service_env, vacuum  # noqa: E402
 from bench.login_storm import free_port  # noqa: E402
-from bench.scheduled_tasks import copy_rows, facts_with_services, vacuum  # noqa: E402
+from bench.scheduled_tasks import facts_with_services  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/provedor_bench_pix"
 DEFAULT_BROKER = "redis://127.0.0.1:6379/15"  # flushed: never a database a service uses

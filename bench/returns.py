@@ -55,6 +55,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import (  # noqa: E402
     conninfo_of,
+    copy_rows,
     machine_facts,
     memory_mb,
     recreate_database,
@@ -94,12 +95,6 @@ ACCOUNT = {  # as tests/tasks/billing/test_bank_files.py
 
 
 # --- Database --------------------------------------------------------------------------------
-def copy_rows(conn, table: str, columns: tuple, rows) -> None:
-    with conn.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
 def rebuild_indexes_after(conn, table: str, load) -> None:
     """Drop the table's plain indexes (not constraints), run `load`, build them again."""
     indexes = conn.execute(

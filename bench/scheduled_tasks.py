@@ -54,7 +54,14 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import conninfo_of, machine_facts, recreate_database, service_env  # noqa: E402
+from bench.common import (  # noqa: E402
+    conninfo_of,
+    copy_rows,
+    machine_facts,
+    recreate_database,
+    service_env,
+    vacuum,
+)
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/provedor_bench_tasks"
 DEFAULT_BROKER = "redis://127.0.0.1:6379/13"
@@ -89,12 +96,6 @@ def worker_env(url: str, broker: str, var_dir: str) -> dict:
 
 def today_in_zone() -> date:
     return datetime.now(UTC).astimezone(ZoneInfo(TIMEZONE)).date()
-
-
-def copy_rows(conn, table: str, columns: tuple, rows) -> None:
-    with conn.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
 
 
 def seed(conninfo: str, count: int) -> None:
@@ -177,11 +178,6 @@ def seed(conninfo: str, count: int) -> None:
 
 def login(i: int) -> str:
     return f"bench{i:06d}"
-
-
-def vacuum(conninfo: str) -> None:
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE")
 
 
 def reset(conninfo: str, count: int, sessions_pct: float) -> int:
