@@ -256,28 +256,38 @@ def _lock_customers(codes: list[int]) -> None:
     db.session.execute(query.with_for_update(of=Customer))
 
 
-def _locked(query) -> list[Subscription]:
-    """Lock the subscriptions `query` selects and return those it still selects under the lock."""
+def _locked_ids(query) -> list[int]:
+    """Lock the subscriptions `query` selects and return the ids it still selects under the
+    lock (a staff change or a hold that got in first wins), in order."""
     ids = sorted({row.id for row in db.session.execute(query)})
     if not ids:
         return []
     lock_rows(Subscription, ids)
-    locked = db.session.scalars(
-        db.select(Subscription)
+    db.session.execute(
+        db.select(Subscription.id)
         .where(Subscription.id.in_(ids))
         .order_by(Subscription.id)
         .with_for_update(of=Subscription)
+    )
+    # Re-selected under the locks.
+    return sorted({row.id for row in db.session.execute(query.where(Subscription.id.in_(ids)))})
+
+
+def _locked(query) -> list[Subscription]:
+    """Lock the subscriptions `query` selects and return those it still selects under the lock."""
+    ids = _locked_ids(query)
+    if not ids:
+        return []
+    return db.session.scalars(
+        db.select(Subscription)
+        .where(Subscription.id.in_(ids))
+        .order_by(Subscription.id)
         .execution_options(populate_existing=True)
     ).all()
-    # Re-selected under the locks: a staff change or a hold that got in first wins.
-    still = {row.id for row in db.session.execute(query.where(Subscription.id.in_(ids)))}
-    return [subscription for subscription in locked if subscription.id in still]
 
 
 def _apply(step: str, subscriptions: list[Subscription]) -> dict:
-    if step == REDUCE:
-        reduce_speeds(subscriptions, current(BillingPolicy).reduce_speed_percent)
-    elif step == RESTORE:
+    if step == RESTORE:
         restore_speeds(subscriptions)
     else:
         action = {LIFT: ENABLE, SUSPEND: SUSPEND, TERMINATE: CANCEL}[step]
@@ -297,13 +307,16 @@ def apply_step(step: str, codes: list[int], today: date) -> tuple[int, list[int]
     if query is None or not codes:
         return 0, []
     _lock_customers(codes)
-    subscriptions = _locked(query.where(Subscription.customer_code.in_(codes)))
+    query = query.where(Subscription.customer_code.in_(codes))
+    if step == REDUCE:  # set-based: the stage that reaches the most customers at once
+        ids = _locked_ids(query)
+        return len(ids), reduce_speeds(ids, reduction_rules())
+    subscriptions = _locked(query)
     if not subscriptions:
         return 0, []
     changed = _apply(step, subscriptions)
     db.session.flush()
-    reduction = reduction_rules() if step == REDUCE else None
-    return len(changed), follow_changes(changed, reduction)
+    return len(changed), follow_changes(changed)
 
 
 def refresh_reduced_groups() -> int:

@@ -8,7 +8,7 @@ who and when [6.3]. A RADIUS login's rows in the rlm_sql tables follow it (`sync
 import ipaddress
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, Select, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.audit import Actor, Audited, current_actor
@@ -109,6 +109,16 @@ def live_logins(subscription_ids: list[int]) -> list[Item]:
         Item.deleted_at.is_(None),
     )
     return list(db.session.scalars(query))
+
+
+def live_logins_of(subscriptions: Select) -> Select:
+    """SELECT (username, subscription_id) of the live RADIUS logins of the subscriptions
+    `subscriptions` selects (their ids): the set-based changes' logins, never loaded."""
+    return db.select(Item.username, Item.subscription_id).where(
+        Item.subscription_id.in_(subscriptions),
+        Item.kind == RADIUS_LOGIN,
+        Item.deleted_at.is_(None),
+    )
 
 
 def live_items(subscription_id: int, kind: str | None = None) -> list[Item]:

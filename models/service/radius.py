@@ -18,8 +18,10 @@ from sqlalchemy import (
     BigInteger,
     Index,
     Integer,
+    Select,
     String,
     Text,
+    literal,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -340,6 +342,19 @@ def set_groups(groups: dict[str, str]) -> None:
     table = RadUserGroup.__table__
     rows = [{"username": user, "groupname": group, "priority": 1} for user, group in groups.items()]
     statement = upsert(table).values(rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.username], set_={"groupname": statement.excluded.groupname}
+    )
+    db.session.execute(statement)
+
+
+def move_logins(logins: Select, group: str) -> None:
+    """Put every login `logins` selects (its first column, the username) in `group`, in one
+    INSERT ... SELECT ... ON CONFLICT: set_groups for thousands without loading them."""
+    table = RadUserGroup.__table__
+    usernames = logins.subquery()
+    rows = db.select(usernames.c[0], literal(group), literal(1)).where(usernames.c[0].is_not(None))
+    statement = upsert(table).from_select(["username", "groupname", "priority"], rows)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.username], set_={"groupname": statement.excluded.groupname}
     )

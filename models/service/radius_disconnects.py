@@ -12,7 +12,16 @@ it.
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    Select,
+    String,
+    Text,
+    func,
+    literal,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.backend import BigKey, partial
@@ -87,6 +96,56 @@ def owe_coa(
     return _owe(sessions, owners, attributes)
 
 
+def owe_coa_to_logins(
+    logins: Select, cause: str, attributes: tuple[str | None, str | None]
+) -> list[int]:
+    """Record one CoA-Request per open session of the logins `logins` selects (username,
+    subscription id), all with the same new (rate limit, address list), in one INSERT ...
+    SELECT: owe_coa for thousands of sessions without loading them. Return the new ids."""
+    now = utcnow()
+    owned = logins.subquery()
+    sessions = (
+        db.select(RadAcct.radacctid, RadAcct.username, owned.c[1].label("subscription_id"))
+        .join(owned, owned.c[0] == RadAcct.username)
+        .where(RadAcct.acctstoptime.is_(None))
+    )
+    _supersede_logins(sessions.with_only_columns(RadAcct.username))
+    table = Disconnect.__table__
+    rows = sessions.with_only_columns(
+        literal(COA),
+        literal(attributes[0], Text),
+        literal(attributes[1], Text),
+        RadAcct.radacctid,
+        literal(cause),
+        owned.c[1],
+        RadAcct.username,
+        RadAcct.acctsessionid,
+        _address(RadAcct.nasipaddress),
+        _address(RadAcct.framedipaddress),
+        literal(PENDING),
+        literal(0),
+        literal(now, UTCDateTime),
+        literal(now, UTCDateTime),
+    ).order_by(RadAcct.radacctid)
+    columns = ["kind", "rate_limit", "address_list", "radacct_id", "cause", "subscription_id",
+               "username", "acct_session_id", "nas_ip", "framed_ip", "status", "attempts",
+               "next_attempt_at", "created_at"]  # fmt: skip
+    insert = db.insert(table).from_select(columns, rows).returning(table.c.id)
+    ids = sorted(db.session.scalars(insert))
+    _send_after_commit(ids)
+    return ids
+
+
+def _address(column):
+    """An inet column as the text str() gives in Python (PostgreSQL's host(): no /32)."""
+    return func.host(column) if db.session.get_bind().dialect.name == "postgresql" else column
+
+
+def _send_after_commit(ids: list[int]) -> None:
+    for start in range(0, len(ids), SEND_BATCH):
+        after_commit(SEND_TASK, ids[start : start + SEND_BATCH])
+
+
 def _owe(sessions, owners, attributes) -> list[int]:
     if not sessions:
         return []
@@ -116,12 +175,11 @@ def _owe(sessions, owners, attributes) -> list[int]:
     for start in range(0, len(rows), 1000):  # a VALUES list per thousand rows
         insert = db.insert(table).values(rows[start : start + 1000]).returning(table.c.id)
         ids.extend(db.session.scalars(insert))
-    for start in range(0, len(ids), SEND_BATCH):
-        after_commit(SEND_TASK, ids[start : start + SEND_BATCH])
+    _send_after_commit(ids)
     return ids
 
 
-def _supersede_logins(usernames: list[str]) -> None:
+def _supersede_logins(usernames: list[str] | Select) -> None:
     """Drop the requests not yet sent for these logins: the newer ones say what holds now."""
     db.session.execute(
         db.update(Disconnect)

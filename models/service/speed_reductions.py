@@ -10,7 +10,7 @@ changing; these rows are billing's ledger of it.
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer
+from sqlalchemy import Date, ForeignKey, Index, Integer, Select, literal
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.clock import local_today, utcnow
@@ -36,18 +36,15 @@ class SpeedReduction(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-def open_reductions(subscriptions: list, percent: int) -> None:
-    """Start a reduction period today for each of these (locked) subscriptions."""
-    today = local_today()
-    db.session.add_all(
-        SpeedReduction(
-            subscription_id=subscription.id,
-            customer_code=subscription.customer_code,
-            percent=percent,
-            started_on=today,
-        )
-        for subscription in subscriptions
+def open_reductions(subscriptions: Select, percent: int) -> None:
+    """Start a reduction period today for each (locked) subscription `subscriptions` selects
+    (its id and customer code), in one INSERT ... SELECT."""
+    now = utcnow()
+    rows = subscriptions.add_columns(
+        literal(percent), literal(local_today(), Date), literal(now, UTCDateTime)
     )
+    columns = ["subscription_id", "customer_code", "percent", "started_on", "created_at"]
+    db.session.execute(db.insert(SpeedReduction).from_select(columns, rows))
 
 
 def close_reductions(subscription_ids: list[int]) -> None:
