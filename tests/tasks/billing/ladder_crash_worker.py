@@ -23,6 +23,14 @@ def _before_flush(session, flush_context, instances) -> None:
         session.info["reduces"] = True  # this chunk reduces speeds
 
 
+@event.listens_for(Session, "do_orm_execute")
+def _on_execute(state) -> None:
+    # The same, when the periods are inserted by one statement (INSERT ... SELECT).
+    table = getattr(state.statement, "table", None)
+    if state.is_insert and getattr(table, "name", None) == SpeedReduction.__tablename__:
+        state.session.info["reduces"] = True
+
+
 @event.listens_for(Session, "before_commit")
 def _before_commit(session) -> None:
     if session.in_nested_transaction():
