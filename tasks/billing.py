@@ -86,7 +86,7 @@ def sweep_unbilled_sales(older_than_seconds: float = SWEEP_AFTER_SECONDS) -> int
     return len(ids)
 
 
-SUSPENSION_CHUNK = 200  # customers per transaction: their rows stay locked until it commits
+SUSPENSION_CHUNK = 1000  # customers per transaction: their rows stay locked until it commits
 
 
 def _in_chunks(step: str, today: date, chunk: int) -> int:
