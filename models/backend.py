@@ -19,13 +19,15 @@ from sqlalchemy import (
     Integer,
     Text,
     TypeDecorator,
+    any_,
+    bindparam,
     cast,
     event,
     func,
     literal,
     text,
 )
-from sqlalchemy.dialects.postgresql import INET, JSONB, TIMESTAMP
+from sqlalchemy.dialects.postgresql import ARRAY, INET, JSONB, TIMESTAMP
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
@@ -217,6 +219,15 @@ def claim_due(table, due, claimed: dict, limit: int, order_by=None) -> list:
         db.update(table).where(pk.in_(candidates.scalar_subquery()), due).values(claimed)
     ).returning(pk)
     return list(db.session.scalars(statement))
+
+
+def among(column, values: list):
+    """`column IN values` for a long list (a sweep's thousand keys): one array parameter on
+    PostgreSQL (`= ANY(%s)`), so the statement's text stays the same whatever the count and no
+    thousand placeholders are rendered, converted and planned; an expanding IN elsewhere."""
+    if not _on_postgresql():
+        return column.in_(values)
+    return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
 
 
 def in_subquery_among_others(column, subquery):

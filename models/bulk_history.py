@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy import String, bindparam, cast, insert, literal, select
 
 from models.audit import HistoryEntry, current_actor
-from models.backend import JSONType
+from models.backend import JSONType, among
 from models.clock import utcnow
 from models.db import db
 
@@ -68,7 +68,7 @@ def record_updated(model, ids: list[int], changes: dict[str, tuple]) -> None:
         literal("update"),
         literal(fields, JSONType),
         table.c.customer_code,
-    ).where(table.c.id.in_(ids))
+    ).where(among(table.c.id, ids))
     columns = ["at", "user_id", "username", "ip", "by_system", "request_id", "entity", "entity_id",
                "action", "changes", "customer_code"]  # fmt: skip
     db.session.execute(insert(HistoryEntry.__table__).from_select(columns, entries))

@@ -36,6 +36,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import exists
 
+from models.backend import among
 from models.billing.business_days import BusinessCalendar, business_calendar
 from models.billing.receivables import OWED, Receivable, overdue_customers
 from models.billing.settings import BillingPolicy
@@ -252,7 +253,7 @@ def customers_for(step: str, today: date, after: int, limit: int) -> list[int]:
 def _lock_customers(codes: list[int]) -> None:
     """Lock the customers' rows in code order: the claim that makes a parallel sweep wait."""
     lock_rows(Customer, codes)
-    query = db.select(Customer.code).where(Customer.code.in_(codes)).order_by(Customer.code)
+    query = db.select(Customer.code).where(among(Customer.code, codes)).order_by(Customer.code)
     db.session.execute(query.with_for_update(of=Customer))
 
 
@@ -265,12 +266,13 @@ def _locked_ids(query) -> list[int]:
     lock_rows(Subscription, ids)
     db.session.execute(
         db.select(Subscription.id)
-        .where(Subscription.id.in_(ids))
+        .where(among(Subscription.id, ids))
         .order_by(Subscription.id)
         .with_for_update(of=Subscription)
     )
     # Re-selected under the locks.
-    return sorted({row.id for row in db.session.execute(query.where(Subscription.id.in_(ids)))})
+    still = query.where(among(Subscription.id, ids))
+    return sorted({row.id for row in db.session.execute(still)})
 
 
 def _locked(query) -> list[Subscription]:
@@ -307,7 +309,7 @@ def apply_step(step: str, codes: list[int], today: date) -> tuple[int, list[int]
     if query is None or not codes:
         return 0, []
     _lock_customers(codes)
-    query = query.where(Subscription.customer_code.in_(codes))
+    query = query.where(among(Subscription.customer_code, codes))
     if step == REDUCE:  # set-based: the stage that reaches the most customers at once
         ids = _locked_ids(query)
         return len(ids), reduce_speeds(ids, reduction_rules())

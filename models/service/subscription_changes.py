@@ -8,6 +8,7 @@ Disconnect-Requests a change owes are sent by workers after the commit (models/e
 
 from dataclasses import dataclass
 
+from models.backend import among
 from models.billing.billing_accounts import usable_account
 from models.bulk_history import record_updated
 from models.clock import local_today, utcnow
@@ -86,7 +87,7 @@ def reduce_speeds(subscription_ids: list[int], reduction: Reduction) -> list[int
     if not subscription_ids:
         return []
     now = utcnow()
-    chosen = Subscription.id.in_(subscription_ids)
+    chosen = among(Subscription.id, subscription_ids)
     db.session.execute(
         db.update(Subscription)
         .where(chosen)
