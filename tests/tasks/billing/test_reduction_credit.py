@@ -10,15 +10,22 @@ import threading
 from datetime import date, datetime, time
 from decimal import Decimal
 
+import pytest
+from lxml import etree
+
 from models.billing.receivables import Receivable, ReceivableLine
 from models.clock import local_today, zone
 from models.db import db
+from models.fiscal import schemas
 from models.service.speed_reductions import SpeedReduction, close_reductions, open_reductions
 from models.service.subscriptions import Subscription
 from tasks.billing import run_monthly_billing
 from tests.builders import build_plan, build_subscription
+from tests.fiscal_service import customer_with_city_code, invoice_row, status_of, telecom_plan
+from tests.waiting import wait_until
 from tests.web.api_helpers import API
 
+NFCOM = {"n": "http://www.portalfiscal.inf.br/nfcom"}
 PRICE, DISCOUNT = "120.00", Decimal("20.00")  # a monthly amount of 100.00
 
 
@@ -263,3 +270,47 @@ def test_the_credit_never_exceeds_the_plan_amount_and_the_excess_is_not_carried(
     assert _bill(app, time_machine, date(2026, 5, 31)) == 1  # June's: nothing carried over
     receivable_id = _receivables(app, subscription_id)[1][0]
     assert _lines(app, receivable_id) == []
+
+
+@pytest.fixture
+def march(time_machine):
+    """The clock at 1 March 2026, before the stand-in SVRS and the issuer are set up (their
+    certificates and the issuer's first day follow it)."""
+    _move(time_machine, date(2026, 3, 1))
+
+
+def test_the_nfcom_of_a_bill_with_the_credit_carries_it_as_discount_and_validates(
+    app, client, admin, time_machine, march, svrs, issuer, celery_worker
+):
+    code = customer_with_city_code(app)
+    subscription_id = build_subscription(
+        app,
+        code,
+        telecom_plan(app),  # 99.90
+        due_day=10,
+        first_due_date=date(2026, 4, 10),
+        discount=Decimal("10.00"),
+    )
+    _reduce(app, time_machine, date(2026, 3, 2), [subscription_id])
+    _restore(app, time_machine, date(2026, 3, 17), [subscription_id])
+    assert _bill(app, time_machine, date(2026, 3, 31)) == 1
+    ((receivable_id, _, amount),) = _receivables(app, subscription_id)
+    # 89.90 x 15 / 31 x 50 / 100 = 21.75
+    assert _lines(app, receivable_id) == [
+        ("Redução de velocidade 02/03 a 16/03 (15 dias a 50%)", Decimal("-21.75"))
+    ]
+    assert amount == Decimal("68.15")
+
+    celery_worker.send_task("tasks.fiscal.sweep")  # what beat sends every minute
+    assert wait_until(lambda: status_of(app, receivable_id) == "authorized", timeout=60), (
+        invoice_row(app, receivable_id).reason
+    )
+    xml = client.get(f"{API}/receivables/{receivable_id}/invoice.xml", headers=admin)
+    assert xml.status_code == 200
+    assert schemas.validate_proc(xml.data) == []
+    document = etree.fromstring(xml.data)
+    (item,) = document.findall(".//n:det/n:prod", namespaces=NFCOM)
+    assert item.findtext("n:vItem", namespaces=NFCOM) == "99.90"
+    assert item.findtext("n:vDesc", namespaces=NFCOM) == "31.75"  # the discount and the credit
+    assert item.findtext("n:vProd", namespaces=NFCOM) == "68.15"
+    assert document.findtext(".//n:total/n:vNF", namespaces=NFCOM) == "68.15"
