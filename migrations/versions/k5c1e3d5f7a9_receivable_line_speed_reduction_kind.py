@@ -35,5 +35,6 @@ def upgrade():
 
 
 def downgrade():
-    op.execute("DELETE FROM receivable_lines WHERE kind = 'speed_reduction'")
+    # the credits stay on their bills (their amounts the sum of the lines), as discounts
+    op.execute("UPDATE receivable_lines SET kind = 'discount' WHERE kind = 'speed_reduction'")
     _kinds(OLD_KINDS)
