@@ -147,6 +147,8 @@ ROLE_TABLE: dict[str, dict[str, tuple[str, ...]]] = {
             "suspension_holds",
         ),
     },
+    # Every customer's holds at once (their reasons in bulk): the staff who deal with debts.
+    "suspension_hold_list": {READ: (ADMIN, ATTENDANT, FINANCE), WRITE: ()},
     # Equipment [6.5]: technicians lend and collect it; a sale's billing is finance's too.
     "equipment": {
         READ: ROLES,

@@ -245,6 +245,15 @@ def _ensure_group_rows(group: str, wanted: dict) -> None:
         insert_or_ignore(model.__table__, rows, ("groupname", "attribute"))
 
 
+def group_reply(group: str, attribute: str) -> str | None:
+    """The value a group replies with for `attribute`, if any."""
+    return db.session.scalar(
+        db.select(RadGroupReply.value).where(
+            RadGroupReply.groupname == group, RadGroupReply.attribute == attribute
+        )
+    )
+
+
 def reduced_group(plan_id: int) -> str:
     """The group of a plan's logins while the ladder keeps their speeds reduced."""
     return f"{REDUCED_GROUP_PREFIX}{plan_id}"

@@ -62,3 +62,35 @@ def close_reductions(subscription_ids: list[int]) -> None:
     )
     for row in open_rows:
         row.ended_on = today
+
+
+def reprice_reductions(percent: int) -> int:
+    """Close today the open periods kept at another percentage and open new ones at `percent`
+    (the setting changed): each period is credited at what the customer had. Returns how many."""
+    stale = db.session.scalars(
+        db.select(SpeedReduction)
+        .where(SpeedReduction.ended_on.is_(None), SpeedReduction.percent != percent)
+        .order_by(SpeedReduction.id)
+        .with_for_update()
+    ).all()
+    today = local_today()
+    for row in stale:
+        row.ended_on = today
+        db.session.add(
+            SpeedReduction(
+                subscription_id=row.subscription_id,
+                customer_code=row.customer_code,
+                percent=percent,
+                started_on=today,
+            )
+        )
+    return len(stale)
+
+
+def open_percent(subscription_id: int) -> int | None:
+    """The percentage of the subscription's open reduction period (None: at full speed)."""
+    return db.session.scalar(
+        db.select(SpeedReduction.percent).where(
+            SpeedReduction.subscription_id == subscription_id, SpeedReduction.ended_on.is_(None)
+        )
+    )
