@@ -22,7 +22,7 @@ from sqlalchemy import text
 from models.backend import has_server_features
 from models.clock import utcnow
 from models.db import db
-from models.service.legal_holds import held_usernames
+from models.service.legal_holds import LegalHold, held_usernames
 from models.service.radius import RadAcct
 from models.settings import current
 
@@ -186,3 +186,17 @@ def purge_expired(now: datetime | None = None) -> Purge:
     while count := delete_expired(before, held):
         deleted += count
     return Purge(dropped, deleted)
+
+
+def retention_status(now: datetime | None = None) -> dict:
+    """The retention as it runs: its period, the cutoff, the month partitions, holds in force."""
+    months = sorted(_partitions().items()) if has_server_features() else []
+    holds = db.select(db.func.count()).where(LegalHold.lifted_at.is_(None))
+    return {
+        "retention_days": policy().retention_days,
+        "minimum_days": MINIMUM_RETENTION_DAYS,
+        "cutoff": cutoff(now),
+        "partitioned": has_server_features(),
+        "partitions": [{"name": n, "starts": s, "ends": e} for n, (s, e) in months],
+        "holds_in_force": db.session.scalar(holds),
+    }
