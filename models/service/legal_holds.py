@@ -5,10 +5,9 @@ A hold names the order (ofício, processo) and why; it is placed and lifted by a
 the customer's history (the model is audited). While any hold of a customer is in force, the
 retention job (models/service/connection_records.py) keeps every radacct row of a username the
 customer has had: the logins the customer has now or had (deleted ones too, as the connection
-extract counts them), every username those logins had before a rename (read from their
-history), and the usernames noted on the hold when it was placed. Logins are matched by name
-because radacct knows only names; a name given to another customer later is kept too, which
-errs on the side of the order.
+extract counts them: a login is never renamed, a new one replaces it) and the usernames noted on
+the hold when it was placed. Logins are matched by name because radacct knows only names; a name
+another customer used before, or takes later, is kept too, which errs on the side of the order.
 """
 
 from datetime import datetime
@@ -16,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.audit import Audited, HistoryEntry, current_actor
+from models.audit import Audited, current_actor
 from models.backend import JSONType
 from models.clock import utcnow
 from models.customers.customers import get_customer
@@ -54,28 +53,16 @@ class LegalHold(Audited, db.Model):
 
 
 def customer_usernames(code: int) -> set[str]:
-    """Every RADIUS username the customer has had: their logins now (deleted ones too) and the
-    names those logins had before a rename, from the logins' history."""
-    names = set(
+    """Every RADIUS username the customer has had: a login's name never changes (another login
+    replaces it), and a deleted login keeps its row and name, so their logins, deleted ones
+    included, are all of them."""
+    return set(
         db.session.scalars(
             db.select(Item.username).where(
                 Item.customer_code == code, Item.kind == RADIUS_LOGIN, Item.username.is_not(None)
             )
         )
     )
-    login_ids = db.select(db.cast(Item.id, String)).where(
-        Item.customer_code == code, Item.kind == RADIUS_LOGIN
-    )
-    entries = db.session.scalars(
-        db.select(HistoryEntry.changes).where(
-            HistoryEntry.entity == Item.__tablename__, HistoryEntry.entity_id.in_(login_ids)
-        )
-    )
-    for changes in entries:
-        for change in changes:
-            if change.get("field") == "username":
-                names.update(v for v in (change.get("old"), change.get("new")) if v)
-    return names
 
 
 def place_hold(code: int, reference: str, reason: str) -> LegalHold:
