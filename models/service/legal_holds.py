@@ -19,8 +19,8 @@ from models.audit import Audited, current_actor
 from models.backend import JSONType
 from models.clock import utcnow
 from models.customers.customers import get_customer
-from models.db import UTCDateTime, db, paginate
-from models.errors import Conflict, NotFound
+from models.db import UTCDateTime, db, get_row, paginate
+from models.errors import Conflict
 from models.service.items import RADIUS_LOGIN, Item
 
 
@@ -84,11 +84,8 @@ def place_hold(code: int, reference: str, reason: str) -> LegalHold:
 
 
 def get_hold(hold_id: int, for_update: bool = False) -> LegalHold:
-    query = db.select(LegalHold).where(LegalHold.id == hold_id)
-    hold = db.session.scalar(query.with_for_update() if for_update else query)
-    if hold is None:
-        raise NotFound(f"Legal hold {hold_id} not found.")
-    return hold
+    """The hold with `hold_id`, or NotFound."""
+    return get_row(LegalHold, hold_id, "Legal hold", for_update)
 
 
 def lift_hold(hold_id: int, reason: str) -> LegalHold:

@@ -1,6 +1,6 @@
 """Legal holds on customers' connection records, and the retention of those records."""
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from schemas.common import InputSchema, PageQuery, Text, page_of
 
@@ -47,7 +47,10 @@ LegalHoldPage = page_of(LegalHoldOutput, "LegalHoldPage")
 class LegalHoldQuery(PageQuery):
     """Holds of one customer, in force or lifted."""
 
-    customer_code = fields.Integer(metadata={"description": "One customer's holds"})
+    customer_code = fields.Integer(
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "One customer's holds"},
+    )
     in_force = fields.Boolean(metadata={"description": "Only those in force (true) or lifted"})
 
 

@@ -117,6 +117,12 @@ def test_bad_input_is_refused(app, client, admin, body):
 def test_unknown_customer_or_hold(app, client, admin):
     assert _place(client, admin, 999).status_code == 404
     assert client.get(f"{API}/legal-holds/999", headers=admin).status_code == 404
+    beyond = 2**63  # no such id fits a column: not found, never an overflow
+    assert client.get(f"{API}/legal-holds/{beyond}", headers=admin).status_code == 404
+    huge = client.post(f"{API}/legal-holds/{beyond}/lift", json={"reason": "x y"}, headers=admin)
+    assert huge.status_code == 404
+    assert _place(client, admin, beyond).status_code == 404
+    assert client.get(f"{API}/legal-holds?customer_code={beyond}", headers=admin).status_code == 422
     lift = client.post(f"{API}/legal-holds/999/lift", json={"reason": "x y"}, headers=admin)
     assert lift.status_code == 404
     assert client.get(f"{API}/legal-holds?customer_code=999", headers=admin).status_code == 404
