@@ -69,6 +69,11 @@ def partition_name(start: datetime) -> str:
     return f"radacct_y{start.year:04d}m{start.month:02d}"
 
 
+def _lock_partitions() -> None:
+    """One maker or dropper of partitions at a time (two beats, a run by hand), until commit."""
+    db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('radacct partitions'))"))
+
+
 def _partitions() -> dict[str, tuple[datetime, datetime]]:
     """radacct's monthly partitions now: {name: (from, to)}, the default one left out."""
     rows = db.session.execute(
@@ -113,6 +118,7 @@ def create_partitions_ahead(now: datetime | None = None) -> list[str]:
     """This month's partition and the policy's months ahead (PostgreSQL; SQLite: none)."""
     if not has_server_features():
         return []
+    _lock_partitions()
     start, made = month_start(now or utcnow()), []
     for _ in range(policy().partitions_ahead + 1):
         if create_partition(start):
@@ -144,6 +150,8 @@ def _drop_whole_months(held: set[str], cutoff: datetime) -> list[str]:
     for name, (_start, end) in sorted(_partitions().items()):
         if end > cutoff:
             continue
+        # No row may arrive (a late Stop's INSERT) between the check and the drop.
+        db.session.execute(text(f"LOCK TABLE {name} IN SHARE MODE"))
         table = db.table(name, db.column("username"), db.column("acctstoptime"))
         stop = table.c.acctstoptime
         kept = stop.is_(None) | (stop >= cutoff)
@@ -164,7 +172,10 @@ def cutoff(now: datetime | None = None) -> datetime:
 
 def drop_expired_months(before: datetime, held: set[str]) -> list[str]:
     """PostgreSQL: drop the month partitions wholly past `before` with no row to keep."""
-    return _drop_whole_months(held, before) if has_server_features() else []
+    if not has_server_features():
+        return []
+    _lock_partitions()
+    return _drop_whole_months(held, before)
 
 
 def delete_expired(before: datetime, held: set[str], limit: int = DELETE_BATCH) -> int:

@@ -189,3 +189,31 @@ def test_partitions_are_made_ahead_and_take_their_rows_from_the_default(app, bac
         assert db.session.scalar(text(where)) == "radacct_y2041m01"
     with app.app_context(), time_machine.travel(datetime(2040, 11, 5, tzinfo=UTC), tick=False):
         assert create_radacct_partitions() == []  # made once
+
+
+def test_one_partition_maker_or_dropper_at_a_time(app, backend):
+    """Two beats (or a run by hand) never make or drop partitions at once: the second waits."""
+    if backend != "postgresql":
+        with app.app_context():  # SQLite has no partitions and takes no lock
+            assert connection_records.drop_expired_months(NOW, set()) == []
+        return
+    import threading
+
+    with app.app_context():
+        other = db.engine.connect()
+    holder = other.begin()
+    other.execute(text("SELECT pg_advisory_xact_lock(hashtext('radacct partitions'))"))
+    done = threading.Event()
+
+    def purge():
+        purge_connection_records()
+        done.set()
+
+    worker = threading.Thread(target=purge)
+    with time_machine.travel(NOW, tick=False):
+        worker.start()
+        assert not done.wait(1.0), "the retention ran while another held the partitions"
+        holder.rollback()
+        other.close()
+        assert done.wait(30), "the retention never ran after the other let go"
+    worker.join()
