@@ -160,6 +160,8 @@ ROLE_TABLE: dict[str, dict[str, tuple[str, ...]]] = {
         ),
     },
     "equipment_sale": {WRITE: (ADMIN, FINANCE, TECHNICIAN)},
+    # Legal holds on connection records and their retention (Marco Civil): confidential.
+    "legal_holds": {READ: (ADMIN,), WRITE: (ADMIN,), HISTORY: ("legal_holds",)},
 }
 
 
