@@ -2,6 +2,8 @@
 filter is fixed then, and who asked from where is known), its row count filled in when the
 worker writes the file; a duplicate delivery or a retried job never adds a second row."""
 
+import re
+
 import pytest
 from sqlalchemy.exc import IntegrityError
 
@@ -10,11 +12,13 @@ from models.extracts import record_reads
 from models.extracts.exports import QUEUED, Export
 from models.extracts.record_reads import ConnectionRecordRead
 from tasks.extracts import run_export
+from tests.conftest import TEST_PASSWORD
 from tests.outbox import recorded_effects
 from tests.tasks.extracts.sessions import customer_with_login, load_sessions
 from tests.web.api_helpers import assert_envelope
 
 ROWS = 12
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def _reads(app) -> list[ConnectionRecordRead]:
@@ -113,3 +117,27 @@ def test_the_command_line_export_is_logged_for_its_operator(app, customer, tmp_p
     [read] = _reads(app)
     assert read.username.startswith("cli:") and read.user_id is None and read.role is None
     assert (read.channel, read.customer_code, read.rows) == ("export", customer, ROWS)
+
+
+def test_an_export_from_the_console_is_logged_for_who_asked(app, make_user, customer):
+    user = make_user("ana.console", "finance")
+    console = app.test_client()
+    token = CSRF.search(console.get("/entrar").get_data(as_text=True)).group(1)
+    body = {"username": user.username, "password": TEST_PASSWORD, "csrf_token": token}
+    assert console.post("/entrar", data=body).status_code == 303
+    form = console.get(f"/clientes/{customer}/conexoes/exportar").get_data(as_text=True)
+    fields = {
+        "csrf_token": CSRF.search(form).group(1),
+        "format": "csv",
+        "login": "maria.pppoe",
+        "coluna.login": "true",
+        "coluna.start": "true",
+    }
+    with recorded_effects() as sent:
+        answer = console.post(f"/clientes/{customer}/conexoes/exportar", data=fields)
+    assert answer.status_code == 303, answer.get_data(as_text=True)
+    [(_, (export_id,), _)] = sent
+    [read] = _reads(app)
+    assert (read.channel, read.export_id, read.customer_code) == ("export", export_id, customer)
+    assert (read.user_id, read.username, read.role) == (user.id, "ana.console", "finance")
+    assert read.filters["login"] == "maria.pppoe" and read.filters["format"] == "csv"
