@@ -45,6 +45,8 @@ ROLE_TABLE: dict[str, dict[str, tuple[str, ...]]] = {
     "radius": {READ: (ADMIN, ATTENDANT, TECHNICIAN), WRITE: (ADMIN,), HISTORY: ("nas",)},
     # Connection and call extracts, and exports of them (a technician reads, does not export).
     "extracts": {READ: ROLES, WRITE: (ADMIN, ATTENDANT, FINANCE)},
+    # Who read connection records (Marco Civil, art. 13): admins only, never in a history.
+    "connection_record_reads": {READ: (ADMIN,)},
     "tariffs": {READ: ROLES, WRITE: (ADMIN,), HISTORY: ("tariffs",)},  # prices per termination
     # Re-pricing a period's calls by today's tariffs: it changes what customers are charged.
     "call_reprice": {READ: (ADMIN, FINANCE), WRITE: (ADMIN, FINANCE), HISTORY: ("call_reprices",)},

@@ -18,7 +18,7 @@ from models.clock import utcnow
 from models.db import JSONType, UTCDateTime, db, get_row, paginate
 from models.effects import after_commit
 from models.errors import Conflict, Invalid, NotFound, TooManyAttempts
-from models.extracts import extracts
+from models.extracts import extracts, record_reads
 from models.extracts.settings import ExtractSettings
 from models.settings import current
 from models.staff.users import ADMIN, User
@@ -187,6 +187,14 @@ def create_export(data: dict, user: User | None, requested_by: str) -> Export:
     )
     db.session.add(export)
     db.session.flush()
+    if source == extracts.CONNECTIONS:  # logged once, now: the filter is fixed from here on
+        record_reads.record_read(
+            record_reads.EXPORT,
+            record_reads.logged_filters(filters, format=export.format),
+            customer_code=filters.get("customer_code"),
+            export_id=export.id,
+            user=user,
+        )
     return export
 
 
@@ -273,6 +281,8 @@ def finish(export: Export, file_name: str, size: int, rows: int) -> None:
     export.rows_written, export.finished_at = rows, now
     export.heartbeat_at = now
     export.expires_at = now + timedelta(hours=current(ExtractSettings).exports_ttl_hours)
+    if export.source == extracts.CONNECTIONS:
+        record_reads.note_rows_written(export.id, rows)
 
 
 def fail(export: Export, error: str) -> None:
