@@ -2,7 +2,7 @@
 row per read of radacct rows (extract, export job, personal-data document), admins only
 
 Revision ID: k3a1c5e7f9b2
-Revises: j1f5a7b9d1c3
+Revises: k2a1b3c5d7e9
 Create Date: 2026-12-06 14:23:02.322732
 
 """
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'k3a1c5e7f9b2'
-down_revision = 'j1f5a7b9d1c3'
+down_revision = 'k2a1b3c5d7e9'
 branch_labels = None
 depends_on = None
 
