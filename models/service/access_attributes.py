@@ -45,3 +45,8 @@ CLIENT_KINDS = ("PF", "PJ")
 # "Código da oferta": letters, digits and . _ - / (what bills and contracts print).
 OFFER_CODE_MAX_LENGTH = 30
 OFFER_CODE_SHAPE = rf"[A-Za-z0-9][A-Za-z0-9._/-]{{0,{OFFER_CODE_MAX_LENGTH - 1}}}"
+
+
+def offer_lines(offer_code: str | None) -> tuple[str, ...]:
+    """What a bill or invoice prints of its plan's offer code (nothing when it has none)."""
+    return (f"Código da oferta: {offer_code}",) if offer_code else ()
