@@ -18,7 +18,6 @@ from models.db import db
 
 DATA_FILE = Path(__file__).parent / "data" / "municipios.csv"
 NOT_FOUND, AMBIGUOUS = "not_found", "ambiguous"
-CHUNK = 500
 
 
 def folded_city(name: str) -> str:
@@ -77,7 +76,7 @@ def fill_missing_city_codes() -> FillReport:
     """Fill the customers' main and billing addresses without an IBGE code, and the
     subscriptions' installation addresses, where the city and state find one municipality.
 
-    Flushes in chunks; the caller commits. Each change goes to the history (Audited)."""
+    Flushes; the caller commits. Each change goes to the history (Audited)."""
     from models.service.subscriptions import Subscription
 
     report = FillReport()
