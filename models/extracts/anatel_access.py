@@ -9,19 +9,22 @@ and the ISP's CNPJ and queues it; the worker (tasks/extracts.py) writes the file
 An access counts at instant T when its subscription was created before T and was not cancelled
 before T: a suspended contract is still in force (docs/OPERATIONS.md, "Anatel: relatório mensal
 de acessos"). A cancellation is final (no route takes a subscription out of `cancelled`), so the
-instant it happened is the row's `status_changed_at`.
+instant it happened is the row's `status_changed_at`. The plan, the installation address and
+the area are read as they were at that instant: a change since is undone through the history.
 """
 
 import csv
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import or_
 
+from models.audit import HistoryEntry
 from models.clock import local_midnight, local_today, utcnow
 from models.customers import municipalities
 from models.customers.customers import Customer
@@ -52,6 +55,8 @@ HEADINGS = (
 DELIMITER = ";"
 MONTH_SHAPE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 FIRST_YEAR = 2000
+# A subscription's fields the report reads as they were at the month's end.
+AS_OF = ("plan_id", "installation_address", "service_area")
 # What keeps an access out of the file, as the missing-data list says it (pt-BR).
 NO_CITY_CODE = "endereço de instalação sem código IBGE do município"
 UNKNOWN_CITY_CODE = "código IBGE do município fora da lista do IBGE"
@@ -93,7 +98,7 @@ def isp_cnpj() -> str:
 
 def in_force_at(end: datetime):
     """The internet subscriptions whose contract was in force at the instant before `end`,
-    with their customer and plan."""
+    with their customer's kind and main address's IBGE code."""
     cancelled_at = db.func.coalesce(Subscription.status_changed_at, Subscription.updated_at)
     return (
         db.select(Subscription, Customer.kind, Customer.address_city_code)
@@ -108,53 +113,90 @@ def in_force_at(end: datetime):
     )
 
 
-def city_code_of(subscription: Subscription, customer_city_code: str | None) -> str | None:
-    """Where the access is: the installation address's municipality, or the customer's main
-    address's when it is installed there."""
-    if subscription.installation_address:
-        return subscription.installation_address.get("city_code") or None
-    return customer_city_code or None
+def changed_since(end: datetime) -> dict[int, dict]:
+    """Per subscription, the value at `end` of each field in AS_OF that changed after it: the
+    old value of its first change since (the history records every change, field by field)."""
+    entries = db.session.execute(
+        db.select(HistoryEntry.entity_id, HistoryEntry.changes)
+        .where(
+            HistoryEntry.entity == Subscription.__tablename__,
+            HistoryEntry.action == "update",
+            HistoryEntry.at >= end,
+        )
+        .order_by(HistoryEntry.id)
+    )
+    before: dict[int, dict] = {}
+    for entity_id, changes in entries:
+        kept = before.setdefault(int(entity_id), {})
+        for change in changes:
+            if change["field"] in AS_OF and change["field"] not in kept:
+                kept[change["field"]] = change["old"]
+    return before
 
 
-def gaps_of(subscription: Subscription, city_code: str | None) -> list[str]:
-    """What keeps an access out of the file (pt-BR), or nothing."""
-    plan = subscription.plan
-    problems = [text for name, text in PLAN_GAPS.items() if getattr(plan, name) is None]
-    if not city_code:
-        problems.append(NO_CITY_CODE)
-    elif municipalities.municipality(city_code) is None:
-        problems.append(UNKNOWN_CITY_CODE)
-    return problems
+@dataclass(frozen=True)
+class Access:
+    """One access as it was at the month's end."""
+
+    subscription_id: int
+    customer_code: int
+    customer_kind: str
+    plan: Plan
+    city_code: str | None
+    area: str
+
+    def gaps(self) -> list[str]:
+        """What keeps it out of the file (pt-BR), or nothing."""
+        problems = [text for name, text in PLAN_GAPS.items() if getattr(self.plan, name) is None]
+        if not self.city_code:
+            problems.append(NO_CITY_CODE)
+        elif municipalities.municipality(self.city_code) is None:
+            problems.append(UNKNOWN_CITY_CODE)
+        return problems
+
+
+def accesses_at(end: datetime) -> Iterator[Access]:
+    """The accesses in force at `end`, each with its plan, installation address and area as
+    they were then (changes since are undone through the history)."""
+    plans = {plan.id: plan for plan in db.session.scalars(db.select(Plan))}
+    earlier = changed_since(end)
+    rows = db.session.execute(in_force_at(end).execution_options(yield_per=1000))
+    for subscription, kind, customer_city in rows:
+        then = earlier.get(subscription.id, {})
+        plan = plans[then.get("plan_id", subscription.plan_id)]
+        installed = then.get("installation_address", subscription.installation_address)
+        city_code = installed.get("city_code") if installed else customer_city
+        yield Access(
+            subscription_id=subscription.id,
+            customer_code=subscription.customer_code,
+            customer_kind=kind,
+            plan=plan,
+            city_code=city_code or None,
+            area=then.get("service_area", subscription.service_area),
+        )
 
 
 def speed_mbps(kbps: int) -> str:
     """The contracted download speed in Mbit/s as the layout writes a number: 300, 0,512."""
     mbps = (Decimal(kbps) / 1000).normalize()
-    text = f"{mbps:f}"
-    return text.replace(".", ",")
-
-
-def _accesses(end: datetime) -> Iterator[tuple[Subscription, str, str | None]]:
-    rows = db.session.execute(in_force_at(end).execution_options(yield_per=1000))
-    for subscription, kind, customer_city in rows:
-        yield subscription, kind, city_code_of(subscription, customer_city)
+    return f"{mbps:f}".replace(".", ",")
 
 
 def report_rows(month: str, cnpj: str, end: datetime) -> list[tuple]:
     """The file's data lines: one per combination, with its count of accesses, in order.
 
-    An access with a gap (gaps_of) has no line to go in: `start_report` refuses the month
+    An access with a gap (Access.gaps) has no line to go in: `start_report` refuses the month
     while there is one; here it is left out, never guessed."""
     year, number = month.split("-")
     counts: Counter = Counter()
-    for subscription, kind, city_code in _accesses(end):
-        if gaps_of(subscription, city_code):
+    for access in accesses_at(end):
+        if access.gaps():
             continue
-        plan = subscription.plan
+        plan = access.plan
         key = (
-            city_code,
-            kind,
-            subscription.service_area.upper(),
+            access.city_code,
+            access.customer_kind,
+            access.area.upper(),
             plan.access_medium,
             plan.product,
             plan.technology,
@@ -168,17 +210,17 @@ def missing_data(end: datetime | None, page: int, per_page: int) -> tuple[list[d
     """The accesses in force at `end` (default: now) that the report cannot place, each with
     what is missing, by subscription; and how many there are."""
     problems = []
-    for subscription, kind, city_code in _accesses(end or utcnow()):
-        gaps = gaps_of(subscription, city_code)
+    for access in accesses_at(end or utcnow()):
+        gaps = access.gaps()
         if gaps:
             problems.append(
                 {
-                    "subscription_id": subscription.id,
-                    "customer_code": subscription.customer_code,
-                    "plan_id": subscription.plan_id,
-                    "plan": subscription.plan.name,
-                    "customer_kind": kind,
-                    "city_code": city_code,
+                    "subscription_id": access.subscription_id,
+                    "customer_code": access.customer_code,
+                    "plan_id": access.plan.id,
+                    "plan": access.plan.name,
+                    "customer_kind": access.customer_kind,
+                    "city_code": access.city_code,
                     "problems": gaps,
                 }
             )

@@ -5,7 +5,7 @@ counts checked against the same scenario counted here, independently of the app'
 import csv
 import io
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,7 @@ from models.audit import Actor, set_actor
 from models.db import db
 from models.fiscal.fiscal_settings import save_settings
 from models.service.cancel_reasons import SEEDED
-from models.service.subscription_changes import change_status
+from models.service.subscription_changes import change_status, update_subscription
 from tests.builders import build_customer, build_plan, build_subscription
 from tests.fiscal_samples import ISSUER_CNPJ
 from tests.waiting import wait_until
@@ -107,12 +107,12 @@ LINE_OF_PLAN = {
 MONTH_ENDS = {"2026-10": local(2026, 11, 1), "2026-11": local(2026, 12, 1)}
 
 
-def expected_lines(month: str) -> Counter:
+def expected_lines(month: str, scenario=SCENARIO) -> Counter:
     """The scenario counted by its own rules: created before the month's end and not
     cancelled before it (suspended or not); internet plans only."""
     end = MONTH_ENDS[month]
     counted: Counter = Counter()
-    for spec in SCENARIO:
+    for spec in scenario:
         if spec.plan == "voip" or spec.created >= end:
             continue
         if spec.cancelled is not None and spec.cancelled < end:
@@ -131,8 +131,8 @@ def _as_builder(app):
     set_actor(db.session, Actor(username="test-builder", by_system=True))
 
 
-def build_scenario(app) -> dict[str, int]:
-    """The scenario's rows, each made and changed at its own instant."""
+def build_scenario(app) -> tuple[dict[str, int], dict[str, int]]:
+    """The scenario's rows, each made and changed at its own instant: (subscriptions, plans)."""
     with at(local(2026, 8, 1)):
         plans = {name: build_plan(app, **fields) for name, fields in PLANS.items()}
         plans["voip"] = build_plan(app, kind="voip")
@@ -166,7 +166,7 @@ def build_scenario(app) -> dict[str, int]:
                 reason = SEEDED[0] if action == "cancel" else None
                 change_status(made[spec.name], action, reason)
                 db.session.commit()
-    return made
+    return made, plans
 
 
 def configure_cnpj(app) -> None:
@@ -216,18 +216,37 @@ def test_the_counts_are_the_subscriptions_in_force_at_the_month_s_last_instant(
     assert job["source"] == "anatel_access" and job["params"]["month"] == month
 
 
-def test_an_admin_runs_it_too_and_a_later_cancellation_does_not_change_a_past_month(
+def test_a_past_month_keeps_what_was_in_force_then_whatever_changed_since(
     app, client, headers_for, celery_worker
 ):
-    made = build_scenario(app)
+    made, plans = build_scenario(app)
     configure_cnpj(app)
-    # Cancelled after October: October still counts it.
+    moved = "installed in Campinas"
+    with at(local(2026, 11, 20, 10, 0)), app.app_context():
+        _as_builder(app)  # to the radio plan, rural, at the customer's main address
+        changes = {"plan_id": plans["radio"], "service_area": "rural", "installation_address": None}
+        update_subscription(made[moved], changes)
+        db.session.commit()
     with at(local(2026, 11, 30, 12, 0)), app.app_context():
-        _as_builder(app)
+        _as_builder(app)  # cancelled after October: October still counts it
         change_status(made["always"], "cancel", SEEDED[0])
         db.session.commit()
     with time_machine.travel(REPORTED_AT, tick=True):
-        _, october = run_report(client, headers_for("admin"), "2026-10")
-        _, november = run_report(client, headers_for("admin"), "2026-11")
-    assert sum(int(row[10]) for row in october[1:]) == 8
-    assert sum(int(row[10]) for row in november[1:]) == 6
+        admin = headers_for("admin")  # admins make it too
+        _, october = run_report(client, admin, "2026-10")
+        _, november = run_report(client, admin, "2026-11")
+
+    def lines(rows) -> Counter:
+        return Counter({tuple(row[3:10]): int(row[10]) for row in rows[1:]})
+
+    assert lines(october) == expected_lines("2026-10")  # as it was on 31 October
+    now = [
+        replace(spec, plan="radio", area="rural", city=None)
+        if spec.name == moved
+        else replace(spec, cancelled=local(2026, 11, 30, 12, 0))
+        if spec.name == "always"
+        else spec
+        for spec in SCENARIO
+    ]
+    assert lines(november) == expected_lines("2026-11", now)
+    assert sum(lines(november).values()) == 6
