@@ -47,6 +47,10 @@ ROLE_TABLE: dict[str, dict[str, tuple[str, ...]]] = {
     "extracts": {READ: ROLES, WRITE: (ADMIN, ATTENDANT, FINANCE)},
     # Who read connection records (Marco Civil, art. 13): admins only, never in a history.
     "connection_record_reads": {READ: (ADMIN,)},
+    # Anatel's monthly access report: admins and finance make it (it goes to the regulator under
+    # the ISP's name); attendants read what keeps accesses out of it, to fix the addresses.
+    "anatel_reports": {READ: (ADMIN, FINANCE), WRITE: (ADMIN, FINANCE)},
+    "anatel_missing_data": {READ: (ADMIN, ATTENDANT, FINANCE)},
     "tariffs": {READ: ROLES, WRITE: (ADMIN,), HISTORY: ("tariffs",)},  # prices per termination
     # Re-pricing a period's calls by today's tariffs: it changes what customers are charged.
     "call_reprice": {READ: (ADMIN, FINANCE), WRITE: (ADMIN, FINANCE), HISTORY: ("call_reprices",)},

@@ -132,7 +132,7 @@ def checked_columns(source: str, asked: list[dict] | None) -> list[dict]:
     return chosen
 
 
-def _check_running_limit(user: User | None) -> None:
+def check_running_limit(user: User | None) -> None:
     if user is None:
         return
     limit = current(ExtractSettings).exports_max_running
@@ -176,7 +176,7 @@ def create_export(data: dict, user: User | None, requested_by: str) -> Export:
     }
     if params["delimiter"] == params["decimal_separator"]:
         raise Invalid.field("decimal_separator", "Must differ from the delimiter.")
-    _check_running_limit(user)
+    check_running_limit(user)
     export = Export(
         user_id=user.id if user else None,
         requested_by=requested_by,

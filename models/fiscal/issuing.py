@@ -77,6 +77,7 @@ from models.fiscal.sefaz_client import (
     SefazUnavailable,
 )
 from models.fiscal.settings import SefazSettings
+from models.service.access_attributes import offer_lines
 from models.service.plans import Plan
 from models.service.subscriptions import Subscription
 from models.settings import current
@@ -406,6 +407,7 @@ def build_data(invoice: Invoice, settings: FiscalSettings, number: int, issued_a
         number=number,
         issued_at=issued_at,
         qr_code_base=settings.qr_code_base,
+        additional_info=offer_lines(subscription.plan.offer_code),
     )
 
 
