@@ -115,4 +115,13 @@ BEAT_SCHEDULE = {
         "task": "tasks.radius.close_ghost_sessions",
         "schedule": crontab(minute="*/5"),
     },
+    # Connection records (Marco Civil): partitions made months ahead, old records deleted.
+    "create-radacct-partitions": {
+        "task": "tasks.radius.create_radacct_partitions",
+        "schedule": crontab(hour=1, minute=10),  # daily
+    },
+    "purge-connection-records": {
+        "task": "tasks.radius.purge_connection_records",
+        "schedule": crontab(hour=3, minute=40),  # daily
+    },
 }

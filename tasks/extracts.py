@@ -24,8 +24,8 @@ from sqlalchemy.exc import OperationalError
 from models import backend, clock
 from models.clock import utcnow
 from models.db import db
+from models.extracts import anatel_access, extracts
 from models.extracts import exports as jobs
-from models.extracts import extracts
 from models.extracts.export_text import (
     BackgroundQuery,
     TextLayout,
@@ -138,6 +138,8 @@ def write_file(export: Export, path: Path, on_progress: Callable[[int, int], Non
     """Write the export's file at `path`, committing as it goes; returns the number of data rows.
 
     `on_progress(rows_written, rows_total)` is called as the rows stream in."""
+    if export.source == anatel_access.SOURCE:
+        return _write_anatel_access(export, path, on_progress)
     columns, chosen = _chosen_columns(export)
     source, file_format, params = export.source, export.format, dict(export.params)
     # rows_total is known (or estimated): show it while the file is written. From here until
@@ -171,6 +173,16 @@ def write_file(export: Export, path: Path, on_progress: Callable[[int, int], Non
             )  # fmt: skip
         export.rows_total = sums.result()["rows"]
     return rows
+
+
+def _write_anatel_access(export: Export, path: Path, on_progress) -> int:
+    """Anatel's monthly access report: a few hundred lines at most (one per municipality,
+    customer kind, area, plan attributes and speed), counted first, then written."""
+    with chunk():
+        rows = anatel_access.rows_of(export)
+        export.rows_total = len(rows)
+    with chunk():
+        return anatel_access.write_csv(path, rows, lambda written: on_progress(written, len(rows)))
 
 
 def _write_xlsx(path, title, query, columns, chosen, params, totals, report, zone) -> int:

@@ -19,7 +19,7 @@ from pyrad.packet import CoAACK, CoANAK, CoARequest, DisconnectACK, DisconnectNA
 
 from models.db import db
 from models.effects import after_commit
-from models.service import radius, scheduled_tasks
+from models.service import connection_records, radius, scheduled_tasks
 from models.service.radius_disconnects import (
     ACKED,
     COA,
@@ -224,3 +224,37 @@ def close_ghost_sessions() -> int:
     if closed:
         log.info("closed %d ghost RADIUS sessions", closed)
     return closed
+
+
+@shared_task(name="tasks.radius.create_radacct_partitions")
+def create_radacct_partitions() -> list[str]:
+    """Beat: radacct's partitions for this month and the next ones (PostgreSQL), made before
+    FreeRADIUS writes into them."""
+    made = connection_records.create_partitions_ahead()
+    if made:
+        log.info("created radacct partitions %s", ", ".join(made))
+    return made
+
+
+@shared_task(name="tasks.radius.purge_connection_records")
+def purge_connection_records() -> dict:
+    """Beat: delete the connection records past the retention period (Marco Civil, art. 13),
+    except open sessions and those under a legal hold: whole months first, then the rest in
+    committed batches (a killed worker loses one batch; the next run finds the rest)."""
+    before = connection_records.cutoff()
+    held = connection_records.held_usernames()
+    with chunk():
+        dropped = connection_records.drop_expired_months(before, held)
+
+    def step(_cursor):
+        deleted = connection_records.delete_expired(before, held)
+        return (None if deleted == 0 else True), deleted
+
+    deleted = commit_in_chunks(step, True)
+    if dropped or deleted:
+        log.info(
+            "connection records: dropped partitions %s, deleted %d rows",
+            ", ".join(dropped) or "none",
+            deleted,
+        )
+    return {"dropped": dropped, "deleted": deleted}

@@ -23,6 +23,7 @@ from models.customers.settings import CustomerSettings
 from models.extracts.settings import ExtractSettings
 from models.fiscal.settings import SefazSettings
 from models.notices.settings import MailSettings
+from models.service.connection_records import RecordsPolicy, RetentionTooShort
 from models.service.radius import RadiusPolicy
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +67,16 @@ def _radius_group(env, name, default) -> str | None:
     if value and not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", value):
         raise ConfigError(f"{name} must be 1-64 letters, digits, . _ or -")
     return value or None
+
+
+def _retention_days(env) -> int:
+    """CONNECTION_RECORDS_RETENTION_DAYS: at least a year, as the Marco Civil requires."""
+    days = _int(env, "CONNECTION_RECORDS_RETENTION_DAYS", 365)
+    try:
+        RecordsPolicy(retention_days=days)
+    except RetentionTooShort as error:
+        raise ConfigError(f"CONNECTION_RECORDS_RETENTION_DAYS: {error}") from None
+    return days
 
 
 def _area_code(env, name, default) -> str:
@@ -481,6 +492,9 @@ class Settings:
     ip_pools: tuple[str, ...] = ("100.64.0.0/10", "2001:db8::/32")
     radius_disconnect_attempts: int = 5
     radius_ghost_session_minutes: int = 30
+    # Marco Civil, art. 13: connection records kept at least a year (RecordsPolicy refuses less).
+    records_retention_days: int = 365
+    radacct_partitions_ahead: int = 3
     scheduled_tasks_sweep_seconds: int = 60
     scheduled_tasks_lease_seconds: int = 300
     extract_max_days: int = 366
@@ -518,6 +532,13 @@ class Settings:
             ip_pools=self.ip_pools,
             disconnect_attempts=self.radius_disconnect_attempts,
             ghost_session_minutes=self.radius_ghost_session_minutes,
+        )
+
+    def records_policy(self) -> RecordsPolicy:
+        """How long connection records (radacct) are kept, and partitions made ahead."""
+        return RecordsPolicy(
+            retention_days=self.records_retention_days,
+            partitions_ahead=self.radacct_partitions_ahead,
         )
 
     def billing_policy(self) -> BillingPolicy:
@@ -575,6 +596,7 @@ class Settings:
         """Each domain's typed settings, for models/settings.py's registry."""
         return (
             self.radius_policy(),
+            self.records_policy(),
             self.billing_policy(),
             self.boleto_settings(),
             self.pix_settings(),
@@ -695,6 +717,8 @@ def load_settings(environ=None) -> Settings:
         ip_pools=_ip_pools(env),
         radius_disconnect_attempts=_int(env, "RADIUS_DISCONNECT_ATTEMPTS", 5, minimum=1),
         radius_ghost_session_minutes=_int(env, "RADIUS_GHOST_SESSION_MINUTES", 30, minimum=1),
+        records_retention_days=_retention_days(env),
+        radacct_partitions_ahead=_int(env, "RADACCT_PARTITIONS_AHEAD", 3, minimum=1),
         scheduled_tasks_sweep_seconds=_int(env, "SCHEDULED_TASKS_SWEEP_SECONDS", 60, minimum=1),
         scheduled_tasks_lease_seconds=_int(env, "SCHEDULED_TASKS_LEASE_SECONDS", 300, minimum=1),
         extract_max_days=_int(env, "EXTRACT_MAX_DAYS", 366, minimum=1),

@@ -45,6 +45,12 @@ ROLE_TABLE: dict[str, dict[str, tuple[str, ...]]] = {
     "radius": {READ: (ADMIN, ATTENDANT, TECHNICIAN), WRITE: (ADMIN,), HISTORY: ("nas",)},
     # Connection and call extracts, and exports of them (a technician reads, does not export).
     "extracts": {READ: ROLES, WRITE: (ADMIN, ATTENDANT, FINANCE)},
+    # Who read connection records (Marco Civil, art. 13): admins only, never in a history.
+    "connection_record_reads": {READ: (ADMIN,)},
+    # Anatel's monthly access report: admins and finance make it (it goes to the regulator under
+    # the ISP's name); attendants read what keeps accesses out of it, to fix the addresses.
+    "anatel_reports": {READ: (ADMIN, FINANCE), WRITE: (ADMIN, FINANCE)},
+    "anatel_missing_data": {READ: (ADMIN, ATTENDANT, FINANCE)},
     "tariffs": {READ: ROLES, WRITE: (ADMIN,), HISTORY: ("tariffs",)},  # prices per termination
     # Re-pricing a period's calls by today's tariffs: it changes what customers are charged.
     "call_reprice": {READ: (ADMIN, FINANCE), WRITE: (ADMIN, FINANCE), HISTORY: ("call_reprices",)},
@@ -147,6 +153,8 @@ ROLE_TABLE: dict[str, dict[str, tuple[str, ...]]] = {
             "suspension_holds",
         ),
     },
+    # Every customer's holds at once (their reasons in bulk): the staff who deal with debts.
+    "suspension_hold_list": {READ: (ADMIN, ATTENDANT, FINANCE), WRITE: ()},
     # Equipment [6.5]: technicians lend and collect it; a sale's billing is finance's too.
     "equipment": {
         READ: ROLES,
@@ -158,6 +166,8 @@ ROLE_TABLE: dict[str, dict[str, tuple[str, ...]]] = {
         ),
     },
     "equipment_sale": {WRITE: (ADMIN, FINANCE, TECHNICIAN)},
+    # Legal holds on connection records and their retention (Marco Civil): confidential.
+    "legal_holds": {READ: (ADMIN,), WRITE: (ADMIN,), HISTORY: ("legal_holds",)},
 }
 
 

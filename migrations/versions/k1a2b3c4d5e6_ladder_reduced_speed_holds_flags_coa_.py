@@ -151,7 +151,7 @@ def upgrade():
         batch_op.add_column(sa.Column('kind', sa.String(length=10), server_default='disconnect', nullable=False))
         batch_op.add_column(sa.Column('rate_limit', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('address_list', sa.Text(), nullable=True))
-        batch_op.create_index('ix_radius_disconnects_pending_username', ['username'], unique=False, postgresql_where=sa.text("status = 'pending'"), sqlite_where=sa.text("status = 'pending'"))
+        batch_op.create_index('ix_radius_disconnects_unanswered_username', ['username'], unique=False, postgresql_where=sa.text("status IN ('pending', 'sending')"), sqlite_where=sa.text("status IN ('pending', 'sending')"))
 
     with op.batch_alter_table('subscriptions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('speed_reduced_at', sa.DateTime(timezone=True), nullable=True))
@@ -181,7 +181,7 @@ def downgrade():
         batch_op.drop_column('speed_reduced_at')
 
     with op.batch_alter_table('radius_disconnects', schema=None) as batch_op:
-        batch_op.drop_index('ix_radius_disconnects_pending_username', postgresql_where=sa.text("status = 'pending'"), sqlite_where=sa.text("status = 'pending'"))
+        batch_op.drop_index('ix_radius_disconnects_unanswered_username', postgresql_where=sa.text("status IN ('pending', 'sending')"), sqlite_where=sa.text("status IN ('pending', 'sending')"))
         batch_op.drop_column('address_list')
         batch_op.drop_column('rate_limit')
         batch_op.drop_column('kind')

@@ -34,7 +34,7 @@ after or beside the first, finds nothing left to change.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import exists
+from sqlalchemy import exists, true
 
 from models.backend import among
 from models.billing.business_days import BusinessCalendar, business_calendar
@@ -56,6 +56,7 @@ from models.notices.notices import SENT, Notice
 from models.service import radius
 from models.service.cancel_reasons import usable_reason
 from models.service.plans import Plan
+from models.service.speed_reductions import reprice_reductions
 from models.service.subscription_changes import (
     CANCEL,
     ENABLE,
@@ -66,6 +67,7 @@ from models.service.subscription_changes import (
     apply_change,
     follow_changes,
     reduce_speeds,
+    reduce_speeds_at_once,
     restore_speeds,
 )
 from models.service.subscriptions import ACTIVE, NON_PAYMENT, SUSPENDED, Subscription
@@ -167,12 +169,10 @@ def _reachable(action: str, today: date):
         Subscription.customer_code.in_(auto), ~unlocked(Subscription.customer_code, today)
     )
     if action == REDUCE:  # internet plans at full speed
-        internet = db.select(Plan.id).where(Plan.kind == "internet")
         return query.where(
             Subscription.status == ACTIVE,
             Subscription.speed_reduced_at.is_(None),
-            Subscription.plan_id.in_(internet),
-            ~held(Subscription.id, today, NO_REDUCE),
+            _reducible(today),
         )
     query = query.where(~held(Subscription.id, today, NO_SUSPEND))
     if action == SUSPEND:
@@ -180,6 +180,33 @@ def _reachable(action: str, today: date):
     return query.where(  # TERMINATE: what the ladder suspended
         Subscription.status == SUSPENDED, Subscription.suspended_for == NON_PAYMENT
     )
+
+
+def _reducible(today: date):
+    """SQL: the subscription is one the reduced-speed stage may reach (an internet plan, no
+    hold against it)."""
+    internet = db.select(Plan.id).where(Plan.kind == "internet")
+    return Subscription.plan_id.in_(internet) & ~held(Subscription.id, today, NO_REDUCE)
+
+
+def _since(column, today: date, days: int):
+    """SQL: `column` (an instant) is on a day at least `days` before `today`."""
+    return column < local_midnight(today - timedelta(days=days - 1))
+
+
+def _after_previous_stage(stage: Stage, today: date):
+    """SQL: the stage before `stage` has been in force long enough (the gap between their
+    days): 30 days at reduced speed before the suspension, 30 days suspended before the
+    termination, with the defaults. A subscription the reduced speed cannot reach (no internet
+    plan, a hold against it, the stage off) is suspended on its notice alone."""
+    ladder = stages()
+    if stage.action == SUSPEND and REDUCE in ladder:
+        gap = stage.after_days - ladder[REDUCE].after_days
+        return ~_reducible(today) | _since(Subscription.speed_reduced_at, today, gap)
+    if stage.action == TERMINATE:
+        gap = stage.after_days - ladder[SUSPEND].after_days
+        return _since(Subscription.status_changed_at, today, gap)
+    return true()
 
 
 def customers_to_warn(stage: Stage, today: date):
@@ -191,7 +218,7 @@ def _due(stage: Stage, today: date):
     """SELECT the subscriptions `stage` changes today (debt, notice sent long enough ago)."""
     boundary = overdue_boundary(today, stage.after_days)
     return _reachable(stage.action, today).where(
-        _overdue(boundary), _announced(stage, today, boundary)
+        _overdue(boundary), _announced(stage, today, boundary), _after_previous_stage(stage, today)
     )
 
 
@@ -288,7 +315,24 @@ def _locked(query) -> list[Subscription]:
     ).all()
 
 
-def _apply(step: str, subscriptions: list[Subscription]) -> dict:
+def _still_reducible(subscriptions: list[Subscription], today: date) -> set[int]:
+    """Those of these subscriptions whose customer still owes past the reduced-speed stage's
+    days (and which that stage may reach): lifted from a suspension, they stay reduced."""
+    ladder = stages()
+    if REDUCE not in ladder:
+        return set()
+    boundary = overdue_boundary(today, ladder[REDUCE].after_days)
+    query = db.select(Subscription.id).where(
+        Subscription.id.in_([subscription.id for subscription in subscriptions]),
+        _reducible(today),
+        _overdue(boundary),
+    )
+    return set(db.session.scalars(query))
+
+
+def _apply(step: str, subscriptions: list[Subscription], today: date) -> dict:
+    """Every step but the reduction (set-based, in apply_step) on locked ORM objects."""
+    percent = current(BillingPolicy).reduce_speed_percent
     if step == RESTORE:
         restore_speeds(subscriptions)
     else:
@@ -296,8 +340,13 @@ def _apply(step: str, subscriptions: list[Subscription]) -> dict:
         reason = None
         if action == CANCEL:
             reason = usable_reason(current(BillingPolicy).termination_cancel_reason)
+        still = _still_reducible(subscriptions, today) if step == LIFT else set()
         for subscription in subscriptions:
             apply_change(subscription, action, reason, NON_PAYMENT)
+        # Paid enough to leave the suspension, not the reduced speed: back a stage only.
+        reduce_speeds(
+            [subscription for subscription in subscriptions if subscription.id in still], percent
+        )
     action = {LIFT: ENABLE, TERMINATE: CANCEL}.get(step, step)
     return {subscription.id: (subscription, action) for subscription in subscriptions}
 
@@ -312,31 +361,32 @@ def apply_step(step: str, codes: list[int], today: date) -> tuple[int, list[int]
     query = query.where(among(Subscription.customer_code, codes))
     if step == REDUCE:  # set-based: the stage that reaches the most customers at once
         ids = _locked_ids(query)
-        return len(ids), reduce_speeds(ids, reduction_rules())
+        return len(ids), reduce_speeds_at_once(ids, reduction_rules())
     subscriptions = _locked(query)
     if not subscriptions:
         return 0, []
-    changed = _apply(step, subscriptions)
+    changed = _apply(step, subscriptions, today)
     db.session.flush()
-    return len(changed), follow_changes(changed)
+    reduction = reduction_rules() if step == LIFT else None
+    return len(changed), follow_changes(changed, reduction)
 
 
 def refresh_reduced_groups() -> int:
     """Rewrite the reduced group of every plan with logins at reduced speed from the plan's
     speeds and the settings now: a plan's new speeds, or a new percentage, reach its reduced
-    logins at the next sweep (their open sessions at their next login). Returns how many."""
+    logins at the next sweep (their open sessions at their next login). A new percentage also
+    starts new reduction periods at it, so the bill credits what the customer had. Returns
+    how many groups were written."""
+    reduced = db.select(Subscription.plan_id).where(Subscription.speed_reduced_at.is_not(None))
     plans = db.session.scalars(
-        db.select(Plan).where(
-            Plan.id.in_(
-                db.select(Subscription.plan_id).where(Subscription.speed_reduced_at.is_not(None))
-            )
-        )
+        db.select(Plan).where(Plan.id.in_(reduced)).order_by(Plan.id)  # one order: no deadlock
     ).all()
     rules = reduction_rules()
     for plan in plans:
         radius.ensure_reduced_group(
             plan.id, plan.upload_kbps, plan.download_kbps, rules.percent, rules.address_list
         )
+    reprice_reductions(rules.percent)
     return len(plans)
 
 

@@ -10,6 +10,9 @@ from models.billing.settings import BoletoSettings
 from models.customers.customers import Customer
 from models.customers.identifiers import format_cep, format_cnpj, format_cpf
 from models.db import db
+from models.service.access_attributes import offer_lines
+from models.service.plans import Plan
+from models.service.subscriptions import Subscription
 from models.settings import current
 
 INSTRUCTIONS = (
@@ -62,6 +65,18 @@ def _account_instructions(boleto: Boleto) -> tuple[str, ...]:
     return tuple(lines)
 
 
+def _offer(receivable: Receivable) -> tuple[str, ...]:
+    """The billed plan's offer code (the consumer rules want it on the bill), as a line."""
+    if receivable.subscription_id is None:
+        return ()
+    code = db.session.scalar(
+        db.select(Plan.offer_code)
+        .join(Subscription, Subscription.plan_id == Plan.id)
+        .where(Subscription.id == receivable.subscription_id)
+    )
+    return offer_lines(code)
+
+
 def _issuer(boleto: Boleto) -> BoletoSettings:
     """Whom the boleto pays and on which account: the billing account it was issued on; a
     boleto issued before accounts were kept, the settings of the time."""
@@ -101,7 +116,12 @@ def boleto_view(boleto: Boleto) -> BoletoView:
         barcode=boleto.barcode,
         linha_digitavel=boleto.digitable_line_formatted,
         wallet=issuer.account.wallet,
-        instructions=(receivable.description, *_account_instructions(boleto), *INSTRUCTIONS),
+        instructions=(
+            receivable.description,
+            *_offer(receivable),
+            *_account_instructions(boleto),
+            *INSTRUCTIONS,
+        ),
         pix_code=boleto.pix_code_shown,
         processing_date=boleto.issued_at.date() if boleto.issued_at else None,
         beneficiary_address=issuer.beneficiary_address or "",

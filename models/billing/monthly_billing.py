@@ -11,12 +11,14 @@ days) is due on the day it is created instead, so no customer is overdue on a bi
 had.
 
 Lines: the plan's price, the discount (negative), the subscription's pending billing events
-(per source the lowest sequence: one installment a month), and the boleto fee
-(BILLING["boleto_fee"]) when the customer has `charge_boleto_fee` and pays by boleto.
+(per source the lowest sequence: one installment a month), the boleto fee
+(BILLING["boleto_fee"]) when the customer has `charge_boleto_fee` and pays by boleto, and the
+credit for days at reduced speed not yet credited (negative; models/billing/reduction_credits.py).
 
 Exactly once: the receivable's `source_key` is `monthly:{subscription_id}:{YYYY-MM}`, unique in
 the database, and inserted with ON CONFLICT DO NOTHING; only the rows this run inserted get
-lines, events and history. A re-run, a retried task or a second beat creates nothing.
+lines, events and history. A re-run, a retried task or a second beat creates nothing. The
+reduced-speed credit moves its periods' marks in the same transaction as the receivable.
 """
 
 from datetime import date, timedelta
@@ -35,6 +37,7 @@ from models.billing.receivables import (
     ReceivableLine,
     pays_by_boleto,
 )
+from models.billing.reduction_credits import credit_reductions
 from models.billing.settings import BillingPolicy
 from models.bulk_history import record_created
 from models.clock import utcnow
@@ -237,6 +240,7 @@ def bill_chunk(month: date, today: date, after: int, size: int) -> tuple[int | N
     ids = _insert_receivables(month, today, after, upto)
     if ids:
         _add_lines(ids, month)
+        credit_reductions(ids, today)
         _take_billing_events(ids)
         _sum_lines(ids)
         record_created(Receivable, ids)  # the ORM listener would cost a round trip a row

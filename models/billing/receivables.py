@@ -54,7 +54,8 @@ PLAN, DISCOUNT, BILLING_EVENT, BOLETO_FEE, OTHER = (
     "boleto_fee",
     "other",
 )
-LINE_KINDS = (PLAN, DISCOUNT, BILLING_EVENT, BOLETO_FEE, OTHER)
+SPEED_REDUCTION = "speed_reduction"  # a credit (negative) for days at reduced speed
+LINE_KINDS = (PLAN, DISCOUNT, BILLING_EVENT, BOLETO_FEE, OTHER, SPEED_REDUCTION)
 SOURCE_KEY_UNIQUE = "uq_receivables_source_key"
 # The boleto's amount field: 10 digits of cents (models/billing/boleto_codes.py).
 BOLETO_MAX_AMOUNT = Decimal(MAX_CENTS) / 100

@@ -22,6 +22,7 @@ from models.customers.extra_field_values import contacts_fields, customer_fields
 from models.customers.observations import Observation
 from models.customers.payment_methods import PaymentMethod
 from models.db import db
+from models.extracts import record_reads
 from models.extracts.calls import Call
 from models.notices.notices import Notice
 from models.service.equipment_lending import EquipmentAssignment
@@ -43,6 +44,11 @@ def personal_data(code: int) -> dict:
     for method in methods:
         method.show_unmasked = True  # the person's own data, asked for by an admin
     history = _all(HistoryEntry, code, HistoryEntry.id.desc(), limit=HISTORY_CAP)
+    usage = _usage(code)
+    # The document summarises the connection records: a read, logged (record_reads).
+    record_reads.record_read(
+        record_reads.PERSONAL_DATA, {}, customer_code=code, rows=usage["connections"]["count"]
+    )
     return {
         "generated_at": utcnow(),
         "customer": customer,
@@ -63,7 +69,7 @@ def personal_data(code: int) -> dict:
         "equipment_sales": customer_sales(code, 1, _count(EquipmentSale, code) or 1)[0],
         "trust_unlocks": _all(TrustUnlock, code, TrustUnlock.id),
         "suspension_holds": _all(SuspensionHold, code, SuspensionHold.id),
-        "usage": _usage(code),
+        "usage": usage,
         "history": history,
         "history_total": _count(HistoryEntry, code),
     }

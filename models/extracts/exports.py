@@ -18,7 +18,7 @@ from models.clock import utcnow
 from models.db import JSONType, UTCDateTime, db, get_row, paginate
 from models.effects import after_commit
 from models.errors import Conflict, Invalid, NotFound, TooManyAttempts
-from models.extracts import extracts
+from models.extracts import extracts, record_reads
 from models.extracts.settings import ExtractSettings
 from models.settings import current
 from models.staff.users import ADMIN, User
@@ -132,7 +132,7 @@ def checked_columns(source: str, asked: list[dict] | None) -> list[dict]:
     return chosen
 
 
-def _check_running_limit(user: User | None) -> None:
+def check_running_limit(user: User | None) -> None:
     if user is None:
         return
     limit = current(ExtractSettings).exports_max_running
@@ -176,7 +176,7 @@ def create_export(data: dict, user: User | None, requested_by: str) -> Export:
     }
     if params["delimiter"] == params["decimal_separator"]:
         raise Invalid.field("decimal_separator", "Must differ from the delimiter.")
-    _check_running_limit(user)
+    check_running_limit(user)
     export = Export(
         user_id=user.id if user else None,
         requested_by=requested_by,
@@ -187,6 +187,14 @@ def create_export(data: dict, user: User | None, requested_by: str) -> Export:
     )
     db.session.add(export)
     db.session.flush()
+    if source == extracts.CONNECTIONS:  # logged once, now: the filter is fixed from here on
+        record_reads.record_read(
+            record_reads.EXPORT,
+            record_reads.logged_filters(filters, format=export.format),
+            customer_code=filters.get("customer_code"),
+            export_id=export.id,
+            user=user,
+        )
     return export
 
 
@@ -273,6 +281,8 @@ def finish(export: Export, file_name: str, size: int, rows: int) -> None:
     export.rows_written, export.finished_at = rows, now
     export.heartbeat_at = now
     export.expires_at = now + timedelta(hours=current(ExtractSettings).exports_ttl_hours)
+    if export.source == extracts.CONNECTIONS:
+        record_reads.note_rows_written(export.id, rows)
 
 
 def fail(export: Export, error: str) -> None:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from models.audit import Audited
 from models.clock import utcnow
-from models.db import UTCDateTime, db, get_row, paginate
+from models.db import MAX_INT_ID, UTCDateTime, db, get_row, paginate
 from models.errors import Conflict, NotFound
 
 PENDING, INCOMPLETE, SIGNED, WAITING = "pending", "incomplete", "signed", "waiting"
@@ -133,7 +133,10 @@ def cancel_deadline(authorized_at: datetime) -> datetime:
 
 
 def invoice_of(receivable_id: int) -> Invoice | None:
-    """The receivable's invoice, if it has one."""
+    """The receivable's invoice, if it has one (a key beyond INTEGER has none: it would
+    overflow the query)."""
+    if not 0 < receivable_id <= MAX_INT_ID:
+        return None
     return db.session.scalars(
         db.select(Invoice).where(Invoice.receivable_id == receivable_id)
     ).first()

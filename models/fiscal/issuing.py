@@ -20,7 +20,14 @@ from lxml import etree
 from sqlalchemy import exists, func, literal, or_, select
 
 from models.billing import boletos
-from models.billing.receivables import BOLETO_FEE, CANCELLED, DISCOUNT, PLAN, Receivable
+from models.billing.receivables import (
+    BOLETO_FEE,
+    CANCELLED,
+    DISCOUNT,
+    PLAN,
+    SPEED_REDUCTION,
+    Receivable,
+)
 from models.bulk_history import record_created
 from models.clock import zone
 from models.customers.customer_options import CustomerOptions
@@ -70,6 +77,7 @@ from models.fiscal.sefaz_client import (
     SefazUnavailable,
 )
 from models.fiscal.settings import SefazSettings
+from models.service.access_attributes import offer_lines
 from models.service.plans import Plan
 from models.service.subscriptions import Subscription
 from models.settings import current
@@ -281,7 +289,8 @@ def state_registration(value: str | None) -> str | None:
 
 
 def _lines(receivable: Receivable, plan: Plan, profile: PlanFiscalProfile, uf: str, itemized: bool):
-    """The NFCom's items: the plan's line, its discount as vDesc; the boleto fee as its own item
+    """The NFCom's items: the plan's line, its discount and the credit for days at reduced
+    speed (both reduce the service's price) as vDesc; the boleto fee as its own item
     when the customer asked for an itemized invoice, else as the item's vOutro (an accessory
     charge of the service, taxed with it). Other lines (equipment installments, one-off
     charges) are not communication services and stay off the NFCom."""
@@ -291,7 +300,7 @@ def _lines(receivable: Receivable, plan: Plan, profile: PlanFiscalProfile, uf: s
             f"O plano {plan.name} não tem alíquota de ICMS para {uf}: "
             "configure-a nos dados fiscais do plano."
         )
-    kinds = {PLAN: Decimal(0), DISCOUNT: Decimal(0), BOLETO_FEE: Decimal(0)}
+    kinds = dict.fromkeys((PLAN, DISCOUNT, SPEED_REDUCTION, BOLETO_FEE), Decimal(0))
     plan_line = None
     for line in receivable.lines:
         if line.kind in kinds:
@@ -316,7 +325,7 @@ def _lines(receivable: Receivable, plan: Plan, profile: PlanFiscalProfile, uf: s
         description=_cut(plan_line.description, 120),
         quantity=Decimal(1),
         unit_price=kinds[PLAN],
-        discount=-kinds[DISCOUNT],
+        discount=-(kinds[DISCOUNT] + kinds[SPEED_REDUCTION]),
         other=Decimal(0) if itemized else fee,
         **taxes,
     )
@@ -398,6 +407,7 @@ def build_data(invoice: Invoice, settings: FiscalSettings, number: int, issued_a
         number=number,
         issued_at=issued_at,
         qr_code_base=settings.qr_code_base,
+        additional_info=offer_lines(subscription.plan.offer_code),
     )
 
 

@@ -11,6 +11,7 @@ from models.clock import utcnow
 from models.db import UTCDateTime, db, flush_or_conflict, get_row, paginate
 from models.errors import Conflict, Invalid
 from models.service import radius
+from models.service.access_attributes import OFFER_CODE_MAX_LENGTH
 
 KINDS = ("internet", "email", "hosting", "voip")
 # FreeRADIUS's rlm_sql schema keeps group names in VARCHAR(64).
@@ -26,6 +27,7 @@ class Plan(Audited, db.Model):
         CheckConstraint("price >= 0", name="price_not_negative"),
         # One plan per group: renaming a plan's group moves exactly that plan's logins.
         Index("uq_plans_radius_group", "radius_group", unique=True),
+        Index("uq_plans_offer_code", "offer_code", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,6 +37,12 @@ class Plan(Audited, db.Model):
     upload_kbps: Mapped[int | None] = mapped_column(Integer)
     price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     radius_group: Mapped[str | None] = mapped_column(String(RADIUS_GROUP_MAX_LENGTH))
+    # Anatel's access report (models/service/access_attributes.py) and the consumer rules'
+    # offer code, printed on boletos and invoices; unique when given.
+    access_medium: Mapped[str | None] = mapped_column(String(16))
+    technology: Mapped[str | None] = mapped_column(String(16))
+    product: Mapped[str | None] = mapped_column(String(16))
+    offer_code: Mapped[str | None] = mapped_column(String(OFFER_CODE_MAX_LENGTH))
     active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -56,7 +64,13 @@ def _save(plan: Plan) -> Plan:
     taken = Conflict(f"Another plan is named {plan.name!r}.", {"name": ["Already taken."]})
     group = f"Another plan uses RADIUS group {plan.radius_group!r}."
     group_taken = Conflict(group, {"radius_group": ["Already taken."]})
-    flush_or_conflict("uq_plans_name", taken, {"uq_plans_radius_group": group_taken})
+    offer = f"Another plan has offer code {plan.offer_code!r}."
+    offer_taken = Conflict(offer, {"offer_code": ["Already taken."]})
+    flush_or_conflict(
+        "uq_plans_name",
+        taken,
+        {"uq_plans_radius_group": group_taken, "uq_plans_offer_code": offer_taken},
+    )
     return plan
 
 

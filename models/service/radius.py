@@ -21,6 +21,7 @@ from sqlalchemy import (
     Select,
     String,
     Text,
+    UniqueConstraint,
     literal,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -120,10 +121,20 @@ _OPEN = partial("acctstoptime IS NULL")
 
 
 class RadAcct(db.Model):
-    """Accounting sessions, as FreeRADIUS writes them (open while `acctstoptime` is null)."""
+    """Accounting sessions, as FreeRADIUS writes them (open while `acctstoptime` is null).
+
+    On PostgreSQL the table is partitioned by month of `acctstarttime` (migration k2a1b3c5d7e9,
+    models/service/connection_records.py): its primary key is (radacctid, acctstarttime) and
+    FreeRADIUS's session key is unique with the start time, since a partitioned table's unique
+    keys must hold the partition key. SQLite keeps Debian's plain table, acctuniqueid unique.
+    """
 
     __tablename__ = "radacct"
     __table_args__ = (
+        UniqueConstraint("acctuniqueid", name="uq_radacct_acctuniqueid").ddl_if(dialect="sqlite"),
+        UniqueConstraint(
+            "acctuniqueid", "acctstarttime", name="uq_radacct_acctuniqueid_acctstarttime"
+        ).ddl_if(dialect="postgresql"),
         Index("radacct_active_session_idx", "acctuniqueid", **_OPEN),
         Index("radacct_bulk_close", "nasipaddress", "acctstarttime"),
         Index("radacct_start_user_idx", "acctstarttime", "username"),
@@ -136,13 +147,14 @@ class RadAcct(db.Model):
 
     radacctid: Mapped[int] = mapped_column(BigKey, primary_key=True)
     acctsessionid: Mapped[str] = mapped_column(Text)
-    acctuniqueid: Mapped[str] = mapped_column(Text, unique=True)
+    acctuniqueid: Mapped[str] = mapped_column(Text)
     username: Mapped[str | None] = mapped_column(Text)
     realm: Mapped[str | None] = mapped_column(Text)
     nasipaddress: Mapped[str] = mapped_column(Inet)
     nasportid: Mapped[str | None] = mapped_column(Text)
     nasporttype: Mapped[str | None] = mapped_column(Text)
-    acctstarttime: Mapped[datetime | None] = mapped_column(RadiusTime)
+    # Not null: the partition key (FreeRADIUS's queries always write it).
+    acctstarttime: Mapped[datetime] = mapped_column(RadiusTime, nullable=False)
     acctupdatetime: Mapped[datetime | None] = mapped_column(RadiusTime)
     acctstoptime: Mapped[datetime | None] = mapped_column(RadiusTime)
     acctinterval: Mapped[int | None] = mapped_column(BigInteger)
@@ -245,6 +257,15 @@ def _ensure_group_rows(group: str, wanted: dict) -> None:
         db.session.execute(db.delete(model).where(model.id.in_(stale.scalar_subquery())))
         rows = [{"groupname": group, **row} for row in rows]
         insert_or_ignore(model.__table__, rows, ("groupname", "attribute"))
+
+
+def group_reply(group: str, attribute: str) -> str | None:
+    """The value a group replies with for `attribute`, if any."""
+    return db.session.scalar(
+        db.select(RadGroupReply.value).where(
+            RadGroupReply.groupname == group, RadGroupReply.attribute == attribute
+        )
+    )
 
 
 def reduced_group(plan_id: int) -> str:

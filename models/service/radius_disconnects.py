@@ -48,9 +48,11 @@ class Disconnect(db.Model):
     __tablename__ = "radius_disconnects"
     __table_args__ = (
         Index("ix_radius_disconnects_status_next", "status", "next_attempt_at"),
-        # A new request supersedes the login's pending ones: found without a scan.
+        # A new request supersedes the login's unanswered ones: found without a scan.
         Index(
-            "ix_radius_disconnects_pending_username", "username", **partial("status = 'pending'")
+            "ix_radius_disconnects_unanswered_username",
+            "username",
+            **partial("status IN ('pending', 'sending')"),
         ),
     )
 
@@ -183,26 +185,32 @@ def _owe(sessions, owners, attributes) -> list[int]:
 
 
 def _supersede_logins(usernames: list[str]) -> None:
-    """Drop the requests not yet sent for these logins: the newer ones say what holds now.
+    """Drop the requests not yet answered for these logins: the newer ones say what holds now.
+
+    One being sent is dropped too: its sender records nothing when it comes back (the lease is
+    gone) and it is never retried after the newer one (a reduced speed after the full one).
 
     The names are written into the statement, not bound: with statistics saying few requests
-    are pending (they lag behind a sweep owing thousands), PostgreSQL reads every pending one
-    and looks it up in the list, element by element in a prepared statement's generic plan,
+    are unanswered (they lag behind a sweep owing thousands), PostgreSQL reads every one and
+    looks it up in the list, element by element in a prepared statement's generic plan,
     hashed when the list is written in."""
     names = bindparam("usernames", usernames, expanding=True, literal_execute=True)
     db.session.execute(
         db.update(Disconnect)
-        .where(Disconnect.username.in_(names), Disconnect.status == PENDING)
+        .where(Disconnect.username.in_(names), Disconnect.status.in_((PENDING, SENDING)))
         .values(status=SUPERSEDED, finished_at=utcnow())
         .execution_options(synchronize_session=False)
     )
 
 
 def supersede(subscription_ids: list[int]) -> None:
-    """Drop the requests not yet sent for these subscriptions: they were enabled again."""
+    """Drop the requests not yet answered for these subscriptions: they were enabled again."""
     db.session.execute(
         db.update(Disconnect)
-        .where(Disconnect.subscription_id.in_(subscription_ids), Disconnect.status == PENDING)
+        .where(
+            Disconnect.subscription_id.in_(subscription_ids),
+            Disconnect.status.in_((PENDING, SENDING)),
+        )
         .values(status=SUPERSEDED, finished_at=utcnow())
     )
 

@@ -36,9 +36,23 @@ class SpeedReduction(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-def open_reductions(subscriptions: Select, percent: int) -> None:
-    """Start a reduction period today for each (locked) subscription `subscriptions` selects
-    (its id and customer code), in one INSERT ... SELECT."""
+def open_reductions(subscriptions: list, percent: int) -> None:
+    """Start a reduction period today for each of these (locked) subscriptions."""
+    today = local_today()
+    db.session.add_all(
+        SpeedReduction(
+            subscription_id=subscription.id,
+            customer_code=subscription.customer_code,
+            percent=percent,
+            started_on=today,
+        )
+        for subscription in subscriptions
+    )
+
+
+def open_reductions_of(subscriptions: Select, percent: int) -> None:
+    """open_reductions for the (locked) subscriptions `subscriptions` selects (their id and
+    customer code), in one INSERT ... SELECT: the ladder's thousands at once."""
     now = utcnow()
     rows = subscriptions.add_columns(
         literal(percent), literal(local_today(), Date), literal(now, UTCDateTime)
@@ -59,3 +73,35 @@ def close_reductions(subscription_ids: list[int]) -> None:
     )
     for row in open_rows:
         row.ended_on = today
+
+
+def reprice_reductions(percent: int) -> int:
+    """Close today the open periods kept at another percentage and open new ones at `percent`
+    (the setting changed): each period is credited at what the customer had. Returns how many."""
+    stale = db.session.scalars(
+        db.select(SpeedReduction)
+        .where(SpeedReduction.ended_on.is_(None), SpeedReduction.percent != percent)
+        .order_by(SpeedReduction.id)
+        .with_for_update()
+    ).all()
+    today = local_today()
+    for row in stale:
+        row.ended_on = today
+        db.session.add(
+            SpeedReduction(
+                subscription_id=row.subscription_id,
+                customer_code=row.customer_code,
+                percent=percent,
+                started_on=today,
+            )
+        )
+    return len(stale)
+
+
+def open_percent(subscription_id: int) -> int | None:
+    """The percentage of the subscription's open reduction period (None: at full speed)."""
+    return db.session.scalar(
+        db.select(SpeedReduction.percent).where(
+            SpeedReduction.subscription_id == subscription_id, SpeedReduction.ended_on.is_(None)
+        )
+    )

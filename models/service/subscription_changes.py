@@ -30,7 +30,12 @@ from models.service.radius_disconnects import (
     owe_disconnects,
     supersede,
 )
-from models.service.speed_reductions import close_reductions, open_reductions
+from models.service.speed_reductions import (
+    close_reductions,
+    open_percent,
+    open_reductions,
+    open_reductions_of,
+)
 from models.service.subscriptions import (
     ACTIVE,
     BY_STAFF,
@@ -75,9 +80,18 @@ def _sync_logins(subscription: Subscription) -> None:
         sync_login(login)
 
 
-def reduce_speeds(subscription_ids: list[int], reduction: Reduction) -> list[int]:
+def reduce_speeds(subscriptions: list[Subscription], percent: int) -> None:
+    """Mark locked active subscriptions as at reduced speed (RADIUS follows in follow_changes)."""
+    now = utcnow()
+    for subscription in subscriptions:
+        subscription.speed_reduced_at = now
+    open_reductions(subscriptions, percent)
+
+
+def reduce_speeds_at_once(subscription_ids: list[int], reduction: Reduction) -> list[int]:
     """Put locked active subscriptions at full speed at reduced speed, RADIUS following, and
-    return the CoA-Requests owed (sent after the commit).
+    return the CoA-Requests owed (sent after the commit): reduce_speeds and follow_changes
+    for the ladder's reduced-speed stage.
 
     Set-based, a few statements per plan for any number of subscriptions (the ladder reduces
     thousands at once): speed_reduced_at set and its history entry, a reduction period opened,
@@ -95,7 +109,7 @@ def reduce_speeds(subscription_ids: list[int], reduction: Reduction) -> list[int
         .execution_options(synchronize_session=False)
     )
     record_updated(Subscription, subscription_ids, {"speed_reduced_at": (None, now)})
-    open_reductions(
+    open_reductions_of(
         db.select(Subscription.id, Subscription.customer_code).where(chosen), reduction.percent
     )
     owed = []
@@ -107,7 +121,11 @@ def reduce_speeds(subscription_ids: list[int], reduction: Reduction) -> list[int
         radius.move_logins(
             logins,
             radius.ensure_reduced_group(
-                plan.id, plan.upload_kbps, plan.download_kbps, *_rules(reduction)
+                plan.id,
+                plan.upload_kbps,
+                plan.download_kbps,
+                reduction.percent,
+                reduction.address_list,
             ),
         )
         limit = radius.reduced_rate_limit(plan.upload_kbps, plan.download_kbps, reduction.percent)
@@ -123,21 +141,28 @@ def restore_speeds(subscriptions: list[Subscription]) -> None:
     close_reductions([subscription.id for subscription in subscriptions])
 
 
-def _reduced_group(subscription: Subscription, reduction: Reduction | None, made: dict) -> str:
-    """The subscription's plan's reduced group, its rows written once per plan and call."""
-    plan = subscription.plan
-    if plan.id not in made:
+def _reduced_groups(changed: dict, reduction: Reduction | None) -> dict[int, str]:
+    """The reduced group of each plan with a changed subscription at reduced speed, its rows
+    written (in plan order: parallel writers never deadlock) when `reduction` says how."""
+    plans = {
+        subscription.plan.id: subscription.plan
+        for subscription, _ in changed.values()
+        if subscription.status == ACTIVE and subscription.speed_reduced_at is not None
+    }
+    groups = {}
+    for plan_id in sorted(plans):
+        plan = plans[plan_id]
         if reduction is None:  # rows written by the ladder when it reduced the speeds
-            made[plan.id] = radius.reduced_group(plan.id)
+            groups[plan_id] = radius.reduced_group(plan_id)
         else:
-            made[plan.id] = radius.ensure_reduced_group(
-                plan.id, plan.upload_kbps, plan.download_kbps, *_rules(reduction)
+            groups[plan_id] = radius.ensure_reduced_group(
+                plan_id,
+                plan.upload_kbps,
+                plan.download_kbps,
+                reduction.percent,
+                reduction.address_list,
             )
-    return made[plan.id]
-
-
-def _rules(reduction: Reduction) -> tuple[int, str | None]:
-    return reduction.percent, reduction.address_list
+    return groups
 
 
 def _coa_attributes(
@@ -165,13 +190,13 @@ def follow_in_radius(
     ladder's rules) is needed only when speeds are reduced.
     """
     groups, removed, owners, changes, attributes = {}, [], {}, {}, {}
-    suspended_group, reduced_groups = None, {}
+    suspended_group, reduced_groups = None, _reduced_groups(changed, reduction)
     for login in live_logins(list(changed)):
         subscription, action = changed[login.subscription_id]
         if subscription.status == CANCELLED:
             removed.append(login.username)
         elif subscription.status == ACTIVE and subscription.speed_reduced_at is not None:
-            groups[login.username] = _reduced_group(subscription, reduction, reduced_groups)
+            groups[login.username] = reduced_groups[subscription.plan.id]
         elif subscription.status == ACTIVE:
             groups[login.username] = subscription.plan.radius_group
         else:
@@ -264,7 +289,7 @@ def update_subscription(subscription_id: int, changes: dict) -> Subscription:
     if subscription.status == CANCELLED:
         raise Conflict(f"Subscription {subscription_id} is cancelled; it cannot change.")
     changes = dict(changes)
-    new_plan = None
+    new_plan, old_plan_id = None, subscription.plan_id
     if "plan_id" in changes:
         new_plan = sellable_plan(changes.pop("plan_id"))
         if new_plan.kind != subscription.plan.kind:
@@ -278,6 +303,20 @@ def update_subscription(subscription_id: int, changes: dict) -> Subscription:
         setattr(subscription, key, value)
     check_terms(subscription)
     db.session.flush()
-    if new_plan is not None:
+    if new_plan is not None and subscription.speed_reduced_at is not None:
+        _move_reduced(subscription, old_plan_id)
+    elif new_plan is not None:
         _sync_logins(subscription)
     return subscription
+
+
+def _move_reduced(subscription: Subscription, old_plan_id: int) -> list[int]:
+    """A subscription at reduced speed changed plans: its logins go to the new plan's reduced
+    group (written at the same percentage and address list as the old one's) and open sessions
+    get the new reduced rate by CoA-Request."""
+    percent = open_percent(subscription.id)
+    address_list = radius.group_reply(
+        radius.reduced_group(old_plan_id), radius.ADDRESS_LIST_ATTRIBUTE
+    )
+    reduction = Reduction(percent, address_list) if percent is not None else None
+    return follow_in_radius({subscription.id: (subscription, REDUCE)}, reduction)

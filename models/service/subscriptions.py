@@ -19,6 +19,7 @@ from models.clock import local_today, utcnow
 from models.customers.customers import get_customer
 from models.db import JSONType, UTCDateTime, db, get_or_none, get_row, paginate
 from models.errors import Conflict, Invalid
+from models.service.access_attributes import AREAS, URBAN
 from models.service.plans import Plan
 
 ACTIVE, SUSPENDED, CANCELLED = "active", "suspended", "cancelled"
@@ -43,6 +44,7 @@ class Subscription(Audited, db.Model):
         CheckConstraint("discount >= 0 AND discount <= price", name="discount_within_price"),
         Index("ix_subscriptions_customer_code_status", "customer_code", "status"),
         CheckConstraint(f"suspended_for IN {SUSPENDED_FOR!r}", name="suspended_for_known"),
+        CheckConstraint(f"service_area IN {tuple(AREAS)!r}", name="service_area_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,6 +63,8 @@ class Subscription(Audited, db.Model):
     # The billing account its boletos are issued on (null: the customer's, else the default).
     billing_account_id: Mapped[int | None] = mapped_column(ForeignKey("billing_accounts.id"))
     cancel_reason: Mapped[str | None] = mapped_column(String(120))
+    # Where the access is for Anatel's report (Tipo de Atendimento): urbano unless staff say rural.
+    service_area: Mapped[str] = mapped_column(String(6), default=URBAN, server_default=URBAN)
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set while suspended: who suspended it (SUSPENDED_FOR) and why, for the history.
     suspended_for: Mapped[str | None] = mapped_column(String(12))
@@ -131,6 +135,7 @@ def create_subscription(customer_code: int, data: dict) -> Subscription:
         first_due_date=first_due,
         billing_address=data.get("billing_address"),
         billing_account_id=usable_account(data.get("billing_account_id")),
+        service_area=data.get("service_area", URBAN),
     )
     check_terms(subscription)
     db.session.add(subscription)

@@ -2,6 +2,13 @@
 
 from marshmallow import Schema, fields, validate
 
+from models.service.access_attributes import (
+    MEDIA,
+    OFFER_CODE_MAX_LENGTH,
+    OFFER_CODE_SHAPE,
+    PRODUCTS,
+    TECHNOLOGIES,
+)
 from models.service.plans import KINDS, RADIUS_GROUP_MAX_LENGTH
 from schemas.common import (
     InputSchema,
@@ -35,6 +42,24 @@ def _radius_group() -> Text:
     )
 
 
+def _one_of(codes: dict, what: str) -> fields.String:
+    return fields.String(
+        allow_none=True,
+        validate=validate.OneOf(list(codes)),
+        metadata={"description": f"{what} (Anatel's access report): {', '.join(codes)}"},
+    )
+
+
+def _offer_code() -> Text:
+    return Text(
+        allow_none=True,
+        shape=OFFER_CODE_SHAPE,
+        max_length=OFFER_CODE_MAX_LENGTH,
+        shape_error="1-30 letters, digits, . _ / or -, starting with a letter or digit.",
+        metadata={"description": "Código da oferta, printed on boletos and invoices"},
+    )
+
+
 class PlanInput(InputSchema):
     """A new plan."""
 
@@ -45,6 +70,10 @@ class PlanInput(InputSchema):
     price = billable_money(required=True, metadata={"description": "Monthly price in reais"})
     radius_group = _radius_group()
     active = StrictBoolean(load_default=True)
+    access_medium = _one_of(MEDIA, "Access medium")
+    technology = _one_of(TECHNOLOGIES, "Technology")
+    product = _one_of(PRODUCTS, "Product")
+    offer_code = _offer_code()
 
 
 class PlanPatch(PatchInput):
@@ -56,6 +85,10 @@ class PlanPatch(PatchInput):
     price = billable_money()
     radius_group = _radius_group()
     active = StrictBoolean()
+    access_medium = _one_of(MEDIA, "Access medium")
+    technology = _one_of(TECHNOLOGIES, "Technology")
+    product = _one_of(PRODUCTS, "Product")
+    offer_code = _offer_code()
 
 
 class PlanOutput(Schema):
@@ -66,6 +99,10 @@ class PlanOutput(Schema):
     upload_kbps = fields.Integer(allow_none=True)
     price = Money(required=True)
     radius_group = fields.String(allow_none=True)
+    access_medium = fields.String(allow_none=True, validate=validate.OneOf(list(MEDIA)))
+    technology = fields.String(allow_none=True, validate=validate.OneOf(list(TECHNOLOGIES)))
+    product = fields.String(allow_none=True, validate=validate.OneOf(list(PRODUCTS)))
+    offer_code = fields.String(allow_none=True)
     active = fields.Boolean(required=True)
     created_at = fields.AwareDateTime(required=True)
 

@@ -4,6 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from models.customers.customers import REQUIRED_ADDRESS_PARTS
 from models.db import MAX_INT_ID
+from models.service.access_attributes import AREAS, URBAN
 from models.service.installations import PERIODS
 from models.service.subscriptions import LAST_DUE_DAY, STATUS_FILTERS, STATUSES, SUSPENDED_FOR
 from schemas.common import (
@@ -55,6 +56,7 @@ class SubscriptionInput(InputSchema):
         metadata={"description": "Where the bill goes; null: the customer's billing address"},
     )
     billing_account_id = _account_id()
+    service_area = fields.String(load_default=URBAN, validate=validate.OneOf(list(AREAS)))
 
 
 class SubscriptionPatch(PatchInput):
@@ -69,6 +71,10 @@ class SubscriptionPatch(PatchInput):
     first_due_date = Date()
     billing_address = fields.Nested(AddressInput, allow_none=True)
     billing_account_id = _account_id()
+    service_area = fields.String(
+        validate=validate.OneOf(list(AREAS)),
+        metadata={"description": "urbano or rural, for Anatel's access report"},
+    )
 
     @validates_schema
     def _whole_addresses(self, data, **_kwargs):
@@ -124,6 +130,7 @@ class SubscriptionOutput(Schema):
     billing_address = fields.Nested(AddressOutput, allow_none=True)
     billing_account_id = fields.Integer(allow_none=True, metadata=_ACCOUNT_DOC)
     cancel_reason = fields.String(allow_none=True)
+    service_area = fields.String(required=True, validate=validate.OneOf(list(AREAS)))
     suspended_for = fields.String(
         allow_none=True,
         validate=validate.OneOf(SUSPENDED_FOR),

@@ -182,9 +182,12 @@ def test_a_hold_is_placed_and_lifted_and_a_trust_unlock_needs_a_suspension(
     hold = page.locator(f"#retencao-{subscription_id}")
     hold.get_by_label(re.compile("^Reter até")).fill(until)
     hold.get_by_label(re.compile("^Motivo da retenção")).fill("Acordo: paga na sexta")
+    expect(hold.get_by_label(re.compile("^Suspender"))).to_be_checked()
+    hold.get_by_label(re.compile("^Reduzir")).uncheck()  # the speed may still be reduced
     hold.get_by_role("button", name=re.compile("^Reter suspensão")).click()
     expect(page.get_by_role("status")).to_have_text("Suspensão retida.")
     expect(hold).to_contain_text(f"Retido até {until}: Acordo: paga na sexta")
+    expect(hold).to_contain_text("Impede: suspensão.")
     assert axe_violations(page) == []
 
     page.on("dialog", lambda dialog: dialog.accept())

@@ -11,6 +11,7 @@ from models.db import db
 from models.service.radius import RadAcct, RadCheck
 from models.service.radius_disconnects import Disconnect
 from models.service.scheduled_tasks import DONE, ScheduledTask
+from models.service.subscription_changes import reduce_speeds
 from models.service.subscriptions import Subscription
 from tests.browser.conftest import axe_violations
 from tests.builders import (
@@ -377,3 +378,18 @@ def test_the_terms_change_and_a_login_gets_another_password_and_mac(page: Page, 
     )
     expect(row.get_by_label("Nova senha de troca.senha")).to_have_value("")  # never shown
     assert axe_violations(page) == []
+
+
+def test_a_plan_at_reduced_speed_says_so_in_its_situation(page: Page, sign_in, app):
+    code = build_customer(app, name="Cliente Reduzido")
+    plan_id = build_plan(app, name="Fibra Reduzida")
+    subscription_id = build_subscription(app, customer_code=code, plan_id=plan_id)
+    with app.app_context():
+        subscription = db.session.get(Subscription, subscription_id)
+        reduce_speeds([subscription], 50)  # as the ladder's stage does
+        db.session.commit()
+    sign_in("attendant")
+    page.goto(f"/clientes/{code}/planos")
+    expect(_situation(page, "Fibra Reduzida")).to_contain_text(
+        "Ativo, com velocidade reduzida por falta de pagamento desde"
+    )

@@ -101,6 +101,36 @@ def _sql_connection(database_url: str) -> tuple[str, str]:
     return "postgresql", f'\tradius_db = "{conninfo}"\n'
 
 
+def adapt_queries(queries: Path, dialect: str) -> None:
+    """The changes docs/OPERATIONS.md asks operators to make to Debian's queries.conf.
+
+    PostgreSQL: radacct is partitioned by month of AcctStartTime, and a partitioned table's
+    unique keys hold the partition key, so FreeRADIUS's `ON CONFLICT (AcctUniqueId)` (start,
+    interim-update and stop) names (AcctUniqueId, AcctStartTime) instead; with the stock text
+    PostgreSQL refuses the INSERT (no unique constraint matches it).
+    SQLite: Accounting-On/Off records why the sessions ended (NAS-Reboot when the NAS does not
+    say) and when, as the PostgreSQL query does; the stock one leaves the cause empty.
+    """
+    text = queries.read_text()
+    if dialect == "postgresql":
+        text = _sub(
+            text,
+            r"ON CONFLICT \(AcctUniqueId\)",
+            "ON CONFLICT (AcctUniqueId, AcctStartTime)",
+            "ON CONFLICT (AcctUniqueId)",
+        )
+    else:
+        text = _sub(
+            text,
+            r"^(\t+)acctterminatecause = '%\{Acct-Terminate-Cause\}' \\\n"
+            r"(\t+WHERE acctstoptime IS NULL \\\n\t+AND nasipaddress)",
+            r"\1acctupdatetime = ${....event_timestamp}, \\\n"
+            r"\1acctterminatecause = '%{%{Acct-Terminate-Cause}:-NAS-Reboot}' \\\n\2",
+            "accounting-on's terminate cause",
+        )
+    queries.write_text(text)
+
+
 def write_config(target: Path, database_url: str, auth_port: int, acct_port: int) -> Path:
     """Copy Debian's config to `target` and make it answer from the app's database; return it."""
     shutil.copytree(SYSTEM_CONFIG, target, symlinks=True)
@@ -124,6 +154,7 @@ def write_config(target: Path, database_url: str, auth_port: int, acct_port: int
         text = _sub(text, r"^\t\tbusy_timeout = \d+$", "\t\tbusy_timeout = 30000", "busy")
     sql.write_text(text)
     (target / "mods-enabled" / "sql").symlink_to("../mods-available/sql")
+    adapt_queries(target / "mods-config" / "sql" / "main" / dialect / "queries.conf", dialect)
 
     # The default site: sql for real (not the optional `-sql`), and only our two listeners.
     site = target / "sites-available" / "default"
@@ -223,3 +254,41 @@ class FreeRadius:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=10)
+
+
+def start_on(database_url: str, folder_factory, dictionary) -> "FreeRadius":
+    """A started FreeRadius on `database_url`, config and log in a new folder of
+    `folder_factory` (pytest's tmp_path_factory); a port taken meanwhile is retried."""
+    last_error = None
+    for _ in range(3):  # a port picked free may be taken before FreeRADIUS binds it
+        folder = folder_factory.mktemp("freeradius")
+        auth_port, acct_port = free_udp_ports(2)
+        config = write_config(folder / "raddb", database_url, auth_port, acct_port)
+        server = FreeRadius(config, auth_port, acct_port, folder / "radiusd.log")
+        try:
+            server.start(dictionary)
+        except RuntimeError as error:
+            last_error = error
+            continue
+        return server
+    raise last_error
+
+
+def radclient(server: "FreeRadius", attributes: dict, kind: str = "acct") -> str:
+    """Send one packet with radclient (freeradius-utils), as a NAS would; its output.
+    Raises with FreeRADIUS's log when no answer came."""
+    lines = ", ".join(f'{name} = "{value}"' for name, value in attributes.items())
+    port = server.acct_port if kind == "acct" else server.auth_port
+    done = subprocess.run(
+        ["radclient", "-x", "-r", "2", "-t", "3", f"127.0.0.1:{port}", kind, SECRET],
+        input=lines,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    if done.returncode != 0 or "Received" not in done.stdout:
+        raise RuntimeError(
+            f"radclient got no answer ({done.returncode}):\n{done.stdout}{done.stderr}\n"
+            f"{server.log_tail()}"
+        )
+    return done.stdout

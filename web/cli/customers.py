@@ -4,6 +4,8 @@ Command line for the CEP directory: `flask --app web ceps import FILE.csv`.
 
 Command line for payment data: `flask --app web payment-methods rotate-keys`.
 
+Command line for the IBGE municipality codes: `flask --app web municipalities fill-codes`.
+
 Key rotation without downtime: prepend a new key to CARD_ENCRYPTION_KEYS and restart (new
 writes use it, old rows still read), run this, then drop the old key and restart again.
 """
@@ -12,6 +14,7 @@ import click
 from flask.cli import AppGroup
 
 from models.billing.psp_connections import PspConnection
+from models.customers import municipalities
 from models.customers.card_crypto import rotate_batch
 from models.customers.cep_import import CHUNK_ROWS, CepImport, CepImportReport, Unreadable
 from models.customers.payment_methods import PaymentMethod
@@ -109,4 +112,36 @@ def _rotate_column(column, batch_size: int) -> int:
     return rotated
 
 
-COMMANDS = (ceps_cli, payment_methods_cli)
+municipalities_cli = AppGroup("municipalities", help="The IBGE municipality list and codes.")
+REASONS = {
+    municipalities.NOT_FOUND: "no municipality of that name in that state",
+    municipalities.AMBIGUOUS: "more than one municipality of that name in that state",
+}
+
+
+@municipalities_cli.command("fill-codes")
+def fill_codes_command():
+    """Fill the IBGE code of every address without one (customers' main and billing
+    addresses, subscriptions' installation addresses) whose city and state name exactly one
+    municipality of the shipped list; list the others for staff. Exits 1 when some are left."""
+    try:
+        report = municipalities.fill_missing_city_codes()
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    click.echo(f"Filled: {report.filled}")
+    click.echo(f"Left for staff: {len(report.left)}")
+    for left in report.left:
+        where = f"customer {left['customer_code']}"
+        if left["subscription_id"]:
+            where += f", subscription {left['subscription_id']}"
+        click.echo(
+            f"  {where}, {left['address']}: {left['city']!r}/{left['state']}: "
+            f"{REASONS[left['reason']]}"
+        )
+    if report.left:
+        raise click.exceptions.Exit(1)
+
+
+COMMANDS = (ceps_cli, payment_methods_cli, municipalities_cli)

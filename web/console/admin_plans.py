@@ -11,6 +11,7 @@ from flask import flash, redirect, request, url_for
 from models.db import db
 from models.errors import Conflict, DomainError
 from models.service import plans
+from models.service.access_attributes import MEDIA, PRODUCTS, TECHNOLOGIES
 from schemas.service.plans import PlanInput, PlanPatch, PlanQuery
 from web.console.blueprint import bp, render
 from web.console.forms import (
@@ -34,17 +35,27 @@ KIND_LABELS = {
 assert set(KIND_LABELS) == set(plans.KINDS)
 ACTIVE_LABELS = {"true": "À venda", "false": "Fora de venda"}
 SPEEDS = ("download_kbps", "upload_kbps")
-CREATED = ("name", "kind", *SPEEDS, "price", "radius_group")
-CHANGED = ("name", *SPEEDS, "price", "radius_group")
+# Anatel's access report and the offer code bills print (blank in a change: cleared).
+ANATEL = ("access_medium", "technology", "product", "offer_code")
+CREATED = ("name", "kind", *SPEEDS, "price", "radius_group", *ANATEL)
+CHANGED = ("name", *SPEEDS, "price", "radius_group", *ANATEL)
 FILTERS = ("kind", "active")
 
 # A name or RADIUS group another plan has (a 409): said next to the field.
-TAKEN = {"name": "Já existe um plano com este nome.", "radius_group": "Outro plano usa este grupo."}
+TAKEN = {
+    "name": "Já existe um plano com este nome.",
+    "radius_group": "Outro plano usa este grupo.",
+    "offer_code": "Outro plano tem este código da oferta.",
+}
 
 add_messages(
     (r"1-64 letters, digits, \. _ or -\.", "De 1 a 64 letras, dígitos, . _ ou -."),
     (r"Is the group of suspended logins\.", "É o grupo dos logins suspensos."),
     (r"Plan \d+ not found\.", "Plano não encontrado."),
+    (
+        r"1-30 letters, digits, \. _ / or -, starting with a letter or digit\.",
+        "De 1 a 30 letras, dígitos, . _ / ou -, começando por letra ou dígito.",
+    ),
 )
 
 
@@ -67,6 +78,7 @@ def _typed_plan(plan) -> dict:
         "upload_kbps": "" if plan.upload_kbps is None else str(plan.upload_kbps),
         "price": price,
         "radius_group": plan.radius_group or "",
+        **{name: getattr(plan, name) or "" for name in ANATEL},
     }
 
 
@@ -111,6 +123,9 @@ def _list(typed=None, errors=None, status=200, editing=None, edit_typed=None, ed
             kind_labels=KIND_LABELS,
             active_labels=ACTIVE_LABELS,
             speed=on_screen_speed,
+            media=MEDIA,
+            technologies=TECHNOLOGIES,
+            products=PRODUCTS,
         ),
         422 if filter_errors and status == 200 else status,
     )
@@ -178,8 +193,8 @@ def admin_update_plan(plan_id: int):
     price they were sold at."""
     typed = {name: request.form.get(name, "") for name in CHANGED}
     body = body_from(request.form, ("name", "price", "radius_group"), money=("price",))
-    speeds = body_from(request.form, SPEEDS, blank_as_none=True)
-    body = whole_numbers(body | speeds, *SPEEDS)
+    cleared = body_from(request.form, (*SPEEDS, *ANATEL), blank_as_none=True)
+    body = whole_numbers(body | cleared, *SPEEDS)
     return _change(plan_id, body, "Plano {0} alterado.", typed)
 
 

@@ -6,7 +6,7 @@ from flask import request
 
 from models.customers.customers import get_customer
 from models.errors import DomainError
-from models.extracts import extracts
+from models.extracts import extracts, record_reads
 from schemas.extracts.connections import StaffConnectionQuery
 from web.console.blueprint import bp
 from web.console.forms import add_messages, body_from, domain_errors, last_page, load
@@ -60,7 +60,11 @@ def filtered_page(source: str, fields: tuple[str, ...], schema, per_page: int, n
         page = query.pop("page")
         query.pop("per_page")
         try:
-            rows, totals = extracts.page_and_totals(source, narrowed(query), page, per_page)
+            filters = narrowed(query)
+            rows, totals = extracts.page_and_totals(source, filters, page, per_page)
+            if source == extracts.CONNECTIONS:
+                log = record_reads.CONSOLE
+                record_reads.record_extract(log, filters, len(rows), page, per_page)
         except DomainError as error:
             errors = domain_errors(error)
     return values, page, rows, totals, errors

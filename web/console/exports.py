@@ -35,7 +35,11 @@ STATUS_NAMES = {
     exports.FAILED: "Falhou",
     exports.EXPIRED: "Expirada",
 }
-SOURCE_NAMES = {extracts.CONNECTIONS: "Conexões", extracts.CALLS: "Ligações"}
+SOURCE_NAMES = {
+    extracts.CONNECTIONS: "Conexões",
+    extracts.CALLS: "Ligações",
+    "anatel_access": "Acessos SCM (Anatel)",
+}
 # Each source's extract tab and the filters it carries into the export.
 TABS = {
     extracts.CONNECTIONS: ("console.connections", ("login", "nas", "from", "to")),

@@ -422,16 +422,19 @@ def trust_unlock(code: int):
 @bp.route("/clientes/<int:code>/financeiro/retencao/<int:subscription_id>", methods=["POST"])
 @requires("suspension_holds", WRITE)
 def place_hold(code: int, subscription_id: int):
-    """Keep the non-payment sweep off a subscription until a date, as POST
-    /subscriptions/{id}/suspension-hold does."""
+    """Suspensão Programada: keep the ladder's suspension and/or reduction off a subscription
+    until a date, as POST /subscriptions/{id}/suspension-hold does."""
     _subscription(code, subscription_id)
-    body = body_from(request.form, ("until", "reason"), dates=("until",))
+    fields, flags = ("until", "reason", "no_suspend", "no_reduce"), ("no_suspend", "no_reduce")
+    body = body_from(request.form, fields, dates=("until",), checkboxes=flags)
     data, errors = load(SuspensionHoldInput(), body)
     form = f"retencao-{subscription_id}"
     if errors:
         return _refused(code, form, errors, 422)
     try:
-        suspension_holds.place_hold(subscription_id, data["until"], data["reason"])
+        suspension_holds.place_hold(
+            subscription_id, data["until"], data["reason"], data["no_suspend"], data["no_reduce"]
+        )
     except DomainError as error:
         db.session.rollback()
         return _refused(code, form, domain_errors(error), error.status)

@@ -16,15 +16,18 @@ from sqlalchemy import text
 
 from models.billing.auto_suspension import REDUCTION, TERMINATION
 from models.billing.settings import BillingPolicy
+from models.clock import utcnow
 from models.db import db
 from models.service import radius
+from models.service.radius_disconnects import claim_for_sending, record_outcome
 from models.settings import current
-from tasks.billing import sweep_auto_suspension
+from tasks.billing import lift_if_paid, sweep_auto_suspension
 from tasks.service import DICTIONARY, retry_disconnects
 from tests.builders import (
     build_customer,
     build_login,
     build_open_session,
+    build_plan,
     build_receivable,
     build_subscription,
 )
@@ -227,14 +230,15 @@ def test_payment_gives_full_speed_back_within_a_minute_and_tells_the_nas(
 
 @pytest.mark.parametrize(
     ("no_suspend", "no_reduce", "reduced", "suspended"),
-    [(True, True, 0, 0), (True, False, 1, 0), (False, True, 0, 1), (False, False, 1, 1)],
+    [(True, True, 0, 0), (True, False, 1, 0), (False, True, 0, 1), (False, False, 1, 0)],
 )
 def test_a_scheduled_suspension_holds_off_each_stage_by_its_flag(
     app, client, admin, no_suspend, no_reduce, reduced, suspended
 ):
     """Suspensão Programada: "Suspender" keeps the suspension off, "Reduzir" the reduction.
 
-    Both notices were sent long enough ago: without a hold, the sweep reduces and suspends."""
+    Both notices were sent long enough ago. Without a hold the sweep reduces, and suspends only
+    30 days later (the next test); with the reduction held off, it suspends at once."""
     code, subscription_id, receivable_id = debtor(app, client, admin, late_by=61, told_days_ago=30)
     announce(app, code, receivable_id, _today(app) - timedelta(days=15), "suspension")
     until = (_today(app) + timedelta(days=5)).isoformat()
@@ -251,8 +255,7 @@ def test_a_scheduled_suspension_holds_off_each_stage_by_its_flag(
     assert (result["reduced"], result["suspended"]) == (reduced, suspended)
     found = subscription(client, admin, subscription_id)
     assert found["status"] == ("suspended" if suspended else "active")
-    # A suspension ends the reduction: reduced and suspended the same day leaves it suspended.
-    assert (found["speed_reduced_at"] is not None) == (reduced == 1 and not suspended)
+    assert (found["speed_reduced_at"] is not None) == (reduced == 1)
 
 
 def test_a_hold_with_neither_flag_is_refused_and_holds_are_listed_by_status(app, client, admin):
@@ -287,24 +290,42 @@ def test_a_hold_with_neither_flag_is_refused_and_holds_are_listed_by_status(app,
     assert client.get(f"{API}/suspension-holds?status=valid", headers=admin).status_code == 422
 
 
-def test_termination_cancels_what_the_ladder_suspended_after_its_notice(
+def test_termination_cancels_what_the_ladder_suspended_after_its_notice_and_30_days(
     app, client, admin, override_settings
 ):
-    override_settings(BillingPolicy, terminate_after_days=75)
+    override_settings(BillingPolicy, reduce_after_days=None, terminate_after_days=75)
     code, subscription_id, receivable_id = debtor(
         app, client, admin, late_by=91, told_days_ago=None
     )
-    announce(app, code, receivable_id, _today(app) - timedelta(days=30), "suspension")
+    today = _today(app)
+    announce(app, code, receivable_id, today - timedelta(days=30), "suspension")
     with recorded_effects():
-        assert sweep(app)["suspended"] == 1  # reduced too: no reduction notice, so not
-        assert sweep(app) == _swept()  # the termination's notice not sent yet
-    announce(app, code, receivable_id, _today(app) - timedelta(days=14), TERMINATION)
+        assert sweep(app) == _swept(suspended=1)
+        assert sweep(app, today + timedelta(days=30)) == _swept()  # no termination notice yet
+    announce(app, code, receivable_id, today + timedelta(days=16), TERMINATION)
     with recorded_effects():
-        assert sweep(app) == _swept()  # a day short
-        assert sweep(app, _today(app) + timedelta(days=1)) == _swept(terminated=1)
+        assert sweep(app, today + timedelta(days=30)) == _swept()  # told a day short
+        assert sweep(app, today + timedelta(days=31)) == _swept(terminated=1)
     found = subscription(client, admin, subscription_id)
     assert (found["status"], found["cancel_reason"]) == ("cancelled", "Inadimplência")
     assert group_of(app, "devedor") is None  # no RADIUS rows left
+
+
+def test_termination_waits_30_days_of_suspension_whatever_the_notice(
+    app, client, admin, override_settings
+):
+    override_settings(BillingPolicy, reduce_after_days=None, terminate_after_days=75)
+    code, subscription_id, receivable_id = debtor(
+        app, client, admin, late_by=91, told_days_ago=None
+    )
+    today = _today(app)
+    announce(app, code, receivable_id, today - timedelta(days=30), "suspension")
+    announce(app, code, receivable_id, today - timedelta(days=15), TERMINATION)
+    with recorded_effects():
+        assert sweep(app) == _swept(suspended=1)
+        assert sweep(app, today + timedelta(days=29)) == _swept()
+        assert sweep(app, today + timedelta(days=30)) == _swept(terminated=1)
+    assert subscription(client, admin, subscription_id)["status"] == "cancelled"
 
 
 def test_exactly_once_when_two_sweeps_reduce_at_the_same_time(app, client, admin):
@@ -417,3 +438,107 @@ def test_a_coa_whose_message_was_lost_is_sent_by_beat_s_retry(app, client, admin
         assert retry_disconnects.run() == 1  # beat's retry of the requests due
         assert retry_disconnects.run() == 0
     assert _coa_sent(nas) == [("devedor", REDUCED, None)]
+
+
+def test_the_suspension_comes_30_days_after_the_reduction_not_with_it(app, client, admin):
+    """The stages keep their gap (AUTO_SUSPEND_AFTER_DAYS - REDUCE_AFTER_DAYS): a customer
+    whose two notices went long ago is reduced today and suspended 30 days later."""
+    code, subscription_id, receivable_id = debtor(app, client, admin, late_by=61, told_days_ago=30)
+    announce(app, code, receivable_id, _today(app) - timedelta(days=15), "suspension")
+    today = _today(app)
+    with recorded_effects():
+        assert sweep(app) == _swept(reduced=1)
+        assert sweep(app, today + timedelta(days=29)) == _swept()
+        assert sweep(app, today + timedelta(days=30)) == _swept(suspended=1)
+    found = subscription(client, admin, subscription_id)
+    assert (found["status"], found["speed_reduced_at"]) == ("suspended", None)
+    assert _reductions(app, subscription_id) == [(50, str(today), str(today))]
+
+
+def test_paying_the_oldest_bill_only_goes_back_one_stage(app, client, admin):
+    """Suspended with two bills owed, the customer pays the oldest: the suspension is lifted,
+    but the other bill is overdue past the reduced-speed stage's days, so the speed stays cut."""
+    code, subscription_id, oldest = debtor(app, client, admin, late_by=70, told_days_ago=None)
+    with app.app_context():
+        today = _today(app)
+    build_receivable(app, customer_code=code, due_date=today - timedelta(days=20))  # still owed
+    announce(app, code, oldest, today - timedelta(days=40), "suspension")
+    with recorded_effects():  # reduced long ago (the stage's gap), then suspended by the ladder
+        with app.app_context():
+            db.session.execute(
+                text("UPDATE subscriptions SET speed_reduced_at = :at WHERE id = :s"),
+                {"at": utcnow() - timedelta(days=40), "s": subscription_id},
+            )
+            db.session.commit()
+        assert sweep(app) == _swept(suspended=1)
+    with recorded_effects():
+        _pay(client, admin, oldest, today)
+        assert sweep(app) == _swept(enabled=1)
+    found = subscription(client, admin, subscription_id)
+    assert found["status"] == "active" and found["speed_reduced_at"] is not None
+    with app.app_context():
+        plan_id = db.session.scalar(
+            text("SELECT plan_id FROM subscriptions WHERE id = :s"), {"s": subscription_id}
+        )
+    assert group_of(app, "devedor") == f"reduzido-{plan_id}"
+    assert _group_replies(app, f"reduzido-{plan_id}") == {"Mikrotik-Rate-Limit": REDUCED}
+
+
+def test_a_reduction_coa_in_flight_when_the_customer_pays_is_never_sent_after_the_full_speed(
+    app, client, admin
+):
+    code, _, receivable_id = debtor(app, client, admin, late_by=31, told_days_ago=15)
+    with recorded_effects():
+        assert sweep(app) == _swept(reduced=1)
+    with app.app_context():
+        reduce_id, lease = claim_for_sending()  # a sender is waiting on a slow NAS with it
+        db.session.commit()
+    with recorded_effects():
+        _pay(client, admin, receivable_id, _today(app))
+        with app.app_context():
+            assert lift_if_paid.apply(args=[code]).get() == 1  # the payment's task
+    with app.app_context():
+        # The slow sender comes back with a timeout: nothing is recorded, nothing retried.
+        assert record_outcome(reduce_id, lease, None, "No answer.", 5) is False
+        db.session.commit()
+        rows = db.session.execute(
+            text("SELECT rate_limit, status FROM radius_disconnects ORDER BY id")
+        ).all()
+    assert [tuple(row) for row in rows] == [(REDUCED, "superseded"), (FULL, "pending")]
+
+
+def test_a_reduced_subscription_moved_to_another_plan_keeps_a_reduced_speed_of_that_plan(
+    app, client, admin
+):
+    _, subscription_id, _ = debtor(app, client, admin, late_by=31, told_days_ago=15)
+    with recorded_effects():
+        assert sweep(app) == _swept(reduced=1)
+    faster = build_plan(app, download_kbps=400_000, upload_kbps=200_000)
+    with recorded_effects():
+        moved = client.patch(
+            f"{API}/subscriptions/{subscription_id}", json={"plan_id": faster}, headers=admin
+        )
+    assert moved.status_code == 200, moved.json
+    assert group_of(app, "devedor") == f"reduzido-{faster}"
+    assert _group_replies(app, f"reduzido-{faster}") == {"Mikrotik-Rate-Limit": "100000k/200000k"}
+    with app.app_context():
+        coa = db.session.execute(
+            text("SELECT rate_limit, status FROM radius_disconnects ORDER BY id")
+        ).all()
+    assert [tuple(row) for row in coa] == [(REDUCED, "superseded"), ("100000k/200000k", "pending")]
+
+
+def test_a_new_percentage_starts_a_new_period_credited_at_it(app, client, admin, override_settings):
+    _, subscription_id, _ = debtor(app, client, admin, late_by=31, told_days_ago=15)
+    with recorded_effects():
+        assert sweep(app) == _swept(reduced=1)
+        override_settings(BillingPolicy, reduce_speed_percent=25)
+        assert sweep(app) == _swept()
+    today = str(_today(app))
+    assert _reductions(app, subscription_id) == [(50, today, today), (25, today, None)]
+
+
+def test_every_customer_s_holds_are_listed_for_staff_who_deal_with_debts_only(client, headers_for):
+    for role, status in (("admin", 200), ("attendant", 200), ("finance", 200), ("technician", 403)):
+        response = client.get(f"{API}/suspension-holds", headers=headers_for(role))
+        assert response.status_code == status, role

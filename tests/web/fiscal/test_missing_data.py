@@ -155,3 +155,10 @@ def test_attendants_and_finance_read_it(app, client, headers_for, plan, role):
 
 def test_a_technician_does_not(client, headers_for):
     assert_envelope(client.get(MISSING, headers=headers_for("technician")), 403, "forbidden")
+
+
+@pytest.mark.parametrize("suffix", ["", ".pdf", ".xml"])
+def test_the_invoice_of_a_receivable_key_beyond_integer_is_not_found(client, admin, suffix):
+    """2**63 would overflow SQLite's INTEGER in the query: it is a 404, like any unknown key."""
+    response = client.get(f"/api/v1/receivables/{2**63}/invoice{suffix}", headers=admin)
+    assert response.status_code == 404, response.json

@@ -69,7 +69,7 @@ def list_holds(args, subscription_id):
 @blp.route("/suspension-holds", methods=["GET"])
 @blp.arguments(AllHoldsQuery, location="query")
 @blp.response(200, SuspensionHoldPage)
-@requires("suspension_holds", READ)
+@requires("suspension_hold_list", READ)
 def list_all_holds(args):
     """Every Suspensão Programada, newest first, optionally by status (in_force, lifted,
     expired)."""

@@ -1,6 +1,6 @@
 """Connection extracts (RADIUS sessions) [6.6]: one customer's, or everyone's for the staff."""
 
-from models.extracts import extracts
+from models.extracts import extracts, record_reads
 from schemas.extracts.connections import ConnectionPage, ConnectionQuery, StaffConnectionQuery
 from web.extensions import Blueprint
 from web.permissions import READ
@@ -11,8 +11,10 @@ blp = Blueprint("connections", __name__, description="Connection extracts (RADIU
 
 
 def _page(filters: dict, page: int, per_page: int) -> dict:
-    """A page of sessions with the totals of the whole filter (its row count is `total`)."""
+    """A page of sessions with the totals of the whole filter (its row count is `total`);
+    the read is logged (models.extracts.record_reads)."""
     rows, totals = extracts.page_and_totals(extracts.CONNECTIONS, filters, page, per_page)
+    record_reads.record_extract(record_reads.API, filters, len(rows), page, per_page)
     return {
         "items": rows,
         "total": totals["rows"],
