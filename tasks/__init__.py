@@ -16,6 +16,7 @@ from pathlib import Path
 from celery import Celery, Task
 from celery.signals import beat_init, worker_process_init, worker_shutdown
 from flask import Flask
+from kombu import Queue
 
 from celerybeat.schedule import beat_schedule
 from models import effects
@@ -26,6 +27,8 @@ from tasks import filesystem_broker
 
 # Every module of the package but these holds tasks: a new domain's module is found, not listed.
 NOT_TASKS = {"tasks.chunks", "tasks.filesystem_broker", "tasks.worker"}
+DEFAULT_QUEUE, RADIUS_QUEUE = "celery", "radius"
+RADIUS_TASKS = ("tasks.radius.send_requests", "tasks.radius.retry_disconnects")
 
 
 def task_modules() -> list[str]:
@@ -69,6 +72,12 @@ def celery_init_app(app: Flask, settings) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
+        # RFC 5176 requests have a queue of their own, which every worker also takes (no -Q):
+        # a ladder stage owes thousands of batches, and a payment's giving back (queue
+        # "celery") is taken between two of them instead of behind them all.
+        task_queues=(Queue(DEFAULT_QUEUE), Queue(RADIUS_QUEUE)),
+        task_default_queue=DEFAULT_QUEUE,
+        task_routes={name: {"queue": RADIUS_QUEUE} for name in RADIUS_TASKS},
         task_serializer="json",
         result_serializer="json",
         accept_content=["json"],
