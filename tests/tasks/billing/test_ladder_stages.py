@@ -126,6 +126,13 @@ def _reductions(app, subscription_id: int) -> list[tuple]:
     return [(percent, str(start), end and str(end)) for percent, start, end in rows]
 
 
+def _plan_id(app, subscription_id: int) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            text("SELECT plan_id FROM subscriptions WHERE id = :s"), {"s": subscription_id}
+        )
+
+
 def _coa_sent(nas: NasStandIn) -> list[tuple]:
     return [(r.user_name, r.rate_limit, r.address_list) for r in nas.requests() if r.code == 43]
 
@@ -142,10 +149,7 @@ def test_the_reduction_cuts_the_speeds_in_radius_and_tells_the_nas_by_coa(
 
     found = subscription(client, admin, subscription_id)
     assert found["status"] == "active" and found["speed_reduced_at"] is not None
-    with app.app_context():
-        plan_id = db.session.scalar(
-            text("SELECT plan_id FROM subscriptions WHERE id = :s"), {"s": subscription_id}
-        )
+    plan_id = _plan_id(app, subscription_id)
     assert group_of(app, "devedor") == f"reduzido-{plan_id}"
     assert _group_replies(app, f"reduzido-{plan_id}") == {"Mikrotik-Rate-Limit": REDUCED}
     assert _reductions(app, subscription_id) == [(50, str(_today(app)), None)]
@@ -172,10 +176,7 @@ def test_the_address_list_goes_with_the_reduced_speed_when_set(
 
     assert sweep(app) == _swept(reduced=1)
 
-    with app.app_context():
-        plan_id = db.session.scalar(
-            text("SELECT plan_id FROM subscriptions WHERE id = :s"), {"s": subscription_id}
-        )
+    plan_id = _plan_id(app, subscription_id)
     assert _group_replies(app, f"reduzido-{plan_id}") == {
         "Mikrotik-Rate-Limit": "5000k/10000k",
         "Mikrotik-Address-List": "aviso-pagamento",
@@ -208,14 +209,7 @@ def test_payment_gives_full_speed_back_within_a_minute_and_tells_the_nas(
     _, subscription_id, receivable_id = debtor(app, client, admin, late_by=31, told_days_ago=15)
     assert sweep(app) == _swept(reduced=1)
     assert wait_until(lambda: len(_coa_sent(nas)) == 1, timeout=30)
-    with app.app_context():
-        plan_group = db.session.scalar(
-            text(
-                "SELECT radius_group FROM plans p JOIN subscriptions s ON s.plan_id = p.id"
-                " WHERE s.id = :s"
-            ),
-            {"s": subscription_id},
-        )
+    plan_group = subscription(client, admin, subscription_id)["plan"]["radius_group"]
 
     _pay(client, admin, receivable_id, _today(app))
 
@@ -476,10 +470,7 @@ def test_paying_the_oldest_bill_only_goes_back_one_stage(app, client, admin):
         assert sweep(app) == _swept(enabled=1)
     found = subscription(client, admin, subscription_id)
     assert found["status"] == "active" and found["speed_reduced_at"] is not None
-    with app.app_context():
-        plan_id = db.session.scalar(
-            text("SELECT plan_id FROM subscriptions WHERE id = :s"), {"s": subscription_id}
-        )
+    plan_id = _plan_id(app, subscription_id)
     assert group_of(app, "devedor") == f"reduzido-{plan_id}"
     assert _group_replies(app, f"reduzido-{plan_id}") == {"Mikrotik-Rate-Limit": REDUCED}
 
