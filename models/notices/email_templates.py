@@ -102,7 +102,12 @@ def check_part(name: str, source: str, context: dict, seconds: float = SAVE_REND
     """The part rendered with `context`; Invalid naming `name` if it does not compile, or does
     not render within `seconds` (SAVE_RENDER_SECONDS) and its MAX_CHARS."""
     try:
-        return _render_part(name, source, context, seconds)
+        try:
+            return _render_part(name, source, context, seconds)
+        except RenderLimit:
+            # One overrun may be the process's garbage collector or the first compile, not the
+            # template: it is refused only if a second try (compiled by now) overruns too.
+            return _render_part(name, source, context, seconds)
     except RenderLimit as error:
         raise Invalid.field(name, f"Too costly: with the sample data it {error}.") from None
     except Refused as error:
