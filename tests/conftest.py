@@ -175,7 +175,9 @@ def _postgres_emptying_block(tables: tuple[str, ...]) -> str:
     """One server-side block that empties every table, children first, and restarts the
     sequences they own, as TRUNCATE ... RESTART IDENTITY does. A table of a few rows is emptied
     with DELETE, in microseconds; TRUNCATE makes new files for a table and its indexes (~0.3 s
-    for all of them), which summed to about six minutes of the PostgreSQL run."""
+    for all of them), which summed to about six minutes of the PostgreSQL run. A partitioned
+    table (radacct) has no pages of its own and a row count of 0 once analyzed: TRUNCATE of it
+    and its partitions took ~45 ms a test, DELETE takes ~5."""
     owned = db.session.execute(text(_OWNED_SEQUENCES), {"tables": list(tables)}).all()
     restarts = " ".join(f"PERFORM setval('{name}', {start}, false);" for name, start in owned)
     names = ", ".join(f"'{table}'" for table in tables)
@@ -186,7 +188,7 @@ BEGIN
   FOREACH t IN ARRAY ARRAY[{names}] LOOP
     IF pg_relation_size(CAST(t AS regclass)) > {_TRUNCATE_FROM_BYTES} OR EXISTS (
       SELECT FROM pg_class
-      WHERE oid = CAST(t AS regclass) AND (relpages > 0 OR reltuples >= 0)
+      WHERE oid = CAST(t AS regclass) AND relkind <> 'p' AND (relpages > 0 OR reltuples >= 0)
     ) THEN
       EXECUTE format('TRUNCATE %I CASCADE', t);
     ELSE
