@@ -108,6 +108,18 @@ def _post(client, url, headers, body=None, status=201) -> dict:
     return response.json
 
 
+def _fibra_100(client, admin) -> dict:
+    """The plan these tests sell: 100/50 Mbit/s, RATE_LIMIT in its RADIUS group."""
+    body = {
+        "name": "Fibra 100",
+        "kind": "internet",
+        "price": "99.90",
+        "download_kbps": 100_000,
+        "upload_kbps": 50_000,
+    }
+    return _post(client, "/api/v1/plans", admin, body)
+
+
 def test_a_scheduled_suspension_reaches_freeradius_and_the_nas(
     app, client, admin, celery_worker, radius_server, nas
 ):
@@ -123,18 +135,7 @@ def test_a_scheduled_suspension_reaches_freeradius_and_the_nas(
             "coa_port": nas.port,
         },
     )
-    plan = _post(
-        client,
-        "/api/v1/plans",
-        admin,
-        {
-            "name": "Fibra 100",
-            "kind": "internet",
-            "price": "99.90",
-            "download_kbps": 100_000,
-            "upload_kbps": 50_000,
-        },
-    )
+    plan = _fibra_100(client, admin)
     code = _post(client, "/api/v1/customers", admin, pf_payload())["code"]
     subscription = _post(
         client,

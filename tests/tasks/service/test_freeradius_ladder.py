@@ -21,6 +21,7 @@ from tests.tasks.service.test_freeradius import (
     RATE_LIMIT,
     USERNAME,
     _authenticate,
+    _fibra_100,
     _post,
     _start_accounting,
     nas,  # noqa: F401 (a fixture)
@@ -64,18 +65,7 @@ def test_the_reduced_speed_reaches_freeradius_and_the_open_session_and_payment_r
         admin,
         {"nasname": "127.0.0.1", "shortname": "bng", "secret": NAS_SECRET, "coa_port": nas.port},
     )
-    plan = _post(
-        client,
-        "/api/v1/plans",
-        admin,
-        {
-            "name": "Fibra 100",
-            "kind": "internet",
-            "price": "99.90",
-            "download_kbps": 100_000,
-            "upload_kbps": 50_000,
-        },
-    )
+    plan = _fibra_100(client, admin)
     code = _post(client, "/api/v1/customers", admin, pf_payload())["code"]
     options = client.put(
         f"/api/v1/customers/{code}/options", json=all_options(auto_suspend=True), headers=admin
